@@ -1,0 +1,46 @@
+/**
+ * AlphaPulse Protocol V2: the 32-byte header + TLV wire format (see PROTOCOL.md), complete and
+ * dependency-free. Web-standard APIs only, so Deno can import it straight from a URL:
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage, decodeMessage, pairInstrument, Venue } from "https://host/alphapulse/protocol/mod.ts";
+ * const bytes = encodeMessage({ relayDomain: 1, source: 3, sequence: 1n, timestamp: 0n }, [{
+ *   type: 1, name: "Trade", instrument: pairInstrument("BTC", "USD", Venue.Coinbase),
+ *   side: 1, flags: 0, price: 3_000_000_000_000n, size: 1_000_000n, execTimestamp: 0n,
+ * }]);
+ * decodeMessage(bytes).tlvs[0]; // the Trade back
+ * ```
+ * @module
+ */
+
+export * from "./constants.ts";
+export { ProtocolError, ProtocolErrorKind, isProtocolError } from "./errors.ts";
+export { concat, equals, indexOfNeedle } from "./bytes.ts";
+export { crc32, crc32Update, messageChecksum } from "./crc32.ts";
+export {
+  I64_MAX, I64_MIN, U64_MAX, U128_MAX, U160_MAX, fromHex, normalizeAddress, parseAddress, readAddress, readU128,
+  readU160, toHex, writeAddress, writeI64, writeU128, writeU160, writeU64,
+} from "./ints.ts";
+export { formatDecimal, parseDecimal, type FixedPoint } from "./decimal.ts";
+export {
+  INSTRUMENT_SIZE, addressAssetId, canonicalSymbol, formatInstrument, instrumentSymbol, isPackableSymbol, pack37,
+  pairAssetId, pairInstrument, parseInstrument, readInstrument, unpack37, unpackPair, venueName, venueNumber,
+  writeInstrument, type InstrumentId,
+} from "./instrument.ts";
+export { checkHeader, isKnownDomain, readHeader, typeBelongsToDomain, type MessageHeader } from "./header.ts";
+export type * from "./tlv-types.ts";
+export { MAX_BOOK_LEVELS, MAX_EXTRA_HOPS, MAX_HELLO_TOKEN, TLV_SPECS, tlvSpec, tlvSpecByName, type FieldKind, type FieldSpec, type TlvSpec } from "./tlv-schema.ts";
+export { readTlvValue, tlvHeaderSize, tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
+export {
+  assertMessage, decodeMessage, encodeMessage, encodeMessageInto, encodedSize, validateMessage,
+  type Message, type MessageMeta, type ValidateOptions,
+} from "./message.ts";
+export { viewsOf, type BufferViews } from "./views.ts";
+export { MessageView, PoolSwapField, PoolSyncField, QuoteField, TradeField } from "./view.ts";
+export { MessageBuilder } from "./builder.ts";
+export { StreamFramer, type MessageHandler } from "./framer.ts";
+export { nowNanos, writeNanosParts, writeNowNanos } from "./time.ts";
+export {
+  encodeJsonMessage, headerToJson, messageFromJson, messageToJson, tlvFromJson, tlvToJson, type Json, type JsonObject,
+} from "./json.ts";

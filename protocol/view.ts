@@ -1,0 +1,158 @@
+/**
+ * Zero-copy reader: wraps received bytes and reads header and TLV fields in place, with a TLV cursor
+ * that allocates nothing. One `MessageView` is reused for every message on a hot path.
+ *
+ * Validate first (`view.validate()` or {@link validateMessage}); the accessors themselves trust the
+ * bytes, as a relay's forwarding loop needs them to.
+ *
+ * @example
+ * ```ts
+ * const view = new MessageView();
+ * view.wrap(chunk, offset);
+ * if (view.validate() === undefined && view.findTlv(TlvType.Trade)) {
+ *   const price = view.i64(TradeField.price); // bigint, read in place
+ * }
+ * ```
+ * @module
+ */
+
+import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset } from "./constants.ts";
+import type { ProtocolError } from "./errors.ts";
+import { readAddress, readU128, readU160 } from "./ints.ts";
+import { validateMessage, type ValidateOptions } from "./message.ts";
+import { viewsOf } from "./views.ts";
+
+/** Reusable, allocation-free reader over one message at a time. */
+export class MessageView {
+  /** Whole-buffer bytes of the wrapped message (absolute offsets). */
+  u8: Uint8Array = new Uint8Array(0);
+  /** Whole-buffer DataView of the wrapped message. */
+  dv: DataView = new DataView(new ArrayBuffer(0));
+  /** The byte array the message was wrapped from. */
+  bytes: Uint8Array = this.u8;
+  /** Absolute start of the message in {@link u8}. */
+  start = 0;
+  /** Offset of the message within {@link bytes}. */
+  offset = 0;
+  /** Type of the TLV under the cursor. */
+  tlvType = 0;
+  /** Absolute offset of the current TLV's value in {@link u8}. */
+  tlvStart = 0;
+  /** Length of the current TLV's value. */
+  tlvLength = 0;
+  private next = 0;
+  private end = 0;
+  private lastBuffer: ArrayBufferLike | undefined;
+
+  /** Points the view at the message at `bytes[offset…]`. Does not validate. Returns `this`. */
+  wrap(bytes: Uint8Array, offset = 0): this {
+    if (bytes.buffer !== this.lastBuffer) {
+      const v = viewsOf(bytes);
+      this.u8 = v.u8;
+      this.dv = v.dv;
+      this.lastBuffer = bytes.buffer;
+    }
+    this.bytes = bytes;
+    this.offset = offset;
+    this.start = bytes.byteOffset + offset;
+    this.end = this.start + HEADER_SIZE + this.payloadSize;
+    this.next = this.start + HEADER_SIZE;
+    this.tlvType = 0;
+    return this;
+  }
+
+  /** Validates the wrapped message; `undefined` when sound, else the typed error. */
+  validate(options?: ValidateOptions): ProtocolError | undefined {
+    return validateMessage(this.bytes, this.offset, this.bytes.length - this.offset, options);
+  }
+
+  /** Relay domain (header byte 5). */
+  get relayDomain(): number { return this.u8[this.start + HeaderOffset.relayDomain]!; }
+  /** Source service id. */
+  get source(): number { return this.dv.getUint16(this.start + HeaderOffset.source, true); }
+  /** Sequence (u64). */
+  get sequence(): bigint { return this.dv.getBigUint64(this.start + HeaderOffset.sequence, true); }
+  /** Low 32 bits of the sequence, allocation-free. */
+  get sequenceLo(): number { return this.dv.getUint32(this.start + HeaderOffset.sequence, true); }
+  /** High 32 bits of the sequence, allocation-free. */
+  get sequenceHi(): number { return this.dv.getUint32(this.start + HeaderOffset.sequence + 4, true); }
+  /** Timestamp, ns since epoch (u64). */
+  get timestamp(): bigint { return this.dv.getBigUint64(this.start + HeaderOffset.timestamp, true); }
+  /** Payload bytes after the header. */
+  get payloadSize(): number { return this.dv.getUint32(this.start + HeaderOffset.payloadSize, true); }
+  /** Stored checksum. */
+  get checksum(): number { return this.dv.getUint32(this.start + HeaderOffset.checksum, true); }
+  /** Whole message length (header + payload). */
+  get length(): number { return HEADER_SIZE + this.payloadSize; }
+
+  /** Moves the cursor to the first TLV; false when there is none. */
+  firstTlv(): boolean {
+    this.next = this.start + HEADER_SIZE;
+    return this.nextTlv();
+  }
+
+  /** Advances the cursor to the next TLV; false at the end (or on a malformed TLV header). */
+  nextTlv(): boolean {
+    const p = this.next;
+    if (p + 2 > this.end) return false;
+    const u8 = this.u8;
+    let type = u8[p]!;
+    if (type === EXTENDED_TLV_MARKER) {
+      if (p + 5 > this.end) return false;
+      type = u8[p + 2]!;
+      this.tlvLength = u8[p + 3]! | (u8[p + 4]! << 8);
+      this.tlvStart = p + 5;
+    } else {
+      this.tlvLength = u8[p + 1]!;
+      this.tlvStart = p + 2;
+    }
+    if (this.tlvStart + this.tlvLength > this.end) return false;
+    this.tlvType = type;
+    this.next = this.tlvStart + this.tlvLength;
+    return true;
+  }
+
+  /** Moves the cursor to the first TLV of `type`; false when absent. */
+  findTlv(type: number): boolean {
+    if (!this.firstTlv()) return false;
+    do if (this.tlvType === type) return true; while (this.nextTlv());
+    return false;
+  }
+
+  /** u8 at `off` within the current TLV value. */
+  u8At(off: number): number { return this.u8[this.tlvStart + off]!; }
+  /** i8 at `off` within the current TLV value. */
+  i8(off: number): number { return this.dv.getInt8(this.tlvStart + off); }
+  /** u16 at `off` within the current TLV value. */
+  u16(off: number): number { return this.dv.getUint16(this.tlvStart + off, true); }
+  /** u32 at `off` within the current TLV value. */
+  u32(off: number): number { return this.dv.getUint32(this.tlvStart + off, true); }
+  /** i32 at `off` within the current TLV value. */
+  i32(off: number): number { return this.dv.getInt32(this.tlvStart + off, true); }
+  /** u64 at `off` within the current TLV value. */
+  u64(off: number): bigint { return this.dv.getBigUint64(this.tlvStart + off, true); }
+  /** i64 at `off` within the current TLV value. */
+  i64(off: number): bigint { return this.dv.getBigInt64(this.tlvStart + off, true); }
+  /** u128 at `off` within the current TLV value. */
+  u128(off: number): bigint { return readU128(this.dv, this.tlvStart + off); }
+  /** u160 at `off` within the current TLV value. */
+  u160(off: number): bigint { return readU160(this.dv, this.tlvStart + off); }
+  /** Address at `off` within the current TLV value, as lowercase hex. */
+  address(off: number): string { return readAddress(this.u8, this.tlvStart + off); }
+  /** The whole message as a subarray of the wrapped bytes (no copy). */
+  messageBytes(): Uint8Array { return this.bytes.subarray(this.offset, this.offset + this.length); }
+}
+
+/** Offsets of Trade fields within its value, for in-place reads. */
+export const TradeField = { assetId: 0, venue: 8, assetType: 10, side: 12, flags: 13, price: 16, size: 24, execTimestamp: 32 } as const;
+/** Offsets of Quote fields within its value. */
+export const QuoteField = { assetId: 0, venue: 8, assetType: 10, bidPrice: 12, bidSize: 20, askPrice: 28, askSize: 36, quoteTimestamp: 44 } as const;
+/** Offsets of PoolSwap fields within its value. */
+export const PoolSwapField = {
+  venue: 0, flags: 2, tokenInDecimals: 3, tokenOutDecimals: 4, pool: 8, tokenIn: 28, tokenOut: 48, amountIn: 68,
+  amountOut: 84, blockNumber: 100, logIndex: 108, blockTimestamp: 112, sqrtPriceX96After: 120, liquidityAfter: 140, tickAfter: 156,
+} as const;
+/** Offsets of PoolSync fields within its value. */
+export const PoolSyncField = {
+  venue: 0, flags: 2, token0Decimals: 3, token1Decimals: 4, pool: 8, reserve0: 28, reserve1: 44, blockNumber: 60, logIndex: 68, blockTimestamp: 76,
+} as const;
