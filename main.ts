@@ -1,0 +1,55 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * `ap`: the AlphaPulse command line. Runs the same on Node (`npx tsx main.ts <command>`) and Deno
+ * (`deno run -A main.ts <command>`); `ap --help` lists the commands.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { CommandError, type Command } from "./cli/command.ts";
+
+/** Lazily loaded commands: name → loader. Add a command by adding a line here. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  decode: async () => (await import("./cli/decode.ts")).decodeCommand,
+  encode: async () => (await import("./cli/encode.ts")).encodeCommand,
+};
+
+async function printHelp(): Promise<void> {
+  const lines = ["usage: ap <command> [options]", "", "commands:"];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const cmd = await load();
+    lines.push(`  ${name.padEnd(12)} ${cmd.summary}`);
+  }
+  lines.push("", "ap <command> --help shows a command's options.");
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    await printHelp();
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`ap: unknown command ${JSON.stringify(name)}; ap --help lists the commands\n`);
+    return 2;
+  }
+  const cmd = await load();
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(cmd.usage.endsWith("\n") ? cmd.usage : cmd.usage + "\n");
+    return 0;
+  }
+  try {
+    return await cmd.run({ args });
+  } catch (e) {
+    if (e instanceof CommandError) {
+      process.stderr.write(`ap ${name}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
