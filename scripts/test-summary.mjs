@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * Sums the vitest JSON reports of the Node and Deno runs and prints the closing line
+ * `N passed, N failed` (the type check counts as one test). Exits 1 when anything failed, a runner
+ * exited non-zero, or a report is missing (a crashed runner is a failure, never "0 failed").
+ *
+ * Usage: node scripts/test-summary.mjs TSC_RC NODE_RC DENO_RC node.json deno.json
+ */
+import { existsSync, readFileSync } from "node:fs";
+
+const [tscRc, nodeRc, denoRc, nodeReport, denoReport] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let ok = true;
+
+if (tscRc === "0") passed++;
+else {
+  failed++;
+  ok = false;
+  console.log("type check: FAILED");
+}
+
+for (const [label, rc, file] of [["node", nodeRc, nodeReport], ["deno", denoRc, denoReport]]) {
+  if (!existsSync(file)) {
+    console.log(`${label}: no report (runner exit ${rc}) — counted as one failure`);
+    failed++;
+    ok = false;
+    continue;
+  }
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  const p = r.numPassedTests ?? 0;
+  const f = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  const s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`${label}: ${p} passed, ${f} failed, ${s} skipped (runner exit ${rc})`);
+  passed += p;
+  failed += f;
+  skipped += s;
+  if (rc !== "0") {
+    ok = false;
+    if (f === 0) failed++;
+  }
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok && failed === 0 ? 0 : 1);
