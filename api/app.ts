@@ -1,0 +1,159 @@
+/**
+ * The control API as a Hono app: health, Prometheus metrics, services, strategies, kill switch, risk
+ * limits, circuit breakers and a live `/stream` WebSocket. Everything except `/health` and `/metrics`
+ * requires the bearer token. Runtime-neutral: the caller supplies the runtime's WebSocket upgrader.
+ *
+ * @example
+ * ```ts
+ * const app = createApiApp(controlPlane, { token, upgradeWebSocket });
+ * ```
+ * @module
+ */
+
+import { Hono, type Context } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
+import * as v from "valibot";
+import { issuePath } from "../runtime/config/load.ts";
+import { requireBearer } from "./auth.ts";
+import { NotFoundError, type ControlPlane } from "./control-plane.ts";
+import {
+  CircuitBreakersSchema, HealthSchema, ServiceActionSchema, ServicesSchema, StrategyActionSchema, StreamQuerySchema,
+  TradingStateSchema,
+} from "./schemas.ts";
+
+/** Options of {@link createApiApp}. */
+export interface ApiOptions {
+  /** Bearer token every protected route requires. */
+  token: string;
+  /** The runtime's WebSocket upgrader (hono/deno or @hono/node-ws). */
+  upgradeWebSocket: UpgradeWebSocket;
+  /** Extra routes mounted before the API (e.g. the dashboard), optional. */
+  extend?: (app: Hono) => void;
+  /** Queued bytes past which a slow `/stream` client's messages are dropped (counted). Default 4 MiB. */
+  streamHighWaterBytes?: number;
+}
+
+/** Counters the API keeps about itself. */
+export interface ApiCounters {
+  streamClients: number;
+  streamMessages: number;
+  streamDropped: number;
+}
+
+function badRequest(c: Context, issues: readonly v.BaseIssue<unknown>[], where: string) {
+  const issue = issues[0]!;
+  const path = issuePath(issue);
+  return c.json({ error: "bad request", where, path: path || where, message: issue.message }, 400);
+}
+
+function checked<S extends v.GenericSchema>(schema: S, value: unknown): v.InferOutput<S> {
+  return v.parse(schema, value);
+}
+
+/**
+ * Builds the API over a control plane into `app` (a fresh one by default; pass one when the runtime's
+ * WebSocket upgrader must be created from the app first, as on Node); returns it with its live counters.
+ */
+export function createApiApp(control: ControlPlane, options: ApiOptions, app: Hono = new Hono()): { app: Hono; counters: ApiCounters } {
+  const counters: ApiCounters = { streamClients: 0, streamMessages: 0, streamDropped: 0 };
+  const highWater = options.streamHighWaterBytes ?? 4 * 1024 * 1024;
+
+  app.onError((err, c) => {
+    if (err instanceof NotFoundError) return c.json({ error: "not found", message: err.message }, 404);
+    if (err instanceof v.ValiError) return badRequest(c, err.issues, "body");
+    return c.json({ error: "internal", message: err instanceof Error ? err.message : String(err) }, 500);
+  });
+
+  options.extend?.(app);
+
+  app.get("/health", async (c) => {
+    const report = checked(HealthSchema, await control.health());
+    return c.json(report, report.status === "ok" ? 200 : 503);
+  });
+
+  app.get("/metrics", async (c) => {
+    c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
+    return c.body(await control.metricsText());
+  });
+
+  const auth = requireBearer(options.token);
+  for (const path of ["/services", "/services/*", "/strategies/*", "/kill-switch", "/risk/*", "/circuit-breakers", "/circuit-breakers/*", "/stream"]) {
+    app.use(path, auth);
+  }
+
+  app.get("/services", async (c) => {
+    const list = (await control.services()).map((s) => ({
+      name: s.name, kind: s.kind, pid: s.pid, state: s.state, restarts: s.restarts, uptime: s.uptimeSeconds,
+    }));
+    return c.json(checked(ServicesSchema, list));
+  });
+
+  app.post("/services/:name/:action", async (c) => {
+    const action = v.safeParse(ServiceActionSchema, c.req.param("action"));
+    if (!action.success) return badRequest(c, action.issues, "action");
+    await control.serviceAction(c.req.param("name"), action.output);
+    return c.json({ ok: true, service: c.req.param("name"), action: action.output });
+  });
+
+  app.post("/strategies/:name/:action", async (c) => {
+    const action = v.safeParse(StrategyActionSchema, c.req.param("action"));
+    if (!action.success) return badRequest(c, action.issues, "action");
+    await control.setStrategyEnabled(c.req.param("name"), action.output === "enable");
+    return c.json({ ok: true, strategy: c.req.param("name"), enabled: action.output === "enable" });
+  });
+
+  app.get("/kill-switch", async (c) => c.json(checked(TradingStateSchema, { tradingState: await control.tradingState() })));
+  app.post("/kill-switch", async (c) => c.json(checked(TradingStateSchema, { tradingState: await control.setKillSwitch(true) })));
+  app.delete("/kill-switch", async (c) => c.json(checked(TradingStateSchema, { tradingState: await control.setKillSwitch(false) })));
+
+  app.get("/risk/limits", async (c) => c.json(await control.riskLimits() as object));
+  app.put("/risk/limits", async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: "bad request", where: "body", path: "body", message: "body is not JSON" }, 400);
+    }
+    const parsed = v.safeParse(control.riskLimitsSchema, body);
+    if (!parsed.success) return badRequest(c, parsed.issues, "body");
+    return c.json(await control.setRiskLimits(parsed.output) as object);
+  });
+
+  app.get("/circuit-breakers", async (c) => c.json(checked(CircuitBreakersSchema, await control.circuitBreakers())));
+  app.post("/circuit-breakers/:name/reset", async (c) => {
+    await control.resetCircuitBreaker(c.req.param("name"));
+    return c.json({ ok: true, breaker: c.req.param("name") });
+  });
+
+  app.get("/stream", async (c, next) => {
+    const query = v.safeParse(StreamQuerySchema, { domain: c.req.query("domain"), types: c.req.query("types") });
+    if (!query.success) return badRequest(c, query.issues, "query");
+    const { domain, types } = query.output;
+    let stop: (() => void) | undefined;
+    let closed = false;
+    const handler = options.upgradeWebSocket(() => ({
+      onOpen: async (_event, ws) => {
+        counters.streamClients++;
+        const unsubscribe = await control.stream(domain, types, (json) => {
+          const raw = ws.raw as { bufferedAmount?: number } | undefined;
+          if ((raw?.bufferedAmount ?? 0) > highWater) {
+            counters.streamDropped++;
+            return;
+          }
+          counters.streamMessages++;
+          ws.send(JSON.stringify(json));
+        });
+        if (closed) unsubscribe();
+        else stop = unsubscribe;
+      },
+      onClose: () => {
+        closed = true;
+        counters.streamClients--;
+        stop?.();
+      },
+    }));
+    return handler(c, next);
+  });
+
+  return { app, counters };
+}

@@ -1,0 +1,40 @@
+/**
+ * Bearer-token check for the control API, compared in constant time so response timing does not leak
+ * how much of a guessed token was right.
+ *
+ * @module
+ */
+
+import type { MiddlewareHandler } from "hono";
+
+const encoder = new TextEncoder();
+
+/** Compares two strings in time that depends only on their lengths. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i++) diff |= (x[i % (x.length || 1)] ?? 0) ^ (y[i % (y.length || 1)] ?? 0);
+  return diff === 0;
+}
+
+/** Generates a random API token (32 bytes, hex). */
+export function generateToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Hono middleware requiring `Authorization: Bearer <token>`; answers 401 with a JSON reason otherwise.
+ * WebSocket clients (browsers cannot set headers) may pass `?token=` instead.
+ */
+export function requireBearer(token: string): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    const given = header?.startsWith("Bearer ") ? header.slice(7) : c.req.query("token");
+    if (given === undefined) return c.json({ error: "unauthorized", reason: "missing bearer token" }, 401);
+    if (!constantTimeEqual(given, token)) return c.json({ error: "unauthorized", reason: "wrong token" }, 401);
+    await next();
+  };
+}

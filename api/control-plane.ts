@@ -1,0 +1,83 @@
+/**
+ * What the HTTP API needs from the running system. The runtime implements it (over the supervisor and
+ * the services' control channels); the API only translates HTTP to these calls, so it stays thin and
+ * testable against a real running system.
+ *
+ * @module
+ */
+
+import type * as v from "valibot";
+import type { ServiceStatus } from "../runtime/supervisor.ts";
+
+/** One dependency in the health report. */
+export interface DependencyHealth {
+  name: string;
+  status: "up" | "down" | "degraded";
+  /** ISO time the dependency was last heard from, or null if never. */
+  lastSeen: string | null;
+}
+
+/** `GET /health` body. */
+export interface HealthReport {
+  status: "ok" | "degraded";
+  uptime: number;
+  messageRate: number;
+  errorRate: number;
+  dependencies: DependencyHealth[];
+}
+
+/** Trading state as the risk manager holds it. */
+export type TradingState = "ACTIVE" | "REDUCING" | "HALTED";
+
+/** One circuit breaker. */
+export interface CircuitBreakerStatus {
+  name: string;
+  state: "closed" | "open" | "half-open";
+  failures: number;
+  openedAt: string | null;
+}
+
+/** A live message for `/stream`, already in PROTOCOL §7 JSON form. */
+export type StreamListener = (json: unknown) => void;
+
+/** Errors the control plane raises for a request that names something that does not exist. */
+export class NotFoundError extends Error {
+  /** @param what e.g. `service "x"` */
+  constructor(what: string) {
+    super(`${what} not found`);
+    this.name = "NotFoundError";
+  }
+}
+
+/** The running system, as the API sees it. */
+export interface ControlPlane {
+  /** Health of the whole system. */
+  health(): Promise<HealthReport>;
+  /** Prometheus text exposition of every service's metrics. */
+  metricsText(): Promise<string>;
+  /** Supervised services. */
+  services(): Promise<ServiceStatus[]>;
+  /** Restarts, stops or starts a service; {@link NotFoundError} for an unknown name. */
+  serviceAction(name: string, action: "restart" | "stop" | "start"): Promise<void>;
+  /** Enables or disables a strategy; {@link NotFoundError} for an unknown name. */
+  setStrategyEnabled(name: string, enabled: boolean): Promise<void>;
+  /** Engages (true) or releases (false) the kill switch; returns the resulting trading state. */
+  setKillSwitch(engaged: boolean): Promise<TradingState>;
+  /** Current trading state. */
+  tradingState(): Promise<TradingState>;
+  /** Current risk limits (JSON-safe). */
+  riskLimits(): Promise<unknown>;
+  /** Schema a `PUT /risk/limits` body must satisfy. */
+  readonly riskLimitsSchema: v.GenericSchema;
+  /** Replaces the risk limits with a validated value; returns what is now in force. */
+  setRiskLimits(limits: unknown): Promise<unknown>;
+  /** Circuit breakers of adapters and strategies. */
+  circuitBreakers(): Promise<CircuitBreakerStatus[]>;
+  /** Resets a breaker; {@link NotFoundError} for an unknown name. */
+  resetCircuitBreaker(name: string): Promise<void>;
+  /**
+   * Streams live messages of a relay domain (`market-data`, `signal`, `execution`, `system`), filtered
+   * by TLV types (empty = all). Returns a function that stops the stream.
+   */
+  stream(domain: string, types: readonly number[], listener: StreamListener): Promise<() => void>;
+}

@@ -1,0 +1,139 @@
+import * as v from "valibot";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiApp } from "../../api/app.ts";
+import { NotFoundError, type ControlPlane, type HealthReport, type StreamListener, type TradingState } from "../../api/control-plane.ts";
+import { httpServing } from "../../api/serve/select.ts";
+import type { HttpServerHandle } from "../../api/serve/types.ts";
+
+/** A small in-memory control plane: the API layer under test is HTTP ↔ these calls. */
+class MemoryControlPlane implements ControlPlane {
+  state: TradingState = "ACTIVE";
+  limits = { maxOrderNotional: "1000" };
+  degraded = false;
+  listeners = new Set<StreamListener>();
+  readonly riskLimitsSchema = v.object({ maxOrderNotional: v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/)) });
+  async health(): Promise<HealthReport> {
+    return {
+      status: this.degraded ? "degraded" : "ok", uptime: 1, messageRate: 2, errorRate: 0,
+      dependencies: [{ name: "relay-market-data", status: this.degraded ? "down" : "up", lastSeen: null }],
+    };
+  }
+  async metricsText() { return "# TYPE alphapulse_up gauge\nalphapulse_up 1\n"; }
+  async services() {
+    return [{ name: "relay-market-data", kind: "relay", pid: 42, state: "running" as const, restarts: 0, uptimeSeconds: 5, lastExit: null }];
+  }
+  async serviceAction(name: string) { if (name !== "relay-market-data") throw new NotFoundError(`service "${name}"`); }
+  async setStrategyEnabled(name: string) { if (name !== "momentum") throw new NotFoundError(`strategy "${name}"`); }
+  async setKillSwitch(engaged: boolean) { this.state = engaged ? "HALTED" : "ACTIVE"; return this.state; }
+  async tradingState() { return this.state; }
+  async riskLimits() { return this.limits; }
+  async setRiskLimits(l: unknown) { this.limits = l as typeof this.limits; return this.limits; }
+  async circuitBreakers() { return [{ name: "adapter-coinbase", state: "closed" as const, failures: 0, openedAt: null }]; }
+  async resetCircuitBreaker(name: string) { if (name !== "adapter-coinbase") throw new NotFoundError(`breaker "${name}"`); }
+  async stream(_domain: string, _types: readonly number[], listener: StreamListener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+const TOKEN = "t0ken-for-tests";
+let server: HttpServerHandle;
+let base: string;
+const control = new MemoryControlPlane();
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+beforeAll(async () => {
+  server = await (await httpServing()).serve(
+    (app, upgradeWebSocket) => void createApiApp(control, { token: TOKEN, upgradeWebSocket }, app),
+    { hostname: "127.0.0.1", port: 0 },
+  );
+  base = `http://127.0.0.1:${server.port}`;
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("control API over real HTTP", () => {
+  it("serves /health without a token, 503 when degraded", async () => {
+    const ok = await fetch(`${base}/health`);
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).status).toBe("ok");
+    control.degraded = true;
+    const bad = await fetch(`${base}/health`);
+    control.degraded = false;
+    expect(bad.status).toBe(503);
+    expect((await bad.json()).dependencies[0].status).toBe("down");
+  });
+
+  it("serves Prometheus text at /metrics without a token", async () => {
+    const r = await fetch(`${base}/metrics`);
+    expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(await r.text()).toContain("alphapulse_up 1");
+  });
+
+  it("rejects missing and wrong tokens with 401", async () => {
+    const none = await fetch(`${base}/services`);
+    expect(none.status).toBe(401);
+    expect((await none.json()).reason).toBe("missing bearer token");
+    const wrong = await fetch(`${base}/services`, { headers: { authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    expect((await wrong.json()).reason).toBe("wrong token");
+  });
+
+  it("lists services and maps unknown names to 404", async () => {
+    const r = await fetch(`${base}/services`, { headers: auth });
+    expect(await r.json()).toEqual([{ name: "relay-market-data", kind: "relay", pid: 42, state: "running", restarts: 0, uptime: 5 }]);
+    expect((await fetch(`${base}/services/relay-market-data/restart`, { method: "POST", headers: auth })).status).toBe(200);
+    expect((await fetch(`${base}/services/ghost/restart`, { method: "POST", headers: auth })).status).toBe(404);
+  });
+
+  it("answers a bad action with 400 and the valibot path", async () => {
+    const r = await fetch(`${base}/services/relay-market-data/explode`, { method: "POST", headers: auth });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toMatchObject({ error: "bad request", path: "action" });
+  });
+
+  it("engages and releases the kill switch", async () => {
+    const on = await fetch(`${base}/kill-switch`, { method: "POST", headers: auth });
+    expect(await on.json()).toEqual({ tradingState: "HALTED" });
+    const off = await fetch(`${base}/kill-switch`, { method: "DELETE", headers: auth });
+    expect(await off.json()).toEqual({ tradingState: "ACTIVE" });
+  });
+
+  it("validates PUT /risk/limits and reports the issue path", async () => {
+    const bad = await fetch(`${base}/risk/limits`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ maxOrderNotional: 5 }) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).path).toBe("maxOrderNotional");
+    const good = await fetch(`${base}/risk/limits`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ maxOrderNotional: "250.5" }) });
+    expect(await good.json()).toEqual({ maxOrderNotional: "250.5" });
+  });
+
+  it("rejects a bad /stream query with 400", async () => {
+    const r = await fetch(`${base}/stream?domain=nope`, { headers: auth });
+    expect(r.status).toBe(400);
+    expect((await r.json()).path).toBe("domain");
+  });
+
+  it("streams live messages over a WebSocket", async () => {
+    const WS: typeof WebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket ?? ((await import("ws")).default as unknown as typeof WebSocket);
+    const ws = new WS(`ws://127.0.0.1:${server.port}/stream?domain=market-data&types=1,2&token=${TOKEN}`);
+    const received: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.onerror = () => reject(new Error("websocket error"));
+      ws.onopen = async () => {
+        const end = Date.now() + 5_000;
+        while (control.listeners.size === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+        for (const l of control.listeners) l({ header: { sequence: "1" }, tlvs: [] });
+      };
+      ws.onmessage = (e) => {
+        received.push(JSON.parse(String(e.data)));
+        resolve();
+      };
+    });
+    ws.close();
+    expect(received).toEqual([{ header: { sequence: "1" }, tlvs: [] }]);
+    const end = Date.now() + 5_000;
+    while (control.listeners.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(control.listeners.size).toBe(0);
+  });
+});
