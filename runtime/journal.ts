@@ -1,0 +1,194 @@
+/**
+ * Audit journal: every signal, order, ack and fill appended to rotating files in the wire format (a
+ * journal file is a recording: `ap decode` reads it). Appends go to an in-memory batch; a flush writes
+ * the batch and fsyncs it. A failed write (disk full, I/O error) is counted and reported, the batch is
+ * dropped and counted — the hot path that appends never blocks or throws because of the disk.
+ *
+ * Files: `<dir>/<prefix>-<NNNNNN>.bin`, rotated at `maxFileBytes`; the oldest beyond `maxFiles` are removed.
+ *
+ * @example
+ * ```ts
+ * const journal = await Journal.open({ dir: "/var/lib/alphapulse/journal", prefix: "execution" });
+ * journal.append(messageBytes);        // copies; cheap
+ * await journal.flush();               // write + fsync (also runs every flushIntervalMs)
+ * for await (const m of readJournal(dir, "execution")) { … }
+ * ```
+ * @module
+ */
+
+import { mkdir, open, readdir, rm, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { StreamFramer } from "../protocol/mod.ts";
+
+/** Journal settings. */
+export interface JournalOptions {
+  /** Directory of the journal files. */
+  dir: string;
+  /** File name prefix (one journal per service). */
+  prefix: string;
+  /** Rotate when a file reaches this size. Default 64 MiB. */
+  maxFileBytes?: number;
+  /** Keep at most this many files. Default 32. */
+  maxFiles?: number;
+  /** Flush period. Default 100 ms; 0 = only explicit flushes. */
+  flushIntervalMs?: number;
+  /** Batch bytes above which appends are dropped (counted) until a flush succeeds. Default 32 MiB. */
+  maxPendingBytes?: number;
+}
+
+/** Journal counters. */
+export interface JournalStats {
+  appended: number;
+  written: number;
+  droppedMessages: number;
+  writeErrors: number;
+  lastError: string | null;
+  file: string | null;
+}
+
+const FILE_RE = /^(.*)-(\d{6})\.bin$/;
+
+/** Lists a journal's files in order. */
+export async function journalFiles(dir: string, prefix: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => [n, FILE_RE.exec(n)] as const)
+    .filter(([, m]) => m !== null && m[1] === prefix)
+    .sort((a, b) => Number(a[1]![2]) - Number(b[1]![2]))
+    .map(([n]) => join(dir, n));
+}
+
+/** An append-only, rotating, fsync-per-batch journal. */
+export class Journal {
+  private readonly o: Required<JournalOptions>;
+  private batch: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private file: FileHandle | undefined;
+  private fileBytes = 0;
+  private index = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly counters: JournalStats = { appended: 0, written: 0, droppedMessages: 0, writeErrors: 0, lastError: null, file: null };
+
+  private constructor(options: Required<JournalOptions>) {
+    this.o = options;
+  }
+
+  /** Opens (creating the directory) and continues after the newest existing file. */
+  static async open(options: JournalOptions): Promise<Journal> {
+    const o: Required<JournalOptions> = {
+      maxFileBytes: 64 * 1024 * 1024, maxFiles: 32, flushIntervalMs: 100, maxPendingBytes: 32 * 1024 * 1024, ...options,
+    };
+    await mkdir(o.dir, { recursive: true });
+    const j = new Journal(o);
+    const files = await journalFiles(o.dir, o.prefix);
+    const last = files.at(-1);
+    j.index = last ? Number(FILE_RE.exec(last.split("/").pop()!)![2]) + 1 : 0;
+    if (o.flushIntervalMs > 0) {
+      j.timer = setInterval(() => void j.flush(), o.flushIntervalMs);
+      (j.timer as { unref?: () => void }).unref?.();
+    }
+    return j;
+  }
+
+  /** Appends one message (copied). Never throws; past the pending bound the message is dropped and counted. */
+  append(message: Uint8Array): void {
+    if (this.pendingBytes + message.length > this.o.maxPendingBytes) {
+      this.counters.droppedMessages++;
+      return;
+    }
+    this.batch.push(message.slice());
+    this.pendingBytes += message.length;
+    this.counters.appended++;
+  }
+
+  /** Writes and fsyncs the current batch. A failure is counted, never thrown. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow());
+    return this.flushing;
+  }
+
+  /** Counters. */
+  stats(): JournalStats {
+    return { ...this.counters };
+  }
+
+  /** Flushes and closes. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    await this.file?.close().catch(() => {});
+    this.file = undefined;
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    const bytes = this.pendingBytes;
+    this.batch = [];
+    this.pendingBytes = 0;
+    try {
+      if (!this.file || this.fileBytes + bytes > this.o.maxFileBytes) await this.rotate();
+      const data = new Uint8Array(bytes);
+      let at = 0;
+      for (const m of batch) {
+        data.set(m, at);
+        at += m.length;
+      }
+      await this.file!.write(data);
+      await this.file!.sync();
+      this.fileBytes += bytes;
+      this.counters.written += batch.length;
+    } catch (e) {
+      this.counters.writeErrors++;
+      this.counters.droppedMessages += batch.length;
+      this.counters.lastError = `journal ${this.o.prefix}: write to ${this.counters.file ?? this.o.dir} failed: ${(e as Error).message}`;
+      await this.file?.close().catch(() => {});
+      this.file = undefined;
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    await this.file?.close().catch(() => {});
+    this.file = undefined;
+    const path = join(this.o.dir, `${this.o.prefix}-${String(this.index++).padStart(6, "0")}.bin`);
+    this.file = await open(path, "a");
+    this.fileBytes = 0;
+    this.counters.file = path;
+    const files = await journalFiles(this.o.dir, this.o.prefix);
+    for (const old of files.slice(0, Math.max(0, files.length - this.o.maxFiles))) await rm(old, { force: true });
+  }
+}
+
+/**
+ * Reads every message of a journal in order, as copies. Stops at a torn tail (a crash mid-write leaves
+ * a partial last message, which is ignored).
+ */
+export async function* readJournal(dir: string, prefix: string): AsyncGenerator<Uint8Array> {
+  for (const path of await journalFiles(dir, prefix)) {
+    const framer = new StreamFramer();
+    const file = await open(path, "r");
+    try {
+      const chunk = new Uint8Array(256 * 1024);
+      for (;;) {
+        const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) break;
+        const out: Uint8Array[] = [];
+        try {
+          framer.push(chunk.slice(0, bytesRead), (b, o, l) => out.push(b.slice(o, o + l)));
+        } catch {
+          yield* out;
+          break;
+        }
+        yield* out;
+      }
+    } finally {
+      await file.close();
+    }
+  }
+}
