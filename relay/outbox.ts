@@ -1,0 +1,225 @@
+/**
+ * The relay's per-subscriber outgoing queue: zero-copy slices of received chunks, coalesced when
+ * adjacent, written in batches, bounded in bytes with drop-oldest and Gap notices.
+ *
+ * Flow: messages are added during the processing of one read chunk ({@link Outbox.add}); the relay then
+ * calls {@link Outbox.flush}. While the socket has room (its pending bytes below the write window) the
+ * batch goes straight to it. Otherwise it waits in the backlog; past `maxQueueBytes` the oldest
+ * messages are dropped, their sources' sequence ranges remembered, and Gap notices (reason 2, slow
+ * consumer) are written ahead of the rest of the backlog once the socket drains — so the subscriber
+ * learns exactly what it missed, in stream order. A backlog that stays non-empty since its first drop
+ * for longer than the relay's limit gets the subscriber disconnected (see {@link Outbox.overflowSince}).
+ *
+ * Slices normally reference the read chunk they arrived in. A small slice that has to wait is copied
+ * first, so a slow subscriber with a narrow filter cannot pin many large chunks.
+ *
+ * @module
+ */
+
+import { HEADER_SIZE, HeaderOffset, viewsOf } from "../protocol/mod.ts";
+import type { Connection } from "./transport/types.ts";
+
+/** Sequence range (two u32 words each) of one source's dropped messages. */
+interface DroppedRange {
+  fromHi: number;
+  fromLo: number;
+  toHi: number;
+  toLo: number;
+}
+
+/** Settings of an {@link Outbox}. */
+export interface OutboxOptions {
+  /** Most bytes waiting in the backlog before the oldest are dropped. */
+  maxQueueBytes: number;
+  /** Bytes the socket itself may hold before the outbox keeps messages back. */
+  windowBytes: number;
+  /** Builds the Gap notice for `source`'s dropped `from..to`. */
+  makeGap(source: number, from: bigint, to: bigint): Uint8Array;
+  /** Counts `count` dropped messages of `bytes` bytes. */
+  onDrop(count: number, bytes: number): void;
+}
+
+function seq(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** Outgoing queue of one subscriber connection. */
+export class Outbox {
+  private readonly conn: Connection;
+  private readonly opts: OutboxOptions;
+  // The slice being built: [curStart, curEnd) of curBuf (absolute offsets).
+  private curBuf: ArrayBufferLike | undefined;
+  private curStart = 0;
+  private curEnd = 0;
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private backlog: Uint8Array[] = [];
+  private backlogHead = 0;
+  private headOff = 0;
+  private backlogBytesCount = 0;
+  private readonly gaps = new Map<number, DroppedRange>();
+  private readonly out: Uint8Array[] = [];
+  /** `performance.now()` of the first drop of the current overflow; 0 when not overflowing. */
+  overflowSince = 0;
+  /** Messages dropped from this queue in total. */
+  dropped = 0;
+
+  /** @param conn the subscriber's connection @param opts limits and callbacks */
+  constructor(conn: Connection, opts: OutboxOptions) {
+    this.conn = conn;
+    this.opts = opts;
+  }
+
+  /** Bytes waiting in the backlog (not yet handed to the socket). */
+  get backlogBytes(): number {
+    return this.backlogBytesCount;
+  }
+
+  /** Adds the message `bytes[off, off+len)` (referenced, not copied) to the current batch. */
+  add(bytes: Uint8Array, off: number, len: number): void {
+    const buf = bytes.buffer;
+    const abs = bytes.byteOffset + off;
+    if (buf === this.curBuf && abs === this.curEnd) {
+      this.curEnd += len;
+      return;
+    }
+    if (this.curBuf !== undefined) this.closeSlice();
+    this.curBuf = buf;
+    this.curStart = abs;
+    this.curEnd = abs + len;
+  }
+
+  /** Adds bytes the outbox may keep as they are (already a private copy, e.g. a retransmission). */
+  addOwned(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.curBuf !== undefined) this.closeSlice();
+    this.batch.push(bytes);
+    this.batchBytes += bytes.length;
+  }
+
+  private closeSlice(): void {
+    const s = new Uint8Array(this.curBuf!, this.curStart, this.curEnd - this.curStart);
+    this.batch.push(s);
+    this.batchBytes += s.length;
+    this.curBuf = undefined;
+  }
+
+  /** Sends the current batch if the socket has room, else queues it (dropping the oldest past the limit). */
+  flush(): void {
+    if (this.curBuf !== undefined) this.closeSlice();
+    if (this.batch.length === 0) return;
+    const conn = this.conn;
+    if (conn.closed) {
+      this.batch.length = 0;
+      this.batchBytes = 0;
+      return;
+    }
+    if (this.backlogBytesCount === 0 && this.gaps.size === 0 && conn.pendingBytes < this.opts.windowBytes) {
+      if (conn.pendingBytes > 0) this.compactBatch();
+      conn.write(this.batch);
+      this.batch.length = 0;
+      this.batchBytes = 0;
+      return;
+    }
+    this.compactBatch();
+    for (let i = 0; i < this.batch.length; i++) this.backlog.push(this.batch[i]!);
+    this.backlogBytesCount += this.batchBytes;
+    this.batch.length = 0;
+    this.batchBytes = 0;
+    if (this.backlogBytesCount > this.opts.maxQueueBytes) this.dropOldest();
+    this.pump();
+  }
+
+  /** Moves backlog to the socket while it has room. Call when the socket drained. */
+  pump(): void {
+    const conn = this.conn;
+    if (conn.closed) return;
+    const window = this.opts.windowBytes;
+    if (conn.pendingBytes >= window) return;
+    const out = this.out;
+    if (this.gaps.size > 0) {
+      for (const [source, r] of this.gaps) out.push(this.opts.makeGap(source, seq(r.fromHi, r.fromLo), seq(r.toHi, r.toLo)));
+      this.gaps.clear();
+    }
+    let budget = window - conn.pendingBytes;
+    while (budget > 0 && this.backlogHead < this.backlog.length) {
+      let s = this.backlog[this.backlogHead]!;
+      if (this.headOff > 0) s = s.subarray(this.headOff);
+      this.backlog[this.backlogHead] = undefined as unknown as Uint8Array;
+      this.backlogHead++;
+      this.headOff = 0;
+      out.push(s);
+      this.backlogBytesCount -= s.length;
+      budget -= s.length;
+    }
+    if (this.backlogHead === this.backlog.length) {
+      this.backlog.length = 0;
+      this.backlogHead = 0;
+      this.overflowSince = 0;
+    } else if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogHead = 0;
+    }
+    if (out.length > 0) {
+      conn.write(out);
+      out.length = 0;
+    }
+  }
+
+  /** Copies the small slices of the batch so waiting data does not pin whole read chunks. */
+  private compactBatch(): void {
+    const b = this.batch;
+    for (let i = 0; i < b.length; i++) {
+      const s = b[i]!;
+      if (s.length * 4 < s.buffer.byteLength) b[i] = s.slice();
+    }
+  }
+
+  /** Drops whole messages from the backlog head until it fits, remembering their sequence ranges. */
+  private dropOldest(): void {
+    const max = this.opts.maxQueueBytes;
+    let count = 0;
+    let bytes = 0;
+    while (this.backlogBytesCount > max && this.backlogHead < this.backlog.length) {
+      const s = this.backlog[this.backlogHead]!;
+      const { dv } = viewsOf(s);
+      const base = s.byteOffset + this.headOff;
+      const len = HEADER_SIZE + dv.getUint32(base + HeaderOffset.payloadSize, true);
+      this.noteDropped(
+        dv.getUint16(base + HeaderOffset.source, true),
+        dv.getUint32(base + HeaderOffset.sequence + 4, true),
+        dv.getUint32(base + HeaderOffset.sequence, true),
+      );
+      this.headOff += len;
+      this.backlogBytesCount -= len;
+      count++;
+      bytes += len;
+      if (this.headOff >= s.length) {
+        this.backlog[this.backlogHead] = undefined as unknown as Uint8Array;
+        this.backlogHead++;
+        this.headOff = 0;
+      }
+    }
+    if (count > 0) {
+      this.dropped += count;
+      if (this.overflowSince === 0) this.overflowSince = performance.now();
+      this.opts.onDrop(count, bytes);
+    }
+  }
+
+  private noteDropped(source: number, hi: number, lo: number): void {
+    const r = this.gaps.get(source);
+    if (r === undefined) {
+      this.gaps.set(source, { fromHi: hi, fromLo: lo, toHi: hi, toLo: lo });
+      return;
+    }
+    if (hi > r.toHi || (hi === r.toHi && lo > r.toLo)) {
+      r.toHi = hi;
+      r.toLo = lo;
+    }
+    if (hi < r.fromHi || (hi === r.fromHi && lo < r.fromLo)) {
+      r.fromHi = hi;
+      r.fromLo = lo;
+    }
+  }
+}

@@ -1,0 +1,508 @@
+/**
+ * The domain relay: accepts connections from any {@link Transport}, checks every message, tracks
+ * sequences per source, and forwards the exact received bytes to the subscribers that want them.
+ *
+ * Per connection: the first message must carry Hello (role, service id, token — the token is checked
+ * in constant time where the listener requires one). An optional Subscribe sets a TLV type filter;
+ * RetransmitRequest is answered from the per-source ring ({@link SourceRing}) with the held messages,
+ * then Gap (reason 1) for what is not held.
+ *
+ * Per message: the framer checks the header (framing errors close only that connection); then
+ * {@link validateMessage} checks checksum (unless disabled), TLV structure, sizes and that every type
+ * belongs to the domain — a failing message is dropped and counted, the connection stays. A message
+ * whose sequence is not above its source's last is dropped as a duplicate. Accepted messages are kept
+ * in the source's ring and added, as slices of the read chunk, to every matching subscriber's
+ * {@link Outbox} except the sender's own; after each chunk every touched outbox is flushed as one batch.
+ *
+ * Nothing a client sends can throw out of the relay: every handler is guarded and a fault is confined
+ * to the connection that caused it.
+ *
+ * @example
+ * ```ts
+ * const relay = new Relay({ domain: RelayDomain.MarketData });
+ * listener = await transport.listen(endpoint, (conn) => relay.attach(conn, { requireToken: false }));
+ * ```
+ * @module
+ */
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import {
+  EXTENDED_TLV_MARKER, GapReason, HEADER_SIZE, HeaderOffset, isProtocolError, nowNanos, type RelayDomain,
+  StreamFramer, TlvType, validateMessage, viewsOf,
+} from "../protocol/mod.ts";
+import { canPublish, canSubscribe, encodeGap, firstTlvType, isControlType } from "./control.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { DisconnectReason, DropReason, RelayMetrics } from "./metrics.ts";
+import { Outbox } from "./outbox.ts";
+import { domainName } from "./paths.ts";
+import { SourceRing } from "./source-ring.ts";
+import type { Connection } from "./transport/types.ts";
+
+/** Settings of a {@link Relay}. */
+export interface RelayOptions {
+  /** The relay domain (1–4). */
+  domain: RelayDomain;
+  /** Verify every message's CRC-32 (default true). */
+  verifyChecksum?: boolean;
+  /** Bytes a subscriber's backlog may hold before its oldest messages are dropped (default 8 MiB). */
+  subscriberQueueBytes?: number;
+  /** Bytes a subscriber's socket may hold before messages wait in the backlog (default 256 KiB). */
+  writeWindowBytes?: number;
+  /** Milliseconds of sustained overflow after which a subscriber is disconnected (default 5000). */
+  overflowDisconnectMs?: number;
+  /** Bytes of recent messages kept per source for retransmission (default 4 MiB). */
+  ringBytesPerSource?: number;
+  /** Milliseconds a new connection has to send Hello (default 5000). */
+  helloTimeoutMs?: number;
+  /** The token connections must present where the listener requires one. */
+  token?: string;
+  /** This relay's own source id, used on the Gap messages it sends (default 80 + domain − 1). */
+  serviceId?: number;
+  /** Logger (default: JSON lines on stderr). */
+  logger?: Logger;
+  /** Metrics to update (default: a new {@link RelayMetrics}). */
+  metrics?: RelayMetrics;
+}
+
+/** Per-connection settings given by the listener that accepted it. */
+export interface AttachOptions {
+  /** The Hello must carry the relay's token (TCP/TLS listeners). */
+  requireToken: boolean;
+}
+
+const STATE_AWAIT_HELLO = 0;
+const STATE_OPEN = 1;
+const STATE_CLOSED = 2;
+
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token, "utf8").digest();
+}
+
+/** One connection's state. */
+class Session {
+  readonly id: number;
+  readonly conn: Connection;
+  readonly requireToken: boolean;
+  readonly framer = new StreamFramer();
+  state = STATE_AWAIT_HELLO;
+  role = 0;
+  serviceId = -1;
+  /** Wanted TLV types (1 = wanted), or undefined for every type. */
+  filter: Uint8Array | undefined;
+  outbox: Outbox | undefined;
+  helloTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set during one chunk's processing when this session's outbox got messages. */
+  dirty = false;
+  /** The message handler bound to this session, made once. */
+  onMessage: (bytes: Uint8Array, offset: number, length: number) => void = () => {};
+
+  constructor(id: number, conn: Connection, requireToken: boolean) {
+    this.id = id;
+    this.conn = conn;
+    this.requireToken = requireToken;
+  }
+}
+
+/** A domain relay. */
+export class Relay {
+  /** The relay's domain. */
+  readonly domain: RelayDomain;
+  /** Live metrics. */
+  readonly metrics: RelayMetrics;
+  private readonly log: Logger;
+  private readonly verifyChecksum: boolean;
+  private readonly queueBytes: number;
+  private readonly windowBytes: number;
+  private readonly overflowMs: number;
+  private readonly ringBytes: number;
+  private readonly helloTimeoutMs: number;
+  private readonly tokenDigest: Buffer | undefined;
+  private readonly serviceId: number;
+  private readonly sessions = new Set<Session>();
+  private subscribers: Session[] = [];
+  private filteredSubscribers = 0;
+  private readonly dirty: Session[] = [];
+  private nextId = 1;
+  private gapSequence = 0n;
+  // Per source (u16): last accepted sequence as two u32 words, whether seen, owner session, ring.
+  private readonly lastHi = new Uint32Array(65536);
+  private readonly lastLo = new Uint32Array(65536);
+  private readonly seen = new Uint8Array(65536);
+  private readonly owner: (Session | undefined)[] = new Array(65536);
+  private readonly rings: (SourceRing | undefined)[] = new Array(65536);
+  private readonly sweepTimer: ReturnType<typeof setInterval>;
+  private stopped = false;
+
+  /** @param options domain and limits */
+  constructor(options: RelayOptions) {
+    this.domain = options.domain;
+    this.metrics = options.metrics ?? new RelayMetrics(domainName(options.domain));
+    this.log = options.logger ?? createLogger(`relay.${domainName(options.domain)}`);
+    this.verifyChecksum = options.verifyChecksum ?? true;
+    this.queueBytes = options.subscriberQueueBytes ?? 8 * 1024 * 1024;
+    this.windowBytes = options.writeWindowBytes ?? 256 * 1024;
+    this.overflowMs = options.overflowDisconnectMs ?? 5000;
+    this.ringBytes = options.ringBytesPerSource ?? 4 * 1024 * 1024;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? 5000;
+    this.tokenDigest = options.token ? digest(options.token) : undefined;
+    this.serviceId = options.serviceId ?? 80 + options.domain - 1;
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, this.overflowMs / 4)));
+    (this.sweepTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Number of open connections. */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Takes over an accepted connection. Never throws. */
+  attach(conn: Connection, options: AttachOptions): void {
+    if (this.stopped) {
+      conn.close(true);
+      return;
+    }
+    const s = new Session(this.nextId++, conn, options.requireToken);
+    s.onMessage = (bytes, offset, length) => this.onMessage(s, bytes, offset, length);
+    this.sessions.add(s);
+    this.metrics.connections++;
+    s.helloTimer = setTimeout(() => {
+      if (s.state === STATE_AWAIT_HELLO) this.disconnect(s, DisconnectReason.noHello, "no Hello within the time limit");
+    }, this.helloTimeoutMs);
+    (s.helloTimer as { unref?: () => void }).unref?.();
+    conn.setHandlers({
+      data: (chunk) => this.onChunk(s, chunk),
+      drain: () => s.outbox?.pump(),
+      close: (error) => this.onClosed(s, error),
+    });
+    this.log.debug("connection opened", { conn: s.id, peer: conn.peer });
+  }
+
+  /** Closes every connection and stops timers. */
+  close(): void {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    for (const s of [...this.sessions]) this.disconnect(s, DisconnectReason.shutdown, "relay shutting down", false);
+  }
+
+  private onChunk(s: Session, chunk: Uint8Array): void {
+    if (s.state === STATE_CLOSED) return;
+    const t0 = performance.now();
+    const m = this.metrics;
+    m.bytesIn += chunk.length;
+    const outBefore = m.messagesOut;
+    try {
+      s.framer.push(chunk, s.onMessage);
+    } catch (e) {
+      if (isProtocolError(e)) {
+        m.error(e.kind);
+        this.disconnect(s, DisconnectReason.framing, `framing error: ${e.message}`);
+      } else {
+        this.log.error("internal error while reading a connection", { conn: s.id, peer: s.conn.peer, error: e });
+        this.disconnect(s, DisconnectReason.framing, "internal error");
+      }
+    }
+    this.flushDirty();
+    const forwarded = m.messagesOut - outBefore;
+    if (forwarded > 0) m.recordForward((performance.now() - t0) * 1e6, forwarded);
+  }
+
+  private flushDirty(): void {
+    const d = this.dirty;
+    for (let i = 0; i < d.length; i++) {
+      const s = d[i]!;
+      s.dirty = false;
+      if (s.state === STATE_OPEN) s.outbox!.flush();
+    }
+    d.length = 0;
+  }
+
+  private onMessage(s: Session, bytes: Uint8Array, offset: number, length: number): void {
+    if (s.state === STATE_CLOSED) return;
+    const m = this.metrics;
+    m.messagesIn++;
+    const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
+    if (err !== undefined) {
+      m.error(err.kind);
+      if (s.state === STATE_AWAIT_HELLO) {
+        this.disconnect(s, DisconnectReason.noHello, `first message is invalid: ${err.message}`);
+        return;
+      }
+      m.drop(err.kind === "TypeNotInDomain" ? DropReason.wrongDomain : DropReason.invalid);
+      this.log.debug("message dropped", { conn: s.id, reason: err.kind, detail: err.message });
+      return;
+    }
+    const first = firstTlvType(bytes, offset);
+    if (s.state === STATE_AWAIT_HELLO) {
+      if (first !== TlvType.Hello) {
+        this.disconnect(s, DisconnectReason.noHello, `first message must be Hello, got TLV type ${first}`);
+        return;
+      }
+      this.control(s, bytes, offset, length);
+      return;
+    }
+    if (isControlType(first)) {
+      this.control(s, bytes, offset, length);
+      return;
+    }
+    const { u8, dv } = viewsOf(bytes);
+    const base = bytes.byteOffset + offset;
+    if (u8[base + HeaderOffset.relayDomain] !== this.domain) {
+      m.drop(DropReason.wrongDomain);
+      return;
+    }
+    if (!canPublish(s.role)) {
+      m.drop(DropReason.notPublisher);
+      return;
+    }
+    const source = dv.getUint16(base + HeaderOffset.source, true);
+    const lo = dv.getUint32(base + HeaderOffset.sequence, true);
+    const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
+    if (this.seen[source] === 1) {
+      const lh = this.lastHi[source]!;
+      if (hi < lh || (hi === lh && lo <= this.lastLo[source]!)) {
+        if (hi === 0 && lo === 1 && this.owner[source] !== s) {
+          this.restartSource(s, source);
+        } else {
+          m.drop(DropReason.duplicate);
+          return;
+        }
+      }
+    } else {
+      this.seen[source] = 1;
+    }
+    this.lastHi[source] = hi;
+    this.lastLo[source] = lo;
+    this.owner[source] = s;
+    let ring = this.rings[source];
+    if (ring === undefined) ring = this.rings[source] = new SourceRing(this.ringBytes);
+    ring.push(bytes, offset, length, hi, lo);
+    this.forward(s, bytes, offset, length, u8, base);
+  }
+
+  private forward(from: Session, bytes: Uint8Array, offset: number, length: number, u8: Uint8Array, base: number): void {
+    const subs = this.subscribers;
+    const n = subs.length;
+    let delivered = 0;
+    for (let i = 0; i < n; i++) {
+      const t = subs[i]!;
+      if (t === from) continue;
+      if (t.filter !== undefined && !matchesFilter(u8, base, length, t.filter)) continue;
+      t.outbox!.add(bytes, offset, length);
+      delivered++;
+      if (!t.dirty) {
+        t.dirty = true;
+        this.dirty.push(t);
+      }
+    }
+    this.metrics.messagesOut += delivered;
+    this.metrics.bytesOut += delivered * length;
+  }
+
+  /** A new connection restarted a source's sequence at 1: forget the old stream (logged). */
+  private restartSource(s: Session, source: number): void {
+    const prev = this.owner[source];
+    this.log.warn("source restarted its sequence", {
+      conn: s.id, source, previousLast: (BigInt(this.lastHi[source]!) << 32n) | BigInt(this.lastLo[source]!),
+      previousConnectionOpen: prev !== undefined && prev.state !== STATE_CLOSED,
+    });
+    this.rings[source]?.clear();
+  }
+
+  private control(s: Session, bytes: Uint8Array, offset: number, length: number): void {
+    const { u8, dv } = viewsOf(bytes);
+    const base = bytes.byteOffset + offset;
+    const end = base + length;
+    let p = base + HEADER_SIZE;
+    while (p < end && s.state !== STATE_CLOSED) {
+      let type = u8[p]!;
+      let len: number;
+      if (type === EXTENDED_TLV_MARKER) {
+        type = u8[p + 2]!;
+        len = u8[p + 3]! | (u8[p + 4]! << 8);
+        p += 5;
+      } else {
+        len = u8[p + 1]!;
+        p += 2;
+      }
+      if (type === TlvType.Hello) this.onHello(s, u8, dv, p, len);
+      else if (type === TlvType.Subscribe) this.onSubscribe(s, dv, p);
+      else if (type === TlvType.RetransmitRequest) this.onRetransmit(s, dv, p);
+      p += len;
+    }
+  }
+
+  private onHello(s: Session, u8: Uint8Array, dv: DataView, v: number, len: number): void {
+    if (s.state !== STATE_AWAIT_HELLO) {
+      this.metrics.drop(DropReason.badControl);
+      return;
+    }
+    const role = u8[v]!;
+    const serviceId = dv.getUint16(v + 2, true);
+    if (role < 1 || role > 3) {
+      this.disconnect(s, DisconnectReason.noHello, `Hello role ${role} is not 1–3`);
+      return;
+    }
+    if (s.requireToken) {
+      const given = new TextDecoder().decode(u8.subarray(v + 8, v + len));
+      const ok = this.tokenDigest !== undefined && given.length > 0 && timingSafeEqual(digest(given), this.tokenDigest);
+      if (!ok) {
+        this.disconnect(s, DisconnectReason.auth, given.length === 0 ? "Hello carries no token" : "Hello token is wrong");
+        return;
+      }
+    }
+    clearTimeout(s.helloTimer);
+    s.state = STATE_OPEN;
+    s.role = role;
+    s.serviceId = serviceId;
+    if (canPublish(role)) this.metrics.publishers++;
+    if (canSubscribe(role)) {
+      s.outbox = new Outbox(s.conn, {
+        maxQueueBytes: this.queueBytes,
+        windowBytes: this.windowBytes,
+        makeGap: (source, from, to) => this.makeGap(source, GapReason.SlowConsumer, from, to),
+        onDrop: (count) => {
+          this.metrics.drop(DropReason.slowConsumer, count);
+          this.checkOverflow(s);
+        },
+      });
+      this.subscribers = [...this.subscribers, s];
+      this.metrics.subscribers++;
+    }
+    this.log.info("connection ready", { conn: s.id, peer: s.conn.peer, role, serviceId });
+  }
+
+  private onSubscribe(s: Session, dv: DataView, v: number): void {
+    if (!canSubscribe(s.role)) {
+      this.metrics.drop(DropReason.badControl);
+      return;
+    }
+    const n = dv.getUint16(v, true);
+    const hadFilter = s.filter !== undefined;
+    if (n === 0) {
+      s.filter = undefined;
+    } else {
+      const f = new Uint8Array(256);
+      for (let i = 0; i < n; i++) {
+        const t = dv.getUint16(v + 4 + 2 * i, true);
+        if (t < 256) f[t] = 1;
+      }
+      s.filter = f;
+    }
+    this.filteredSubscribers += (s.filter !== undefined ? 1 : 0) - (hadFilter ? 1 : 0);
+    this.log.debug("subscription set", { conn: s.id, types: n });
+  }
+
+  private onRetransmit(s: Session, dv: DataView, v: number): void {
+    if (!canSubscribe(s.role)) {
+      this.metrics.drop(DropReason.badControl);
+      return;
+    }
+    const source = dv.getUint16(v, true);
+    const from = dv.getBigUint64(v + 8, true);
+    const to = dv.getBigUint64(v + 16, true);
+    this.metrics.retransmitRequests++;
+    if (from > to || from === 0n) {
+      this.metrics.drop(DropReason.badControl);
+      return;
+    }
+    const last = this.seen[source] === 1 ? (BigInt(this.lastHi[source]!) << 32n) | BigInt(this.lastLo[source]!) : 0n;
+    const ring = this.rings[source];
+    const filter = s.filter;
+    const accept = filter === undefined ? undefined : (b: Uint8Array, off: number) => matchesFilter(b, b.byteOffset + off, HEADER_SIZE + viewsOf(b).dv.getUint32(b.byteOffset + off + HeaderOffset.payloadSize, true), filter);
+    const outbox = s.outbox!;
+    if (ring === undefined) {
+      const end = to < last ? to : last;
+      if (from <= end) outbox.addOwned(this.makeGap(source, GapReason.Evicted, from, end));
+    } else {
+      const r = ring.collect(from, to, last, accept);
+      // Gaps first for what precedes the held part, then the messages, then later holes: in sequence order.
+      let gi = 0;
+      const held = r.bytes;
+      const { dv: hdv } = viewsOf(held);
+      let p = 0;
+      while (p < held.length) {
+        const len = HEADER_SIZE + hdv.getUint32(held.byteOffset + p + HeaderOffset.payloadSize, true);
+        const seq = hdv.getBigUint64(held.byteOffset + p + HeaderOffset.sequence, true);
+        while (gi < r.missing.length && r.missing[gi]![1] < seq) {
+          outbox.addOwned(this.makeGap(source, GapReason.Evicted, r.missing[gi]![0], r.missing[gi]![1]));
+          gi++;
+        }
+        outbox.addOwned(held.subarray(p, p + len));
+        p += len;
+      }
+      for (; gi < r.missing.length; gi++) outbox.addOwned(this.makeGap(source, GapReason.Evicted, r.missing[gi]![0], r.missing[gi]![1]));
+    }
+    if (!s.dirty) {
+      s.dirty = true;
+      this.dirty.push(s);
+    }
+  }
+
+  private makeGap(source: number, reason: number, from: bigint, to: bigint): Uint8Array {
+    this.metrics.gapsSent++;
+    return encodeGap(this.domain, this.serviceId, ++this.gapSequence, nowNanos(), source, reason, from, to);
+  }
+
+  private checkOverflow(s: Session): void {
+    const since = s.outbox?.overflowSince ?? 0;
+    if (since !== 0 && performance.now() - since > this.overflowMs) {
+      this.disconnect(s, DisconnectReason.slowConsumer, `subscriber overflowed for more than ${this.overflowMs} ms`);
+    }
+  }
+
+  private sweep(): void {
+    for (const s of this.subscribers) this.checkOverflow(s);
+  }
+
+  private disconnect(s: Session, reason: DisconnectReason, why: string, abort = true): void {
+    if (s.state === STATE_CLOSED) return;
+    this.metrics.disconnects[reason]++;
+    const level = reason === DisconnectReason.shutdown ? "info" : "warn";
+    this.log[level]("closing connection", { conn: s.id, peer: s.conn.peer, serviceId: s.serviceId, reason, detail: why });
+    this.forget(s);
+    s.conn.close(abort);
+  }
+
+  private onClosed(s: Session, error?: Error): void {
+    if (s.state === STATE_CLOSED) return;
+    this.metrics.disconnects.peer++;
+    this.log.info("connection closed by peer", { conn: s.id, peer: s.conn.peer, serviceId: s.serviceId, ...(error ? { error: error.message } : {}) });
+    this.forget(s);
+  }
+
+  private forget(s: Session): void {
+    const wasOpen = s.state === STATE_OPEN;
+    s.state = STATE_CLOSED;
+    clearTimeout(s.helloTimer);
+    if (!this.sessions.delete(s)) return;
+    this.metrics.connections--;
+    if (wasOpen && canPublish(s.role)) this.metrics.publishers--;
+    if (s.outbox !== undefined) {
+      this.subscribers = this.subscribers.filter((x) => x !== s);
+      this.metrics.subscribers--;
+      if (s.filter !== undefined) this.filteredSubscribers--;
+    }
+  }
+}
+
+/** True when any TLV of the message at `u8[base, base+length)` has a type set in `filter`. */
+function matchesFilter(u8: Uint8Array, base: number, length: number, filter: Uint8Array): boolean {
+  const end = base + length;
+  let p = base + HEADER_SIZE;
+  while (p + 2 <= end) {
+    let type = u8[p]!;
+    let len: number;
+    if (type === EXTENDED_TLV_MARKER) {
+      type = u8[p + 2]!;
+      len = u8[p + 3]! | (u8[p + 4]! << 8);
+      p += 5;
+    } else {
+      len = u8[p + 1]!;
+      p += 2;
+    }
+    if (filter[type] === 1) return true;
+    p += len;
+  }
+  return false;
+}
+

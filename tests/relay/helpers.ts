@@ -1,0 +1,152 @@
+/**
+ * Shared test helpers for relay tests: temporary socket paths, relays with a silent logger, message
+ * builders, clients that collect what they receive, and raw connections that speak bytes.
+ */
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { AssetType, MessageBuilder, pairAssetId, RelayDomain, Side, StreamFramer, Venue } from "../../protocol/mod.ts";
+import { RelayClient, type RelayClientOptions } from "../../relay/client.ts";
+import { encodeHello, Role } from "../../relay/control.ts";
+import { silentLogger } from "../../relay/log.ts";
+import { startRelayServer, type RelayServer, type RelayServerOptions } from "../../relay/server.ts";
+import { selectTransport } from "../../relay/transport/select.ts";
+import type { Connection } from "../../relay/transport/types.ts";
+
+/** True when the tests run inside Deno. */
+export const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** A fresh directory under the system temp dir, removed by the returned cleanup. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-relay-"));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts a relay on a socket in `dir` with a silent logger. */
+export function startTestRelay(dir: string, options: Partial<RelayServerOptions> = {}): Promise<RelayServer> {
+  return startRelayServer({
+    domain: RelayDomain.MarketData,
+    socketPath: path.join(dir, "relay.sock"),
+    logger: silentLogger,
+    ...options,
+  });
+}
+
+const BTC_USD = pairAssetId("BTC", "USD");
+
+/** Builds Trade messages for one source; `price` carries an index so tests can check order. */
+export class TradeSource {
+  readonly builder = new MessageBuilder(4096);
+  readonly source: number;
+  readonly domain: number;
+  constructor(source: number, domain: number = RelayDomain.MarketData) {
+    this.source = source;
+    this.domain = domain;
+  }
+  /** The next Trade (sequence counts up from 1); a view of the builder's buffer. */
+  next(index = 0): Uint8Array {
+    return this.builder
+      .begin(this.domain, this.source)
+      .addTrade(BTC_USD, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, BigInt(index), 100n, 0n)
+      .finish();
+  }
+}
+
+/** A client of the given role on `socketPath`, silent. */
+export function client(socketPath: string, serviceId: number, role: number, extra: Partial<RelayClientOptions> = {}): Promise<RelayClient> {
+  return RelayClient.connect({
+    endpoint: { kind: "unix", path: socketPath },
+    domain: RelayDomain.MarketData,
+    serviceId,
+    role,
+    logger: silentLogger,
+    reconnect: { initialMs: 20, maxMs: 200 },
+    ...extra,
+  });
+}
+
+/** Collects messages delivered to `c` (copies of their bytes). */
+export function collector(c: RelayClient): { messages: Uint8Array[]; waitFor: (n: number, timeoutMs?: number) => Promise<void> } {
+  const messages: Uint8Array[] = [];
+  let waiter: { n: number; resolve: () => void } | undefined;
+  c.onMessage((bytes, offset, length) => {
+    messages.push(bytes.slice(offset, offset + length));
+    if (waiter && messages.length >= waiter.n) {
+      const w = waiter;
+      waiter = undefined;
+      w.resolve();
+    }
+  });
+  return {
+    messages,
+    waitFor(n: number, timeoutMs = 5000): Promise<void> {
+      if (messages.length >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${n} messages, have ${messages.length}`)), timeoutMs);
+        waiter = { n, resolve: () => { clearTimeout(t); resolve(); } };
+      });
+    },
+  };
+}
+
+/** Header fields of a message, read plainly. */
+export function headerOf(m: Uint8Array): { source: number; sequence: bigint; domain: number } {
+  const dv = new DataView(m.buffer, m.byteOffset, m.byteLength);
+  return { domain: m[5]!, source: dv.getUint16(6, true), sequence: dv.getBigUint64(8, true) };
+}
+
+/** First TLV type of a message. */
+export function firstType(m: Uint8Array): number {
+  return m[32] === 255 ? m[34]! : m[32]!;
+}
+
+/** A raw connection: writes bytes as given, records every message received and whether it closed. */
+export interface RawPeer {
+  conn: Connection;
+  messages: Uint8Array[];
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+/** Opens a raw connection to `socketPath`, optionally sending a Hello first. */
+export async function rawPeer(socketPath: string, hello?: { serviceId: number; role: number; token?: string; domain?: number }): Promise<RawPeer> {
+  const transport = await selectTransport();
+  const conn = await transport.connect({ kind: "unix", path: socketPath });
+  const framer = new StreamFramer();
+  const messages: Uint8Array[] = [];
+  let closedFlag = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  conn.setHandlers({
+    data: (chunk) => {
+      try {
+        framer.push(chunk, (b, o, l) => messages.push(b.slice(o, o + l)));
+      } catch {
+        conn.close(true);
+      }
+    },
+    close: () => {
+      closedFlag = true;
+      resolveClosed();
+    },
+  });
+  if (hello) conn.write([encodeHello(hello.domain ?? RelayDomain.MarketData, hello.serviceId, hello.role, hello.token ?? "")]);
+  return { conn, messages, closed, isClosed: () => closedFlag };
+}
+
+/** Resolves when `cond()` holds, polling; rejects after `timeoutMs`. */
+export async function until(cond: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Waits `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export { Role };
