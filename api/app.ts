@@ -14,6 +14,7 @@ import { Hono, type Context } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import * as v from "valibot";
 import { issuePath } from "../runtime/config/load.ts";
+import { ControlError } from "../runtime/control/channel.ts";
 import { requireBearer } from "./auth.ts";
 import { NotFoundError, type ControlPlane } from "./control-plane.ts";
 import {
@@ -61,6 +62,12 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
   app.onError((err, c) => {
     if (err instanceof NotFoundError) return c.json({ error: "not found", message: err.message }, 404);
     if (err instanceof v.ValiError) return badRequest(c, err.issues, "body");
+    if (err instanceof ControlError && err.kind === "BadRequest") {
+      return c.json({ error: "bad request", where: "body", path: err.path ?? "body", message: err.message }, 400);
+    }
+    if (err instanceof ControlError && (err.kind === "Unavailable" || err.kind === "Timeout")) {
+      return c.json({ error: "unavailable", message: err.message }, 503);
+    }
     return c.json({ error: "internal", message: err instanceof Error ? err.message : String(err) }, 500);
   });
 

@@ -27,11 +27,14 @@ export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown>
 export class ControlError extends Error {
   /** `NotFound`, `BadRequest`, `Unavailable`, `Timeout` or `Internal`. */
   readonly kind: string;
-  /** @param kind category @param message what and why */
-  constructor(kind: string, message: string) {
+  /** For `BadRequest`: the path of the offending input field (`maxOrderNotional`), if known. */
+  readonly path: string | undefined;
+  /** @param kind category @param message what and why @param path offending field */
+  constructor(kind: string, message: string, path?: string) {
     super(message);
     this.name = "ControlError";
     this.kind = kind;
+    this.path = path;
   }
 }
 
@@ -86,7 +89,8 @@ export async function serveControl(path: string, handlers: Record<string, Contro
         } catch (e) {
           const kind = e instanceof ControlError ? e.kind : e instanceof SyntaxError ? "BadRequest" : "Internal";
           const message = e instanceof Error ? e.message : String(e);
-          send(conn, { id, ok: false, error: { kind, message } });
+          const path = e instanceof ControlError ? e.path : undefined;
+          send(conn, { id, ok: false, error: { kind, message, path } });
         }
       }, () => conn.close(true)),
       close: () => open.delete(conn),
@@ -131,7 +135,7 @@ export async function connectControl(path: string): Promise<ControlClient> {
   };
   conn.setHandlers({
     data: lineReader((line) => {
-      let reply: { id?: number; ok?: boolean; result?: unknown; error?: { kind?: string; message?: string } };
+      let reply: { id?: number; ok?: boolean; result?: unknown; error?: { kind?: string; message?: string; path?: string } };
       try {
         reply = JSON.parse(line);
       } catch {
@@ -142,7 +146,7 @@ export async function connectControl(path: string): Promise<ControlClient> {
       pending.delete(reply.id!);
       clearTimeout(p.timer);
       if (reply.ok) p.resolve(reply.result);
-      else p.reject(new ControlError(reply.error?.kind ?? "Internal", reply.error?.message ?? "control call failed"));
+      else p.reject(new ControlError(reply.error?.kind ?? "Internal", reply.error?.message ?? "control call failed", reply.error?.path));
     }, () => conn.close(true)),
     close: () => failAll(`control connection to ${path} closed`),
   });

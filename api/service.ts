@@ -1,0 +1,59 @@
+/**
+ * The API as a supervised service: the Hono control API over the running system's control plane,
+ * on `config.api.host:port`, with the bearer token from `ALPHAPULSE_API_TOKEN` or the config.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { ServiceState } from "../protocol/mod.ts";
+import type { AppConfig } from "../runtime/config/schema.ts";
+import { runtimePaths } from "../runtime/paths.ts";
+import type { RunningService, ServiceContext } from "../runtime/service/types.ts";
+import { createApiApp, type ApiCounters } from "./app.ts";
+import { httpServing } from "./serve/select.ts";
+import { SystemControlPlane } from "./system-control-plane.ts";
+
+/** Thrown when the API has no token to require. */
+export class MissingTokenError extends Error {
+  constructor() {
+    super("the API needs a token: set ALPHAPULSE_API_TOKEN or api.token (ap start generates one)");
+    this.name = "MissingTokenError";
+  }
+}
+
+/** Extra routes (the dashboard) registered before the API's, if a module provides them. */
+export type RouteExtension = Parameters<typeof createApiApp>[1]["extend"];
+
+/** Starts the API service. */
+export async function startApiService(ctx: ServiceContext, config: AppConfig, extend?: RouteExtension): Promise<RunningService> {
+  const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token;
+  if (!token) throw new MissingTokenError();
+  const control = new SystemControlPlane(config, runtimePaths(config.runtimeDir), ctx.log);
+  await control.start(ctx.serviceId);
+  let counters: ApiCounters | undefined;
+  const server = await (await httpServing()).serve((app, upgradeWebSocket) => {
+    counters = createApiApp(control, { token, upgradeWebSocket, extend }, app).counters;
+  }, { hostname: config.api.host, port: config.api.port });
+  ctx.log.info("api listening", { url: `http://${config.api.host}:${server.port}` });
+  return {
+    status: () => ({
+      state: ServiceState.Running, connections: counters?.streamClients ?? 0, processed: BigInt(counters?.streamMessages ?? 0),
+      dropped: BigInt(counters?.streamDropped ?? 0), errors: 0n, p50Micros: 0, p99Micros: 0, lastSequence: 0n,
+    }),
+    metricsText: () => [
+      "# HELP alphapulse_api_stream_clients Open /stream WebSocket clients.",
+      "# TYPE alphapulse_api_stream_clients gauge",
+      `alphapulse_api_stream_clients ${counters?.streamClients ?? 0}`,
+      "# HELP alphapulse_api_stream_dropped_total /stream messages dropped for slow clients.",
+      "# TYPE alphapulse_api_stream_dropped_total counter",
+      `alphapulse_api_stream_dropped_total ${counters?.streamDropped ?? 0}`,
+      "",
+    ].join("\n"),
+    control: {},
+    async stop() {
+      await server.close();
+      await control.close();
+    },
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * The {@link ControlPlane} of a running system, as the API process sees it:
+ * - liveness and metrics from the Heartbeat/StatusReport every service publishes on the system relay;
+ * - service lifecycle through the supervisor's control socket;
+ * - strategy switches, kill switch, risk limits and circuit breakers through the services' own control sockets;
+ * - `/stream` through a subscription to the domain's relay, decoded to the PROTOCOL §7 JSON form.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { decodeMessage, messageToJson, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
+import { RelayClient } from "../relay/client.ts";
+import { Role } from "../relay/control.ts";
+import type { Logger } from "../relay/log.ts";
+import { parseDomain } from "../relay/paths.ts";
+import { callControl, ControlError } from "../runtime/control/channel.ts";
+import type { AppConfig } from "../runtime/config/schema.ts";
+import type { RuntimePaths } from "../runtime/paths.ts";
+import { allServiceNames, resolveService } from "../runtime/service/registry.ts";
+import type { ServiceStatus } from "../runtime/supervisor.ts";
+import {
+  NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,
+  type TradingState,
+} from "./control-plane.ts";
+
+/** Name of the supervisor's control socket. */
+export const SUPERVISOR_CONTROL = "supervisor";
+
+/** What the API last heard from one service. */
+interface Reported {
+  lastSeen: number;
+  state: number;
+  uptimeSeconds: number;
+  connections: number;
+  messagesPerSecond: number;
+  errorsPerMillion: number;
+  p50Micros: number;
+  p99Micros: number;
+  processed: bigint;
+  dropped: bigint;
+}
+
+/** A service counts as down when silent for this long. */
+const SILENT_AFTER_MS = 3_000;
+
+/** The system's control plane, for the API service. */
+export class SystemControlPlane implements ControlPlane {
+  /** Schema of `PUT /risk/limits`: a JSON object the execution service validates in full. */
+  readonly riskLimitsSchema: v.GenericSchema = v.record(v.string(), v.unknown());
+  private readonly config: AppConfig;
+  private readonly paths: RuntimePaths;
+  private readonly log: Logger;
+  private readonly started = Date.now();
+  private readonly reports = new Map<number, Reported>();
+  private readonly names = new Map<number, string>();
+  private readonly kinds = new Map<string, string>();
+  private system: RelayClient | undefined;
+  private readonly streams = new Set<RelayClient>();
+
+  /** @param config the app config @param paths the run's paths @param log logger */
+  constructor(config: AppConfig, paths: RuntimePaths, log: Logger) {
+    this.config = config;
+    this.paths = paths;
+    this.log = log;
+    for (const name of allServiceNames(config)) {
+      const r = resolveService(name, config);
+      this.names.set(r.serviceId, name);
+      this.kinds.set(name, r.kind);
+    }
+  }
+
+  /** Subscribes to the system relay (waiting for it) to collect heartbeats and status reports. */
+  async start(serviceId: number): Promise<void> {
+    const view = new MessageView();
+    this.system = await RelayClient.connect({
+      endpoint: { kind: "unix", path: this.paths.relaySocket(RelayDomain.System) }, domain: RelayDomain.System,
+      serviceId, role: Role.Subscriber, types: [TlvType.Heartbeat, TlvType.StatusReport], waitForRelay: true, logger: this.log,
+    });
+    this.system.onMessage((bytes, offset) => {
+      view.wrap(bytes, offset);
+      if (!view.firstTlv()) return;
+      const now = Date.now();
+      do {
+        if (view.tlvType !== TlvType.Heartbeat && view.tlvType !== TlvType.StatusReport) continue;
+        const id = view.u16(0);
+        const r = this.reports.get(id) ?? {
+          lastSeen: 0, state: 0, uptimeSeconds: 0, connections: 0, messagesPerSecond: 0, errorsPerMillion: 0,
+          p50Micros: 0, p99Micros: 0, processed: 0n, dropped: 0n,
+        };
+        r.lastSeen = now;
+        r.state = view.u8At(2);
+        if (view.tlvType === TlvType.Heartbeat) r.uptimeSeconds = view.u32(4);
+        else {
+          r.connections = view.u32(4);
+          r.messagesPerSecond = view.u32(8);
+          r.errorsPerMillion = view.u32(12);
+          r.p50Micros = view.u32(16);
+          r.p99Micros = view.u32(20);
+          r.processed = view.u64(24);
+          r.dropped = view.u64(32);
+        }
+        this.reports.set(id, r);
+      } while (view.nextTlv());
+    });
+  }
+
+  /** Closes the subscriptions. */
+  async close(): Promise<void> {
+    await this.system?.close();
+    await Promise.all([...this.streams].map((s) => s.close()));
+  }
+
+  async health(): Promise<HealthReport> {
+    const now = Date.now();
+    const dependencies: DependencyHealth[] = [];
+    let messageRate = 0;
+    let errorWeighted = 0;
+    let rateForErrors = 0;
+    for (const [id, name] of this.names) {
+      if (name === "api") continue;
+      const r = this.reports.get(id);
+      const fresh = r !== undefined && now - r.lastSeen <= SILENT_AFTER_MS;
+      const status = !fresh ? "down" : r.state === 3 ? "degraded" : "up";
+      dependencies.push({ name, status, lastSeen: r ? new Date(r.lastSeen).toISOString() : null });
+      if (fresh && name === "relay-market-data") messageRate = r.messagesPerSecond;
+      if (fresh) {
+        errorWeighted += r.errorsPerMillion * Math.max(1, r.messagesPerSecond);
+        rateForErrors += Math.max(1, r.messagesPerSecond);
+      }
+    }
+    const ok = dependencies.every((d) => d.status === "up");
+    return {
+      status: ok ? "ok" : "degraded",
+      uptime: Math.round((now - this.started) / 1000),
+      messageRate,
+      errorRate: rateForErrors > 0 ? errorWeighted / rateForErrors / 1e6 : 0,
+      dependencies,
+    };
+  }
+
+  async metricsText(): Promise<string> {
+    const now = Date.now();
+    const lines: string[] = [];
+    const series = (name: string, type: string, help: string, value: (r: Reported) => number | bigint) => {
+      lines.push(`# HELP alphapulse_service_${name} ${help}`, `# TYPE alphapulse_service_${name} ${type}`);
+      for (const [id, svc] of this.names) {
+        const r = this.reports.get(id);
+        if (r) lines.push(`alphapulse_service_${name}{service="${svc}",kind="${this.kinds.get(svc)}"} ${value(r)}`);
+      }
+    };
+    series("up", "gauge", "1 when the service reported within 3 s.", (r) => (now - r.lastSeen <= SILENT_AFTER_MS ? 1 : 0));
+    series("state", "gauge", "Reported state (1 starting, 2 running, 3 degraded, 4 stopping).", (r) => r.state);
+    series("uptime_seconds", "gauge", "Seconds since the service started.", (r) => r.uptimeSeconds);
+    series("connections", "gauge", "Open connections.", (r) => r.connections);
+    series("messages_per_second", "gauge", "Messages handled per second.", (r) => r.messagesPerSecond);
+    series("errors_per_million", "gauge", "Errors per million messages.", (r) => r.errorsPerMillion);
+    series("latency_p50_microseconds", "gauge", "Processing latency p50.", (r) => r.p50Micros);
+    series("latency_p99_microseconds", "gauge", "Processing latency p99.", (r) => r.p99Micros);
+    series("processed_total", "counter", "Messages handled since start.", (r) => r.processed);
+    series("dropped_total", "counter", "Messages dropped since start.", (r) => r.dropped);
+    const detailed = await Promise.all([...this.names.values()].filter((n) => n !== "api").map(async (name) => {
+      try {
+        return String(await callControl(this.paths.controlSocket(name), "metrics", {}, 1_000));
+      } catch {
+        return "";
+      }
+    }));
+    return lines.join("\n") + "\n" + detailed.filter(Boolean).join("");
+  }
+
+  async services(): Promise<ServiceStatus[]> {
+    return (await this.supervisor("services")) as ServiceStatus[];
+  }
+
+  async serviceAction(name: string, action: "restart" | "stop" | "start"): Promise<void> {
+    if (!this.kinds.has(name)) throw new NotFoundError(`service "${name}"`);
+    await this.supervisor("serviceAction", { name, action }, 15_000);
+  }
+
+  async setStrategyEnabled(name: string, enabled: boolean): Promise<void> {
+    if (this.kinds.get(name) !== "strategy") throw new NotFoundError(`strategy "${name}"`);
+    await this.call(name, "setEnabled", { enabled });
+  }
+
+  async setKillSwitch(engaged: boolean): Promise<TradingState> {
+    return (await this.call(this.execution(), "setKillSwitch", { engaged })) as TradingState;
+  }
+
+  async tradingState(): Promise<TradingState> {
+    return (await this.call(this.execution(), "tradingState")) as TradingState;
+  }
+
+  async riskLimits(): Promise<unknown> {
+    return this.call(this.execution(), "riskLimits");
+  }
+
+  async setRiskLimits(limits: unknown): Promise<unknown> {
+    return await this.call(this.execution(), "setRiskLimits", { limits });
+  }
+
+  async circuitBreakers(): Promise<CircuitBreakerStatus[]> {
+    const owners = [...this.kinds].filter(([, k]) => k === "adapter" || k === "strategy").map(([n]) => n);
+    const lists = await Promise.all(owners.map(async (name) => {
+      try {
+        return (await callControl(this.paths.controlSocket(name), "breakers", {}, 1_000)) as CircuitBreakerStatus[];
+      } catch {
+        return [];
+      }
+    }));
+    return lists.flat();
+  }
+
+  async resetCircuitBreaker(name: string): Promise<void> {
+    const owners = [...this.kinds].filter(([, k]) => k === "adapter" || k === "strategy").map(([n]) => n);
+    for (const owner of owners) {
+      try {
+        if (await callControl(this.paths.controlSocket(owner), "resetBreaker", { name }, 1_000)) return;
+      } catch {
+        // owner down or breaker not there: try the next
+      }
+    }
+    throw new NotFoundError(`circuit breaker "${name}"`);
+  }
+
+  async stream(domain: string, types: readonly number[], listener: StreamListener): Promise<() => void> {
+    const d = parseDomain(domain);
+    if (d === undefined) throw new NotFoundError(`relay domain "${domain}"`);
+    const client = await RelayClient.connect({
+      endpoint: { kind: "unix", path: this.paths.relaySocket(d) }, domain: d, serviceId: 61, role: Role.Subscriber,
+      types: types.length > 0 ? types : undefined, gapRecovery: false, logger: this.log,
+    });
+    this.streams.add(client);
+    client.onMessage((bytes, offset, length) => {
+      try {
+        listener(messageToJson(decodeMessage(bytes.subarray(offset, offset + length))));
+      } catch (e) {
+        this.log.warn("stream: undecodable message skipped", { error: String(e) });
+      }
+    });
+    return () => {
+      this.streams.delete(client);
+      void client.close();
+    };
+  }
+
+  private execution(): string {
+    const svc = this.config.services.find((s) => s.kind === "execution" && s.enabled);
+    if (!svc) throw new NotFoundError("execution service");
+    return svc.name;
+  }
+
+  private async call(service: string, op: string, args: Record<string, unknown> = {}): Promise<unknown> {
+    try {
+      return await callControl(this.paths.controlSocket(service), op, args);
+    } catch (e) {
+      if (e instanceof ControlError && e.kind === "NotFound") throw new NotFoundError(e.message.replace(/ not found$/, ""));
+      throw e;
+    }
+  }
+
+  private supervisor(op: string, args: Record<string, unknown> = {}, timeoutMs = 5_000): Promise<unknown> {
+    return callControl(this.paths.controlSocket(SUPERVISOR_CONTROL), op, args, timeoutMs);
+  }
+}

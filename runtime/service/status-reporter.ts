@@ -1,0 +1,83 @@
+/**
+ * Publishes a service's Heartbeat and StatusReport on the system relay once a second, so the API can
+ * tell who is alive and collect metrics without asking anyone (PROTOCOL §4 System TLVs).
+ *
+ * @module
+ */
+
+import { MessageBuilder, RelayDomain, TlvType } from "../../protocol/mod.ts";
+import { RelayClient } from "../../relay/client.ts";
+import { Role } from "../../relay/control.ts";
+import type { Logger } from "../../relay/log.ts";
+import type { ServiceStatusFields } from "./types.ts";
+
+const U32 = 0xffffffff;
+
+function u32(n: number): number {
+  return Math.max(0, Math.min(U32, Math.round(n)));
+}
+
+/** Sends Heartbeat + StatusReport every `intervalMs` until stopped. */
+export class StatusReporter {
+  private readonly builder = new MessageBuilder(256);
+  private readonly started = Date.now();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastProcessed = 0n;
+  private lastErrors = 0n;
+  private lastAt = Date.now();
+
+  private readonly client: RelayClient;
+  private readonly serviceId: number;
+  private readonly status: () => ServiceStatusFields;
+
+  private constructor(client: RelayClient, serviceId: number, status: () => ServiceStatusFields) {
+    this.client = client;
+    this.serviceId = serviceId;
+    this.status = status;
+  }
+
+  /** Connects to the system relay (waiting for it) and starts reporting. */
+  static async start(options: {
+    socketPath: string; serviceId: number; status: () => ServiceStatusFields; intervalMs?: number; logger: Logger;
+  }): Promise<StatusReporter> {
+    const client = await RelayClient.connect({
+      endpoint: { kind: "unix", path: options.socketPath }, domain: RelayDomain.System, serviceId: options.serviceId,
+      role: Role.Publisher, waitForRelay: true, logger: options.logger, outBufferBytes: 64 * 1024,
+    });
+    const r = new StatusReporter(client, options.serviceId, options.status);
+    r.report();
+    r.timer = setInterval(() => r.report(), options.intervalMs ?? 1_000);
+    return r;
+  }
+
+  /** Builds and publishes one Heartbeat + StatusReport message now. */
+  report(): void {
+    const s = this.status();
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
+    const rate = Number(s.processed - this.lastProcessed) / seconds;
+    const newErrors = Number(s.errors - this.lastErrors);
+    const newProcessed = Number(s.processed - this.lastProcessed);
+    const errorsPerMillion = newProcessed > 0 ? (newErrors / newProcessed) * 1e6 : newErrors > 0 ? 1e6 : 0;
+    this.lastProcessed = s.processed;
+    this.lastErrors = s.errors;
+    this.lastAt = now;
+    const b = this.builder.begin(RelayDomain.System, this.serviceId);
+    b.add({
+      type: TlvType.Heartbeat, name: "Heartbeat", serviceId: this.serviceId, state: s.state,
+      uptimeSeconds: u32((now - this.started) / 1000), lastSequence: s.lastSequence,
+    });
+    b.add({
+      type: TlvType.StatusReport, name: "StatusReport", serviceId: this.serviceId, state: s.state,
+      connections: u32(s.connections), messagesPerSecond: u32(rate), errorsPerMillion: u32(errorsPerMillion),
+      p50Micros: u32(s.p50Micros), p99Micros: u32(s.p99Micros), processed: s.processed, dropped: s.dropped,
+    });
+    this.client.publish(b.finish());
+  }
+
+  /** Stops reporting and closes the connection after a last report. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.client.close();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The contract every supervised service implements: a factory that starts it in a process and returns
+ * a handle to stop it, report its status and answer its control operations.
+ *
+ * @module
+ */
+
+import type { Logger } from "../../relay/log.ts";
+import type { ControlHandler } from "../control/channel.ts";
+
+/** Numbers a service reports every second on the system relay (StatusReport) and to `/metrics`. */
+export interface ServiceStatusFields {
+  /** 1 starting, 2 running, 3 degraded, 4 stopping (PROTOCOL ServiceState). */
+  state: number;
+  /** Open connections (relays: clients; others: relay links up). */
+  connections: number;
+  /** Messages handled since start. */
+  processed: bigint;
+  /** Messages dropped since start (every drop counted somewhere; this is the total). */
+  dropped: bigint;
+  /** Errors since start. */
+  errors: bigint;
+  /** Processing latency percentiles, µs (0 when not measured). */
+  p50Micros: number;
+  p99Micros: number;
+  /** Sequence of the last message this service published, 0 if none. */
+  lastSequence: bigint;
+}
+
+/** A started service. */
+export interface RunningService {
+  /** Current status numbers. */
+  status(): ServiceStatusFields;
+  /** Prometheus text of this service's own detailed metrics (names prefixed `alphapulse_`). */
+  metricsText(): string;
+  /** Service-specific control operations (kill switch, enable/disable, limits, breakers, …). */
+  control: Record<string, ControlHandler>;
+  /** Stops: flush, close connections, remove sockets. Must finish well within the shutdown deadline. */
+  stop(): Promise<void>;
+}
+
+/** What a service factory gets. */
+export interface ServiceContext {
+  /** Service name from the config (`relay-market-data`, `adapter-coinbase`, …). */
+  name: string;
+  /** Source id this service stamps on what it publishes (PROTOCOL §6 ranges). */
+  serviceId: number;
+  /** Directory of sockets, control sockets, snapshots and journals of this run. */
+  runtimeDir: string;
+  /** Unix socket path of each domain's relay. */
+  relaySocket(domain: number): string;
+  /** Structured logger for this service. */
+  log: Logger;
+}
+
+/** Starts one kind of service. */
+export type ServiceFactory = (ctx: ServiceContext) => Promise<RunningService>;
