@@ -13,6 +13,14 @@ import { CommandError, type Command } from "./cli/command.ts";
 const COMMANDS: Record<string, () => Promise<Command>> = {
   decode: async () => (await import("./cli/decode.ts")).decodeCommand,
   encode: async () => (await import("./cli/encode.ts")).encodeCommand,
+  start: async () => (await import("./cli/start.ts")).startCommand,
+  service: async () => (await import("./cli/service.ts")).serviceCommand,
+  relay: async () => (await import("./cli/relay.ts")).relayCommand,
+  publish: async () => (await import("./cli/publish.ts")).publishCommand,
+  subscribe: async () => (await import("./cli/subscribe.ts")).subscribeCommand,
+  record: async () => (await import("./cli/record.ts")).recordCommand,
+  replay: async () => (await import("./cli/replay.ts")).replayCommand,
+  bench: async () => (await import("./cli/bench.ts")).benchCommand,
 };
 
 async function printHelp(): Promise<void> {

@@ -1,0 +1,213 @@
+/**
+ * One process of the relay benchmark (`ap bench relay`), started by `bench/relay.ts` with a role:
+ *
+ * - `relay SOCKET` — a market-data relay; prints `{"subscribers":n}` whenever its subscriber count changes;
+ *   on `stop` (stdin) prints its metrics and exits.
+ * - `sub SOCKET MODE` / `nats-sub PORT MODE` — a subscriber; MODE `count` measures delivered msgs/s,
+ *   `latency` one-hop latency (header timestamp, CLOCK_MONOTONIC, against receive time). Prints
+ *   `{"ready":true}`, then its result on `stop`.
+ * - `pub SOCKET MODE SECONDS RATE` / `nats-pub PORT MODE SECONDS RATE` — a publisher of 74-byte Trades;
+ *   `count`: as fast as it can for SECONDS; `latency`: RATE msgs/s for SECONDS. Prints its result and exits.
+ *
+ * Results are single JSON lines on stdout; the orchestrator reads them.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import readline from "node:readline";
+import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
+import { RelayClient } from "../relay/client.ts";
+import { Role } from "../relay/control.ts";
+import { silentLogger } from "../relay/log.ts";
+import { startRelayServer } from "../relay/server.ts";
+import { monotonicClock } from "./clock.ts";
+
+const [role, target, mode, secondsText, rateText] = process.argv.slice(2);
+const clock = monotonicClock();
+const ASSET = pairAssetId("BTC", "USD");
+
+function emit(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+function onStdinLine(handler: (line: string) => void): void {
+  const rl = readline.createInterface({ input: process.stdin });
+  rl.on("line", handler);
+}
+
+const yieldMacrotask = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** Builds the next Trade; with `stamp` the header timestamp is CLOCK_MONOTONIC ns. */
+function buildTrade(b: MessageBuilder, i: number, stamp: boolean): number {
+  b.begin(RelayDomain.MarketData, 1).addTrade(ASSET, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 6_000_000_000_000n, BigInt(i & 0xffff), 0n);
+  if (stamp) b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
+  return b.finishLength();
+}
+
+/** Subscriber-side accounting shared by both systems. */
+class Receiver {
+  count = 0;
+  first = 0;
+  last = 0;
+  readonly latencies: number[] = [];
+  private readonly latency: boolean;
+  constructor(latency: boolean) {
+    this.latency = latency;
+  }
+  /** `dv`/`base`: where the 74-byte message starts. */
+  onMessage(dv: DataView, base: number): void {
+    if (this.latency) {
+      const now = clock();
+      this.latencies.push(Number(now - dv.getBigUint64(base + HeaderOffset.timestamp, true)));
+    }
+    const t = performance.now();
+    if (this.count === 0) this.first = t;
+    this.last = t;
+    this.count++;
+  }
+  result(): unknown {
+    return { count: this.count, seconds: (this.last - this.first) / 1000, latenciesNs: this.latency ? this.latencies : undefined };
+  }
+}
+
+async function relayRole(socket: string): Promise<void> {
+  const server = await startRelayServer({ domain: RelayDomain.MarketData, socketPath: socket, logger: silentLogger });
+  let subs = -1;
+  const poll = setInterval(() => {
+    const n = server.relay.metrics.subscribers;
+    if (n !== subs) {
+      subs = n;
+      emit({ subscribers: n });
+    }
+  }, 5);
+  onStdinLine(async (line) => {
+    if (line.trim() !== "stop") return;
+    clearInterval(poll);
+    const snap = server.relay.metrics.snapshot();
+    await server.close();
+    emit({ metrics: snap });
+    process.exit(0);
+  });
+}
+
+async function subRole(socket: string, latency: boolean): Promise<void> {
+  const rx = new Receiver(latency);
+  const client = await RelayClient.connect({
+    endpoint: { kind: "unix", path: socket }, domain: RelayDomain.MarketData, serviceId: 61, role: Role.Subscriber, logger: silentLogger,
+  });
+  client.onMessage((bytes, offset) => {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset);
+    rx.onMessage(dv, offset);
+  });
+  emit({ ready: true });
+  onStdinLine((line) => {
+    if (line.trim() !== "stop") return;
+    emit({ ...(rx.result() as object), lost: client.stats.lost, duplicates: client.stats.duplicates });
+    process.exit(0);
+  });
+}
+
+async function pubRole(socket: string, latency: boolean, seconds: number, rate: number): Promise<void> {
+  const client = await RelayClient.connect({
+    endpoint: { kind: "unix", path: socket }, domain: RelayDomain.MarketData, serviceId: 1, role: Role.Publisher, logger: silentLogger,
+  });
+  const b = new MessageBuilder(256);
+  let sent = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  if (!latency) {
+    while (performance.now() < end) {
+      for (let i = 0; i < 1024; i++) {
+        const len = buildTrade(b, sent++, false);
+        client.publishFrom(b.bytes, 0, len);
+      }
+      if (client.queuedBytes > 2 * 1024 * 1024) await client.flush();
+      else await yieldMacrotask();
+    }
+  } else {
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      while (sent < due) {
+        const len = buildTrade(b, sent++, true);
+        client.publishFrom(b.bytes, 0, len);
+      }
+      client.flushBatch();
+      await yieldMacrotask();
+    }
+  }
+  await client.flush();
+  emit({ sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing });
+  await client.close();
+  process.exit(0);
+}
+
+async function natsConnect(port: string): Promise<import("@nats-io/transport-node").NatsConnection> {
+  const { connect } = await import("@nats-io/transport-node");
+  return connect({ servers: `127.0.0.1:${port}`, maxPingOut: 100, pingInterval: 60_000 });
+}
+
+async function natsSubRole(port: string, latency: boolean): Promise<void> {
+  const rx = new Receiver(latency);
+  const nc = await natsConnect(port);
+  nc.subscribe("md.trades", {
+    callback: (err, msg) => {
+      if (err) return;
+      const d = msg.data;
+      rx.onMessage(new DataView(d.buffer, d.byteOffset), 0);
+    },
+  });
+  await nc.flush();
+  emit({ ready: true });
+  onStdinLine((line) => {
+    if (line.trim() !== "stop") return;
+    emit({ ...(rx.result() as object), lost: 0, duplicates: 0 });
+    process.exit(0);
+  });
+}
+
+async function natsPubRole(port: string, latency: boolean, seconds: number, rate: number): Promise<void> {
+  const nc = await natsConnect(port);
+  const b = new MessageBuilder(256);
+  let sent = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  if (!latency) {
+    while (performance.now() < end) {
+      for (let i = 0; i < 1024; i++) {
+        const len = buildTrade(b, sent++, false);
+        nc.publish("md.trades", b.bytes.slice(0, len)); // nats.js keeps a reference until written
+      }
+      // Bound the client's outbound buffer as the AlphaPulse publisher does.
+      if ((sent & 0xffff) < 1024) await nc.flush();
+      else await yieldMacrotask();
+    }
+  } else {
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      while (sent < due) {
+        const len = buildTrade(b, sent++, true);
+        nc.publish("md.trades", b.bytes.slice(0, len)); // nats.js keeps a reference until written
+      }
+      await yieldMacrotask();
+    }
+  }
+  await nc.flush();
+  emit({ sent, seconds: (performance.now() - start) / 1000, dropped: 0 });
+  await nc.close();
+  process.exit(0);
+}
+
+const latencyMode = mode === "latency";
+const seconds = Number(secondsText ?? "3");
+const rate = Number(rateText ?? "10000");
+switch (role) {
+  case "relay": await relayRole(target!); break;
+  case "sub": await subRole(target!, latencyMode); break;
+  case "pub": await pubRole(target!, latencyMode, seconds, rate); break;
+  case "nats-sub": await natsSubRole(target!, latencyMode); break;
+  case "nats-pub": await natsPubRole(target!, latencyMode, seconds, rate); break;
+  default:
+    process.stderr.write(`relay-worker: unknown role ${String(role)}\n`);
+    process.exit(2);
+}

@@ -1,0 +1,270 @@
+/**
+ * `ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--no-nats]`: the relay benchmark.
+ *
+ * Separate processes over Unix sockets, all on this runtime: one publisher → relay → 1, 2 and 4
+ * subscribers, 74-byte Trade messages (32-byte header + 42-byte Trade TLV).
+ * - Throughput: the publisher sends as fast as it can for N seconds; each subscriber's delivered
+ *   msgs/s is its message count over the time between its first and last message.
+ * - One-hop latency: the publisher sends 10 000 msgs/s, stamping CLOCK_MONOTONIC into the header
+ *   timestamp just before each message is finished; subscribers subtract it from their receive time.
+ * The same two workloads then run through `nats-server` (started on a loopback port when the binary
+ * is on PATH; skipped, saying so, when it is not) with the official client `@nats-io/transport-node`,
+ * same payload bytes.
+ *
+ * @module
+ */
+
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import process from "node:process";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** One line for `ap bench`. */
+export const summary = "relay throughput and one-hop latency vs nats-server";
+
+const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats]
+
+  --seconds N         seconds per measurement (default 3)
+  --subscribers LIST  subscriber counts (default 1,2,4)
+  --rate N            publish rate of the latency runs in msgs/s (default 10000)
+  --no-nats           skip the nats-server comparison
+  --json              print the results as one JSON object`;
+
+const WORKER = fileURLToPath(new URL("./relay-worker.ts", import.meta.url));
+const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** Figures of one system for one subscriber count. */
+export interface SystemResult {
+  msgsPerSec: number;
+  totalMsgsPerSec: number;
+  perSubscriber: number[];
+  published: number;
+  delivered: number[];
+  p50Micros: number;
+  p99Micros: number;
+  latencySamples: number;
+}
+
+interface Worker {
+  child: ChildProcess;
+  next(): Promise<Record<string, unknown>>;
+  send(line: string): void;
+  stderr: string[];
+}
+
+function startWorker(args: string[]): Worker {
+  const cmd = IS_DENO ? process.execPath : process.execPath;
+  const argv = IS_DENO ? ["run", "-A", WORKER, ...args] : ["--import", "tsx", WORKER, ...args];
+  const child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"] });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: ((v: Record<string, unknown>) => void)[] = [];
+  const stderr: string[] = [];
+  readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+    let v: Record<string, unknown>;
+    try {
+      v = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const w = waiters.shift();
+    if (w) w(v);
+    else lines.push(v);
+  });
+  child.stderr!.on("data", (d: Uint8Array) => stderr.push(new TextDecoder().decode(d)));
+  const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`worker ${args[0]} exited (${code}) ${stderr.join("").slice(-2000)}`))));
+  exited.catch(() => {});
+  return {
+    child,
+    stderr,
+    next: () => {
+      const v = lines.shift();
+      if (v) return Promise.resolve(v);
+      return Promise.race([new Promise<Record<string, unknown>>((r) => waiters.push(r)), exited]);
+    },
+    send: (line) => void child.stdin!.write(line + "\n"),
+  };
+}
+
+async function expect(w: Worker, pred: (v: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error("benchmark worker did not answer in time");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const v = await Promise.race([w.next(), new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error("benchmark worker did not answer in time")), left)))]);
+    clearTimeout(timer);
+    if (pred(v)) return v;
+  }
+}
+
+function kill(w: Worker | undefined): void {
+  if (w && w.child.exitCode === null) w.child.kill("SIGKILL");
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+function findNatsServer(): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"])) {
+    const p = path.join(dir, "nats-server");
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: "127.0.0.1", port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs one workload (count or latency) with `n` subscribers against an already running system. */
+async function runWorkload(kind: "ap" | "nats", target: string, n: number, mode: "count" | "latency", seconds: number, rate: number, relay?: Worker): Promise<{ subs: Record<string, unknown>[]; pub: Record<string, unknown> }> {
+  const subs: Worker[] = [];
+  let pub: Worker | undefined;
+  try {
+    for (let i = 0; i < n; i++) subs.push(startWorker([kind === "ap" ? "sub" : "nats-sub", target, mode]));
+    for (const s of subs) await expect(s, (v) => v.ready === true);
+    if (relay) await expect(relay, (v) => v.subscribers === n);
+    pub = startWorker([kind === "ap" ? "pub" : "nats-pub", target, mode, String(seconds), String(rate)]);
+    const pubResult = await expect(pub, (v) => typeof v.sent === "number", (seconds + 30) * 1000);
+    // Let the subscribers take what is still in flight.
+    await new Promise((r) => setTimeout(r, 500 + Math.min(3000, seconds * 300)));
+    const results: Record<string, unknown>[] = [];
+    for (const s of subs) {
+      s.send("stop");
+      results.push(await expect(s, (v) => typeof v.count === "number"));
+    }
+    if (relay) await expect(relay, (v) => v.subscribers === 0, 10_000).catch(() => undefined);
+    return { subs: results, pub: pubResult };
+  } finally {
+    subs.forEach(kill);
+    kill(pub);
+  }
+}
+
+async function measure(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, relay?: Worker): Promise<SystemResult> {
+  const t = await runWorkload(kind, target, n, "count", seconds, rate, relay);
+  const perSub = t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number));
+  const l = await runWorkload(kind, target, n, "latency", seconds, rate, relay);
+  const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
+  const total = perSub.reduce((a, b) => a + b, 0);
+  return {
+    msgsPerSec: Math.round(total / n),
+    totalMsgsPerSec: Math.round(total),
+    perSubscriber: perSub.map(Math.round),
+    published: t.pub.sent as number,
+    delivered: t.subs.map((s) => s.count as number),
+    p50Micros: Math.round(percentile(lat, 50) / 100) / 10,
+    p99Micros: Math.round(percentile(lat, 99) / 100) / 10,
+    latencySamples: lat.length,
+  };
+}
+
+/** Runs the benchmark; returns the exit code. */
+export async function run(args: readonly string[]): Promise<number> {
+  const { parseArgs } = await import("node:util");
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...args],
+      options: { json: { type: "boolean" }, seconds: { type: "string" }, subscribers: { type: "string" }, rate: { type: "string" }, "no-nats": { type: "boolean" } },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`ap bench relay: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    return 2;
+  }
+  const seconds = Number(values.seconds ?? 3);
+  const rate = Number(values.rate ?? 10_000);
+  const counts = String(values.subscribers ?? "1,2,4").split(",").map(Number);
+  if (!(seconds > 0) || !(rate > 0) || counts.some((c) => !Number.isInteger(c) || c < 1 || c > 64)) {
+    process.stderr.write(`ap bench relay: bad --seconds, --rate or --subscribers\n${USAGE}\n`);
+    return 2;
+  }
+  const log = (s: string): void => void process.stderr.write(s + "\n");
+  const runtime = IS_DENO ? "deno" : "node";
+  const natsBin = values["no-nats"] ? undefined : findNatsServer();
+  if (!values["no-nats"] && !natsBin) log("nats-server not found on PATH: skipping the NATS comparison (apt-get install nats-server)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-bench-"));
+  const socket = path.join(dir, "md.sock");
+  const results: Record<string, { alphapulse: SystemResult; nats?: SystemResult }> = {};
+  let nats: ChildProcess | undefined;
+  let relay: Worker | undefined;
+  try {
+    let natsPort = 0;
+    if (natsBin) {
+      natsPort = await freePort();
+      nats = spawn(natsBin, ["-a", "127.0.0.1", "-p", String(natsPort)], { stdio: "ignore" });
+      await waitForPort(natsPort);
+    }
+    for (const n of counts) {
+      log(`[${runtime}] ${n} subscriber(s): alphapulse relay…`);
+      relay = startWorker(["relay", socket]);
+      await expect(relay, (v) => v.subscribers === 0);
+      const ap = await measure("ap", socket, n, seconds, rate, relay);
+      relay.send("stop");
+      await expect(relay, (v) => v.metrics !== undefined).catch(() => undefined);
+      kill(relay);
+      relay = undefined;
+      results[n] = { alphapulse: ap };
+      if (natsBin) {
+        log(`[${runtime}] ${n} subscriber(s): nats-server…`);
+        results[n]!.nats = await measure("nats", String(natsPort), n, seconds, rate);
+      }
+    }
+  } finally {
+    kill(relay);
+    nats?.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results }) + "\n");
+    return 0;
+  }
+  const rows = [["subs", "system", "msgs/s per sub", "total msgs/s", "p50 µs", "p99 µs", "published", "delivered"]];
+  for (const [n, r] of Object.entries(results)) {
+    for (const [name, s] of Object.entries(r)) {
+      if (!s) continue;
+      rows.push([n, name, String(s.msgsPerSec), String(s.totalMsgsPerSec), String(s.p50Micros), String(s.p99Micros), String(s.published), s.delivered.join("/")]);
+    }
+    if (r.nats) rows.push([n, "ratio ap/nats", (r.alphapulse.msgsPerSec / r.nats.msgsPerSec).toFixed(2) + "×", "", "", "", "", ""]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  process.stdout.write(`relay benchmark (${runtime}, 74-byte Trades, ${seconds} s per run, latency at ${rate} msgs/s)\n`);
+  for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join("  ") + "\n");
+  process.stdout.write("targets: ≥ 2,100,000 msgs/s to one subscriber, ≥ 1.0× nats-server, one-hop p50 ≤ 20 µs\n");
+  return 0;
+}

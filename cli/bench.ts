@@ -1,0 +1,46 @@
+/**
+ * `ap bench <name> [options]`: runs a named benchmark. Each benchmark is a module under `bench/` that
+ * exports `run(args): Promise<number>` and `summary`; add one by adding a line to {@link BENCHES}.
+ *
+ * @example
+ * ```sh
+ * ap bench relay --seconds 3 --json
+ * ```
+ * @module
+ */
+
+import { CommandError, type Command } from "./command.ts";
+
+/** A benchmark module's shape. */
+export interface BenchModule {
+  /** One line for `ap bench --help`. */
+  readonly summary: string;
+  /** Runs the benchmark with its own arguments; resolves to the exit code. */
+  run(args: readonly string[]): Promise<number>;
+}
+
+/** Benchmarks by name, loaded lazily. Add a line per benchmark. */
+const BENCHES: Record<string, () => Promise<BenchModule>> = {
+  relay: () => import("../bench/relay.ts"),
+};
+
+const USAGE = `usage: ap bench <name> [options]
+
+benchmarks:
+${Object.keys(BENCHES).map((n) => `  ${n}`).join("\n")}
+
+ap bench <name> --help shows a benchmark's options.`;
+
+/** The `ap bench` command. */
+export const benchCommand: Command = {
+  name: "bench",
+  summary: "run a benchmark (relay, …)",
+  usage: USAGE,
+  run: async ({ args }) => {
+    const [name, ...rest] = args;
+    if (name === undefined) throw new CommandError(`missing benchmark name: one of ${Object.keys(BENCHES).join(", ")}`, 2);
+    const load = BENCHES[name];
+    if (!load) throw new CommandError(`unknown benchmark ${JSON.stringify(name)}: one of ${Object.keys(BENCHES).join(", ")}`, 2);
+    return (await load()).run(rest);
+  },
+};

@@ -1,0 +1,123 @@
+/**
+ * Command-line options shared by the relay commands (`ap relay`, `publish`, `subscribe`, `record`,
+ * `replay`): the domain argument, where the relay is (`--socket PATH`, or `--tcp HOST:PORT` with
+ * `--tls-ca F` / `--tcp-plain`), and the token (`--token-env NAME`, read from the environment so it never
+ * shows in a process list).
+ *
+ * @module
+ */
+
+import fs from "node:fs";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import type { RelayDomain } from "../protocol/mod.ts";
+import { defaultSocketPath, DOMAIN_NAMES, parseDomain } from "../relay/paths.ts";
+import type { Endpoint } from "../relay/transport/types.ts";
+import { CommandError } from "./command.ts";
+
+/** Option specs of node:util parseArgs. */
+export type OptionSpecs = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
+
+/** Options every client command takes. */
+export const CONNECT_OPTIONS: OptionSpecs = {
+  socket: { type: "string" },
+  tcp: { type: "string" },
+  "tls-ca": { type: "string" },
+  "tcp-plain": { type: "boolean" },
+  "token-env": { type: "string" },
+  "service-id": { type: "string" },
+};
+
+/** Usage lines of {@link CONNECT_OPTIONS}. */
+export const CONNECT_USAGE = `connection:
+  --socket PATH       the relay's Unix socket (default: $XDG_RUNTIME_DIR/alphapulse/<domain>.sock,
+                      else /tmp/alphapulse-<uid>/<domain>.sock)
+  --tcp HOST:PORT     connect over TCP with TLS 1.3 instead (needs --token-env)
+  --tls-ca FILE       PEM CA certificate that signed the relay's certificate
+  --tcp-plain         plain TCP without TLS (loopback relays only)
+  --token-env NAME    environment variable holding the Hello token
+  --service-id N      this client's service id in its Hello (default 90)`;
+
+/** Parsed command line. */
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** parseArgs with usage errors as {@link CommandError} (exit 2). */
+export function parseCommandArgs(args: readonly string[], options: OptionSpecs): Parsed {
+  try {
+    const p = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return { values: p.values as Parsed["values"], positionals: p.positionals };
+  } catch (e) {
+    throw new CommandError(e instanceof Error ? e.message : String(e), 2);
+  }
+}
+
+/** The relay domain named by `text`, or a usage error listing the names. */
+export function domainArg(text: string | undefined): RelayDomain {
+  if (text === undefined) throw new CommandError(`missing domain: one of ${DOMAIN_NAMES.join(", ")}`, 2);
+  const d = parseDomain(text);
+  if (d === undefined) throw new CommandError(`unknown domain ${JSON.stringify(text)}: one of ${DOMAIN_NAMES.join(", ")}`, 2);
+  return d;
+}
+
+/** Parses `HOST:PORT` (IPv6 as `[::1]:PORT`). */
+export function hostPort(text: string, option: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new CommandError(`${option} wants HOST:PORT, got ${JSON.stringify(text)}`, 2);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** A non-negative integer option, or `fallback` when absent. */
+export function intOption(values: Parsed["values"], name: string, fallback: number): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== "string" || !/^\d+$/.test(v)) throw new CommandError(`--${name} wants a non-negative integer, got ${JSON.stringify(v)}`, 2);
+  return Number(v);
+}
+
+/** Reads the token from the environment variable named by `--token-env`. */
+export function tokenFromEnv(values: Parsed["values"]): string | undefined {
+  const name = values["token-env"];
+  if (typeof name !== "string") return undefined;
+  const token = process.env[name];
+  if (token === undefined || token === "") throw new CommandError(`--token-env ${name}: the variable is not set or empty`, 2);
+  return token;
+}
+
+/** Reads a file a command needs, as text, or fails with exit 1 naming it. */
+export function readTextFile(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CommandError(`cannot read ${what} ${file}: ${e instanceof Error ? e.message : String(e)}`, 1);
+  }
+}
+
+/** Where a client command connects, and with which Hello token and service id. */
+export interface ClientTarget {
+  endpoint: Endpoint;
+  token: string | undefined;
+  serviceId: number;
+}
+
+/** The connection target of a client command. */
+export function clientTarget(values: Parsed["values"], domain: RelayDomain): ClientTarget {
+  const token = tokenFromEnv(values);
+  const serviceId = intOption(values, "service-id", 90);
+  if (serviceId > 0xffff) throw new CommandError("--service-id must be a u16", 2);
+  const tcp = values.tcp;
+  if (typeof tcp === "string") {
+    const { host, port } = hostPort(tcp, "--tcp");
+    if (!token) throw new CommandError("--tcp needs --token-env NAME (relays require a token on TCP)", 2);
+    const ca = values["tls-ca"];
+    const endpoint: Endpoint = values["tcp-plain"]
+      ? { kind: "tcp", host, port }
+      : { kind: "tcp", host, port, tls: typeof ca === "string" ? { ca: readTextFile(ca, "CA certificate") } : {} };
+    return { endpoint, token, serviceId };
+  }
+  const socket = values.socket;
+  return { endpoint: { kind: "unix", path: typeof socket === "string" ? socket : defaultSocketPath(domain) }, token, serviceId };
+}

@@ -1,0 +1,123 @@
+/**
+ * `ap relay <domain>`: runs one domain relay until SIGINT/SIGTERM.
+ *
+ * @example
+ * ```sh
+ * ap relay market-data
+ * AP_TOKEN=s3cret ap relay signal --tcp 0.0.0.0:7402 --tls-cert relay.crt --tls-key relay.key --token-env AP_TOKEN
+ * ```
+ * @module
+ */
+
+import process from "node:process";
+import { createLogger } from "../relay/log.ts";
+import { renderPrometheus } from "../relay/metrics.ts";
+import { domainName } from "../relay/paths.ts";
+import { RelayConfigError, startRelayServer, type RelayServer, type TcpListenOptions } from "../relay/server.ts";
+import { CommandError, type Command } from "./command.ts";
+import { domainArg, hostPort, intOption, parseCommandArgs, readTextFile, tokenFromEnv } from "./relay-options.ts";
+
+const USAGE = `usage: ap relay <market-data|signal|execution|system> [options]
+
+Runs the domain's relay: checks every message, forwards the exact bytes to subscribers, tracks
+sequences per source and answers retransmission requests. Logs JSON lines on stderr. Stops on
+SIGINT/SIGTERM.
+
+options:
+  --socket PATH        Unix socket (default $XDG_RUNTIME_DIR/alphapulse/<domain>.sock, else
+                       /tmp/alphapulse-<uid>/<domain>.sock); mode 0600
+  --tcp HOST:PORT      also listen on TCP, with TLS 1.3 (--tls-cert and --tls-key) and a Hello token
+  --tls-cert FILE      PEM certificate chain for --tcp
+  --tls-key FILE       PEM private key for --tcp
+  --tcp-plain          plain TCP instead of TLS (only on a loopback address)
+  --token-env NAME     environment variable holding the token TCP clients must present
+  --no-checksum        do not verify message checksums
+  --queue-bytes N      per-subscriber backlog before dropping oldest (default 8388608)
+  --overflow-ms N      disconnect a subscriber overflowing this long (default 5000)
+  --ring-bytes N       recent bytes kept per source for retransmission (default 4194304)
+  --metrics-every S    log a metrics snapshot every S seconds (default 60, 0 = never)
+  --prometheus         with --metrics-every, log the Prometheus text instead of JSON
+  -h, --help           show this help
+
+exit status: 0 stopped by a signal; 1 could not start (socket in use, bad certificate…); 2 usage error.`;
+
+const OPTIONS = {
+  socket: { type: "string" },
+  tcp: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tcp-plain": { type: "boolean" },
+  "token-env": { type: "string" },
+  "no-checksum": { type: "boolean" },
+  "queue-bytes": { type: "string" },
+  "overflow-ms": { type: "string" },
+  "ring-bytes": { type: "string" },
+  "metrics-every": { type: "string" },
+  prometheus: { type: "boolean" },
+} as const;
+
+/** The `ap relay` command. */
+export const relayCommand: Command = {
+  name: "relay",
+  summary: "run a domain relay (Unix socket, optional TCP+TLS)",
+  usage: USAGE,
+  run: async ({ args }) => {
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
+    if (positionals.length !== 1) throw new CommandError("expected exactly one domain", 2);
+    const domain = domainArg(positionals[0]);
+    const token = tokenFromEnv(values);
+    let tcp: TcpListenOptions | undefined;
+    if (typeof values.tcp === "string") {
+      const { host, port } = hostPort(values.tcp, "--tcp");
+      const cert = values["tls-cert"];
+      const key = values["tls-key"];
+      if (values["tcp-plain"]) {
+        if (cert || key) throw new CommandError("--tcp-plain and --tls-cert/--tls-key exclude each other", 2);
+        tcp = { host, port, plain: true };
+      } else {
+        if (typeof cert !== "string" || typeof key !== "string") throw new CommandError("--tcp needs --tls-cert and --tls-key (or --tcp-plain on loopback)", 2);
+        tcp = { host, port, tls: { cert: readTextFile(cert, "certificate"), key: readTextFile(key, "private key") } };
+      }
+    } else if (values["tls-cert"] || values["tls-key"] || values["tcp-plain"]) {
+      throw new CommandError("--tls-cert, --tls-key and --tcp-plain need --tcp HOST:PORT", 2);
+    }
+    const log = createLogger(`relay.${domainName(domain)}`);
+    let server: RelayServer;
+    try {
+      server = await startRelayServer({
+        domain,
+        logger: log,
+        verifyChecksum: !values["no-checksum"],
+        subscriberQueueBytes: intOption(values, "queue-bytes", 8 * 1024 * 1024),
+        overflowDisconnectMs: intOption(values, "overflow-ms", 5000),
+        ringBytesPerSource: intOption(values, "ring-bytes", 4 * 1024 * 1024),
+        ...(typeof values.socket === "string" ? { socketPath: values.socket } : {}),
+        ...(tcp ? { tcp } : {}),
+        ...(token ? { token } : {}),
+      });
+    } catch (e) {
+      if (e instanceof RelayConfigError) throw new CommandError(e.message, 2);
+      throw new CommandError(`cannot start: ${e instanceof Error ? e.message : String(e)}`, 1);
+    }
+    const every = intOption(values, "metrics-every", 60);
+    const timer = every > 0
+      ? setInterval(() => {
+        const snap = server.relay.metrics.snapshot();
+        if (values.prometheus) log.info("metrics", { prometheus: renderPrometheus(snap) });
+        else log.info("metrics", { ...snap });
+      }, every * 1000)
+      : undefined;
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        log.info("stopping", { signal });
+        resolve();
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+    });
+    if (timer) clearInterval(timer);
+    await server.close();
+    log.info("stopped", { ...server.relay.metrics.snapshot() });
+    return 0;
+  },
+};
