@@ -5,6 +5,8 @@
  * @module
  */
 
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import process from "node:process";
 import { ServiceState } from "../protocol/mod.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
@@ -35,7 +37,9 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   const server = await (await httpServing()).serve((app, upgradeWebSocket) => {
     counters = createApiApp(control, { token, upgradeWebSocket, extend }, app).counters;
   }, { hostname: config.api.host, port: config.api.port });
-  ctx.log.info("api listening", { url: `http://${config.api.host}:${server.port}` });
+  const url = `http://${config.api.host}:${server.port}`;
+  await writeFile(join(ctx.runtimeDir, "api.json"), JSON.stringify({ url, port: server.port }));
+  ctx.log.info("api listening", { url });
   return {
     status: () => ({
       state: ServiceState.Running, connections: counters?.streamClients ?? 0, processed: BigInt(counters?.streamMessages ?? 0),

@@ -1,0 +1,26 @@
+/**
+ * A small option parser for `ap` commands built on `node:util`'s `parseArgs` (present on both runtimes),
+ * turning its errors into {@link CommandError}s with exit code 2.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CommandError } from "./command.ts";
+
+/** Parses `args` with the given options; unknown options and bad values are usage errors (exit 2). */
+export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(args: readonly string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
+  } catch (e) {
+    throw new CommandError((e as Error).message, 2);
+  }
+}
+
+/** Parses a TCP port option; a usage error when it is not 0–65535. */
+export function parsePort(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new CommandError(`${flag} must be a port number 0–65535, got ${JSON.stringify(text)}`, 2);
+  return n;
+}

@@ -1,0 +1,97 @@
+/**
+ * `--inline`: every service hosted in this one process (for development and tests), with the same
+ * list/start/stop/restart surface as the {@link Supervisor}. Services still talk over the relays'
+ * Unix sockets exactly as in process mode.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Logger } from "../../relay/log.ts";
+import type { AppConfig } from "../config/schema.ts";
+import { hostService, type HostedService } from "../service/run.ts";
+import { resolveService } from "../service/registry.ts";
+import type { ServiceRunState, ServiceStatus } from "../supervisor.ts";
+
+interface InlineEntry {
+  hosted: HostedService | undefined;
+  state: ServiceRunState;
+  restarts: number;
+  startedAt: number;
+  error: string | null;
+}
+
+/** Hosts services in-process. */
+export class InlineRunner {
+  private readonly entries = new Map<string, InlineEntry>();
+  private readonly config: AppConfig;
+  private readonly log: Logger;
+
+  /** @param config app config @param names services in start order @param log logger */
+  constructor(config: AppConfig, names: readonly string[], log: Logger) {
+    this.config = config;
+    this.log = log;
+    for (const n of names) this.entries.set(n, { hosted: undefined, state: "stopped", restarts: 0, startedAt: 0, error: null });
+  }
+
+  /** Starts every service in order; a service that fails to start is marked failed, the others go on. */
+  async startAll(): Promise<void> {
+    for (const name of this.entries.keys()) await this.start(name);
+  }
+
+  /** Starts one service. */
+  async start(name: string): Promise<void> {
+    const e = this.entry(name);
+    if (e.hosted) return;
+    e.state = "starting";
+    try {
+      e.hosted = await hostService(name, this.config, undefined);
+      e.state = "running";
+      e.startedAt = Date.now();
+      e.error = null;
+    } catch (err) {
+      e.state = "failed";
+      e.error = (err as Error).message;
+      this.log.error("service failed to start", { service: name, error: e.error });
+    }
+  }
+
+  /** Stops one service. */
+  async stop(name: string): Promise<void> {
+    const e = this.entry(name);
+    const h = e.hosted;
+    e.hosted = undefined;
+    if (h) {
+      e.state = "stopping";
+      await h.stop().catch((err) => this.log.error("stop failed", { service: name, error: String(err) }));
+    }
+    e.state = "stopped";
+  }
+
+  /** Stops and starts one service. */
+  async restart(name: string): Promise<void> {
+    await this.stop(name);
+    this.entry(name).restarts++;
+    await this.start(name);
+  }
+
+  /** Status of every service (pid is this process's). */
+  list(): ServiceStatus[] {
+    const now = Date.now();
+    return [...this.entries].map(([name, e]) => ({
+      name, kind: resolveService(name, this.config).kind, pid: e.hosted ? process.pid : null, state: e.state,
+      restarts: e.restarts, uptimeSeconds: e.hosted ? Math.floor((now - e.startedAt) / 1000) : 0, lastExit: null,
+    }));
+  }
+
+  /** Stops every service, in reverse start order. */
+  async shutdown(): Promise<void> {
+    for (const name of [...this.entries.keys()].reverse()) await this.stop(name);
+  }
+
+  private entry(name: string): InlineEntry {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`no service named ${JSON.stringify(name)}`);
+    return e;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Brings a whole AlphaPulse system up and down: the relays, the configured services and the API, each
+ * as its own supervised OS process (or all in this process with `inline`), plus the supervisor's
+ * control socket the API uses for `/services`. `ap start` and the system tests both use this.
+ *
+ * @example
+ * ```ts
+ * const system = await startSystem(config, { mainPath });
+ * console.log(system.apiUrl, system.token);
+ * await system.stop();
+ * ```
+ * @module
+ */
+
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import process from "node:process";
+import { generateToken } from "../../api/auth.ts";
+import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
+import type { Logger } from "../../relay/log.ts";
+import { ControlError, serveControl, type ControlServer } from "../control/channel.ts";
+import type { AppConfig } from "../config/schema.ts";
+import { runtimePaths, type RuntimePaths } from "../paths.ts";
+import { apInvocation, processSpawner } from "../process/select.ts";
+import { allServiceNames, resolveService } from "../service/registry.ts";
+import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
+import { InlineRunner } from "./inline-runner.ts";
+
+/** File the API service writes its bound address to, inside the runtime directory. */
+export const API_ADDRESS_FILE = "api.json";
+
+/** How to start. */
+export interface StartSystemOptions {
+  /** Path of `main.ts` (children run `ap service <name>` through it). */
+  mainPath: string;
+  /** Host every service in this process. */
+  inline?: boolean;
+  /** Logger of the supervisor itself. */
+  log: Logger;
+  /** How long to wait for the API to listen. Default 30 s. */
+  apiTimeoutMs?: number;
+}
+
+/** A running system. */
+export interface RunningSystem {
+  readonly paths: RuntimePaths;
+  readonly token: string;
+  /** `http://host:port` of the API (dashboard at `/`). */
+  readonly apiUrl: string;
+  /** Service statuses. */
+  services(): ReturnType<Supervisor["list"]>;
+  /** Stops everything within the deadline and removes socket files. */
+  stop(): Promise<void>;
+}
+
+async function waitForApi(paths: RuntimePaths, timeoutMs: number): Promise<{ url: string }> {
+  const file = join(paths.dir, API_ADDRESS_FILE);
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return JSON.parse(await readFile(file, "utf8")) as { url: string };
+    } catch {
+      if (Date.now() > end) throw new Error(`the API did not start listening within ${timeoutMs} ms (no ${file})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+async function removeSockets(dir: string): Promise<void> {
+  let names: string[] = [];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(names.filter((n) => n.endsWith(".sock") || n.endsWith(".ctl") || n === API_ADDRESS_FILE || n === "config.json").map((n) => rm(join(dir, n), { force: true })));
+}
+
+/** Starts the system described by `config`. */
+export async function startSystem(config: AppConfig, options: StartSystemOptions): Promise<RunningSystem> {
+  const paths = runtimePaths(config.runtimeDir);
+  const log = options.log;
+  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  await rm(join(paths.dir, API_ADDRESS_FILE), { force: true });
+  const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token || generateToken();
+  const resolved: AppConfig = { ...config, runtimeDir: paths.dir, api: { ...config.api, token: "" } };
+  const resolvedFile = join(paths.dir, "config.json");
+  await writeFile(resolvedFile, JSON.stringify(resolved), { mode: 0o600 });
+  await chmod(resolvedFile, 0o600);
+  process.env.ALPHAPULSE_API_TOKEN = token;
+  const names = allServiceNames(resolved);
+
+  let runner: { list: Supervisor["list"]; start(n: string): unknown; stop(n: string): Promise<void>; restart(n: string): Promise<void>; shutdown(): Promise<void> };
+  if (options.inline) {
+    const inline = new InlineRunner(resolved, names, log);
+    runner = inline;
+    await inline.startAll();
+  } else {
+    const s = config.supervisor;
+    const sup = new Supervisor(await processSpawner(), s, (e: SupervisorEvent) => {
+      const level = e.event === "crash-loop" ? "error" : e.event === "exited" && e.exit?.code !== 0 ? "warn" : "info";
+      log[level](`service ${e.event}`, { child: e.service, pid: e.pid, exit: e.exit, delayMs: e.delayMs });
+    });
+    const ap = apInvocation(options.mainPath);
+    for (const name of names) {
+      sup.add({
+        name, kind: resolveService(name, resolved).kind, command: ap.command,
+        args: [...ap.args, "service", name, "--resolved", resolvedFile], env: { ALPHAPULSE_API_TOKEN: token },
+      });
+    }
+    sup.startAll();
+    runner = {
+      list: () => sup.list(),
+      start: (n) => sup.start(n),
+      stop: (n) => sup.stop(n, s.shutdownDeadlineMs),
+      restart: (n) => sup.restart(n, s.shutdownDeadlineMs),
+      shutdown: () => sup.shutdown(s.shutdownDeadlineMs),
+    };
+  }
+
+  const control: ControlServer = await serveControl(paths.controlSocket(SUPERVISOR_CONTROL), {
+    services: async () => runner.list(),
+    serviceAction: async (args) => {
+      const name = String(args.name);
+      if (!names.includes(name)) throw new ControlError("NotFound", `service "${name}" not found`);
+      if (args.action === "stop") await runner.stop(name);
+      else if (args.action === "start") await runner.start(name);
+      else if (args.action === "restart") await runner.restart(name);
+      else throw new ControlError("BadRequest", `unknown action ${JSON.stringify(args.action)}`, "action");
+      return true;
+    },
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await runner.shutdown();
+    await control.close();
+    await removeSockets(paths.dir);
+  };
+
+  let api: { url: string };
+  try {
+    api = await waitForApi(paths, options.apiTimeoutMs ?? 30_000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { paths, token, apiUrl: api.url, services: () => runner.list(), stop };
+}
