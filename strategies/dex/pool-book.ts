@@ -1,0 +1,401 @@
+/**
+ * Latest state of every DEX pool, kept from PoolSync (V2 reserves), PoolSwap (V3 price, liquidity and
+ * tick after the swap) and V3 PoolMint/PoolBurn (active liquidity inside the current range), per pool
+ * address, with the token pair and fee from the pool cache (PROTOCOL.md §8).
+ *
+ * The hot path allocates nothing: the pool is found from the address bytes ({@link AddressTable}), the
+ * raw u128/u160 words are copied into the pool's preallocated `Uint32Array`, and a float estimate of the
+ * price is kept for cheap screening. Exact `bigint` values are materialised only when someone asks
+ * ({@link PoolState.materialize}), once per state change.
+ *
+ * Pools missing from the cache are learnt when possible: a V2 pool from its first PoolSwap (tokens in the
+ * TLV, tokens sorted as the factory sorts them, the configured default V2 fee); its reserves from a
+ * PoolSync seen before that are kept. A V3 pool needs its fee, so an unknown V3 pool is counted and
+ * skipped.
+ *
+ * @example
+ * ```ts
+ * const book = new PoolBook(poolCache.values());
+ * if (view.firstTlv()) do { const pool = book.apply(view); if (pool) react(pool); } while (view.nextTlv());
+ * ```
+ * @module
+ */
+
+import { POOL_FLAG_REMOVED, POOL_FLAG_V3, TlvType, parseAddress, type MessageView } from "../../protocol/mod.ts";
+import { AddressTable } from "./address-table.ts";
+import type { PoolMeta } from "./pool-cache.ts";
+import { v3RangeBounds, type V3Range } from "./v3-math.ts";
+
+/** Pool kinds as stored in {@link PoolState.kind}. */
+export const PoolKind = { V2: 0, V3: 1 } as const;
+
+const TWO32 = 4_294_967_296;
+const TWO64 = TWO32 * TWO32;
+const TWO96 = TWO64 * TWO32;
+const TWO128 = TWO96 * TWO32;
+
+/** A token seen in the pool cache or learnt from swaps. */
+export interface TokenInfo {
+  readonly id: number;
+  readonly address: string;
+  /** Token decimals; −1 while unknown. */
+  decimals: number;
+}
+
+/** All pools trading the same two tokens (token0 < token1 by address). */
+export interface PairGroup {
+  readonly token0: number;
+  readonly token1: number;
+  readonly pools: PoolState[];
+}
+
+/** Counters of everything the book ignored, for metrics. */
+export interface PoolBookCounters {
+  /** Pool TLVs for a pool neither cached nor learnable. */
+  unknownPool: number;
+  /** Pool updates flagged removed-by-reorg (the pool's state is invalidated until its next update). */
+  removed: number;
+  /** Updates older (block, log index) than the state held. */
+  outOfOrder: number;
+  /** A V2 TLV for a V3 pool or the reverse. */
+  kindMismatch: number;
+  /** V2 pools learnt from swaps. */
+  learnt: number;
+}
+
+/** One pool: metadata, raw latest state and lazily materialised exact values. */
+export class PoolState {
+  /** Index in {@link PoolBook.pools}. */
+  readonly index: number;
+  /** Lowercase address. */
+  readonly address: string;
+  /** The address's 20 bytes. */
+  readonly addressBytes: Uint8Array;
+  kind: number;
+  venue: number;
+  /** Fee in hundredths of a basis point. */
+  fee: number;
+  /** {@link fee} as bigint. */
+  feeBig: bigint;
+  tickSpacing: number;
+  /** Token ids (-1 while unknown). */
+  token0 = -1;
+  token1 = -1;
+  decimals0 = 0;
+  decimals1 = 0;
+  /** The pool's pair group, once its tokens are known. */
+  pair: PairGroup | undefined;
+  /** Raw little-endian words: V2 reserve0 [0..3], reserve1 [4..7]; V3 sqrtPriceX96 [0..4], liquidity [5..8]. */
+  readonly words = new Uint32Array(10);
+  /** V3 current tick. */
+  tick = 0;
+  /** Float estimate of the marginal price, token1 per token0 in raw units; NaN without state. */
+  rate = Number.NaN;
+  /** True when the pool has a usable state (non-zero reserves / price and liquidity). */
+  hasState = false;
+  /** Block and log index of the state (−1 before the first). */
+  blockNumber = -1;
+  logIndex = -1;
+  /** Header timestamp (ns, as a float) of the message that set the state. */
+  updatedAt = 0;
+  /** Incremented on every state change. */
+  version = 0;
+  /** Exact values as of {@link materialize}. */
+  reserve0 = 0n;
+  reserve1 = 0n;
+  sqrtPriceX96 = 0n;
+  liquidity = 0n;
+  /** V3 current tick-spacing range (cached by its lower tick). */
+  range: V3Range | undefined;
+  private exactVersion = -1;
+
+  /** @param index slot @param address lowercase address @param kind PoolKind @param venue venue @param fee pips @param tickSpacing V3 spacing */
+  constructor(index: number, address: string, kind: number, venue: number, fee: number, tickSpacing: number) {
+    this.index = index;
+    this.address = address;
+    this.addressBytes = parseAddress(address);
+    this.kind = kind;
+    this.venue = venue;
+    this.fee = fee;
+    this.feeBig = BigInt(fee);
+    this.tickSpacing = tickSpacing;
+  }
+
+  /** Makes the exact bigint fields reflect the latest state (no-op when already current). */
+  materialize(): void {
+    if (this.exactVersion === this.version) return;
+    const w = this.words;
+    if (this.kind === PoolKind.V2) {
+      this.reserve0 = u128(w, 0);
+      this.reserve1 = u128(w, 4);
+    } else {
+      this.sqrtPriceX96 = u128(w, 0) | (BigInt(w[4]!) << 128n);
+      this.liquidity = u128(w, 5);
+      const lower = Math.floor(this.tick / this.tickSpacing) * this.tickSpacing;
+      if (this.range === undefined || this.range.lowerTick !== Math.max(lower, -887272)) {
+        this.range = v3RangeBounds(this.tick, this.tickSpacing);
+      }
+    }
+    this.exactVersion = this.version;
+  }
+
+  /** Writes the exact liquidity back into the raw words (after a V3 mint/burn). */
+  setLiquidity(liquidity: bigint): void {
+    const w = this.words;
+    let l = liquidity < 0n ? 0n : liquidity;
+    for (let i = 5; i < 9; i++) {
+      w[i] = Number(l & 0xffffffffn);
+      l >>= 32n;
+    }
+    this.liquidity = liquidity;
+  }
+}
+
+function u128(w: Uint32Array, at: number): bigint {
+  return BigInt(w[at]!) | (BigInt(w[at + 1]!) << 32n) | (BigInt(w[at + 2]!) << 64n) | (BigInt(w[at + 3]!) << 96n);
+}
+
+function readWords(dv: DataView, off: number, out: Uint32Array, at: number, count: number): void {
+  for (let i = 0; i < count; i++) out[at + i] = dv.getUint32(off + 4 * i, true);
+}
+
+function words128(w: Uint32Array, at: number): number {
+  return w[at]! + w[at + 1]! * TWO32 + w[at + 2]! * TWO64 + w[at + 3]! * TWO96;
+}
+
+/** Options of a {@link PoolBook}. */
+export interface PoolBookOptions {
+  /** Fee of V2 pools learnt from swaps (pips; default 3000). */
+  defaultV2Fee?: number;
+  /** Learn V2 pools missing from the cache from their swaps (default true). */
+  learnV2?: boolean;
+}
+
+/** The pools, their tokens and pair groups, updated in place from market data. */
+export class PoolBook {
+  /** Every pool by index. */
+  readonly pools: PoolState[] = [];
+  /** Every token by id. */
+  readonly tokens: TokenInfo[] = [];
+  /** Pair groups by `token0 * 2^20 + token1`. */
+  readonly pairs = new Map<number, PairGroup>();
+  /** What was ignored. */
+  readonly counters: PoolBookCounters = { unknownPool: 0, removed: 0, outOfOrder: 0, kindMismatch: 0, learnt: 0 };
+  private readonly table = new AddressTable();
+  private readonly tokenIds = new Map<string, number>();
+  private readonly defaultV2Fee: number;
+  private readonly learnV2: boolean;
+
+  /** @param meta pools from the cache @param options learning behaviour */
+  constructor(meta: Iterable<PoolMeta> = [], options: PoolBookOptions = {}) {
+    this.defaultV2Fee = options.defaultV2Fee ?? 3000;
+    this.learnV2 = options.learnV2 ?? true;
+    for (const m of meta) this.register(m);
+  }
+
+  /** The pool at a `0x…` address, if known. */
+  byAddress(address: string): PoolState | undefined {
+    const i = this.table.lookupHex(address);
+    return i < 0 ? undefined : this.pools[i];
+  }
+
+  /**
+   * The id of a token address (interned on first sight). `decimals` −1 means not known yet; a later call
+   * that knows them fills them in.
+   */
+  tokenId(address: string, decimals = -1): number {
+    const a = address.toLowerCase();
+    let id = this.tokenIds.get(a);
+    if (id === undefined) {
+      id = this.tokens.length;
+      this.tokens.push({ id, address: a, decimals });
+      this.tokenIds.set(a, id);
+    } else if (decimals >= 0 && this.tokens[id]!.decimals < 0) {
+      this.tokens[id]!.decimals = decimals;
+    }
+    return id;
+  }
+
+  /** The id of a known token address, or -1. */
+  findToken(address: string): number {
+    return this.tokenIds.get(address.toLowerCase()) ?? -1;
+  }
+
+  /** Adds (or replaces the metadata of) a pool from the cache. */
+  register(m: PoolMeta): PoolState {
+    const existing = this.byAddress(m.address);
+    const pool = existing ?? this.newPool(m.address, m.kind === "v3" ? PoolKind.V3 : PoolKind.V2, m.venue, m.fee, m.tickSpacing);
+    pool.kind = m.kind === "v3" ? PoolKind.V3 : PoolKind.V2;
+    pool.venue = m.venue;
+    pool.fee = m.fee;
+    pool.feeBig = BigInt(m.fee);
+    pool.tickSpacing = m.tickSpacing;
+    this.setTokens(pool, m.token0, m.decimals0, m.token1, m.decimals1);
+    return pool;
+  }
+
+  private newPool(address: string, kind: number, venue: number, fee: number, tickSpacing: number): PoolState {
+    const pool = new PoolState(this.pools.length, address.toLowerCase(), kind, venue, fee, tickSpacing);
+    this.pools.push(pool);
+    this.table.insert(pool.address, pool.index);
+    return pool;
+  }
+
+  private setTokens(pool: PoolState, token0: string, decimals0: number, token1: string, decimals1: number): void {
+    pool.token0 = this.tokenId(token0, decimals0);
+    pool.token1 = this.tokenId(token1, decimals1);
+    pool.decimals0 = decimals0;
+    pool.decimals1 = decimals1;
+    const key = pool.token0 * 1_048_576 + pool.token1;
+    let group = this.pairs.get(key);
+    if (group === undefined) {
+      group = { token0: pool.token0, token1: pool.token1, pools: [] };
+      this.pairs.set(key, group);
+    }
+    if (pool.pair !== group) {
+      if (pool.pair !== undefined) pool.pair.pools.splice(pool.pair.pools.indexOf(pool), 1);
+      group.pools.push(pool);
+      pool.pair = group;
+    }
+  }
+
+  /**
+   * Applies the pool TLV under the view's cursor (PoolSync, PoolSwap, PoolMint, PoolBurn). Returns the
+   * pool when its usable state changed, else `undefined` (other TLVs, V2 swaps, ignored updates).
+   */
+  apply(view: MessageView): PoolState | undefined {
+    switch (view.tlvType) {
+      case TlvType.PoolSync: return this.applySync(view);
+      case TlvType.PoolSwap: return this.applySwap(view);
+      case TlvType.PoolMint: return this.applyLiquidity(view, 1n);
+      case TlvType.PoolBurn: return this.applyLiquidity(view, -1n);
+      default: return undefined;
+    }
+  }
+
+  private order(pool: PoolState, dv: DataView, blockOff: number, logOff: number): boolean {
+    const block = dv.getUint32(blockOff, true) + dv.getUint32(blockOff + 4, true) * TWO32;
+    const log = dv.getUint32(logOff, true);
+    if (block < pool.blockNumber || (block === pool.blockNumber && log <= pool.logIndex)) {
+      this.counters.outOfOrder++;
+      return false;
+    }
+    pool.blockNumber = block;
+    pool.logIndex = log;
+    return true;
+  }
+
+  private removed(pool: PoolState): undefined {
+    this.counters.removed++;
+    pool.hasState = false;
+    pool.rate = Number.NaN;
+    pool.version++;
+    return undefined;
+  }
+
+  private applySync(view: MessageView): PoolState | undefined {
+    const dv = view.dv;
+    const base = view.tlvStart;
+    let index = this.table.lookup(dv, base + 8);
+    if (index < 0) {
+      if (!this.learnV2) {
+        this.counters.unknownPool++;
+        return undefined;
+      }
+      index = this.newPool(view.address(8), PoolKind.V2, dv.getUint16(base, true), this.defaultV2Fee, 1).index;
+    }
+    const pool = this.pools[index]!;
+    if (pool.kind !== PoolKind.V2) {
+      this.counters.kindMismatch++;
+      return undefined;
+    }
+    if ((view.u8At(2) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
+    if (!this.order(pool, dv, base + 60, base + 68)) return undefined;
+    const w = pool.words;
+    readWords(dv, base + 28, w, 0, 8);
+    const r0 = words128(w, 0);
+    const r1 = words128(w, 4);
+    pool.hasState = r0 > 0 && r1 > 0;
+    pool.rate = pool.hasState ? r1 / r0 : Number.NaN;
+    pool.updatedAt = view.dv.getUint32(view.start + 16, true) + view.dv.getUint32(view.start + 20, true) * TWO32;
+    pool.version++;
+    if (pool.pair === undefined) {
+      if (pool.decimals0 === 0 && pool.decimals1 === 0) {
+        pool.decimals0 = view.u8At(3);
+        pool.decimals1 = view.u8At(4);
+      }
+      return undefined; // tokens not known yet: kept until a swap tells them
+    }
+    return pool;
+  }
+
+  private applySwap(view: MessageView): PoolState | undefined {
+    const dv = view.dv;
+    const base = view.tlvStart;
+    const v3 = (view.u8At(2) & POOL_FLAG_V3) !== 0;
+    let index = this.table.lookup(dv, base + 8);
+    if (index < 0) {
+      if (v3 || !this.learnV2) {
+        this.counters.unknownPool++;
+        return undefined;
+      }
+      index = this.newPool(view.address(8), PoolKind.V2, dv.getUint16(base, true), this.defaultV2Fee, 1).index;
+    }
+    const pool = this.pools[index]!;
+    if (pool.pair === undefined && !v3) {
+      const tokenIn = view.address(28);
+      const tokenOut = view.address(48);
+      const decIn = view.u8At(3);
+      const decOut = view.u8At(4);
+      if (tokenIn < tokenOut) this.setTokens(pool, tokenIn, decIn, tokenOut, decOut);
+      else this.setTokens(pool, tokenOut, decOut, tokenIn, decIn);
+      this.counters.learnt++;
+      return pool.hasState ? pool : undefined;
+    }
+    if (!v3) return undefined; // V2 state comes from PoolSync
+    if (pool.kind !== PoolKind.V3 || view.tlvLength < 160) {
+      this.counters.kindMismatch++;
+      return undefined;
+    }
+    if ((view.u8At(2) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
+    if (!this.order(pool, dv, base + 100, base + 108)) return undefined;
+    const w = pool.words;
+    readWords(dv, base + 120, w, 0, 5);
+    readWords(dv, base + 140, w, 5, 4);
+    pool.tick = dv.getInt32(base + 156, true);
+    this.refreshV3(pool);
+    pool.updatedAt = view.dv.getUint32(view.start + 16, true) + view.dv.getUint32(view.start + 20, true) * TWO32;
+    pool.version++;
+    return pool.pair === undefined ? undefined : pool;
+  }
+
+  private refreshV3(pool: PoolState): void {
+    const w = pool.words;
+    const sqrtP = (words128(w, 0) + w[4]! * TWO128) / TWO96;
+    const liquidity = words128(w, 5);
+    pool.hasState = sqrtP > 0 && liquidity > 0;
+    pool.rate = pool.hasState ? sqrtP * sqrtP : Number.NaN;
+  }
+
+  /** V3 mint/burn: active liquidity changes when the position's range holds the current tick. */
+  private applyLiquidity(view: MessageView, sign: bigint): PoolState | undefined {
+    if ((view.u8At(2) & POOL_FLAG_V3) === 0) return undefined; // V2: a PoolSync follows
+    const index = this.table.lookup(view.dv, view.tlvStart + 8);
+    if (index < 0) {
+      this.counters.unknownPool++;
+      return undefined;
+    }
+    const pool = this.pools[index]!;
+    if (pool.kind !== PoolKind.V3 || pool.blockNumber < 0) return undefined;
+    if ((view.u8At(2) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
+    const lower = view.i32(96);
+    const upper = view.i32(100);
+    if (!this.order(pool, view.dv, view.tlvStart + 104, view.tlvStart + 112)) return undefined;
+    if (pool.tick < lower || pool.tick >= upper) return undefined;
+    pool.materialize();
+    pool.setLiquidity(pool.liquidity + sign * view.u128(80));
+    this.refreshV3(pool);
+    pool.version++;
+    return pool.pair === undefined ? undefined : pool;
+  }
+}
