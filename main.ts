@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   record: async () => (await import("./cli/record.ts")).recordCommand,
   replay: async () => (await import("./cli/replay.ts")).replayCommand,
   bench: async () => (await import("./cli/bench.ts")).benchCommand,
+  strategy: async () => (await import("./cli/strategy.ts")).strategyCommand,
 };
 
 async function printHelp(): Promise<void> {
