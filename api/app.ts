@@ -84,9 +84,13 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
   });
 
   const auth = requireBearer(options.token);
-  for (const path of ["/services", "/services/*", "/strategies/*", "/kill-switch", "/risk/*", "/circuit-breakers", "/circuit-breakers/*", "/stream"]) {
+  for (const path of ["/stats", "/strategies", "/portfolio", "/services", "/services/*", "/strategies/*", "/kill-switch", "/risk/*", "/circuit-breakers", "/circuit-breakers/*", "/stream"]) {
     app.use(path, auth);
   }
+
+  app.get("/stats", async (c) => c.json(await control.stats()));
+  app.get("/strategies", async (c) => c.json(await control.strategies()));
+  app.get("/portfolio", async (c) => c.json(await control.portfolio() as object));
 
   app.get("/services", async (c) => {
     const list = (await control.services()).map((s) => ({

@@ -37,6 +37,32 @@ export interface CircuitBreakerStatus {
   openedAt: string | null;
 }
 
+/** Live figures of one service, from its last StatusReport (`GET /stats`). */
+export interface ServiceStats {
+  name: string;
+  kind: string;
+  up: boolean;
+  state: number;
+  connections: number;
+  messagesPerSecond: number;
+  errorsPerMillion: number;
+  p50Micros: number;
+  p99Micros: number;
+  /** Decimal string (u64). */
+  processed: string;
+  /** Decimal string (u64). */
+  dropped: string;
+  /** ISO time of the last report, or null. */
+  lastSeen: string | null;
+}
+
+/** A strategy and whether it is enabled (`GET /strategies`). */
+export interface StrategyInfo {
+  name: string;
+  enabled: boolean;
+  up: boolean;
+}
+
 /** A live message for `/stream`, already in PROTOCOL §7 JSON form. */
 export type StreamListener = (json: unknown) => void;
 
@@ -55,6 +81,12 @@ export interface ControlPlane {
   health(): Promise<HealthReport>;
   /** Prometheus text exposition of every service's metrics. */
   metricsText(): Promise<string>;
+  /** Live figures of every service (rates, latency, drops). */
+  stats(): Promise<ServiceStats[]>;
+  /** Strategies and their switches. */
+  strategies(): Promise<StrategyInfo[]>;
+  /** Positions, realized/unrealized P&L and win rate, as the execution service reports them (JSON-safe). */
+  portfolio(): Promise<unknown>;
   /** Supervised services. */
   services(): Promise<ServiceStatus[]>;
   /** Restarts, stops or starts a service; {@link NotFoundError} for an unknown name. */

@@ -21,7 +21,7 @@ import { allServiceNames, resolveService } from "../runtime/service/registry.ts"
 import type { ServiceStatus } from "../runtime/supervisor.ts";
 import {
   NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,
-  type TradingState,
+  type ServiceStats, type StrategyInfo, type TradingState,
 } from "./control-plane.ts";
 
 /** Name of the supervisor's control socket. */
@@ -167,6 +167,34 @@ export class SystemControlPlane implements ControlPlane {
       }
     }));
     return lines.join("\n") + "\n" + detailed.filter(Boolean).join("");
+  }
+
+  async stats(): Promise<ServiceStats[]> {
+    const now = Date.now();
+    return [...this.names].map(([id, name]) => {
+      const r = this.reports.get(id);
+      return {
+        name, kind: this.kinds.get(name)!, up: r !== undefined && now - r.lastSeen <= SILENT_AFTER_MS, state: r?.state ?? 0,
+        connections: r?.connections ?? 0, messagesPerSecond: r?.messagesPerSecond ?? 0, errorsPerMillion: r?.errorsPerMillion ?? 0,
+        p50Micros: r?.p50Micros ?? 0, p99Micros: r?.p99Micros ?? 0, processed: String(r?.processed ?? 0n),
+        dropped: String(r?.dropped ?? 0n), lastSeen: r ? new Date(r.lastSeen).toISOString() : null,
+      };
+    });
+  }
+
+  async strategies(): Promise<StrategyInfo[]> {
+    const names = [...this.kinds].filter(([, k]) => k === "strategy").map(([n]) => n);
+    return Promise.all(names.map(async (name) => {
+      try {
+        return { name, enabled: Boolean(await callControl(this.paths.controlSocket(name), "enabled", {}, 1_000)), up: true };
+      } catch {
+        return { name, enabled: false, up: false };
+      }
+    }));
+  }
+
+  async portfolio(): Promise<unknown> {
+    return this.call(this.execution(), "portfolio");
   }
 
   async services(): Promise<ServiceStatus[]> {

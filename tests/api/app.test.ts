@@ -19,6 +19,11 @@ class MemoryControlPlane implements ControlPlane {
     };
   }
   async metricsText() { return "# TYPE alphapulse_up gauge\nalphapulse_up 1\n"; }
+  async stats() {
+    return [{ name: "relay-market-data", kind: "relay", up: true, state: 2, connections: 3, messagesPerSecond: 1000, errorsPerMillion: 0, p50Micros: 12, p99Micros: 40, processed: "5000", dropped: "0", lastSeen: null }];
+  }
+  async strategies() { return [{ name: "momentum", enabled: true, up: true }]; }
+  async portfolio() { return { positions: [], realizedPnl: "0" }; }
   async services() {
     return [{ name: "relay-market-data", kind: "relay", pid: 42, state: "running" as const, restarts: 0, uptimeSeconds: 5, lastExit: null }];
   }
@@ -78,6 +83,14 @@ describe("control API over real HTTP", () => {
     const wrong = await fetch(`${base}/services`, { headers: { authorization: "Bearer nope" } });
     expect(wrong.status).toBe(401);
     expect((await wrong.json()).reason).toBe("wrong token");
+  });
+
+  it("serves /stats, /strategies and /portfolio behind the token", async () => {
+    expect((await fetch(`${base}/stats`)).status).toBe(401);
+    const stats = await (await fetch(`${base}/stats`, { headers: auth })).json();
+    expect(stats[0]).toMatchObject({ name: "relay-market-data", messagesPerSecond: 1000, p99Micros: 40 });
+    expect(await (await fetch(`${base}/strategies`, { headers: auth })).json()).toEqual([{ name: "momentum", enabled: true, up: true }]);
+    expect(await (await fetch(`${base}/portfolio`, { headers: auth })).json()).toEqual({ positions: [], realizedPnl: "0" });
   });
 
   it("lists services and maps unknown names to 404", async () => {
