@@ -1,0 +1,503 @@
+/**
+ * Coinbase Exchange public WebSocket feed (`wss://ws-feed.exchange.coinbase.com`) → Protocol V2.
+ *
+ * - `matches` (`match`, `last_match`) → Trade. Coinbase's `side` is the **maker's** order side, so the
+ *   Trade carries the opposite: maker `sell` ⇒ the taker bought (Side.Buy).
+ * - `level2_batch` (`snapshot` + `l2update`; `level2` has the same messages) → a maintained book →
+ *   Quote whenever the top of book changes, and top-N OrderBook snapshots at most once per
+ *   `bookIntervalMs` per product.
+ * - `ticker` → Quote (by default only when no level2 book is kept, so each product has one quote
+ *   stream; `tickerQuotes: true` forces it).
+ * - `heartbeat` → liveness (the channel watched for staleness) and sequence checks.
+ *
+ * Gaps: Coinbase numbers every event of a product (`sequence`), but the public channels carry only some
+ * of them, so holes in `sequence` are normal; a sequence going backwards is a replay/out-of-order frame
+ * and is dropped (`outOfOrder`). Trades are numbered without holes (`trade_id`), and every heartbeat
+ * says the product's `last_trade_id`: a missing trade id, or a heartbeat ahead of the trades received,
+ * means this connection lost messages, so the product's book is resynchronised (unsubscribe +
+ * subscribe level2 → fresh snapshot) — that product only. A crossed book resyncs the same way.
+ *
+ * @module
+ */
+
+import { Side, SourceId, TRADE_FLAG_INEXACT, Venue } from "../../protocol/mod.ts";
+import type { AdapterIo, ChannelSpec, VenueAdapter } from "../common/adapter.ts";
+import { OrderBook } from "../common/book.ts";
+import { DecimalReader } from "../common/decimal.ts";
+import { MarketDataEmitter } from "../common/emit.ts";
+import { InstrumentTable, type Instrument } from "../common/instruments.ts";
+import { FrameError, JsonCursor } from "../common/json-cursor.ts";
+import { AdapterMetrics } from "../common/metrics.ts";
+import type { MessageSink } from "../common/sink.ts";
+import { VenueTime } from "../common/venue-time.ts";
+
+/** Default public feed URL. */
+export const COINBASE_WS_URL = "wss://ws-feed.exchange.coinbase.com";
+
+/** Settings of a {@link CoinbaseAdapter}. */
+export interface CoinbaseOptions {
+  /** Where messages go. */
+  sink: MessageSink;
+  /** Product ids ("BTC-USD"). */
+  products: readonly string[];
+  /** Feed URL (default {@link COINBASE_WS_URL}; tests point it at a stand-in). */
+  url?: string;
+  /** Subscribe to matches (default true). */
+  matches?: boolean;
+  /** Subscribe to ticker (default true). */
+  ticker?: boolean;
+  /** Level-2 channel: "level2_batch" (default), "level2" (needs auth on the live feed), or false. */
+  level2?: "level2_batch" | "level2" | false;
+  /** Emit a Quote per ticker even when a book is kept (default: only without a book). */
+  tickerQuotes?: boolean;
+  /** Levels per side in OrderBook snapshots (default 10). */
+  bookDepth?: number;
+  /** Least time between two OrderBook snapshots of one product, ms (default 100). */
+  bookIntervalMs?: number;
+  /** Heartbeat silence that abandons the connection, ms (default 5000). */
+  heartbeatStaleMs?: number;
+  /** Level-2 silence that abandons the connection, ms (default 0 = not watched). */
+  level2StaleMs?: number;
+  /** Header `source` (default SourceId.Coinbase). */
+  source?: number;
+  /** Venue number of the instruments (default Venue.Coinbase). */
+  venue?: number;
+}
+
+const CH_HEARTBEAT = 0;
+const CH_LEVEL2 = 1;
+const CH_MATCHES = 2;
+const CH_TICKER = 3;
+
+// Field slots collected while scanning a frame.
+const F_TYPE = 0;
+const F_PRODUCT = 1;
+const F_PRICE = 2;
+const F_SIZE = 3;
+const F_SIDE = 4;
+const F_TIME = 5;
+const F_SEQUENCE = 6;
+const F_TRADE_ID = 7;
+const F_BEST_BID = 8;
+const F_BEST_BID_SIZE = 9;
+const F_BEST_ASK = 10;
+const F_BEST_ASK_SIZE = 11;
+const F_LAST_TRADE_ID = 12;
+const F_CHANGES = 13;
+const F_BIDS = 14;
+const F_ASKS = 15;
+const F_MESSAGE = 16;
+const F_REASON = 17;
+const SLOTS = 18;
+
+/** Per-product state. */
+interface Product {
+  readonly ins: Instrument;
+  readonly book: OrderBook;
+  bookReady: boolean;
+  bookDirty: boolean;
+  lastBookMs: number;
+  lastSequence: number;
+  lastTradeId: number;
+  /** Venue time of the last book change (seconds, nanos). */
+  bookSec: number;
+  bookNanos: number;
+}
+
+/** The Coinbase Exchange venue adapter (parsing, book, gap detection); drive it with AdapterTask or a replay. */
+export class CoinbaseAdapter implements VenueAdapter {
+  readonly name = "coinbase";
+  readonly metrics = new AdapterMetrics();
+  readonly channels: readonly ChannelSpec[];
+  private readonly options: CoinbaseOptions;
+  private readonly emit: MarketDataEmitter;
+  private readonly table: InstrumentTable;
+  private readonly products = new Map<string, Product>();
+  private readonly cursor = new JsonCursor();
+  private readonly dec = new DecimalReader();
+  private readonly time = new VenueTime();
+  private readonly s0 = new Int32Array(SLOTS);
+  private readonly s1 = new Int32Array(SLOTS);
+  private readonly level2: "level2_batch" | "level2" | false;
+  private readonly tickerQuotes: boolean;
+  private readonly depth: number;
+  private readonly bookIntervalMs: number;
+
+  /** @param options products, channels, sink */
+  constructor(options: CoinbaseOptions) {
+    this.options = options;
+    this.emit = new MarketDataEmitter(options.sink, options.source ?? SourceId.Coinbase, this.metrics);
+    this.table = new InstrumentTable(options.venue ?? Venue.Coinbase);
+    this.level2 = options.level2 === undefined ? "level2_batch" : options.level2;
+    this.tickerQuotes = options.tickerQuotes ?? this.level2 === false;
+    this.depth = options.bookDepth ?? 10;
+    this.bookIntervalMs = options.bookIntervalMs ?? 100;
+    this.channels = [
+      { name: "heartbeat", staleAfterMs: options.heartbeatStaleMs ?? 5000 },
+      { name: "level2", staleAfterMs: this.level2 ? options.level2StaleMs ?? 0 : 0 },
+      { name: "matches", staleAfterMs: 0 },
+      { name: "ticker", staleAfterMs: 0 },
+    ];
+    for (const id of options.products) {
+      const m = /^([A-Za-z0-9]+)-([A-Za-z0-9]+)$/.exec(id);
+      const ins = m ? this.table.addPair(id, m[1]!, m[2]!) : undefined;
+      if (!ins) {
+        this.metrics.skippedInstruments++;
+        continue;
+      }
+      this.products.set(id, {
+        ins, book: new OrderBook(), bookReady: false, bookDirty: false, lastBookMs: -Infinity, lastSequence: -1, lastTradeId: -1,
+        bookSec: 0, bookNanos: 0,
+      });
+    }
+  }
+
+  /** Product ids refused as unrepresentable, with reasons. */
+  skippedProducts(): { venueSymbol: string; reason: string }[] {
+    return this.table.skippedSymbols();
+  }
+
+  /** The maintained book of a product (tests, diagnostics). */
+  bookOf(productId: string): OrderBook | undefined {
+    const p = this.products.get(productId);
+    return p?.bookReady ? p.book : undefined;
+  }
+
+  bootstrapUrls(): readonly string[] {
+    return [];
+  }
+
+  url(): string {
+    return this.options.url ?? COINBASE_WS_URL;
+  }
+
+  setHeaderTime(nanos: bigint | undefined): void {
+    this.emit.headerTime = nanos;
+  }
+
+  private channelNames(): string[] {
+    const ch = ["heartbeat"];
+    if (this.options.matches !== false) ch.push("matches");
+    if (this.options.ticker !== false) ch.push("ticker");
+    if (this.level2) ch.push(this.level2);
+    return ch;
+  }
+
+  onOpen(io: AdapterIo): void {
+    const ids = [...this.products.keys()];
+    if (ids.length === 0) return;
+    io.send(JSON.stringify({ type: "subscribe", product_ids: ids, channels: this.channelNames() }));
+  }
+
+  onClose(): void {
+    for (const p of this.products.values()) {
+      p.book.clear();
+      p.bookReady = false;
+      p.bookDirty = false;
+    }
+  }
+
+  onRest(): void {}
+
+  onRestError(): void {}
+
+  /** Resubscribes the level-2 channel of one product to get a fresh snapshot. */
+  private resync(p: Product, io: AdapterIo, why: string): void {
+    this.metrics.resyncs++;
+    p.book.clear();
+    p.bookReady = false;
+    p.bookDirty = false;
+    io.log(`resync ${p.ins.venueSymbol}: ${why}`);
+    if (!this.level2) return;
+    const ch = [this.level2];
+    io.send(JSON.stringify({ type: "unsubscribe", product_ids: [p.ins.venueSymbol], channels: ch }));
+    io.send(JSON.stringify({ type: "subscribe", product_ids: [p.ins.venueSymbol], channels: ch }));
+  }
+
+  private slot(c: JsonCursor): number {
+    const t = c.text;
+    const k = c.keyStart;
+    switch (c.keyStop - k) {
+      case 4:
+        if (c.keyIs("type")) return F_TYPE;
+        if (c.keyIs("side")) return F_SIDE;
+        if (c.keyIs("time")) return F_TIME;
+        if (c.keyIs("size")) return F_SIZE;
+        if (c.keyIs("bids")) return F_BIDS;
+        if (c.keyIs("asks")) return F_ASKS;
+        return -1;
+      case 5:
+        return c.keyIs("price") ? F_PRICE : -1;
+      case 6:
+        return c.keyIs("reason") ? F_REASON : -1;
+      case 7:
+        if (c.keyIs("changes")) return F_CHANGES;
+        if (c.keyIs("message")) return F_MESSAGE;
+        return -1;
+      case 8:
+        if (c.keyIs("sequence")) return F_SEQUENCE;
+        if (c.keyIs("trade_id")) return F_TRADE_ID;
+        if (c.keyIs("best_bid")) return F_BEST_BID;
+        if (c.keyIs("best_ask")) return F_BEST_ASK;
+        return -1;
+      case 10:
+        return c.keyIs("product_id") ? F_PRODUCT : -1;
+      case 13:
+        if (t.charCodeAt(k + 5) === 98 /* b */ && c.keyIs("best_bid_size")) return F_BEST_BID_SIZE;
+        if (t.charCodeAt(k) === 108 /* l */ && c.keyIs("last_trade_id")) return F_LAST_TRADE_ID;
+        return c.keyIs("best_ask_size") ? F_BEST_ASK_SIZE : -1;
+      default:
+        return -1;
+    }
+  }
+
+  /** Scans the top-level object once, noting the span of every field of interest. */
+  private scan(text: string): void {
+    const c = this.cursor.reset(text);
+    const s0 = this.s0;
+    const s1 = this.s1;
+    s0.fill(-1);
+    c.enterObject();
+    while (c.nextKey()) {
+      const f = this.slot(c);
+      if (f < 0) {
+        c.skipValue();
+      } else if (f >= F_CHANGES && f <= F_ASKS) {
+        s0[f] = c.pos;
+        c.skipValue();
+      } else if (f === F_MESSAGE || f === F_REASON || f === F_TYPE || f === F_PRODUCT || f === F_SIDE) {
+        c.stringSpan();
+        s0[f] = c.start;
+        s1[f] = c.stop;
+      } else {
+        c.decimal();
+        s0[f] = c.start;
+        s1[f] = c.stop;
+      }
+    }
+    c.end();
+  }
+
+  private is(f: number, value: string): boolean {
+    return this.s1[f]! - this.s0[f]! === value.length && this.cursor.text.startsWith(value, this.s0[f]!);
+  }
+
+  private str(f: number): string {
+    return this.s0[f]! < 0 ? "" : this.cursor.text.slice(this.s0[f]!, this.s1[f]!);
+  }
+
+  private int(f: number): number {
+    const a = this.s0[f]!;
+    if (a < 0) return -1;
+    const b = this.s1[f]!;
+    const t = this.cursor.text;
+    let v = 0;
+    if (b - a > 15 || b === a) throw new FrameError(`field is not an integer below 2^53`, a);
+    for (let p = a; p < b; p++) {
+      const d = t.charCodeAt(p) - 48;
+      if (d < 0 || d > 9) throw new FrameError(`${JSON.stringify(t.slice(a, b))} is not an integer`, a);
+      v = v * 10 + d;
+    }
+    return v;
+  }
+
+  private decimal(f: number, name: string): bigint {
+    const a = this.s0[f]!;
+    if (a < 0) throw new FrameError(`missing ${name}`, 0);
+    const v = this.dec.read(this.cursor.text, a, this.s1[f]!, name);
+    if (this.dec.inexact) this.metrics.inexact++;
+    return v;
+  }
+
+  private readTime(io: AdapterIo): VenueTime {
+    const a = this.s0[F_TIME]!;
+    if (a < 0) return this.time.setMillis(Math.floor(io.nowMs));
+    this.time.readIso(this.cursor.text, a, this.s1[F_TIME]!);
+    this.metrics.recordLatencyMs(io.nowMs - this.time.ms);
+    return this.time;
+  }
+
+  private product(): Product | undefined {
+    const a = this.s0[F_PRODUCT]!;
+    if (a < 0) throw new FrameError("missing product_id", 0);
+    const p = this.products.get(this.cursor.text.slice(a, this.s1[F_PRODUCT]!));
+    if (p === undefined) this.metrics.unknownInstruments++;
+    return p;
+  }
+
+  onFrame(text: string, io: AdapterIo): void {
+    try {
+      this.scan(text);
+      if (this.s0[F_TYPE]! < 0) {
+        this.metrics.unknownFrames++;
+        return;
+      }
+      const T = F_TYPE;
+      if (this.is(T, "match") || this.is(T, "last_match")) this.onMatch(io);
+      else if (this.is(T, "l2update")) this.onL2Update(io);
+      else if (this.is(T, "ticker")) this.onTicker(io);
+      else if (this.is(T, "heartbeat")) this.onHeartbeat(io);
+      else if (this.is(T, "snapshot")) this.onSnapshot(io);
+      else if (this.is(T, "subscriptions")) return;
+      else if (this.is(T, "error")) {
+        this.metrics.venueErrors++;
+        const msg = `venue error: ${this.str(F_MESSAGE)}${this.s0[F_REASON]! >= 0 ? ` (${this.str(F_REASON)})` : ""}`;
+        this.metrics.noteError(msg);
+        io.log(msg);
+      } else this.metrics.unknownFrames++;
+    } catch (e) {
+      this.metrics.parseErrors++;
+      this.metrics.noteError(`coinbase frame: ${(e as Error).message}`);
+    }
+  }
+
+  private checkSequence(p: Product): boolean {
+    const seq = this.int(F_SEQUENCE);
+    if (seq < 0) return true;
+    if (seq < p.lastSequence) {
+      this.metrics.outOfOrder++;
+      return false;
+    }
+    p.lastSequence = seq;
+    return true;
+  }
+
+  private onMatch(io: AdapterIo): void {
+    io.touch(CH_MATCHES);
+    const p = this.product();
+    if (p === undefined) return;
+    const tradeId = this.int(F_TRADE_ID);
+    if (tradeId < 0) throw new FrameError("match without trade_id", 0);
+    if (tradeId <= p.lastTradeId) {
+      this.metrics.outOfOrder++; // already seen (last_match after a resubscribe, or a duplicate)
+      return;
+    }
+    const side = this.is(F_SIDE, "sell") ? Side.Buy : this.is(F_SIDE, "buy") ? Side.Sell : Side.Unknown;
+    const price = this.decimal(F_PRICE, "price");
+    let flags = this.dec.inexact ? TRADE_FLAG_INEXACT : 0;
+    const size = this.decimal(F_SIZE, "size");
+    if (this.dec.inexact) flags |= TRADE_FLAG_INEXACT;
+    const time = this.readTime(io);
+    const gap = p.lastTradeId >= 0 && tradeId > p.lastTradeId + 1;
+    p.lastTradeId = tradeId;
+    this.checkSequence(p);
+    this.emit.trade(p.ins, side, flags, price, size, time);
+    if (gap) {
+      this.metrics.gaps++;
+      if (p.bookReady) this.resync(p, io, `trade ids jumped to ${tradeId}: messages were lost`);
+    }
+  }
+
+  private onTicker(io: AdapterIo): void {
+    io.touch(CH_TICKER);
+    const p = this.product();
+    if (p === undefined || !this.checkSequence(p)) return;
+    if (!this.tickerQuotes || this.s0[F_BEST_BID]! < 0 || this.s0[F_BEST_ASK]! < 0) return;
+    const bid = this.decimal(F_BEST_BID, "best_bid");
+    const bidSize = this.s0[F_BEST_BID_SIZE]! >= 0 ? this.decimal(F_BEST_BID_SIZE, "best_bid_size") : 0n;
+    const ask = this.decimal(F_BEST_ASK, "best_ask");
+    const askSize = this.s0[F_BEST_ASK_SIZE]! >= 0 ? this.decimal(F_BEST_ASK_SIZE, "best_ask_size") : 0n;
+    this.emit.quote(p.ins, bid, bidSize, ask, askSize, this.readTime(io));
+  }
+
+  private onHeartbeat(io: AdapterIo): void {
+    io.touch(CH_HEARTBEAT);
+    const p = this.product();
+    if (p === undefined || !this.checkSequence(p)) return;
+    const last = this.int(F_LAST_TRADE_ID);
+    if (this.options.matches !== false && p.lastTradeId < 0) p.lastTradeId = last;
+    else if (this.options.matches !== false && last > p.lastTradeId) {
+      this.metrics.gaps++;
+      const missed = last - p.lastTradeId;
+      p.lastTradeId = last;
+      if (p.bookReady) this.resync(p, io, `heartbeat last_trade_id is ${missed} ahead of the trades received`);
+    }
+    if (p.bookDirty) this.maybeBook(p, io, true);
+  }
+
+  private readLevels(p: Product, f: number, bids: boolean): void {
+    const c = this.cursor;
+    c.pos = this.s0[f]!;
+    if (c.pos < 0) return;
+    const side = bids ? p.book.bids : p.book.asks;
+    c.enterArray();
+    while (c.nextItem()) {
+      c.enterArray();
+      c.decimal();
+      const price = this.dec.read(c.text, c.start, c.stop, "price");
+      if (!c.nextItem()) throw c.fail("level without size");
+      c.decimal();
+      const size = this.dec.read(c.text, c.start, c.stop, "size");
+      while (c.nextItem()) c.skipValue();
+      side.set(price, size);
+    }
+  }
+
+  private onSnapshot(io: AdapterIo): void {
+    io.touch(CH_LEVEL2);
+    const p = this.product();
+    if (p === undefined) return;
+    p.book.clear();
+    this.readLevels(p, F_BIDS, true);
+    this.readLevels(p, F_ASKS, false);
+    p.bookReady = true;
+    const time = this.readTime(io);
+    p.bookSec = time.seconds;
+    p.bookNanos = time.nanos;
+    this.emit.quoteFromBook(p.ins, p.book, time);
+    p.bookDirty = true;
+    this.maybeBook(p, io, true);
+  }
+
+  private onL2Update(io: AdapterIo): void {
+    io.touch(CH_LEVEL2);
+    const p = this.product();
+    if (p === undefined || !p.bookReady) return; // before the snapshot: the snapshot will include it
+    const c = this.cursor;
+    c.pos = this.s0[F_CHANGES]!;
+    if (c.pos < 0) throw new FrameError("l2update without changes", 0);
+    let top = false;
+    let depth = false;
+    c.enterArray();
+    while (c.nextItem()) {
+      c.enterArray();
+      c.nextItem();
+      c.stringSpan();
+      const len = c.stop - c.start;
+      const bid = len === 3 && c.text.startsWith("buy", c.start);
+      if (!bid && !(len === 4 && c.text.startsWith("sell", c.start))) throw c.fail("change side is neither buy nor sell");
+      if (!c.nextItem()) throw c.fail("change without price");
+      c.decimal();
+      const price = this.dec.read(c.text, c.start, c.stop, "price");
+      if (!c.nextItem()) throw c.fail("change without size");
+      c.decimal();
+      const size = this.dec.read(c.text, c.start, c.stop, "size");
+      while (c.nextItem()) c.skipValue();
+      const i = (bid ? p.book.bids : p.book.asks).set(price, size);
+      if (i === 0) top = true;
+      if (i >= 0 && i < this.depth) depth = true;
+    }
+    const time = this.readTime(io);
+    if (p.book.crossed) {
+      this.metrics.gaps++;
+      this.resync(p, io, "book crossed after an update");
+      return;
+    }
+    if (top) this.emit.quoteFromBook(p.ins, p.book, time);
+    if (depth) p.bookDirty = true;
+    p.bookSec = time.seconds;
+    p.bookNanos = time.nanos;
+    if (p.bookDirty) this.maybeBook(p, io, false);
+  }
+
+  /** Publishes the product's OrderBook when it changed and the interval has passed (or `force`). */
+  private maybeBook(p: Product, io: AdapterIo, force: boolean): void {
+    if (!p.bookReady || !p.bookDirty) return;
+    if (!force && io.nowMs - p.lastBookMs < this.bookIntervalMs) return;
+    p.lastBookMs = io.nowMs;
+    p.bookDirty = false;
+    this.time.seconds = p.bookSec;
+    this.time.nanos = p.bookNanos;
+    this.emit.orderBook(p.ins, p.book, this.depth, BigInt(Math.max(0, p.lastSequence)), this.time);
+  }
+}
