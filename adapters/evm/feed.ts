@@ -45,9 +45,15 @@ export interface EvmFeedOptions {
   readonly emit: (message: Uint8Array) => void;
   /** Header `source` (default: the chain's adapter id). */
   readonly source?: number;
-  /** Asks for a pool's metadata (live); when absent, logs of pools not in the cache are skipped. */
-  readonly requestPool?: (address: string, kind: "v2" | "v3") => void;
-  /** Priority fee until the first refresh (default 0). */
+  /**
+   * Asks for a pool's metadata; returns false when it cannot be fetched now (replay, cooling down), and
+   * the log is then counted as `unknownPools` and skipped. When absent, every unknown pool is skipped.
+   */
+  readonly requestPool?: (address: string, kind: "v2" | "v3") => boolean;
+  /**
+   * Priority fee for GasPrice messages: a fixed value, or `undefined` to wait for
+   * {@link EvmFeed.setPriorityFee} (heads before the first value emit no GasPrice: `headsWithoutTip`).
+   */
   readonly priorityFeeWei?: bigint;
   /** Pools to filter on (lower-case addresses); empty = every pool emitting the events. */
   readonly pools?: readonly string[];
@@ -87,12 +93,14 @@ export class EvmFeed {
   readonly metrics: EvmMetrics;
   /** When set, messages are stamped with this time (ns) instead of now: replay of a capture. */
   frameTimestamp: bigint | undefined;
+  /** Receive time (ms since the epoch) of the frame being handled, for block-to-receive latency; 0 = unknown. */
+  nowMs = 0;
   /** The chain served. */
   readonly chain: EvmChain;
   private readonly cache: PoolCache;
   private readonly emitFn: (message: Uint8Array) => void;
   private readonly source: number;
-  private readonly requestPool: ((address: string, kind: "v2" | "v3") => void) | undefined;
+  private readonly requestPool: ((address: string, kind: "v2" | "v3") => boolean) | undefined;
   private readonly pools: readonly string[];
   private readonly overlap: number;
   private readonly maxPendingPerPool: number;
@@ -107,10 +115,9 @@ export class EvmFeed {
   private readonly requests = new Map<string, SubscriptionKind>();
   private readonly subscriptions = new Map<string, SubscriptionKind>();
   private nextRequestId = 1;
-  private priorityFee: bigint;
+  private priorityFee: bigint | undefined;
   private lastLogBlock = -1;
   private lastLiveHead = -1;
-  private sessions = 0;
   private backfilling = false;
   private backfillFromBlock = -1;
   private backfillToBlock = -1;
@@ -133,7 +140,7 @@ export class EvmFeed {
     this.metrics = options.metrics ?? new EvmMetrics();
     this.onProblem = options.onProblem ?? (() => {});
     this.onHead = options.onHead;
-    this.priorityFee = options.priorityFeeWei ?? 0n;
+    this.priorityFee = options.priorityFeeWei;
     this.window = new LogWindow(options.windowBlocks, options.windowEntries);
   }
 
@@ -172,8 +179,6 @@ export class EvmFeed {
    * before, the feed starts backfilling from {@link backfillFrom} and holds live logs back meanwhile.
    */
   onConnect(): void {
-    this.metrics.connects++;
-    if (this.sessions++ > 0) this.metrics.reconnects++;
     this.subscriptions.clear();
     this.requests.clear();
     this.heldBack = [];
@@ -238,14 +243,13 @@ export class EvmFeed {
     if (wei >= 0n && wei <= U64_MAX) this.priorityFee = wei;
   }
 
-  /** The priority fee GasPrice messages carry now. */
-  get priorityFeeWei(): bigint {
+  /** The priority fee GasPrice messages carry now (`undefined` until known). */
+  get priorityFeeWei(): bigint | undefined {
     return this.priorityFee;
   }
 
   /** Handles one WebSocket text frame from the node. */
   onWsText(text: string): FrameOutcome {
-    this.metrics.frames++;
     let msg: { id?: unknown; method?: unknown; params?: { subscription?: unknown; result?: unknown }; result?: unknown; error?: { message?: unknown } };
     try {
       msg = JSON.parse(text);
@@ -264,7 +268,10 @@ export class EvmFeed {
       const sub = params?.subscription;
       const kind = typeof sub === "string" ? this.subscriptions.get(sub) : undefined;
       if (kind === undefined) {
-        if (typeof sub === "string") this.metrics.unknownSubscriptions++;
+        if (typeof sub === "string") {
+          this.metrics.unknownSubscriptions++;
+          this.metrics.unknownFrames++;
+        }
         else this.metrics.parseErrors++;
         return FrameOutcome.Ok;
       }
@@ -284,6 +291,7 @@ export class EvmFeed {
         return FrameOutcome.Ok;
       }
       this.metrics.subscribeErrors++;
+      this.metrics.venueErrors++;
       this.onProblem(`eth_subscribe ${kind} refused: ${JSON.stringify(msg.error ?? msg.result)}`);
       return FrameOutcome.SubscribeFailed;
     }
@@ -321,6 +329,7 @@ export class EvmFeed {
     if (this.backfilling) {
       if (this.heldBack.length >= this.maxBuffered) {
         this.resyncRequested = true;
+        this.metrics.heldBackDropped++;
         return; // the next session's backfill re-reads it: nothing processed moved the resume point
       }
       this.heldBack.push(log);
@@ -344,11 +353,21 @@ export class EvmFeed {
       if (this.blockTimes.size > MAX_BLOCK_TIMES) this.blockTimes.delete(this.blockTimes.keys().next().value!);
     }
     if (!this.backfilling && number > this.lastLiveHead) this.lastLiveHead = number;
-    const b = this.begin(RelayDomain.Execution);
-    writeGasPrice(b, this.chain.chainId, number, baseFee, this.priorityFee);
-    this.metrics.gasPrices++;
-    this.emitFn(b.finish());
+    if (ts > 0 && this.nowMs > 0) this.metrics.recordLatencyMs(this.nowMs - ts * 1000);
+    if (this.priorityFee === undefined) {
+      this.metrics.headsWithoutTip++;
+    } else {
+      const b = this.begin(RelayDomain.Execution);
+      writeGasPrice(b, this.chain.chainId, number, baseFee, this.priorityFee);
+      this.metrics.gasPrices++;
+      this.publish(b.finish());
+    }
     this.onHead?.(number);
+  }
+
+  private publish(bytes: Uint8Array): void {
+    this.metrics.published++;
+    this.emitFn(bytes);
   }
 
   private begin(domain: number): MessageBuilder {
@@ -374,6 +393,7 @@ export class EvmFeed {
     const kind = eventKindOf(log.topics[0]);
     if (kind === 0) {
       this.metrics.unknownEvents++;
+      this.metrics.unknownFrames++;
       return;
     }
     const removed = log.removed === true;
@@ -401,13 +421,14 @@ export class EvmFeed {
       b.setSequence(b.sequence - 1n); // the unfinished message must not leave a hole in the sequence
       this.window.forget(blockNumber, logIndex);
       this.metrics.malformedLogs++;
+      this.metrics.parseErrors++;
       this.onProblem(`${EVENT_LAYOUTS[kind]!.name} at block ${blockNumber} log ${logIndex} of ${log.address}: ${this.writer.failedField} ${WRITE_STATUS_TEXT[status]}`);
       return;
     }
     const bytes = b.finish();
     this.window.attach(blockNumber, logIndex, bytes[HEADER_SIZE]!, bytes.subarray(HEADER_SIZE + 2));
     this.count(kind, removed);
-    this.emitFn(bytes);
+    this.publish(bytes);
   }
 
   private count(kind: EventKind, removed: boolean): void {
@@ -419,17 +440,17 @@ export class EvmFeed {
   }
 
   private waitForPool(log: unknown, address: string, kind: "v2" | "v3"): void {
-    if (this.requestPool === undefined) {
-      this.metrics.unknownPools++;
-      this.onProblem(`pool ${address} is not in the pool cache`);
-      return;
-    }
     const key = address.toLowerCase();
     const queue = this.pending.get(key);
     if (queue === undefined) {
+      if (this.requestPool === undefined || !this.requestPool(key, kind)) {
+        this.metrics.unknownPools++;
+        this.metrics.unknownInstruments++;
+        this.onProblem(`pool ${address} has no metadata (not in the pool cache)`);
+        return;
+      }
       this.pending.set(key, [log]);
       this.metrics.metadataFetches++;
-      this.requestPool(key, kind);
     } else if (queue.length < this.maxPendingPerPool) {
       queue.push(log);
     } else {
@@ -445,7 +466,7 @@ export class EvmFeed {
     b.bytes[at + 2] = b.bytes[at + 2]! | POOL_FLAG_REMOVED; // flags sit at offset 2 in every pool TLV
     this.metrics.removed++;
     this.metrics.retracted++;
-    this.emitFn(b.finish());
+    this.publish(b.finish());
   }
 }
 

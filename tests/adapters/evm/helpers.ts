@@ -1,0 +1,66 @@
+/** Shared helpers of the EVM adapter tests (not a test file). */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeMessage, type Message } from "../../../protocol/mod.ts";
+import { EvmAdapter, type EvmAdapterOptions } from "../../../adapters/evm/adapter.ts";
+import { SIM_FACTORIES } from "../../../adapters/evm/sim/chain.ts";
+import type { SimNode } from "../../../adapters/evm/sim/node.ts";
+import { AdapterTask } from "../../../adapters/common/task.ts";
+import { CollectingSink } from "../../../adapters/common/sink.ts";
+import type { CaptureWriter } from "../../../adapters/common/capture.ts";
+
+/** Polls `cond` every 10 ms until true; throws naming `what` after `timeoutMs`. */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A fresh temporary directory and its remover. */
+export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "ap-evm-"));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A running adapter against a simulated node. */
+export interface Running {
+  adapter: EvmAdapter;
+  task: AdapterTask;
+  sink: CollectingSink;
+  /** Decoded messages so far. */
+  decoded(): Message[];
+  /** Stops the task and closes the adapter (flushes the pool cache). */
+  stop(): Promise<void>;
+}
+
+/** Starts an EVM adapter task against `node` and waits until both subscriptions are confirmed. */
+export async function startAdapter(
+  node: SimNode, chain: "polygon" | "ethereum", options: Partial<EvmAdapterOptions> = {}, capture?: CaptureWriter,
+): Promise<Running> {
+  const sink = new CollectingSink();
+  const adapter = new EvmAdapter({
+    chain, sink, wsUrl: node.wsUrl, httpUrl: node.httpUrl, factories: SIM_FACTORIES, ...options,
+    ...(capture ? { capture } : {}),
+  });
+  const task = new AdapterTask(adapter, { backoff: { baseMs: 20, capMs: 200 }, connectTimeoutMs: 3000, ...(capture ? { capture } : {}) });
+  task.start();
+  await waitFor(() => adapter.feed.activeSubscriptions.length === 2, "both subscriptions");
+  return {
+    adapter, task, sink,
+    decoded: () => sink.messages.map((m) => decodeMessage(m)),
+    async stop() {
+      await task.stop();
+      await adapter.close();
+    },
+  };
+}
+
+/** `block:logIndex` of a log or pool TLV. */
+export function posKey(blockNumber: bigint | number | string, logIndex: number | string): string {
+  const b = typeof blockNumber === "string" ? parseInt(blockNumber, 16) : Number(blockNumber);
+  const i = typeof logIndex === "string" ? parseInt(logIndex, 16) : logIndex;
+  return `${b}:${i}`;
+}
