@@ -56,8 +56,8 @@ export const ArbitrageConfigSchema = v.strictObject({
   validityMs: v.optional(PositiveCount, 12_000),
   /** Gas units of one two-hop flash arbitrage. */
   gasUnits: v.optional(PositiveCount, 300_000),
-  /** Half-width of the V2 closed-form refinement (intermediate-output units). */
-  refineWindow: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4096)), 8),
+  /** Most refinement steps on each side of the V2 closed form (exact integer optimum search). */
+  refineWindow: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4096)), 32),
   /** Size buckets per doubling of amountIn for "the same opportunity" (re-signal only when it changes). */
   sizeBucketsPerDoubling: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 4),
   /** Per-chain gas pricing, keyed by chain id. */

@@ -65,7 +65,7 @@ export function optimizeCycle(a: PoolState, b: PoolState, startWithToken0: boole
   const yb = startWithToken0 ? b1 : b0;
   if (a.kind === PoolKind.V2 && b.kind === PoolKind.V2) return v2OptimalCycle(xa, ya, a.feeBig, xb, yb, b.feeBig, refineWindow);
 
-  const best: CycleOptimum = { amountIn: 0n, midAmount: 0n, amountOut: 0n, profit: 0n };
+  const best: CycleOptimum = { amountIn: 0n, midAmount: 0n, amountOut: 0n, profit: 0n, proven: false };
   const seed = v2OptimalInput(xa, ya, a.feeBig, xb, yb, b.feeBig);
   if (seed <= 0n) return best;
   const dirA = startWithToken0;

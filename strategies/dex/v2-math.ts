@@ -78,27 +78,38 @@ export interface CycleOptimum {
   midAmount: bigint;
   amountOut: bigint;
   profit: bigint;
+  /**
+   * True when the search proved no other input earns more (every input whose real-valued profit bound
+   * exceeds the best found was tried); false when the step limit cut it short — the best found is then
+   * still within 2 units of X of the optimum.
+   */
+  proven: boolean;
 }
 
-/** Default half-width of the refinement around the closed form, in units of the intermediate output. */
-export const DEFAULT_REFINE_WINDOW = 8;
+/** Default most refinement steps on each side of the closed form. */
+export const DEFAULT_REFINE_WINDOW = 32;
 
 /**
- * The most profitable input of the cycle X →(A) Y →(B) X on exact integer outputs: the closed form
- * Δ*, then the cheapest inputs for the intermediate outputs k = out₁(Δ*) ± `window` (an optimum is
- * always the smallest input that buys its intermediate amount, so only those inputs are candidates).
- * Ties keep the smaller input. Returns profit 0 with input 0 when no input is profitable.
+ * The most profitable input of the cycle X →(A) Y →(B) X on exact integer outputs (floors included).
  *
- * The exact integer optimum can differ from this one by at most 2 units of X (two floors), and equals it
- * whenever the best intermediate amount lies within the window — see the brute-force test.
+ * Start from the closed form Δ*, then scan outward while a real-valued upper bound of the integer profit
+ * still beats the best found: over inputs Δ when a unit of X buys at least a unit of Y (bound: the
+ * continuous profit F(Δ), concave), otherwise over intermediate amounts k, trying for each the cheapest
+ * input that buys it (an optimum always is one; bound: out₂(k) − in₁(k) without floors, concave). A side
+ * stops when the bound drops to the best (then nothing beyond can beat it: `proven`) or after `maxSteps`.
+ * Ties keep the smaller input. Profit 0 and input 0 when no input is profitable.
  */
 export function v2OptimalCycle(
   xa: bigint, ya: bigint, feeA: bigint, xb: bigint, yb: bigint, feeB: bigint,
-  window: number = DEFAULT_REFINE_WINDOW,
+  maxSteps: number = DEFAULT_REFINE_WINDOW,
 ): CycleOptimum {
-  const best: CycleOptimum = { amountIn: 0n, midAmount: 0n, amountOut: 0n, profit: 0n };
+  const best: CycleOptimum = { amountIn: 0n, midAmount: 0n, amountOut: 0n, profit: 0n, proven: true };
   const seed = v2OptimalInput(xa, ya, feeA, xb, yb, feeB);
+  // Δ* = 0: no marginal profit, or an optimum below one unit, where the integer profit cannot be positive.
   if (seed <= 0n) return best;
+  const S = FEE_SCALE;
+  const ga = S - feeA;
+  const gb = S - feeB;
   const consider = (dx: bigint): void => {
     if (dx <= 0n) return;
     const mid = v2AmountOut(dx, xa, ya, feeA);
@@ -111,13 +122,45 @@ export function v2OptimalCycle(
       best.profit = profit;
     }
   };
-  consider(seed);
-  const k0 = v2AmountOut(seed, xa, ya, feeA);
-  const w = BigInt(window);
-  for (let k = k0 - w; k <= k0 + w; k++) {
-    if (k <= 0n) continue;
-    const dx = v2MinAmountIn(k, xa, ya, feeA);
-    if (dx > 0n) consider(dx);
+  let provenLeft = false;
+  let provenRight = false;
+  if (ya >= xa) {
+    // F(Δ) = ga·gb·Δ·ya·xb / (xa·yb·S² + Δ·(ga·yb·S + ga·gb·ya)) − Δ > best ?
+    const c0 = xa * yb * S * S;
+    const c1 = ga * yb * S + ga * gb * ya;
+    const num = ga * gb * ya * xb;
+    const above = (dx: bigint): boolean => num * dx > (best.profit + dx) * (c0 + dx * c1);
+    for (let dx = seed, steps = 0; ; dx++, steps++) {
+      if (dx > seed + 2n && !above(dx)) { provenRight = true; break; }
+      if (steps >= maxSteps) break;
+      consider(dx);
+    }
+    for (let dx = seed - 1n, steps = 0; ; dx--, steps++) {
+      if (dx <= 0n || !above(dx)) { provenLeft = true; break; }
+      if (steps >= maxSteps) break;
+      consider(dx);
+    }
+  } else {
+    // G(k) = gb·k·xb/(yb·S + gb·k) − k·xa·S/(ga·(ya − k)) > best ?
+    const above = (k: bigint): boolean => {
+      const d1 = yb * S + gb * k;
+      const d2 = ga * (ya - k);
+      return gb * k * xb * d2 - k * xa * S * d1 > best.profit * d1 * d2;
+    };
+    consider(seed);
+    const k0 = v2AmountOut(seed, xa, ya, feeA);
+    const kTop = v2AmountOut(seed + 2n, xa, ya, feeA) + 1n;
+    for (let k = k0, steps = 0; ; k++, steps++) {
+      if (k >= ya || (k > kTop && !above(k))) { provenRight = true; break; }
+      if (steps >= maxSteps) break;
+      consider(v2MinAmountIn(k, xa, ya, feeA));
+    }
+    for (let k = k0 - 1n, steps = 0; ; k--, steps++) {
+      if (k <= 0n || !above(k)) { provenLeft = true; break; }
+      if (steps >= maxSteps) break;
+      consider(v2MinAmountIn(k, xa, ya, feeA));
+    }
   }
+  best.proven = provenLeft && provenRight;
   return best;
 }
