@@ -30,7 +30,8 @@ import {
   EXTENDED_TLV_MARKER, GapReason, HEADER_SIZE, HeaderOffset, isProtocolError, nowNanos, type RelayDomain,
   StreamFramer, TlvType, validateMessage, viewsOf,
 } from "../protocol/mod.ts";
-import { canPublish, canSubscribe, encodeGap, firstTlvType, isControlType } from "./control.ts";
+import { QuickCheck, quickCheck } from "./check.ts";
+import { canPublish, canSubscribe, encodeGap, firstTlvType } from "./control.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { DisconnectReason, DropReason, RelayMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
@@ -132,6 +133,10 @@ export class Relay {
   private readonly rings: (SourceRing | undefined)[] = new Array(65536);
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private stopped = false;
+  // Whole-buffer views of the last chunk's buffer (chunks come in runs from the same buffer).
+  private lastBuffer: ArrayBufferLike | undefined;
+  private u8: Uint8Array = new Uint8Array(0);
+  private dv: DataView = new DataView(new ArrayBuffer(0));
 
   /** @param options domain and limits */
   constructor(options: RelayOptions) {
@@ -220,18 +225,29 @@ export class Relay {
     if (s.state === STATE_CLOSED) return;
     const m = this.metrics;
     m.messagesIn++;
-    const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
-    if (err !== undefined) {
-      m.error(err.kind);
-      if (s.state === STATE_AWAIT_HELLO) {
-        this.disconnect(s, DisconnectReason.noHello, `first message is invalid: ${err.message}`);
+    if (bytes.buffer !== this.lastBuffer) {
+      const v = viewsOf(bytes);
+      this.lastBuffer = bytes.buffer;
+      this.u8 = v.u8;
+      this.dv = v.dv;
+    }
+    const u8 = this.u8;
+    const dv = this.dv;
+    const base = bytes.byteOffset + offset;
+    if (quickCheck(bytes, offset, u8, dv, base, length, this.verifyChecksum) !== QuickCheck.ok) {
+      const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
+      if (err !== undefined) {
+        m.error(err.kind);
+        if (s.state === STATE_AWAIT_HELLO) {
+          this.disconnect(s, DisconnectReason.noHello, `first message is invalid: ${err.message}`);
+          return;
+        }
+        m.drop(err.kind === "TypeNotInDomain" ? DropReason.wrongDomain : DropReason.invalid);
+        this.log.debug("message dropped", { conn: s.id, reason: err.kind, detail: err.message });
         return;
       }
-      m.drop(err.kind === "TypeNotInDomain" ? DropReason.wrongDomain : DropReason.invalid);
-      this.log.debug("message dropped", { conn: s.id, reason: err.kind, detail: err.message });
-      return;
     }
-    const first = firstTlvType(bytes, offset);
+    const first = length < HEADER_SIZE + 2 ? -1 : u8[base + HEADER_SIZE] === EXTENDED_TLV_MARKER ? firstTlvType(bytes, offset) : u8[base + HEADER_SIZE]!;
     if (s.state === STATE_AWAIT_HELLO) {
       if (first !== TlvType.Hello) {
         this.disconnect(s, DisconnectReason.noHello, `first message must be Hello, got TLV type ${first}`);
@@ -240,12 +256,10 @@ export class Relay {
       this.control(s, bytes, offset, length);
       return;
     }
-    if (isControlType(first)) {
+    if (first >= TlvType.Hello && first <= TlvType.RetransmitRequest) {
       this.control(s, bytes, offset, length);
       return;
     }
-    const { u8, dv } = viewsOf(bytes);
-    const base = bytes.byteOffset + offset;
     if (u8[base + HeaderOffset.relayDomain] !== this.domain) {
       m.drop(DropReason.wrongDomain);
       return;
@@ -408,7 +422,7 @@ export class Relay {
     const last = this.seen[source] === 1 ? (BigInt(this.lastHi[source]!) << 32n) | BigInt(this.lastLo[source]!) : 0n;
     const ring = this.rings[source];
     const filter = s.filter;
-    const accept = filter === undefined ? undefined : (b: Uint8Array, off: number) => matchesFilter(b, b.byteOffset + off, HEADER_SIZE + viewsOf(b).dv.getUint32(b.byteOffset + off + HeaderOffset.payloadSize, true), filter);
+    const accept = filter === undefined ? undefined : (msg: Uint8Array) => matchesFilter(viewsOf(msg).u8, msg.byteOffset, msg.length, filter);
     const outbox = s.outbox!;
     if (ring === undefined) {
       const end = to < last ? to : last;
