@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeMessage, type Message } from "../../../protocol/mod.ts";
 import { EvmAdapter, type EvmAdapterOptions } from "../../../adapters/evm/adapter.ts";
-import { SIM_FACTORIES } from "../../../adapters/evm/sim/chain.ts";
+import { PoolCache } from "../../../adapters/evm/pool-cache.ts";
+import { SIM_FACTORIES, SIM_VENUE_V2, SIM_VENUE_V3 } from "../../../adapters/evm/sim/chain.ts";
 import type { SimNode } from "../../../adapters/evm/sim/node.ts";
 import { AdapterTask } from "../../../adapters/common/task.ts";
 import { CollectingSink } from "../../../adapters/common/sink.ts";
@@ -48,6 +49,7 @@ export async function startAdapter(
   const task = new AdapterTask(adapter, { backoff: { baseMs: 20, capMs: 200 }, connectTimeoutMs: 3000, ...(capture ? { capture } : {}) });
   task.start();
   await waitFor(() => adapter.feed.activeSubscriptions.length === 2, "both subscriptions");
+  if (options.priorityFee === undefined) await waitFor(() => adapter.feed.priorityFeeWei !== undefined, "the first priority fee");
   return {
     adapter, task, sink,
     decoded: () => sink.messages.map((m) => decodeMessage(m)),
@@ -56,6 +58,18 @@ export async function startAdapter(
       await adapter.close();
     },
   };
+}
+
+/** A pool cache holding the simulated chain's true metadata for every pool (tests that are not about fetching it). */
+export function simPoolCache(node: SimNode): PoolCache {
+  const cache = new PoolCache();
+  for (const p of node.chain.pools.values()) {
+    cache.set(p.address, {
+      kind: p.kind, venue: p.kind === "v2" ? SIM_VENUE_V2 : SIM_VENUE_V3, token0: p.token0.address, token1: p.token1.address,
+      decimals0: p.token0.decimals, decimals1: p.token1.decimals, fee: p.kind === "v3" ? p.fee : 3000,
+    });
+  }
+  return cache;
 }
 
 /** `block:logIndex` of a log or pool TLV. */
