@@ -396,8 +396,9 @@ export class RelayClient implements MessageSink {
     const { dv } = viewsOf(bytes);
     const base = bytes.byteOffset + offset;
     if (firstTlvType(bytes, offset) === TlvType.Gap) {
-      this.onGapNotice(dv, base + HEADER_SIZE + 2);
+      // The notice first: it stands in the stream before the messages it releases.
       this.deliver(bytes, offset, length);
+      this.onGapNotice(dv, base + HEADER_SIZE + 2);
       return;
     }
     const source = dv.getUint16(base + HeaderOffset.source, true);

@@ -92,7 +92,11 @@ export async function prepareSocketPath(socketPath: string, transport: Transport
     // refused: nobody listens, the file is stale
   }
   if (answered) throw new SocketPathError(`a relay already answers on ${socketPath}`);
-  fs.unlinkSync(socketPath);
+  try {
+    fs.unlinkSync(socketPath);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOENT") throw e;
+  }
 }
 
 /** Sets the socket file's mode to 0600 (owner only). */

@@ -3,9 +3,11 @@
  * builders, clients that collect what they receive, and raw connections that speak bytes.
  */
 
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import process from "node:process";
 import { AssetType, MessageBuilder, pairAssetId, RelayDomain, Side, StreamFramer, Venue } from "../../protocol/mod.ts";
 import { RelayClient, type RelayClientOptions } from "../../relay/client.ts";
 import { encodeHello, Role } from "../../relay/control.ts";
@@ -142,6 +144,29 @@ export async function until(cond: () => boolean, timeoutMs = 5000, what = "condi
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * The argv to run this runtime's TypeScript on `file` with `args`: Node via tsx, Deno via `deno run -A`
+ * (so a test under Deno exercises the Deno code path of the child too).
+ */
+export function tsCommand(file: string, args: readonly string[]): { cmd: string; argv: string[] } {
+  return IS_DENO
+    ? { cmd: process.execPath, argv: ["run", "-A", file, ...args] }
+    : { cmd: process.execPath, argv: ["--import", "tsx", file, ...args] };
+}
+
+/** Creates a Unix socket file nobody listens on (a listener process killed with SIGKILL). */
+export async function leaveStaleSocket(socketPath: string): Promise<void> {
+  const code = `require("node:net").createServer().listen(${JSON.stringify(socketPath)}, () => console.log("up"));`;
+  const argv = IS_DENO ? ["eval", code.replace('require("node:net")', '(await import("node:net")).default')] : ["-e", code];
+  const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once("data", () => resolve());
+    child.once("exit", (c) => reject(new Error(`stale-socket helper exited ${c}`)));
+  });
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
 }
 
 /** Waits `ms`. */

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RelayDomain } from "../../protocol/mod.ts";
+import { encodeMessage, HeaderOffset, MessageBuilder, pairInstrument, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
+import { encodeSubscribe } from "../../relay/control.ts";
 import type { RelayServer } from "../../relay/server.ts";
-import { client, collector, headerOf, Role, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
+import { selectTransport } from "../../relay/transport/select.ts";
+import { client, collector, firstType, headerOf, IS_DENO, leaveStaleSocket, rawPeer, Role, sleep, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
 
 let env: { dir: string; cleanup: () => void };
 let server: RelayServer;
@@ -16,7 +18,18 @@ afterEach(async () => {
   env.cleanup();
 });
 
-describe("relay fan-out", () => {
+function quote(source: number, seq: bigint, domain: number = RelayDomain.MarketData): Uint8Array {
+  return encodeMessage({ relayDomain: domain, source, sequence: seq, timestamp: 0n }, [{
+    type: TlvType.Quote, name: "Quote", instrument: pairInstrument("ETH", "USD", Venue.Kraken),
+    bidPrice: 1n, bidSize: 2n, askPrice: 3n, askSize: 4n, quoteTimestamp: 5n,
+  }]);
+}
+
+describe("relay", () => {
+  it("uses this runtime's own transport", async () => {
+    expect((await selectTransport()).name).toBe(IS_DENO ? "deno" : "node");
+  });
+
   it("delivers every message to every subscriber, in per-source order", async () => {
     const subs = await Promise.all([1, 2, 3].map((i) => client(server.socketPath, 60 + i, Role.Subscriber)));
     const cols = subs.map(collector);
@@ -41,8 +54,179 @@ describe("relay fan-out", () => {
       expect(last.get(2)).toBe(BigInt(N));
     }
     expect(server.relay.metrics.messagesIn).toBeGreaterThanOrEqual(2 * N);
+    expect(server.relay.metrics.messagesOut).toBe(3 * 2 * N);
     await Promise.all([...subs, ...pubs].map((c) => c.close()));
+  });
+
+  it("applies type filters and does not echo a connection's own messages", async () => {
+    const trades = await client(server.socketPath, 61, Role.Subscriber, { types: [TlvType.Trade] });
+    const quotes = await client(server.socketPath, 62, Role.Subscriber, { types: [TlvType.Quote] });
+    const both = await client(server.socketPath, 5, Role.Both);
+    const [ct, cq, cb] = [collector(trades), collector(quotes), collector(both)];
+    await until(() => server.relay.metrics.subscribers === 3, 2000, "subscribers");
+    const src = new TradeSource(5);
+    for (let i = 0; i < 10; i++) {
+      both.publish(src.next(i));
+      both.publish(quote(6, BigInt(i + 1)));
+    }
+    await ct.waitFor(10);
+    await cq.waitFor(10);
+    await sleep(100);
+    expect(ct.messages.length).toBe(10);
+    expect(ct.messages.every((m) => firstType(m) === TlvType.Trade)).toBe(true);
+    expect(cq.messages.length).toBe(10);
+    expect(cq.messages.every((m) => firstType(m) === TlvType.Quote)).toBe(true);
+    expect(cb.messages.length).toBe(0);
+    await Promise.all([trades, quotes, both].map((c) => c.close()));
+  });
+
+  it("drops wrong-domain messages, bad checksums and duplicates, counts them, and keeps the connection", async () => {
+    const sub = await client(server.socketPath, 61, Role.Subscriber);
+    const col = collector(sub);
+    await until(() => server.relay.metrics.subscribers === 1, 2000, "subscriber");
+    const pub = await rawPeer(server.socketPath, { serviceId: 7, role: Role.Publisher });
+    const good1 = quote(7, 1n);
+    // A sound message of another domain (a Heartbeat may ride on any domain, so only the header is wrong).
+    const wrongHeaderDomain = encodeMessage({ relayDomain: RelayDomain.Signal, source: 7, sequence: 2n, timestamp: 0n }, [
+      { type: TlvType.Heartbeat, name: "Heartbeat", serviceId: 7, state: 2, uptimeSeconds: 1, lastSequence: 1n },
+    ]);
+    // A market-data header carrying an execution TLV (Cancel, type 43).
+    const wrongType = encodeMessage({ relayDomain: RelayDomain.MarketData, source: 7, sequence: 3n, timestamp: 0n }, [
+      { type: TlvType.Cancel, name: "Cancel", orderId: 1n, reason: 1, requestedAt: 0n },
+    ]);
+    const badSum = quote(7, 4n);
+    badSum[HeaderOffset.checksum] ^= 0xff;
+    const duplicate = quote(7, 1n);
+    const good2 = quote(7, 5n);
+    pub.conn.write([good1, wrongHeaderDomain, wrongType, badSum, duplicate, good2]);
+    await col.waitFor(3);
+    await sleep(100);
+    // 2–4 never reached subscribers: the client asks for them and the relay answers with a Gap.
+    expect(col.messages.map((m) => [firstType(m), headerOf(m).sequence])).toEqual([[TlvType.Quote, 1n], [TlvType.Gap, 1n], [TlvType.Quote, 5n]]);
+    expect(sub.stats.retransmitRequests).toBe(1);
+    expect(sub.stats.lost).toBe(3);
+    const m = server.relay.metrics;
+    expect(m.drops.wrongDomain).toBe(2);
+    expect(m.errors.TypeNotInDomain).toBe(1);
+    expect(m.drops.invalid).toBe(1);
+    expect(m.errors.ChecksumMismatch).toBe(1);
+    expect(m.drops.duplicate).toBe(1);
+    expect(pub.isClosed()).toBe(false);
+    // A non-data file path is never replaced.
+    const fs = await import("node:fs");
+    const plain = `${env.dir}/plain.sock`;
+    fs.writeFileSync(plain, "x");
+    await expect(startTestRelay(env.dir, { socketPath: plain })).rejects.toThrow(/not a socket/);
+    pub.conn.close();
+    await sub.close();
+  });
+
+  it("closes only the offender on garbage, oversize headers and a missing Hello", async () => {
+    const sub = await client(server.socketPath, 61, Role.Subscriber);
+    const col = collector(sub);
+    const pub = await client(server.socketPath, 8, Role.Publisher);
+    await until(() => server.relay.metrics.subscribers === 1, 2000, "subscriber");
+    const src = new TradeSource(8);
+    pub.publish(src.next(0));
+    await col.waitFor(1);
+
+    const garbage = await rawPeer(server.socketPath, { serviceId: 9, role: Role.Publisher });
+    const junk = new Uint8Array(200);
+    for (let i = 0; i < junk.length; i++) junk[i] = (i * 37 + 11) & 0xff;
+    garbage.conn.write([junk]);
+
+    const oversize = await rawPeer(server.socketPath, { serviceId: 10, role: Role.Publisher });
+    const big = new MessageBuilder(256).begin(RelayDomain.MarketData, 10).finish().slice();
+    new DataView(big.buffer).setUint32(HeaderOffset.payloadSize, 2 * 1024 * 1024, true);
+    oversize.conn.write([big]);
+
+    const noHello = await rawPeer(server.socketPath);
+    noHello.conn.write([new TradeSource(11).next(0).slice()]);
+
+    await Promise.all([garbage.closed, oversize.closed, noHello.closed]);
+    const m = server.relay.metrics;
+    expect(m.errors.BadMagic).toBeGreaterThanOrEqual(1);
+    expect(m.errors.TooLarge).toBe(1);
+    expect(m.disconnects.framing).toBe(2);
+    expect(m.disconnects.noHello).toBe(1);
+
+    pub.publish(src.next(1));
+    await col.waitFor(2);
+    expect(headerOf(col.messages[1]!).sequence).toBe(2n);
+    expect(sub.connected && pub.connected).toBe(true);
+    await Promise.all([sub.close(), pub.close()]);
+  });
+
+  it("survives random bytes from many connections (property)", async () => {
+    const fc = await import("fast-check");
+    const sub = await client(server.socketPath, 61, Role.Subscriber);
+    const col = collector(sub);
+    const pub = await client(server.socketPath, 12, Role.Publisher);
+    await until(() => server.relay.metrics.subscribers === 1, 2000, "subscriber");
+    const src = new TradeSource(12);
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.uint8Array({ minLength: 1, maxLength: 600 }), async (hello, bytes) => {
+        const peer = await rawPeer(server.socketPath, hello ? { serviceId: 13, role: Role.Both } : undefined);
+        peer.conn.write([bytes]);
+        pub.publish(src.next(sent++));
+        await col.waitFor(sent, 3000);
+        peer.conn.close(true);
+        await peer.closed;
+      }),
+      { numRuns: 40 },
+    );
+    expect(col.messages.length).toBe(sent);
+    await Promise.all([sub.close(), pub.close()]);
+  });
+
+  it("requires Hello within the time limit and refuses a bad role", async () => {
+    const peer = await rawPeer(server.socketPath, { serviceId: 1, role: 7 });
+    await peer.closed;
+    expect(server.relay.metrics.disconnects.noHello).toBe(1);
+  });
+
+  it("lets Subscribe change the filter on a live connection", async () => {
+    const peer = await rawPeer(server.socketPath, { serviceId: 70, role: Role.Subscriber });
+    peer.conn.write([encodeSubscribe(RelayDomain.MarketData, 70, [TlvType.Quote])]);
+    const pub = await client(server.socketPath, 14, Role.Publisher);
+    await until(() => server.relay.metrics.subscribers === 1, 2000, "subscriber");
+    await sleep(50);
+    pub.publish(new TradeSource(14).next(0));
+    pub.publish(quote(15, 1n));
+    await until(() => peer.messages.length >= 1, 3000, "quote");
+    await sleep(50);
+    expect(peer.messages.map(firstType)).toEqual([TlvType.Quote]);
+    peer.conn.close();
+    await pub.close();
+  });
+
+  it("refuses to start on a socket a live relay answers, and replaces a stale one", async () => {
+    await expect(startTestRelay(env.dir)).rejects.toThrow(/already answers/);
+    const dir2 = tempDir();
+    try {
+      // A process that listened on the socket and was killed leaves the file behind.
+      const path = `${dir2.dir}/relay.sock`;
+      await leaveStaleSocket(path);
+      const fs = await import("node:fs");
+      expect(fs.lstatSync(path).isSocket()).toBe(true);
+      const second = await startTestRelay(dir2.dir);
+      expect((fs.statSync(path).mode & 0o777).toString(8)).toBe("600");
+      const c = await client(second.socketPath, 1, Role.Publisher);
+      expect(c.connected).toBe(true);
+      await c.close();
+      await second.close();
+    } finally {
+      dir2.cleanup();
+    }
+  });
+
+  it("counts data from a subscriber-only connection as notPublisher", async () => {
+    const peer = await rawPeer(server.socketPath, { serviceId: 71, role: Role.Subscriber });
+    peer.conn.write([quote(71, 1n)]);
+    await until(() => server.relay.metrics.drops.notPublisher === 1, 2000, "notPublisher drop");
+    expect(peer.isClosed()).toBe(false);
+    peer.conn.close();
   });
 });
 
-void RelayDomain;
