@@ -61,6 +61,8 @@ export interface SimV2Pool extends PoolBase {
 export interface SimV3Pool extends PoolBase {
   readonly kind: "v3";
   readonly fee: number;
+  /** Algebra-style (QuickSwap V3): no `fee()`, the (dynamic) fee is in `globalState()`. */
+  readonly algebra: boolean;
   readonly tickSpacing: number;
   sqrtPriceX96: bigint;
   liquidity: bigint;
@@ -120,10 +122,10 @@ const TOKENS: Record<"polygon" | "ethereum", readonly [string, number, number][]
   polygon: [["WMATIC", 18, 0.5], ["USDC", 6, 1], ["WETH", 18, 3000], ["WBTC", 8, 60000], ["DAI", 18, 1]],
   ethereum: [["WETH", 18, 3000], ["USDC", 6, 1], ["USDT", 6, 1], ["WBTC", 8, 60000], ["DAI", 18, 1]],
 };
-// [tokenA, tokenB, kind, fee, TVL USD]
-const POOLS: readonly [number, number, "v2" | "v3", number, number][] = [
-  [0, 1, "v2", 3000, 8e6], [2, 1, "v2", 3000, 20e6], [3, 2, "v2", 3000, 5e6],
-  [2, 1, "v3", 500, 60e6], [3, 1, "v3", 3000, 15e6], [4, 1, "v3", 100, 10e6],
+// [tokenA, tokenB, kind, fee, TVL USD, Algebra-style on Polygon]
+const POOLS: readonly [number, number, "v2" | "v3", number, number, boolean][] = [
+  [0, 1, "v2", 3000, 8e6, false], [2, 1, "v2", 3000, 20e6, false], [3, 2, "v2", 3000, 5e6, false],
+  [2, 1, "v3", 500, 60e6, false], [3, 1, "v3", 3000, 15e6, false], [4, 1, "v3", 100, 10e6, true],
 ];
 
 const hex = (v: bigint | number): string => "0x" + v.toString(16);
@@ -178,7 +180,7 @@ export class SimChain {
       this.tokens.set(t.address, t);
       return t;
     });
-    for (const [a, b, kind, fee, tvl] of POOLS) this.addPool(tokens[a]!, tokens[b]!, kind, fee, tvl);
+    for (const [a, b, kind, fee, tvl, algebra] of POOLS) this.addPool(tokens[a]!, tokens[b]!, kind, fee, tvl, algebra && options.chain === "polygon");
     const start = options.startBlock ?? (options.chain === "polygon" ? 60_000_000 : 21_000_000);
     const genesis: SimBlock = {
       number: start, hash: this.rng.hex(32), parentHash: ZERO_HASH, timestamp: options.genesisTime ?? 1_764_000_000,
@@ -189,7 +191,7 @@ export class SimChain {
     this.snapshots.set(start, this.saveState());
   }
 
-  private addPool(a: SimToken, b: SimToken, kind: "v2" | "v3", fee: number, tvlUsd: number): void {
+  private addPool(a: SimToken, b: SimToken, kind: "v2" | "v3", fee: number, tvlUsd: number, algebra: boolean): void {
     const [t0, t1] = a.address < b.address ? [a, b] : [b, a];
     const address = this.rng.hex(20);
     const fairPrice = (t0.usd / t1.usd) * 10 ** (t1.decimals - t0.decimals);
@@ -204,7 +206,7 @@ export class SimChain {
     const liquidity = BigInt(Math.round(Math.sqrt(Number(amount0) * Number(amount1)) * 8));
     const tickSpacing = fee === 100 ? 1 : fee === 500 ? 10 : 60;
     this.pools.set(address, {
-      kind, address, token0: t0, token1: t1, fairPrice, fee, tickSpacing, sqrtPriceX96, liquidity, tick: tickAtSqrtPrice(sqrtPriceX96),
+      kind, address, token0: t0, token1: t1, fairPrice, fee, algebra, tickSpacing, sqrtPriceX96, liquidity, tick: tickAtSqrtPrice(sqrtPriceX96),
     });
   }
 
@@ -300,7 +302,11 @@ export class SimChain {
         case Selector.token0: return encodeWords("address", [pool.token0.address]);
         case Selector.token1: return encodeWords("address", [pool.token1.address]);
         case Selector.factory: return encodeWords("address", [pool.kind === "v2" ? SIM_FACTORY_V2 : SIM_FACTORY_V3]);
-        case Selector.fee: return pool.kind === "v3" ? encodeWords("uint24", [pool.fee]) : undefined;
+        case Selector.fee: return pool.kind === "v3" && !pool.algebra ? encodeWords("uint24", [pool.fee]) : undefined;
+        case Selector.globalState:
+          return pool.kind === "v3" && pool.algebra
+            ? encodeWords("uint160,int24,uint16,uint16,uint8,uint8,bool", [pool.sqrtPriceX96, pool.tick, pool.fee, 0, 0, 0, true])
+            : undefined;
         default: return undefined;
       }
     }
