@@ -1,0 +1,87 @@
+/**
+ * EVM DEX adapter (Polygon, Ethereum): Uniswap V2/V3-style pool logs and new heads from a node's
+ * JSON-RPC → PoolSwap/PoolSync/PoolMint/PoolBurn and GasPrice, plus the registry entries that let
+ * `ap normalize polygon|ethereum`, `ap capture` and `ap adapter` run it.
+ *
+ * Settings (`--set name=value`): `headStaleMs`, `overlapBlocks`, `windowBlocks`, `logsChunkBlocks`,
+ * `metadataRetryMs`, `source`, `priorityFeeWei` (a fixed priority fee instead of
+ * `eth_maxPriorityFeePerGas`), `simulated=1` (map the simulator's factories to its venues 65000/65001).
+ * Symbols are pool addresses (`--symbols 0xpool,0xpool`).
+ *
+ * @module
+ */
+
+import type { VenueAdapterOptions, VenueEntry } from "../registry.ts";
+import { intSetting } from "../registry.ts";
+import { EvmAdapter } from "./adapter.ts";
+import type { EvmChainName } from "./chains.ts";
+import { PoolCache } from "./pool-cache.ts";
+import { SIM_FACTORIES } from "./sim/chain.ts";
+
+export { EvmAdapter, type EvmAdapterOptions } from "./adapter.ts";
+export { ETHEREUM, EVM_CHAINS, evmChain, POLYGON, type EvmChain, type EvmChainName } from "./chains.ts";
+export { EvmFeed } from "./feed.ts";
+export { EvmMetrics } from "./metrics.ts";
+export { normalizeEvmCapture, type NormalizeEvmOptions, type NormalizeEvmResult } from "./normalize.ts";
+export { PoolCache, PoolCacheError } from "./pool-cache.ts";
+export type { PoolMeta } from "./pool-meta.ts";
+
+/** Public endpoints used when no URL is configured (rate-limited; use your own node for production). */
+export const DEFAULT_ENDPOINTS: Readonly<Record<EvmChainName, { ws: string; http: string }>> = {
+  polygon: { ws: "wss://polygon-bor-rpc.publicnode.com", http: "https://polygon-bor-rpc.publicnode.com" },
+  ethereum: { ws: "wss://ethereum-rpc.publicnode.com", http: "https://ethereum-rpc.publicnode.com" },
+};
+
+/** Pools followed when none are given: a few deep, well-known pools (all pools would flood a mainnet feed). */
+export const DEFAULT_POOLS: Readonly<Record<EvmChainName, readonly string[]>> = {
+  polygon: [
+    "0x45dda9cb7c25131df268515131f647d726f50608", // Uniswap V3 USDC.e/WETH 0.05%
+    "0x6e7a5fafcec6bb1e78bae2a1f0b612012bf14827", // QuickSwap V2 WMATIC/USDC.e
+  ],
+  ethereum: [
+    "0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640", // Uniswap V3 USDC/WETH 0.05%
+    "0xb4e16d0168e52d35cacd2c6185b44281ec28c9dc", // Uniswap V2 USDC/WETH
+  ],
+};
+
+async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmAdapter> {
+  const s = o.settings;
+  const fixedTip = s?.priorityFeeWei;
+  if (fixedTip !== undefined && !/^\d+$/.test(fixedTip)) throw new RangeError(`setting priorityFeeWei=${fixedTip} must be an integer (wei)`);
+  const pools = o.anySymbol ? undefined : (o.symbols !== undefined && o.symbols.length > 0 ? o.symbols : DEFAULT_POOLS[chain]);
+  for (const p of pools ?? []) if (!/^0x[0-9a-fA-F]{40}$/.test(p)) throw new RangeError(`pool ${JSON.stringify(p)} is not an address`);
+  const optional = <K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+  return new EvmAdapter({
+    chain, sink: o.sink,
+    wsUrl: o.wsUrl ?? DEFAULT_ENDPOINTS[chain].ws,
+    httpUrl: o.restUrl ?? DEFAULT_ENDPOINTS[chain].http,
+    poolCache: await PoolCache.load(o.poolCache),
+    ...optional("pools", pools),
+    ...optional("priorityFee", fixedTip === undefined ? undefined : BigInt(fixedTip)),
+    ...optional("factories", s?.simulated === "1" || s?.simulated === "true" ? SIM_FACTORIES : undefined),
+    ...optional("headStaleMs", intSetting(s, "headStaleMs")),
+    ...optional("overlapBlocks", intSetting(s, "overlapBlocks")),
+    ...optional("windowBlocks", intSetting(s, "windowBlocks")),
+    ...optional("logsChunkBlocks", intSetting(s, "logsChunkBlocks")),
+    ...optional("metadataRetryMs", intSetting(s, "metadataRetryMs")),
+    ...optional("source", intSetting(s, "source")),
+  });
+}
+
+/** Registry entry of Polygon (chain 137). */
+export const polygonVenue: VenueEntry = {
+  name: "polygon",
+  summary: "Polygon PoS DEX pools (Uniswap V2/V3-style logs: QuickSwap, Uniswap V3, SushiSwap) and gas via JSON-RPC",
+  defaultSymbols: DEFAULT_POOLS.polygon,
+  env: { wsUrl: "AP_POLYGON_WS_URL", restUrl: "AP_POLYGON_REST_URL" },
+  create: (o) => create("polygon", o),
+};
+
+/** Registry entry of Ethereum (chain 1). */
+export const ethereumVenue: VenueEntry = {
+  name: "ethereum",
+  summary: "Ethereum DEX pools (Uniswap V2/V3, SushiSwap logs) and gas via JSON-RPC",
+  defaultSymbols: DEFAULT_POOLS.ethereum,
+  env: { wsUrl: "AP_ETHEREUM_WS_URL", restUrl: "AP_ETHEREUM_REST_URL" },
+  create: (o) => create("ethereum", o),
+};
