@@ -22,6 +22,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: async () => (await import("./cli/replay.ts")).replayCommand,
   bench: async () => (await import("./cli/bench.ts")).benchCommand,
   strategy: async () => (await import("./cli/strategy.ts")).strategyCommand,
+  capture: async () => (await import("./cli/capture.ts")).captureCommand,
+  normalize: async () => (await import("./cli/normalize.ts")).normalizeCommand,
+  adapter: async () => (await import("./cli/adapter.ts")).adapterCommand,
 };
 
 async function printHelp(): Promise<void> {

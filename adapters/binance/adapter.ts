@@ -36,6 +36,8 @@ export interface BinanceOptions {
   sink: MessageSink;
   /** Symbols ("BTCUSDT"). */
   symbols: readonly string[];
+  /** Accept every symbol exchangeInfo lists (replaying a capture; default false). */
+  anySymbol?: boolean;
   /** Combined-stream URL (default {@link BINANCE_WS_URL}). */
   wsUrl?: string;
   /** REST base URL (default {@link BINANCE_REST_URL}). */
@@ -120,13 +122,16 @@ export class BinanceAdapter implements VenueAdapter {
       { name: "bookTicker", staleAfterMs: options.bookTicker === false ? 0 : stale },
       { name: "depth", staleAfterMs: options.depth === false ? 0 : stale },
     ];
-    for (const raw of options.symbols) {
-      const s = raw.toUpperCase();
-      this.symbols.set(s, {
-        venueSymbol: s, ins: undefined, book: new OrderBook(), sync: new DepthSync(), buffered: [], bufferedPos: [],
-        lastTradeId: -1, lastTickerId: -1, bookDirty: false, lastBookMs: -Infinity, bookMs: 0,
-      });
-    }
+    for (const raw of options.symbols) this.addSymbol(raw.toUpperCase());
+  }
+
+  private addSymbol(s: string): SymbolState {
+    const state: SymbolState = {
+      venueSymbol: s, ins: undefined, book: new OrderBook(), sync: new DepthSync(), buffered: [], bufferedPos: [],
+      lastTradeId: -1, lastTickerId: -1, bookDirty: false, lastBookMs: -Infinity, bookMs: 0,
+    };
+    this.symbols.set(s, state);
+    return state;
   }
 
   /** The REST URL of `exchangeInfo` for the configured symbols. */
@@ -220,16 +225,18 @@ export class BinanceAdapter implements VenueAdapter {
     const info = JSON.parse(body) as { symbols?: { symbol?: string; baseAsset?: string; quoteAsset?: string }[] };
     if (!Array.isArray(info.symbols)) throw new FrameError("exchangeInfo without symbols", 0);
     for (const x of info.symbols) {
-      const s = typeof x.symbol === "string" ? this.symbols.get(x.symbol) : undefined;
+      if (typeof x.symbol !== "string") continue;
+      let s = this.symbols.get(x.symbol);
+      if (s === undefined && this.options.anySymbol) s = this.addSymbol(x.symbol);
       if (!s || typeof x.baseAsset !== "string" || typeof x.quoteAsset !== "string") continue;
       s.ins = this.table.addPair(s.venueSymbol, x.baseAsset, x.quoteAsset);
       if (!s.ins) {
         this.metrics.skippedInstruments++;
-        io.log(`skipping ${s.venueSymbol}: ${x.baseAsset}/${x.quoteAsset} cannot be represented`);
+        if (!this.options.anySymbol) io.log(`skipping ${s.venueSymbol}: ${x.baseAsset}/${x.quoteAsset} cannot be represented`);
       }
     }
     for (const s of this.symbols.values()) {
-      if (!s.ins && !this.table.isSkipped(s.venueSymbol)) io.log(`exchangeInfo does not list ${s.venueSymbol}; it is not subscribed`);
+      if (!s.ins && !this.table.isSkipped(s.venueSymbol) && !this.options.anySymbol) io.log(`exchangeInfo does not list ${s.venueSymbol}; it is not subscribed`);
     }
   }
 

@@ -40,6 +40,8 @@ export interface CoinbaseOptions {
   sink: MessageSink;
   /** Product ids ("BTC-USD"). */
   products: readonly string[];
+  /** Accept products not listed in `products` when they appear (replaying a capture; default false). */
+  anySymbol?: boolean;
   /** Feed URL (default {@link COINBASE_WS_URL}; tests point it at a stand-in). */
   url?: string;
   /** Subscribe to matches (default true). */
@@ -138,18 +140,22 @@ export class CoinbaseAdapter implements VenueAdapter {
       { name: "matches", staleAfterMs: 0 },
       { name: "ticker", staleAfterMs: 0 },
     ];
-    for (const id of options.products) {
-      const m = /^([A-Za-z0-9]+)-([A-Za-z0-9]+)$/.exec(id);
-      const ins = m ? this.table.addPair(id, m[1]!, m[2]!) : undefined;
-      if (!ins) {
-        this.metrics.skippedInstruments++;
-        continue;
-      }
-      this.products.set(id, {
-        ins, book: new OrderBook(), bookReady: false, bookDirty: false, lastBookMs: -Infinity, lastSequence: -1, lastTradeId: -1,
-        bookSec: 0, bookNanos: 0,
-      });
+    for (const id of options.products) this.addProduct(id);
+  }
+
+  private addProduct(id: string): Product | undefined {
+    const m = /^([A-Za-z0-9]+)-([A-Za-z0-9]+)$/.exec(id);
+    const ins = m ? this.table.addPair(id, m[1]!, m[2]!) : undefined;
+    if (!ins) {
+      this.metrics.skippedInstruments++;
+      return undefined;
     }
+    const p: Product = {
+      ins, book: new OrderBook(), bookReady: false, bookDirty: false, lastBookMs: -Infinity, lastSequence: -1, lastTradeId: -1,
+      bookSec: 0, bookNanos: 0,
+    };
+    this.products.set(id, p);
+    return p;
   }
 
   /** Product ids refused as unrepresentable, with reasons. */
@@ -320,7 +326,9 @@ export class CoinbaseAdapter implements VenueAdapter {
   private product(): Product | undefined {
     const a = this.s0[F_PRODUCT]!;
     if (a < 0) throw new FrameError("missing product_id", 0);
-    const p = this.products.get(this.cursor.text.slice(a, this.s1[F_PRODUCT]!));
+    const id = this.cursor.text.slice(a, this.s1[F_PRODUCT]!);
+    let p = this.products.get(id);
+    if (p === undefined && this.options.anySymbol && !this.table.isSkipped(id)) p = this.addProduct(id);
     if (p === undefined) this.metrics.unknownInstruments++;
     return p;
   }

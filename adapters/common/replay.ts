@@ -29,6 +29,12 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Log lines of the adapter. */
   log?: (message: string) => void;
+  /**
+   * Header timestamps of the messages built: "capture" (default) stamps each with the capture time of
+   * its frame, so a capture always normalises to the same bytes; "now" stamps the build time, as a live
+   * adapter does (a service replaying into a relay).
+   */
+  headerTime?: "capture" | "now";
 }
 
 /** Counts of a finished replay. */
@@ -85,6 +91,7 @@ export async function replayCapture(
 ): Promise<ReplaySummary> {
   const io = new ReplayIo(options.log ?? (() => {}));
   const recorded = options.pace === "recorded";
+  const stampCapture = options.headerTime !== "now";
   const speed = options.speed && options.speed > 0 ? options.speed : 1;
   let first: bigint | undefined;
   const startMs = performance.now();
@@ -108,7 +115,7 @@ export async function replayCapture(
       }
     }
     io.nowMs = Number(ev.t) / 1e6;
-    adapter.setHeaderTime(ev.t);
+    if (stampCapture) adapter.setHeaderTime(ev.t);
     switch (ev.kind) {
       case "connect":
         if (open) {

@@ -1,8 +1,8 @@
 /**
  * Where adapters put the Protocol V2 messages they build.
  *
- * The relay client exports the same interface (relay/sink.ts, once it exists); this copy is identical so
- * the adapters compile on their own and any relay client satisfies it structurally.
+ * The interface is the relay's (relay/sink.ts), re-exported here so adapters import it from one place;
+ * the relay client implements it.
  *
  * Contract: `bytes` is one whole message and is only valid during the call — adapters build into a
  * reused buffer, so a sink that keeps the bytes past `publish` must copy them.
@@ -14,11 +14,9 @@
  * @module
  */
 
-/** Receives whole Protocol V2 messages. `bytes` is valid only during the call. */
-export interface MessageSink {
-  /** Takes one whole message; copy it if it must outlive the call. */
-  publish(bytes: Uint8Array): void;
-}
+import type { MessageSink } from "../../relay/sink.ts";
+
+export type { MessageSink };
 
 /** A sink that keeps a copy of every message, for tests and `ap normalize`. */
 export class CollectingSink implements MessageSink {

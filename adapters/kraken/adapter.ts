@@ -40,6 +40,8 @@ export interface KrakenOptions {
   sink: MessageSink;
   /** Symbols ("BTC/USD"; "XBT/USD" is read as BTC/USD). */
   symbols: readonly string[];
+  /** Accept symbols not listed in `symbols` when they appear (replaying a capture; default false). */
+  anySymbol?: boolean;
   /** Endpoint (default {@link KRAKEN_WS_URL}). */
   url?: string;
   /** Subscribe to trade (default true). */
@@ -120,19 +122,24 @@ export class KrakenAdapter implements VenueAdapter {
       { name: "trade", staleAfterMs: 0 },
       { name: "ticker", staleAfterMs: 0 },
     ];
-    for (const raw of options.symbols) {
-      const parts = splitKrakenSymbol(raw);
-      const venueSymbol = parts ? `${parts[0]}/${parts[1]}` : raw;
-      const ins = parts ? this.table.addPair(venueSymbol, parts[0], parts[1]) : undefined;
-      if (!ins) {
-        this.metrics.skippedInstruments++;
-        continue;
-      }
-      this.symbols.set(venueSymbol, {
-        ins, book: new OrderBook(true), bookReady: false, bookDirty: false, lastBookMs: -Infinity, bookSec: 0, bookNanos: 0,
-        lastTradeId: -1, updates: 0,
-      });
+    for (const raw of options.symbols) this.addSymbol(raw);
+  }
+
+  private addSymbol(raw: string): SymbolState | undefined {
+    const parts = splitKrakenSymbol(raw);
+    const venueSymbol = parts ? `${parts[0]}/${parts[1]}` : raw;
+    const ins = parts ? this.table.addPair(venueSymbol, parts[0], parts[1]) : undefined;
+    if (!ins) {
+      this.metrics.skippedInstruments++;
+      return undefined;
     }
+    const s: SymbolState = {
+      ins, book: new OrderBook(true), bookReady: false, bookDirty: false, lastBookMs: -Infinity, bookSec: 0, bookNanos: 0,
+      lastTradeId: -1, updates: 0,
+    };
+    this.symbols.set(venueSymbol, s);
+    if (venueSymbol !== raw) this.symbols.set(raw, s);
+    return s;
   }
 
   /** The maintained book of a symbol (tests, diagnostics). */
@@ -163,7 +170,7 @@ export class KrakenAdapter implements VenueAdapter {
   }
 
   onOpen(io: AdapterIo): void {
-    const symbols = [...this.symbols.keys()];
+    const symbols = [...new Set([...this.symbols.values()].map((s) => s.ins.venueSymbol))];
     if (symbols.length === 0) return;
     if (this.subDepth > 0) this.subscribe(io, { channel: "book", symbol: symbols, depth: this.subDepth, snapshot: true });
     if (this.options.trade !== false) this.subscribe(io, { channel: "trade", symbol: symbols, snapshot: false });
@@ -254,7 +261,10 @@ export class KrakenAdapter implements VenueAdapter {
 
   private symbolAt(c: JsonCursor): SymbolState | undefined {
     c.stringSpan();
-    return this.symbols.get(c.text.slice(c.start, c.stop));
+    const sym = c.text.slice(c.start, c.stop);
+    const s = this.symbols.get(sym);
+    if (s !== undefined || !this.options.anySymbol || this.table.isSkipped(sym)) return s;
+    return this.addSymbol(sym);
   }
 
   private readTimestamp(c: JsonCursor, io: AdapterIo): void {

@@ -1,0 +1,31 @@
+/**
+ * Binance spot venue: adapter and registry entry.
+ *
+ * @module
+ */
+
+import type { VenueEntry } from "../registry.ts";
+import { intSetting } from "../registry.ts";
+import { BinanceSim } from "../sim/binance.ts";
+import { BinanceAdapter } from "./adapter.ts";
+
+export { BINANCE_REST_URL, BINANCE_WS_URL, BinanceAdapter, type BinanceOptions } from "./adapter.ts";
+export { DepthSync, type DepthPhase, type DepthVerdict } from "./depth-sync.ts";
+
+/** Registry entry of Binance. Settings: bookDepth, bookIntervalMs, staleAfterMs, snapshotLimit, trades=trade|aggTrade. */
+export const binanceVenue: VenueEntry = {
+  name: "binance",
+  summary: "Binance spot combined streams (trade, bookTicker, depth@100ms + REST snapshot)",
+  defaultSymbols: ["BTCUSDT", "ETHUSDT"],
+  env: { wsUrl: "AP_BINANCE_WS_URL", restUrl: "AP_BINANCE_REST_URL" },
+  create: (o) => {
+    const trades = o.settings?.trades;
+    if (trades !== undefined && trades !== "trade" && trades !== "aggTrade") throw new RangeError(`setting trades=${trades} must be trade or aggTrade`);
+    return new BinanceAdapter({
+      sink: o.sink, symbols: o.symbols ?? [], anySymbol: o.anySymbol, wsUrl: o.wsUrl, restUrl: o.restUrl, trades,
+      bookDepth: intSetting(o.settings, "bookDepth"), bookIntervalMs: intSetting(o.settings, "bookIntervalMs"),
+      staleAfterMs: intSetting(o.settings, "staleAfterMs"), snapshotLimit: intSetting(o.settings, "snapshotLimit"),
+    });
+  },
+  simulator: (seed) => new BinanceSim(seed),
+};

@@ -1,0 +1,26 @@
+/**
+ * Coinbase Exchange venue: adapter and registry entry.
+ *
+ * @module
+ */
+
+import type { VenueEntry } from "../registry.ts";
+import { intSetting } from "../registry.ts";
+import { CoinbaseSim } from "../sim/coinbase.ts";
+import { CoinbaseAdapter } from "./adapter.ts";
+
+export { COINBASE_WS_URL, CoinbaseAdapter, type CoinbaseOptions } from "./adapter.ts";
+
+/** Registry entry of Coinbase. Settings: bookDepth, bookIntervalMs, heartbeatStaleMs, level2StaleMs. */
+export const coinbaseVenue: VenueEntry = {
+  name: "coinbase",
+  summary: "Coinbase Exchange public feed (matches, ticker, level2_batch, heartbeat)",
+  defaultSymbols: ["BTC-USD", "ETH-USD"],
+  env: { wsUrl: "AP_COINBASE_WS_URL" },
+  create: (o) => new CoinbaseAdapter({
+    sink: o.sink, products: o.symbols ?? [], anySymbol: o.anySymbol, url: o.wsUrl,
+    bookDepth: intSetting(o.settings, "bookDepth"), bookIntervalMs: intSetting(o.settings, "bookIntervalMs"),
+    heartbeatStaleMs: intSetting(o.settings, "heartbeatStaleMs"), level2StaleMs: intSetting(o.settings, "level2StaleMs"),
+  }),
+  simulator: (seed) => new CoinbaseSim(seed),
+};

@@ -1,0 +1,27 @@
+/**
+ * Kraken WebSocket v2 venue: adapter and registry entry.
+ *
+ * @module
+ */
+
+import type { VenueEntry } from "../registry.ts";
+import { intSetting } from "../registry.ts";
+import { KrakenSim } from "../sim/kraken.ts";
+import { KrakenAdapter } from "./adapter.ts";
+
+export { KRAKEN_BOOK_DEPTHS, KRAKEN_WS_URL, KrakenAdapter, splitKrakenSymbol, type KrakenOptions } from "./adapter.ts";
+export { checksumDigits, checksumText, krakenChecksum } from "./checksum.ts";
+
+/** Registry entry of Kraken. Settings: bookSubscribeDepth, bookDepth, bookIntervalMs, heartbeatStaleMs. */
+export const krakenVenue: VenueEntry = {
+  name: "kraken",
+  summary: "Kraken WebSocket v2 (trade, ticker bbo, book with CRC-32 checksum)",
+  defaultSymbols: ["BTC/USD", "ETH/USD"],
+  env: { wsUrl: "AP_KRAKEN_WS_URL" },
+  create: (o) => new KrakenAdapter({
+    sink: o.sink, symbols: o.symbols ?? [], anySymbol: o.anySymbol, url: o.wsUrl,
+    bookSubscribeDepth: intSetting(o.settings, "bookSubscribeDepth"), bookDepth: intSetting(o.settings, "bookDepth"),
+    bookIntervalMs: intSetting(o.settings, "bookIntervalMs"), heartbeatStaleMs: intSetting(o.settings, "heartbeatStaleMs"),
+  }),
+  simulator: (seed) => new KrakenSim(seed),
+};

@@ -1,0 +1,80 @@
+/**
+ * The venues `ap capture`, `ap normalize` and `ap adapter` know, by command-line name, loaded lazily so
+ * a command only imports the venue it runs. Add a venue with one line in {@link VENUES}.
+ *
+ * @example
+ * ```ts
+ * const venue = await loadVenue("kraken");
+ * const adapter = await venue.create({ sink, symbols: ["BTC/USD"] });
+ * ```
+ * @module
+ */
+
+import type { VenueAdapter } from "./common/adapter.ts";
+import type { MessageSink } from "./common/sink.ts";
+import type { VenueSim } from "./sim/venue-sim.ts";
+
+/** What every venue factory takes. Venue-specific knobs travel in `settings`. */
+export interface VenueAdapterOptions {
+  /** Where messages go. */
+  sink: MessageSink;
+  /** Venue symbols; empty or absent → the venue's defaults (live) — with `anySymbol`, whatever appears. */
+  symbols?: readonly string[];
+  /** Accept any symbol the session shows (replays of captures). */
+  anySymbol?: boolean;
+  /** WebSocket URL override (stand-ins, testnets). */
+  wsUrl?: string;
+  /** REST / JSON-RPC URL override. */
+  restUrl?: string;
+  /** DEX pool metadata cache file (PROTOCOL §8). */
+  poolCache?: string;
+  /** Venue-specific settings (`--set name=value`), e.g. `bookDepth=25`, `heartbeatStaleMs=3000`. */
+  settings?: Readonly<Record<string, string>>;
+}
+
+/** One venue as the commands see it. */
+export interface VenueEntry {
+  /** Command-line name. */
+  readonly name: string;
+  /** One line for help texts. */
+  readonly summary: string;
+  /** Symbols subscribed when none are given. */
+  readonly defaultSymbols: readonly string[];
+  /** Environment variables overriding the WebSocket and REST URLs. */
+  readonly env: { readonly wsUrl: string; readonly restUrl?: string };
+  /** Builds the venue adapter. */
+  create(options: VenueAdapterOptions): VenueAdapter | Promise<VenueAdapter>;
+  /** A seeded simulator of the venue (stand-ins, `ap capture --simulate`), when there is one. */
+  simulator?(seed: number): VenueSim;
+}
+
+/** The known venues: name → lazy loader. */
+export const VENUES: Record<string, () => Promise<VenueEntry>> = {
+  coinbase: async () => (await import("./coinbase/mod.ts")).coinbaseVenue,
+  binance: async () => (await import("./binance/mod.ts")).binanceVenue,
+  kraken: async () => (await import("./kraken/mod.ts")).krakenVenue,
+};
+
+/** An unknown venue name. */
+export class UnknownVenueError extends Error {
+  /** @param name the name asked for */
+  constructor(name: string) {
+    super(`unknown venue ${JSON.stringify(name)}; known: ${Object.keys(VENUES).join(", ")}`);
+    this.name = "UnknownVenueError";
+  }
+}
+
+/** Loads a venue by name; {@link UnknownVenueError} otherwise. */
+export async function loadVenue(name: string): Promise<VenueEntry> {
+  const load = Object.hasOwn(VENUES, name) ? VENUES[name] : undefined;
+  if (!load) throw new UnknownVenueError(name);
+  return load();
+}
+
+/** Reads an integer setting, or `undefined` when absent; throws a RangeError naming it when malformed. */
+export function intSetting(settings: Readonly<Record<string, string>> | undefined, name: string): number | undefined {
+  const v = settings?.[name];
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new RangeError(`setting ${name}=${v} must be a non-negative integer`);
+  return Number(v);
+}
