@@ -30,12 +30,17 @@ export type HexStatus = (typeof HexStatus)[keyof typeof HexStatus];
 /** Hex digits of one 32-byte ABI word. */
 export const WORD_HEX = 64;
 
+/** Hex digit value by UTF-16 code unit (-1 for non-digits): one indexed load instead of three ranges. */
+const HEX_VALUE = (() => {
+  const t = new Int8Array(65536).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) t[97 + i] = t[65 + i] = 10 + i;
+  return t;
+})();
+
 /** Value of one hex digit character code, or -1. */
 export function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48; // 0-9
-  if (c >= 97 && c <= 102) return c - 87; // a-f
-  if (c >= 65 && c <= 70) return c - 55; // A-F
-  return -1;
+  return HEX_VALUE[c]!;
 }
 
 /**
