@@ -106,6 +106,7 @@ export interface RelayClientStats {
 const BATCH_SIZE = 256 * 1024;
 const FLUSH_AT = 64 * 1024;
 const TWO32 = 4_294_967_296;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 /** Messages of one source held back while a gap before them is being filled. */
 interface HeldSource {
@@ -317,6 +318,25 @@ export class RelayClient implements MessageSink {
     this.conn!.write([encodeRetransmitRequest(this.opts.domain, this.opts.serviceId, source, from, to)]);
   }
 
+  /**
+   * Asks the relay for `source`'s messages from sequence `next` on (e.g. after a restart, from a
+   * persisted position) and delivers them in order before anything newer of that source. What the relay
+   * no longer holds arrives as a Gap notice.
+   */
+  resumeFrom(source: number, next: bigint): void {
+    if (next < 1n) throw new RangeError(`resumeFrom: sequence ${next} must be ≥ 1`);
+    this.dropHeld(source, false);
+    this.known[source] = 1;
+    this.setExpectedBig(source, next);
+    const h: HeldSource = {
+      msgs: [], seqs: [], bytes: 0, from: next, to: U64_MAX,
+      timer: setTimeout(() => this.giveUp(source, "timeout"), this.opts.gapTimeoutMs ?? 2000),
+    };
+    (h.timer as { unref?: () => void }).unref?.();
+    this.held.set(source, h);
+    this.requestRetransmit(source, next, U64_MAX);
+  }
+
   // ---------------------------------------------------------------- receiving
 
   /** Delivers every message to `handler` (zero-copy; bytes may be kept). Replaces the async iterator. */
@@ -492,8 +512,11 @@ export class RelayClient implements MessageSink {
     h.bytes = h.msgs.reduce((a, m) => a + m.length, 0);
     this.setExpectedBig(source, exp);
     if (h.msgs.length === 0) {
-      clearTimeout(h.timer);
-      this.held.delete(source);
+      // Done once the requested range is filled; until then later arrivals wait here (no new request).
+      if (exp > h.to) {
+        clearTimeout(h.timer);
+        this.held.delete(source);
+      }
     } else if (exp > h.to) {
       // Another hole after the first one: ask for it.
       clearTimeout(h.timer);
@@ -542,6 +565,10 @@ export class RelayClient implements MessageSink {
   private giveUp(source: number, why: string): void {
     const h = this.held.get(source);
     if (h === undefined) return;
+    if (h.seqs.length === 0) {
+      this.held.delete(source);
+      return;
+    }
     const exp = this.expected(source);
     const next = h.seqs[0]!;
     this.stats.lost += Number(next - exp);

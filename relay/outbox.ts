@@ -58,6 +58,9 @@ export class Outbox {
   private headOff = 0;
   private backlogBytesCount = 0;
   private readonly gaps = new Map<number, DroppedRange>();
+  // The range last noted, so runs of one source skip the map lookup.
+  private lastSource = -1;
+  private lastRange: DroppedRange | undefined;
   private readonly out: Uint8Array[] = [];
   /** `performance.now()` of the first drop of the current overflow; 0 when not overflowing. */
   overflowSince = 0;
@@ -140,6 +143,8 @@ export class Outbox {
     if (this.gaps.size > 0) {
       for (const [source, r] of this.gaps) out.push(this.opts.makeGap(source, seq(r.fromHi, r.fromLo), seq(r.toHi, r.toLo)));
       this.gaps.clear();
+      this.lastRange = undefined;
+      this.lastSource = -1;
     }
     let budget = window - conn.pendingBytes;
     while (budget > 0 && this.backlogHead < this.backlog.length) {
@@ -183,21 +188,27 @@ export class Outbox {
     while (this.backlogBytesCount > max && this.backlogHead < this.backlog.length) {
       const s = this.backlog[this.backlogHead]!;
       const { dv } = viewsOf(s);
-      const base = s.byteOffset + this.headOff;
-      const len = HEADER_SIZE + dv.getUint32(base + HeaderOffset.payloadSize, true);
-      this.noteDropped(
-        dv.getUint16(base + HeaderOffset.source, true),
-        dv.getUint32(base + HeaderOffset.sequence + 4, true),
-        dv.getUint32(base + HeaderOffset.sequence, true),
-      );
-      this.headOff += len;
-      this.backlogBytesCount -= len;
-      count++;
-      bytes += len;
-      if (this.headOff >= s.length) {
+      const end = s.byteOffset + s.length;
+      let base = s.byteOffset + this.headOff;
+      // Walk this entry's messages (headers only) until enough is dropped or the entry is used up.
+      while (base < end && this.backlogBytesCount > max) {
+        const len = HEADER_SIZE + dv.getUint32(base + HeaderOffset.payloadSize, true);
+        this.noteDropped(
+          dv.getUint16(base + HeaderOffset.source, true),
+          dv.getUint32(base + HeaderOffset.sequence + 4, true),
+          dv.getUint32(base + HeaderOffset.sequence, true),
+        );
+        base += len;
+        this.backlogBytesCount -= len;
+        count++;
+        bytes += len;
+      }
+      if (base >= end) {
         this.backlog[this.backlogHead] = undefined as unknown as Uint8Array;
         this.backlogHead++;
         this.headOff = 0;
+      } else {
+        this.headOff = base - s.byteOffset;
       }
     }
     if (count > 0) {
@@ -208,10 +219,15 @@ export class Outbox {
   }
 
   private noteDropped(source: number, hi: number, lo: number): void {
-    const r = this.gaps.get(source);
-    if (r === undefined) {
-      this.gaps.set(source, { fromHi: hi, fromLo: lo, toHi: hi, toLo: lo });
-      return;
+    let r = this.lastRange;
+    if (r === undefined || this.lastSource !== source) {
+      r = this.gaps.get(source);
+      if (r === undefined) {
+        r = { fromHi: hi, fromLo: lo, toHi: hi, toLo: lo };
+        this.gaps.set(source, r);
+      }
+      this.lastSource = source;
+      this.lastRange = r;
     }
     if (hi > r.toHi || (hi === r.toHi && lo > r.toLo)) {
       r.toHi = hi;

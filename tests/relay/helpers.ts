@@ -3,7 +3,7 @@
  * builders, clients that collect what they receive, and raw connections that speak bytes.
  */
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -36,6 +36,7 @@ export function startTestRelay(dir: string, options: Partial<RelayServerOptions>
 }
 
 const BTC_USD = pairAssetId("BTC", "USD");
+const PRICE = 6_000_000_000_000n;
 
 /** Builds Trade messages for one source; `price` carries an index so tests can check order. */
 export class TradeSource {
@@ -47,10 +48,10 @@ export class TradeSource {
     this.domain = domain;
   }
   /** The next Trade (sequence counts up from 1); a view of the builder's buffer. */
-  next(index = 0): Uint8Array {
+  next(index?: number): Uint8Array {
     return this.builder
       .begin(this.domain, this.source)
-      .addTrade(BTC_USD, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, BigInt(index), 100n, 0n)
+      .addTrade(BTC_USD, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, index === undefined ? PRICE : BigInt(index), 100n, 0n)
       .finish();
   }
 }
@@ -167,6 +168,71 @@ export async function leaveStaleSocket(socketPath: string): Promise<void> {
   });
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));
+}
+
+/** A relay running as a real `ap relay` child process. */
+export interface RelayProcess {
+  child: ChildProcess;
+  /** Parsed JSON log lines from its stderr so far. */
+  logs: Record<string, unknown>[];
+  /** Stops it with SIGTERM and resolves with its final metrics (from the "stopped" log line). */
+  stop(): Promise<Record<string, unknown> | undefined>;
+  /** Kills it with SIGKILL and waits for the exit. */
+  kill9(): Promise<void>;
+}
+
+const MAIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../main.ts");
+
+/** Starts `ap relay market-data --socket PATH …` and resolves once it listens. */
+export async function spawnRelay(socketPath: string, extra: readonly string[] = []): Promise<RelayProcess> {
+  const { cmd, argv } = tsCommand(MAIN, ["relay", "market-data", "--socket", socketPath, "--metrics-every", "0", ...extra]);
+  const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, AP_LOG_LEVEL: "info" } });
+  const logs: Record<string, unknown>[] = [];
+  let buffered = "";
+  let onLog: (() => void) | undefined;
+  child.stderr!.on("data", (d: Uint8Array) => {
+    buffered += new TextDecoder().decode(d);
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ raw: line });
+      }
+      onLog?.();
+    }
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`relay did not start: ${JSON.stringify(logs)}`)), 20_000);
+    onLog = () => {
+      if (logs.some((l) => l.msg === "listening")) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    void exited.then(() => {
+      clearTimeout(t);
+      reject(new Error(`relay exited: ${JSON.stringify(logs)}`));
+    });
+  });
+  onLog = undefined;
+  return {
+    child,
+    logs,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      return logs.find((l) => l.msg === "stopped");
+    },
+    async kill9() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
 }
 
 /** Waits `ms`. */

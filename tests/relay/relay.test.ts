@@ -95,7 +95,7 @@ describe("relay", () => {
       { type: TlvType.Cancel, name: "Cancel", orderId: 1n, reason: 1, requestedAt: 0n },
     ]);
     const badSum = quote(7, 4n);
-    badSum[HeaderOffset.checksum] ^= 0xff;
+    badSum[HeaderOffset.checksum] = badSum[HeaderOffset.checksum]! ^ 0xff;
     const duplicate = quote(7, 1n);
     const good2 = quote(7, 5n);
     pub.conn.write([good1, wrongHeaderDomain, wrongType, badSum, duplicate, good2]);

@@ -1,0 +1,159 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GapReason, TlvType } from "../../protocol/mod.ts";
+import type { RelayClient } from "../../relay/client.ts";
+import type { RelayServer } from "../../relay/server.ts";
+import { client, firstType, headerOf, rawPeer, Role, sleep, spawnRelay, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
+
+let env: { dir: string; cleanup: () => void };
+let server: RelayServer | undefined;
+
+beforeEach(() => {
+  env = tempDir();
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  env.cleanup();
+});
+
+/** Publishes `n` messages as fast as the client takes them; resolves when `received()` reaches `target`. */
+async function pump(pub: RelayClient, src: TradeSource, n: number, received: () => number, target: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    pub.publish(src.next());
+    if ((i & 1023) === 1023) {
+      if (pub.queuedBytes > 1024 * 1024) await pub.flush();
+      else await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+  await pub.flush();
+  await until(() => received() >= target, 30_000, `${target} messages at the fast subscriber`);
+  return performance.now() - start;
+}
+
+describe("back-pressure", () => {
+  it("a stalled subscriber does not slow a fast one (≥ 90% of its rate alone)", async () => {
+    // The relay runs as its own process (`ap relay`), as in production; this process publishes and
+    // hosts the fast subscriber.
+    const socketPath = `${env.dir}/md.sock`;
+    const relay = await spawnRelay(socketPath, ["--queue-bytes", String(64 * 1024), "--overflow-ms", "600000"]);
+    try {
+      const fast = await client(socketPath, 61, Role.Subscriber);
+      let got = 0;
+      fast.onMessage(() => void got++);
+      const pub = await client(socketPath, 1, Role.Publisher);
+      const src = new TradeSource(1);
+      await sleep(100);
+      const N = 15_000;
+      let expected = 0;
+      const round = async (n = N): Promise<number> => {
+        expected += n;
+        return (1000 * n) / (await pump(pub, src, n, () => got, expected));
+      };
+      for (let i = 0; i < 4; i++) await round(); // warm-up (JIT)
+      // Pairs of rounds alone / with a stalled peer, in alternating order. The stalled peer is connected
+      // and filled first, unmeasured: 8,000 messages (590 kB) overflow its socket, the relay's write
+      // window and its 64 KiB queue, so the measured round runs entirely in overflow.
+      const alone: number[] = [];
+      const stalledRates: number[] = [];
+      const withStalled = async (i: number): Promise<void> => {
+        const stalled = await rawPeer(socketPath, { serviceId: 62 + i, role: Role.Subscriber });
+        stalled.conn.pause();
+        await round(8000);
+        stalledRates.push(await round());
+        stalled.conn.close(true);
+      };
+      for (let i = 0; i < 15; i++) {
+        if (i % 2 === 0) {
+          alone.push(await round());
+          await withStalled(i);
+        } else {
+          await withStalled(i);
+          alone.push(await round());
+        }
+      }
+      // Each stalled round is compared with the alone round of its pair (load on a shared machine drifts
+      // slowly), and the median of those ratios is the verdict.
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+      const ratio = median(stalledRates.map((r, i) => r / alone[i]!));
+      console.log(`fast subscriber msgs/s alone ${alone.map(Math.round).join(",")}; with a stalled peer ${stalledRates.map(Math.round).join(",")}; median ratio ${ratio.toFixed(3)}`);
+      expect(got).toBe(expected);
+      expect(fast.stats.lost).toBe(0);
+      await Promise.all([fast.close(), pub.close()]);
+      const final = (await relay.stop()) as { drops?: { slowConsumer: number }; disconnects?: { slowConsumer: number } } | undefined;
+      expect(final?.drops?.slowConsumer).toBeGreaterThan(0);
+      expect(final?.disconnects?.slowConsumer).toBe(0);
+      expect(ratio).toBeGreaterThanOrEqual(0.9);
+    } finally {
+      await relay.stop();
+    }
+  }, 120_000);
+
+  it("drops a slow subscriber's oldest messages and tells it with a Gap (reason 2)", async () => {
+    server = await startTestRelay(env.dir, { subscriberQueueBytes: 16 * 1024, writeWindowBytes: 4096, overflowDisconnectMs: 60_000 });
+    const slow = await rawPeer(server.socketPath, { serviceId: 62, role: Role.Subscriber });
+    slow.conn.pause();
+    const pub = await client(server.socketPath, 1, Role.Publisher);
+    await until(() => server!.relay.metrics.subscribers === 1, 2000, "subscriber");
+    const src = new TradeSource(1);
+    const N = 20_000;
+    for (let i = 0; i < N; i++) {
+      pub.publish(src.next(i));
+      if ((i & 255) === 255) await pub.flush();
+    }
+    await pub.flush();
+    await until(() => server!.relay.metrics.messagesIn >= N + 1, 5000, "relay to take everything");
+    expect(server.relay.metrics.drops.slowConsumer).toBeGreaterThan(0);
+    slow.conn.resume();
+    await until(() => slow.messages.length > 0 && headerOf(slow.messages.at(-1)!).sequence === BigInt(N), 10_000, "last message");
+    // Every sequence 1..N is either delivered or inside a Gap, in stream order, nothing twice.
+    let next = 1n;
+    let gaps = 0;
+    for (const m of slow.messages) {
+      if (firstType(m) === TlvType.Gap) {
+        const dv = new DataView(m.buffer, m.byteOffset + 34);
+        expect(dv.getUint16(0, true)).toBe(1);
+        expect(dv.getUint8(2)).toBe(GapReason.SlowConsumer);
+        const from = dv.getBigUint64(8, true);
+        const to = dv.getBigUint64(16, true);
+        expect(from).toBe(next);
+        next = to + 1n;
+        gaps++;
+      } else {
+        expect(headerOf(m).sequence).toBe(next);
+        next++;
+      }
+    }
+    expect(next).toBe(BigInt(N) + 1n);
+    expect(gaps).toBeGreaterThan(0);
+    expect(server.relay.metrics.gapsSent).toBe(gaps);
+    slow.conn.close();
+    await pub.close();
+  }, 30_000);
+
+  it("disconnects a subscriber that overflows for longer than the limit, never blocking the publisher", async () => {
+    server = await startTestRelay(env.dir, { subscriberQueueBytes: 8 * 1024, writeWindowBytes: 4096, overflowDisconnectMs: 200 });
+    const slow = await rawPeer(server.socketPath, { serviceId: 62, role: Role.Subscriber });
+    slow.conn.pause();
+    const fast = await client(server.socketPath, 61, Role.Subscriber);
+    let got = 0;
+    fast.onMessage(() => void got++);
+    const pub = await client(server.socketPath, 1, Role.Publisher);
+    await until(() => server!.relay.metrics.subscribers === 2, 2000, "subscribers");
+    const src = new TradeSource(1);
+    let sent = 0;
+    const end = performance.now() + 700;
+    while (performance.now() < end) {
+      for (let i = 0; i < 100; i++) pub.publish(src.next(sent++));
+      await sleep(5);
+    }
+    await pub.flush();
+    await until(() => server!.relay.metrics.disconnects.slowConsumer === 1, 5000, "slow consumer disconnect");
+    await until(() => got === sent, 5000, "fast subscriber to get everything");
+    expect(server.relay.metrics.subscribers).toBe(1);
+    expect(pub.stats.droppedOutgoing).toBe(0);
+    slow.conn.close(true);
+    await Promise.all([fast.close(), pub.close()]);
+  }, 30_000);
+});
