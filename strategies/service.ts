@@ -52,6 +52,21 @@ export async function runMessageService(handler: (view: MessageView) => number |
   return runner.stats;
 }
 
+/** Anything driven by messages that publishes messages: the risk manager, the paper engine, the portfolio. */
+export interface MessageEngine {
+  connect(sink: MessageSink): void;
+  onMessage(view: MessageView): number;
+}
+
+/**
+ * Runs a message engine as a service (e.g. the risk manager between the execution relay's strategy
+ * orders and the paper engine): messages in from `subscribe`, everything it publishes out to `sink`.
+ */
+export function runEngineService(engine: MessageEngine, io: StrategyServiceIo): Promise<RunnerStats> {
+  engine.connect(io.sink);
+  return runMessageService((view) => engine.onMessage(view), io);
+}
+
 /**
  * Runs `strategy` as a service: market data in from `subscribe`, signals out to `sink`. Resolves with
  * the counters when the subscription ends or `signal` aborts.

@@ -1,0 +1,372 @@
+/**
+ * The risk manager: the only path from strategies to execution. OrderRequests from strategies come in;
+ * each is either forwarded to the execution engine (re-published under the risk manager's source) or
+ * rejected with an OrderAck (status rejected) carrying the PROTOCOL reject reason:
+ *
+ * | rule | reason |
+ * |---|---|
+ * | malformed order (quantity ≤ 0, unknown side/type, limit without price) | 3 invalid |
+ * | trading state HALTED (kill switch) | 2 kill switch |
+ * | no market data for the instrument, or older than `maxDataAgeMs` | 5 stale |
+ * | state REDUCING (or reduce-only flag) and the order does not shrink the position | 1 risk limit |
+ * | position limit, max notional per order, max open orders, order rate, daily loss limit | 1 risk limit |
+ *
+ * Trading state: ACTIVE; REDUCING (only orders that shrink a position — entered automatically when the
+ * day's loss reaches `dailyLossLimit`); HALTED (kill switch: every order rejected, Cancels published for
+ * all open orders). Positions and P&L come from the execution engine's Fills, open orders from its acks
+ * and fills. Limits change at run time through {@link RiskManager.updateLimits}, validated like the file.
+ *
+ * Time is the latest header timestamp seen, so a replay decides exactly the same way.
+ *
+ * @example
+ * ```ts
+ * const risk = new RiskManager(config, { sink: executionRelay, pools });
+ * risk.onMessage(view);          // orders, acks, fills and market data
+ * risk.killSwitch("operator");   // HALTED + Cancel for every open order
+ * ```
+ * @module
+ */
+
+import * as v from "valibot";
+import {
+  CancelReason, MessageBuilder, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
+  parseInstrument, type InstrumentId, type MessageView,
+} from "../../protocol/mod.ts";
+import { describeIssues } from "../config.ts";
+import { DiscardSink, type MessageSink } from "../contract.ts";
+import type { PoolMeta } from "../dex/pool-cache.ts";
+import { MarketState } from "../execution/market-state.ts";
+import { PortfolioConfigSchema } from "../portfolio/config.ts";
+import { Portfolio } from "../portfolio/portfolio.ts";
+import { RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
+
+/** Trading states. */
+export const TradingState = { Active: "active", Reducing: "reducing", Halted: "halted" } as const;
+/** A trading state. */
+export type TradingState = (typeof TradingState)[keyof typeof TradingState];
+
+const NS_PER_DAY = 86_400_000_000_000;
+
+interface OpenOrder {
+  slot: number;
+  /** Quantity not yet filled. */
+  remaining: bigint;
+  /** 1n buy, −1n sell. */
+  sign: bigint;
+}
+
+/** The outcome of the last decision, for logs and the API. */
+export interface RiskDecision {
+  orderId: bigint;
+  accepted: boolean;
+  reason: number;
+  detail: string;
+}
+
+/** Counters of the risk manager. */
+export interface RiskCounters {
+  orders: number;
+  accepted: number;
+  rejectedInvalid: number;
+  rejectedKillSwitch: number;
+  rejectedStale: number;
+  rejectedRisk: number;
+  cancelsForwarded: number;
+  killSwitchCancels: number;
+  /** OrderRequests from sources not allowed to trade (ignored). */
+  foreignOrders: number;
+}
+
+/** Options of a {@link RiskManager}. */
+export interface RiskManagerOptions {
+  sink?: MessageSink;
+  /** DEX pools (for marks and freshness of pool instruments). */
+  pools?: Iterable<PoolMeta>;
+  /** Shared market state (default: its own). */
+  market?: MarketState;
+}
+
+/** Risk manager engine (see module docs). */
+export class RiskManager {
+  /** Market picture (marks, freshness). */
+  readonly market: MarketState;
+  /** Positions and P&L from the execution engine's fills. */
+  readonly portfolio: Portfolio;
+  /** Counters. */
+  readonly counters: RiskCounters = {
+    orders: 0, accepted: 0, rejectedInvalid: 0, rejectedKillSwitch: 0, rejectedStale: 0, rejectedRisk: 0, cancelsForwarded: 0,
+    killSwitchCancels: 0, foreignOrders: 0,
+  };
+  /** The last decision taken. */
+  lastDecision: RiskDecision | undefined;
+  private readonly config: RiskConfig;
+  private limitsValue: RiskLimits;
+  private positionLimitIds: { id: InstrumentId; limit: bigint }[] = [];
+  private stateValue: TradingState;
+  private stateReasonValue = "configured";
+  private sink: MessageSink;
+  private readonly builder = new MessageBuilder(1024);
+  private readonly open = new Map<bigint, OpenOrder>();
+  private rateTimes: Float64Array;
+  private rateCount = 0;
+  private rateHead = 0;
+  private day = -1;
+  private dayBaseline = 0n;
+
+  /** @param config validated config @param options sink, pools, shared market */
+  constructor(config: RiskConfig, options: RiskManagerOptions = {}) {
+    this.config = config;
+    this.limitsValue = config.limits;
+    this.resolvePositionLimits();
+    this.stateValue = config.state;
+    this.sink = options.sink ?? new DiscardSink();
+    this.market = options.market ?? new MarketState({ pools: options.pools });
+    this.portfolio = new Portfolio(v.parse(PortfolioConfigSchema, {}), this.market, new DiscardSink(), false);
+    this.rateTimes = new Float64Array(Math.max(1, config.limits.maxOrdersPerSecond));
+  }
+
+  /** Sets where forwarded orders, rejections and cancels go. */
+  connect(sink: MessageSink): void {
+    this.sink = sink;
+  }
+
+  /** Current limits. */
+  get limits(): RiskLimits {
+    return this.limitsValue;
+  }
+
+  /** Current trading state. */
+  get state(): TradingState {
+    return this.stateValue;
+  }
+
+  /** Why the state is what it is. */
+  get stateReason(): string {
+    return this.stateReasonValue;
+  }
+
+  /** Orders forwarded and not yet finished. */
+  get openOrders(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Changes limits at run time. `patch` is validated like the config file; on any issue nothing changes
+   * and the issues (path: reason) are returned.
+   */
+  updateLimits(patch: unknown): { ok: true; limits: RiskLimits } | { ok: false; issues: string[] } {
+    const parsed = v.safeParse(RiskLimitsPatchSchema, patch);
+    if (!parsed.success) return { ok: false, issues: describeIssues(parsed.issues) };
+    const next = { ...this.limitsValue };
+    for (const [k, val] of Object.entries(parsed.output)) if (val !== undefined) (next as Record<string, unknown>)[k] = val;
+    this.limitsValue = next;
+    this.resolvePositionLimits();
+    if (next.maxOrdersPerSecond !== this.rateTimes.length) {
+      this.rateTimes = new Float64Array(Math.max(1, next.maxOrdersPerSecond));
+      this.rateCount = 0;
+      this.rateHead = 0;
+    }
+    return { ok: true, limits: next };
+  }
+
+  private resolvePositionLimits(): void {
+    this.positionLimitIds = Object.entries(this.limitsValue.positionLimits).map(([text, limit]) => ({ id: parseInstrument(text), limit }));
+  }
+
+  /**
+   * Sets the trading state. Entering HALTED publishes a Cancel (reason kill switch) for every open
+   * order; returns how many.
+   */
+  setTradingState(state: TradingState, reason: string): number {
+    const was = this.stateValue;
+    this.stateValue = state;
+    this.stateReasonValue = reason;
+    if (state !== TradingState.Halted || was === TradingState.Halted) return 0;
+    let n = 0;
+    for (const orderId of this.open.keys()) {
+      this.builder.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+      const at = this.builder.reserve(TlvType.Cancel, 24);
+      const dv = this.builder.dv;
+      dv.setBigUint64(at, orderId, true);
+      dv.setUint8(at + 8, CancelReason.KillSwitch);
+      dv.setBigUint64(at + 16, this.market.now, true);
+      this.sink.publish(this.builder.finish());
+      n++;
+    }
+    this.counters.killSwitchCancels += n;
+    return n;
+  }
+
+  /** The kill switch: HALTED with Cancels for all open orders. */
+  killSwitch(reason: string): number {
+    return this.setTradingState(TradingState.Halted, reason);
+  }
+
+  /** Processes one message; returns how many messages it published. */
+  onMessage(view: MessageView): number {
+    this.market.noteTime(view);
+    if (!view.firstTlv()) return 0;
+    const source = view.source;
+    const fromExecution = source === this.config.executionSource;
+    let published = 0;
+    let fills = false;
+    do {
+      const t = view.tlvType;
+      if (t === TlvType.OrderRequest) {
+        if (this.acceptsFrom(source)) published += this.onOrder(view);
+        else this.counters.foreignOrders++;
+      } else if (t === TlvType.OrderAck) {
+        if (fromExecution) this.onAck(view);
+      } else if (t === TlvType.Fill) {
+        if (fromExecution) {
+          this.onFill(view);
+          fills = true;
+        }
+      } else if (t === TlvType.Cancel) {
+        if (this.acceptsFrom(source)) published += this.forward(view, 24);
+      } else {
+        this.market.onTlv(view);
+      }
+    } while (view.nextTlv());
+    if (fills) {
+      this.portfolio.onMessage(view);
+      this.checkDailyLoss();
+    }
+    return published;
+  }
+
+  private acceptsFrom(source: number): boolean {
+    const allowed = this.config.orderSources;
+    return allowed === undefined ? source >= 20 && source <= 39 : allowed.includes(source);
+  }
+
+  private onAck(view: MessageView): void {
+    const status = view.u8At(16);
+    if (status === OrderStatus.Rejected || status === OrderStatus.Cancelled || status === OrderStatus.Expired) this.open.delete(view.u64(0));
+  }
+
+  private onFill(view: MessageView): void {
+    const orderId = view.u64(0);
+    const o = this.open.get(orderId);
+    if (o === undefined) return;
+    o.remaining -= view.i64(32);
+    if (o.remaining <= 0n) this.open.delete(orderId);
+  }
+
+  private dailyPnl(): bigint {
+    const nowNs = this.market.nowNs;
+    const day = Math.floor(nowNs / NS_PER_DAY);
+    const net = this.portfolio.totals().net;
+    if (day !== this.day) {
+      this.day = day;
+      this.dayBaseline = net;
+    }
+    return net - this.dayBaseline;
+  }
+
+  private checkDailyLoss(): boolean {
+    const pnl = this.dailyPnl();
+    if (pnl <= -this.limitsValue.dailyLossLimit && this.limitsValue.dailyLossLimit > 0n) {
+      if (this.stateValue === TradingState.Active) this.setTradingState(TradingState.Reducing, `daily loss ${pnl} reached the limit ${this.limitsValue.dailyLossLimit} (quote×1e8)`);
+      return true;
+    }
+    return false;
+  }
+
+  private positionLimit(id: InstrumentId): bigint {
+    for (const p of this.positionLimitIds) if (p.id.assetId === id.assetId && p.id.venue === id.venue) return p.limit;
+    return this.limitsValue.maxPosition;
+  }
+
+  private onOrder(view: MessageView): number {
+    this.counters.orders++;
+    const orderId = view.u64(0);
+    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
+    const side = view.u8At(20);
+    const type = view.u8At(21);
+    const price = view.i64(24);
+    const quantity = view.i64(32);
+    const flags = view.u8At(58);
+    if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell) || type < OrderType.Market || type > OrderType.FOK) {
+      return this.reject(orderId, RejectReason.Invalid, `malformed order (side ${side}, type ${type}, quantity ${quantity})`);
+    }
+    if (type === OrderType.Limit && price <= 0n) return this.reject(orderId, RejectReason.Invalid, "limit order without a price");
+    if (this.stateValue === TradingState.Halted) return this.reject(orderId, RejectReason.KillSwitch, `trading halted: ${this.stateReasonValue}`);
+
+    const updated = this.market.lastUpdate(id);
+    const ageMs = (this.market.nowNs - updated) / 1e6;
+    if (updated === 0) return this.reject(orderId, RejectReason.Stale, "no market data for the instrument");
+    if (ageMs > this.limitsValue.maxDataAgeMs) return this.reject(orderId, RejectReason.Stale, `market data ${Math.round(ageMs)} ms old (limit ${this.limitsValue.maxDataAgeMs} ms)`);
+
+    const dq = side === Side.Buy ? quantity : -quantity;
+    const position = this.portfolio.quantity(id);
+    const shrinks = position !== 0n && (position > 0n) !== (dq > 0n) && quantity <= (position < 0n ? -position : position);
+    if (this.checkDailyLoss() && !shrinks) {
+      return this.reject(orderId, RejectReason.RiskLimit, `daily loss limit ${this.limitsValue.dailyLossLimit} reached: only position-reducing orders`);
+    }
+    if (this.stateValue === TradingState.Reducing && !shrinks) {
+      return this.reject(orderId, RejectReason.RiskLimit, `trading is REDUCING (${this.stateReasonValue}): order would not shrink the position`);
+    }
+    if ((flags & ORDER_FLAG_REDUCE_ONLY) !== 0 && !shrinks) return this.reject(orderId, RejectReason.RiskLimit, "reduce-only order would not shrink the position");
+
+    const slot = this.market.instruments.slotOf(id, true);
+    if (!shrinks) {
+      let pending = 0n;
+      for (const o of this.open.values()) if (o.slot === slot) pending += o.sign * o.remaining;
+      const after = position + pending + dq;
+      const limit = this.positionLimit(id);
+      if ((after < 0n ? -after : after) > limit) {
+        return this.reject(orderId, RejectReason.RiskLimit, `position would reach ${after} (limit ${limit}, base×1e8, open orders included)`);
+      }
+    }
+    const ref = price > 0n ? price : this.market.mark(id);
+    if (ref === undefined) return this.reject(orderId, RejectReason.Stale, "no price to value a market order");
+    const notional = (ref * quantity) / PRICE_SCALE;
+    if (notional > this.limitsValue.maxOrderNotional) {
+      return this.reject(orderId, RejectReason.RiskLimit, `notional ${notional} above the limit ${this.limitsValue.maxOrderNotional} (quote×1e8)`);
+    }
+    if (this.open.size >= this.limitsValue.maxOpenOrders) return this.reject(orderId, RejectReason.RiskLimit, `${this.open.size} orders open (limit ${this.limitsValue.maxOpenOrders})`);
+    const now = this.market.nowNs;
+    const cap = this.rateTimes.length;
+    if (this.limitsValue.maxOrdersPerSecond === 0 || (this.rateCount >= cap && now - this.rateTimes[this.rateHead]! < 1e9)) {
+      return this.reject(orderId, RejectReason.RiskLimit, `order rate above ${this.limitsValue.maxOrdersPerSecond}/s`);
+    }
+    this.rateTimes[this.rateHead] = now;
+    this.rateHead = (this.rateHead + 1) % cap;
+    if (this.rateCount < cap) this.rateCount++;
+
+    this.open.set(orderId, { slot, remaining: quantity, sign: side === Side.Buy ? 1n : -1n });
+    this.counters.accepted++;
+    this.lastDecision = { orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
+    return this.forward(view, view.tlvLength);
+  }
+
+  /** Re-publishes the TLV under the cursor (its full value) under this service's source. */
+  private forward(view: MessageView, length: number): number {
+    const b = this.builder;
+    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(view.timestamp);
+    const at = b.reserve(view.tlvType, length);
+    b.bytes.set(view.u8.subarray(view.tlvStart, view.tlvStart + length), at);
+    if (view.tlvType === TlvType.Cancel) this.counters.cancelsForwarded++;
+    this.sink.publish(b.finish());
+    return 1;
+  }
+
+  private reject(orderId: bigint, reason: number, detail: string): number {
+    if (reason === RejectReason.Invalid) this.counters.rejectedInvalid++;
+    else if (reason === RejectReason.KillSwitch) this.counters.rejectedKillSwitch++;
+    else if (reason === RejectReason.Stale) this.counters.rejectedStale++;
+    else this.counters.rejectedRisk++;
+    this.lastDecision = { orderId, accepted: false, reason, detail };
+    const b = this.builder;
+    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+    const at = b.reserve(TlvType.OrderAck, 32);
+    const dv = b.dv;
+    dv.setBigUint64(at, orderId, true);
+    dv.setUint8(at + 16, OrderStatus.Rejected);
+    dv.setUint8(at + 17, reason);
+    dv.setBigUint64(at + 24, this.market.now, true);
+    this.sink.publish(b.finish());
+    return 1;
+  }
+}
