@@ -53,6 +53,8 @@ export const VENUES: Record<string, () => Promise<VenueEntry>> = {
   coinbase: async () => (await import("./coinbase/mod.ts")).coinbaseVenue,
   binance: async () => (await import("./binance/mod.ts")).binanceVenue,
   kraken: async () => (await import("./kraken/mod.ts")).krakenVenue,
+  polygon: async () => (await import("./evm/mod.ts")).polygonVenue,
+  ethereum: async () => (await import("./evm/mod.ts")).ethereumVenue,
 };
 
 /** An unknown venue name. */
