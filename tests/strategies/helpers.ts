@@ -7,7 +7,8 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { MessageView, viewsOf, type MessageSink } from "../../protocol/mod.ts";
+import { MessageView, decodeMessage, encodeMessage, viewsOf, type Message, type Tlv } from "../../protocol/mod.ts";
+import type { MessageSink } from "../../strategies/contract.ts";
 
 /** Repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -81,4 +82,18 @@ export function viewOf(bytes: Uint8Array): MessageView {
   const err = v.validate();
   if (err) throw err;
   return v;
+}
+
+
+/** Base time of hand-built messages (ns). */
+export const BASE_NS = 1_700_000_000_000_000_000n;
+
+/** Builds a valid message at BASE + `seconds`. */
+export function msg(domain: number, source: number, sequence: number, seconds: number, tlvs: Tlv[]): Uint8Array {
+  return encodeMessage({ relayDomain: domain, source, sequence: BigInt(sequence), timestamp: BASE_NS + BigInt(Math.round(seconds * 1e9)) }, tlvs);
+}
+
+/** Decodes every message a sink collected. */
+export function decodedAll(sink: CollectSink): Message[] {
+  return sink.messages.map((m) => decodeMessage(m));
 }

@@ -26,7 +26,10 @@ function config(extra: Record<string, unknown> = {}) {
 class Feed {
   seq = 0n;
   readonly view = new MessageView();
-  constructor(readonly strategy: FlashArbitrageStrategy) {}
+  readonly strategy: FlashArbitrageStrategy;
+  constructor(strategy: FlashArbitrageStrategy) {
+    this.strategy = strategy;
+  }
   send(tlvs: Tlv[], domain = 1): number {
     this.seq++;
     const bytes = encodeMessage({ relayDomain: domain, source: 6, sequence: this.seq, timestamp: 1_700_000_000_000_000_000n + this.seq * 1_000_000_000n }, tlvs);
