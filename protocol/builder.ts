@@ -20,12 +20,31 @@ import { HEADER_SIZE, HeaderOffset, MAX_MESSAGE_SIZE } from "./constants.ts";
 import { messageChecksum } from "./crc32.ts";
 import { ProtocolError } from "./errors.ts";
 import { writeHeaderStart } from "./header.ts";
-import { writeU64 } from "./ints.ts";
+import { I64_MAX, I64_MIN, U64_MAX, writeU64 } from "./ints.ts";
 import { writeNowNanos } from "./time.ts";
 import { tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
 import type { Tlv } from "./tlv-types.ts";
 
 const TWO32 = 4_294_967_296;
+
+// Range checks of the positional add* paths: DataView/set64 writes would silently wrap out-of-range
+// values (a price of 2^63 would go out as −2^63). Comparisons only, nothing allocated.
+function checkU8(field: string, v: number): void {
+  if (!(v >= 0 && v <= 0xff && Number.isInteger(v))) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit u8`);
+}
+function checkI64(field: string, v: bigint): void {
+  if (v < I64_MIN || v > I64_MAX) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit i64`);
+}
+function checkU64(field: string, v: bigint): void {
+  if (v < 0n || v > U64_MAX) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit u64`);
+}
+function checkInstrument(name: string, assetId: bigint, venue: number, assetType: number): void {
+  checkU64(`${name}.instrument.assetId`, assetId);
+  if (!(venue >= 0 && venue <= 0xffff && Number.isInteger(venue))) {
+    throw new ProtocolError("InvalidValue", `${name}.instrument.venue = ${venue} does not fit u16`);
+  }
+  checkU8(`${name}.instrument.assetType`, assetType);
+}
 
 /** Writes messages into a reused buffer. */
 export class MessageBuilder {
@@ -103,8 +122,14 @@ export class MessageBuilder {
   /** Appends a typed TLV. */
   add(tlv: Tlv): this {
     const len = tlvValueSize(tlv);
+    const start = this.pos;
     const at = this.reserve(tlv.type, len);
-    writeTlvValue(this.dv, this.bytes, at, tlv);
+    try {
+      writeTlvValue(this.dv, this.bytes, at, tlv);
+    } catch (e) {
+      this.pos = start; // a rejected TLV leaves no half-written bytes in the message
+      throw e;
+    }
     return this;
   }
 
@@ -116,6 +141,12 @@ export class MessageBuilder {
     const dv = this.dv;
     const p = this.pos;
     if (p + 42 > this.bytes.length) throw new ProtocolError("InvalidValue", "Trade does not fit the builder's buffer");
+    checkInstrument("Trade", assetId, venue, assetType);
+    checkU8("Trade.side", side);
+    checkU8("Trade.flags", flags);
+    checkI64("Trade.price", price);
+    checkI64("Trade.size", size);
+    checkU64("Trade.execTimestamp", execTimestamp);
     this.bytes[p] = 1;
     this.bytes[p + 1] = 40;
     const v = p + 2;
@@ -141,6 +172,12 @@ export class MessageBuilder {
     const dv = this.dv;
     const p = this.pos;
     if (p + 54 > this.bytes.length) throw new ProtocolError("InvalidValue", "Quote does not fit the builder's buffer");
+    checkInstrument("Quote", assetId, venue, assetType);
+    checkI64("Quote.bidPrice", bidPrice);
+    checkI64("Quote.bidSize", bidSize);
+    checkI64("Quote.askPrice", askPrice);
+    checkI64("Quote.askSize", askSize);
+    checkU64("Quote.quoteTimestamp", quoteTimestamp);
     this.bytes[p] = 2;
     this.bytes[p + 1] = 52;
     const v = p + 2;

@@ -34,11 +34,11 @@ export function equals(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * Index of the first occurrence of `needle` in `source` at or after `start` (negative counts from the
- * end), or -1.
+ * end), or -1. As in `@std/bytes`, an empty needle is never found (-1).
  */
 export function indexOfNeedle(source: Uint8Array, needle: Uint8Array, start = 0): number {
   if (start < 0) start = Math.max(0, source.length + start);
-  if (needle.length === 0) return start <= source.length ? start : -1;
+  if (needle.length === 0) return -1;
   const first = needle[0]!;
   const last = source.length - needle.length;
   outer: for (let i = start; i <= last; i++) {

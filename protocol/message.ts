@@ -61,6 +61,8 @@ export function validateMessage(
 ): ProtocolError | undefined {
   const { u8, dv } = viewsOf(bytes);
   const base = bytes.byteOffset + offset;
+  // Never read past `bytes`: its buffer may be a shared pool holding other data.
+  if (available > bytes.length - offset) available = bytes.length - offset;
   let total: number;
   try {
     total = checkHeader(dv, base, available, -bytes.byteOffset - offset);

@@ -28,9 +28,13 @@ export function tlvHeaderSize(valueLength: number): number {
 
 /**
  * Writes a TLV header at `off`, standard or extended by size, and returns its length (2 or 5).
- * `InvalidValue` for a value longer than 65,535 bytes.
+ * `InvalidValue` for a type outside 0..254 or a value longer than 65,535 bytes.
  */
 export function writeTlvHeader(bytes: Uint8Array, off: number, type: number, valueLength: number): number {
+  // 255 is the extended marker and a byte holds no more: such a type would not decode back.
+  if (!(type >= 0 && type < EXTENDED_TLV_MARKER) || !Number.isInteger(type)) {
+    throw new ProtocolError("InvalidValue", `TLV type ${type} is not within 0..254`);
+  }
   if (valueLength <= MAX_STANDARD_TLV_VALUE) {
     bytes[off] = type;
     bytes[off + 1] = valueLength;

@@ -55,7 +55,9 @@ export class MessageView {
     this.bytes = bytes;
     this.offset = offset;
     this.start = bytes.byteOffset + offset;
-    this.end = this.start + HEADER_SIZE + this.payloadSize;
+    // Reading payloadSize needs a whole header; the TLV cursor never walks past the wrapped bytes.
+    const limit = bytes.byteOffset + bytes.length;
+    this.end = limit - this.start >= HEADER_SIZE ? Math.min(this.start + HEADER_SIZE + this.payloadSize, limit) : this.start;
     this.next = this.start + HEADER_SIZE;
     this.tlvType = 0;
     return this;
