@@ -15,7 +15,7 @@ import type { VenueAdapterOptions, VenueEntry } from "../registry.ts";
 import { intSetting } from "../registry.ts";
 import { EvmAdapter } from "./adapter.ts";
 import type { EvmChainName } from "./chains.ts";
-import { PoolCache } from "./pool-cache.ts";
+import { PoolCache, PoolCacheError } from "./pool-cache.ts";
 import { SIM_FACTORIES } from "./sim/chain.ts";
 
 export { EvmAdapter, type EvmAdapterOptions } from "./adapter.ts";
@@ -44,6 +44,16 @@ export const DEFAULT_POOLS: Readonly<Record<EvmChainName, readonly string[]>> = 
   ],
 };
 
+/** Loads the cache file; a bad file is reported as a bad `--pool-cache` argument (the CLI maps RangeError to a usage error). */
+async function loadCache(path: string | undefined): Promise<PoolCache> {
+  try {
+    return await PoolCache.load(path);
+  } catch (e) {
+    if (e instanceof PoolCacheError) throw new RangeError(e.message, { cause: e });
+    throw e;
+  }
+}
+
 async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmAdapter> {
   const s = o.settings;
   const fixedTip = s?.priorityFeeWei;
@@ -55,7 +65,7 @@ async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmA
     chain, sink: o.sink,
     wsUrl: o.wsUrl ?? DEFAULT_ENDPOINTS[chain].ws,
     httpUrl: o.restUrl ?? DEFAULT_ENDPOINTS[chain].http,
-    poolCache: await PoolCache.load(o.poolCache),
+    poolCache: await loadCache(o.poolCache),
     ...optional("pools", pools),
     ...optional("priorityFee", fixedTip === undefined ? undefined : BigInt(fixedTip)),
     ...optional("factories", s?.simulated === "1" || s?.simulated === "true" ? SIM_FACTORIES : undefined),

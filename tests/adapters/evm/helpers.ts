@@ -78,3 +78,51 @@ export function posKey(blockNumber: bigint | number | string, logIndex: number |
   const i = typeof logIndex === "string" ? parseInt(logIndex, 16) : logIndex;
   return `${b}:${i}`;
 }
+
+/** Result of a spawned `ap` run. */
+export interface ApRun {
+  code: number | null;
+  stdout: Uint8Array;
+  stderr: string;
+}
+
+/**
+ * Runs `ap <args…>` as a child process of the runtime the suite runs on (Deno tests spawn Deno), with
+ * `stdin` text piped in when given. Killed after 60 s.
+ */
+export async function runAp(args: readonly string[], stdin?: string): Promise<ApRun> {
+  const { spawn } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const process = (await import("node:process")).default;
+  const root = fileURLToPath(new URL("../../../", import.meta.url));
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+  const [cmd, pre] = deno ? [deno.execPath(), ["run", "-A", "main.ts"]] : [process.execPath, ["--import", "tsx", "main.ts"]];
+  return await new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...pre, ...args], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Uint8Array[] = [];
+    let err = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`ap ${args.join(" ")} did not finish within 60 s`));
+    }, 60_000);
+    child.stdout.on("data", (c: Uint8Array) => out.push(c));
+    child.stderr.on("data", (c: Uint8Array) => (err += new TextDecoder().decode(c)));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const total = out.reduce((n, c) => n + c.length, 0);
+      const stdout = new Uint8Array(total);
+      let at = 0;
+      for (const c of out) {
+        stdout.set(c, at);
+        at += c.length;
+      }
+      resolve({ code, stdout, stderr: err });
+    });
+    if (stdin !== undefined) child.stdin.end(stdin);
+    else child.stdin.end();
+  });
+}
