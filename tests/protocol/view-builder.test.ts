@@ -134,7 +134,7 @@ describe("MessageView", () => {
       expect(view.validate()).toBeUndefined();
       expect(view.findTlv(1) && view.i64(TradeField.price)).toBe(trade.price);
     }
-    expect(Buffer.concat([Buffer.alloc(5), Buffer.from(msg)]).subarray(5).byteOffset).toBe(5);
+    expect(Buffer.concat([Buffer.alloc(5), Buffer.from(msg)]).subarray(5).byteOffset).toBeGreaterThanOrEqual(5);
   });
 
   // Found by these tests: wrap() read payloadSize past the end of a short buffer (RangeError) and the
