@@ -3,7 +3,7 @@
  * timestamps (`--speed N` times faster, or `max`).
  *
  * Bytes are sent as recorded. With `--restamp SOURCE` every message gets that source, a fresh sequence
- * from 1 and a new checksum, so a relay that has already seen the recorded sources accepts the replay.
+ * from 1, the time it is sent as its timestamp and a new checksum, so a relay that has already seen the recorded sources accepts the replay.
  *
  * @example
  * ```sh
@@ -14,7 +14,7 @@
  */
 
 import {
-  HeaderOffset, messageChecksum, ProtocolError, StreamFramer, TlvType, validateMessage, viewsOf,
+  HeaderOffset, messageChecksum, ProtocolError, StreamFramer, TlvType, validateMessage, viewsOf, writeNowNanos,
 } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { firstTlvType, isControlType, Role } from "../relay/control.ts";
@@ -33,7 +33,8 @@ domains (counted on stderr).
 options:
   --to DOMAIN         the relay to publish to
   --speed N|max       pace factor (a positive number) or max
-  --restamp SOURCE    rewrite source to SOURCE and sequences to 1, 2, … (checksums recomputed)
+  --restamp SOURCE    rewrite source to SOURCE, sequences to 1, 2, … and timestamps to the send time
+                      (checksums recomputed)
 ${CONNECT_USAGE}
   -h, --help          show this help
 
@@ -105,6 +106,7 @@ export const replayCommand: Command = {
             const dv = viewsOf(msg).dv;
             dv.setUint16(HeaderOffset.source, restamp, true);
             dv.setBigUint64(HeaderOffset.sequence, ++seq, true);
+            writeNowNanos(dv, HeaderOffset.timestamp);
             dv.setUint32(HeaderOffset.checksum, messageChecksum(msg, 0, msg.length), true);
           }
           client.publish(msg);

@@ -162,6 +162,10 @@ export class RelayClient implements MessageSink {
   private readonly expHi = new Uint32Array(65536);
   private readonly expLo = new Uint32Array(65536);
   private readonly known = new Uint8Array(65536);
+  private readonly knownSources: number[] = [];
+  // Timestamp of the last message seen per source (two u32 words), to tell a restart from a re-send.
+  private readonly tsHi = new Uint32Array(65536);
+  private readonly tsLo = new Uint32Array(65536);
   private readonly held = new Map<number, HeldSource>();
   private inbox: Uint8Array[] = [];
   private inboxHead = 0;
@@ -325,8 +329,18 @@ export class RelayClient implements MessageSink {
    */
   resumeFrom(source: number, next: bigint): void {
     if (next < 1n) throw new RangeError(`resumeFrom: sequence ${next} must be ≥ 1`);
+    const before = this.held.get(source);
+    if (before !== undefined && this.expected(source) === next) {
+      // Already waiting for this source: widen the wait to everything from `next` and ask again.
+      before.to = U64_MAX;
+      this.requestRetransmit(source, next, U64_MAX);
+      return;
+    }
     this.dropHeld(source, false);
-    this.known[source] = 1;
+    if (this.known[source] === 0) {
+      this.known[source] = 1;
+      this.knownSources.push(source);
+    }
     this.setExpectedBig(source, next);
     const h: HeldSource = {
       msgs: [], seqs: [], bytes: 0, from: next, to: U64_MAX,
@@ -426,6 +440,8 @@ export class RelayClient implements MessageSink {
     const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
     if (this.known[source] === 0) {
       this.known[source] = 1;
+      this.knownSources.push(source);
+      this.noteTimestamp(source, dv, base);
       this.setExpected(source, hi, lo + 1);
       this.deliver(bytes, offset, length);
       return;
@@ -433,16 +449,23 @@ export class RelayClient implements MessageSink {
     const eh = this.expHi[source]!;
     const el = this.expLo[source]!;
     if (hi === eh && lo === el) {
+      this.noteTimestamp(source, dv, base);
       this.setExpected(source, hi, lo + 1);
       this.deliver(bytes, offset, length);
       if (this.held.size > 0 && this.held.has(source)) this.releaseHeld(source);
       return;
     }
     if (hi < eh || (hi === eh && lo < el)) {
-      if (hi === 0 && lo === 1 && !(eh === 0 && el === 2)) {
-        // The source restarted its sequence (a new process): follow it.
+      // Sequence 1 stamped later than the last delivered message: the source restarted (a new process);
+      // follow it. A re-sent old message (after a reconnect) carries its old timestamp: a duplicate.
+      const tsHi = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
+      const tsLo = dv.getUint32(base + HeaderOffset.timestamp, true);
+      const th = this.tsHi[source]!;
+      if (hi === 0 && lo === 1 && (tsHi > th || (tsHi === th && tsLo > this.tsLo[source]!))) {
         this.log.warn("source restarted its sequence", { source });
         this.dropHeld(source, false);
+        this.tsHi[source] = tsHi;
+        this.tsLo[source] = tsLo;
         this.setExpected(source, 0, 2);
         this.deliver(bytes, offset, length);
         return;
@@ -451,6 +474,15 @@ export class RelayClient implements MessageSink {
       return;
     }
     this.holdBack(source, bytes.subarray(offset, offset + length), readSeq(dv, base));
+  }
+
+  private noteTimestamp(source: number, dv: DataView, base: number): void {
+    const hi = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
+    const lo = dv.getUint32(base + HeaderOffset.timestamp, true);
+    if (hi > this.tsHi[source]! || (hi === this.tsHi[source] && lo > this.tsLo[source]!)) {
+      this.tsHi[source] = hi;
+      this.tsLo[source] = lo;
+    }
   }
 
   private setExpected(source: number, hi: number, lo: number): void {
@@ -500,6 +532,7 @@ export class RelayClient implements MessageSink {
     while (i < h.seqs.length && h.seqs[i]! <= exp) {
       if (h.seqs[i] === exp) {
         const m = h.msgs[i]!;
+        this.noteTimestamp(source, viewsOf(m).dv, m.byteOffset);
         this.deliver(m, 0, m.length);
         exp++;
       } else {
@@ -629,7 +662,8 @@ export class RelayClient implements MessageSink {
     conn.write(hello);
     this.ready = true;
     this.attempt = 0;
-    if (this.wasReady) this.log.info("reconnected to relay", { endpoint: formatEndpoint(this.opts.endpoint) });
+    const reconnected = this.wasReady;
+    if (reconnected) this.log.info("reconnected to relay", { endpoint: formatEndpoint(this.opts.endpoint) });
     this.wasReady = true;
     if (this.inboxPaused) conn.pause();
     // What was written before the loss may not have been processed: write it again, then the backlog.
@@ -639,6 +673,10 @@ export class RelayClient implements MessageSink {
     for (const c of again) this.writeData(c);
     this.pumpPending();
     this.flushBatch();
+    // Messages may have passed while this subscriber was away: ask for each known source's rest.
+    if (reconnected && this.gapRecovery && canSubscribe(this.role)) {
+      for (const source of this.knownSources) this.resumeFrom(source, this.expected(source));
+    }
     const f = this.onFirstReady;
     this.onFirstReady = undefined;
     f?.();

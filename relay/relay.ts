@@ -125,11 +125,12 @@ export class Relay {
   private readonly dirty: Session[] = [];
   private nextId = 1;
   private gapSequence = 0n;
-  // Per source (u16): last accepted sequence as two u32 words, whether seen, owner session, ring.
+  // Per source (u16): last accepted sequence and timestamp as two u32 words each, whether seen, ring.
   private readonly lastHi = new Uint32Array(65536);
   private readonly lastLo = new Uint32Array(65536);
   private readonly seen = new Uint8Array(65536);
-  private readonly owner: (Session | undefined)[] = new Array(65536);
+  private readonly lastTsHi = new Uint32Array(65536);
+  private readonly lastTsLo = new Uint32Array(65536);
   private readonly rings: (SourceRing | undefined)[] = new Array(65536);
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private stopped = false;
@@ -271,10 +272,15 @@ export class Relay {
     const source = dv.getUint16(base + HeaderOffset.source, true);
     const lo = dv.getUint32(base + HeaderOffset.sequence, true);
     const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
+    const tsLo = dv.getUint32(base + HeaderOffset.timestamp, true);
+    const tsHi = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
     if (this.seen[source] === 1) {
       const lh = this.lastHi[source]!;
       if (hi < lh || (hi === lh && lo <= this.lastLo[source]!)) {
-        if (hi === 0 && lo === 1 && this.owner[source] !== s) {
+        // Sequence 1 stamped later than the last message: the source restarted (a new process). A
+        // re-sent old message carries its old timestamp and stays a duplicate.
+        const th = this.lastTsHi[source]!;
+        if (hi === 0 && lo === 1 && (tsHi > th || (tsHi === th && tsLo > this.lastTsLo[source]!))) {
           this.restartSource(s, source);
         } else {
           m.drop(DropReason.duplicate);
@@ -286,7 +292,8 @@ export class Relay {
     }
     this.lastHi[source] = hi;
     this.lastLo[source] = lo;
-    this.owner[source] = s;
+    this.lastTsHi[source] = tsHi;
+    this.lastTsLo[source] = tsLo;
     let ring = this.rings[source];
     if (ring === undefined) ring = this.rings[source] = new SourceRing(this.ringBytes);
     ring.push(bytes, offset, length, hi, lo);
@@ -312,12 +319,10 @@ export class Relay {
     this.metrics.bytesOut += delivered * length;
   }
 
-  /** A new connection restarted a source's sequence at 1: forget the old stream (logged). */
+  /** A source restarted its sequence at 1: forget its old stream (logged). */
   private restartSource(s: Session, source: number): void {
-    const prev = this.owner[source];
     this.log.warn("source restarted its sequence", {
       conn: s.id, source, previousLast: (BigInt(this.lastHi[source]!) << 32n) | BigInt(this.lastLo[source]!),
-      previousConnectionOpen: prev !== undefined && prev.state !== STATE_CLOSED,
     });
     this.rings[source]?.clear();
   }
