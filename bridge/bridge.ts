@@ -1,0 +1,390 @@
+/**
+ * The NATS bridge of one relay domain: local messages out to NATS (and JetStream), remote messages in
+ * to the local relay's fan-out.
+ *
+ * ```
+ *  local relay ──(Unix socket, role Both)── RelayLink ──▶ OutboundQueue ──▶ NATS  alphapulse.<domain>.<source>
+ *       ▲                                                                     │      (JetStream stream keeps it)
+ *       └──────────────── inject ◀── InboundSequencer ◀── subscription ◀──────┘
+ * ```
+ *
+ * - Out: every local message (not control, not Gap notices) is batched per source and published on
+ *   `alphapulse.<domain>.<source>` as the exact wire bytes, with a reply subject so JetStream's PubAck
+ *   comes back; unacknowledged batches stay in a bounded buffer and are sent again after a reconnect.
+ * - In: one subscription on `alphapulse.<domain>.*` (no echo of this connection's own publishes);
+ *   {@link InboundSequencer} injects each source once and in order, holding back behind a gap while the
+ *   range is read from JetStream. After every reconnect the newest stored sequence of each remote source
+ *   is compared with what was injected (messages lost at the tail of an outage are recovered too).
+ * - Loops cannot form: the relay does not send the bridge its own injections, NATS does not echo the
+ *   bridge's publishes, and per-source sequences drop anything seen before (several relays may bridge
+ *   one domain through one NATS).
+ * - NATS down: local traffic is untouched (the bridge is just another relay client); outgoing batches
+ *   wait in the buffer (oldest dropped past `bufferBytes`, counted); the client reconnects with backoff
+ *   and jitter; {@link NatsBridge.healthy} is false and `alphapulse_nats_connected` is 0 meanwhile.
+ *
+ * @example
+ * ```ts
+ * const bridge = await NatsBridge.start({
+ *   domain: RelayDomain.MarketData, relay: { kind: "unix", path: sock },
+ *   nats: { url: "nats://10.0.0.5:4222" }, retention: { maxAgeSeconds: 3600 },
+ * });
+ * // … bridge.metricsText(), bridge.healthy …
+ * await bridge.close();
+ * ```
+ * @module
+ */
+
+import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { HeaderOffset, type RelayDomain, viewsOf } from "../protocol/mod.ts";
+import { createLogger, type Logger } from "../relay/log.ts";
+import { domainName } from "../relay/paths.ts";
+import type { Endpoint, Transport } from "../relay/transport/types.ts";
+import { natsClientOptions, type NatsConnectOptions } from "./connect.ts";
+import { InboundSequencer } from "./inbound.ts";
+import { ensureStream, newestStoredSequence, recoverFromJetStream, type StreamRetention } from "./jetstream.ts";
+import { type NatsBridgeSnapshot, renderNatsPrometheus } from "./metrics.ts";
+import { AckResult, type OutboundBatch, OutboundQueue } from "./outbound.ts";
+import { splitPayload } from "./payload.ts";
+import { RelayLink } from "./relay-link.ts";
+import { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceOfSubject, sourceSubject } from "./subjects.ts";
+
+/** Settings of a {@link NatsBridge}. */
+export interface NatsBridgeOptions {
+  /** The relay domain bridged. */
+  domain: RelayDomain;
+  /** The local relay (normally its Unix socket). */
+  relay: Endpoint;
+  /** Hello token, when `relay` is a TCP listener. */
+  relayToken?: string;
+  /** Service id of the bridge's relay connection (default 84 + domain − 1: the relay range 80–89). */
+  serviceId?: number;
+  /** NATS servers, credentials, TLS. */
+  nats: NatsConnectOptions;
+  /** Retention of the domain's JetStream stream. */
+  retention?: StreamRetention;
+  /** Bytes per NATS message batch (default 64 KiB; ≤ 1 sends every message alone). */
+  batchBytes?: number;
+  /** Bytes of outgoing messages kept while NATS is down or unacknowledged (default 64 MiB). */
+  bufferBytes?: number;
+  /** Bytes in flight to JetStream before sending pauses (default 8 MiB). */
+  maxInflightBytes?: number;
+  /** Milliseconds without a JetStream ack before batches are sent again (default 5000). */
+  ackTimeoutMs?: number;
+  /** Bytes of received messages held back per source behind a gap (default 8 MiB). */
+  holdBytes?: number;
+  /** Milliseconds a gap recovery may take (default 10000). */
+  recoveryTimeoutMs?: number;
+  /** First subject token (default `alphapulse`). */
+  subjectPrefix?: string;
+  /** Logger (default: JSON lines on stderr). */
+  logger?: Logger;
+  /** Relay transport (default: this runtime's). */
+  transport?: Transport;
+}
+
+/** See the module documentation. */
+export class NatsBridge {
+  /** The bridged domain. */
+  readonly domain: RelayDomain;
+  private readonly opts: NatsBridgeOptions;
+  private readonly log: Logger;
+  private readonly prefix: string;
+  private readonly outbound: OutboundQueue;
+  private readonly inbound: InboundSequencer;
+  private link!: RelayLink;
+  private nc: NatsConnection | undefined;
+  private inbox = "";
+  private natsUp = false;
+  private jsReady = false;
+  private closed = false;
+  private flushQueued = false;
+  private outages = 0;
+  private reconnects = 0;
+  private downMs = 0;
+  private downSince = performance.now();
+  private invalid = 0;
+  private readonly subjects: (string | undefined)[] = new Array(65536);
+  private readonly timer: ReturnType<typeof setInterval>;
+  private connecting: Promise<void> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private currentSource = -1;
+  private readonly onRemoteMessage = (bytes: Uint8Array, offset: number, length: number): void => {
+    const base = bytes.byteOffset + offset;
+    const { u8, dv } = viewsOf(bytes);
+    if (u8[base + HeaderOffset.relayDomain] !== this.domain || dv.getUint16(base + HeaderOffset.source, true) !== this.currentSource) {
+      this.invalid++;
+      return;
+    }
+    this.inbound.receive(bytes, offset, length);
+  };
+  private readonly flushNow = (): void => {
+    this.flushQueued = false;
+    this.outbound.flush();
+  };
+
+  private constructor(options: NatsBridgeOptions) {
+    this.opts = options;
+    this.domain = options.domain;
+    this.prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
+    this.log = options.logger ?? createLogger(`nats-bridge.${domainName(options.domain)}`);
+    this.outbound = new OutboundQueue({ send: (b) => this.send(b) }, {
+      ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
+      ...(options.bufferBytes !== undefined ? { bufferBytes: options.bufferBytes } : {}),
+      ...(options.maxInflightBytes !== undefined ? { maxInflightBytes: options.maxInflightBytes } : {}),
+      ...(options.ackTimeoutMs !== undefined ? { ackTimeoutMs: options.ackTimeoutMs } : {}),
+    });
+    this.inbound = new InboundSequencer({
+      inject: (bytes, offset, length) => this.link.inject(bytes, offset, length),
+      recover: (source, from, to, since) => this.recover(source, from, to, since),
+      onRestart: () => void this.link.renew(),
+      log: this.log,
+      ...(options.holdBytes !== undefined ? { holdBytes: options.holdBytes } : {}),
+      ...(options.recoveryTimeoutMs !== undefined ? { recoveryTimeoutMs: options.recoveryTimeoutMs } : {}),
+    });
+    this.timer = setInterval(() => this.outbound.checkTimeouts(), 250);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Connects to the local relay (waiting for it) and starts connecting to NATS in the background: the
+   * bridge runs, buffering, while NATS is unreachable.
+   */
+  static async start(options: NatsBridgeOptions): Promise<NatsBridge> {
+    natsClientOptions(options.nats); // fail now on unreadable credentials or TLS files
+    const b = new NatsBridge(options);
+    b.link = await RelayLink.open({
+      endpoint: options.relay, domain: options.domain, serviceId: options.serviceId ?? 84 + options.domain - 1, log: b.log,
+      ...(options.relayToken !== undefined ? { token: options.relayToken } : {}),
+      ...(options.transport ? { transport: options.transport } : {}),
+      onLocal: (bytes, offset, length) => b.onLocal(bytes, offset, length),
+      isInjected: (source, seq) => b.inbound.isInjected(source, seq),
+    });
+    b.connecting = b.connectLoop();
+    return b;
+  }
+
+  /** True while connected to NATS. */
+  get natsConnected(): boolean {
+    return this.natsUp;
+  }
+
+  /** True when connected to NATS with the domain's stream in place: the bridge does all it should. */
+  get healthy(): boolean {
+    return this.natsUp && this.jsReady;
+  }
+
+  /** Resolves once connected to NATS with the stream in place (for tests and tools). */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    const end = performance.now() + timeoutMs;
+    while (!this.healthy) {
+      if (this.closed) throw new Error("bridge closed");
+      if (performance.now() > end) throw new Error(`NATS bridge not ready within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Every figure of the bridge. */
+  snapshot(): NatsBridgeSnapshot {
+    const now = performance.now();
+    return {
+      domain: domainName(this.domain),
+      connected: this.natsUp,
+      jetStreamReady: this.jsReady,
+      outages: this.outages,
+      reconnects: this.reconnects,
+      downSeconds: (this.downMs + (this.natsUp ? 0 : now - this.downSince)) / 1000,
+      bufferedBytes: this.outbound.bufferedBytes,
+      bufferedBatches: this.outbound.bufferedBatches,
+      heldBytes: this.inbound.heldBytes,
+      invalid: this.invalid,
+      out: { ...this.outbound.stats },
+      in: { ...this.inbound.stats },
+      local: { ...this.link.stats },
+    };
+  }
+
+  /** Prometheus text of {@link snapshot} (`alphapulse_nats_*`). */
+  metricsText(): string {
+    return renderNatsPrometheus(this.snapshot());
+  }
+
+  /** Waits (up to `timeoutMs`) for buffered messages to be acknowledged, then disconnects from both sides. */
+  async close(timeoutMs = 1000): Promise<void> {
+    if (this.closed) return;
+    this.outbound.flush();
+    const end = performance.now() + timeoutMs;
+    while (this.natsUp && this.outbound.bufferedBatches > 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
+    this.closed = true;
+    clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    this.inbound.close();
+    const nc = this.nc;
+    this.nc = undefined;
+    this.natsUp = false;
+    if (nc !== undefined) await nc.close().catch(() => {});
+    await this.link.close();
+    await this.connecting?.catch(() => {});
+  }
+
+  // ------------------------------------------------------------------ local side
+
+  private onLocal(bytes: Uint8Array, offset: number, length: number): void {
+    this.inbound.markLocal(bytes, offset);
+    this.outbound.add(bytes, offset, length);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushNow);
+    }
+  }
+
+  // ------------------------------------------------------------------ NATS side
+
+  private subjectOf(source: number): string {
+    return (this.subjects[source] ??= sourceSubject(this.domain, source, this.prefix));
+  }
+
+  private send(b: OutboundBatch): boolean {
+    const nc = this.nc;
+    if (!this.natsUp || nc === undefined) return false;
+    const h = natsHeaders();
+    h.set("Nats-Msg-Id", b.msgId);
+    try {
+      nc.publish(this.subjectOf(b.source), b.bytes, { reply: `${this.inbox}.${b.id}`, headers: h });
+    } catch (e) {
+      if (e instanceof Error && /max_payload/.test(e.message)) {
+        this.log.error("batch larger than the NATS server accepts: dropped", { source: b.source, bytes: b.bytes.length, messages: b.count });
+        this.outbound.reject(b);
+        return true;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private onAck(m: Msg): void {
+    const id = Number(m.subject.slice(this.inbox.length + 1));
+    if (!Number.isInteger(id)) return;
+    const h = m.headers;
+    if (h !== undefined && h.code === 503) {
+      this.outbound.ack(id, AckResult.Refused);
+      return;
+    }
+    let ack: { error?: { description?: string }; duplicate?: boolean };
+    try {
+      ack = m.json();
+    } catch {
+      this.outbound.ack(id, AckResult.Refused);
+      return;
+    }
+    if (ack.error !== undefined) {
+      this.log.warn("JetStream refused a batch", { error: ack.error.description });
+      this.outbound.ack(id, AckResult.Refused);
+      return;
+    }
+    this.outbound.ack(id, ack.duplicate === true ? AckResult.Duplicate : AckResult.Stored);
+  }
+
+  private onNatsMessage(m: Msg): void {
+    const source = sourceOfSubject(m.subject);
+    if (source < 0) {
+      this.invalid++;
+      return;
+    }
+    this.currentSource = source;
+    const counts = splitPayload(m.data, this.onRemoteMessage);
+    this.invalid += counts.invalid;
+  }
+
+  private async connectLoop(): Promise<void> {
+    const { options, backoff } = natsClientOptions({ name: `alphapulse-bridge-${domainName(this.domain)}`, ...this.opts.nats });
+    while (!this.closed) {
+      try {
+        // One attempt per loop turn, so close() is never stuck behind a server that does not come.
+        const nc = await connect({ ...options, waitOnFirstConnect: false });
+        if (this.closed) {
+          await nc.close();
+          return;
+        }
+        backoff.reset();
+        this.adopt(nc, backoff);
+        return;
+      } catch (e) {
+        const delay = options.reconnectDelayHandler!();
+        this.log.warn("NATS unreachable, retrying", { servers: options.servers, delayMs: delay, error: e instanceof Error ? e.message : String(e) });
+        await new Promise<void>((r) => {
+          this.retryTimer = setTimeout(r, delay);
+        });
+      }
+    }
+  }
+
+  private adopt(nc: NatsConnection, backoff: { reset(): void }): void {
+    this.nc = nc;
+    this.inbox = createInbox();
+    nc.subscribe(`${this.inbox}.*`, { callback: (_err, m) => this.onAck(m) });
+    nc.subscribe(domainSubjects(this.domain, this.prefix), { callback: (_err, m) => this.onNatsMessage(m) });
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === "disconnect") this.onDisconnected();
+        else if (s.type === "reconnect") {
+          backoff.reset();
+          this.reconnects++;
+          void this.onConnected(nc);
+        } else if (s.type === "error" || s.type === "slowConsumer") this.log.warn("NATS client reports a problem", { type: s.type });
+      }
+    })().catch(() => {});
+    void nc.closed().then((err) => {
+      if (this.closed) return;
+      this.log.error("NATS connection closed for good", { error: err instanceof Error ? err.message : undefined });
+      this.onDisconnected();
+    });
+    void this.onConnected(nc);
+  }
+
+  private onDisconnected(): void {
+    if (!this.natsUp) return;
+    this.natsUp = false;
+    this.jsReady = false;
+    this.outages++;
+    this.downSince = performance.now();
+    this.outbound.setConnected(false);
+    this.log.warn("NATS connection lost; buffering outgoing messages", { bufferedBytes: this.outbound.bufferedBytes });
+  }
+
+  private async onConnected(nc: NatsConnection): Promise<void> {
+    if (this.closed || nc !== this.nc) return;
+    if (!this.natsUp) this.downMs += performance.now() - this.downSince;
+    this.natsUp = true;
+    let jsm;
+    try {
+      jsm = await jetstreamManager(nc);
+      await ensureStream(jsm, this.domain, this.opts.retention ?? {}, this.log, this.prefix);
+      this.jsReady = true;
+    } catch (e) {
+      this.jsReady = false;
+      this.log.error("JetStream stream unavailable: bridging live only, nothing retained", { error: e instanceof Error ? e.message : String(e) });
+    }
+    if (this.closed || !this.natsUp) return;
+    this.log.info("NATS connected", { server: nc.getServer(), jetStream: this.jsReady, bufferedBytes: this.outbound.bufferedBytes });
+    this.outbound.setConnected(true);
+    if (jsm === undefined || !this.jsReady) return;
+    for (const source of this.inbound.remoteSources()) {
+      try {
+        const newest = await newestStoredSequence(jsm, this.domain, source, this.prefix);
+        if (newest !== undefined) this.inbound.checkTail(source, newest);
+      } catch (e) {
+        this.log.warn("could not read a source's newest stored sequence", { source, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  private recover(source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined): Promise<Uint8Array[]> {
+    const nc = this.nc;
+    if (nc === undefined || !this.jsReady) return Promise.reject(new Error("JetStream not available"));
+    return recoverFromJetStream(nc, {
+      domain: this.domain, source, from, to, prefix: this.prefix, ...(sinceNanos !== undefined ? { sinceNanos } : {}),
+    });
+  }
+}

@@ -1,0 +1,365 @@
+/**
+ * Incoming side of the bridge: decides, per source, which messages received from NATS go into the
+ * local relay, so that every source is injected once and in sequence order.
+ *
+ * Per source it keeps the next expected sequence (advanced by messages injected here and by the local
+ * relay's own traffic, see {@link InboundSequencer.markLocal}):
+ * - a message at or below it is dropped: counted as an `echo` when the source is published on this
+ *   relay (its own traffic coming back), else as a `duplicate` (a resend, or an overlap with recovery);
+ * - the expected one is injected;
+ * - a later one means messages were lost on the way (a NATS outage, a slow-consumer cut): it is held
+ *   back, with every later message of that source, while the missing range is fetched from JetStream
+ *   through the `recover` callback; the recovered messages, then the held ones, are injected in order.
+ *   What recovery cannot find is counted as `lost` and skipped, and injection continues — the local
+ *   relay's subscribers then see the jump and get a Gap notice from their relay, as for any loss.
+ * Sequence 1 after a higher sequence from a remote source is a restarted process: followed (logged).
+ * Sources published on this relay never start a recovery: their authority is the local relay.
+ *
+ * Socket-free: injection and recovery are callbacks, so the logic is tested without servers.
+ *
+ * @module
+ */
+
+import { HeaderOffset, viewsOf } from "../protocol/mod.ts";
+import type { Logger } from "../relay/log.ts";
+
+/** Fetches `source`'s messages `from..to` (inclusive) that a store still holds, in sequence order. */
+export type RecoverFn = (source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined) => Promise<Uint8Array[]>;
+
+/** Settings of an {@link InboundSequencer}. */
+export interface InboundOptions {
+  /** Puts one message into the local relay (the bytes are copied by the callee). */
+  inject(bytes: Uint8Array, offset: number, length: number): void;
+  /** Fetches a missing range (JetStream); absent: gaps are skipped at once and counted as lost. */
+  recover?: RecoverFn;
+  /** Bytes of later messages held back per source while a gap is filled (default 8 MiB). */
+  holdBytes?: number;
+  /** Milliseconds one recovery may take before its range is given up (default 10000). */
+  recoveryTimeoutMs?: number;
+  /** Nanoseconds before the last injected message's timestamp where a recovery scan starts (default 5 s). */
+  recoveryMarginNanos?: bigint;
+  /** Called when a remote source restarts at sequence 1, before its first message is injected. */
+  onRestart?(source: number): void;
+  /** Logger for gaps and restarts. */
+  log: Logger;
+}
+
+/** Counters of an {@link InboundSequencer}. */
+export interface InboundStats {
+  /** Messages received from NATS. */
+  received: number;
+  /** Messages put into the local relay (live and recovered). */
+  injected: number;
+  /** Received messages dropped as already injected. */
+  duplicates: number;
+  /** Received messages of sources published on this relay, dropped (their own traffic coming back). */
+  echoes: number;
+  /** Gaps found in a source's sequence (live or at a tail check). */
+  gapsDetected: number;
+  /** Recoveries started. */
+  recoveries: number;
+  /** Messages injected from recoveries. */
+  recovered: number;
+  /** Sequences given up (not recoverable, recovery failed, or hold buffer full). */
+  lost: number;
+  /** Remote sources that restarted their sequence at 1. */
+  restarts: number;
+  /** Recoveries that failed (error or timeout). */
+  recoveryFailures: number;
+}
+
+/** Messages of one source held back behind a gap. */
+interface Held {
+  msgs: Uint8Array[];
+  seqs: bigint[];
+  bytes: number;
+  /** Generation of the recovery in progress (a late answer of an abandoned one is ignored). */
+  generation: number;
+}
+
+const TWO32 = 4_294_967_296;
+
+/** See the module documentation. */
+export class InboundSequencer {
+  /** Counters. */
+  readonly stats: InboundStats = {
+    received: 0, injected: 0, duplicates: 0, echoes: 0, gapsDetected: 0, recoveries: 0, recovered: 0, lost: 0, restarts: 0,
+    recoveryFailures: 0,
+  };
+  private readonly opts: InboundOptions;
+  private readonly holdLimit: number;
+  private readonly marginNanos: bigint;
+  private readonly expHi = new Uint32Array(65536);
+  private readonly expLo = new Uint32Array(65536);
+  private readonly tsHi = new Uint32Array(65536);
+  private readonly tsLo = new Uint32Array(65536);
+  /** 1 when the source has been seen (expected is meaningful). */
+  private readonly known = new Uint8Array(65536);
+  /** 1 when the source is published on the local relay. */
+  private readonly local = new Uint8Array(65536);
+  private readonly held = new Map<number, Held>();
+  private generation = 0;
+  private closed = false;
+
+  /** @param options callbacks and limits */
+  constructor(options: InboundOptions) {
+    this.opts = options;
+    this.holdLimit = options.holdBytes ?? 8 * 1024 * 1024;
+    this.marginNanos = options.recoveryMarginNanos ?? 5_000_000_000n;
+  }
+
+  /** Sources with a recovery in progress. */
+  get recovering(): number {
+    return this.held.size;
+  }
+
+  /** Bytes held back behind gaps. */
+  get heldBytes(): number {
+    let n = 0;
+    for (const h of this.held.values()) n += h.bytes;
+    return n;
+  }
+
+  /** Notes a message published on the local relay (its source is local; its sequence is taken). */
+  markLocal(bytes: Uint8Array, offset: number): void {
+    const { dv } = viewsOf(bytes);
+    const base = bytes.byteOffset + offset;
+    const source = dv.getUint16(base + HeaderOffset.source, true);
+    const lo = dv.getUint32(base + HeaderOffset.sequence, true);
+    const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
+    this.local[source] = 1;
+    this.known[source] = 1;
+    this.setExpected(source, hi, lo + 1);
+  }
+
+  /** One message received from NATS (bytes are not kept beyond the call unless held, then copied). */
+  receive(bytes: Uint8Array, offset: number, length: number): void {
+    const st = this.stats;
+    st.received++;
+    const { dv } = viewsOf(bytes);
+    const base = bytes.byteOffset + offset;
+    const source = dv.getUint16(base + HeaderOffset.source, true);
+    const lo = dv.getUint32(base + HeaderOffset.sequence, true);
+    const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
+    if (this.known[source] === 0) {
+      this.known[source] = 1;
+      this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
+      return;
+    }
+    const eh = this.expHi[source]!;
+    const el = this.expLo[source]!;
+    if (hi === eh && lo === el) {
+      if (this.held.has(source)) this.hold(source, bytes, offset, length, hi, lo);
+      else this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
+      return;
+    }
+    if (hi < eh || (hi === eh && lo < el)) {
+      if (this.local[source] === 1) {
+        st.echoes++;
+        return;
+      }
+      if (hi === 0 && lo === 1 && !(eh === 0 && el === 2)) {
+        st.restarts++;
+        this.opts.log.warn("remote source restarted its sequence", { source, previousNext: this.expected(source) });
+        this.abandon(source, true);
+        this.opts.onRestart?.(source);
+        this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
+        return;
+      }
+      st.duplicates++;
+      return;
+    }
+    // Later than expected.
+    if (this.local[source] === 1) {
+      this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
+      return;
+    }
+    this.hold(source, bytes, offset, length, hi, lo);
+  }
+
+  /**
+   * Compares a source's newest stored sequence (e.g. JetStream's last message after a reconnect) with
+   * what was injected, and recovers the difference. Sources never seen here are left alone.
+   */
+  checkTail(source: number, newestStored: bigint): void {
+    if (this.closed || this.known[source] === 0 || this.local[source] === 1 || this.held.has(source)) return;
+    const exp = this.expected(source);
+    if (newestStored < exp) return;
+    this.stats.gapsDetected++;
+    this.held.set(source, { msgs: [], seqs: [], bytes: 0, generation: 0 });
+    this.startRecovery(source, exp, newestStored);
+  }
+
+  /** Remote sources seen so far (candidates for {@link checkTail}). */
+  remoteSources(): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < 65536; s++) if (this.known[s] === 1 && this.local[s] === 0) out.push(s);
+    return out;
+  }
+
+  /** True when `seq` of `source` was injected here (a remote source, at or below the last injected). */
+  isInjected(source: number, seq: bigint): boolean {
+    return this.known[source] === 1 && this.local[source] === 0 && seq < this.expected(source);
+  }
+
+  /** The next sequence expected from `source` (0 when never seen). */
+  expected(source: number): bigint {
+    if (this.known[source] === 0) return 0n;
+    return (BigInt(this.expHi[source]!) << 32n) | BigInt(this.expLo[source]!);
+  }
+
+  /** Stops recoveries (their answers are ignored) and forgets held messages without counting them. */
+  close(): void {
+    this.closed = true;
+    this.held.clear();
+  }
+
+  private injectAt(source: number, bytes: Uint8Array, offset: number, length: number, dv: DataView, base: number, hi: number, lo: number): void {
+    this.setExpected(source, hi, lo + 1);
+    this.tsLo[source] = dv.getUint32(base + HeaderOffset.timestamp, true);
+    this.tsHi[source] = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
+    this.stats.injected++;
+    this.opts.inject(bytes, offset, length);
+  }
+
+  private injectCopy(source: number, msg: Uint8Array): void {
+    const { dv } = viewsOf(msg);
+    const base = msg.byteOffset;
+    const lo = dv.getUint32(base + HeaderOffset.sequence, true);
+    const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
+    this.injectAt(source, msg, 0, msg.length, dv, base, hi, lo);
+  }
+
+  private hold(source: number, bytes: Uint8Array, offset: number, length: number, hi: number, lo: number): void {
+    const seq = (BigInt(hi) << 32n) | BigInt(lo);
+    let h = this.held.get(source);
+    const starting = h === undefined;
+    if (h === undefined) {
+      h = { msgs: [], seqs: [], bytes: 0, generation: 0 };
+      this.held.set(source, h);
+      this.stats.gapsDetected++;
+    }
+    let i = h.seqs.length;
+    while (i > 0 && h.seqs[i - 1]! > seq) i--;
+    if (i > 0 && h.seqs[i - 1] === seq) {
+      this.stats.duplicates++;
+      return;
+    }
+    h.msgs.splice(i, 0, bytes.slice(offset, offset + length));
+    h.seqs.splice(i, 0, seq);
+    h.bytes += length;
+    if (starting) {
+      this.startRecovery(source, this.expected(source), seq - 1n);
+      return;
+    }
+    if (h.bytes > this.holdLimit) {
+      this.opts.log.warn("hold buffer full while recovering a gap: giving the gap up", { source, heldBytes: h.bytes });
+      h.generation = ++this.generation; // ignore the recovery's answer
+      this.release(source, false);
+    }
+  }
+
+  private startRecovery(source: number, from: bigint, to: bigint): void {
+    const h = this.held.get(source)!;
+    const recover = this.opts.recover;
+    if (recover === undefined) {
+      this.release(source, false);
+      return;
+    }
+    const gen = ++this.generation;
+    h.generation = gen;
+    this.stats.recoveries++;
+    const tsNanos = (BigInt(this.tsHi[source]!) << 32n) | BigInt(this.tsLo[source]!);
+    const since = tsNanos === 0n ? undefined : tsNanos > this.marginNanos ? tsNanos - this.marginNanos : 0n;
+    this.opts.log.info("recovering a gap from JetStream", { source, from, to });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("recovery timed out")), this.opts.recoveryTimeoutMs ?? 10_000);
+    });
+    Promise.race([recover(source, from, to, since), timeout]).then(
+      (msgs) => {
+        clearTimeout(timer);
+        this.onRecovered(source, gen, msgs);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        if (this.closed || this.held.get(source)?.generation !== gen) return;
+        this.stats.recoveryFailures++;
+        this.opts.log.warn("gap recovery failed", { source, from, to, error: e instanceof Error ? e.message : String(e) });
+        this.release(source, false);
+      },
+    );
+  }
+
+  private onRecovered(source: number, gen: number, msgs: Uint8Array[]): void {
+    if (this.closed) return;
+    const h = this.held.get(source);
+    if (h === undefined || h.generation !== gen) return;
+    let progress = 0;
+    for (const m of msgs) {
+      const exp = this.expected(source);
+      const seq = viewsOf(m).dv.getBigUint64(m.byteOffset + HeaderOffset.sequence, true);
+      if (seq < exp) continue;
+      if (h.seqs.length > 0 && seq >= h.seqs[0]!) break;
+      if (seq > exp) {
+        // The store has a hole too: what it lacks is lost for good.
+        this.stats.lost += Number(seq - exp);
+        this.opts.log.warn("gap not recoverable: skipped", { source, from: exp, to: seq - 1n });
+      }
+      this.injectCopy(source, m);
+      this.stats.recovered++;
+      progress++;
+    }
+    this.release(source, progress > 0);
+  }
+
+  /**
+   * Injects held messages that are next in sequence. At a hole: when the last recovery made progress,
+   * another recovery is started for it; otherwise the hole is given up (counted lost) and skipped.
+   */
+  private release(source: number, retry: boolean): void {
+    const h = this.held.get(source)!;
+    let i = 0;
+    while (i < h.msgs.length) {
+      const seq = h.seqs[i]!;
+      const exp = this.expected(source);
+      if (seq < exp) {
+        this.stats.duplicates++;
+        i++;
+        continue;
+      }
+      if (seq > exp) {
+        if (retry && this.opts.recover !== undefined) {
+          h.msgs.splice(0, i);
+          h.seqs.splice(0, i);
+          h.bytes = h.msgs.reduce((a, m) => a + m.length, 0);
+          this.startRecovery(source, exp, seq - 1n);
+          return;
+        }
+        this.stats.lost += Number(seq - exp);
+        this.opts.log.warn("gap not recoverable: skipped", { source, from: exp, to: seq - 1n });
+      }
+      this.injectCopy(source, h.msgs[i]!);
+      retry = false;
+      i++;
+    }
+    this.held.delete(source);
+  }
+
+  /** Drops a source's recovery and held messages (counted lost when `count`). */
+  private abandon(source: number, count: boolean): void {
+    const h = this.held.get(source);
+    if (h === undefined) return;
+    if (count) this.stats.lost += h.msgs.length;
+    this.held.delete(source);
+  }
+
+  private setExpected(source: number, hi: number, lo: number): void {
+    if (lo >= TWO32) {
+      lo -= TWO32;
+      hi++;
+    }
+    this.expHi[source] = hi;
+    this.expLo[source] = lo;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The bridge's figures: a plain snapshot (for the control socket and JSON) and the Prometheus text
+ * exposition, every series named `alphapulse_nats_*` and labelled with the relay domain.
+ *
+ * @module
+ */
+
+import type { InboundStats } from "./inbound.ts";
+import type { OutboundStats } from "./outbound.ts";
+import type { RelayLinkStats } from "./relay-link.ts";
+
+/** A point-in-time copy of a bridge's state and counters. */
+export interface NatsBridgeSnapshot {
+  /** Domain name (label). */
+  domain: string;
+  /** The NATS connection is up. */
+  connected: boolean;
+  /** The domain's JetStream stream was created/checked on the current connection. */
+  jetStreamReady: boolean;
+  /** Times the NATS connection was lost. */
+  outages: number;
+  /** Times it came back. */
+  reconnects: number;
+  /** Seconds spent disconnected since start (the current outage included). */
+  downSeconds: number;
+  /** Bytes of local messages waiting for NATS or for JetStream's ack. */
+  bufferedBytes: number;
+  /** Batches of them. */
+  bufferedBatches: number;
+  /** Bytes of received messages held back while gaps are recovered. */
+  heldBytes: number;
+  /** NATS payloads (or messages in them) rejected as malformed or of the wrong source/domain. */
+  invalid: number;
+  /** Outgoing counters. */
+  out: OutboundStats;
+  /** Incoming counters. */
+  in: InboundStats;
+  /** Local relay connection counters. */
+  local: RelayLinkStats;
+}
+
+/** Renders a snapshot in the Prometheus text format (0.0.4). */
+export function renderNatsPrometheus(s: NatsBridgeSnapshot, prefix = "alphapulse_nats"): string {
+  const d = `domain="${s.domain}"`;
+  const out: string[] = [];
+  const metric = (name: string, type: "counter" | "gauge", help: string, rows: [labels: string, value: number][]): void => {
+    out.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} ${type}`);
+    for (const [labels, value] of rows) out.push(`${prefix}_${name}{${d}${labels ? "," + labels : ""}} ${value}`);
+  };
+  const o = s.out;
+  const i = s.in;
+  metric("connected", "gauge", "1 while the bridge's NATS connection is up.", [["", s.connected ? 1 : 0]]);
+  metric("jetstream_ready", "gauge", "1 when the domain's JetStream stream is in place on the current connection.", [["", s.jetStreamReady ? 1 : 0]]);
+  metric("outages_total", "counter", "NATS connection losses.", [["", s.outages]]);
+  metric("reconnects_total", "counter", "NATS reconnections.", [["", s.reconnects]]);
+  metric("down_seconds_total", "counter", "Seconds without a NATS connection.", [["", Math.round(s.downSeconds * 1000) / 1000]]);
+  metric("buffered_bytes", "gauge", "Bytes of local messages not yet acknowledged by JetStream.", [["", s.bufferedBytes]]);
+  metric("buffered_batches", "gauge", "Batches not yet acknowledged by JetStream.", [["", s.bufferedBatches]]);
+  metric("held_bytes", "gauge", "Bytes of received messages held back behind a gap being recovered.", [["", s.heldBytes]]);
+  metric("published_messages_total", "counter", "Local messages taken in for NATS.", [["", o.messagesIn]]);
+  metric("published_batches_total", "counter", "NATS messages (batches) sealed.", [["", o.batches]]);
+  metric("sends_total", "counter", "Batch sends including resends.", [["", o.sends]]);
+  metric("resends_total", "counter", "Batches sent again after a reconnect or an ack timeout.", [["", o.resends]]);
+  metric("acked_messages_total", "counter", "Local messages JetStream acknowledged.", [["", o.ackedMessages]]);
+  metric("not_stored_messages_total", "counter", "Local messages sent live but refused by JetStream (no stream, limits).", [["", o.notStored]]);
+  metric("ack_timeouts_total", "counter", "Times acks stopped coming and batches were sent again.", [["", o.ackTimeouts]]);
+  metric("received_messages_total", "counter", "Messages received from NATS.", [["", i.received]]);
+  metric("injected_messages_total", "counter", "Messages put into the local relay.", [["", i.injected]]);
+  metric("recovered_messages_total", "counter", "Messages injected from JetStream gap recovery.", [["", i.recovered]]);
+  metric("gaps_total", "counter", "Gaps found in a remote source's sequence.", [["", i.gapsDetected]]);
+  metric("recoveries_total", "counter", "JetStream recoveries started.", [["", i.recoveries]]);
+  metric("recovery_failures_total", "counter", "JetStream recoveries that failed or timed out.", [["", i.recoveryFailures]]);
+  metric("source_restarts_total", "counter", "Remote sources that restarted their sequence.", [["", i.restarts]]);
+  metric("dropped_total", "counter", "Messages dropped by the bridge, by reason.", [
+    ['reason="buffer_full"', o.droppedBuffer],
+    ['reason="too_large"', o.droppedTooLarge],
+    ['reason="duplicate"', i.duplicates],
+    ['reason="echo"', i.echoes],
+    ['reason="lost"', i.lost],
+    ['reason="invalid"', s.invalid],
+    ['reason="local_duplicate"', s.local.localDuplicates],
+    ['reason="reflected"', s.local.reflected],
+  ]);
+  metric("relay_renewals_total", "counter", "Local relay connections replaced after a remote source restart.", [["", s.local.renewals]]);
+  return out.join("\n") + "\n";
+}
