@@ -25,15 +25,14 @@
  */
 
 import type { MessageView, OrderRequestTlv } from "../protocol/mod.ts";
+import type { MessageSink } from "../relay/sink.ts";
 
 /**
  * Where a strategy's messages go: a relay connection, a file writer, a test array. `publish` must take
  * the bytes synchronously (send or copy them): they are a view of a reused builder buffer.
- * Structurally the same as relay/sink.ts's `MessageSink`.
+ * The relay's own interface (relay/sink.ts), which the relay client implements.
  */
-export interface MessageSink {
-  publish(bytes: Uint8Array): void;
-}
+export type { MessageSink } from "../relay/sink.ts";
 
 /** Outcome of a strategy-level risk check: ok, or a PROTOCOL reject reason with a human explanation. */
 export type RiskCheck =

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { MessageView, RelayDomain, Side, Venue, decodeMessage, encodeMessage, pairInstrument, type Tlv } from "../../protocol/mod.ts";
+import { parseConfig } from "../../strategies/config.ts";
+import type { MessageSink } from "../../strategies/contract.ts";
+import { MarketState } from "../../strategies/execution/market-state.ts";
+import { PaperConfigSchema } from "../../strategies/execution/paper-config.ts";
+import { PaperExecutionEngine } from "../../strategies/execution/paper-engine.ts";
+import { ExecutionPlanner, PlannerConfigSchema } from "../../strategies/execution/planner.ts";
+import { MomentumConfigSchema } from "../../strategies/momentum/config.ts";
+import { MomentumStrategy } from "../../strategies/momentum/strategy.ts";
+import { PortfolioConfigSchema } from "../../strategies/portfolio/config.ts";
+import { Portfolio } from "../../strategies/portfolio/portfolio.ts";
+import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
+import { RiskManager } from "../../strategies/risk/risk-manager.ts";
+import { BASE_NS } from "./helpers.ts";
+
+const E8 = 100_000_000n;
+
+/**
+ * The paper-trading loop without relays: market data → momentum → planner → risk → paper venue →
+ * portfolio, each stage publishing real Protocol V2 messages the next one reads.
+ */
+describe("paper trading loop", () => {
+  it("turns a momentum signal into a risk-checked, paper-filled position", () => {
+    const view = new MessageView();
+    const queue: Uint8Array[] = [];
+    const sink = (): MessageSink => ({ publish: (b) => void queue.push(b.slice()) });
+    const momentum = new MomentumStrategy(parseConfig(MomentumConfigSchema, { windows: [{ seconds: 10, thresholdBps: 10 }], minTrades: 3, cooldownMs: 60_000 }), sink());
+    const plannerMarket = new MarketState();
+    const planner = new ExecutionPlanner(parseConfig(PlannerConfigSchema, { capital: "100000", capitalFraction: 0.5, orderType: "ioc", maxSlippageBps: 20, lotSize: "0.0001" }), plannerMarket);
+    const risk = new RiskManager(parseConfig(RiskConfigSchema, { limits: { maxPosition: "5", maxOrderNotional: "200000" } }), { sink: sink() });
+    const paper = new PaperExecutionEngine(parseConfig(PaperConfigSchema, { fees: { makerBps: 1, takerBps: 5 } }), { sink: sink() });
+    const portfolioMarket = new MarketState();
+    const portfolio = new Portfolio(parseConfig(PortfolioConfigSchema, {}), portfolioMarket);
+    const orders: Uint8Array[] = [];
+    let orderSeq = 0n;
+
+    const deliver = (bytes: Uint8Array): void => {
+      const v = view.wrap(bytes, 0);
+      const domain = v.relayDomain;
+      if (domain === RelayDomain.MarketData) {
+        momentum.onMarketData(view.wrap(bytes, 0));
+        plannerMarket.onMessage(view.wrap(bytes, 0));
+      }
+      if (domain === RelayDomain.Signal) {
+        const order = planner.plan(view.wrap(bytes, 0));
+        if (order !== undefined) {
+          const m = encodeMessage({ relayDomain: RelayDomain.Execution, source: 21, sequence: ++orderSeq, timestamp: view.wrap(bytes, 0).timestamp }, [order]);
+          orders.push(m);
+          queue.push(m);
+        }
+      }
+      if (domain !== RelayDomain.Signal) {
+        risk.onMessage(view.wrap(bytes, 0));
+        paper.onMessage(view.wrap(bytes, 0));
+        portfolio.onMessage(view.wrap(bytes, 0));
+      } else {
+        portfolio.onMessage(view.wrap(bytes, 0));
+      }
+    };
+    const run = (): void => {
+      while (queue.length > 0) deliver(queue.shift()!);
+    };
+
+    const btc = (venue: number) => pairInstrument("BTC", "USD", venue);
+    let seq = 0n;
+    const market = (seconds: number, tlvs: Tlv[]): void => {
+      queue.push(encodeMessage({ relayDomain: RelayDomain.MarketData, source: 3, sequence: ++seq, timestamp: BASE_NS + BigInt(seconds) * 1_000_000_000n }, tlvs));
+      run();
+    };
+    const quote = (venue: number, bid: bigint, ask: bigint): Tlv => ({ type: 2, name: "Quote", instrument: btc(venue), bidPrice: bid * E8, bidSize: 2n * E8, askPrice: ask * E8, askSize: 2n * E8, quoteTimestamp: 0n });
+    const trade = (price: bigint): Tlv => ({ type: 1, name: "Trade", instrument: btc(Venue.Coinbase), side: Side.Buy, flags: 0, price: price * E8, size: E8, execTimestamp: 0n });
+
+    market(0, [quote(Venue.Coinbase, 30_000n, 30_010n), quote(Venue.Kraken, 29_995n, 30_005n), trade(30_000n)]);
+    market(1, [trade(30_020n)]);
+    expect(orders.length).toBe(0);
+    market(2, [quote(Venue.Coinbase, 30_040n, 30_050n), quote(Venue.Kraken, 30_035n, 30_045n), trade(30_040n)]); // +13 bps → signal
+    expect(momentum.stats()["signals"]).toBe(1);
+    expect(orders.length).toBe(1);
+    const order = decodeMessage(orders[0]!).tlvs[0] as { instrument: { venue: number }; quantity: bigint; side: number };
+    expect(order.instrument.venue).toBe(Venue.Kraken); // best ask
+    expect(order.side).toBe(Side.Buy);
+    expect(risk.counters.accepted).toBe(1);
+    expect(paper.counters.fills).toBe(1);
+    expect(risk.openOrders).toBe(0);
+    const pos = portfolio.position(btc(Venue.Kraken))!;
+    expect(pos.quantity).toBe(order.quantity);
+    expect(pos.averagePrice).toBe(30_045n * E8);
+    market(3, [quote(Venue.Kraken, 30_100n, 30_110n)]);
+    const totals = portfolio.totals();
+    expect(totals.unrealized).toBe(((30_105n - 30_045n) * E8 * order.quantity) / E8);
+    expect(totals.fees).toBe(((30_045n * order.quantity) * 5n) / 10_000n);
+    // The risk manager saw the fill too: its position matches.
+    expect(risk.portfolio.quantity(btc(Venue.Kraken))).toBe(order.quantity);
+  });
+});
