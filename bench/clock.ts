@@ -33,7 +33,7 @@ function denoClock(d: DenoFfi): MonotonicClock {
 
 /** The machine-wide monotonic clock for this runtime. */
 export function monotonicClock(): MonotonicClock {
-  const d = (globalThis as { Deno?: DenoFfi }).Deno;
+  const d = (globalThis as unknown as { Deno?: DenoFfi }).Deno;
   if (d) return denoClock(d);
   return () => process.hrtime.bigint();
 }
