@@ -37,7 +37,9 @@
 import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { HeaderOffset, type RelayDomain, viewsOf } from "../protocol/mod.ts";
+import { HeaderOffset, type RelayDomain, TlvType, viewsOf } from "../protocol/mod.ts";
+import { RelayClient } from "../relay/client.ts";
+import { firstTlvType, isControlType, Role } from "../relay/control.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
 import { domainName } from "../relay/paths.ts";
 import type { Endpoint, Transport } from "../relay/transport/types.ts";
@@ -47,7 +49,6 @@ import { ensureStream, newestStoredSequence, recoverFromJetStream, type StreamRe
 import { type NatsBridgeSnapshot, renderNatsPrometheus } from "./metrics.ts";
 import { AckResult, type OutboundBatch, OutboundQueue } from "./outbound.ts";
 import { splitPayload } from "./payload.ts";
-import { RelayLink } from "./relay-link.ts";
 import { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceOfSubject, sourceSubject } from "./subjects.ts";
 
 /** Settings of a {@link NatsBridge}. */
@@ -93,7 +94,8 @@ export class NatsBridge {
   private readonly prefix: string;
   private readonly outbound: OutboundQueue;
   private readonly inbound: InboundSequencer;
-  private link!: RelayLink;
+  private relay!: RelayClient;
+  private skippedControl = 0;
   private nc: NatsConnection | undefined;
   private inbox = "";
   private natsUp = false;
@@ -136,9 +138,8 @@ export class NatsBridge {
       ...(options.ackTimeoutMs !== undefined ? { ackTimeoutMs: options.ackTimeoutMs } : {}),
     });
     this.inbound = new InboundSequencer({
-      inject: (bytes, offset, length) => this.link.inject(bytes, offset, length),
+      inject: (bytes, offset, length) => this.relay.publishFrom(bytes, offset, length),
       recover: (source, from, to, since) => this.recover(source, from, to, since),
-      onRestart: () => void this.link.renew(),
       log: this.log,
       ...(options.holdBytes !== undefined ? { holdBytes: options.holdBytes } : {}),
       ...(options.recoveryTimeoutMs !== undefined ? { recoveryTimeoutMs: options.recoveryTimeoutMs } : {}),
@@ -154,13 +155,15 @@ export class NatsBridge {
   static async start(options: NatsBridgeOptions): Promise<NatsBridge> {
     natsClientOptions(options.nats); // fail now on unreadable credentials or TLS files
     const b = new NatsBridge(options);
-    b.link = await RelayLink.open({
-      endpoint: options.relay, domain: options.domain, serviceId: options.serviceId ?? 84 + options.domain - 1, log: b.log,
+    // Role Both: the relay forwards every local message to the bridge and never hands the bridge's own
+    // injections back to it. The client drops duplicates per source and asks its relay for gaps.
+    b.relay = await RelayClient.connect({
+      endpoint: options.relay, domain: options.domain, serviceId: options.serviceId ?? 84 + options.domain - 1, role: Role.Both,
+      waitForRelay: true, logger: b.log, outBufferBytes: 16 * 1024 * 1024,
       ...(options.relayToken !== undefined ? { token: options.relayToken } : {}),
       ...(options.transport ? { transport: options.transport } : {}),
-      onLocal: (bytes, offset, length) => b.onLocal(bytes, offset, length),
-      isInjected: (source, seq) => b.inbound.isInjected(source, seq),
     });
+    b.relay.onMessage((bytes, offset, length) => b.onLocal(bytes, offset, length));
     b.connecting = b.connectLoop();
     return b;
   }
@@ -201,7 +204,10 @@ export class NatsBridge {
       invalid: this.invalid,
       out: { ...this.outbound.stats },
       in: { ...this.inbound.stats },
-      local: { ...this.link.stats },
+      local: {
+        received: this.relay.stats.delivered, skippedControl: this.skippedControl, injectDropped: this.relay.stats.droppedOutgoing,
+        relayReconnects: this.relay.stats.reconnects,
+      },
     };
   }
 
@@ -224,13 +230,19 @@ export class NatsBridge {
     this.nc = undefined;
     this.natsUp = false;
     if (nc !== undefined) await nc.close().catch(() => {});
-    await this.link.close();
+    await this.relay.close();
     await this.connecting?.catch(() => {});
   }
 
   // ------------------------------------------------------------------ local side
 
   private onLocal(bytes: Uint8Array, offset: number, length: number): void {
+    const t = firstTlvType(bytes, offset);
+    if (t === TlvType.Gap || isControlType(t)) {
+      // The relay's Gap notices (and any control message) concern this relay only.
+      this.skippedControl++;
+      return;
+    }
     this.inbound.markLocal(bytes, offset);
     this.outbound.add(bytes, offset, length);
     if (!this.flushQueued) {

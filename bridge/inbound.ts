@@ -12,7 +12,7 @@
  *   through the `recover` callback; the recovered messages, then the held ones, are injected in order.
  *   What recovery cannot find is counted as `lost` and skipped, and injection continues — the local
  *   relay's subscribers then see the jump and get a Gap notice from their relay, as for any loss.
- * Sequence 1 after a higher sequence from a remote source is a restarted process: followed (logged).
+ * Sequence 1 stamped later than the source's last message is a restarted process: followed (logged).
  * Sources published on this relay never start a recovery: their authority is the local relay.
  *
  * Socket-free: injection and recovery are callbacks, so the logic is tested without servers.
@@ -38,8 +38,6 @@ export interface InboundOptions {
   recoveryTimeoutMs?: number;
   /** Nanoseconds before the last injected message's timestamp where a recovery scan starts (default 5 s). */
   recoveryMarginNanos?: bigint;
-  /** Called when a remote source restarts at sequence 1, before its first message is injected. */
-  onRestart?(source: number): void;
   /** Logger for gaps and restarts. */
   log: Logger;
 }
@@ -75,6 +73,8 @@ interface Held {
   bytes: number;
   /** Generation of the recovery in progress (a late answer of an abandoned one is ignored). */
   generation: number;
+  /** Last sequence a recovery has been asked for (holes at or below it are not asked again). */
+  tried: bigint;
 }
 
 const TWO32 = 4_294_967_296;
@@ -130,6 +130,8 @@ export class InboundSequencer {
     this.local[source] = 1;
     this.known[source] = 1;
     this.setExpected(source, hi, lo + 1);
+    this.tsLo[source] = dv.getUint32(base + HeaderOffset.timestamp, true);
+    this.tsHi[source] = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
   }
 
   /** One message received from NATS (bytes are not kept beyond the call unless held, then copied). */
@@ -158,11 +160,15 @@ export class InboundSequencer {
         st.echoes++;
         return;
       }
-      if (hi === 0 && lo === 1 && !(eh === 0 && el === 2)) {
+      // Sequence 1 stamped later than the last message: the source restarted (a new process). A re-sent
+      // old message carries its old timestamp and stays a duplicate (the relays use the same rule).
+      const tsLo = dv.getUint32(base + HeaderOffset.timestamp, true);
+      const tsHi = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
+      const th = this.tsHi[source]!;
+      if (hi === 0 && lo === 1 && (tsHi > th || (tsHi === th && tsLo > this.tsLo[source]!))) {
         st.restarts++;
         this.opts.log.warn("remote source restarted its sequence", { source, previousNext: this.expected(source) });
         this.abandon(source, true);
-        this.opts.onRestart?.(source);
         this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
         return;
       }
@@ -186,7 +192,7 @@ export class InboundSequencer {
     const exp = this.expected(source);
     if (newestStored < exp) return;
     this.stats.gapsDetected++;
-    this.held.set(source, { msgs: [], seqs: [], bytes: 0, generation: 0 });
+    this.held.set(source, { msgs: [], seqs: [], bytes: 0, generation: 0, tried: 0n });
     this.startRecovery(source, exp, newestStored);
   }
 
@@ -195,11 +201,6 @@ export class InboundSequencer {
     const out: number[] = [];
     for (let s = 0; s < 65536; s++) if (this.known[s] === 1 && this.local[s] === 0) out.push(s);
     return out;
-  }
-
-  /** True when `seq` of `source` was injected here (a remote source, at or below the last injected). */
-  isInjected(source: number, seq: bigint): boolean {
-    return this.known[source] === 1 && this.local[source] === 0 && seq < this.expected(source);
   }
 
   /** The next sequence expected from `source` (0 when never seen). */
@@ -235,7 +236,7 @@ export class InboundSequencer {
     let h = this.held.get(source);
     const starting = h === undefined;
     if (h === undefined) {
-      h = { msgs: [], seqs: [], bytes: 0, generation: 0 };
+      h = { msgs: [], seqs: [], bytes: 0, generation: 0, tried: 0n };
       this.held.set(source, h);
       this.stats.gapsDetected++;
     }
@@ -255,15 +256,17 @@ export class InboundSequencer {
     if (h.bytes > this.holdLimit) {
       this.opts.log.warn("hold buffer full while recovering a gap: giving the gap up", { source, heldBytes: h.bytes });
       h.generation = ++this.generation; // ignore the recovery's answer
-      this.release(source, false);
+      h.tried = seq;
+      this.release(source);
     }
   }
 
   private startRecovery(source: number, from: bigint, to: bigint): void {
     const h = this.held.get(source)!;
     const recover = this.opts.recover;
+    h.tried = to;
     if (recover === undefined) {
-      this.release(source, false);
+      this.release(source);
       return;
     }
     const gen = ++this.generation;
@@ -286,7 +289,7 @@ export class InboundSequencer {
         if (this.closed || this.held.get(source)?.generation !== gen) return;
         this.stats.recoveryFailures++;
         this.opts.log.warn("gap recovery failed", { source, from, to, error: e instanceof Error ? e.message : String(e) });
-        this.release(source, false);
+        this.release(source);
       },
     );
   }
@@ -295,29 +298,27 @@ export class InboundSequencer {
     if (this.closed) return;
     const h = this.held.get(source);
     if (h === undefined || h.generation !== gen) return;
-    let progress = 0;
+    // Merge the recovered messages into the held ones (sequence order, no repeats), then release.
+    const exp = this.expected(source);
     for (const m of msgs) {
-      const exp = this.expected(source);
       const seq = viewsOf(m).dv.getBigUint64(m.byteOffset + HeaderOffset.sequence, true);
       if (seq < exp) continue;
-      if (h.seqs.length > 0 && seq >= h.seqs[0]!) break;
-      if (seq > exp) {
-        // The store has a hole too: what it lacks is lost for good.
-        this.stats.lost += Number(seq - exp);
-        this.opts.log.warn("gap not recoverable: skipped", { source, from: exp, to: seq - 1n });
-      }
-      this.injectCopy(source, m);
+      let i = h.seqs.length;
+      while (i > 0 && h.seqs[i - 1]! > seq) i--;
+      if (i > 0 && h.seqs[i - 1] === seq) continue;
+      h.msgs.splice(i, 0, m);
+      h.seqs.splice(i, 0, seq);
+      h.bytes += m.length;
       this.stats.recovered++;
-      progress++;
     }
-    this.release(source, progress > 0);
+    this.release(source);
   }
 
   /**
-   * Injects held messages that are next in sequence. At a hole: when the last recovery made progress,
-   * another recovery is started for it; otherwise the hole is given up (counted lost) and skipped.
+   * Injects held messages that are next in sequence. At a hole no recovery has been asked for yet,
+   * one is started; a hole already asked for is given up (counted lost) and skipped.
    */
-  private release(source: number, retry: boolean): void {
+  private release(source: number): void {
     const h = this.held.get(source)!;
     let i = 0;
     while (i < h.msgs.length) {
@@ -329,10 +330,11 @@ export class InboundSequencer {
         continue;
       }
       if (seq > exp) {
-        if (retry && this.opts.recover !== undefined) {
+        if (exp > h.tried && this.opts.recover !== undefined) {
           h.msgs.splice(0, i);
           h.seqs.splice(0, i);
           h.bytes = h.msgs.reduce((a, m) => a + m.length, 0);
+          this.stats.gapsDetected++;
           this.startRecovery(source, exp, seq - 1n);
           return;
         }
@@ -340,7 +342,6 @@ export class InboundSequencer {
         this.opts.log.warn("gap not recoverable: skipped", { source, from: exp, to: seq - 1n });
       }
       this.injectCopy(source, h.msgs[i]!);
-      retry = false;
       i++;
     }
     this.held.delete(source);

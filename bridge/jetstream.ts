@@ -8,8 +8,8 @@
  *
  * Recovery finds a source's messages by scanning that source's subject forward from a start time with a
  * short-lived pull consumer (JetStream indexes subjects and times, not our sequences). A source that
- * restarted (sequence back to 1) within the scanned span leaves several runs of sequences; the newest
- * run holding the range wins. Callers pass the timestamp of the last message they have from the source
+ * restarted (sequence 1 stamped later than its previous message) within the scanned span leaves several
+ * runs of sequences; the newest run wins. Callers pass the timestamp of the last message they have from the source
  * (minus a margin) so the scan is short; without it the scan starts at the oldest stored message.
  *
  * @module
@@ -19,7 +19,7 @@ import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, R
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { RelayDomain } from "../protocol/mod.ts";
 import type { Logger } from "../relay/log.ts";
-import { sequenceAt, splitPayload } from "./payload.ts";
+import { sequenceAt, splitPayload, timestampAt } from "./payload.ts";
 import { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceSubject, streamName } from "./subjects.ts";
 
 /** Retention of a domain's stream. */
@@ -186,6 +186,7 @@ export async function recoverFromJetStream(nc: NatsConnection, options: RecoverO
   let run: Uint8Array[] = [];
   let runBytes = 0;
   let prevSeq = 0n;
+  let prevTs = 0n;
   let complete = false;
   const gen = readStream(nc, { domain: options.domain, source: options.source, start, ...(options.prefix ? { prefix: options.prefix } : {}) });
   try {
@@ -193,12 +194,15 @@ export async function recoverFromJetStream(nc: NatsConnection, options: RecoverO
       splitPayload(stored.data, (bytes, offset, length) => {
         if (complete) return;
         const seq = sequenceAt(bytes, offset);
-        if (seq <= prevSeq && seq === 1n) {
-          // A restart: a newer run of sequences begins; it supersedes what was collected.
+        const ts = timestampAt(bytes, offset);
+        if (seq === 1n && prevSeq >= 1n && ts > prevTs) {
+          // A restart (sequence 1 stamped later): a newer run begins and supersedes what was collected.
+          // A re-sent old batch carries its old timestamps and is skipped as a repeat below.
           run = [];
           runBytes = 0;
         }
         prevSeq = seq;
+        if (ts > prevTs) prevTs = ts;
         if (seq < from) return;
         if (seq > to) {
           if (run.length > 0 && sequenceAt(run[0]!, 0) === from && run.length === Number(to - from + 1n)) complete = true;

@@ -7,7 +7,6 @@
 
 import type { InboundStats } from "./inbound.ts";
 import type { OutboundStats } from "./outbound.ts";
-import type { RelayLinkStats } from "./relay-link.ts";
 
 /** A point-in-time copy of a bridge's state and counters. */
 export interface NatsBridgeSnapshot {
@@ -36,7 +35,16 @@ export interface NatsBridgeSnapshot {
   /** Incoming counters. */
   in: InboundStats;
   /** Local relay connection counters. */
-  local: RelayLinkStats;
+  local: {
+    /** Messages received from the local relay. */
+    received: number;
+    /** Control messages and Gap notices not bridged. */
+    skippedControl: number;
+    /** Injections dropped because the local relay was away too long (client buffer full). */
+    injectDropped: number;
+    /** Reconnections to the local relay. */
+    relayReconnects: number;
+  };
 }
 
 /** Renders a snapshot in the Prometheus text format (0.0.4). */
@@ -78,9 +86,9 @@ export function renderNatsPrometheus(s: NatsBridgeSnapshot, prefix = "alphapulse
     ['reason="echo"', i.echoes],
     ['reason="lost"', i.lost],
     ['reason="invalid"', s.invalid],
-    ['reason="local_duplicate"', s.local.localDuplicates],
-    ['reason="reflected"', s.local.reflected],
+    ['reason="inject_buffer_full"', s.local.injectDropped],
   ]);
-  metric("relay_renewals_total", "counter", "Local relay connections replaced after a remote source restart.", [["", s.local.renewals]]);
+  metric("local_received_messages_total", "counter", "Messages received from the local relay.", [["", s.local.received]]);
+  metric("local_relay_reconnects_total", "counter", "Reconnections to the local relay.", [["", s.local.relayReconnects]]);
   return out.join("\n") + "\n";
 }
