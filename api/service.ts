@@ -13,6 +13,7 @@ import type { AppConfig } from "../runtime/config/schema.ts";
 import { runtimePaths } from "../runtime/paths.ts";
 import type { RunningService, ServiceContext } from "../runtime/service/types.ts";
 import { createApiApp, type ApiCounters } from "./app.ts";
+import { dashboardRoutes } from "./dashboard/routes.ts";
 import { httpServing } from "./serve/select.ts";
 import { SystemControlPlane } from "./system-control-plane.ts";
 
@@ -27,8 +28,8 @@ export class MissingTokenError extends Error {
 /** Extra routes (the dashboard) registered before the API's, if a module provides them. */
 export type RouteExtension = Parameters<typeof createApiApp>[1]["extend"];
 
-/** Starts the API service. */
-export async function startApiService(ctx: ServiceContext, config: AppConfig, extend?: RouteExtension): Promise<RunningService> {
+/** Starts the API service, with the dashboard at `/` unless another extension is given. */
+export async function startApiService(ctx: ServiceContext, config: AppConfig, extend: RouteExtension = dashboardRoutes): Promise<RunningService> {
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token;
   if (!token) throw new MissingTokenError();
   const control = new SystemControlPlane(config, runtimePaths(config.runtimeDir), ctx.log);

@@ -1,0 +1,137 @@
+// @ts-check
+/**
+ * Positions, realized/unrealized P&L and win rate from `/portfolio`. The execution service defines the
+ * shape, so it is read generically: scalar fields (one level of nesting flattened) become facts, the
+ * first array of objects (preferably `positions`) becomes the positions table, and the summary picks
+ * the fields named like realized / unrealized / win rate.
+ * @module
+ */
+
+import { byId, el, setText, show, signClass } from "./dom.js";
+import { count, humanKey, signOf } from "./format.js";
+
+/** @param {unknown} v @returns {v is Record<string, unknown>} */
+const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+/** @param {unknown} v */
+const isScalar = (v) => typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null;
+/** @param {unknown} v @returns {v is { assetId: string, venue: number }} */
+const isInstrument = (v) => isObject(v) && typeof v.assetId === "string" && typeof v.venue === "number";
+const PNL = /pnl|profit|loss/i;
+
+/**
+ * Flattens scalars: `{ pnl: { realized: "1" } }` → `[["pnl.realized", "1"]]`.
+ * @param {Record<string, unknown>} o @returns {[string, unknown][]}
+ */
+export function scalarFacts(o) {
+  /** @type {[string, unknown][]} */
+  const out = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (isScalar(v)) out.push([k, v]);
+    else if (isObject(v) && !isInstrument(v)) for (const [k2, v2] of Object.entries(v)) if (isScalar(v2)) out.push([`${k}.${k2}`, v2]);
+  }
+  return out;
+}
+
+/** @param {[string, unknown][]} facts @param {RegExp} re @returns {unknown} */
+function pick(facts, re) {
+  return facts.find(([k]) => re.test(k.replace(/[._\s-]/g, "")))?.[1];
+}
+
+/** Win rate as a percentage text: fractions (≤ 1) are scaled. @param {unknown} v @returns {string} */
+export function winRateText(v) {
+  const n = Number(v);
+  if (v === undefined || v === null || v === "" || !Number.isFinite(n)) return "—";
+  const pct = n <= 1 ? n * 100 : n;
+  return `${pct.toFixed(1)}%`;
+}
+
+/** A value for display. @param {unknown} v @param {import("./settings.js").Labels} labels @returns {string} */
+function display(v, labels) {
+  if (v === null || v === undefined) return "—";
+  if (isInstrument(v)) return labels.instrument(/** @type {any} */ (v));
+  if (typeof v === "number") return Number.isInteger(v) ? count(v) : String(Math.round(v * 1e6) / 1e6);
+  if (typeof v === "string" && /^-?\d+$/.test(v)) return count(v);
+  if (typeof v === "string" && /^-?\d+\.\d+$/.test(v)) {
+    const [i, f] = v.split(".");
+    return `${count(/** @type {string} */ (i))}.${f}`;
+  }
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+export class PortfolioPanel {
+  /** @param {import("./settings.js").Labels} labels */
+  constructor(labels) {
+    this.labels = labels;
+    this.facts = byId("portfolio-facts");
+    this.positions = byId("portfolio-positions");
+    this.empty = byId("portfolio-empty");
+    this.kpi = { realized: byId("kpi-realized"), unrealized: byId("kpi-unrealized"), winrate: byId("kpi-winrate"), positions: byId("kpi-positions") };
+    /** @type {unknown} */
+    this.data = undefined;
+    /** @type {string | undefined} */
+    this.problem = undefined;
+    this.lastJson = "";
+  }
+
+  /** @param {unknown} data */
+  set(data) {
+    this.data = data;
+    this.problem = undefined;
+  }
+
+  /** @param {string} problem why there is no portfolio */
+  fail(problem) {
+    this.problem = problem;
+  }
+
+  render() {
+    if (this.problem) {
+      setText(this.empty, this.problem);
+      show(this.empty, true);
+      if (this.data === undefined) return;
+    }
+    if (!isObject(this.data)) return;
+    const json = JSON.stringify(this.data);
+    if (json === this.lastJson) return;
+    this.lastJson = json;
+    const data = this.data;
+    if (!this.problem) show(this.empty, false);
+    const facts = scalarFacts(data);
+    const rows = Array.isArray(data.positions) ? data.positions
+      : /** @type {unknown[] | undefined} */ (Object.values(data).find((v) => Array.isArray(v) && v.every(isObject))) ?? [];
+
+    const realized = pick(facts, /realized/i);
+    const unrealized = pick(facts, /unrealized/i);
+    this.kpiValue(this.kpi.realized, realized);
+    this.kpiValue(this.kpi.unrealized, unrealized);
+    setText(this.kpi.winrate, winRateText(pick(facts, /winrate|winratio|hitrate/i)));
+    setText(this.kpi.positions, String(rows.filter((r) => !isObject(r) || signOf(r.quantity ?? r.size ?? r.qty ?? 1) !== 0).length));
+
+    this.facts.replaceChildren(...facts.slice(0, 16).map(([k, v]) => el("div", { class: "fact" },
+      el("dt", { text: humanKey(k.replace(/\./g, " ")) }),
+      el("dd", { class: PNL.test(k) ? signClass(signOf(v)) : "", text: /win.?rate/i.test(k) ? winRateText(v) : display(v, this.labels) }))));
+
+    if (rows.length === 0) {
+      this.positions.replaceChildren(el("p", { class: "empty", text: "No open positions." }));
+      return;
+    }
+    /** @type {string[]} */
+    const columns = [];
+    for (const r of rows) for (const k of Object.keys(/** @type {object} */ (r))) if (!columns.includes(k) && columns.length < 9) columns.push(k);
+    const head = el("tr", {}, ...columns.map((c) => el("th", { class: c === columns[0] ? "" : "num", text: humanKey(c) })));
+    const body = rows.map((r) => {
+      const row = /** @type {Record<string, unknown>} */ (r);
+      return el("tr", {}, ...columns.map((c, i) => el("td", {
+        class: `${i === 0 ? "name" : "num"} ${PNL.test(c) ? signClass(signOf(row[c])) : ""}`, text: display(row[c], this.labels),
+      })));
+    });
+    this.positions.replaceChildren(el("table", { class: "table", id: "positions-table" }, el("thead", {}, head), el("tbody", {}, ...body)));
+  }
+
+  /** @private @param {HTMLElement} node @param {unknown} v */
+  kpiValue(node, v) {
+    setText(node, v === undefined ? "—" : display(v, this.labels));
+    node.className = `kpi-value ${signClass(signOf(v))}`;
+  }
+}
