@@ -13,6 +13,9 @@ import { hostService, type HostedService } from "../service/run.ts";
 import { resolveService } from "../service/registry.ts";
 import type { ServiceRunState, ServiceStatus } from "../supervisor.ts";
 
+/** Name of the system relay, which every hosted service reports to. */
+const SYSTEM_RELAY = "relay-system";
+
 interface InlineEntry {
   hosted: HostedService | undefined;
   state: ServiceRunState;
@@ -34,9 +37,13 @@ export class InlineRunner {
     for (const n of names) this.entries.set(n, { hosted: undefined, state: "stopped", restarts: 0, startedAt: 0, error: null });
   }
 
-  /** Starts every service in order; a service that fails to start is marked failed, the others go on. */
+  /**
+   * Starts every service in order; a service that fails to start is marked failed, the others go on.
+   * The system relay goes first: every service's status reporter waits for it before its start returns.
+   */
   async startAll(): Promise<void> {
-    for (const name of this.entries.keys()) await this.start(name);
+    const names = [...this.entries.keys()];
+    for (const name of [...names.filter((n) => n === SYSTEM_RELAY), ...names.filter((n) => n !== SYSTEM_RELAY)]) await this.start(name);
   }
 
   /** Starts one service. */
