@@ -56,8 +56,8 @@ export const StreamQuerySchema = v.object({
   domain: v.picklist(["market-data", "signal", "execution", "system"]),
   types: v.optional(v.pipe(
     v.string(),
-    v.regex(/^\d{1,3}(,\d{1,3})*$/, "types must be comma-separated TLV type numbers"),
-    v.transform((s) => s.split(",").map(Number)),
+    v.regex(/^(\d{1,3}(,\d{1,3})*)?$/, "types must be comma-separated TLV type numbers"),
+    v.transform((s) => (s === "" ? [] : s.split(",").map(Number))),
     v.array(v.pipe(v.number(), v.maxValue(254, "a TLV type is at most 254"))),
   ), ""),
 });
