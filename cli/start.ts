@@ -11,7 +11,7 @@ import process from "node:process";
 import { createLogger } from "../relay/log.ts";
 import { ConfigError } from "../runtime/config/load.ts";
 import { DEFAULT_CONFIG, loadAppConfig } from "../runtime/launch/load-app-config.ts";
-import { startSystem } from "../runtime/launch/system.ts";
+import { startSystem, SystemStartError } from "../runtime/launch/system.ts";
 import { parseOptions, parsePort } from "./args.ts";
 import { CommandError, type Command } from "./command.ts";
 
@@ -42,7 +42,13 @@ Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
     const port = parsePort(values.port, "--port");
     if (port !== undefined) config = { ...config, api: { ...config.api, port } };
     const log = createLogger("supervisor");
-    const system = await startSystem(config, { mainPath: MAIN, inline: values.inline ?? false, log });
+    let system;
+    try {
+      system = await startSystem(config, { mainPath: MAIN, inline: values.inline ?? false, log });
+    } catch (e) {
+      if (e instanceof SystemStartError) throw new CommandError(e.message, 1);
+      throw e;
+    }
     process.stdout.write(
       [
         "AlphaPulse is running" + (values.inline ? " (inline)" : "") + ` from ${file}`,

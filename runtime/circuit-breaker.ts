@@ -86,7 +86,9 @@ export class CircuitBreaker {
   /** @param name label @param options tuning (merged over {@link DEFAULT_BREAKER_OPTIONS}) */
   constructor(name: string, options: Partial<CircuitBreakerOptions> = {}) {
     this.name = name;
-    this.o = { ...DEFAULT_BREAKER_OPTIONS, ...options };
+    const o = { ...DEFAULT_BREAKER_OPTIONS };
+    for (const [k, val] of Object.entries(options)) if (val !== undefined) o[k as keyof CircuitBreakerOptions] = val;
+    this.o = o;
     this.bucketMs = this.o.windowMs / BUCKETS;
   }
 

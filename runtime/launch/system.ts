@@ -26,6 +26,15 @@ import { allServiceNames, resolveService } from "../service/registry.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
 import { InlineRunner } from "./inline-runner.ts";
 
+/** The system could not be brought up (everything started was stopped again). */
+export class SystemStartError extends Error {
+  /** @param message what did not come up and why */
+  constructor(message: string) {
+    super(message);
+    this.name = "SystemStartError";
+  }
+}
+
 /** File the API service writes its bound address to, inside the runtime directory. */
 export const API_ADDRESS_FILE = "api.json";
 
@@ -37,7 +46,7 @@ export interface StartSystemOptions {
   inline?: boolean;
   /** Logger of the supervisor itself. */
   log: Logger;
-  /** How long to wait for the API to listen. Default 30 s. */
+  /** How long to wait for the API to listen. Default 90 s (a loaded 2-core machine starts a dozen runtimes slowly). */
   apiTimeoutMs?: number;
 }
 
@@ -60,7 +69,7 @@ async function waitForApi(paths: RuntimePaths, timeoutMs: number): Promise<{ url
     try {
       return JSON.parse(await readFile(file, "utf8")) as { url: string };
     } catch {
-      if (Date.now() > end) throw new Error(`the API did not start listening within ${timeoutMs} ms (no ${file})`);
+      if (Date.now() > end) throw new SystemStartError(`the API did not start listening within ${timeoutMs} ms (no ${file}); see the api service's log lines`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -142,7 +151,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
 
   let api: { url: string };
   try {
-    api = await waitForApi(paths, options.apiTimeoutMs ?? 30_000);
+    api = await waitForApi(paths, options.apiTimeoutMs ?? 90_000);
   } catch (e) {
     await stop();
     throw e;

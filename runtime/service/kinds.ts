@@ -1,9 +1,13 @@
 /**
- * Starts a configured service by its kind (`adapter`, `strategy`, `execution`).
+ * Starts a configured service by its kind (`adapter`, `strategy`, `execution`), validating its
+ * `options` against that kind's schema first: a bad option is a {@link ConfigError} naming
+ * `services[i].options.<path>`.
  *
  * @module
  */
 
+import * as v from "valibot";
+import { ConfigError, issuePath } from "../config/load.ts";
 import type { AppConfig, ServiceConfig } from "../config/schema.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
@@ -16,8 +20,27 @@ export class ServiceKindUnavailableError extends Error {
   }
 }
 
+/** Validates `svc.options` against `schema`, reporting the path inside the config on failure. */
+export function serviceOptions<S extends v.GenericSchema>(schema: S, svc: ServiceConfig, config: AppConfig): v.InferOutput<S> {
+  const r = v.safeParse(schema, svc.options);
+  if (r.success) return r.output;
+  const index = config.services.findIndex((s) => s.name === svc.name);
+  const inner = issuePath(r.issues[0]);
+  throw new ConfigError("config", `services[${index}].options${inner ? "." + inner : ""}`, r.issues[0].message);
+}
+
 /** Starts `svc` according to its kind. */
 export async function startConfiguredService(ctx: ServiceContext, svc: ServiceConfig, config: AppConfig): Promise<RunningService> {
-  void config;
-  throw new ServiceKindUnavailableError(svc.kind, ctx.name);
+  switch (svc.kind) {
+    case "adapter": {
+      const m = await import("./adapter-service.ts");
+      return m.startAdapterService(ctx, serviceOptions(m.AdapterOptionsSchema, svc, config));
+    }
+    case "strategy": {
+      const m = await import("./strategy-service.ts");
+      return m.startStrategyService(ctx, serviceOptions(m.StrategyOptionsSchema, svc, config));
+    }
+    default:
+      throw new ServiceKindUnavailableError(svc.kind, ctx.name);
+  }
 }

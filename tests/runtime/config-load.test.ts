@@ -13,6 +13,10 @@ describe("config loading", () => {
     expect(substituteEnv("a: ${A}\nb: ${B:-x y}\nc: $${C}", { A: "1" })).toBe("a: 1\nb: x y\nc: ${C}");
   });
 
+  it("leaves ${ENV} in YAML comments alone", () => {
+    expect(substituteEnv("# uses ${NAME}\na: ${A:-1} # or ${B}\nb: \"x # ${C:-2}\"", {})).toBe("# uses ${NAME}\na: 1 # or ${B}\nb: \"x # 2\"");
+  });
+
   it("names the variable and line of a missing ${ENV}", () => {
     expect(() => substituteEnv("a: 1\nb: ${SECRET_TOKEN}", {})).toThrow(/line 2: environment variable SECRET_TOKEN/);
   });

@@ -1,0 +1,118 @@
+/**
+ * A venue adapter as a supervised service: the adapter (live or looping a capture) publishes through a
+ * circuit breaker to the market-data relay. The breaker trips on a burst of parse errors or a runaway
+ * message rate; while open, messages are dropped and counted, never silently.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
+import { startVenueAdapter } from "../../adapters/run.ts";
+import { RelayClient } from "../../relay/client.ts";
+import { Role } from "../../relay/control.ts";
+import { CircuitBreaker } from "../circuit-breaker.ts";
+import { ControlError } from "../control/channel.ts";
+import { BreakerOptionsSchema } from "./breaker-options.ts";
+import type { RunningService, ServiceContext } from "./types.ts";
+
+/** `options` of an adapter service. */
+export const AdapterOptionsSchema = v.object({
+  venue: v.picklist(["coinbase", "binance", "kraken", "polygon", "ethereum"]),
+  /** Replay this capture (path relative to the working directory) instead of connecting. */
+  replay: v.optional(v.string()),
+  /** Replay over and over (default true when replaying). */
+  loop: v.optional(v.boolean(), true),
+  speed: v.optional(v.pipe(v.number(), v.minValue(0.01)), 1),
+  symbols: v.optional(v.array(v.string())),
+  wsUrl: v.optional(v.string()),
+  restUrl: v.optional(v.string()),
+  poolCache: v.optional(v.string()),
+  settings: v.optional(v.record(v.string(), v.string())),
+  breaker: v.optional(BreakerOptionsSchema, {}),
+});
+/** Parsed adapter options. */
+export type AdapterOptions = v.InferOutput<typeof AdapterOptionsSchema>;
+
+/** Starts an adapter service with validated `options`. */
+export async function startAdapterService(ctx: ServiceContext, options: AdapterOptions): Promise<RunningService> {
+  const relay = await RelayClient.connect({
+    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.MarketData) }, domain: RelayDomain.MarketData,
+    serviceId: ctx.serviceId, role: Role.Publisher, waitForRelay: true, logger: ctx.log,
+  });
+  const breaker = new CircuitBreaker(ctx.name, options.breaker);
+  let breakerDropped = 0;
+  const sink = {
+    publish(bytes: Uint8Array): void {
+      if (breaker.allow(Date.now())) relay.publish(bytes);
+      else breakerDropped++;
+    },
+  };
+  const run = await startVenueAdapter({
+    venue: options.venue, sink, replay: options.replay, loop: options.loop, speed: options.speed, symbols: options.symbols,
+    wsUrl: options.wsUrl, restUrl: options.restUrl, poolCache: options.poolCache, settings: options.settings,
+    log: (m) => ctx.log.info(m),
+  });
+  const metrics = run.adapter.metrics;
+  let seenErrors = 0;
+  const watch = setInterval(() => {
+    const s = metrics.snapshot();
+    const errors = s.parseErrors + s.venueErrors + s.restErrors;
+    const now = Date.now();
+    for (; seenErrors < errors; seenErrors++) breaker.failure(now);
+    if (errors === seenErrors) breaker.success(now);
+  }, 100);
+  run.done.then(() => ctx.log.info("replay finished"), (e) => ctx.log.error("adapter stopped with an error", { error: String(e) }));
+
+  return {
+    status() {
+      const s = metrics.snapshot();
+      const open = breaker.status(Date.now()).state !== "closed";
+      return {
+        state: open || s.staleTimeouts > 0 && s.connects === 0 ? ServiceState.Degraded : ServiceState.Running,
+        connections: relay.connected ? 1 : 0,
+        processed: BigInt(s.published),
+        dropped: BigInt(breakerDropped + relay.stats.droppedOutgoing + s.parseErrors + s.unknownFrames),
+        errors: BigInt(s.parseErrors + s.venueErrors + s.restErrors),
+        p50Micros: Math.round(s.latency.p50Ms * 1000),
+        p99Micros: Math.round(s.latency.p99Ms * 1000),
+        lastSequence: 0n,
+      };
+    },
+    metricsText() {
+      const s = metrics.snapshot();
+      const l = `adapter="${ctx.name}",venue="${options.venue}"`;
+      const rows: [string, string, number][] = [
+        ["frames_total", "counter", s.frames], ["published_total", "counter", s.published],
+        ["parse_errors_total", "counter", s.parseErrors], ["unknown_frames_total", "counter", s.unknownFrames],
+        ["unknown_instruments_total", "counter", s.unknownInstruments], ["inexact_total", "counter", s.inexact],
+        ["connects_total", "counter", s.connects], ["reconnects_total", "counter", s.reconnects],
+        ["stale_timeouts_total", "counter", s.staleTimeouts], ["gaps_total", "counter", s.gaps],
+        ["resyncs_total", "counter", s.resyncs], ["checksum_mismatches_total", "counter", s.checksumMismatches],
+        ["rate_limit_waits_total", "counter", s.rateLimitWaits], ["breaker_dropped_total", "counter", breakerDropped],
+        ["relay_dropped_total", "counter", relay.stats.droppedOutgoing], ["latency_p50_ms", "gauge", s.latency.p50Ms],
+        ["latency_p99_ms", "gauge", s.latency.p99Ms],
+      ];
+      return rows.map(([n, t, val]) => `# TYPE alphapulse_adapter_${n} ${t}\nalphapulse_adapter_${n}{${l}} ${val}`).join("\n") + "\n";
+    },
+    control: {
+      breakers: async () => [breaker.status(Date.now())],
+      resetBreaker: async (args) => {
+        if (args.name !== breaker.name) return false;
+        breaker.reset(Date.now());
+        return true;
+      },
+      adapterMetrics: async () => metrics.snapshot(),
+      ping: async () => {
+        if (!relay.connected) throw new ControlError("Unavailable", "market-data relay not connected");
+        return true;
+      },
+    },
+    async stop() {
+      clearInterval(watch);
+      await run.stop();
+      await relay.flush().catch(() => {});
+      await relay.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * A strategy as a supervised service: market data in from the market-data relay (zero-copy, read in
+ * place), signals out to the signal relay. A switch (`setEnabled`) mutes its signals without stopping
+ * its state tracking; a circuit breaker trips on exceptions or a signal storm. Every suppressed or
+ * dropped signal is counted.
+ *
+ * @module
+ */
+
+import * as hdr from "hdr-histogram-js";
+import * as v from "valibot";
+import { MessageView, RelayDomain, ServiceState } from "../../protocol/mod.ts";
+import { RelayClient } from "../../relay/client.ts";
+import { Role } from "../../relay/control.ts";
+import { createStrategy, strategyNames } from "../../strategies/registry.ts";
+import { CircuitBreaker } from "../circuit-breaker.ts";
+import { ControlError } from "../control/channel.ts";
+import { BreakerOptionsSchema } from "./breaker-options.ts";
+import type { RunningService, ServiceContext } from "./types.ts";
+
+/** `options` of a strategy service. */
+export const StrategyOptionsSchema = v.object({
+  /** Registered strategy name. */
+  strategy: v.pipe(v.string(), v.check((n) => strategyNames().includes(n), () => `must be one of ${strategyNames().join(", ")}`)),
+  /** Start with signals on (default true). */
+  enabled: v.optional(v.boolean(), true),
+  /** The strategy's own config (validated by its schema). Relative paths resolve against the working directory. */
+  config: v.optional(v.record(v.string(), v.unknown()), {}),
+  breaker: v.optional(BreakerOptionsSchema, {}),
+});
+/** Parsed strategy options. */
+export type StrategyOptions = v.InferOutput<typeof StrategyOptionsSchema>;
+
+/** Starts a strategy service. */
+export async function startStrategyService(ctx: ServiceContext, options: StrategyOptions): Promise<RunningService> {
+  const out = await RelayClient.connect({
+    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.Signal) }, domain: RelayDomain.Signal, serviceId: ctx.serviceId,
+    role: Role.Publisher, waitForRelay: true, logger: ctx.log,
+  });
+  const breaker = new CircuitBreaker(ctx.name, { maxMessagesPerSecond: 1_000, ...options.breaker });
+  let enabled = options.enabled;
+  let signals = 0;
+  let suppressed = 0;
+  let breakerDropped = 0;
+  let failures = 0;
+  let processed = 0;
+  const sink = {
+    publish(bytes: Uint8Array): void {
+      if (!enabled) {
+        suppressed++;
+        return;
+      }
+      if (!breaker.allow(Date.now())) {
+        breakerDropped++;
+        return;
+      }
+      signals++;
+      out.publish(bytes);
+    },
+  };
+  const strategy = await createStrategy(options.strategy, { source: ctx.serviceId, ...options.config }, { sink, configFile: `${ctx.name}.options.config` });
+  const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 2 });
+  const view = new MessageView();
+  const input = await RelayClient.connect({
+    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.MarketData) }, domain: RelayDomain.MarketData,
+    serviceId: ctx.serviceId, role: Role.Subscriber, waitForRelay: true, logger: ctx.log,
+  });
+  input.onMessage((bytes, offset) => {
+    const t0 = performance.now();
+    processed++;
+    try {
+      strategy.onMarketData(view.wrap(bytes, offset));
+      if ((processed & 1023) === 0) breaker.success(Date.now());
+    } catch (e) {
+      failures++;
+      breaker.failure(Date.now());
+      if (failures <= 10 || failures % 1000 === 0) ctx.log.error("strategy failed on a message", { error: String(e), failures });
+    }
+    latency.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
+  });
+
+  return {
+    status() {
+      const open = breaker.status(Date.now()).state !== "closed";
+      return {
+        state: open ? ServiceState.Degraded : ServiceState.Running,
+        connections: (input.connected ? 1 : 0) + (out.connected ? 1 : 0),
+        processed: BigInt(processed), dropped: BigInt(breakerDropped + out.stats.droppedOutgoing), errors: BigInt(failures),
+        p50Micros: latency.getValueAtPercentile(50) / 1000, p99Micros: latency.getValueAtPercentile(99) / 1000, lastSequence: 0n,
+      };
+    },
+    metricsText() {
+      const l = `strategy="${ctx.name}",kind="${options.strategy}"`;
+      const stats = strategy.stats();
+      const rows = [
+        `alphapulse_strategy_enabled{${l}} ${enabled ? 1 : 0}`,
+        `alphapulse_strategy_market_messages_total{${l}} ${processed}`,
+        `alphapulse_strategy_signals_total{${l}} ${signals}`,
+        `alphapulse_strategy_signals_suppressed_total{${l}} ${suppressed}`,
+        `alphapulse_strategy_signals_breaker_dropped_total{${l}} ${breakerDropped}`,
+        `alphapulse_strategy_failures_total{${l}} ${failures}`,
+        ...Object.entries(stats).map(([k, n]) => `alphapulse_strategy_stat{${l},name="${k}"} ${n}`),
+      ];
+      return rows.join("\n") + "\n";
+    },
+    control: {
+      enabled: async () => enabled,
+      setEnabled: async (args) => {
+        if (typeof args.enabled !== "boolean") throw new ControlError("BadRequest", "enabled must be a boolean", "enabled");
+        enabled = args.enabled;
+        ctx.log.info(enabled ? "strategy enabled" : "strategy disabled");
+        return enabled;
+      },
+      breakers: async () => [breaker.status(Date.now())],
+      resetBreaker: async (args) => {
+        if (args.name !== breaker.name) return false;
+        breaker.reset(Date.now());
+        return true;
+      },
+    },
+    async stop() {
+      await input.close();
+      await out.flush().catch(() => {});
+      await out.close();
+    },
+  };
+}
