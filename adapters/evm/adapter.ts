@@ -3,20 +3,24 @@
  * the live {@link AdapterTask} drives it over a node's WebSocket JSON-RPC (connect, staleness,
  * reconnect with back-off), and `ap normalize` / `--replay` drive the very same object from a capture.
  *
- * Session flow:
+ Session flow (all on the node's WebSocket, so the common task's capture records every byte a replay
+ * needs):
  * 1. on open: `eth_subscribe` `logs` (the seven pool event topics, optionally the configured pools) and
- *    `newHeads`; `eth_maxPriorityFeePerGas` over HTTP;
+ *    `newHeads`; `eth_maxPriorityFeePerGas` (again after each head once the previous answer is in);
  * 2. after a reconnect: `eth_blockNumber`, then `eth_getLogs` in chunks from the last block seen (minus
  *    an overlap) — live logs are held back until the backfill is applied, duplicates are dropped by
  *    (block, log index, block hash), and logs emitted from blocks the backfill no longer returns are
  *    retracted with the removed flag (a reorg missed while disconnected);
  * 3. logs → PoolSwap/PoolSync/PoolMint/PoolBurn; heads → GasPrice (and the head channel is watched for
  *    staleness: an open socket without new heads is a failure);
- * 4. a pool seen for the first time: its logs wait while `eth_call` fetches its metadata, which is then
- *    written to the pool cache file so the next start needs no call.
+ * 4. a pool seen for the first time: its logs wait while `eth_call` over HTTP JSON-RPC fetches its
+ *    metadata, which is then written to the pool cache file so the next start needs no call (a replay
+ *    takes metadata from that file).
  *
- * HTTP JSON-RPC answers come back through {@link EvmAdapter.onRest} with self-describing ids, live or
- * from a capture's `rest` lines, so a replay follows exactly the backfill the live session ran.
+ * The adapter's own requests carry self-describing string ids (`"3:logs:100:199"`: session 3,
+ * eth_getLogs of blocks 100–199), so their answers — live, or from a capture's `recv` lines — drive the
+ * very same backfill steps; answers of an earlier session are ignored. A backfill that does not finish
+ * within `backfillTimeoutMs` abandons the connection (the next session starts it again).
  *
  * @module
  */
@@ -63,11 +67,13 @@ export interface EvmAdapterOptions {
   windowBlocks?: number;
   /** Blocks per `eth_getLogs` request (default 1000; halved on a node error). */
   logsChunkBlocks?: number;
+  /** A backfill not finished after this long abandons the connection (default 60 000 ms). */
+  backfillTimeoutMs?: number;
   /** Wait before retrying a pool whose metadata fetch failed (default 60 000 ms). */
   metadataRetryMs?: number;
-  /** HTTP client (rate-limit back-off shared with the task if passed to both). */
+  /** HTTP client for metadata `eth_call`s (rate-limit back-off). */
   http?: HttpClient;
-  /** Records the HTTP JSON-RPC exchanges (pass the task's capture writer). */
+  /** Records the metadata HTTP exchanges too (`sent`/`rest` lines; replays ignore them and use the cache file). */
   capture?: CaptureWriter;
   /** Problem reports (malformed logs, refused subscriptions); rate-limited here. */
   log?: (line: string) => void;
@@ -94,10 +100,10 @@ export class EvmAdapter implements VenueAdapter {
   private readonly fetcher: PoolMetadataFetcher | undefined;
   private readonly shutdown = new AbortController();
   private session = 0;
-  private sessionAbort = new AbortController();
   private io: AdapterIo | undefined;
-  private tipInFlight = false;
+  private tipSentAtMs = -1;
   private tipSeq = 0;
+  private backfillTimer: ReturnType<typeof setTimeout> | undefined;
   private chunk: number;
   private readonly metadataFailedAt = new Map<string, number>();
   private problemWindowStart = 0;
@@ -152,25 +158,46 @@ export class EvmAdapter implements VenueAdapter {
   onOpen(io: AdapterIo): void {
     this.io = io;
     this.session++;
-    this.sessionAbort = new AbortController();
-    this.tipInFlight = false;
+    this.tipSentAtMs = -1;
     this.chunk = Math.max(1, this.options.logsChunkBlocks ?? 1000);
     this.feed.onConnect();
     io.send(this.feed.subscribeRequest("logs"));
     io.send(this.feed.subscribeRequest("newHeads"));
-    if (this.options.priorityFee === undefined || this.options.priorityFee === "rpc") this.requestTip(io);
-    if (this.feed.needsBackfill) this.rpcRequest(io, "bn", "eth_blockNumber", []);
+    if (this.tipFromNode) this.requestTip(io);
+    if (this.feed.needsBackfill) {
+      this.rpcRequest(io, "bn", "eth_blockNumber", []);
+      if (!io.replaying) {
+        const session = this.session;
+        const limit = this.options.backfillTimeoutMs ?? 60_000;
+        this.clearBackfillTimer();
+        this.backfillTimer = setTimeout(() => {
+          this.backfillTimer = undefined;
+          if (session === this.session && this.feed.needsBackfill) this.backfillFailed(io, `backfill not finished within ${limit} ms`);
+        }, limit);
+      }
+    }
+  }
+
+  private get tipFromNode(): boolean {
+    return this.options.priorityFee === undefined || this.options.priorityFee === "rpc";
+  }
+
+  private clearBackfillTimer(): void {
+    if (this.backfillTimer !== undefined) clearTimeout(this.backfillTimer);
+    this.backfillTimer = undefined;
   }
 
   /** One WebSocket frame from the node. */
   onFrame(text: string, io: AdapterIo): void {
     this.io = io;
     this.feed.nowMs = io.nowMs;
-    if (this.feed.onWsText(text) === FrameOutcome.SubscribeFailed) io.reconnect("the node refused eth_subscribe");
-    else if (this.feed.resyncRequested) io.reconnect("too many live logs held back during the backfill; resyncing");
+    const outcome = this.feed.onWsText(text);
+    if (outcome === FrameOutcome.Answer) this.onAnswer(this.feed.lastAnswer!, io);
+    else if (outcome === FrameOutcome.SubscribeFailed) io.reconnect("the node refused eth_subscribe");
+    if (this.feed.resyncRequested) io.reconnect("too many live logs held back during the backfill; resyncing");
   }
 
-  /** An HTTP JSON-RPC answer (live, or a capture's `rest` line). */
+  /** REST bodies: the adapter makes no REST GETs through the task; a JSON-RPC answer given here is handled like one on the socket. */
   onRest(_url: string, body: string, io: AdapterIo): void {
     let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown } };
     try {
@@ -180,6 +207,11 @@ export class EvmAdapter implements VenueAdapter {
       this.problem(`JSON-RPC answer is not JSON: ${body.slice(0, 80)}`);
       return;
     }
+    if (msg !== null && typeof msg === "object") this.onAnswer(msg, io);
+  }
+
+  /** One answer to the adapter's own JSON-RPC requests (ids `session:tag…`). */
+  private onAnswer(msg: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown } }, io: AdapterIo): void {
     const id = typeof msg?.id === "string" ? msg.id : "";
     const parts = id.split(":");
     if (parts[0] === "meta") return; // metadata answers are consumed by the fetcher (live); replays use the cache file
@@ -193,7 +225,7 @@ export class EvmAdapter implements VenueAdapter {
     const why = failed ? `node error ${String(msg.error?.code)}: ${String(msg.error?.message)}` : "";
     switch (parts[1]) {
       case "tip": {
-        this.tipInFlight = false;
+        this.tipSentAtMs = -1;
         const fee = failed ? undefined : parseQuantityBig(msg.result);
         if (fee === undefined) {
           this.metrics.priorityFeeErrors++;
@@ -226,8 +258,10 @@ export class EvmAdapter implements VenueAdapter {
         }
         this.feed.backfillChunk(msg.result);
         const end = this.feed.backfillTo;
-        if (to >= end) this.feed.endBackfill();
-        else this.requestLogs(io, to + 1, Math.min(end, to + this.chunk));
+        if (to >= end) {
+          this.feed.endBackfill();
+          this.clearBackfillTimer();
+        } else this.requestLogs(io, to + 1, Math.min(end, to + this.chunk));
         return;
       }
       default:
@@ -240,9 +274,9 @@ export class EvmAdapter implements VenueAdapter {
     this.metrics.noteError(error.message);
   }
 
-  /** The connection is gone: cancel this session's requests (the next session backfills). */
+  /** The connection is gone: this session's answers will never come (the next session backfills). */
   onClose(_io: AdapterIo): void {
-    this.sessionAbort.abort();
+    this.clearBackfillTimer();
   }
 
   /** Header timestamp of the following messages (replay: capture time). */
@@ -253,8 +287,8 @@ export class EvmAdapter implements VenueAdapter {
   /** Stops outstanding requests and writes the pool cache. Call after the task stopped. */
   async close(): Promise<void> {
     this.closed = true;
+    this.clearBackfillTimer();
     this.shutdown.abort();
-    this.sessionAbort.abort();
     await this.cache.close();
   }
 
@@ -262,11 +296,12 @@ export class EvmAdapter implements VenueAdapter {
     const io = this.io;
     if (io === undefined) return;
     io.touch(0);
-    if ((this.options.priorityFee === undefined || this.options.priorityFee === "rpc") && !this.tipInFlight) this.requestTip(io);
+    // One refresh in flight at a time; an answer that never came is given up after 15 s.
+    if (this.tipFromNode && (this.tipSentAtMs < 0 || io.nowMs - this.tipSentAtMs > 15_000)) this.requestTip(io);
   }
 
   private requestTip(io: AdapterIo): void {
-    this.tipInFlight = true;
+    this.tipSentAtMs = io.nowMs;
     this.rpcRequest(io, `tip:${++this.tipSeq}`, "eth_maxPriorityFeePerGas", []);
   }
 
@@ -276,37 +311,15 @@ export class EvmAdapter implements VenueAdapter {
 
   private backfillFailed(io: AdapterIo, why: string): void {
     this.metrics.backfillErrors++;
+    this.clearBackfillTimer();
     this.problem(why);
     io.reconnect(`backfill failed (${why}); reconnecting to retry it`);
   }
 
-  /** Sends a JSON-RPC request (live only); its answer comes back through {@link onRest}. */
+  /** Sends one of the adapter's JSON-RPC requests on the socket; its answer comes back through {@link onFrame}. */
   private rpcRequest(io: AdapterIo, tag: string, method: string, params: readonly unknown[]): void {
-    const rpc = this.rpc;
-    if (io.replaying || rpc === undefined || this.closed) return;
-    const session = this.session;
-    const signal = this.sessionAbort.signal;
-    this.metrics.restRequests++;
-    rpc.request(`${session}:${tag}`, method, params, signal).then(
-      (body) => {
-        if (session !== this.session || this.closed) return;
-        this.guard(() => this.onRest(rpc.captureUrl, body, io));
-      },
-      (e: Error) => {
-        if (session !== this.session || this.closed || signal.aborted) return;
-        this.metrics.restErrors++;
-        this.metrics.noteError(e.message);
-        this.guard(() => {
-          if (tag.startsWith("tip")) {
-            this.tipInFlight = false;
-            this.metrics.priorityFeeErrors++;
-            this.problem(`eth_maxPriorityFeePerGas failed: ${e.message}`);
-          } else {
-            this.backfillFailed(io, `${method} failed: ${e.message}`);
-          }
-        });
-      },
-    );
+    if (this.closed) return;
+    io.send(JSON.stringify({ jsonrpc: "2.0", id: `${this.session}:${tag}`, method, params }));
   }
 
   private guard(fn: () => void): void {

@@ -33,6 +33,8 @@ export const FrameOutcome = {
   Ok: 0,
   /** The node refused a subscription: the session is useless, reconnect with backoff. */
   SubscribeFailed: 1,
+  /** A JSON-RPC answer with a string id (the transport's own requests): see {@link EvmFeed.lastAnswer}. */
+  Answer: 2,
 } as const;
 /** A {@link FrameOutcome} value. */
 export type FrameOutcome = (typeof FrameOutcome)[keyof typeof FrameOutcome];
@@ -95,6 +97,8 @@ export class EvmFeed {
   frameTimestamp: bigint | undefined;
   /** Receive time (ms since the epoch) of the frame being handled, for block-to-receive latency; 0 = unknown. */
   nowMs = 0;
+  /** The parsed answer of the last frame for which {@link onWsText} returned `Answer`. */
+  lastAnswer: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
   /** The chain served. */
   readonly chain: EvmChain;
   private readonly cache: PoolCache;
@@ -282,6 +286,10 @@ export class EvmFeed {
     if (msg.id !== undefined && msg.id !== null) {
       const kind = this.requests.get(String(msg.id));
       if (kind === undefined) {
+        if (typeof msg.id === "string") {
+          this.lastAnswer = msg;
+          return FrameOutcome.Answer;
+        }
         this.metrics.unknownFrames++;
         return FrameOutcome.Ok;
       }

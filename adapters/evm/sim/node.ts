@@ -176,7 +176,7 @@ export class SimNode {
     }
   }
 
-  /** Makes the next `count` calls of `method` fail as described. */
+  /** Makes the next `count` calls of `method` fail as described (an `httpStatus` applies to HTTP requests only). */
   failNext(method: string, count: number, failure: InjectedFailure): void {
     const list = this.failures.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(failure);
@@ -284,7 +284,9 @@ export class SimNode {
       return { jsonrpc: "2.0", id, error: { code: -32600, message: "invalid request" } };
     }
     this.count(r.method);
-    const failure = this.takeFailure(r.method);
+    // HTTP statuses were applied before dispatch (HTTP only); here only JSON-RPC errors apply.
+    const next = this.failures.get(r.method)?.[0];
+    const failure = next?.rpcError !== undefined ? this.takeFailure(r.method) : undefined;
     const out = failure?.rpcError !== undefined ? { error: failure.rpcError } : this.dispatch(r.method, Array.isArray(r.params) ? r.params : [], ws);
     return { jsonrpc: "2.0", id, ...out };
   }

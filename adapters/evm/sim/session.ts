@@ -54,8 +54,9 @@ export async function recordSimSession(options: SimSessionOptions): Promise<SimS
   const capture = new CaptureWriter(options.out);
   const adapter = new EvmAdapter({
     chain: options.chain, sink: options.sink, wsUrl: node.wsUrl, httpUrl: node.httpUrl, factories: SIM_FACTORIES,
-    poolCache: options.poolCache, capture,
+    poolCache: options.poolCache,
   });
+  // Only the task records, exactly as `ap capture` does: everything a replay needs travels on the socket.
   const task = new AdapterTask(adapter, { capture, backoff: { baseMs: 20, capMs: 100 } });
   const m = adapter.metrics;
   const phase = options.blocksPerPhase ?? 4;

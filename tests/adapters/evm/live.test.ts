@@ -234,19 +234,38 @@ describe("EVM adapter live against the simulated node", () => {
     expect(poolTlvs(r.decoded()).map((t) => posKey(t.blockNumber, t.logIndex))).toEqual(all.map((l) => posKey(l.blockNumber, l.logIndex)));
   });
 
-  it("backfill through HTTP 429 (Retry-After) and a node that caps the eth_getLogs range", async () => {
+  it("metadata eth_call through HTTP 429 (Retry-After); a backfill against a node that caps the eth_getLogs range", async () => {
     const n = await node("ethereum", 28, { maxLogsRange: 2 });
-    const r = await adapter(n, "ethereum", { logsChunkBlocks: 8 });
+    n.failNext("eth_call", 1, { httpStatus: 429, retryAfter: "0" });
+    const r = await startAdapter(n, "ethereum", { logsChunkBlocks: 8 }); // empty cache: metadata is fetched
+    cleanups.push(() => r.stop());
     const first = n.mine(1);
-    await waitFor(() => r.adapter.metrics.gasPrices === 1, "first block");
+    await waitFor(() => poolTlvs(r.decoded()).length === logsOf(first).length, "first block's logs");
+    expect(r.adapter.metrics.rateLimitWaits).toBeGreaterThanOrEqual(1);
     n.dropConnections();
-    n.failNext("eth_getLogs", 1, { httpStatus: 429, retryAfter: "0" });
     const missed = n.mine(6);
     await waitFor(() => r.adapter.metrics.backfills === 1, "backfill", 10_000);
     const all = logsOf([...first, ...missed]);
     await waitFor(() => poolTlvs(r.decoded()).length === all.length, "all logs");
+    const keys = poolTlvs(r.decoded()).map((t) => posKey(t.blockNumber, t.logIndex));
+    expect([...keys].sort()).toEqual(all.map((l) => posKey(l.blockNumber, l.logIndex)).sort()); // new pools wait for metadata: per-pool order only
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(r.adapter.metrics.backfillErrors).toBeGreaterThanOrEqual(1); // the range error, answered by halving the chunk
+  });
+
+  it("a node error during the backfill abandons the session; the next one backfills", async () => {
+    const n = await node("polygon", 29);
+    const r = await adapter(n, "polygon");
+    const first = n.mine(2);
+    await waitFor(() => r.adapter.metrics.gasPrices === 2, "first blocks");
+    n.failNext("eth_blockNumber", 1, { rpcError: { code: -32603, message: "simulated internal error" } });
+    n.dropConnections();
+    const missed = n.mine(3);
+    await waitFor(() => r.adapter.metrics.backfills === 1, "backfill after the failed one");
+    const all = logsOf([...first, ...missed]);
+    await waitFor(() => poolTlvs(r.decoded()).length === all.length, "all logs");
     expect(poolTlvs(r.decoded()).map((t) => posKey(t.blockNumber, t.logIndex))).toEqual(all.map((l) => posKey(l.blockNumber, l.logIndex)));
-    expect(r.adapter.metrics.rateLimitWaits).toBeGreaterThanOrEqual(1);
-    expect(r.adapter.metrics.backfillErrors).toBeGreaterThanOrEqual(1); // the range error, answered by halving
+    expect(r.adapter.metrics.backfillErrors).toBe(1);
+    expect(r.adapter.metrics.connects).toBeGreaterThanOrEqual(3);
   });
 });
