@@ -1,7 +1,7 @@
 /**
  * A deterministic stand-in for adapters, strategies and execution in the dashboard test: publishes
  * realistic Protocol V2 traffic into a running system's relays (trades, quotes and books for three CEX
- * instruments; a Uniswap V2 pool's syncs and swaps and a V3 pool's swaps; arbitrage and momentum
+ * instruments the demo's simulated venues do not trade, so assertions never see their prices; a Uniswap V2 pool's syncs and swaps and a V3 pool's swaps; arbitrage and momentum
  * signals; orders, acks and fills), so every panel has data whatever services the config runs. It
  * speaks the real wire protocol over the relays' Unix sockets, as the real services do.
  *
@@ -23,6 +23,9 @@ export const WETH = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2";
 export const V2_POOL = "0xb4e16d0168e52d35cacd2c6185b44281ec28c9dc";
 /** Uniswap V3 USDC/WETH 0.05 %. */
 export const V3_POOL = "0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640";
+
+/** Strategy ids on synthetic signals and orders (the top of the strategy range, unused by the demo). */
+export const SYNTHETIC_STRATEGY = { arbitrage: 38, momentum: 39 } as const;
 
 /** Source ids (PROTOCOL §6: replay/recorder range, so they never collide with configured services). */
 const SOURCE = { market: 91, signal: 92, execution: 93 } as const;
@@ -68,9 +71,9 @@ export class SyntheticFeed {
   private block = 19_000_000n;
   private ethUsd = 3_150n;
   private readonly markets: Market[] = [
-    { id: pairInstrument("BTC", "USD", Venue.Coinbase), mid: 64_250n * SCALE, tick: SCALE / 100n },
-    { id: pairInstrument("ETH", "USD", Venue.Kraken), mid: 3_150n * SCALE, tick: SCALE / 100n },
-    { id: pairInstrument("SOL", "USDT", Venue.Binance), mid: 145n * SCALE, tick: SCALE / 100n },
+    { id: pairInstrument("SOL", "USD", Venue.Coinbase), mid: 145n * SCALE, tick: SCALE / 100n },
+    { id: pairInstrument("LINK", "USD", Venue.Kraken), mid: 14n * SCALE, tick: SCALE / 1000n },
+    { id: pairInstrument("DOGE", "USDT", Venue.Binance), mid: SCALE / 6n, tick: SCALE / 100_000n },
   ];
 
   private readonly clients: { market: RelayClient; signal: RelayClient; execution: RelayClient };
@@ -91,8 +94,12 @@ export class SyntheticFeed {
     return new SyntheticFeed({ market, signal, execution });
   }
 
+  /** While true, {@link tick} publishes nothing (to let the dashboard see silence). */
+  paused = false;
+
   /** Publishes one step of traffic: every market moves; pools, signals and orders now and then. */
   tick(): void {
+    if (this.paused) return;
     const now = BigInt(Date.now()) * 1_000_000n;
     this.n++;
     for (const m of this.markets) {
@@ -153,7 +160,7 @@ export class SyntheticFeed {
     const signalId = BigInt(this.n);
     const net = BigInt(Math.floor(this.random() * 80_00)) * 1_000_000n + 5n * SCALE;
     this.publish("signal", [
-      { type: 20, name: "SignalIdentity", strategyId: 21, confidence: 80 + Math.floor(this.random() * 20), signalId },
+      { type: 20, name: "SignalIdentity", strategyId: SYNTHETIC_STRATEGY.arbitrage, confidence: 80 + Math.floor(this.random() * 20), signalId },
       {
         type: 21, name: "ArbitrageSignal", chainId: 1, sourceVenue: Venue.UniswapV2, targetVenue: Venue.UniswapV3, sourcePool: V2_POOL,
         targetPool: V3_POOL, tokenIn: USDC, tokenOut: WETH, amountIn: 50_000n * 10n ** 6n, expectedProfitUsd: net + 14n * SCALE,
@@ -165,7 +172,7 @@ export class SyntheticFeed {
     const m = this.markets[0]!;
     const dir = this.random() < 0.5 ? 1 : -1;
     this.publish("signal", [
-      { type: 20, name: "SignalIdentity", strategyId: 22, confidence: 60 + Math.floor(this.random() * 30), signalId: signalId + 1n },
+      { type: 20, name: "SignalIdentity", strategyId: SYNTHETIC_STRATEGY.momentum, confidence: 60 + Math.floor(this.random() * 30), signalId: signalId + 1n },
       {
         type: 22, name: "MomentumSignal", instrument: m.id, direction: dir, windowSeconds: 60,
         momentumBps: dir * (8 + Math.floor(this.random() * 40)), referencePrice: m.mid,
@@ -179,7 +186,7 @@ export class SyntheticFeed {
     const side = this.random() < 0.5 ? 1 : 2;
     const quantity = BigInt(Math.floor(this.random() * 20_000_000) + 1_000_000);
     this.publish("execution", [{
-      type: 40, name: "OrderRequest", orderId, instrument: m.id, side, orderType: 2, strategyId: 22, price: m.mid, quantity,
+      type: 40, name: "OrderRequest", orderId, instrument: m.id, side, orderType: 2, strategyId: SYNTHETIC_STRATEGY.momentum, price: m.mid, quantity,
       signalId: BigInt(this.n), createdAt: now, maxSlippageBps: 20, flags: 4,
     }], now);
     this.publish("execution", [{ type: 41, name: "OrderAck", orderId, venueOrderId: orderId * 7n, status: 1, rejectReason: 0, ackedAt: now }], now);

@@ -1,0 +1,300 @@
+/**
+ * The dashboard end to end in headless Chromium (Debian's `chromium`, driven by playwright-core) against
+ * the real system started with `startSystem` (inline, temp runtime dir): config/default.yaml (the
+ * embedded demo) when present, plus deterministic synthetic traffic on the relays so every panel has
+ * known data. Skips, saying why, only when Chromium cannot be found or launched.
+ *
+ * `DASHBOARD_SCREENSHOT=docs/dashboard.png` also saves a full-page screenshot of the loaded dashboard.
+ */
+
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
+import { createLogger } from "../../relay/log.ts";
+import { loadConfigFile, parseConfig } from "../../runtime/config/load.ts";
+import { AppConfigSchema, type AppConfig } from "../../runtime/config/schema.ts";
+import { callControl } from "../../runtime/control/channel.ts";
+import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { SyntheticFeed, SYNTHETIC_STRATEGY, V2_POOL, V3_POOL } from "./synthetic-feed.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = join(ROOT, "main.ts");
+const DEFAULT_CONFIG = join(ROOT, "config/default.yaml");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+];
+/** Seconds of silence after which the page marks data stale (`?staleAfter=`), short to keep the test fast. */
+const STALE_AFTER = 3;
+
+async function launchChromium(): Promise<Browser | string> {
+  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (install Debian's "chromium" package, as .ci/run does)`;
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+  } catch (e) {
+    return `Chromium at ${CHROMIUM} could not be launched: ${(e as Error).message.split("\n")[0]}`;
+  }
+}
+
+const launched = await launchChromium();
+const browser = typeof launched === "string" ? undefined : launched;
+if (!browser) console.warn(`dashboard end-to-end tests skipped: ${launched}`);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function testConfig(runtimeDir: string, port: number): Promise<{ config: AppConfig; source: string }> {
+  const base = existsSync(DEFAULT_CONFIG)
+    ? {
+      config: await loadConfigFile(DEFAULT_CONFIG, AppConfigSchema, { ...process.env, ALPHAPULSE_RUNTIME_DIR: runtimeDir, ALPHAPULSE_PORT: String(port) }),
+      source: "config/default.yaml",
+    }
+    : { config: parseConfig("{}", AppConfigSchema, {}), source: "relays and API only (no config/default.yaml)" };
+  return { config: { ...base.config, runtimeDir, api: { ...base.config.api, host: "127.0.0.1", port, token: "" } }, source: base.source };
+}
+
+describe.skipIf(!browser)("dashboard in headless Chromium", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ap-dashboard-"));
+  let system: RunningSystem;
+  let config: AppConfig;
+  let feed: SyntheticFeed | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  const assetFailures: string[] = [];
+  const notes: string[] = [];
+
+  const api = async (path: string, method = "GET") => {
+    const r = await fetch(`${system.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${system.token}` } });
+    return { status: r.status, body: await r.json().catch(() => undefined) };
+  };
+  const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? "").trim();
+
+  beforeAll(async () => {
+    process.env.AP_LOG_LEVEL ??= "warn";
+    const loaded = await testConfig(join(dir, "run"), await freePort());
+    config = loaded.config;
+    notes.push(`config: ${loaded.source}`);
+    system = await startSystem(config, { mainPath: MAIN, inline: true, log: createLogger("dashboard-test", { level: "warn" }) });
+    const context = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => {
+      // Resource errors are the expected 404s (no execution service) and the API-restart test's refused sockets.
+      if (m.type() === "error" && !/Failed to load resource|WebSocket connection to .* failed/.test(m.text())) consoleErrors.push(m.text());
+    });
+    page.on("response", (r) => {
+      if (new URL(r.url()).pathname.startsWith("/dashboard/") && r.status() >= 400) assetFailures.push(`${r.status()} ${r.url()}`);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    clearInterval(ticker);
+    await feed?.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await system?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    if (notes.length) console.warn(`dashboard e2e notes:\n  ${notes.join("\n  ")}`);
+  }, 60_000);
+
+  it("loads without the token, asks for it, rejects a wrong one and keeps the right one in the tab", async () => {
+    const r = await fetch(`${system.apiUrl}/`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-security-policy")).toContain("script-src 'self'");
+
+    await page.goto(`${system.apiUrl}/?staleAfter=${STALE_AFTER}`);
+    expect(await page.title()).toBe("AlphaPulse · live");
+    await page.locator("#token-dialog[open]").waitFor();
+    await page.fill("#token-input", "not-the-token");
+    await page.click("#token-submit");
+    await expect.poll(() => text("#token-error")).toBe("The API rejected this token.");
+    await page.fill("#token-input", system.token);
+    await page.click("#token-submit");
+    await page.locator("#token-dialog").waitFor({ state: "hidden" });
+    await page.locator('#services tr[data-service="api"]').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("alphapulse.apiToken"))).toBe(system.token);
+
+    // ?token= is adopted and removed from the address bar.
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${system.apiUrl}/?staleAfter=${STALE_AFTER}&token=${system.token}`);
+    await page.locator('#services tr[data-service="api"]').waitFor();
+    expect(page.url()).not.toContain("token=");
+    expect(await page.locator("#token-dialog").isVisible()).toBe(false);
+  }, 60_000);
+
+  it("shows every relay as a live chart and service figures that change within seconds", async () => {
+    await expect.poll(() => page.locator(".relay-card").count()).toBe(4);
+    expect(await page.locator(".relay-card canvas").count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator(".relay-card").evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.relay)))
+      .toEqual(["relay-market-data", "relay-signal", "relay-execution", "relay-system"]);
+    const uptime = '#services tr[data-service="api"] [data-field="uptime"]';
+    const first = await text(uptime);
+    expect(first).toMatch(/^\d+[smhd]/);
+    await expect.poll(() => text(uptime), { timeout: 10_000 }).not.toBe(first);
+    const processed = '#services tr[data-service="relay-system"] [data-field="processed"]';
+    const before = await text(processed);
+    await expect.poll(() => text(processed), { timeout: 10_000 }).not.toBe(before);
+    expect(await text('#services tr[data-service="relay-market-data"] [data-field="status"]')).toBe("up");
+
+    const services = (await api("/services")).body as { name: string; kind: string; state: string }[];
+    const adapters = services.filter((s) => s.kind === "adapter" && s.state === "running");
+    const notRunning = services.filter((s) => s.state !== "running").map((s) => `${s.name} (${s.state})`);
+    if (notRunning.length) notes.push(`services not running in this build: ${notRunning.join(", ")}`);
+    if (process.env.DASHBOARD_SCREENSHOT && adapters.length > 0) {
+      // The demo's own data only (the synthetic traffic starts in the next test).
+      await expect.poll(() => page.locator(".inst").count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      await page.waitForTimeout(12_000);
+      await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
+    }
+  }, 90_000);
+
+  it("renders market data, pools, signals, orders and fills from the streams", async () => {
+    feed = await SyntheticFeed.connect(system.paths);
+    ticker = setInterval(() => feed!.tick(), 100);
+
+    const sol = page.locator('.inst[data-instrument="SOL/USD@Coinbase"]');
+    await sol.waitFor();
+    await expect.poll(async () => (await sol.locator(".last .px").textContent())?.trim()).toMatch(/^1\d\d\.\d\d$/);
+    await expect.poll(async () => (await sol.locator(".lvl.bid .px").first().textContent())?.trim()).toMatch(/^1\d\d\.\d\d$/);
+    expect(await sol.locator(".lvl.ask").count()).toBe(5);
+    expect((await sol.locator(".bbo").textContent())).toMatch(/Spread[\d.]+ bps/);
+    await expect.poll(() => text('.inst[data-instrument="DOGE/USDT@Binance"] .last .px')).toMatch(/^0\.16\d+$/);
+
+    await expect.poll(() => text(`#pools tr[data-pool="${V2_POOL}"] .price`)).toMatch(/^1 WETH = 3,1\d\d(\.\d+)? USDC$/);
+    expect(await text(`#pools tr[data-pool="${V2_POOL}"] .pair`)).toBe("USDC / WETH");
+    expect(await text(`#pools tr[data-pool="${V2_POOL}"] td.num`)).toMatch(/\d USDC · [\d.,]+ WETH$/);
+    await expect.poll(() => text(`#pools tr[data-pool="${V3_POOL}"] .price`)).toMatch(/^1 WETH = 3,1\d\d(\.\d+)? USDC$/);
+
+    const arb = `#signals-feed li[data-kind="arbitrage"]:has-text("strategy ${SYNTHETIC_STRATEGY.arbitrage}")`;
+    await page.locator(arb).first().waitFor();
+    expect(await text(`${arb} .main`)).toMatch(/^net \+\$\d+\.\d\d · USDC\/WETH · Uniswap V2 → Uniswap V3 · spread \+\d+ bps$/);
+    expect(await text(`#signals-feed li[data-kind="momentum"]:has-text("strategy ${SYNTHETIC_STRATEGY.momentum}") .main`))
+      .toMatch(/^[▲▼] [+-]\d+ bps SOL\/USD@Coinbase over 60s @ 1\d\d\.\d\d$/);
+
+    await page.locator('#execution-feed li[data-kind="fill"]').first().waitFor();
+    expect(await text('#execution-feed li[data-kind="fill"] .main')).toMatch(/^(BUY|SELL) \d+\.\d+ [A-Z]+\/[A-Z]+@\w+ @ [\d,]+\.\d+$/);
+    expect(await text('#execution-feed li[data-kind="order"] .meta')).toMatch(/^#\d+ · strategy \d+/);
+    expect(await text('#execution-feed li[data-kind="ack"] .main')).toMatch(/^#\d+ accepted$/);
+
+    await expect.poll(async () => Number((await text('.relay-card[data-relay="relay-market-data"] .rate')).replace(/k$/, "e3")), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    expect(await page.locator('[data-conn="market-data"]').getAttribute("data-state")).toBe("live");
+
+    if (process.env.DASHBOARD_SCREENSHOT && !existsSync(process.env.DASHBOARD_SCREENSHOT)) {
+      await page.waitForTimeout(8_000);
+      await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
+    }
+  }, 60_000);
+
+  it("marks an instrument stale when its data stops, and live again when it resumes", async () => {
+    const card = page.locator('.inst[data-instrument="LINK/USD@Kraken"]');
+    expect(await card.getAttribute("data-stale")).toBe("false");
+    feed!.paused = true;
+    await expect.poll(() => card.getAttribute("data-stale"), { timeout: 10_000 }).toBe("true");
+    expect(await card.locator(".age").textContent()).toMatch(/^stale \d+s$/);
+    feed!.paused = false;
+    await expect.poll(() => card.getAttribute("data-stale"), { timeout: 10_000 }).toBe("false");
+  }, 30_000);
+
+  it("engages and releases the kill switch from the page (confirmation, token)", async () => {
+    const pill = "#trading-state";
+    const services = (await api("/services")).body as { name: string; kind: string; state: string }[];
+    const execution = services.find((s) => s.kind === "execution");
+    if (!execution || execution.state !== "running") {
+      // Nothing can change the trading state: the page must say so and offer no button.
+      const why = execution ? `execution service ${execution.name} is ${execution.state}` : "no execution service is configured";
+      notes.push(`kill switch round trip not asserted: ${why}`);
+      await expect.poll(() => text(pill)).toBe(execution ? "unavailable" : "no execution service");
+      expect(await page.locator("#kill-switch").isDisabled()).toBe(true);
+      return;
+    }
+    await expect.poll(() => text(pill)).toMatch(/^(ACTIVE|REDUCING)$/);
+    await page.click("#kill-switch");
+    await page.locator("#kill-dialog[open]").waitFor();
+    expect(await text("#kill-title")).toBe("Engage the kill switch?");
+    expect(await page.inputValue("#kill-token")).toBe(system.token);
+    await page.click("#kill-confirm");
+    await expect.poll(() => text(pill)).toBe("HALTED");
+    expect((await api("/kill-switch")).body).toEqual({ tradingState: "HALTED" });
+
+    await page.click("#kill-switch");
+    await page.locator("#kill-dialog[open]").waitFor();
+    expect(await text("#kill-title")).toBe("Release the kill switch?");
+    expect(await page.inputValue("#kill-token")).toBe("");
+    await page.fill("#kill-token", "not-the-token");
+    await page.click("#kill-confirm");
+    await expect.poll(() => text("#kill-error")).toBe("Wrong token.");
+    expect((await api("/kill-switch")).body).toEqual({ tradingState: "HALTED" });
+    await page.fill("#kill-token", system.token);
+    await page.click("#kill-confirm");
+    await expect.poll(() => text(pill)).toBe("ACTIVE");
+    expect((await api("/kill-switch")).body).toEqual({ tradingState: "ACTIVE" });
+  }, 60_000);
+
+  it("switches a strategy off and on", async () => {
+    const strategies = (await api("/strategies")).body as { name: string; enabled: boolean; up: boolean }[];
+    const target = strategies.find((s) => s.up && s.enabled);
+    if (!target) {
+      notes.push(`strategy switch not asserted: no running, enabled strategy (${strategies.length} configured)`);
+      await expect.poll(() => page.locator("#strategies li").count()).toBe(strategies.length);
+      return;
+    }
+    const row = page.locator(`#strategies li[data-strategy="${target.name}"]`);
+    await expect.poll(() => row.getAttribute("data-enabled")).toBe("true");
+    await row.locator("label").click();
+    await expect.poll(async () => ((await api("/strategies")).body as typeof strategies).find((s) => s.name === target.name)?.enabled).toBe(false);
+    await expect.poll(() => row.getAttribute("data-enabled")).toBe("false");
+    await row.locator("label").click();
+    await expect.poll(async () => ((await api("/strategies")).body as typeof strategies).find((s) => s.name === target.name)?.enabled).toBe(true);
+  }, 60_000);
+
+  it("shows a stopped relay as down, and up again once started", async () => {
+    const status = '#services tr[data-service="relay-signal"] [data-field="status"]';
+    expect((await api("/services/relay-signal/stop", "POST")).status).toBe(200);
+    await expect.poll(() => text(status), { timeout: 10_000 }).toBe("down");
+    expect(await text('#services tr[data-service="relay-signal"] [data-field="state"]')).toBe("stopped");
+    await expect.poll(() => page.locator('.relay-card[data-relay="relay-signal"]').getAttribute("data-up"), { timeout: 10_000 }).toBe("false");
+    expect(await page.locator("#kpi-services").getAttribute("class")).toContain("neg");
+
+    expect((await api("/services/relay-signal/start", "POST")).status).toBe(200);
+    await expect.poll(() => text(status), { timeout: 15_000 }).toBe("up");
+    await expect.poll(() => page.locator('.relay-card[data-relay="relay-signal"]').getAttribute("data-up"), { timeout: 10_000 }).toBe("true");
+  }, 60_000);
+
+  it("reconnects its streams by itself after the API restarts, marking data stale meanwhile", async () => {
+    const supervisor = system.paths.controlSocket(SUPERVISOR_CONTROL);
+    await callControl(supervisor, "serviceAction", { name: "api", action: "stop" }, 15_000);
+    await expect.poll(() => page.locator('[data-conn="market-data"]').getAttribute("data-state"), { timeout: 10_000 }).toBe("reconnecting");
+    await expect.poll(() => page.locator("#markets-stale").isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.locator("#banner").isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await text("#banner")).toMatch(/^API unreachable since/);
+    expect(await page.locator("#live-badge").getAttribute("data-state")).toBe("offline");
+
+    await callControl(supervisor, "serviceAction", { name: "api", action: "start" }, 15_000);
+    await expect.poll(() => page.locator('[data-conn="market-data"]').getAttribute("data-state"), { timeout: 25_000 }).toBe("live");
+    await expect.poll(() => page.locator("#banner").isVisible(), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => page.locator("#markets-stale").isVisible(), { timeout: 10_000 }).toBe(false);
+    const newest = await text("#execution-feed li time");
+    await expect.poll(() => text("#execution-feed li time"), { timeout: 15_000 }).not.toBe(newest);
+  }, 90_000);
+
+  it("ran without page errors, console errors or missing assets", () => {
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(assetFailures).toEqual([]);
+    if (process.env.DASHBOARD_SCREENSHOT) expect(statSync(process.env.DASHBOARD_SCREENSHOT).size).toBeGreaterThan(50_000);
+  });
+});
