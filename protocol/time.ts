@@ -11,8 +11,11 @@
 
 const TWO32 = 4_294_967_296;
 
+/** Constant for the life of the process; read once instead of through a getter per message. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 function nowParts(): [seconds: number, nanos: number] {
-  const ms = performance.timeOrigin + performance.now();
+  const ms = TIME_ORIGIN + performance.now();
   const seconds = Math.floor(ms / 1000);
   const nanos = Math.min(999_999_999, Math.floor((ms - seconds * 1000) * 1e6));
   return [seconds, nanos];
@@ -29,20 +32,40 @@ export function nowNanos(): bigint {
  * (seconds < 2^32), so the hot path stamps messages without allocating a bigint.
  */
 export function writeNanosParts(dv: DataView, off: number, seconds: number, nanos: number): void {
+  // Only exact operations: products below 2^53 and divisions by powers of two (no `%`, which is a
+  // slow fmod call on doubles).
   const sh = Math.floor(seconds / 65536);
   const sl = seconds - sh * 65536;
   const a = sh * 1e9; // × 2^16 below; < 2^46
   const b = sl * 1e9 + nanos; // < 2^47
-  const aLo = (a % 65536) * 65536;
-  const low = aLo + (b % TWO32);
-  const lo = low % TWO32;
-  const hi = Math.floor(a / 65536) + Math.floor(b / TWO32) + Math.floor(low / TWO32);
-  dv.setUint32(off, lo, true);
-  dv.setUint32(off + 4, hi, true);
+  const aHi = Math.floor(a / 65536);
+  const bHi = Math.floor(b / TWO32);
+  const low = (a - aHi * 65536) * 65536 + (b - bHi * TWO32); // < 2^33
+  const carry = low >= TWO32 ? 1 : 0;
+  dv.setUint32(off, low - carry * TWO32, true);
+  dv.setUint32(off + 4, aHi + bHi + carry, true);
 }
+
+// seconds × 10^9 of the last whole second stamped, as u32 words: it changes once a second, so the
+// per-message work is one add with carry.
+let cachedSeconds = -1;
+let secondsLo = 0;
+let secondsHi = 0;
+const SPLIT = new DataView(new ArrayBuffer(8));
 
 /** Writes the current time as u64 nanoseconds at `off`, allocation-free. */
 export function writeNowNanos(dv: DataView, off: number): void {
-  const [s, n] = nowParts();
-  writeNanosParts(dv, off, s, n);
+  const ms = TIME_ORIGIN + performance.now();
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.min(999_999_999, Math.floor((ms - seconds * 1000) * 1e6));
+  if (seconds !== cachedSeconds) {
+    writeNanosParts(SPLIT, 0, seconds, 0);
+    secondsLo = SPLIT.getUint32(0, true);
+    secondsHi = SPLIT.getUint32(4, true);
+    cachedSeconds = seconds;
+  }
+  const lo = secondsLo + nanos; // < 2^33
+  const carry = lo >= TWO32 ? 1 : 0;
+  dv.setUint32(off, lo - carry * TWO32, true);
+  dv.setUint32(off + 4, secondsHi + carry, true);
 }
