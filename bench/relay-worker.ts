@@ -40,7 +40,9 @@ const yieldMacrotask = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
 /** Builds the next Trade; with `stamp` the header timestamp is CLOCK_MONOTONIC ns. */
 function buildTrade(b: MessageBuilder, i: number, stamp: boolean): number {
-  b.begin(RelayDomain.MarketData, 1).addTrade(ASSET, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 6_000_000_000_000n, BigInt(i & 0xffff), 0n);
+  // Latency runs publish as source 2, so the relay (which outlives one run) does not take their
+  // sequences, restarting at 1 with CLOCK_MONOTONIC stamps, for re-sent duplicates of source 1.
+  b.begin(RelayDomain.MarketData, stamp ? 2 : 1).addTrade(ASSET, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 6_000_000_000_000n, BigInt(i & 0xffff), 0n);
   if (stamp) b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
   return b.finishLength();
 }

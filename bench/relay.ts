@@ -83,7 +83,9 @@ function startWorker(args: string[]): Worker {
     next: () => {
       const v = lines.shift();
       if (v) return Promise.resolve(v);
-      return Promise.race([new Promise<Record<string, unknown>>((r) => waiters.push(r)), exited]);
+      const p = Promise.race([new Promise<Record<string, unknown>>((r) => waiters.push(r)), exited]);
+      p.catch(() => {}); // a worker that exits after its last line is not an error for a finished wait
+      return p;
     },
     send: (line) => void child.stdin!.write(line + "\n"),
   };

@@ -39,6 +39,19 @@ export interface OutboxOptions {
   onDrop(count: number, bytes: number): void;
 }
 
+/** What a slice holds when all its messages come from one source (else {@link UNKNOWN_META}). */
+interface SliceMeta {
+  source: number;
+  count: number;
+  firstHi: number;
+  firstLo: number;
+  lastHi: number;
+  lastLo: number;
+}
+
+const MIXED = -1;
+const UNKNOWN_META: SliceMeta = { source: MIXED, count: 0, firstHi: 0, firstLo: 0, lastHi: 0, lastLo: 0 };
+
 function seq(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
@@ -51,9 +64,17 @@ export class Outbox {
   private curBuf: ArrayBufferLike | undefined;
   private curStart = 0;
   private curEnd = 0;
+  private curCount = 0;
+  private curSource = MIXED;
+  private curFirstHi = 0;
+  private curFirstLo = 0;
+  private curLastHi = 0;
+  private curLastLo = 0;
   private batch: Uint8Array[] = [];
+  private batchMeta: SliceMeta[] = [];
   private batchBytes = 0;
   private backlog: Uint8Array[] = [];
+  private backlogMeta: SliceMeta[] = [];
   private backlogHead = 0;
   private headOff = 0;
   private backlogBytesCount = 0;
@@ -78,18 +99,29 @@ export class Outbox {
     return this.backlogBytesCount;
   }
 
-  /** Adds the message `bytes[off, off+len)` (referenced, not copied) to the current batch. */
-  add(bytes: Uint8Array, off: number, len: number): void {
+  /**
+   * Adds the message `bytes[off, off+len)` (referenced, not copied) to the current batch; `source` and
+   * its sequence `hi:lo` let a whole slice of one source be dropped without reading it again.
+   */
+  add(bytes: Uint8Array, off: number, len: number, source: number, hi: number, lo: number): void {
     const buf = bytes.buffer;
     const abs = bytes.byteOffset + off;
     if (buf === this.curBuf && abs === this.curEnd) {
       this.curEnd += len;
+      this.curCount++;
+      if (source !== this.curSource) this.curSource = MIXED;
+      this.curLastHi = hi;
+      this.curLastLo = lo;
       return;
     }
     if (this.curBuf !== undefined) this.closeSlice();
     this.curBuf = buf;
     this.curStart = abs;
     this.curEnd = abs + len;
+    this.curCount = 1;
+    this.curSource = source;
+    this.curFirstHi = this.curLastHi = hi;
+    this.curFirstLo = this.curLastLo = lo;
   }
 
   /** Adds bytes the outbox may keep as they are (already a private copy, e.g. a retransmission). */
@@ -97,12 +129,18 @@ export class Outbox {
     if (bytes.length === 0) return;
     if (this.curBuf !== undefined) this.closeSlice();
     this.batch.push(bytes);
+    this.batchMeta.push(UNKNOWN_META);
     this.batchBytes += bytes.length;
   }
 
   private closeSlice(): void {
     const s = new Uint8Array(this.curBuf!, this.curStart, this.curEnd - this.curStart);
     this.batch.push(s);
+    this.batchMeta.push(
+      this.curSource === MIXED
+        ? UNKNOWN_META
+        : { source: this.curSource, count: this.curCount, firstHi: this.curFirstHi, firstLo: this.curFirstLo, lastHi: this.curLastHi, lastLo: this.curLastLo },
+    );
     this.batchBytes += s.length;
     this.curBuf = undefined;
   }
@@ -114,6 +152,7 @@ export class Outbox {
     const conn = this.conn;
     if (conn.closed) {
       this.batch.length = 0;
+      this.batchMeta.length = 0;
       this.batchBytes = 0;
       return;
     }
@@ -121,13 +160,18 @@ export class Outbox {
       if (conn.pendingBytes > 0) this.compactBatch();
       conn.write(this.batch);
       this.batch.length = 0;
+      this.batchMeta.length = 0;
       this.batchBytes = 0;
       return;
     }
     this.compactBatch();
-    for (let i = 0; i < this.batch.length; i++) this.backlog.push(this.batch[i]!);
+    for (let i = 0; i < this.batch.length; i++) {
+      this.backlog.push(this.batch[i]!);
+      this.backlogMeta.push(this.batchMeta[i]!);
+    }
     this.backlogBytesCount += this.batchBytes;
     this.batch.length = 0;
+    this.batchMeta.length = 0;
     this.batchBytes = 0;
     if (this.backlogBytesCount > this.opts.maxQueueBytes) this.dropOldest();
     this.pump();
@@ -157,17 +201,23 @@ export class Outbox {
       this.backlogBytesCount -= s.length;
       budget -= s.length;
     }
+    this.compactBacklog();
+    if (out.length > 0) {
+      conn.write(out);
+      out.length = 0;
+    }
+  }
+
+  private compactBacklog(): void {
     if (this.backlogHead === this.backlog.length) {
       this.backlog.length = 0;
+      this.backlogMeta.length = 0;
       this.backlogHead = 0;
       this.overflowSince = 0;
     } else if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
       this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogMeta = this.backlogMeta.slice(this.backlogHead);
       this.backlogHead = 0;
-    }
-    if (out.length > 0) {
-      conn.write(out);
-      out.length = 0;
     }
   }
 
@@ -187,6 +237,18 @@ export class Outbox {
     let bytes = 0;
     while (this.backlogBytesCount > max && this.backlogHead < this.backlog.length) {
       const s = this.backlog[this.backlogHead]!;
+      const meta = this.backlogMeta[this.backlogHead]!;
+      if (this.headOff === 0 && meta.source !== MIXED && this.backlogBytesCount - s.length >= max) {
+        // A whole slice of one source goes: its range is known without reading it.
+        this.noteDropped(meta.source, meta.firstHi, meta.firstLo);
+        this.noteDropped(meta.source, meta.lastHi, meta.lastLo);
+        this.backlogBytesCount -= s.length;
+        count += meta.count;
+        bytes += s.length;
+        this.backlog[this.backlogHead] = undefined as unknown as Uint8Array;
+        this.backlogHead++;
+        continue;
+      }
       const { dv } = viewsOf(s);
       const end = s.byteOffset + s.length;
       let base = s.byteOffset + this.headOff;

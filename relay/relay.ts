@@ -297,10 +297,12 @@ export class Relay {
     let ring = this.rings[source];
     if (ring === undefined) ring = this.rings[source] = new SourceRing(this.ringBytes);
     ring.push(bytes, offset, length, hi, lo);
-    this.forward(s, bytes, offset, length, u8, base);
+    this.forward(s, bytes, offset, length, u8, base, source, hi, lo);
   }
 
-  private forward(from: Session, bytes: Uint8Array, offset: number, length: number, u8: Uint8Array, base: number): void {
+  private forward(
+    from: Session, bytes: Uint8Array, offset: number, length: number, u8: Uint8Array, base: number, source: number, hi: number, lo: number,
+  ): void {
     const subs = this.subscribers;
     const n = subs.length;
     let delivered = 0;
@@ -308,7 +310,7 @@ export class Relay {
       const t = subs[i]!;
       if (t === from) continue;
       if (t.filter !== undefined && !matchesFilter(u8, base, length, t.filter)) continue;
-      t.outbox!.add(bytes, offset, length);
+      t.outbox!.add(bytes, offset, length, source, hi, lo);
       delivered++;
       if (!t.dirty) {
         t.dirty = true;

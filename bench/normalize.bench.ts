@@ -1,0 +1,185 @@
+/**
+ * Normalize throughput per venue: raw trade frame text → Protocol V2 message bytes through the venue
+ * adapter's real parsing code (in-place JSON cursor, exact decimals, reused MessageBuilder, CRC-32),
+ * beside plain `JSON.parse` of the same frames in the same run. Target: ≥ 500 k trade frames/s per core.
+ *
+ *   npx tsx bench/normalize.bench.ts [--json] [--time <ms per task>] [--clock wall|cpu]
+ *   $DENO run -A bench/normalize.bench.ts [--json] [--time <ms per task>] [--clock wall|cpu]
+ *
+ * Each call feeds a batch of distinct frames (increasing trade ids, varied prices and sizes, real wire
+ * shapes) to a fresh adapter — the adapters drop trade ids they have seen, so the state must start over
+ * per batch; the adapter's construction is inside the measured time. The sink only counts bytes.
+ * Results go to `bench/results/normalize-<runtime>.json`.
+ *
+ * @module
+ */
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import process from "node:process";
+import { Bench } from "tinybench";
+import { BinanceAdapter } from "../adapters/binance/adapter.ts";
+import { CoinbaseAdapter } from "../adapters/coinbase/adapter.ts";
+import type { AdapterIo, VenueAdapter } from "../adapters/common/adapter.ts";
+import type { MessageSink } from "../adapters/common/sink.ts";
+import { KrakenAdapter } from "../adapters/kraken/adapter.ts";
+import { MessageBuilder, parseDecimal, pairAssetId } from "../protocol/mod.ts";
+
+const deno = (globalThis as { Deno?: { version: { deno: string; v8: string } } }).Deno;
+const RUNTIME = deno ? "deno" : "node";
+const RUNTIME_VERSION = deno ? `deno ${deno.version.deno} (V8 ${deno.version.v8})` : `node ${process.versions.node} (V8 ${process.versions.v8})`;
+const args = process.argv.slice(2);
+const jsonOutput = args.includes("--json");
+const timeArg = args.indexOf("--time");
+const TASK_TIME_MS = timeArg >= 0 ? Number(args[timeArg + 1]) : 1000;
+if (!(TASK_TIME_MS > 0)) throw new Error("--time takes a positive number of milliseconds");
+const clockArg = args.indexOf("--clock");
+const CLOCK = clockArg >= 0 ? args[clockArg + 1] : "wall";
+if (CLOCK !== "wall" && CLOCK !== "cpu") throw new Error("--clock takes wall or cpu");
+const cpuNowMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Target of every adapter row: trade frames per second on one core. */
+const TARGET = 500_000;
+const BATCH = 4096;
+
+// ------------------------------------------------------------------------------------------- frames
+
+function price(i: number, base: number, decimals: number): string {
+  const units = base + ((i * 7919) % 100_000);
+  const s = String(units).padStart(decimals + 1, "0");
+  return `${s.slice(0, s.length - decimals)}.${s.slice(s.length - decimals)}`;
+}
+function size(i: number): string {
+  return `0.${String(1 + ((i * 104_729) % 99_999_999)).padStart(8, "0")}`;
+}
+function iso(i: number): string {
+  return `2025-08-22T20:${String(10 + Math.floor(i / 60_000) % 50).padStart(2, "0")}:${String(Math.floor(i / 1000) % 60).padStart(2, "0")}.${String(i % 1_000_000).padStart(6, "0")}Z`;
+}
+
+const coinbaseFrames = Array.from({ length: BATCH }, (_, i) =>
+  `{"type":"match","trade_id":${865_127_782 + i},"maker_order_id":"5f4bb11b-f065-4025-ad53-2091b10ad2cf","taker_order_id":"66715b57-0167-4ae9-8b2b-75a064a923f4","side":"${i % 3 === 0 ? "sell" : "buy"}","size":"${size(i)}","price":"${price(i, 11_682_785, 2)}","product_id":"BTC-USD","sequence":${110_614_077_300 + 7 * i},"time":"${iso(i)}"}`);
+const binanceFrames = Array.from({ length: BATCH }, (_, i) =>
+  `{"stream":"btcusdt@trade","data":{"e":"trade","E":${1_755_893_490_000 + i},"s":"BTCUSDT","t":${4_912_345_678 + i},"p":"${price(i, 11_682_785, 2)}000000","q":"${size(i)}","T":${1_755_893_489_998 + i},"m":${i % 2 === 0},"M":true}}`);
+const krakenFrames = Array.from({ length: BATCH }, (_, i) =>
+  `{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"${i % 2 ? "buy" : "sell"}","price":${price(i, 1_059_442, 1)},"qty":${size(i)},"ord_type":"market","trade_id":${10_218_208 + i},"timestamp":"${iso(i)}"}]}`);
+
+// --------------------------------------------------------------------------------------------- tasks
+
+let sinkBytes = 0;
+const countingSink: MessageSink = { publish: (b) => void (sinkBytes += b.length) };
+const io: AdapterIo = {
+  nowMs: 1_755_893_490_100, replaying: true, send() {}, requestRest() {}, touch() {}, reconnect() {}, log() {},
+};
+
+function feed(adapter: VenueAdapter, frames: readonly string[]): void {
+  for (let i = 0; i < frames.length; i++) adapter.onFrame(frames[i]!, io);
+  if (adapter.metrics.published !== frames.length || adapter.metrics.parseErrors !== 0) {
+    throw new Error(`${adapter.name}: ${adapter.metrics.published} of ${frames.length} frames published (${adapter.metrics.lastError})`);
+  }
+}
+
+let parsed = 0;
+function jsonParse(frames: readonly string[]): void {
+  for (let i = 0; i < frames.length; i++) parsed += (JSON.parse(frames[i]!) as object) === null ? 0 : 1;
+}
+
+// The naive exact path: JSON.parse, protocol parseDecimal on the strings, builder — for context.
+const naiveBuilder = new MessageBuilder();
+const ASSET = pairAssetId("BTC", "USD");
+function naiveCoinbase(frames: readonly string[]): void {
+  for (let i = 0; i < frames.length; i++) {
+    const o = JSON.parse(frames[i]!) as { price: string; size: string; side: string; time: string };
+    const p = parseDecimal(o.price);
+    const s = parseDecimal(o.size);
+    const ns = BigInt(Date.parse(o.time)) * 1_000_000n;
+    sinkBytes += naiveBuilder.begin(1, 3).addTrade(ASSET, 102, 1, o.side === "sell" ? 1 : 2, p.inexact || s.inexact ? 1 : 0, p.value, s.value, ns).finishLength();
+  }
+}
+
+interface TaskSpec {
+  id: string;
+  venue: string;
+  label: string;
+  fn: () => void;
+  baseline?: string;
+  target?: number;
+}
+const TASKS: TaskSpec[] = [
+  { id: "coinbase.adapter", venue: "coinbase", label: "CoinbaseAdapter.onFrame(match) → Trade bytes", baseline: "coinbase.json", target: TARGET,
+    fn: () => feed(new CoinbaseAdapter({ sink: countingSink, products: ["BTC-USD"], level2: false, ticker: false }), coinbaseFrames) },
+  { id: "coinbase.json", venue: "coinbase", label: "JSON.parse(match)", fn: () => jsonParse(coinbaseFrames) },
+  { id: "coinbase.naive", venue: "coinbase", label: "JSON.parse + parseDecimal ×2 + builder (naive exact)", baseline: "coinbase.json",
+    fn: () => naiveCoinbase(coinbaseFrames) },
+  { id: "binance.adapter", venue: "binance", label: "BinanceAdapter.onFrame(trade) → Trade bytes", baseline: "binance.json", target: TARGET,
+    fn: () => {
+      const a = new BinanceAdapter({ sink: countingSink, symbols: ["BTCUSDT"], bookTicker: false, depth: false });
+      a.onRest("https://api.binance.com/api/v3/exchangeInfo", '{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT"}]}', io);
+      feed(a, binanceFrames);
+    } },
+  { id: "binance.json", venue: "binance", label: "JSON.parse(trade)", fn: () => jsonParse(binanceFrames) },
+  { id: "kraken.adapter", venue: "kraken", label: "KrakenAdapter.onFrame(trade, JSON numbers) → Trade bytes", baseline: "kraken.json", target: TARGET,
+    fn: () => feed(new KrakenAdapter({ sink: countingSink, symbols: ["BTC/USD"], ticker: false, bookSubscribeDepth: 0 }), krakenFrames) },
+  { id: "kraken.json", venue: "kraken", label: "JSON.parse(trade) (floats: not exact)", fn: () => jsonParse(krakenFrames) },
+];
+
+interface Result {
+  id: string;
+  venue: string;
+  label: string;
+  framesPerSecond: number;
+  nsPerFrame: number;
+  rmePercent: number;
+  samples: number;
+  baseline?: string;
+  ratio?: number;
+  target?: number;
+  meetsTarget?: boolean;
+}
+
+const bench = new Bench({
+  name: "normalize", time: TASK_TIME_MS, warmupTime: Math.min(300, TASK_TIME_MS), iterations: 8,
+  ...(CLOCK === "cpu" ? { now: cpuNowMs } : {}),
+});
+for (const t of TASKS) bench.add(t.id, t.fn);
+if (!jsonOutput) process.stderr.write(`running ${TASKS.length} tasks × ~${TASK_TIME_MS} ms (${CLOCK} clock, ${BATCH} frames/call) on ${RUNTIME_VERSION}…\n`);
+await bench.run();
+
+const results: Result[] = TASKS.map((t) => {
+  const r = bench.getTask(t.id)?.result as { period?: number; latency?: { rme: number; samplesCount: number }; error?: Error; state?: string } | undefined;
+  if (!r || r.period === undefined || r.latency === undefined) throw new Error(`task ${t.id} did not complete: ${r?.error?.message ?? r?.state ?? "no result"}`);
+  const fps = (1000 / r.period) * BATCH;
+  const out: Result = { id: t.id, venue: t.venue, label: t.label, framesPerSecond: fps, nsPerFrame: 1e9 / fps, rmePercent: r.latency.rme, samples: r.latency.samplesCount };
+  if (t.baseline) out.baseline = t.baseline;
+  if (t.target) {
+    out.target = t.target;
+    out.meetsTarget = fps >= t.target;
+  }
+  return out;
+});
+for (const r of results) {
+  const base = results.find((b) => b.id === r.baseline);
+  if (base) r.ratio = r.framesPerSecond / base.framesPerSecond;
+}
+
+const report = {
+  benchmark: "normalize", runtime: RUNTIME, runtimeVersion: RUNTIME_VERSION, clock: CLOCK, taskTimeMs: TASK_TIME_MS, framesPerCall: BATCH,
+  cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavg: loadavg(), date: new Date().toISOString(),
+  results, allTargetsMet: results.every((r) => r.meetsTarget !== false),
+};
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(new URL(`./results/normalize-${RUNTIME}.json`, import.meta.url), JSON.stringify(report, null, 2) + "\n");
+
+if (jsonOutput) {
+  process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+} else {
+  const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
+  const lines = [`${"task".padEnd(20)} ${"frames/s".padStart(10)} ${"ns/frame".padStart(9)} ${"±%".padStart(6)}  ${"vs JSON.parse".padStart(13)}  target  label`];
+  for (const r of results) {
+    lines.push(`${r.id.padEnd(20)} ${fmt(r.framesPerSecond).padStart(10)} ${r.nsPerFrame.toFixed(0).padStart(9)} ${r.rmePercent.toFixed(1).padStart(6)}  ${(r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×`).padStart(13)}  ${r.target === undefined ? "      " : r.meetsTarget ? "  met " : "MISSED"}  ${r.label}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n\nload average ${loadavg().map((x) => x.toFixed(2)).join(" ")} on ${cpus().length} cores; results written to bench/results/normalize-${RUNTIME}.json\n`);
+}
+if (sinkBytes < 0 || parsed < 0) process.stdout.write("");
