@@ -4,9 +4,10 @@
  * `ap normalize polygon|ethereum`, `ap capture` and `ap adapter` run it.
  *
  * Settings (`--set name=value`): `headStaleMs`, `overlapBlocks`, `windowBlocks`, `logsChunkBlocks`,
- * `metadataRetryMs`, `source`, `priorityFeeWei` (a fixed priority fee instead of
- * `eth_maxPriorityFeePerGas`), `simulated=1` (map the simulator's factories to its venues 65000/65001).
- * Symbols are pool addresses (`--symbols 0xpool,0xpool`).
+ * `metadataRetryMs`, `backfillTimeoutMs`, `source`, `priorityFeeWei` (a fixed priority fee instead of
+ * `eth_maxPriorityFeePerGas`), `allPools=1` (follow every pool emitting the events — heavy on mainnet),
+ * `simulated=1` (the simulated node: its factories map to venues 65000/65001, every pool followed).
+ * Symbols are pool addresses (`--symbols 0xpool,0xpool`); without them, {@link DEFAULT_POOLS}.
  *
  * @module
  */
@@ -58,7 +59,9 @@ async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmA
   const s = o.settings;
   const fixedTip = s?.priorityFeeWei;
   if (fixedTip !== undefined && !/^\d+$/.test(fixedTip)) throw new RangeError(`setting priorityFeeWei=${fixedTip} must be an integer (wei)`);
-  const pools = o.anySymbol ? undefined : (o.symbols !== undefined && o.symbols.length > 0 ? o.symbols : DEFAULT_POOLS[chain]);
+  const simulated = s?.simulated === "1" || s?.simulated === "true";
+  const everyPool = o.anySymbol || simulated || s?.allPools === "1" || s?.allPools === "true";
+  const pools = o.symbols !== undefined && o.symbols.length > 0 ? o.symbols : everyPool ? undefined : DEFAULT_POOLS[chain];
   for (const p of pools ?? []) if (!/^0x[0-9a-fA-F]{40}$/.test(p)) throw new RangeError(`pool ${JSON.stringify(p)} is not an address`);
   const optional = <K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
   return new EvmAdapter({
@@ -68,12 +71,13 @@ async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmA
     poolCache: await loadCache(o.poolCache),
     ...optional("pools", pools),
     ...optional("priorityFee", fixedTip === undefined ? undefined : BigInt(fixedTip)),
-    ...optional("factories", s?.simulated === "1" || s?.simulated === "true" ? SIM_FACTORIES : undefined),
+    ...optional("factories", simulated ? SIM_FACTORIES : undefined),
     ...optional("headStaleMs", intSetting(s, "headStaleMs")),
     ...optional("overlapBlocks", intSetting(s, "overlapBlocks")),
     ...optional("windowBlocks", intSetting(s, "windowBlocks")),
     ...optional("logsChunkBlocks", intSetting(s, "logsChunkBlocks")),
     ...optional("metadataRetryMs", intSetting(s, "metadataRetryMs")),
+    ...optional("backfillTimeoutMs", intSetting(s, "backfillTimeoutMs")),
     ...optional("source", intSetting(s, "source")),
   });
 }
@@ -82,7 +86,7 @@ async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmA
 export const polygonVenue: VenueEntry = {
   name: "polygon",
   summary: "Polygon PoS DEX pools (Uniswap V2/V3-style logs: QuickSwap, Uniswap V3, SushiSwap) and gas via JSON-RPC",
-  defaultSymbols: DEFAULT_POOLS.polygon,
+  defaultSymbols: [], // resolved in create(): DEFAULT_POOLS, or every pool with simulated=1 / allPools=1
   env: { wsUrl: "AP_POLYGON_WS_URL", restUrl: "AP_POLYGON_REST_URL" },
   create: (o) => create("polygon", o),
 };
@@ -91,7 +95,7 @@ export const polygonVenue: VenueEntry = {
 export const ethereumVenue: VenueEntry = {
   name: "ethereum",
   summary: "Ethereum DEX pools (Uniswap V2/V3, SushiSwap logs) and gas via JSON-RPC",
-  defaultSymbols: DEFAULT_POOLS.ethereum,
+  defaultSymbols: [], // resolved in create(): DEFAULT_POOLS, or every pool with simulated=1 / allPools=1
   env: { wsUrl: "AP_ETHEREUM_WS_URL", restUrl: "AP_ETHEREUM_REST_URL" },
   create: (o) => create("ethereum", o),
 };
