@@ -92,6 +92,11 @@ const F_MESSAGE = 16;
 const F_REASON = 17;
 const SLOTS = 18;
 
+/** `slot` when `text` holds `name` at `at`, else -1. */
+function is(text: string, at: number, name: string, slot: number): number {
+  return text.startsWith(name, at) ? slot : -1;
+}
+
 /** Per-product state. */
 interface Product {
   readonly ins: Instrument;
@@ -220,38 +225,32 @@ export class CoinbaseAdapter implements VenueAdapter {
     io.send(JSON.stringify({ type: "subscribe", product_ids: [p.ins.venueSymbol], channels: ch }));
   }
 
+  /** The field slot of the key under the cursor, or -1; one comparison after dispatching on its shape. */
   private slot(c: JsonCursor): number {
-    const t = c.text;
     const k = c.keyStart;
+    const t = c.text;
+    const first = t.charCodeAt(k);
     switch (c.keyStop - k) {
       case 4:
-        if (c.keyIs("type")) return F_TYPE;
-        if (c.keyIs("side")) return F_SIDE;
-        if (c.keyIs("time")) return F_TIME;
-        if (c.keyIs("size")) return F_SIZE;
-        if (c.keyIs("bids")) return F_BIDS;
-        if (c.keyIs("asks")) return F_ASKS;
-        return -1;
+        if (first === 116 /* t */) return t.charCodeAt(k + 1) === 121 ? is(t, k, "type", F_TYPE) : is(t, k, "time", F_TIME);
+        if (first === 115 /* s */) return t.charCodeAt(k + 2) === 100 ? is(t, k, "side", F_SIDE) : is(t, k, "size", F_SIZE);
+        if (first === 98 /* b */) return is(t, k, "bids", F_BIDS);
+        return is(t, k, "asks", F_ASKS);
       case 5:
-        return c.keyIs("price") ? F_PRICE : -1;
+        return is(t, k, "price", F_PRICE);
       case 6:
-        return c.keyIs("reason") ? F_REASON : -1;
+        return is(t, k, "reason", F_REASON);
       case 7:
-        if (c.keyIs("changes")) return F_CHANGES;
-        if (c.keyIs("message")) return F_MESSAGE;
-        return -1;
+        return first === 99 ? is(t, k, "changes", F_CHANGES) : is(t, k, "message", F_MESSAGE);
       case 8:
-        if (c.keyIs("sequence")) return F_SEQUENCE;
-        if (c.keyIs("trade_id")) return F_TRADE_ID;
-        if (c.keyIs("best_bid")) return F_BEST_BID;
-        if (c.keyIs("best_ask")) return F_BEST_ASK;
-        return -1;
+        if (first === 115) return is(t, k, "sequence", F_SEQUENCE);
+        if (first === 116) return is(t, k, "trade_id", F_TRADE_ID);
+        return t.charCodeAt(k + 6) === 105 ? is(t, k, "best_bid", F_BEST_BID) : is(t, k, "best_ask", F_BEST_ASK);
       case 10:
-        return c.keyIs("product_id") ? F_PRODUCT : -1;
+        return is(t, k, "product_id", F_PRODUCT);
       case 13:
-        if (t.charCodeAt(k + 5) === 98 /* b */ && c.keyIs("best_bid_size")) return F_BEST_BID_SIZE;
-        if (t.charCodeAt(k) === 108 /* l */ && c.keyIs("last_trade_id")) return F_LAST_TRADE_ID;
-        return c.keyIs("best_ask_size") ? F_BEST_ASK_SIZE : -1;
+        if (first === 108) return is(t, k, "last_trade_id", F_LAST_TRADE_ID);
+        return t.charCodeAt(k + 6) === 105 ? is(t, k, "best_bid_size", F_BEST_BID_SIZE) : is(t, k, "best_ask_size", F_BEST_ASK_SIZE);
       default:
         return -1;
     }
@@ -285,7 +284,7 @@ export class CoinbaseAdapter implements VenueAdapter {
   }
 
   private is(f: number, value: string): boolean {
-    return this.s1[f]! - this.s0[f]! === value.length && this.cursor.text.startsWith(value, this.s0[f]!);
+    return this.s0[f]! >= 0 && this.s1[f]! - this.s0[f]! === value.length && this.cursor.text.startsWith(value, this.s0[f]!);
   }
 
   private str(f: number): string {
@@ -326,7 +325,10 @@ export class CoinbaseAdapter implements VenueAdapter {
   private product(): Product | undefined {
     const a = this.s0[F_PRODUCT]!;
     if (a < 0) throw new FrameError("missing product_id", 0);
-    const id = this.cursor.text.slice(a, this.s1[F_PRODUCT]!);
+    return this.productById(this.cursor.text.slice(a, this.s1[F_PRODUCT]!));
+  }
+
+  private productById(id: string): Product | undefined {
     let p = this.products.get(id);
     if (p === undefined && this.options.anySymbol && !this.table.isSkipped(id)) p = this.addProduct(id);
     if (p === undefined) this.metrics.unknownInstruments++;
@@ -385,11 +387,19 @@ export class CoinbaseAdapter implements VenueAdapter {
     let flags = this.dec.inexact ? TRADE_FLAG_INEXACT : 0;
     const size = this.decimal(F_SIZE, "size");
     if (this.dec.inexact) flags |= TRADE_FLAG_INEXACT;
-    const time = this.readTime(io);
+    this.readTime(io);
+    this.applyMatch(p, tradeId, side, flags, price, size, this.int(F_SEQUENCE), io);
+  }
+
+  /** Publishes a new trade (time in `this.time`) and checks trade-id continuity. */
+  private applyMatch(p: Product, tradeId: number, side: number, flags: number, price: bigint, size: bigint, seq: number, io: AdapterIo): void {
     const gap = p.lastTradeId >= 0 && tradeId > p.lastTradeId + 1;
     p.lastTradeId = tradeId;
-    this.checkSequence(p);
-    this.emit.trade(p.ins, side, flags, price, size, time);
+    if (seq >= 0) {
+      if (seq < p.lastSequence) this.metrics.outOfOrder++;
+      else p.lastSequence = seq;
+    }
+    this.emit.trade(p.ins, side, flags, price, size, this.time);
     if (gap) {
       this.metrics.gaps++;
       if (p.bookReady) this.resync(p, io, `trade ids jumped to ${tradeId}: messages were lost`);

@@ -64,11 +64,16 @@ export class JsonCursor {
   stop = 0;
   /** True when the last string span contains escapes (use {@link string} to decode it). */
   escaped = false;
+  /** First backslash at or after {@link backslashFrom} (-1: none): lets string scans skip escapes natively. */
+  private backslash = -1;
+  private backslashFrom = 0;
 
   /** Starts scanning `text` from offset 0. */
   reset(text: string): this {
     this.text = text;
     this.pos = 0;
+    this.backslash = text.indexOf("\\");
+    this.backslashFrom = 0;
     return this;
   }
 
@@ -162,14 +167,31 @@ export class JsonCursor {
 
   private scanString(): void {
     const t = this.text;
-    let p = this.pos + 1;
-    const begin = p;
-    let escaped = false;
+    const begin = this.pos + 1;
+    // Fast path: the closing quote found natively, and no backslash before it (venue strings rarely
+    // hold escapes). Control characters are not checked on this path.
+    const q = t.indexOf('"', begin);
+    if (q < 0) {
+      this.pos = t.length;
+      throw this.fail("unterminated string");
+    }
+    let bs = this.backslash;
+    if (begin < this.backslashFrom || (bs >= 0 && bs < begin)) {
+      bs = this.backslash = t.indexOf("\\", begin);
+      this.backslashFrom = begin;
+    }
+    if (bs < 0 || bs > q) {
+      this.start = begin;
+      this.stop = q;
+      this.escaped = false;
+      this.pos = q + 1;
+      return;
+    }
+    let p = begin;
     for (;;) {
       const c = t.charCodeAt(p);
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
-        escaped = true;
         p += 2;
         continue;
       }
@@ -185,7 +207,7 @@ export class JsonCursor {
     }
     this.start = begin;
     this.stop = p;
-    this.escaped = escaped;
+    this.escaped = true;
     this.pos = p + 1;
   }
 
