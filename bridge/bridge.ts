@@ -392,9 +392,15 @@ export class NatsBridge {
     }
   }
 
-  private recover(source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined): Promise<Uint8Array[]> {
+  private async recover(source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined): Promise<Uint8Array[]> {
+    // Messages may arrive on a fresh connection before its stream check is done: wait for it (the
+    // sequencer bounds the whole recovery with its timeout).
+    while (!this.jsReady) {
+      if (this.closed) throw new Error("bridge closed");
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const nc = this.nc;
-    if (nc === undefined || !this.jsReady) return Promise.reject(new Error("JetStream not available"));
+    if (nc === undefined) throw new Error("NATS not connected");
     return recoverFromJetStream(nc, {
       domain: this.domain, source, from, to, prefix: this.prefix, ...(sinceNanos !== undefined ? { sinceNanos } : {}),
     });

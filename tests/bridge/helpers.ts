@@ -8,7 +8,7 @@ import path from "node:path";
 import process from "node:process";
 import { NatsBridge, type NatsBridgeOptions } from "../../bridge/bridge.ts";
 import { RelayDomain } from "../../protocol/mod.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { createLogger, silentLogger } from "../../relay/log.ts";
 import type { RelayServer } from "../../relay/server.ts";
 import { startNatsServer, type LocalNatsServer } from "../../bench/nats-bridge-server.ts";
 import { headerOf, startTestRelay } from "../relay/helpers.ts";
@@ -42,7 +42,7 @@ export async function bridgeOf(socketPath: string, natsUrl: string, prefix: stri
     nats: { url: natsUrl, reconnect: { initialMs: 50, maxMs: 300 } },
     retention: { maxAgeSeconds: 600, maxBytes: 256 * 1024 * 1024 },
     subjectPrefix: prefix,
-    logger: silentLogger,
+    logger: process.env.AP_TEST_LOG ? createLogger(`bridge.${path.basename(socketPath)}`) : silentLogger,
     ...extra,
   });
   await b.ready();
