@@ -13,12 +13,14 @@
  * @module
  */
 
+import { nowNanos } from "../protocol/mod.ts";
 import type { VenueAdapter } from "./common/adapter.ts";
 import { readCaptureFile } from "./common/capture.ts";
 import { replayCapture } from "./common/replay.ts";
 import type { MessageSink } from "./common/sink.ts";
 import { AdapterTask } from "./common/task.ts";
 import { loadVenue, type VenueAdapterOptions } from "./registry.ts";
+import { retimeMessage } from "./retime.ts";
 
 /** What to run. */
 export interface VenueRunOptions extends Omit<VenueAdapterOptions, "sink"> {
@@ -28,7 +30,10 @@ export interface VenueRunOptions extends Omit<VenueAdapterOptions, "sink"> {
   sink: MessageSink;
   /** Replay this capture instead of connecting. */
   replay?: string;
-  /** Replay the capture over and over (default false). */
+  /**
+   * Replay the capture over and over (default false). Each pass shifts the venue timestamps so they
+   * continue from now (see retime.ts), as a live feed's would.
+   */
   loop?: boolean;
   /** Replay speed factor (default 1). */
   speed?: number;
@@ -55,8 +60,13 @@ export async function startVenueAdapter(options: VenueRunOptions): Promise<Venue
   const venue = await loadVenue(options.venue);
   const log = options.log ?? (() => {});
   const replay = options.replay;
+  let offsetNs = 0n;
+  const sink = replay !== undefined && options.loop
+    ? { publish: (bytes: Uint8Array) => options.sink.publish(retimeMessage(bytes, offsetNs)) }
+    : options.sink;
   const adapter = await venue.create({
     ...options,
+    sink,
     symbols: options.symbols ?? (replay ? undefined : venue.defaultSymbols),
     anySymbol: replay !== undefined && options.symbols === undefined,
   });
@@ -70,6 +80,8 @@ export async function startVenueAdapter(options: VenueRunOptions): Promise<Venue
   const abort = new AbortController();
   const done = (async () => {
     do {
+      const first = await firstEventTime(replay);
+      offsetNs = first === undefined ? 0n : nowNanos() - first;
       const summary = await replayCapture(adapter, readCaptureFile(replay), {
         pace: "recorded", speed: options.speed ?? 1, signal: abort.signal, headerTime: "now", log,
       });
@@ -85,4 +97,10 @@ export async function startVenueAdapter(options: VenueRunOptions): Promise<Venue
       await done.catch(() => {});
     },
   };
+}
+
+/** Capture time (ns) of the first event of a capture file, or `undefined` when it has none. */
+async function firstEventTime(file: string): Promise<bigint | undefined> {
+  for await (const event of readCaptureFile(file)) return BigInt(event.t);
+  return undefined;
 }

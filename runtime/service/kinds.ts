@@ -40,6 +40,10 @@ export async function startConfiguredService(ctx: ServiceContext, svc: ServiceCo
       const m = await import("./strategy-service.ts");
       return m.startStrategyService(ctx, serviceOptions(m.StrategyOptionsSchema, svc, config));
     }
+    case "execution": {
+      const m = await import("./execution-service.ts");
+      return m.startExecutionService(ctx, serviceOptions(m.ExecutionOptionsSchema, svc, config));
+    }
     default:
       throw new ServiceKindUnavailableError(svc.kind, ctx.name);
   }

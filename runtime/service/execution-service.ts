@@ -1,0 +1,210 @@
+/**
+ * Risk and paper execution as one supervised service — the only path from a signal to an order:
+ *
+ *   signal relay ─▶ planner ─OrderRequest─▶ risk manager ─approved OrderRequest─▶ paper venue ─▶ OrderAck/Fill
+ *                                              └─ OrderAck(rejected, reason)                          │
+ *   market-data relay ─▶ market state of planner, risk, paper venue and portfolio       portfolio ◀──┘
+ *
+ * Every stage publishes real Protocol V2 messages: they go to the execution relay (LiquidationAlerts to
+ * the signal relay), into the audit journal, and to the other stages in this process. On start, the
+ * journal is replayed into the risk manager and the portfolio (with their outputs muted), so a restart
+ * loses no position or P&L. Kill switch, limits and the portfolio are served on the control socket.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import * as v from "valibot";
+import { MessageBuilder, MessageView, RelayDomain, ServiceState, type OrderRequestTlv } from "../../protocol/mod.ts";
+import { RelayClient } from "../../relay/client.ts";
+import { Role } from "../../relay/control.ts";
+import { DiscardSink, type MessageSink } from "../../strategies/contract.ts";
+import { MarketState } from "../../strategies/execution/market-state.ts";
+import { PaperConfigSchema } from "../../strategies/execution/paper-config.ts";
+import { PaperExecutionEngine } from "../../strategies/execution/paper-engine.ts";
+import { ExecutionPlanner, PlannerConfigSchema } from "../../strategies/execution/planner.ts";
+import { PortfolioConfigSchema } from "../../strategies/portfolio/config.ts";
+import { Portfolio } from "../../strategies/portfolio/portfolio.ts";
+import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
+import { RiskManager, TradingState } from "../../strategies/risk/risk-manager.ts";
+import { ControlError } from "../control/channel.ts";
+import { Journal } from "../journal.ts";
+import { RecoveryManager } from "../recovery.ts";
+import type { RunningService, ServiceContext } from "./types.ts";
+
+/** Source id of the planner's OrderRequests (execution range 40–59; risk 40, paper 41, portfolio 42). */
+export const PLANNER_SOURCE = 43;
+
+/** `options` of the execution service. */
+export const ExecutionOptionsSchema = v.object({
+  planner: v.optional(v.record(v.string(), v.unknown()), {}),
+  risk: v.optional(v.record(v.string(), v.unknown()), {}),
+  paper: v.optional(v.record(v.string(), v.unknown()), {}),
+  portfolio: v.optional(v.record(v.string(), v.unknown()), {}),
+  /** Journal file rotation. */
+  journalMaxFileBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(4096)), 64 * 1024 * 1024),
+});
+/** Parsed execution options. */
+export type ExecutionOptions = v.InferOutput<typeof ExecutionOptionsSchema>;
+
+const API_STATE: Record<TradingState, "ACTIVE" | "REDUCING" | "HALTED"> = {
+  [TradingState.Active]: "ACTIVE", [TradingState.Reducing]: "REDUCING", [TradingState.Halted]: "HALTED",
+};
+
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+}
+
+/** Starts the execution service. */
+export async function startExecutionService(ctx: ServiceContext, options: ExecutionOptions): Promise<RunningService> {
+  const plannerConfig = v.parse(PlannerConfigSchema, options.planner);
+  const riskConfig = v.parse(RiskConfigSchema, { orderSources: [PLANNER_SOURCE, ...Array.from({ length: 20 }, (_, i) => 20 + i)], ...options.risk });
+  const paperConfig = v.parse(PaperConfigSchema, options.paper);
+  const portfolioConfig = v.parse(PortfolioConfigSchema, options.portfolio);
+
+  const plannerMarket = new MarketState();
+  const planner = new ExecutionPlanner(plannerConfig, plannerMarket);
+  const risk = new RiskManager(riskConfig);
+  const paper = new PaperExecutionEngine(paperConfig);
+  const portfolio = new Portfolio(portfolioConfig, new MarketState());
+  const journal = await Journal.open({ dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name, maxFileBytes: options.journalMaxFileBytes });
+  const recovery = new RecoveryManager({ dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name } });
+
+  // Recovery: rebuild positions, P&L and open orders from the journal, outputs muted.
+  const view = new MessageView();
+  const mute = new DiscardSink();
+  risk.connect(mute);
+  portfolio.connect(mute);
+  let replayed = 0;
+  for await (const msg of recovery.replayFrom({})) {
+    view.wrap(msg);
+    if (view.relayDomain === RelayDomain.Execution) risk.onMessage(view.wrap(msg));
+    portfolio.onMessage(view.wrap(msg));
+    replayed++;
+  }
+  if (replayed > 0) ctx.log.info("recovered from the journal", { messages: replayed, fills: portfolio.totals().fills });
+
+  const connect = (domain: RelayDomain, role: number) => RelayClient.connect({
+    endpoint: { kind: "unix", path: ctx.relaySocket(domain) }, domain, serviceId: ctx.serviceId, role, waitForRelay: true, logger: ctx.log,
+  });
+  const execRelay = await connect(RelayDomain.Execution, Role.Both);
+  const signalOut = await connect(RelayDomain.Signal, Role.Publisher);
+
+  const queue: Uint8Array[] = [];
+  let processed = 0;
+  let failures = 0;
+  const emit = (bytes: Uint8Array): void => {
+    const copy = bytes.slice();
+    journal.append(copy);
+    if (view.wrap(copy).relayDomain === RelayDomain.Execution) {
+      execRelay.publish(copy);
+      queue.push(copy);
+    } else signalOut.publish(copy);
+  };
+  const sink: MessageSink = { publish: emit };
+  risk.connect(sink);
+  paper.connect(sink);
+  portfolio.connect(sink);
+  const stageView = new MessageView();
+  const toStages = (bytes: Uint8Array): void => {
+    risk.onMessage(stageView.wrap(bytes));
+    paper.onMessage(stageView.wrap(bytes));
+    portfolio.onMessage(stageView.wrap(bytes));
+  };
+  const drain = (): void => {
+    while (queue.length > 0) toStages(queue.shift()!);
+  };
+  const guarded = (what: string, f: () => void): void => {
+    processed++;
+    try {
+      f();
+      drain();
+    } catch (e) {
+      failures++;
+      queue.length = 0;
+      if (failures <= 10 || failures % 1000 === 0) ctx.log.error(`execution failed on a ${what} message`, { error: String(e), failures });
+    }
+  };
+
+  const orderBuilder = new MessageBuilder(512);
+  const inView = new MessageView();
+  let orders = 0;
+  const market = await connect(RelayDomain.MarketData, Role.Subscriber);
+  market.onMessage((bytes, offset) => guarded("market", () => {
+    plannerMarket.onMessage(inView.wrap(bytes, offset));
+    toStages(bytes.subarray(offset));
+  }));
+  const signals = await connect(RelayDomain.Signal, Role.Subscriber);
+  signals.onMessage((bytes, offset, length) => guarded("signal", () => {
+    const msg = bytes.subarray(offset, offset + length);
+    journal.append(msg);
+    portfolio.onMessage(inView.wrap(bytes, offset));
+    const order: OrderRequestTlv | undefined = planner.plan(inView.wrap(bytes, offset));
+    if (order === undefined) return;
+    orders++;
+    emit(orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE).add(order).finish());
+  }));
+  execRelay.onMessage((bytes, offset, length) => guarded("execution", () => {
+    const msg = bytes.subarray(offset, offset + length);
+    journal.append(msg);
+    toStages(msg);
+  }));
+
+  const limitsJson = () => jsonSafe(risk.limits);
+  return {
+    status() {
+      const halted = risk.state !== TradingState.Active;
+      return {
+        state: halted ? ServiceState.Degraded : ServiceState.Running,
+        connections: [execRelay, signalOut, market, signals].filter((c) => c.connected).length,
+        processed: BigInt(processed),
+        dropped: BigInt(execRelay.stats.droppedOutgoing + signalOut.stats.droppedOutgoing + journal.stats().droppedMessages),
+        errors: BigInt(failures + journal.stats().writeErrors), p50Micros: 0, p99Micros: 0, lastSequence: 0n,
+      };
+    },
+    metricsText() {
+      const t = portfolio.totals();
+      const j = journal.stats();
+      const rows: [string, number | bigint][] = [
+        ["orders_planned_total", orders], ["risk_accepted_total", risk.counters.accepted],
+        ["risk_rejected_total{reason=\"risk\"}", risk.counters.rejectedRisk], ["risk_rejected_total{reason=\"stale\"}", risk.counters.rejectedStale],
+        ["risk_rejected_total{reason=\"kill_switch\"}", risk.counters.rejectedKillSwitch], ["risk_rejected_total{reason=\"invalid\"}", risk.counters.rejectedInvalid],
+        ["paper_fills_total", paper.counters.fills], ["open_orders", risk.openOrders], ["trading_halted", risk.state === TradingState.Halted ? 1 : 0],
+        ["portfolio_realized_pnl_e8", t.realized], ["portfolio_unrealized_pnl_e8", t.unrealized], ["portfolio_fees_e8", t.fees],
+        ["portfolio_win_rate", t.winRate], ["journal_written_total", j.written], ["journal_dropped_total", j.droppedMessages],
+        ["journal_write_errors_total", j.writeErrors], ["failures_total", failures],
+      ];
+      return rows.map(([n, x]) => `alphapulse_execution_${n} ${x}`).join("\n") + "\n";
+    },
+    control: {
+      tradingState: async () => API_STATE[risk.state],
+      setKillSwitch: async (args) => {
+        if (args.engaged) risk.killSwitch("kill switch engaged through the API");
+        else risk.setTradingState(TradingState.Active, "kill switch released through the API");
+        drain();
+        return API_STATE[risk.state];
+      },
+      riskLimits: async () => limitsJson(),
+      setRiskLimits: async (args) => {
+        const r = risk.updateLimits(args.limits);
+        if (!r.ok) {
+          const first = r.issues[0] ?? "invalid limits";
+          throw new ControlError("BadRequest", r.issues.join("; "), /^([A-Za-z.\[\]0-9]+):/.exec(first)?.[1]);
+        }
+        return limitsJson();
+      },
+      portfolio: async () => jsonSafe({
+        tradingState: API_STATE[risk.state], totals: portfolio.totals(), positions: portfolio.positionsList(),
+        openOrders: risk.openOrders, journal: journal.stats(), recoveredMessages: replayed,
+      }),
+    },
+    async stop() {
+      for (const c of [market, signals]) await c.close();
+      await journal.close();
+      await execRelay.flush().catch(() => {});
+      await signalOut.flush().catch(() => {});
+      await execRelay.close();
+      await signalOut.close();
+    },
+  };
+}
