@@ -12,6 +12,9 @@ import { decodePoolLog } from "../../../adapters/evm/decode.ts";
 import { eventKindOf } from "../../../adapters/evm/events.ts";
 import { poolRecord } from "../../../adapters/evm/pool-meta.ts";
 import { PoolTlvWriter, WriteStatus } from "../../../adapters/evm/tlv-writer.ts";
+import { ETHEREUM } from "../../../adapters/evm/chains.ts";
+import { EvmFeed } from "../../../adapters/evm/feed.ts";
+import { PoolCache } from "../../../adapters/evm/pool-cache.ts";
 
 const DIR = fileURLToPath(new URL("../../../../shared/data/evm/", import.meta.url));
 const FILES = [
@@ -121,5 +124,38 @@ describe.skipIf(!HAVE_DATA)("EVM decoding against real Uniswap logs (../shared/d
       }
     }
     expect([swaps, syncs]).toEqual([81, 70]);
+  });
+
+  it("the feed turns the real eth_subscription notifications into one message each, values exact", () => {
+    const frames = readFileSync(DIR + "eth_mainnet_17173049-17173050.eth_subscription.sample.jsonl", "utf8").split("\n").filter((l) => l.trim() !== "");
+    const decoded = new Map(lines<Decoded>(FILES[0][1]).map((d) => [`${d.blockNumber}:${d.logIndex}`, d]));
+    const cache = new PoolCache();
+    const messages: Uint8Array[] = [];
+    const feed = new EvmFeed({ chain: ETHEREUM, cache, emit: (m) => messages.push(m.slice()), priorityFeeWei: 0n });
+    feed.noteSent(feed.subscribeRequest("logs"));
+    feed.onWsText('{"jsonrpc":"2.0","id":1,"result":"0x00000000000000000000000000000001"}');
+    for (const f of frames) {
+      const log = (JSON.parse(f) as { params: { result: { address: string; topics: string[] } } }).params.result;
+      const v3 = eventKindOf(log.topics[0]) >= 5;
+      if (!cache.get(log.address)) cache.set(log.address, { kind: v3 ? "v3" : "v2", venue: v3 ? 301 : 300, token0: TOKEN0, token1: TOKEN1, decimals0: 18, decimals1: 18, fee: 3000 });
+      feed.onWsText(f);
+    }
+    expect(frames.length).toBe(8);
+    expect(messages.length).toBe(8);
+    expect(feed.metrics.parseErrors + feed.metrics.malformedLogs + feed.metrics.unknownFrames).toBe(0);
+    for (const m of messages) {
+      const t = decodeMessage(m).tlvs[0] as PoolSwapTlv | PoolSyncTlv;
+      const want = decoded.get(`${t.blockNumber}:${t.logIndex}`)!;
+      expect(t.pool).toBe(want.address);
+      if (t.name === "PoolSync") expect([t.reserve0.toString(), t.reserve1.toString()]).toEqual([want.args.reserve0, want.args.reserve1]);
+      else if (want.event === "UniswapV3.Swap") {
+        const [a0, a1] = [BigInt(want.args.amount0 as string), BigInt(want.args.amount1 as string)];
+        expect([t.amountIn, t.amountOut]).toEqual(a0 > 0n ? [a0, -a1] : [a1, -a0]);
+        expect(t.tickAfter).toBe(want.args.tick);
+      } else {
+        expect([t.amountIn.toString(), t.amountOut.toString()]).toEqual(
+          want.args.amount0In !== "0" ? [want.args.amount0In, want.args.amount1Out] : [want.args.amount1In, want.args.amount0Out]);
+      }
+    }
   });
 });
