@@ -27,6 +27,32 @@ export const ServiceConfigSchema = v.object({
 /** One service's config. */
 export type ServiceConfig = v.InferOutput<typeof ServiceConfigSchema>;
 
+/**
+ * Bridging of relay domains over NATS (off unless set): every domain named under `streams` is bridged
+ * and retained in JetStream with that retention. Credentials and TLS may also come from the
+ * environment (`NATS_CREDS`, `NATS_TOKEN`, `NATS_USER`/`NATS_PASSWORD`, `NATS_CA`/`NATS_CERT`/`NATS_KEY`).
+ */
+export const NatsConfigSchema = v.object({
+  /** Server URL(s), comma-separated: `nats://host:4222`, `tls://host:4222`. */
+  url: v.pipe(v.string(), v.minLength(1, "must name a NATS server")),
+  /** A NATS `.creds` file. */
+  credsFile: v.optional(v.string()),
+  /** PEM files: CA of the server's certificate; client certificate and key for mutual TLS. */
+  tls: v.optional(v.object({ ca: v.optional(v.string()), cert: v.optional(v.string()), key: v.optional(v.string()) })),
+  /** Bridged domains and their JetStream retention. */
+  streams: v.pipe(
+    v.record(v.picklist(["market-data", "signal", "execution", "system"]), v.object({
+      maxAgeSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+      maxBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(-1))),
+    })),
+    v.check((s) => Object.keys(s).length > 0, "name at least one domain to bridge"),
+  ),
+  /** Bytes of outgoing messages a bridge keeps while NATS is down or unacknowledged. */
+  bufferBytes: v.optional(positiveInt, 64 * 1024 * 1024),
+});
+/** NATS bridging settings. */
+export type NatsConfig = v.InferOutput<typeof NatsConfigSchema>;
+
 /** The whole application config. */
 export const AppConfigSchema = v.pipe(
   v.object({
@@ -43,6 +69,7 @@ export const AppConfigSchema = v.pipe(
       subscriberQueueBytes: v.optional(positiveInt, 8 * 1024 * 1024),
       ringBytesPerSource: v.optional(positiveInt, 4 * 1024 * 1024),
       overflowDisconnectMs: v.optional(positiveInt, 5_000),
+      nats: v.optional(NatsConfigSchema),
     }), {}),
     recovery: v.optional(v.object({
       snapshotIntervalSeconds: v.optional(positiveInt, 10),
