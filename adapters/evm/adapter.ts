@@ -239,8 +239,10 @@ export class EvmAdapter implements VenueAdapter {
         const to = failed ? -1 : parseQuantity(msg.result);
         if (to < 0) return this.backfillFailed(io, `eth_blockNumber failed: ${why || JSON.stringify(msg.result)}`);
         this.feed.beginBackfill(to);
-        if (to < this.feed.backfillFrom) this.feed.endBackfill();
-        else this.requestLogs(io, this.feed.backfillFrom, Math.min(to, this.feed.backfillFrom + this.chunk - 1));
+        if (to < this.feed.backfillFrom) {
+          this.feed.endBackfill(); // the node is not past what was seen: nothing to read
+          this.clearBackfillTimer();
+        } else this.requestLogs(io, this.feed.backfillFrom, Math.min(to, this.feed.backfillFrom + this.chunk - 1));
         return;
       }
       case "logs": {
