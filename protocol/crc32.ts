@@ -1,6 +1,6 @@
 /**
  * CRC-32 (IEEE 802.3 / ISO-HDLC: reflected polynomial 0xEDB88320, init and xorout 0xFFFFFFFF),
- * slicing-by-8 in plain JS.
+ * table-driven (slicing-by-16) in plain JS.
  *
  * Why hand-written: `protocol/` must stay web-standard, and for message-sized input this is as fast as
  * the native one where that exists: on a 74-byte message it is ~2.5× faster than Node 20's
@@ -20,8 +20,9 @@ import { viewsOf } from "./views.ts";
 
 const TABLES = buildTables();
 
+/** Table k (k = 0…15, 256 entries each) maps a byte to its CRC contribution when k bytes follow it. */
 function buildTables(): Int32Array {
-  const t = new Int32Array(8 * 256);
+  const t = new Int32Array(16 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -29,7 +30,7 @@ function buildTables(): Int32Array {
   }
   for (let n = 0; n < 256; n++) {
     let c = t[n]!;
-    for (let k = 1; k < 8; k++) {
+    for (let k = 1; k < 16; k++) {
       c = t[c & 0xff]! ^ (c >>> 8);
       t[k * 256 + n] = c;
     }
@@ -38,26 +39,33 @@ function buildTables(): Int32Array {
 }
 
 /**
- * The slicing-by-8 loop over whole-buffer views with absolute offsets `[i, end)`. Each 8-byte block is
- * read as two little-endian words through the DataView (one load each instead of four byte loads and
- * shifts: about 1.7× faster on Node 20 and Deno 2 for message-sized input).
+ * The slicing loop over whole-buffer views with absolute offsets `[i, end)`: 16-byte blocks, then one
+ * 8-byte block, then single bytes. Blocks are read as little-endian DataView words (one load each
+ * instead of four byte loads and shifts: ~1.7× faster on Node 20 and Deno 2 for message-sized input;
+ * 16-byte blocks save another ~15 %).
  */
 function update(state: number, dv: DataView, u8: Uint8Array, i: number, end: number): number {
   const t = TABLES;
   let c = state | 0;
-  const last8 = end - 8;
-  while (i <= last8) {
+  const last16 = end - 16;
+  while (i <= last16) {
+    const a = c ^ dv.getInt32(i, true);
+    const b = dv.getInt32(i + 4, true);
+    const d = dv.getInt32(i + 8, true);
+    const e = dv.getInt32(i + 12, true);
+    c =
+      t[3840 + (a & 0xff)]! ^ t[3584 + ((a >>> 8) & 0xff)]! ^ t[3328 + ((a >>> 16) & 0xff)]! ^ t[3072 + (a >>> 24)]! ^
+      t[2816 + (b & 0xff)]! ^ t[2560 + ((b >>> 8) & 0xff)]! ^ t[2304 + ((b >>> 16) & 0xff)]! ^ t[2048 + (b >>> 24)]! ^
+      t[1792 + (d & 0xff)]! ^ t[1536 + ((d >>> 8) & 0xff)]! ^ t[1280 + ((d >>> 16) & 0xff)]! ^ t[1024 + (d >>> 24)]! ^
+      t[768 + (e & 0xff)]! ^ t[512 + ((e >>> 8) & 0xff)]! ^ t[256 + ((e >>> 16) & 0xff)]! ^ t[e >>> 24]!;
+    i += 16;
+  }
+  if (i <= end - 8) {
     const a = c ^ dv.getInt32(i, true);
     const b = dv.getInt32(i + 4, true);
     c =
-      t[1792 + (a & 0xff)]! ^
-      t[1536 + ((a >>> 8) & 0xff)]! ^
-      t[1280 + ((a >>> 16) & 0xff)]! ^
-      t[1024 + (a >>> 24)]! ^
-      t[768 + (b & 0xff)]! ^
-      t[512 + ((b >>> 8) & 0xff)]! ^
-      t[256 + ((b >>> 16) & 0xff)]! ^
-      t[b >>> 24]!;
+      t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]! ^
+      t[768 + (b & 0xff)]! ^ t[512 + ((b >>> 8) & 0xff)]! ^ t[256 + ((b >>> 16) & 0xff)]! ^ t[b >>> 24]!;
     i += 8;
   }
   while (i < end) c = t[(c ^ u8[i++]!) & 0xff]! ^ (c >>> 8);
@@ -100,8 +108,8 @@ export function messageChecksumAt(u8: Uint8Array, dv: DataView, start: number, l
     for (let k = HeaderOffset.checksum; k < length; k++) c = t[c & 0xff]! ^ (c >>> 8);
     return ~c >>> 0;
   }
-  // Bytes 0–23 as three 8-byte blocks, then the block 24–31 with the checksum field as zero: a zero
-  // byte selects entry 0 of a table, which is 0 in all eight, so that block needs only four lookups.
+  // Bytes 0–23, then the 8-byte block 24–31 with the checksum field as zero: a zero byte selects
+  // entry 0 of a table, which is 0 in every table, so that block needs only four lookups.
   let c = update(0xffffffff, dv, u8, start, start + 24);
   const a = c ^ dv.getInt32(start + 24, true);
   c = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]!;
