@@ -10,7 +10,8 @@
  * @module
  */
 
-import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset, messageChecksum, TLV_SPECS, typeBelongsToDomain } from "../protocol/mod.ts";
+import { messageChecksumAt } from "../protocol/crc32.ts";
+import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset, TLV_SPECS, typeBelongsToDomain } from "../protocol/mod.ts";
 
 /** Per TLV type: -1 unregistered (any length), 0 variable size (full validation), else the fixed size. */
 const FIXED_SIZE = new Int32Array(256).fill(-1);
@@ -32,13 +33,11 @@ export const QuickCheck = {
 } as const;
 
 /**
- * Fast check of the framed message at `u8[base, base+length)` (`u8`/`dv` are whole-buffer views of
- * `bytes`, `base = bytes.byteOffset + offset`). Returns {@link QuickCheck.ok} or {@link QuickCheck.full}.
+ * Fast check of the framed message at `u8[base, base+length)` (`u8`/`dv` are whole-buffer views, see
+ * `viewsOf`; `base = bytes.byteOffset + offset`). Returns {@link QuickCheck.ok} or {@link QuickCheck.full}.
  */
-export function quickCheck(
-  bytes: Uint8Array, offset: number, u8: Uint8Array, dv: DataView, base: number, length: number, verifyChecksum: boolean,
-): number {
-  if (verifyChecksum && messageChecksum(bytes, offset, length) !== dv.getUint32(base + HeaderOffset.checksum, true)) return QuickCheck.full;
+export function quickCheck(u8: Uint8Array, dv: DataView, base: number, length: number, verifyChecksum: boolean): number {
+  if (verifyChecksum && messageChecksumAt(u8, dv, base, length) !== dv.getUint32(base + HeaderOffset.checksum, true)) return QuickCheck.full;
   const allowed = ALLOWED[u8[base + HeaderOffset.relayDomain]!];
   if (allowed === undefined) return QuickCheck.full;
   const end = base + length;

@@ -3,8 +3,8 @@
  * received messages zero-copy (a callback for hot paths, or an async iterator), recovers gaps, and
  * survives relay restarts.
  *
- * Importable on its own: it depends on `protocol/`, `relay/transport/` and three leaf modules of this
- * folder (control messages, the sink interface, the logger), never on the relay server.
+ * Importable on its own: it depends on `protocol/`, `relay/transport/` and four leaf modules of this
+ * folder (control messages, the message check, the sink interface, the logger), never on the relay server.
  *
  * Publishing: {@link RelayClient.publish} copies the message into the current batch at once (the
  * caller may reuse its buffer) and one write per tick sends the batch. While the relay is away, or its
@@ -32,6 +32,7 @@
  */
 
 import { GapReason, HEADER_SIZE, HeaderOffset, StreamFramer, TlvType, validateMessage, viewsOf } from "../protocol/mod.ts";
+import { QuickCheck, quickCheck } from "./check.ts";
 import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, firstTlvType, Role } from "./control.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { MessageSink } from "./sink.ts";
@@ -145,6 +146,7 @@ export class RelayClient implements MessageSink {
   private readonly framer = new StreamFramer();
   // Outgoing
   private batch = new Uint8Array(BATCH_SIZE);
+  private batchDv = new DataView(this.batch.buffer);
   private batchStart = 0;
   private batchPos = 0;
   private flushQueued = false;
@@ -231,12 +233,19 @@ export class RelayClient implements MessageSink {
     if (pos + length > this.batch.length) {
       this.flushBatch();
       this.batch = new Uint8Array(Math.max(BATCH_SIZE, length));
+      this.batchDv = new DataView(this.batch.buffer);
       this.batchStart = 0;
       pos = 0;
     }
     const b = this.batch;
-    if (length <= 128) {
-      for (let i = 0; i < length; i++) b[pos + i] = bytes[offset + i]!;
+    if (length <= 256) {
+      // Small messages: 32-bit words through DataViews beat both a byte loop and set(subarray()).
+      const { u8, dv } = viewsOf(bytes);
+      const src = bytes.byteOffset + offset;
+      const out = this.batchDv;
+      let i = 0;
+      for (; i + 4 <= length; i += 4) out.setUint32(pos + i, dv.getUint32(src + i, true), true);
+      for (; i < length; i++) b[pos + i] = u8[src + i]!;
     } else {
       b.set(bytes.subarray(offset, offset + length), pos);
     }
@@ -419,7 +428,10 @@ export class RelayClient implements MessageSink {
   }
 
   private receive(bytes: Uint8Array, offset: number, length: number): void {
-    if (validateMessage(bytes, offset, length, { verifyChecksum: this.opts.verifyChecksum ?? false }) !== undefined) {
+    const { u8, dv } = viewsOf(bytes);
+    const base = bytes.byteOffset + offset;
+    const verify = this.opts.verifyChecksum ?? false;
+    if (quickCheck(u8, dv, base, length, verify) !== QuickCheck.ok && validateMessage(bytes, offset, length, { verifyChecksum: verify }) !== undefined) {
       this.stats.invalid++;
       return;
     }
@@ -427,8 +439,6 @@ export class RelayClient implements MessageSink {
       this.deliver(bytes, offset, length);
       return;
     }
-    const { dv } = viewsOf(bytes);
-    const base = bytes.byteOffset + offset;
     if (firstTlvType(bytes, offset) === TlvType.Gap) {
       // The notice first: it stands in the stream before the messages it releases.
       this.deliver(bytes, offset, length);

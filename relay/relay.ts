@@ -235,7 +235,7 @@ export class Relay {
     const u8 = this.u8;
     const dv = this.dv;
     const base = bytes.byteOffset + offset;
-    if (quickCheck(bytes, offset, u8, dv, base, length, this.verifyChecksum) !== QuickCheck.ok) {
+    if (quickCheck(u8, dv, base, length, this.verifyChecksum) !== QuickCheck.ok) {
       const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
       if (err !== undefined) {
         m.error(err.kind);

@@ -112,7 +112,7 @@ describe("quickCheck", () => {
         m[p] = v;
       }
       const { u8, dv } = viewsOf(m);
-      const quick = quickCheck(m, 0, u8, dv, m.byteOffset, m.length, crc);
+      const quick = quickCheck(u8, dv, m.byteOffset, m.length, crc);
       const full = validateMessage(m, 0, m.length, { verifyChecksum: crc });
       if (quick === QuickCheck.ok) expect(full).toBeUndefined();
     }), { numRuns: 500 });
