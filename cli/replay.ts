@@ -21,6 +21,7 @@ import { firstTlvType, isControlType, Role } from "../relay/control.ts";
 import { createLogger } from "../relay/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { openInput, writeStderr } from "./io.ts";
+import { NATS_REPLAY_USAGE } from "./nats-replay-usage.ts";
 import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, intOption, parseCommandArgs } from "./relay-options.ts";
 
 const USAGE = `usage: ap replay FILE --to <domain> [--speed N|max] [--restamp SOURCE] [options]
@@ -38,6 +39,8 @@ options:
 ${CONNECT_USAGE}
   -h, --help          show this help
 
+${NATS_REPLAY_USAGE}
+
 exit status: 0 replayed; 1 bad recording or relay unreachable; 2 usage error.`;
 
 const MAX_QUEUED = 4 * 1024 * 1024;
@@ -48,6 +51,7 @@ export const replayCommand: Command = {
   summary: "replay a recording into a relay, paced by header timestamps",
   usage: USAGE,
   run: async ({ args }) => {
+    if (args.some((a) => a === "--from-nats" || a.startsWith("--from-nats="))) return (await import("./nats-replay.ts")).runNatsReplay(args);
     const { values, positionals } = parseCommandArgs(args, {
       ...CONNECT_OPTIONS, to: { type: "string" }, speed: { type: "string" }, restamp: { type: "string" },
     });

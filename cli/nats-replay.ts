@@ -1,0 +1,148 @@
+/**
+ * `ap replay --from-nats <domain> --since <time|sequence>`: reads a domain's messages back from its
+ * JetStream stream (the NATS bridge's retention) and writes them as a raw Protocol V2 stream to stdout
+ * (a recording: `ap decode`, `ap replay FILE` read it) or, with `--to <domain>`, publishes them to that
+ * relay.
+ *
+ * `--since` takes an RFC 3339 time (`2025-01-02T03:04:05Z`), a span back from now (`90s`, `15m`, `2h`,
+ * `1d`), or a whole number: a JetStream stream sequence. `--source N` keeps one source. The read ends
+ * at the newest message stored when it began (plus what arrived meanwhile).
+ *
+ * A relay drops messages whose sequence it has already passed for their source (replay protection): a
+ * replay into a live relay adds only what it had not seen; into a fresh relay, everything.
+ *
+ * @example
+ * ```sh
+ * ap replay --from-nats market-data --since 15m > last-15-minutes.bin
+ * ap replay --from-nats market-data --since 2025-01-02T03:00:00Z --source 3 --to market-data --socket /tmp/test.sock
+ * ```
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNatsOnce, withNatsEnv, type NatsConnectOptions } from "../bridge/connect.ts";
+import { readStream, type StreamStart } from "../bridge/jetstream.ts";
+import { splitPayload } from "../bridge/payload.ts";
+import { DEFAULT_SUBJECT_PREFIX } from "../bridge/subjects.ts";
+import { TlvType } from "../protocol/mod.ts";
+import { RelayClient } from "../relay/client.ts";
+import { firstTlvType, isControlType, Role } from "../relay/control.ts";
+import { createLogger } from "../relay/log.ts";
+import { domainName } from "../relay/paths.ts";
+import { CommandError } from "./command.ts";
+import { EXIT_BROKEN_PIPE, StdoutWriter, stdoutIsTerminal, writeStderr } from "./io.ts";
+import { clientTarget, CONNECT_OPTIONS, domainArg, intOption, parseCommandArgs } from "./relay-options.ts";
+
+const SPAN = /^(\d+)(s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `--since`: a stream sequence, a span back from `now`, or an RFC 3339 time. */
+export function parseSince(text: string, now = Date.now()): StreamStart {
+  if (/^\d+$/.test(text)) {
+    const seq = Number(text);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new CommandError(`--since ${text}: a stream sequence must be 1 or more`, 2);
+    return { streamSeq: seq };
+  }
+  const span = SPAN.exec(text);
+  if (span) return { time: new Date(now - Number(span[1]) * UNIT_MS[span[2]!]!) };
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
+    const t = Date.parse(text);
+    if (!Number.isNaN(t)) return { time: new Date(t) };
+  }
+  throw new CommandError(`--since wants an RFC 3339 time (2025-01-02T03:04:05Z), a span (90s, 15m, 2h, 1d) or a stream sequence, got ${JSON.stringify(text)}`, 2);
+}
+
+/** Runs `ap replay --from-nats …`; resolves to the exit code. */
+export async function runNatsReplay(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    ...CONNECT_OPTIONS,
+    "from-nats": { type: "string" }, since: { type: "string" }, to: { type: "string" }, source: { type: "string" },
+    nats: { type: "string" }, "nats-creds": { type: "string" }, "nats-ca": { type: "string" }, "nats-cert": { type: "string" },
+    "nats-key": { type: "string" }, "nats-prefix": { type: "string" },
+  });
+  if (positionals.length > 0) throw new CommandError(`--from-nats reads no FILE (got ${JSON.stringify(positionals[0])})`, 2);
+  const domain = domainArg(typeof values["from-nats"] === "string" ? values["from-nats"] : undefined);
+  if (typeof values.since !== "string") throw new CommandError("--from-nats needs --since <time|sequence>", 2);
+  const start = parseSince(values.since);
+  const source = values.source === undefined ? undefined : intOption(values, "source", 0);
+  if (source !== undefined && source > 0xffff) throw new CommandError("--source must be a u16 source id", 2);
+  const toDomain = typeof values.to === "string" ? domainArg(values.to) : undefined;
+  if (toDomain !== undefined && toDomain !== domain) {
+    throw new CommandError(`--to ${domainName(toDomain)}: a relay accepts only its own domain's messages; these are ${domainName(domain)}`, 2);
+  }
+  if (toDomain === undefined && stdoutIsTerminal()) throw new CommandError("stdout is a terminal: redirect it to a file, pipe it to `ap decode`, or give --to <domain>", 2);
+  const str = (k: string): string | undefined => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const tls = { ca: str("nats-ca"), cert: str("nats-cert"), key: str("nats-key") };
+  const natsOptions: NatsConnectOptions = withNatsEnv({
+    name: "alphapulse-replay",
+    ...(str("nats") !== undefined ? { url: str("nats")! } : {}),
+    ...(str("nats-creds") !== undefined ? { credsFile: str("nats-creds")! } : {}),
+    ...((tls.ca ?? tls.cert ?? tls.key) !== undefined ? { tls: Object.fromEntries(Object.entries(tls).filter(([, f]) => f !== undefined)) } : {}),
+  });
+  const prefix = str("nats-prefix") ?? DEFAULT_SUBJECT_PREFIX;
+
+  let nc: NatsConnection;
+  try {
+    nc = await connectNatsOnce(natsOptions);
+  } catch (e) {
+    throw new CommandError(`no NATS server answers at ${natsOptions.url ?? "nats://127.0.0.1:4222"}: ${e instanceof Error ? e.message : String(e)}`, 1);
+  }
+  let client: RelayClient | undefined;
+  const out = toDomain === undefined ? new StdoutWriter() : undefined;
+  let payloads = 0;
+  let messages = 0;
+  let skipped = 0;
+  let invalid = 0;
+  let firstSeq = 0;
+  let lastSeq = 0;
+  try {
+    if (toDomain !== undefined) {
+      const target = clientTarget(values, toDomain);
+      try {
+        client = await RelayClient.connect({ ...target, token: target.token ?? "", domain: toDomain, role: Role.Publisher, logger: createLogger("replay") });
+      } catch (e) {
+        throw new CommandError(`no relay answers: ${e instanceof Error ? e.message : String(e)}`, 1);
+      }
+    }
+    const onMessage = (b: Uint8Array, o: number, l: number): void => {
+      const t = firstTlvType(b, o);
+      if (b[o + 5] !== domain || isControlType(t) || t === TlvType.Gap) {
+        skipped++;
+        return;
+      }
+      messages++;
+      if (client !== undefined) client.publishFrom(b, o, l);
+      else out!.bytesOf(b.subarray(o, o + l));
+    };
+    try {
+      for await (const p of readStream(nc, { domain, start, prefix, ...(source !== undefined ? { source } : {}) })) {
+        payloads++;
+        if (firstSeq === 0) firstSeq = p.streamSeq;
+        lastSeq = p.streamSeq;
+        invalid += splitPayload(p.data, onMessage).invalid;
+        if (out !== undefined) {
+          await out.drain();
+          if (out.closed) return EXIT_BROKEN_PIPE;
+        } else if (client!.queuedBytes > 4 * 1024 * 1024) {
+          await client!.flush();
+        }
+      }
+    } catch (e) {
+      if (e instanceof CommandError) throw e;
+      throw new CommandError(`cannot read the ${domainName(domain)} stream: ${e instanceof Error ? e.message : String(e)}`, 1);
+    }
+    if (out !== undefined) await out.flush();
+    else await client!.flush();
+  } finally {
+    await client?.close();
+    await nc.close().catch(() => {});
+  }
+  const dropped = client?.stats.droppedOutgoing ?? 0;
+  writeStderr(
+    `ap replay: ${messages} messages from ${payloads} stored NATS messages` +
+      (payloads > 0 ? ` (stream sequences ${firstSeq}–${lastSeq})` : "") +
+      `, ${skipped} skipped${invalid ? `, ${invalid} malformed` : ""}${dropped ? `, ${dropped} dropped` : ""}` +
+      (client !== undefined ? ` → ${domainName(toDomain!)} relay` : ""),
+  );
+  return invalid > 0 || dropped > 0 ? 1 : 0;
+}
