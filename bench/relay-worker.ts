@@ -31,6 +31,11 @@ function emit(obj: unknown): void {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
+/** Writes the last line and exits once it is out (a pipe write is asynchronous; exiting early cuts it). */
+function emitAndExit(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(0));
+}
+
 function onStdinLine(handler: (line: string) => void): void {
   const rl = readline.createInterface({ input: process.stdin });
   rl.on("line", handler);
@@ -88,8 +93,7 @@ async function relayRole(socket: string): Promise<void> {
     clearInterval(poll);
     const snap = server.relay.metrics.snapshot();
     await server.close();
-    emit({ metrics: snap });
-    process.exit(0);
+    emitAndExit({ metrics: snap });
   });
 }
 
@@ -105,8 +109,7 @@ async function subRole(socket: string, latency: boolean): Promise<void> {
   emit({ ready: true });
   onStdinLine((line) => {
     if (line.trim() !== "stop") return;
-    emit({ ...(rx.result() as object), lost: client.stats.lost, duplicates: client.stats.duplicates });
-    process.exit(0);
+    emitAndExit({ ...(rx.result() as object), lost: client.stats.lost, duplicates: client.stats.duplicates });
   });
 }
 
@@ -163,8 +166,7 @@ async function natsSubRole(port: string, latency: boolean): Promise<void> {
   emit({ ready: true });
   onStdinLine((line) => {
     if (line.trim() !== "stop") return;
-    emit({ ...(rx.result() as object), lost: 0, duplicates: 0 });
-    process.exit(0);
+    emitAndExit({ ...(rx.result() as object), lost: 0, duplicates: 0 });
   });
 }
 

@@ -24,12 +24,15 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   relay: () => import("../bench/relay.ts"),
 };
 
+/** One usage line per benchmark (add one with each entry of BENCHES). */
+const OPTIONS: Record<string, string> = {
+  relay: "[--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats]   relay vs nats-server",
+};
+
 const USAGE = `usage: ap bench <name> [options]
 
 benchmarks:
-${Object.keys(BENCHES).map((n) => `  ${n}`).join("\n")}
-
-ap bench <name> --help shows a benchmark's options.`;
+${Object.keys(BENCHES).map((n) => `  ${n} ${OPTIONS[n] ?? ""}`).join("\n")}`;
 
 /** The `ap bench` command. */
 export const benchCommand: Command = {

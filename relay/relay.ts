@@ -121,7 +121,6 @@ export class Relay {
   private readonly serviceId: number;
   private readonly sessions = new Set<Session>();
   private subscribers: Session[] = [];
-  private filteredSubscribers = 0;
   private readonly dirty: Session[] = [];
   private nextId = 1;
   private gapSequence = 0n;
@@ -398,7 +397,6 @@ export class Relay {
       return;
     }
     const n = dv.getUint16(v, true);
-    const hadFilter = s.filter !== undefined;
     if (n === 0) {
       s.filter = undefined;
     } else {
@@ -409,7 +407,6 @@ export class Relay {
       }
       s.filter = f;
     }
-    this.filteredSubscribers += (s.filter !== undefined ? 1 : 0) - (hadFilter ? 1 : 0);
     this.log.debug("subscription set", { conn: s.id, types: n });
   }
 
@@ -501,7 +498,6 @@ export class Relay {
     if (s.outbox !== undefined) {
       this.subscribers = this.subscribers.filter((x) => x !== s);
       this.metrics.subscribers--;
-      if (s.filter !== undefined) this.filteredSubscribers--;
     }
   }
 }

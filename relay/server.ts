@@ -3,6 +3,10 @@
  * stale file replaced only when nothing answers) and optionally TCP — with TLS 1.3 and a required
  * Hello token, or plain TCP, which is only allowed on a loopback address and only when asked for.
  *
+ * TLS versions: on Node the listener and the client require TLS 1.3 (`minVersion`). `Deno.listenTls`
+ * and `Deno.connectTls` have no version setting; rustls there negotiates 1.3 with any current peer but
+ * would accept 1.2 from a peer that offers nothing newer. The Hello token is required either way.
+ *
  * @example
  * ```ts
  * const server = await startRelayServer({ domain: RelayDomain.MarketData });
