@@ -123,7 +123,7 @@ export function renderDashboardPage(s: DashboardSettings) {
     <div class="relay-grid" id="relay-charts"><p class="empty">Waiting for /stats…</p></div>
   </section>
 
-  <section class="panel span-8" id="panel-markets">
+  <section class="panel span-8 row-2" id="panel-markets">
     ${panelHeader("Markets", "markets", html`<span class="muted small" id="markets-count"></span>`)}
     <div class="instrument-grid" id="instruments"><p class="empty">No market data yet (trades, quotes and books appear here).</p></div>
   </section>
@@ -139,6 +139,18 @@ export function renderDashboardPage(s: DashboardSettings) {
     </div>
   </section>
 
+  <section class="panel span-4" id="panel-controls">
+    ${panelHeader("Strategies", "strategies")}
+    <ul class="switches" id="strategies"></ul>
+    <p class="empty" id="strategies-empty">No strategies configured.</p>
+    <header class="panel-head sub"><h2>Circuit breakers</h2><span class="stale-badge" id="breakers-stale" hidden>stale</span></header>
+    <table class="table" id="breakers-table">
+      <thead><tr><th>Breaker</th><th>State</th><th class="num">Failures</th><th class="num">Opened</th><th></th></tr></thead>
+      <tbody id="breakers"></tbody>
+    </table>
+    <p class="empty" id="breakers-empty">No circuit breakers reported.</p>
+  </section>
+
   <section class="panel span-6" id="panel-signals">
     ${panelHeader("Signals", "signals", html`<span class="muted small" id="signals-count"></span>`)}
     <ol class="feed" id="signals-feed"></ol>
@@ -151,23 +163,11 @@ export function renderDashboardPage(s: DashboardSettings) {
     <p class="empty" id="execution-empty">No orders yet.</p>
   </section>
 
-  <section class="panel span-7" id="panel-portfolio">
+  <section class="panel span-12" id="panel-portfolio">
     ${panelHeader("Portfolio", "portfolio")}
     <dl class="facts" id="portfolio-facts"></dl>
     <div class="table-wrap" id="portfolio-positions"></div>
     <p class="empty" id="portfolio-empty">Waiting for /portfolio…</p>
-  </section>
-
-  <section class="panel span-5" id="panel-controls">
-    ${panelHeader("Strategies", "strategies")}
-    <ul class="switches" id="strategies"></ul>
-    <p class="empty" id="strategies-empty">No strategies configured.</p>
-    <header class="panel-head sub"><h2>Circuit breakers</h2><span class="stale-badge" id="breakers-stale" hidden>stale</span></header>
-    <table class="table" id="breakers-table">
-      <thead><tr><th>Breaker</th><th>State</th><th class="num">Failures</th><th class="num">Opened</th><th></th></tr></thead>
-      <tbody id="breakers"></tbody>
-    </table>
-    <p class="empty" id="breakers-empty">No circuit breakers reported.</p>
   </section>
 
   <section class="panel span-12" id="panel-services">

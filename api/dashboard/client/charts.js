@@ -142,7 +142,8 @@ export class RelayCharts {
           values: (_u, splits) => splits.map((t) => clockOfSeconds(t)) },
         { scale: "rate", stroke: AXIS, font: FONT, size: 36, space: 24, grid: { stroke: GRID, width: 1 }, ticks: { show: false },
           values: (_u, vals) => vals.map((v) => rate(v)) },
-        { scale: "us", side: 1, stroke: AXIS, font: FONT, size: 36, space: 24, grid: { show: false }, ticks: { show: false } },
+        { scale: "us", side: 1, stroke: AXIS, font: FONT, size: 36, space: 24, grid: { show: false }, ticks: { show: false },
+          values: (_u, vals) => vals.map((v) => rate(v)) },
       ],
     };
     const plot = new uPlot(opts, [[], [], [], []], plotHost);

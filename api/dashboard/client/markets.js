@@ -78,7 +78,10 @@ export class MarketsPanel {
       if (!inst.card) {
         inst.card = this.createCard(inst);
         this.grid.querySelector(".empty")?.remove();
-        this.grid.append(inst.card.root);
+        // Cards stay in a stable order (symbol, then venue) whatever order the feeds start in.
+        const key = inst.card.root.dataset.sort ?? "";
+        const after = [...this.grid.children].find((c) => (/** @type {HTMLElement} */ (c).dataset.sort ?? "") > key);
+        this.grid.insertBefore(inst.card.root, after ?? null);
       }
       const c = inst.card;
       const stale = now - inst.at > this.staleAfterMs;
@@ -159,7 +162,8 @@ export class MarketsPanel {
     const asks = Array.from({ length: LEVELS }, () => slot("ask"));
     const bids = Array.from({ length: LEVELS }, () => slot("bid"));
     f.book = el("div", { class: "book", hidden: true }, ...asks.map((s) => s.row), el("div", { class: "book-mid" }), ...bids.map((s) => s.row));
-    const root = el("article", { class: "inst", data: { instrument: this.labels.instrument(inst.id), stale: "false" } },
+    const sort = `${this.labels.symbol(inst.id)}\u0000${this.labels.venue(inst.id.venue)}`;
+    const root = el("article", { class: "inst", data: { instrument: this.labels.instrument(inst.id), stale: "false", sort } },
       el("header", {}, el("span", { class: "sym", text: this.labels.symbol(inst.id) }), el("span", { class: "venue", text: this.labels.venue(inst.id.venue) }), f.age),
       f.lastRow,
       el("div", { class: "bbo" },

@@ -8,7 +8,7 @@
  */
 
 import { byId, el, setText, show, signClass } from "./dom.js";
-import { count, humanKey, signOf } from "./format.js";
+import { count, fixed, humanKey, signOf } from "./format.js";
 
 /** @param {unknown} v @returns {v is Record<string, unknown>} */
 const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -16,7 +16,7 @@ const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v)
 const isScalar = (v) => typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null;
 /** @param {unknown} v @returns {v is { assetId: string, venue: number }} */
 const isInstrument = (v) => isObject(v) && typeof v.assetId === "string" && typeof v.venue === "number";
-const PNL = /pnl|profit|loss/i;
+const PNL = /pnl|profit|loss|realized|net$/i;
 
 /**
  * Flattens scalars: `{ pnl: { realized: "1" } }` → `[["pnl.realized", "1"]]`.
@@ -37,6 +37,14 @@ function pick(facts, re) {
   return facts.find(([k]) => re.test(k.replace(/[._\s-]/g, "")))?.[1];
 }
 
+/** Label of a flattened key: the leaf, with its parent unless that is a plain grouping (`totals`, `summary`). @param {string} key */
+function factLabel(key) {
+  const parts = key.split(".");
+  const leaf = parts.pop() ?? key;
+  const parent = parts.join(" ");
+  return humanKey(/^(totals?|summary|pnl|stats)$/i.test(parent) || !parent ? leaf : `${parent} ${leaf}`);
+}
+
 /** Win rate as a percentage text: fractions (≤ 1) are scaled. @param {unknown} v @returns {string} */
 export function winRateText(v) {
   const n = Number(v);
@@ -45,12 +53,22 @@ export function winRateText(v) {
   return `${pct.toFixed(1)}%`;
 }
 
-/** A value for display. @param {unknown} v @param {import("./settings.js").Labels} labels @returns {string} */
-function display(v, labels) {
+/**
+ * Fields that hold money, prices or quantities. In the system's JSON these are 64-bit integers scaled by
+ * 10^8 (PROTOCOL §1), sent as decimal strings (§7); other integer strings are counts or ids.
+ */
+const FIXED_POINT = /realized|unrealized|fee|net|pnl|profit|loss|price|mark|quantity|size|notional|exposure|cost|value|balance|equity/i;
+
+/**
+ * A value for display.
+ * @param {unknown} v @param {import("./settings.js").Labels} labels @param {string} [key] the field name
+ * @returns {string}
+ */
+export function display(v, labels, key = "") {
   if (v === null || v === undefined) return "—";
   if (isInstrument(v)) return labels.instrument(/** @type {any} */ (v));
   if (typeof v === "number") return Number.isInteger(v) ? count(v) : String(Math.round(v * 1e6) / 1e6);
-  if (typeof v === "string" && /^-?\d+$/.test(v)) return count(v);
+  if (typeof v === "string" && /^-?\d+$/.test(v)) return FIXED_POINT.test(key) ? fixed(v, 8, 2) : count(v);
   if (typeof v === "string" && /^-?\d+\.\d+$/.test(v)) {
     const [i, f] = v.split(".");
     return `${count(/** @type {string} */ (i))}.${f}`;
@@ -101,16 +119,15 @@ export class PortfolioPanel {
     const rows = Array.isArray(data.positions) ? data.positions
       : /** @type {unknown[] | undefined} */ (Object.values(data).find((v) => Array.isArray(v) && v.every(isObject))) ?? [];
 
-    const realized = pick(facts, /realized/i);
-    const unrealized = pick(facts, /unrealized/i);
-    this.kpiValue(this.kpi.realized, realized);
-    this.kpiValue(this.kpi.unrealized, unrealized);
+    this.kpiValue(this.kpi.realized, pick(facts, /^(totals?|pnl|summary)?realized(pnl)?$/i) ?? pick(facts, /(?<!un)realized/i), "realized");
+    this.kpiValue(this.kpi.unrealized, pick(facts, /unrealized/i), "unrealized");
     setText(this.kpi.winrate, winRateText(pick(facts, /winrate|winratio|hitrate/i)));
     setText(this.kpi.positions, String(rows.filter((r) => !isObject(r) || signOf(r.quantity ?? r.size ?? r.qty ?? 1) !== 0).length));
 
-    this.facts.replaceChildren(...facts.slice(0, 16).map(([k, v]) => el("div", { class: "fact" },
-      el("dt", { text: humanKey(k.replace(/\./g, " ")) }),
-      el("dd", { class: PNL.test(k) ? signClass(signOf(v)) : "", text: /win.?rate/i.test(k) ? winRateText(v) : display(v, this.labels) }))));
+    const shown = facts.filter(([k]) => !/^journal\.|^recovered/i.test(k)).slice(0, 16);
+    this.facts.replaceChildren(...shown.map(([k, v]) => el("div", { class: "fact", data: { key: k } },
+      el("dt", { text: factLabel(k) }),
+      el("dd", { class: PNL.test(k) ? signClass(signOf(v)) : "", text: /win.?rate/i.test(k) ? winRateText(v) : display(v, this.labels, k) }))));
 
     if (rows.length === 0) {
       this.positions.replaceChildren(el("p", { class: "empty", text: "No open positions." }));
@@ -123,15 +140,15 @@ export class PortfolioPanel {
     const body = rows.map((r) => {
       const row = /** @type {Record<string, unknown>} */ (r);
       return el("tr", {}, ...columns.map((c, i) => el("td", {
-        class: `${i === 0 ? "name" : "num"} ${PNL.test(c) ? signClass(signOf(row[c])) : ""}`, text: display(row[c], this.labels),
+        class: `${i === 0 ? "name" : "num"} ${PNL.test(c) ? signClass(signOf(row[c])) : ""}`, text: display(row[c], this.labels, c),
       })));
     });
     this.positions.replaceChildren(el("table", { class: "table", id: "positions-table" }, el("thead", {}, head), el("tbody", {}, ...body)));
   }
 
-  /** @private @param {HTMLElement} node @param {unknown} v */
-  kpiValue(node, v) {
-    setText(node, v === undefined ? "—" : display(v, this.labels));
+  /** @private @param {HTMLElement} node @param {unknown} v @param {string} key */
+  kpiValue(node, v, key) {
+    setText(node, v === undefined ? "—" : display(v, this.labels, key));
     node.className = `kpi-value ${signClass(signOf(v))}`;
   }
 }

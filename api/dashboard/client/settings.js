@@ -60,7 +60,7 @@ export class Labels {
   /** `BTC/USD` (or `#assetId`) of an instrument. @param {InstrumentJson | undefined} id @returns {string} */
   symbol(id) {
     if (!id) return "—";
-    return id.symbol ?? `#${id.assetId}`;
+    return id.symbol ?? (id.assetType !== 50 && id.assetType !== 100 ? unpackPair(id.assetId) : undefined) ?? `#${id.assetId}`;
   }
 
   /** `BTC/USD@Coinbase`. @param {InstrumentJson | undefined} id @returns {string} */
@@ -72,4 +72,38 @@ export class Labels {
 /** Map key of an instrument. @param {InstrumentJson} id @returns {string} */
 export function instrumentKey(id) {
   return `${id.assetId}:${id.venue}:${id.assetType}`;
+}
+
+/**
+ * One base-37 packed symbol (PROTOCOL §4: 6 digits, first most significant, 0 ends it, A–Z = 1–26,
+ * 0–9 = 27–36), or undefined when the number is not one.
+ * @param {number} value @returns {string | undefined}
+ */
+function unpack37(value) {
+  if (!Number.isInteger(value) || value <= 0 || value >= 37 ** 6) return undefined;
+  const digits = [];
+  for (let i = 0; i < 6; i++) {
+    digits.unshift(value % 37);
+    value = Math.floor(value / 37);
+  }
+  let out = "";
+  let ended = false;
+  for (const d of digits) {
+    if (d === 0) ended = true;
+    else if (ended) return undefined;
+    else out += d <= 26 ? String.fromCharCode(64 + d) : String.fromCharCode(48 + d - 27);
+  }
+  return out;
+}
+
+/**
+ * `BASE/QUOTE` of a pair assetId (`pack37(base) << 32 | pack37(quote)`), for JSON that carries an
+ * InstrumentId without its `symbol` (e.g. the execution service's portfolio).
+ * @param {string} assetId decimal u64 @returns {string | undefined}
+ */
+export function unpackPair(assetId) {
+  if (!/^\d+$/.test(assetId)) return undefined;
+  const id = BigInt(assetId);
+  const base = unpack37(Number(id >> 32n)), quote = unpack37(Number(id & 0xffffffffn));
+  return base && quote ? `${base}/${quote}` : undefined;
 }
