@@ -67,6 +67,27 @@ const CH_BOOK = 1;
 const CH_TRADE = 2;
 const CH_TICKER = 3;
 
+const K_NONE = 0;
+const K_TRADE = 1;
+const K_BOOK = 2;
+const K_TICKER = 3;
+const K_HEARTBEAT = 4;
+const K_STATUS = 5;
+const K_OTHER = 6;
+
+function spanIs(text: string, start: number, stop: number, name: string): boolean {
+  return stop - start === name.length && text.startsWith(name, start);
+}
+
+function channelKind(text: string, start: number, stop: number): number {
+  if (spanIs(text, start, stop, "trade")) return K_TRADE;
+  if (spanIs(text, start, stop, "book")) return K_BOOK;
+  if (spanIs(text, start, stop, "ticker")) return K_TICKER;
+  if (spanIs(text, start, stop, "heartbeat")) return K_HEARTBEAT;
+  if (spanIs(text, start, stop, "status")) return K_STATUS;
+  return K_OTHER;
+}
+
 interface SymbolState {
   readonly ins: Instrument;
   readonly book: OrderBook;
@@ -203,10 +224,11 @@ export class KrakenAdapter implements VenueAdapter {
   onFrame(text: string, io: AdapterIo): void {
     const c = this.cursor.reset(text);
     try {
-      let chStart = -1;
-      let chStop = -1;
+      let kind = K_NONE;
+      let typeSeen = false;
       let typeSnapshot = false;
       let dataAt = -1;
+      let handled = false;
       let method = "";
       let success = true;
       let error = "";
@@ -215,14 +237,20 @@ export class KrakenAdapter implements VenueAdapter {
         const n = c.keyStop - c.keyStart;
         if (n === 7 && c.keyIs("channel")) {
           c.stringSpan();
-          chStart = c.start;
-          chStop = c.stop;
+          kind = channelKind(text, c.start, c.stop);
         } else if (n === 4 && c.keyIs("type")) {
           c.stringSpan();
+          typeSeen = true;
           typeSnapshot = c.stop - c.start === 8 && text.startsWith("snapshot", c.start);
         } else if (n === 4 && c.keyIs("data")) {
-          dataAt = c.pos;
-          c.skipValue();
+          if (kind !== K_NONE && typeSeen) {
+            // channel and type come first on Kraken's frames: parse the data where it stands
+            this.onData(kind, c.pos, typeSnapshot, io, true);
+            handled = true;
+          } else {
+            dataAt = c.pos;
+            c.skipValue();
+          }
         } else if (n === 6 && c.keyIs("method")) {
           method = c.string();
         } else if (n === 7 && c.keyIs("success")) {
@@ -232,15 +260,9 @@ export class KrakenAdapter implements VenueAdapter {
         } else c.skipValue();
       }
       c.end();
-      if (chStart >= 0) {
-        const len = chStop - chStart;
-        const is = (name: string): boolean => len === name.length && text.startsWith(name, chStart);
-        if (is("trade")) return this.onTrades(dataAt, io);
-        if (is("book")) return this.onBook(dataAt, typeSnapshot, io);
-        if (is("ticker")) return this.onTicker(dataAt, io);
-        if (is("heartbeat")) return io.touch(CH_HEARTBEAT);
-        if (is("status")) return this.onStatus(dataAt, io);
-        this.metrics.unknownFrames++;
+      if (handled) return;
+      if (kind !== K_NONE) {
+        this.onData(kind, dataAt, typeSnapshot, io, false);
         return;
       }
       if (method.length > 0) {
@@ -256,6 +278,26 @@ export class KrakenAdapter implements VenueAdapter {
     } catch (e) {
       this.metrics.parseErrors++;
       this.metrics.noteError(`kraken frame: ${(e as Error).message}`);
+    }
+  }
+
+  /** Handles a channel's `data` at `dataAt`; `inline`: the cursor is there and must end after it. */
+  private onData(kind: number, dataAt: number, snapshot: boolean, io: AdapterIo, inline: boolean): void {
+    switch (kind) {
+      case K_TRADE:
+        return this.onTrades(dataAt, io);
+      case K_BOOK:
+        return this.onBook(dataAt, snapshot, io);
+      case K_TICKER:
+        return this.onTicker(dataAt, io);
+      case K_HEARTBEAT:
+        if (inline) this.cursor.skipValue();
+        return io.touch(CH_HEARTBEAT);
+      case K_STATUS:
+        return this.onStatus(dataAt, io);
+      default:
+        if (inline) this.cursor.skipValue();
+        this.metrics.unknownFrames++;
     }
   }
 
