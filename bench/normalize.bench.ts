@@ -64,7 +64,7 @@ const utf8 = { enc: new TextEncoder(), dec: new TextDecoder() };
 const flat = (s: string): string => utf8.dec.decode(utf8.enc.encode(s));
 
 const coinbaseFrames = Array.from({ length: BATCH }, (_, i) =>
-  `{"type":"match","trade_id":${865_127_782 + i},"maker_order_id":"5f4bb11b-f065-4025-ad53-2091b10ad2cf","taker_order_id":"66715b57-0167-4ae9-8b2b-75a064a923f4","side":"${i % 3 === 0 ? "sell" : "buy"}","size":"${size(i)}","price":"${price(i, 11_682_785, 2)}","product_id":"BTC-USD","sequence":${110_614_077_300 + 7 * i},"time":"${iso(i)}"}`);
+  `{"type":"match","trade_id":${865_127_782 + i},"maker_order_id":"5f4bb11b-f065-4025-ad53-2091b10ad2cf","taker_order_id":"66715b57-0167-4ae9-8b2b-75a064a923f4","side":"${i % 3 === 0 ? "sell" : "buy"}","size":"${size(i)}","price":"${price(i, 11_682_785, 2)}","product_id":"BTC-USD","sequence":${110_614_077_300 + 7 * i},"time":"${iso(i)}"}`).map(flat);
 const binanceFrames = Array.from({ length: BATCH }, (_, i) =>
   `{"stream":"btcusdt@trade","data":{"e":"trade","E":${1_755_893_490_000 + i},"s":"BTCUSDT","t":${4_912_345_678 + i},"p":"${price(i, 11_682_785, 2)}000000","q":"${size(i)}","T":${1_755_893_489_998 + i},"m":${i % 2 === 0},"M":true}}`).map(flat);
 const krakenFrames = Array.from({ length: BATCH }, (_, i) =>
