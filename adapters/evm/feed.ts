@@ -6,7 +6,8 @@
  *
  * - `eth_subscription` notifications of the `logs` subscription → PoolSwap/PoolSync/PoolMint/PoolBurn
  *   on the MarketData domain; of `newHeads` → GasPrice (Execution domain) with the latest known
- *   priority fee. One builder, so one monotonic sequence for the adapter's `source`.
+ *   priority fee. One builder per relay domain, so each relay sees one contiguous sequence for the
+ *   adapter's `source` (market data on one, GasPrice on the execution relay).
  * - After a reconnect the feed is "backfilling": live logs are held back until the backfill
  *   (`eth_getLogs` from the last block seen, minus a small overlap) has been applied, then released;
  *   the {@link LogWindow} drops what both delivered and retracts what a missed reorg abandoned.
@@ -112,6 +113,11 @@ export class EvmFeed {
   private readonly onProblem: (what: string) => void;
   private readonly onHead: ((blockNumber: number) => void) | undefined;
   private readonly builder = new MessageBuilder(4096);
+  /**
+   * Execution-domain messages (GasPrice) get their own builder, so their sequence is contiguous on the
+   * execution relay and the market-data sequence has no holes where a GasPrice went elsewhere.
+   */
+  private readonly executionBuilder = new MessageBuilder(256);
   private readonly writer = new PoolTlvWriter();
   private readonly window: LogWindow;
   private readonly blockTimes = new Map<number, number>();
@@ -379,7 +385,7 @@ export class EvmFeed {
   }
 
   private begin(domain: number): MessageBuilder {
-    const b = this.builder.begin(domain, this.source);
+    const b = (domain === RelayDomain.MarketData ? this.builder : this.executionBuilder).begin(domain, this.source);
     if (this.frameTimestamp !== undefined) b.setTimestamp(this.frameTimestamp);
     return b;
   }

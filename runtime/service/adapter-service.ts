@@ -7,7 +7,7 @@
  */
 
 import * as v from "valibot";
-import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
+import { HeaderOffset, RelayDomain, ServiceState } from "../../protocol/mod.ts";
 import { startVenueAdapter } from "../../adapters/run.ts";
 import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
@@ -36,16 +36,26 @@ export type AdapterOptions = v.InferOutput<typeof AdapterOptionsSchema>;
 
 /** Starts an adapter service with validated `options`. */
 export async function startAdapterService(ctx: ServiceContext, options: AdapterOptions): Promise<RunningService> {
-  const relay = await RelayClient.connect({
-    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.MarketData) }, domain: RelayDomain.MarketData,
-    serviceId: ctx.serviceId, role: Role.Publisher, waitForRelay: true, logger: ctx.log,
+  const connect = (domain: RelayDomain) => RelayClient.connect({
+    endpoint: { kind: "unix", path: ctx.relaySocket(domain) }, domain, serviceId: ctx.serviceId, role: Role.Publisher,
+    waitForRelay: true, logger: ctx.log,
   });
+  const relay = await connect(RelayDomain.MarketData);
+  // DEX adapters also publish GasPrice, an execution-domain TLV, on the execution relay.
+  const execution = options.venue === "polygon" || options.venue === "ethereum" ? await connect(RelayDomain.Execution) : undefined;
   const breaker = new CircuitBreaker(ctx.name, options.breaker);
   let breakerDropped = 0;
+  let otherDomain = 0;
   const sink = {
     publish(bytes: Uint8Array): void {
-      if (breaker.allow(Date.now())) relay.publish(bytes);
-      else breakerDropped++;
+      if (!breaker.allow(Date.now())) {
+        breakerDropped++;
+        return;
+      }
+      const domain = bytes[HeaderOffset.relayDomain];
+      if (domain === RelayDomain.MarketData) relay.publish(bytes);
+      else if (domain === RelayDomain.Execution && execution) execution.publish(bytes);
+      else otherDomain++;
     },
   };
   const run = await startVenueAdapter({
@@ -72,7 +82,7 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         state: open || s.staleTimeouts > 0 && s.connects === 0 ? ServiceState.Degraded : ServiceState.Running,
         connections: relay.connected ? 1 : 0,
         processed: BigInt(s.published),
-        dropped: BigInt(breakerDropped + relay.stats.droppedOutgoing + s.parseErrors + s.unknownFrames),
+        dropped: BigInt(breakerDropped + otherDomain + relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0)),
         errors: BigInt(s.parseErrors + s.venueErrors + s.restErrors),
         p50Micros: Math.round(s.latency.p50Ms * 1000),
         p99Micros: Math.round(s.latency.p99Ms * 1000),
@@ -90,7 +100,8 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         ["stale_timeouts_total", "counter", s.staleTimeouts], ["gaps_total", "counter", s.gaps],
         ["resyncs_total", "counter", s.resyncs], ["checksum_mismatches_total", "counter", s.checksumMismatches],
         ["rate_limit_waits_total", "counter", s.rateLimitWaits], ["breaker_dropped_total", "counter", breakerDropped],
-        ["relay_dropped_total", "counter", relay.stats.droppedOutgoing], ["latency_p50_ms", "gauge", s.latency.p50Ms],
+        ["relay_dropped_total", "counter", relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0)],
+        ["wrong_domain_dropped_total", "counter", otherDomain], ["latency_p50_ms", "gauge", s.latency.p50Ms],
         ["latency_p99_ms", "gauge", s.latency.p99Ms],
       ];
       return rows.map(([n, t, val]) => `# TYPE alphapulse_adapter_${n} ${t}\nalphapulse_adapter_${n}{${l}} ${val}`).join("\n") + "\n";
@@ -111,8 +122,11 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
     async stop() {
       clearInterval(watch);
       await run.stop();
-      await relay.flush().catch(() => {});
-      await relay.close();
+      for (const c of [relay, execution]) {
+        if (!c) continue;
+        await c.flush().catch(() => {});
+        await c.close();
+      }
     },
   };
 }

@@ -9,7 +9,7 @@
 
 import * as hdr from "hdr-histogram-js";
 import * as v from "valibot";
-import { MessageView, RelayDomain, ServiceState } from "../../protocol/mod.ts";
+import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
 import { createStrategy, strategyNames } from "../../strategies/registry.ts";
@@ -27,6 +27,8 @@ export const StrategyOptionsSchema = v.object({
   /** The strategy's own config (validated by its schema). Relative paths resolve against the working directory. */
   config: v.optional(v.record(v.string(), v.unknown()), {}),
   breaker: v.optional(BreakerOptionsSchema, {}),
+  /** TLV types also taken from the execution relay (default: GasPrice for flash-arbitrage, none otherwise). */
+  executionTypes: v.optional(v.array(v.pipe(v.number(), v.integer(), v.minValue(40), v.maxValue(79)))),
 });
 /** Parsed strategy options. */
 export type StrategyOptions = v.InferOutput<typeof StrategyOptionsSchema>;
@@ -65,7 +67,12 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
     endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.MarketData) }, domain: RelayDomain.MarketData,
     serviceId: ctx.serviceId, role: Role.Subscriber, waitForRelay: true, logger: ctx.log,
   });
-  input.onMessage((bytes, offset) => {
+  const executionTypes = options.executionTypes ?? (options.strategy === "flash-arbitrage" ? [TlvType.GasPrice] : []);
+  const executionInput = executionTypes.length === 0 ? undefined : await RelayClient.connect({
+    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.Execution) }, domain: RelayDomain.Execution,
+    serviceId: ctx.serviceId, role: Role.Subscriber, types: executionTypes, waitForRelay: true, logger: ctx.log,
+  });
+  const onInput = (bytes: Uint8Array, offset: number): void => {
     const t0 = performance.now();
     processed++;
     try {
@@ -77,7 +84,9 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
       if (failures <= 10 || failures % 1000 === 0) ctx.log.error("strategy failed on a message", { error: String(e), failures });
     }
     latency.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
-  });
+  };
+  input.onMessage(onInput);
+  executionInput?.onMessage(onInput);
 
   return {
     status() {
@@ -120,6 +129,7 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
     },
     async stop() {
       await input.close();
+      await executionInput?.close();
       await out.flush().catch(() => {});
       await out.close();
     },
