@@ -17,7 +17,8 @@
  */
 
 import { HEADER_SIZE, HeaderOffset, MAX_MESSAGE_SIZE } from "./constants.ts";
-import { messageChecksum } from "./crc32.ts";
+import { messageChecksumAt } from "./crc32.ts";
+import { set64 } from "./int64.ts";
 import { ProtocolError } from "./errors.ts";
 import { writeHeaderStart } from "./header.ts";
 import { I64_MAX, I64_MIN, U64_MAX, writeU64 } from "./ints.ts";
@@ -39,11 +40,12 @@ function checkU64(field: string, v: bigint): void {
   if (v < 0n || v > U64_MAX) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit u64`);
 }
 function checkInstrument(name: string, assetId: bigint, venue: number, assetType: number): void {
-  checkU64(`${name}.instrument.assetId`, assetId);
+  // Field names are built only on failure: Deno's V8 does not fold the template per call (~15 ns).
+  if (assetId < 0n || assetId > U64_MAX) checkU64(`${name}.instrument.assetId`, assetId);
   if (!(venue >= 0 && venue <= 0xffff && Number.isInteger(venue))) {
     throw new ProtocolError("InvalidValue", `${name}.instrument.venue = ${venue} does not fit u16`);
   }
-  checkU8(`${name}.instrument.assetType`, assetType);
+  if (!(assetType >= 0 && assetType <= 0xff && Number.isInteger(assetType))) checkU8(`${name}.instrument.assetType`, assetType);
 }
 
 /** Writes messages into a reused buffer. */
@@ -150,16 +152,16 @@ export class MessageBuilder {
     this.bytes[p] = 1;
     this.bytes[p + 1] = 40;
     const v = p + 2;
-    dv.setBigUint64(v, assetId, true);
+    set64(dv, v, assetId);
     dv.setUint16(v + 8, venue, true);
     dv.setUint8(v + 10, assetType);
     dv.setUint8(v + 11, 0);
     dv.setUint8(v + 12, side);
     dv.setUint8(v + 13, flags);
     dv.setUint16(v + 14, 0, true);
-    dv.setBigInt64(v + 16, price, true);
-    dv.setBigInt64(v + 24, size, true);
-    dv.setBigUint64(v + 32, execTimestamp, true);
+    set64(dv, v + 16, price);
+    set64(dv, v + 24, size);
+    set64(dv, v + 32, execTimestamp);
     this.pos = v + 40;
     return this;
   }
@@ -181,15 +183,15 @@ export class MessageBuilder {
     this.bytes[p] = 2;
     this.bytes[p + 1] = 52;
     const v = p + 2;
-    dv.setBigUint64(v, assetId, true);
+    set64(dv, v, assetId);
     dv.setUint16(v + 8, venue, true);
     dv.setUint8(v + 10, assetType);
     dv.setUint8(v + 11, 0);
-    dv.setBigInt64(v + 12, bidPrice, true);
-    dv.setBigInt64(v + 20, bidSize, true);
-    dv.setBigInt64(v + 28, askPrice, true);
-    dv.setBigInt64(v + 36, askSize, true);
-    dv.setBigUint64(v + 44, quoteTimestamp, true);
+    set64(dv, v + 12, bidPrice);
+    set64(dv, v + 20, bidSize);
+    set64(dv, v + 28, askPrice);
+    set64(dv, v + 36, askSize);
+    set64(dv, v + 44, quoteTimestamp);
     this.pos = v + 52;
     return this;
   }
@@ -203,7 +205,7 @@ export class MessageBuilder {
   finishLength(): number {
     const dv = this.dv;
     dv.setUint32(HeaderOffset.payloadSize, this.pos - HEADER_SIZE, true);
-    dv.setUint32(HeaderOffset.checksum, messageChecksum(this.bytes, 0, this.pos), true);
+    dv.setUint32(HeaderOffset.checksum, messageChecksumAt(this.bytes, dv, 0, this.pos), true);
     return this.pos;
   }
 

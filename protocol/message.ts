@@ -14,7 +14,7 @@
  */
 
 import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset } from "./constants.ts";
-import { messageChecksum } from "./crc32.ts";
+import { messageChecksumAt } from "./crc32.ts";
 import { ProtocolError } from "./errors.ts";
 import { checkHeader, readHeader, typeBelongsToDomain, writeHeaderStart, type MessageHeader } from "./header.ts";
 import { writeU64 } from "./ints.ts";
@@ -47,6 +47,8 @@ export interface ValidateOptions {
   checkTlvSizes?: boolean;
 }
 
+/** All checks on (shared, so a call without options allocates nothing). */
+const DEFAULT_VALIDATION: ValidateOptions = {};
 
 /**
  * Validates the message at `bytes[offset…]` (at most `available` bytes): header, size, checksum, TLV
@@ -57,22 +59,35 @@ export function validateMessage(
   bytes: Uint8Array,
   offset = 0,
   available = bytes.length - offset,
-  options: ValidateOptions = {},
+  options: ValidateOptions = DEFAULT_VALIDATION,
 ): ProtocolError | undefined {
   const { u8, dv } = viewsOf(bytes);
-  const base = bytes.byteOffset + offset;
   // Never read past `bytes`: its buffer may be a shared pool holding other data.
   if (available > bytes.length - offset) available = bytes.length - offset;
+  return validateMessageAt(u8, dv, bytes.byteOffset + offset, available, options);
+}
+
+/**
+ * {@link validateMessage} over whole-buffer views ({@link viewsOf}) at the absolute offset `base`, for
+ * readers that hold the views already ({@link MessageView}); error offsets are relative to `base`.
+ */
+export function validateMessageAt(
+  u8: Uint8Array,
+  dv: DataView,
+  base: number,
+  available: number,
+  options: ValidateOptions = DEFAULT_VALIDATION,
+): ProtocolError | undefined {
   let total: number;
   try {
-    total = checkHeader(dv, base, available, -bytes.byteOffset - offset);
+    total = checkHeader(dv, base, available, -base);
   } catch (e) {
     return e as ProtocolError;
   }
   if (available < total) return new ProtocolError("Truncated", `message is ${total} bytes, have ${available}`, 0);
   if (options.verifyChecksum !== false) {
     const stored = dv.getUint32(base + HeaderOffset.checksum, true);
-    const actual = messageChecksum(bytes, offset, total);
+    const actual = messageChecksumAt(u8, dv, base, total);
     if (stored !== actual) {
       return new ProtocolError(
         "ChecksumMismatch",
@@ -193,7 +208,7 @@ export function encodeMessageInto(out: Uint8Array, offset: number, meta: Message
     writeTlvValue(dv, u8, p, t);
     p += len;
   }
-  dv.setUint32(base + HeaderOffset.checksum, messageChecksum(out, offset, total), true);
+  dv.setUint32(base + HeaderOffset.checksum, messageChecksumAt(u8, dv, base, total), true);
   return total;
 }
 

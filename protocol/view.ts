@@ -18,8 +18,9 @@
 
 import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset } from "./constants.ts";
 import type { ProtocolError } from "./errors.ts";
+import { getI64, getU64 } from "./int64.ts";
 import { readAddress, readU128, readU160 } from "./ints.ts";
-import { validateMessage, type ValidateOptions } from "./message.ts";
+import { validateMessageAt, type ValidateOptions } from "./message.ts";
 import { viewsOf } from "./views.ts";
 
 /** Reusable, allocation-free reader over one message at a time. */
@@ -46,7 +47,9 @@ export class MessageView {
 
   /** Points the view at the message at `bytes[offset…]`. Does not validate. Returns `this`. */
   wrap(bytes: Uint8Array, offset = 0): this {
-    if (bytes.buffer !== this.lastBuffer) {
+    // Same array as last time (a chunk holding many messages): its views are current. The `.buffer`
+    // getter is a call V8 does not inline, so it is skipped then.
+    if (bytes !== this.bytes && bytes.buffer !== this.lastBuffer) {
       const v = viewsOf(bytes);
       this.u8 = v.u8;
       this.dv = v.dv;
@@ -65,7 +68,7 @@ export class MessageView {
 
   /** Validates the wrapped message; `undefined` when sound, else the typed error. */
   validate(options?: ValidateOptions): ProtocolError | undefined {
-    return validateMessage(this.bytes, this.offset, this.bytes.length - this.offset, options);
+    return validateMessageAt(this.u8, this.dv, this.start, this.bytes.length - this.offset, options);
   }
 
   /** Relay domain (header byte 5). */
@@ -132,9 +135,9 @@ export class MessageView {
   /** i32 at `off` within the current TLV value. */
   i32(off: number): number { return this.dv.getInt32(this.tlvStart + off, true); }
   /** u64 at `off` within the current TLV value. */
-  u64(off: number): bigint { return this.dv.getBigUint64(this.tlvStart + off, true); }
+  u64(off: number): bigint { return getU64(this.dv, this.tlvStart + off); }
   /** i64 at `off` within the current TLV value. */
-  i64(off: number): bigint { return this.dv.getBigInt64(this.tlvStart + off, true); }
+  i64(off: number): bigint { return getI64(this.dv, this.tlvStart + off); }
   /** u128 at `off` within the current TLV value. */
   u128(off: number): bigint { return readU128(this.dv, this.tlvStart + off); }
   /** u160 at `off` within the current TLV value. */
