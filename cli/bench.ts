@@ -22,11 +22,13 @@ export interface BenchModule {
 /** Benchmarks by name, loaded lazily. Add a line per benchmark. */
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   relay: () => import("../bench/relay.ts"),
+  nats: () => import("../bench/nats-bridge.ts"),
 };
 
 /** One usage line per benchmark (add one with each entry of BENCHES). */
 const OPTIONS: Record<string, string> = {
   relay: "[--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats]   relay vs nats-server",
+  nats: "[--json] [--seconds N] [--rate N] [--systems nats,nats-unbatched,tls-link]   NATS bridge vs TLS relay link",
 };
 
 const USAGE = `usage: ap bench <name> [options]
