@@ -9,7 +9,8 @@
  *   timestamp just before each message is finished; subscribers subtract it from their receive time.
  * The same two workloads then run through `nats-server` (started on a loopback port when the binary
  * is on PATH; skipped, saying so, when it is not) with the official client `@nats-io/transport-node`,
- * same payload bytes.
+ * same payload bytes. First the relay core alone is measured in-process (`relay-core.ts`), which shows
+ * what the relay can do when neither sockets nor a JavaScript publisher limit it.
  *
  * @module
  */
@@ -22,6 +23,7 @@ import path from "node:path";
 import process from "node:process";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
+import { measureRelayCore, type CoreResult } from "./relay-core.ts";
 
 /** One line for `ap bench`. */
 export const summary = "relay throughput and one-hop latency vs nats-server";
@@ -223,6 +225,11 @@ export async function run(args: readonly string[]): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-bench-"));
   const socket = path.join(dir, "md.sock");
   const results: Record<string, { alphapulse: SystemResult; nats?: SystemResult }> = {};
+  const core: Record<string, CoreResult> = {};
+  for (const n of counts) {
+    log(`[${runtime}] relay core in-process, ${n} subscriber(s)…`);
+    core[n] = measureRelayCore(n);
+  }
   let nats: ChildProcess | undefined;
   let relay: Worker | undefined;
   try {
@@ -253,7 +260,7 @@ export async function run(args: readonly string[]): Promise<number> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   if (values.json) {
-    process.stdout.write(JSON.stringify({ runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results }) + "\n");
+    process.stdout.write(JSON.stringify({ runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core }) + "\n");
     return 0;
   }
   const rows = [["subs", "system", "msgs/s per sub", "total msgs/s", "p50 µs", "p99 µs", "published", "delivered"]];
@@ -267,6 +274,8 @@ export async function run(args: readonly string[]): Promise<number> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   process.stdout.write(`relay benchmark (${runtime}, 74-byte Trades, ${seconds} s per run, latency at ${rate} msgs/s)\n`);
   for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join("  ") + "\n");
+  process.stdout.write("\nrelay core alone (in-process, no sockets, checksums verified): messages in per second, each forwarded to every subscriber\n");
+  for (const [n, c] of Object.entries(core)) process.stdout.write(`  ${n} subscriber(s): ${c.msgsPerSec} msgs/s wall, ${c.msgsPerCpuSec} msgs/s per CPU second\n`);
   process.stdout.write("targets: ≥ 2,100,000 msgs/s to one subscriber, ≥ 1.0× nats-server, one-hop p50 ≤ 20 µs\n");
   return 0;
 }
