@@ -33,6 +33,12 @@ export function createDashboardRoutes(overrides: Partial<DashboardSettings> = {}
   const store = new AssetStore();
   return (app: Hono) => {
     app.get("/", async (c) => {
+      try {
+        await store.names();
+      } catch (e) {
+        if (e instanceof DashboardAssetsMissingError) return c.text(`The dashboard cannot be served: ${e.message}`, 503);
+        throw e;
+      }
       c.header("content-security-policy", contentSecurityPolicy(c));
       c.header("x-frame-options", "DENY");
       c.header("referrer-policy", "no-referrer");

@@ -136,6 +136,17 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
     await page.locator('#services tr[data-service="api"]').waitFor();
     expect(page.url()).not.toContain("token=");
     expect(await page.locator("#token-dialog").isVisible()).toBe(false);
+
+    // Signing out forgets the token and asks again; a good token starts the page afresh.
+    await page.click("#forget-token");
+    await page.locator("#token-dialog[open]").waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("alphapulse.apiToken"))).toBeNull();
+    await page.fill("#token-input", system.token);
+    const reloaded = page.waitForEvent("load");
+    await page.click("#token-submit");
+    await reloaded;
+    await page.locator('#services tr[data-service="api"]').waitFor();
+    expect(page.url()).toBe(`${system.apiUrl}/?staleAfter=${STALE_AFTER}`);
   }, 60_000);
 
   it("shows every relay as a live chart and service figures that change within seconds", async () => {

@@ -18,6 +18,7 @@ export class ApiError extends Error {
   }
 }
 
+/** Calls the token-protected API routes with the session token (or a token given per call). */
 export class Api {
   /**
    * @param {string} token

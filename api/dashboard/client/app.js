@@ -237,32 +237,30 @@ class Dashboard {
 /** @type {Dashboard | undefined} */
 let current;
 
-/** @param {string} token */
-function run(token) {
+/**
+ * Stops everything, forgets the token and asks for one; with a working token the page starts afresh
+ * (a reload: no panel keeps state from the old session).
+ * @param {string} [why]
+ */
+function reauthenticate(why) {
   current?.stop();
-  current = new Dashboard(token, (why) => {
-    current?.stop();
-    forgetToken();
-    void promptToken(checkToken, why).then(run);
-  });
-  current.start();
+  current = undefined;
+  forgetToken();
+  void promptToken(checkToken, why).then(() => location.reload());
 }
 
 async function main() {
-  byId("forget-token").addEventListener("click", () => {
-    forgetToken();
-    current?.stop();
-    current = undefined;
-    void promptToken(checkToken).then(run);
-  });
+  byId("forget-token").addEventListener("click", () => reauthenticate());
   adoptTokenFromUrl();
   const saved = storedToken();
   const problem = saved ? await checkToken(saved) : undefined;
-  if (saved && (problem === undefined || problem === "The API cannot be reached.")) run(saved);
-  else {
+  let token = saved;
+  if (!token || (problem !== undefined && problem !== "The API cannot be reached.")) {
     if (saved) forgetToken();
-    run(await promptToken(checkToken, saved ? problem : undefined));
+    token = await promptToken(checkToken, saved ? problem : undefined);
   }
+  current = new Dashboard(token, reauthenticate);
+  current.start();
 }
 
 main().catch((e) => {

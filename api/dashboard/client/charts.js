@@ -48,6 +48,7 @@ const zeroBased = (max) => [0, Math.max(max * 1.15, 5)];
  * @property {Record<string, HTMLElement>} f
  */
 
+/** The relay chart cards, one per relay in `/stats` order, each with `historySeconds` of samples. */
 export class RelayCharts {
   /** @param {number} historySeconds */
   constructor(historySeconds) {

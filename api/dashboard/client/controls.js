@@ -11,6 +11,7 @@ import { age } from "./format.js";
 
 /** @typedef {(text: string, kind?: "ok" | "error") => void} Toast */
 
+/** The trading-state pill and the kill-switch button with its confirmation dialog. */
 export class TradingControl {
   /** @param {import("./api.js").Api} api @param {Toast} toast @param {() => void} refresh */
   constructor(api, toast, refresh) {
@@ -96,6 +97,7 @@ export class TradingControl {
 
 /** @typedef {{ name: string, enabled: boolean, up: boolean }} Strategy */
 
+/** One on/off switch per strategy (`POST /strategies/:name/enable|disable`). */
 export class StrategiesPanel {
   /** @param {import("./api.js").Api} api @param {Toast} toast @param {() => void} refresh */
   constructor(api, toast, refresh) {
@@ -162,6 +164,7 @@ export class StrategiesPanel {
 
 /** @typedef {{ name: string, state: "closed" | "open" | "half-open", failures: number, openedAt: string | null }} Breaker */
 
+/** The circuit-breaker table, with a reset button for breakers that are not closed. */
 export class BreakersPanel {
   /** @param {import("./api.js").Api} api @param {Toast} toast @param {() => void} refresh */
   constructor(api, toast, refresh) {

@@ -59,6 +59,7 @@ const CANCEL_REASON = /** @type {Record<number, string>} */ ({ 1: "user", 2: "ri
 /** @param {number} side */
 const sideText = (side) => (side === 1 ? "BUY" : side === 2 ? "SELL" : "?");
 
+/** The signal feed: arbitrage (net profit first), momentum and liquidation alerts, with counts. */
 export class SignalFeed {
   /** @param {import("./settings.js").Labels} labels @param {number} cap */
   constructor(labels, cap) {
@@ -104,6 +105,7 @@ export class SignalFeed {
   }
 }
 
+/** The execution feed: orders, acks/rejects, fills and cancels, with counts. */
 export class ExecutionFeed {
   /** @param {import("./settings.js").Labels} labels @param {number} cap */
   constructor(labels, cap) {

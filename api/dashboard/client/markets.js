@@ -42,6 +42,7 @@ export function spreadBps(bid, ask) {
   return `${ratio((a - b) * 20_000n, a + b, 3)} bps`;
 }
 
+/** The instrument cards (at most `maxInstruments`, in symbol order). */
 export class MarketsPanel {
   /** @param {import("./settings.js").Labels} labels @param {number} maxInstruments @param {number} staleAfterMs */
   constructor(labels, maxInstruments, staleAfterMs) {

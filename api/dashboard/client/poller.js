@@ -5,6 +5,7 @@
  * @module
  */
 
+/** One REST task on a period, never overlapping itself. */
 export class Poller {
   /**
    * @param {string} name

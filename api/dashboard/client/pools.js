@@ -54,6 +54,7 @@ export function swapPrice(s) {
   return { token0, token1, dec0, dec1, price };
 }
 
+/** The pool table (at most `maxPools`, in first-seen order). */
 export class PoolsPanel {
   /** @param {import("./settings.js").Labels} labels @param {number} maxPools @param {number} staleAfterMs */
   constructor(labels, maxPools, staleAfterMs) {

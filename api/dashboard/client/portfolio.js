@@ -77,6 +77,7 @@ export function display(v, labels, key = "") {
   return String(v);
 }
 
+/** The portfolio panel and the summary's P&L, win-rate and position figures. */
 export class PortfolioPanel {
   /** @param {import("./settings.js").Labels} labels */
   constructor(labels) {

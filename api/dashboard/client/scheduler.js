@@ -8,6 +8,7 @@
 
 /** @typedef {{ render(now: number): void }} View */
 
+/** Coalesces view renders into animation frames, with optional per-view minimum intervals. */
 export class FrameScheduler {
   constructor() {
     /** @type {Set<View>} */

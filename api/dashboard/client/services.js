@@ -34,6 +34,7 @@ export function serviceStatus(svc, stat) {
   return svc || stat?.up ? "up" : "down";
 }
 
+/** The services table, rows keyed by service name and updated in place. */
 export class ServicesPanel {
   constructor() {
     this.body = byId("services");

@@ -18,7 +18,7 @@
  * @property {number} maxPools
  */
 
-/** @returns {Settings} */
+/** The settings rendered into the page, with `?staleAfter=` / `?pollMs=` overrides. @returns {Settings} */
 export function readSettings() {
   const node = document.getElementById("ap-settings");
   /** @type {Settings} */

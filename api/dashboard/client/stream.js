@@ -9,6 +9,7 @@
 
 /** @typedef {"connecting" | "live" | "quiet" | "reconnecting"} StreamState */
 
+/** One `/stream` WebSocket with reconnection and freshness tracking. */
 export class LiveStream {
   /**
    * @param {object} o

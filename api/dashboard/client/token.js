@@ -20,7 +20,7 @@ export function adoptTokenFromUrl() {
   history.replaceState(null, "", url.pathname + url.search + url.hash);
 }
 
-/** @returns {string | undefined} */
+/** The token kept for this tab, if any. @returns {string | undefined} */
 export function storedToken() {
   try {
     return sessionStorage.getItem(KEY) || undefined;
@@ -29,7 +29,7 @@ export function storedToken() {
   }
 }
 
-/** @param {string} token */
+/** Keeps the token for this tab. @param {string} token */
 export function storeToken(token) {
   try {
     sessionStorage.setItem(KEY, token);
@@ -38,6 +38,7 @@ export function storeToken(token) {
   }
 }
 
+/** Drops the tab's token. */
 export function forgetToken() {
   try {
     sessionStorage.removeItem(KEY);
