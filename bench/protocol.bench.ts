@@ -9,8 +9,8 @@
  * machine shared with other work it measures the code, not the scheduler.
  *
  * Prints a table of messages/s and the ratio of each protocol row to its JSON baseline, checked
- * against the targets below; `--json` prints the results as JSON instead. Results are always written
- * to `bench/results/protocol-<runtime>.json`. See bench/README.md for how to read them.
+ * against the targets below; `--json` prints the results as JSON instead and also writes them to
+ * `bench/results/protocol-<runtime>.json`. See bench/README.md for how to read them.
  *
  * @module
  */
@@ -386,14 +386,13 @@ const report = {
   sink,
 };
 
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-const resultsFile = new URL(`./results/protocol-${RUNTIME}.json`, import.meta.url);
-writeFileSync(resultsFile, JSON.stringify(report, null, 2) + "\n");
-
 if (jsonOutput) {
-  process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  const json = JSON.stringify(report, null, 2) + "\n";
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/protocol-${RUNTIME}.json`, import.meta.url), json);
+  process.stdout.write(json);
 } else {
-  process.stdout.write(renderTable(results) + "\n\n" + crcVerdict + "\n" + `results written to bench/results/protocol-${RUNTIME}.json\n`);
+  process.stdout.write(renderTable(results) + "\n\n" + crcVerdict + "\n");
 }
 
 function fmtRate(n: number): string {
