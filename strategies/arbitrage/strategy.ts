@@ -4,7 +4,7 @@
  * On every pool update (PoolSync, V3 PoolSwap, V3 mint/burn in range) the updated pool is screened
  * against every other pool of its pair with float marginal prices (γa·γb·pA/pB > 1 − 10⁻⁹, allocation-
  * free); only a pair that passes is evaluated exactly: the optimal input on exact integer pool outputs
- * ({@link optimizeCycle}), for both possible start tokens, priced in USD, minus gas (latest GasPrice of
+ * ({@link optimizeCycle}), starting from the token with a USD price (token0 when both have one), priced in USD, minus gas (latest GasPrice of
  * the chain × configured gas units × native-token USD price). An ArbitrageSignal is published when the
  * net profit reaches `minNetProfitUsd`, and only once per opportunity: the same pools, direction, start
  * token and size bucket do not signal again until the opportunity changes or disappears.
@@ -27,7 +27,7 @@
 
 import {
   AssetType, MessageBuilder, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_PAPER, OrderType, PRICE_SCALE, RejectReason, Side, TlvType,
-  addressAssetId, parseAddress, readAddress, writeU128, type MessageView, type OrderRequestTlv,
+  addressAssetId, readAddress, writeU128, type MessageView, type OrderRequestTlv,
 } from "../../protocol/mod.ts";
 import { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "../contract.ts";
 import { cycleReserves, hopOut, optimizeCycle } from "../dex/cycle.ts";
@@ -45,7 +45,9 @@ import type { ArbitrageConfig } from "./config.ts";
 const SCREEN = 1 - 1e-9;
 const WEI_PER_NATIVE = 10n ** 18n;
 const BPS = 10_000n;
-const POOL_KEY = 2_097_152; // 2^21 pools
+
+const POW10: bigint[] = Array.from({ length: 78 }, (_, i) => 10n ** BigInt(i));
+const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
 
 /** USD economics of one cycle (all USD × 1e8). */
 export interface ArbitrageEconomics {
@@ -66,7 +68,7 @@ export interface ArbitrageEconomics {
 export function arbitrageEconomics(
   profitRaw: bigint, tokenUsd: bigint, decimals: number, gasPriceWei: bigint, gasUnits: bigint, nativeUsd: bigint,
 ): ArbitrageEconomics {
-  const grossUsd = (profitRaw * tokenUsd) / 10n ** BigInt(decimals);
+  const grossUsd = (profitRaw * tokenUsd) / pow10(decimals);
   const gasNum = gasPriceWei * gasUnits * nativeUsd;
   const gasCostUsd = gasNum / WEI_PER_NATIVE + (gasNum % WEI_PER_NATIVE === 0n ? 0n : 1n);
   const perWei = gasUnits * nativeUsd;
@@ -115,7 +117,9 @@ export class FlashArbitrageStrategy implements TradingStrategy {
   private readonly config: ArbitrageConfig;
   private sink: MessageSink;
   private readonly builder = new MessageBuilder(4096);
-  private readonly active = new Map<number, number>();
+  /** Fingerprint of the last signalled opportunity per ordered pool pair: active[a.index][b.groupIndex] (0 = none). */
+  private readonly active: Int32Array[] = [];
+  private activeCount = 0;
   private readonly counters: ArbitrageCounters = {
     messages: 0, poolUpdates: 0, screened: 0, evaluated: 0, opportunities: 0, signals: 0, suppressed: 0,
     belowMinProfit: 0, unpriced: 0, noGasPrice: 0, noChain: 0, crossChain: 0,
@@ -220,7 +224,28 @@ export class FlashArbitrageStrategy implements TradingStrategy {
   }
 
   private clear(a: PoolState, b: PoolState): void {
-    if (this.active.size !== 0) this.active.delete(a.index * POOL_KEY + b.index);
+    if (this.activeCount === 0) return;
+    const row = this.active[a.index];
+    if (row !== undefined && b.groupIndex < row.length && row[b.groupIndex] !== 0) {
+      row[b.groupIndex] = 0;
+      this.activeCount--;
+    }
+  }
+
+  private fingerprintOf(a: PoolState, b: PoolState): number {
+    const row = this.active[a.index];
+    return row !== undefined && b.groupIndex < row.length ? row[b.groupIndex]! : 0;
+  }
+
+  private setFingerprint(a: PoolState, b: PoolState, fingerprint: number): void {
+    let row = this.active[a.index];
+    if (row === undefined || row.length <= b.groupIndex) {
+      const grown = new Int32Array(Math.max(b.groupIndex + 1, a.pair!.pools.length));
+      if (row !== undefined) grown.set(row);
+      this.active[a.index] = row = grown;
+    }
+    if (row[b.groupIndex] === 0) this.activeCount++;
+    row[b.groupIndex] = fingerprint;
   }
 
   private chainOf(venue: number): number | undefined {
@@ -241,26 +266,25 @@ export class FlashArbitrageStrategy implements TradingStrategy {
     }
     a.materialize();
     b.materialize();
-    const c0 = this.candidate(a, b, true, chain);
-    const c1 = this.candidate(a, b, false, chain);
-    const best = c0 === undefined ? c1 : c1 === undefined || c0.eco.netUsd >= c1.eco.netUsd ? c0 : c1;
-    const key = a.index * POOL_KEY + b.index;
+    // Borrow the token with a USD price (token0 when both have one): the cycle is the same either way,
+    // only the unit its profit is counted in differs.
+    const best = this.candidate(a, b, this.usd.price(a.token0) !== undefined || this.usd.price(a.token1) === undefined, chain);
     if (best === undefined) {
-      this.active.delete(key);
+      this.clear(a, b);
       return 0;
     }
     this.counters.opportunities++;
     if (best.eco.netUsd < this.config.minNetProfitUsd || best.eco.netUsd <= 0n) {
       this.counters.belowMinProfit++;
-      this.active.delete(key);
+      this.clear(a, b);
       return 0;
     }
     const fingerprint = (best.start0 ? 1 : 2) + 4 * this.sizeBucket(best.amountIn);
-    if (this.active.get(key) === fingerprint) {
+    if (this.fingerprintOf(a, b) === fingerprint) {
       this.counters.suppressed++;
       return 0;
     }
-    this.active.set(key, fingerprint);
+    this.setFingerprint(a, b, fingerprint);
     this.emit(a, b, best, view);
     return 1;
   }
@@ -333,8 +357,8 @@ export class FlashArbitrageStrategy implements TradingStrategy {
     dv.setUint16(at + 6, b.venue, true);
     bytes.set(a.addressBytes, at + 8);
     bytes.set(b.addressBytes, at + 28);
-    bytes.set(parseAddress(this.book.tokens[x]!.address), at + 48);
-    bytes.set(parseAddress(this.book.tokens[y]!.address), at + 68);
+    bytes.set(this.book.tokens[x]!.addressBytes, at + 48);
+    bytes.set(this.book.tokens[y]!.addressBytes, at + 68);
     writeU128(dv, at + 88, c.amountIn, "amountIn");
     dv.setBigInt64(at + 104, clampI64(c.eco.grossUsd), true);
     dv.setBigInt64(at + 112, clampI64(c.eco.gasCostUsd), true);
@@ -414,7 +438,7 @@ export class FlashArbitrageStrategy implements TradingStrategy {
 
   /** Counters for metrics, including the pool book's. */
   stats(): StrategyStats {
-    return { ...this.counters, ...prefixed("pools.", this.book.counters), activeOpportunities: this.active.size };
+    return { ...this.counters, ...prefixed("pools.", this.book.counters), activeOpportunities: this.activeCount };
   }
 }
 

@@ -4,8 +4,8 @@
  *
  * - V2↔V2: the closed form Δ* refined on the exact outputs ({@link v2OptimalCycle}).
  * - any V3 leg: a golden-section search on integers over the exact profit `out₂(out₁(Δ)) − Δ`, where a
- *   V3 hop is exact inside its current range and infeasible beyond it (so sizes are capped there). The
- *   bracket comes from the same closed form applied to the V3 range's virtual reserves.
+ *   V3 hop is exact inside its current range and infeasible beyond it (so sizes are capped there),
+ *   bracketed around the same closed form applied to the V3 range's virtual reserves.
  *
  * Pools must be {@link PoolState.materialize}d first.
  *
@@ -19,8 +19,9 @@
  */
 
 import { PoolKind, type PoolState } from "./pool-book.ts";
-import { DEFAULT_REFINE_WINDOW, v2AmountOut, v2OptimalCycle, v2OptimalInput, type CycleOptimum } from "./v2-math.ts";
-import { v3RangeCapacity, v3SwapExactIn, v3VirtualReserves } from "./v3-math.ts";
+import { mulDivRoundingUp } from "./int-math.ts";
+import { DEFAULT_REFINE_WINDOW, FEE_SCALE, v2AmountOut, v2MinAmountIn, v2OptimalCycle, v2OptimalInput, type CycleOptimum } from "./v2-math.ts";
+import { v3SwapExactIn } from "./v3-math.ts";
 
 export type { CycleOptimum } from "./v2-math.ts";
 
@@ -32,29 +33,41 @@ export function hopOut(pool: PoolState, zeroForOne: boolean, amountIn: bigint): 
       : v2AmountOut(amountIn, pool.reserve1, pool.reserve0, pool.feeBig);
   }
   const range = pool.range!;
-  return v3SwapExactIn(pool.sqrtPriceX96, pool.liquidity, pool.feeBig, amountIn, zeroForOne, zeroForOne ? range.sqrtLower : range.sqrtUpper);
+  return zeroForOne
+    ? v3SwapExactIn(pool.sqrtPriceX96, pool.liquidity, pool.feeBig, amountIn, true, range.sqrtLower, pool.netToLower)
+    : v3SwapExactIn(pool.sqrtPriceX96, pool.liquidity, pool.feeBig, amountIn, false, range.sqrtUpper, pool.netToUpper);
 }
 
 /** Largest input `pool` can take in the direction without leaving its known range; -1n when unbounded (V2). */
 export function hopCapacity(pool: PoolState, zeroForOne: boolean): bigint {
   if (pool.kind === PoolKind.V2) return -1n;
-  const range = pool.range!;
-  return v3RangeCapacity(pool.sqrtPriceX96, pool.liquidity, pool.feeBig, zeroForOne, zeroForOne ? range.sqrtLower : range.sqrtUpper);
+  const net = zeroForOne ? pool.netToLower : pool.netToUpper;
+  if (net <= 0n) return 0n;
+  return net + mulDivRoundingUp(net, pool.feeBig, FEE_SCALE - pool.feeBig);
 }
 
 /** Reserves of a pool for the closed form: real for V2, the current range's virtual reserves for V3. */
 export function cycleReserves(pool: PoolState): [bigint, bigint] {
-  return pool.kind === PoolKind.V2 ? [pool.reserve0, pool.reserve1] : v3VirtualReserves(pool.sqrtPriceX96, pool.liquidity);
+  return pool.kind === PoolKind.V2 ? [pool.reserve0, pool.reserve1] : [pool.virtual0, pool.virtual1];
 }
 
 const NONE = -(1n << 255n);
 const GOLD_NUM = 381_966n; // 1 − 1/φ, in millionths
 const GOLD_DEN = 1_000_000n;
+/** Half-width of the first search bracket around the analytic seed. */
+const BRACKET = 64n;
 
 /**
  * Optimal cycle over pools `a` then `b` on the same two tokens. `startWithToken0`: X = token0 (sell
  * token0 on `a` for token1, sell that token1 on `b` for token0); else X = token1. Profit 0 and input 0
  * when nothing is profitable.
+ *
+ * With a V3 leg: the feasible inputs are bounded by `a`'s range capacity and by the input whose
+ * intermediate output fills `b`'s range; the seed is the closed form on virtual reserves (exact for a
+ * V3 pool inside its range, up to rounding). When the seed lies beyond the bound the profit still rises
+ * there, so the bound (or one of the few units below it) is the answer. Otherwise a golden-section search
+ * on the exact integer profit runs over ±64 around the seed; when the best point lands on a bracket
+ * edge clearly above the seed's profit, the bracket grows sixteenfold on that side and the search repeats.
  */
 export function optimizeCycle(a: PoolState, b: PoolState, startWithToken0: boolean, refineWindow = DEFAULT_REFINE_WINDOW): CycleOptimum {
   const [a0, a1] = cycleReserves(a);
@@ -70,9 +83,31 @@ export function optimizeCycle(a: PoolState, b: PoolState, startWithToken0: boole
   if (seed <= 0n) return best;
   const dirA = startWithToken0;
   const dirB = !startWithToken0;
-  let hi = 4n * seed + 4n;
+
+  // Largest feasible input.
   const capA = hopCapacity(a, dirA);
-  if (capA >= 0n && capA < hi) hi = capA;
+  let hi = capA >= 0n ? capA : 4n * seed + BRACKET;
+  const capB = hopCapacity(b, dirB);
+  if (capB >= 0n) {
+    const midAtHi = hopOut(a, dirA, hi);
+    if (midAtHi < 0n || midAtHi > capB) {
+      if (a.kind === PoolKind.V2) {
+        const [rin, rout] = dirA ? [a.reserve0, a.reserve1] : [a.reserve1, a.reserve0];
+        const need = v2MinAmountIn(capB + 1n, rin, rout, a.feeBig);
+        if (need > 0n && need - 1n < hi) hi = need - 1n;
+      } else {
+        let lo = 0n;
+        let top = hi;
+        while (lo < top) {
+          const mid = (lo + top + 1n) >> 1n;
+          const m = hopOut(a, dirA, mid);
+          if (m >= 0n && m <= capB) lo = mid;
+          else top = mid - 1n;
+        }
+        hi = lo;
+      }
+    }
+  }
   if (hi < 1n) return best;
 
   const profit = (dx: bigint): bigint => {
@@ -90,13 +125,46 @@ export function optimizeCycle(a: PoolState, b: PoolState, startWithToken0: boole
     return p;
   };
 
-  // Golden-section search for the maximum of a unimodal function on [lo, hi]; infeasible sizes form a
-  // suffix (outputs grow with the input), so NONE there steers the bracket left.
-  let lo = 1n;
+  if (seed >= hi) {
+    // Capped: the profit still rises at the bound, so the best input is the bound or within the last
+    // few units below it (integer floors).
+    for (let x = hi; x >= 1n && x > hi - 4n; x--) profit(x);
+    return best;
+  }
+  let width = BRACKET;
+  let lo = seed > width ? seed - width : 1n;
+  let top = seed + width < hi ? seed + width : hi;
+  const atSeed = profit(seed);
+  for (let round = 0; round < 8; round++) {
+    const x = goldenMax(profit, lo, top);
+    const atLow = x - lo <= 2n && lo > 1n;
+    const atTop = top - x <= 2n && top < hi;
+    // Widen only when the edge is clearly better than the seed: within ±2 units the integer profit is
+    // flat noise (two floors), and a flat stretch holds no better optimum.
+    if ((!atLow && !atTop) || best.profit - atSeed <= 2n) break;
+    width *= 16n;
+    if (atLow) lo = x > width ? x - width : 1n;
+    if (atTop) top = x + width < hi ? x + width : hi;
+  }
+  return best;
+}
+
+/** Golden-section search for the maximum of `f` on the integers of [lo, hi]; returns the best point seen. */
+function goldenMax(f: (x: bigint) => bigint, lo: bigint, hi: bigint): bigint {
+  let bestX = lo;
+  let bestF = NONE;
+  const see = (x: bigint): bigint => {
+    const v = f(x);
+    if (v > bestF) {
+      bestF = v;
+      bestX = x;
+    }
+    return v;
+  };
   let c = lo + ((hi - lo) * GOLD_NUM) / GOLD_DEN;
   let d = hi - ((hi - lo) * GOLD_NUM) / GOLD_DEN;
-  let fc = profit(c);
-  let fd = c === d ? fc : profit(d);
+  let fc = see(c);
+  let fd = c === d ? fc : see(d);
   while (hi - lo > 6n) {
     if (fc < fd) {
       lo = c;
@@ -105,7 +173,7 @@ export function optimizeCycle(a: PoolState, b: PoolState, startWithToken0: boole
       d = hi - ((hi - lo) * GOLD_NUM) / GOLD_DEN;
       if (d <= c) d = c + 1n;
       if (d >= hi) break;
-      fd = profit(d);
+      fd = see(d);
     } else {
       hi = d;
       d = c;
@@ -113,9 +181,9 @@ export function optimizeCycle(a: PoolState, b: PoolState, startWithToken0: boole
       c = lo + ((hi - lo) * GOLD_NUM) / GOLD_DEN;
       if (c >= d) c = d - 1n;
       if (c <= lo) break;
-      fc = profit(c);
+      fc = see(c);
     }
   }
-  for (let x = lo; x <= hi; x++) profit(x);
-  return best;
+  for (let x = lo; x <= hi; x++) see(x);
+  return bestX;
 }

@@ -15,14 +15,18 @@
 export const UINT256_MAX = (1n << 256n) - 1n;
 
 /**
- * Floor of the square root of `n` ≥ 0 by integer Newton iteration from an over-estimate, so the
- * sequence decreases monotonically to ⌊√n⌋. Throws `RangeError` for negative input.
+ * Floor of the square root of `n` ≥ 0 by integer Newton iteration (from the float root when n fits a
+ * double, else from a power of two above √n). Throws `RangeError` for negative input.
  */
 export function isqrt(n: bigint): bigint {
   if (n < 0n) throw new RangeError(`isqrt of a negative number (${n})`);
   if (n < 2n) return n;
-  // Start at 2^ceil(bits/2) ≥ √n.
-  let x = 1n << ((BigInt(bitLength(n)) + 1n) >> 1n);
+  // Start from the float square root when n fits a double (53 good bits: two or three Newton steps);
+  // one Newton step from any positive start gives an over-estimate, from which the iteration decreases
+  // monotonically to ⌊√n⌋.
+  const f = Number(n);
+  let x = f < 1e300 ? BigInt(Math.floor(Math.sqrt(f))) + 1n : 1n << ((BigInt(bitLength(n)) + 1n) >> 1n);
+  x = (x + n / x) >> 1n;
   for (;;) {
     const y = (x + n / x) >> 1n;
     if (y >= x) return x;

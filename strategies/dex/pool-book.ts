@@ -24,7 +24,7 @@
 import { POOL_FLAG_REMOVED, POOL_FLAG_V3, TlvType, parseAddress, type MessageView } from "../../protocol/mod.ts";
 import { AddressTable } from "./address-table.ts";
 import type { PoolMeta } from "./pool-cache.ts";
-import { v3RangeBounds, type V3Range } from "./v3-math.ts";
+import { v3NetInToTarget, v3RangeBounds, v3VirtualReserves, type V3Range } from "./v3-math.ts";
 
 /** Pool kinds as stored in {@link PoolState.kind}. */
 export const PoolKind = { V2: 0, V3: 1 } as const;
@@ -38,6 +38,8 @@ const TWO128 = TWO96 * TWO32;
 export interface TokenInfo {
   readonly id: number;
   readonly address: string;
+  /** The address's 20 bytes. */
+  readonly addressBytes: Uint8Array;
   /** Token decimals; −1 while unknown. */
   decimals: number;
 }
@@ -85,6 +87,8 @@ export class PoolState {
   decimals1 = 0;
   /** The pool's pair group, once its tokens are known. */
   pair: PairGroup | undefined;
+  /** Position of the pool in its pair group's `pools` (−1 without a group). */
+  groupIndex = -1;
   /** Raw little-endian words: V2 reserve0 [0..3], reserve1 [4..7]; V3 sqrtPriceX96 [0..4], liquidity [5..8]. */
   readonly words = new Uint32Array(10);
   /** V3 current tick. */
@@ -107,6 +111,12 @@ export class PoolState {
   liquidity = 0n;
   /** V3 current tick-spacing range (cached by its lower tick). */
   range: V3Range | undefined;
+  /** V3: fee-less input to the range's lower edge (token0 in) and upper edge (token1 in). */
+  netToLower = 0n;
+  netToUpper = 0n;
+  /** V3: the current range's virtual reserves L/√P and L·√P (token0, token1). */
+  virtual0 = 0n;
+  virtual1 = 0n;
   private exactVersion = -1;
 
   /** @param index slot @param address lowercase address @param kind PoolKind @param venue venue @param fee pips @param tickSpacing V3 spacing */
@@ -135,6 +145,9 @@ export class PoolState {
       if (this.range === undefined || this.range.lowerTick !== Math.max(lower, -887272)) {
         this.range = v3RangeBounds(this.tick, this.tickSpacing);
       }
+      this.netToLower = v3NetInToTarget(this.sqrtPriceX96, this.liquidity, true, this.range.sqrtLower);
+      this.netToUpper = v3NetInToTarget(this.sqrtPriceX96, this.liquidity, false, this.range.sqrtUpper);
+      [this.virtual0, this.virtual1] = v3VirtualReserves(this.sqrtPriceX96, this.liquidity);
     }
     this.exactVersion = this.version;
   }
@@ -208,7 +221,7 @@ export class PoolBook {
     let id = this.tokenIds.get(a);
     if (id === undefined) {
       id = this.tokens.length;
-      this.tokens.push({ id, address: a, decimals });
+      this.tokens.push({ id, address: a, addressBytes: parseAddress(a), decimals });
       this.tokenIds.set(a, id);
     } else if (decimals >= 0 && this.tokens[id]!.decimals < 0) {
       this.tokens[id]!.decimals = decimals;
@@ -253,7 +266,12 @@ export class PoolBook {
       this.pairs.set(key, group);
     }
     if (pool.pair !== group) {
-      if (pool.pair !== undefined) pool.pair.pools.splice(pool.pair.pools.indexOf(pool), 1);
+      if (pool.pair !== undefined) {
+        const old = pool.pair.pools;
+        old.splice(old.indexOf(pool), 1);
+        for (let i = 0; i < old.length; i++) old[i]!.groupIndex = i;
+      }
+      pool.groupIndex = group.pools.length;
       group.pools.push(pool);
       pool.pair = group;
     }

@@ -29,6 +29,7 @@ export interface UsdPriceSources {
 }
 
 const TEN = 10n;
+const POW10: bigint[] = Array.from({ length: 78 }, (_, i) => TEN ** BigInt(i));
 const Q192 = 1n << 192n;
 
 interface QuoteSource {
@@ -93,7 +94,7 @@ export class UsdPrices {
     if (p === undefined) return undefined;
     const decimals = this.book.tokens[token]?.decimals ?? -1;
     if (decimals < 0) return undefined;
-    return (raw * p) / TEN ** BigInt(decimals);
+    return (raw * p) / (POW10[decimals] ?? TEN ** BigInt(decimals));
   }
 
   private base(token: number): bigint | undefined {

@@ -130,6 +130,17 @@ export function v2OptimalCycle(
     const c1 = ga * yb * S + ga * gb * ya;
     const num = ga * gb * ya * xb;
     const above = (dx: bigint): boolean => num * dx > (best.profit + dx) * (c0 + dx * c1);
+    consider(seed);
+    consider(seed + 1n);
+    // A candidate region far wider than the step limit (large reserves: the integer profit is flat over
+    // millions of inputs) cannot be searched through: keep the closed form's neighbourhood.
+    const window = 16n * BigInt(maxSteps) + 3n;
+    if (above(seed + window) || (seed > window && above(seed - window))) {
+      consider(seed - 1n);
+      consider(seed + 2n);
+      best.proven = false;
+      return best;
+    }
     for (let dx = seed, steps = 0; ; dx++, steps++) {
       if (dx > seed + 2n && !above(dx)) { provenRight = true; break; }
       if (steps >= maxSteps) break;
@@ -150,6 +161,12 @@ export function v2OptimalCycle(
     consider(seed);
     const k0 = v2AmountOut(seed, xa, ya, feeA);
     const kTop = v2AmountOut(seed + 2n, xa, ya, feeA) + 1n;
+    const window = 16n * BigInt(maxSteps) + 1n;
+    if ((kTop + window < ya && above(kTop + window)) || (k0 > window && above(k0 - window))) {
+      for (let k = k0 - 1n; k <= kTop; k++) if (k > 0n) consider(v2MinAmountIn(k, xa, ya, feeA));
+      best.proven = false;
+      return best;
+    }
     for (let k = k0, steps = 0; ; k++, steps++) {
       if (k >= ya || (k > kTop && !above(k))) { provenRight = true; break; }
       if (steps >= maxSteps) break;

@@ -172,18 +172,35 @@ export function v3RangeCapacity(sqrtP: bigint, liquidity: bigint, feePips: bigin
 }
 
 /**
+ * Input (fee excluded) that moves the price from `sqrtP` to `sqrtTarget`, rounded up as SwapMath does:
+ * the amount a step compares its fee-less remainder with. 0 when the target is not on the swap's side.
+ */
+export function v3NetInToTarget(sqrtP: bigint, liquidity: bigint, zeroForOne: boolean, sqrtTarget: bigint): bigint {
+  if (liquidity <= 0n || (zeroForOne ? sqrtTarget >= sqrtP : sqrtTarget <= sqrtP)) return 0n;
+  return zeroForOne ? getAmount0Delta(sqrtTarget, sqrtP, liquidity, true) : getAmount1Delta(sqrtP, sqrtTarget, liquidity, true);
+}
+
+/**
  * Exact output of swapping `amountIn` (fee included) inside the current range, as the pool would pay it;
  * `-1n` when the input would carry the price past `sqrtTarget` (beyond the known range), 0n for no input.
+ * `netToTarget` is {@link v3NetInToTarget} of the same state (computed when omitted); the result is
+ * that of SwapMath.computeSwapStep for an exact input, operation for operation.
  */
 export function v3SwapExactIn(
   sqrtP: bigint, liquidity: bigint, feePips: bigint, amountIn: bigint, zeroForOne: boolean, sqrtTarget: bigint,
+  netToTarget: bigint = v3NetInToTarget(sqrtP, liquidity, zeroForOne, sqrtTarget),
 ): bigint {
   if (amountIn <= 0n) return 0n;
   if (liquidity <= 0n) return -1n;
   if (zeroForOne ? sqrtTarget >= sqrtP : sqrtTarget <= sqrtP) return -1n;
-  const step = computeSwapStepExactIn(sqrtP, sqrtTarget, liquidity, amountIn, feePips);
-  if (step.sqrtNext === sqrtTarget && amountIn - step.amountIn - step.feeAmount > 0n) return -1n;
-  return step.amountOut;
+  const lessFee = mulDiv(amountIn, FEE_SCALE - feePips, FEE_SCALE);
+  if (lessFee >= netToTarget) {
+    // The step reaches the range edge; any input left beyond input + fee would cross it.
+    if (amountIn - netToTarget - mulDivRoundingUp(netToTarget, feePips, FEE_SCALE - feePips) > 0n) return -1n;
+    return zeroForOne ? getAmount1Delta(sqrtTarget, sqrtP, liquidity, false) : getAmount0Delta(sqrtP, sqrtTarget, liquidity, false);
+  }
+  const next = getNextSqrtPriceFromInput(sqrtP, liquidity, lessFee, zeroForOne);
+  return zeroForOne ? getAmount1Delta(next, sqrtP, liquidity, false) : getAmount0Delta(sqrtP, next, liquidity, false);
 }
 
 /**
