@@ -33,6 +33,8 @@ export const PaperConfigSchema = v.strictObject({
   slippageBps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)), 0),
   /** A market order larger than the visible depth fills its remainder at the last visible price worsened by this (bps). */
   beyondDepthSlippageBps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)), 10),
+  /** PROTOCOL §8 pool cache (relative to the config file), for DEX orders. */
+  poolCache: v.optional(v.string()),
   /** Most resting limit orders. */
   maxRestingOrders: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10_000),
 });

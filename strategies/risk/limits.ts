@@ -50,6 +50,8 @@ export const RiskConfigSchema = v.strictObject({
   orderSources: v.optional(v.array(U16)),
   /** Source of the execution engine whose acks and fills update open orders and positions (default 41). */
   executionSource: v.optional(U16, 41),
+  /** PROTOCOL §8 pool cache (relative to the config file), for marks and freshness of DEX pool instruments. */
+  poolCache: v.optional(v.string()),
   /** Initial trading state. */
   state: v.optional(v.picklist(["active", "reducing", "halted"]), "active"),
   limits: v.optional(RiskLimitsSchema, {}),
