@@ -59,6 +59,8 @@ export interface CrossRelayResult {
 interface Worker {
   child: ChildProcess;
   next(timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Forgets lines received and not yet read. */
+  skipQueued(): void;
   send(line: string): void;
 }
 
@@ -80,6 +82,7 @@ function startWorker(args: string[]): Worker {
     else lines.push(v);
   });
   child.stderr!.on("data", (d: Uint8Array) => stderr.push(new TextDecoder().decode(d)));
+  child.stdin!.on("error", () => {}); // a worker that already exited
   const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`worker ${args[0]} exited (${code}) ${stderr.join("").slice(-2000)}`))));
   exited.catch(() => {});
   return {
@@ -96,7 +99,10 @@ function startWorker(args: string[]): Worker {
       p.catch(() => {});
       return p;
     },
-    send: (line) => void child.stdin!.write(line + "\n"),
+    skipQueued: () => void (lines.length = 0),
+    send: (line) => {
+      if (child.exitCode === null && child.signalCode === null) child.stdin!.write(line + "\n");
+    },
   };
 }
 
@@ -138,7 +144,13 @@ interface RunContext {
 }
 
 /** One measurement of one system: fresh relays and links, one publisher, one subscriber. */
-async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | "latency", seconds: number, rate: number): Promise<{ sub: Record<string, unknown>; pub: Record<string, unknown> }> {
+interface RelayStats {
+  relay: { drops: Record<string, number>; messagesIn: number };
+  bridge?: { out: { droppedBuffer: number; messagesIn: number; batches: number }; in: { injected: number; lost: number; recovered: number } };
+  forward?: { dropped: number; published: number };
+}
+
+async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | "latency", seconds: number, rate: number): Promise<{ sub: Record<string, unknown>; pub: Record<string, unknown>; statsA: RelayStats | undefined; statsB: RelayStats | undefined }> {
   const n = ++ctx.runs;
   const sockA = path.join(ctx.dir, `a${n}.sock`);
   const sockB = path.join(ctx.dir, `b${n}.sock`);
@@ -168,7 +180,9 @@ async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | 
     const pub = startWorker(["pub", sockA, mode, String(seconds), String(rate)]);
     workers.push(pub);
     const pubResult = await waitFor(pub, (v) => v.result !== undefined, (seconds + 30) * 1000);
-    // Drained when the subscriber's count stops moving for a second (or 60 s pass).
+    // Drained when the subscriber's count stops moving for a second (or 60 s pass); counts reported
+    // before now are stale.
+    sub.skipQueued();
     let last = -1;
     let still = 0;
     const end = Date.now() + 60_000;
@@ -180,7 +194,11 @@ async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | 
     }
     sub.send("stop");
     const subResult = await waitFor(sub, (v) => v.result !== undefined);
-    return { sub: subResult.result as Record<string, unknown>, pub: pubResult.result as Record<string, unknown> };
+    relayA.send("stop");
+    relayB.send("stop");
+    const statsA = (await waitFor(relayA, (v) => v.stats !== undefined, 10_000).catch(() => ({ stats: undefined }))).stats as RelayStats | undefined;
+    const statsB = (await waitFor(relayB, (v) => v.stats !== undefined, 10_000).catch(() => ({ stats: undefined }))).stats as RelayStats | undefined;
+    return { sub: subResult.result as Record<string, unknown>, pub: pubResult.result as Record<string, unknown>, statsA, statsB };
   } finally {
     for (const w of workers) {
       if (w.child.exitCode === null) w.send("stop");
@@ -193,6 +211,7 @@ async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | 
 async function measure(ctx: RunContext, system: SystemName, seconds: number, rate: number, log: (s: string) => void): Promise<CrossRelayResult> {
   log(`  ${system}: throughput…`);
   const t = await measureOnce(ctx, system, "count", seconds, rate);
+  if (process.env.AP_BENCH_DEBUG) log(JSON.stringify({ pub: t.pub, sub: { ...t.sub, latenciesNs: undefined }, a: t.statsA, b: t.statsB }));
   log(`  ${system}: latency at ${rate} msgs/s…`);
   const l = await measureOnce(ctx, system, "latency", seconds, rate);
   const count = t.sub.count as number;
@@ -254,7 +273,7 @@ export async function run(args: readonly string[]): Promise<number> {
     process.stdout.write(JSON.stringify({ runtime, seconds, latencyRate: rate, messageBytes: 74, systems: results }) + "\n");
     return 0;
   }
-  const rows = [["system", "msgs/s", "delivered", "p50 µs", "p99 µs", "p99.9 µs", "out of order"]];
+  const rows = [["system", "msgs/s", "delivered", "p50 µs", "p99 µs", "p99.9 µs", "seq jumps"]];
   for (const [name, r] of Object.entries(results)) {
     rows.push([name, String(r.msgsPerSec), `${r.delivered}/${r.published}`, String(r.p50Micros), String(r.p99Micros), String(r.p999Micros), String(r.outOfOrder)]);
   }
