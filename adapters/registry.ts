@@ -12,6 +12,7 @@
 
 import type { VenueAdapter } from "./common/adapter.ts";
 import type { MessageSink } from "./common/sink.ts";
+import type { MarketDynamics } from "./sim/market.ts";
 import type { VenueSim } from "./sim/venue-sim.ts";
 
 /** What every venue factory takes. Venue-specific knobs travel in `settings`. */
@@ -45,7 +46,7 @@ export interface VenueEntry {
   /** Builds the venue adapter. */
   create(options: VenueAdapterOptions): VenueAdapter | Promise<VenueAdapter>;
   /** A seeded simulator of the venue (stand-ins, `ap capture --simulate`), when there is one. */
-  simulator?(seed: number): VenueSim;
+  simulator?(seed: number, dynamics?: MarketDynamics): VenueSim;
 }
 
 /** The known venues: name → lazy loader. */

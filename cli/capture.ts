@@ -15,7 +15,7 @@ import { createAdapter, numberOption, VENUE_OPTIONS, waitForStop, VENUE_USAGE, v
 import { writeStderr } from "./io.ts";
 
 const USAGE = `usage: ap capture <venue> --out FILE [options]
-       ap capture --simulate <venue> --out FILE [--seed N] [--steps N] [--step-ms MS]
+       ap capture --simulate <venue> --out FILE [--seed N] [--steps N] [--step-ms MS] [--volatility-bps X]
 
 Records a venue session (PROTOCOL §8 JSON Lines: connect, sent, recv, rest) until SIGINT/SIGTERM,
 --duration or --max-frames. With --simulate, writes a deterministic simulated session instead (no
@@ -29,6 +29,7 @@ options:
   --seed N            simulator seed (default 1)
   --steps N           simulated market steps (default 120)
   --step-ms MS        simulated time per step (default 100)
+  --volatility-bps X  simulated price moves of about X bps with a trend (default 0: a stationary book)
 ${VENUE_USAGE}
   -h, --help          show this help
 
@@ -42,7 +43,7 @@ export const captureCommand: Command = {
   run: async ({ args }) => {
     const { values, positionals } = parseCommandArgs(args, {
       ...VENUE_OPTIONS, out: { type: "string" }, duration: { type: "string" }, "max-frames": { type: "string" },
-      simulate: { type: "boolean" }, seed: { type: "string" }, steps: { type: "string" }, "step-ms": { type: "string" },
+      simulate: { type: "boolean" }, seed: { type: "string" }, steps: { type: "string" }, "step-ms": { type: "string" }, "volatility-bps": { type: "string" },
     });
     if (positionals.length !== 1) throw new CommandError("expected exactly one venue", 2);
     const venue = await venueArg(positionals[0]);
@@ -60,6 +61,7 @@ export const captureCommand: Command = {
       if (!venue.simulator) throw new CommandError(`venue ${venue.name} has no simulator`, 2);
       const events = await simulateCapture(venue, {
         seed: intOption(values, "seed", 1), steps: intOption(values, "steps", 120), stepMs: intOption(values, "step-ms", 100),
+        dynamics: { volatilityBps: intOption(values, "volatility-bps", 0) },
         symbols: opts.symbols,
       });
       for (const ev of events) writer.write(ev);

@@ -27,5 +27,5 @@ export const binanceVenue: VenueEntry = {
       staleAfterMs: intSetting(o.settings, "staleAfterMs"), snapshotLimit: intSetting(o.settings, "snapshotLimit"),
     });
   },
-  simulator: (seed) => new BinanceSim(seed),
+  simulator: (seed, dynamics) => new BinanceSim(seed, undefined, dynamics),
 };

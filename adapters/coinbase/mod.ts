@@ -22,5 +22,5 @@ export const coinbaseVenue: VenueEntry = {
     bookDepth: intSetting(o.settings, "bookDepth"), bookIntervalMs: intSetting(o.settings, "bookIntervalMs"),
     heartbeatStaleMs: intSetting(o.settings, "heartbeatStaleMs"), level2StaleMs: intSetting(o.settings, "level2StaleMs"),
   }),
-  simulator: (seed) => new CoinbaseSim(seed),
+  simulator: (seed, dynamics) => new CoinbaseSim(seed, undefined, dynamics),
 };

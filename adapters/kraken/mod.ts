@@ -23,5 +23,5 @@ export const krakenVenue: VenueEntry = {
     bookSubscribeDepth: intSetting(o.settings, "bookSubscribeDepth"), bookDepth: intSetting(o.settings, "bookDepth"),
     bookIntervalMs: intSetting(o.settings, "bookIntervalMs"), heartbeatStaleMs: intSetting(o.settings, "heartbeatStaleMs"),
   }),
-  simulator: (seed) => new KrakenSim(seed),
+  simulator: (seed, dynamics) => new KrakenSim(seed, undefined, dynamics),
 };

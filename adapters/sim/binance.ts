@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MarketModel, formatFixed, type SymbolSpec } from "./market.ts";
+import { MarketModel, type MarketDynamics, formatFixed, type SymbolSpec } from "./market.ts";
 import { Rng } from "./rng.ts";
 import type { SimClient, SimRestAnswer, VenueSim } from "./venue-sim.ts";
 
@@ -37,10 +37,10 @@ export class BinanceSim implements VenueSim {
   private limitRetryAfter = 1;
 
   /** @param seed PRNG seed @param symbols symbols to simulate */
-  constructor(seed: number, symbols: readonly SymbolSpec[] = BINANCE_SIM_SYMBOLS) {
+  constructor(seed: number, symbols: readonly SymbolSpec[] = BINANCE_SIM_SYMBOLS, dynamics: MarketDynamics = {}) {
     this.rng = new Rng(seed);
     for (const s of symbols) {
-      this.markets.set(s.symbol, new MarketModel(s, this.rng));
+      this.markets.set(s.symbol, new MarketModel(s, this.rng, dynamics));
       this.updateId.set(s.symbol, 40_000_000_000 + this.rng.int(0, 1_000_000));
     }
     this.symbols = symbols.map((s) => s.symbol);

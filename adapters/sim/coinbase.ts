@@ -7,7 +7,7 @@
  * @module
  */
 
-import { MarketModel, formatFixed, type MarketEvent, type SymbolSpec } from "./market.ts";
+import { MarketModel, type MarketDynamics, formatFixed, type MarketEvent, type SymbolSpec } from "./market.ts";
 import { Rng } from "./rng.ts";
 import { isoMicros, type SimClient, type SimRestAnswer, type VenueSim } from "./venue-sim.ts";
 
@@ -32,10 +32,10 @@ export class CoinbaseSim implements VenueSim {
   private lastHeartbeatMs = -Infinity;
 
   /** @param seed PRNG seed @param products products to simulate */
-  constructor(seed: number, products: readonly SymbolSpec[] = COINBASE_SIM_PRODUCTS) {
+  constructor(seed: number, products: readonly SymbolSpec[] = COINBASE_SIM_PRODUCTS, dynamics: MarketDynamics = {}) {
     this.rng = new Rng(seed);
     for (const p of products) {
-      this.markets.set(p.symbol, new MarketModel(p, this.rng));
+      this.markets.set(p.symbol, new MarketModel(p, this.rng, dynamics));
       this.sequence.set(p.symbol, 1_000_000 + this.rng.int(0, 1_000_000));
     }
     this.symbols = products.map((p) => p.symbol);

@@ -10,7 +10,7 @@
 
 import { crc32 } from "../../protocol/mod.ts";
 import { checksumDigits } from "../kraken/checksum.ts";
-import { MarketModel, formatFixed, type SymbolSpec } from "./market.ts";
+import { MarketModel, type MarketDynamics, formatFixed, type SymbolSpec } from "./market.ts";
 import { Rng } from "./rng.ts";
 import { isoMicros, type SimClient, type SimRestAnswer, type VenueSim } from "./venue-sim.ts";
 
@@ -45,9 +45,9 @@ export class KrakenSim implements VenueSim {
   private lastHeartbeatMs = -Infinity;
 
   /** @param seed PRNG seed @param symbols symbols to simulate */
-  constructor(seed: number, symbols: readonly SymbolSpec[] = KRAKEN_SIM_SYMBOLS) {
+  constructor(seed: number, symbols: readonly SymbolSpec[] = KRAKEN_SIM_SYMBOLS, dynamics: MarketDynamics = {}) {
     this.rng = new Rng(seed);
-    for (const s of symbols) this.markets.set(s.symbol, new MarketModel(s, this.rng));
+    for (const s of symbols) this.markets.set(s.symbol, new MarketModel(s, this.rng, dynamics));
     this.symbols = symbols.map((s) => s.symbol);
   }
 

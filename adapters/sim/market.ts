@@ -31,6 +31,16 @@ export interface SymbolSpec {
   readonly typicalLots: number;
 }
 
+/** Optional price dynamics of a simulated market (default: a stationary book around its mid). */
+export interface MarketDynamics {
+  /**
+   * Size of a price move in basis points: with it set, the whole book moves by about this much on a
+   * quarter of the steps, in the direction of a trend that flips now and then — a market with momentum
+   * (the embedded demo's captures). 0 or absent: no moves, the book stays around `midTicks`.
+   */
+  readonly volatilityBps?: number;
+}
+
 /** One change of the simulated market. */
 export type MarketEvent =
   | { kind: "level"; bid: boolean; ticks: number; lots: number }
@@ -60,11 +70,14 @@ export class MarketModel {
   /** The last trade, if any. */
   lastTrade: Extract<MarketEvent, { kind: "trade" }> | undefined;
   private readonly rng: Rng;
+  private readonly moveTicks: number;
+  private trend = 1;
 
-  /** @param spec symbol description @param rng randomness (seeded) */
-  constructor(spec: SymbolSpec, rng: Rng) {
+  /** @param spec symbol description @param rng randomness (seeded) @param dynamics price moves (default none) */
+  constructor(spec: SymbolSpec, rng: Rng, dynamics: MarketDynamics = {}) {
     this.spec = spec;
     this.rng = rng;
+    this.moveTicks = Math.round((spec.midTicks * (dynamics.volatilityBps ?? 0)) / 10_000);
     for (let i = 1; i <= 30; i++) {
       this.bids.set(spec.midTicks - i, this.randomLots());
       this.asks.set(spec.midTicks + i, this.randomLots());
@@ -97,6 +110,23 @@ export class MarketModel {
     return Number.isFinite(n) ? all.slice(0, n) : all;
   }
 
+  /** A trending random move of the whole book (only with `volatilityBps`). */
+  private move(out: MarketEvent[]): void {
+    const rng = this.rng;
+    if (rng.chance(0.03)) this.trend = -this.trend;
+    if (!rng.chance(0.25)) return;
+    const shift = Math.round(this.trend * this.moveTicks * (0.25 + rng.next()));
+    if (shift === 0) return;
+    for (const bid of [true, false]) {
+      const side = bid ? this.bids : this.asks;
+      const old = [...side.entries()];
+      side.clear();
+      for (const [ticks, lots] of old) side.set(ticks + shift, lots);
+      for (const [ticks] of old) if (!side.has(ticks)) out.push({ kind: "level", bid, ticks, lots: 0 });
+      for (const [ticks, lots] of side) out.push({ kind: "level", bid, ticks, lots });
+    }
+  }
+
   private refill(bid: boolean, out: MarketEvent[]): void {
     const side = bid ? this.bids : this.asks;
     while (side.size < 10) {
@@ -115,6 +145,7 @@ export class MarketModel {
   step(): MarketEvent[] {
     const out: MarketEvent[] = [];
     const rng = this.rng;
+    if (this.moveTicks > 0) this.move(out);
     this.refill(true, out);
     this.refill(false, out);
     if (rng.chance(0.35)) {

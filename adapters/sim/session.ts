@@ -15,6 +15,7 @@
 import type { AdapterIo } from "../common/adapter.ts";
 import type { CaptureEvent } from "../common/capture.ts";
 import type { VenueEntry } from "../registry.ts";
+import type { MarketDynamics } from "./market.ts";
 import type { SimClient } from "./venue-sim.ts";
 
 /** Host of every simulated URL. */
@@ -30,6 +31,8 @@ export interface SimulatedCaptureOptions {
   stepMs?: number;
   /** Virtual start time, ms since the epoch (default 2026-01-01T00:00:00Z). */
   startMs?: number;
+  /** Price dynamics (default: a stationary book; the demo's captures use `volatilityBps`). */
+  dynamics?: MarketDynamics;
   /** Symbols to subscribe (default: the venue's defaults). */
   symbols?: readonly string[];
 }
@@ -37,7 +40,7 @@ export interface SimulatedCaptureOptions {
 /** Runs the venue's adapter against its simulator in virtual time and returns the capture. */
 export async function simulateCapture(venue: VenueEntry, options: SimulatedCaptureOptions): Promise<CaptureEvent[]> {
   if (!venue.simulator) throw new Error(`venue ${venue.name} has no simulator`);
-  const sim = venue.simulator(options.seed);
+  const sim = venue.simulator(options.seed, options.dynamics);
   const wsUrl = `wss://${SIMULATED_HOST}/${venue.name}`;
   const restBase = `https://${SIMULATED_HOST}/${venue.name}`;
   const adapter = await venue.create({

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { MessageBuilder, MessageView, RelayDomain, ServiceState, type OrderRequestTlv } from "../../protocol/mod.ts";
@@ -69,6 +70,23 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const portfolio = new Portfolio(portfolioConfig, new MarketState());
   const journal = await Journal.open({ dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name, maxFileBytes: options.journalMaxFileBytes });
   const recovery = new RecoveryManager({ dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name } });
+
+  // The trading state survives restarts: a kill switch engaged before a crash stays engaged.
+  const stateFile = join(ctx.runtimeDir, "state", `${ctx.name}.trading-state.json`);
+  const saveState = async (): Promise<void> => {
+    await mkdir(join(ctx.runtimeDir, "state"), { recursive: true });
+    await writeFile(`${stateFile}.tmp`, JSON.stringify({ state: risk.state, reason: risk.stateReason }));
+    await rename(`${stateFile}.tmp`, stateFile);
+  };
+  try {
+    const saved = JSON.parse(await readFile(stateFile, "utf8")) as { state: TradingState; reason: string };
+    if (Object.values(TradingState).includes(saved.state) && saved.state !== risk.state) {
+      risk.setTradingState(saved.state, `restored after restart: ${saved.reason}`);
+      ctx.log.warn("trading state restored from before the restart", { state: saved.state, reason: saved.reason });
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOENT") ctx.log.error("unreadable trading state file ignored", { file: stateFile, error: String(e) });
+  }
 
   // Recovery: rebuild positions, P&L and open orders from the journal, outputs muted.
   const view = new MessageView();
@@ -182,6 +200,8 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
         if (args.engaged) risk.killSwitch("kill switch engaged through the API");
         else risk.setTradingState(TradingState.Active, "kill switch released through the API");
         drain();
+        await journal.flush();
+        await saveState();
         return API_STATE[risk.state];
       },
       riskLimits: async () => limitsJson(),
