@@ -66,10 +66,10 @@ class Dashboard {
     this.breakers = new BreakersPanel(api, toast, refreshControls);
     this.summary = { render: () => this.renderSummary() };
     this.health = { render: (/** @type {number} */ now) => this.renderHealth(now) };
-    scheduler.throttle(this.markets, 150);
+    scheduler.throttle(this.markets, 250);
     scheduler.throttle(this.pools, 250);
-    scheduler.throttle(this.signals, 100);
-    scheduler.throttle(this.execution, 100);
+    scheduler.throttle(this.signals, 250);
+    scheduler.throttle(this.execution, 250);
     /** @type {import("./charts.js").ServiceStats[]} */
     this.lastStats = [];
 
