@@ -11,6 +11,9 @@
  * | state REDUCING (or reduce-only flag) and the order does not shrink the position | 1 risk limit |
  * | position limit, max notional per order, max open orders, order rate, daily loss limit | 1 risk limit |
  *
+ * Orders on DEX pool instruments (DEX route) are valued at the pool's mid price (token1 per token0);
+ * a DEX buy's quantity is its token1 input, so its base size is that input divided by the mid.
+ *
  * Trading state: ACTIVE; REDUCING (only orders that shrink a position — entered automatically when the
  * day's loss reaches `dailyLossLimit`); HALTED (kill switch: every order rejected, Cancels published for
  * all open orders). Positions and P&L come from the execution engine's Fills, open orders from its acks
@@ -29,7 +32,7 @@
 
 import * as v from "valibot";
 import {
-  CancelReason, MessageBuilder, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
+  CancelReason, MessageBuilder, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
   parseInstrument, type InstrumentId, type MessageView,
 } from "../../protocol/mod.ts";
 import { describeIssues } from "../config.ts";
@@ -53,6 +56,8 @@ interface OpenOrder {
   remaining: bigint;
   /** 1n buy, −1n sell. */
   sign: bigint;
+  /** A DEX swap: done with its one fill. */
+  dex: boolean;
 }
 
 /** The outcome of the last decision, for logs and the API. */
@@ -250,7 +255,7 @@ export class RiskManager {
     const o = this.open.get(orderId);
     if (o === undefined) return;
     o.remaining -= view.i64(32);
-    if (o.remaining <= 0n) this.open.delete(orderId);
+    if (o.remaining <= 0n || o.dex) this.open.delete(orderId);
   }
 
   private dailyPnl(): bigint {
@@ -298,9 +303,14 @@ export class RiskManager {
     if (updated === 0) return this.reject(orderId, RejectReason.Stale, "no market data for the instrument");
     if (ageMs > this.limitsValue.maxDataAgeMs) return this.reject(orderId, RejectReason.Stale, `market data ${Math.round(ageMs)} ms old (limit ${this.limitsValue.maxDataAgeMs} ms)`);
 
-    const dq = side === Side.Buy ? quantity : -quantity;
+    const ref = price > 0n ? price : this.market.mark(id);
+    if (ref === undefined || ref <= 0n) return this.reject(orderId, RejectReason.Stale, "no price to value the order");
+    // A DEX buy spends token1 (the quote): its quantity is the input; its base size is that valued at the mid.
+    const dexBuy = (flags & ORDER_FLAG_DEX_ROUTE) !== 0 && side === Side.Buy;
+    const base = dexBuy ? (quantity * PRICE_SCALE) / ref : quantity;
+    const dq = side === Side.Buy ? base : -base;
     const position = this.portfolio.quantity(id);
-    const shrinks = position !== 0n && (position > 0n) !== (dq > 0n) && quantity <= (position < 0n ? -position : position);
+    const shrinks = position !== 0n && (position > 0n) !== (dq > 0n) && base <= (position < 0n ? -position : position);
     if (this.checkDailyLoss() && !shrinks) {
       return this.reject(orderId, RejectReason.RiskLimit, `daily loss limit ${this.limitsValue.dailyLossLimit} reached: only position-reducing orders`);
     }
@@ -319,9 +329,7 @@ export class RiskManager {
         return this.reject(orderId, RejectReason.RiskLimit, `position would reach ${after} (limit ${limit}, base×1e8, open orders included)`);
       }
     }
-    const ref = price > 0n ? price : this.market.mark(id);
-    if (ref === undefined) return this.reject(orderId, RejectReason.Stale, "no price to value a market order");
-    const notional = (ref * quantity) / PRICE_SCALE;
+    const notional = dexBuy ? quantity : (ref * quantity) / PRICE_SCALE;
     if (notional > this.limitsValue.maxOrderNotional) {
       return this.reject(orderId, RejectReason.RiskLimit, `notional ${notional} above the limit ${this.limitsValue.maxOrderNotional} (quote×1e8)`);
     }
@@ -335,7 +343,7 @@ export class RiskManager {
     this.rateHead = (this.rateHead + 1) % cap;
     if (this.rateCount < cap) this.rateCount++;
 
-    this.open.set(orderId, { slot, remaining: quantity, sign: side === Side.Buy ? 1n : -1n });
+    this.open.set(orderId, { slot, remaining: base, sign: side === Side.Buy ? 1n : -1n, dex: (flags & ORDER_FLAG_DEX_ROUTE) !== 0 });
     this.counters.accepted++;
     this.lastDecision = { orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
     return this.forward(view, view.tlvLength);

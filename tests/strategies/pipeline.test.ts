@@ -94,3 +94,53 @@ describe("paper trading loop", () => {
     expect(risk.portfolio.quantity(btc(Venue.Kraken))).toBe(order.quantity);
   });
 });
+
+describe("arbitrage through risk and paper execution", () => {
+  it("fills both DEX legs at the pools' exact outputs", async () => {
+    const { FlashArbitrageStrategy } = await import("../../strategies/arbitrage/strategy.ts");
+    const { ArbitrageConfigSchema } = await import("../../strategies/arbitrage/config.ts");
+    const { UNI_V2, SUSHI_V2, USDC, WETH } = await import("../../fixtures/strategies/generate.ts");
+    const { v2AmountOut } = await import("../../strategies/dex/v2-math.ts");
+    const pools = [UNI_V2, SUSHI_V2].map((address, i) => ({ address, kind: "v2" as const, venue: 300 + 2 * i, token0: USDC, token1: WETH, decimals0: 6, decimals1: 18, fee: 3000, tickSpacing: 1 }));
+    const view = new MessageView();
+    const out: Uint8Array[] = [];
+    const sink: MessageSink = { publish: (b) => void out.push(b.slice()) };
+    const strategy = new FlashArbitrageStrategy(parseConfig(ArbitrageConfigSchema, { chains: { "1": { nativeToken: WETH, gasPriceWei: "10000000000" } }, usd: { fixed: { [USDC]: "1" }, pools: [UNI_V2] } }), pools, sink);
+    const riskOut: Uint8Array[] = [];
+    const paperOut: Uint8Array[] = [];
+    const risk = new RiskManager(parseConfig(RiskConfigSchema, { limits: { maxPosition: "100000000", maxOrderNotional: "1000000", maxDataAgeMs: 60_000 } }), { sink: { publish: (b) => void riskOut.push(b.slice()) }, pools });
+    const paper = new PaperExecutionEngine(parseConfig(PaperConfigSchema, {}), { sink: { publish: (b) => void paperOut.push(b.slice()) }, pools });
+    const E6 = 10n ** 6n;
+    const E18 = 10n ** 18n;
+    const reserves: [string, bigint, bigint][] = [[UNI_V2, 40_000_000n * E6, 20_000n * E18], [SUSHI_V2, 20_600_000n * E6, 10_000n * E18]];
+    let seq = 0n;
+    for (const [pool, r0, r1] of reserves) {
+      const m = encodeMessage({ relayDomain: 1, source: 6, sequence: ++seq, timestamp: BASE_NS + seq }, [{ type: 7, name: "PoolSync", venue: 300, flags: 0, token0Decimals: 6, token1Decimals: 18, pool, reserve0: r0, reserve1: r1, blockNumber: seq, logIndex: 0, blockTimestamp: 0n }]);
+      for (const e of [strategy.onMarketData.bind(strategy), risk.onMessage.bind(risk), paper.onMessage.bind(paper)]) e(view.wrap(m, 0));
+    }
+    expect(out.map((m) => decodeMessage(m).tlvs.map((t) => t.name).join("+"))).toEqual(["SignalIdentity+ArbitrageSignal"]);
+    const legs = strategy.toOrderRequests(view.wrap(out[0]!, 0));
+    expect(legs.length).toBe(2);
+    let oseq = 0n;
+    for (const leg of legs) {
+      risk.onMessage(view.wrap(encodeMessage({ relayDomain: 3, source: 20, sequence: ++oseq, timestamp: BASE_NS + 10n }, [leg]), 0));
+      const forwarded = riskOut.splice(0);
+      expect(forwarded.length).toBe(1);
+      expect(decodeMessage(forwarded[0]!).tlvs[0]!.name).toBe("OrderRequest");
+      paper.onMessage(view.wrap(forwarded[0]!, 0));
+    }
+    for (const m of paperOut) risk.onMessage(view.wrap(m, 0));
+    expect(risk.openOrders).toBe(0);
+    const fills = paperOut.map((m) => decodeMessage(m).tlvs[0]!).filter((t) => t.name === "Fill") as { quantity: bigint; price: bigint; side: number }[];
+    expect(fills.length).toBe(2);
+    // Leg 1 sells USDC (token0) on Uniswap: the fill's WETH-per-USDC price is the exact getAmountOut.
+    const usdcIn = (legs[0]!.quantity * E6) / E8;
+    const wethOut = v2AmountOut(usdcIn, 40_000_000n * E6, 20_000n * E18, 3000n);
+    expect(fills[0]).toMatchObject({ side: Side.Sell, quantity: (usdcIn * E8) / E6, price: (wethOut * E6 * E8) / (usdcIn * E18) });
+    // Leg 2 buys USDC with WETH on SushiSwap; the USDC it returns beats what leg 1 spent.
+    const wethIn = (legs[1]!.quantity * E18) / E8;
+    const usdcOut = v2AmountOut(wethIn, 10_000n * E18, 20_600_000n * E6, 3000n);
+    expect(fills[1]!.quantity).toBe((usdcOut * E8) / E6);
+    expect(usdcOut > usdcIn).toBe(true);
+  });
+});
