@@ -46,6 +46,8 @@ export interface RelayServiceOptions {
   output: RelayLink;
   /** Ends the run. */
   signal: AbortSignal;
+  /** Verify message checksums again (default false: the relays verified them). */
+  verifyChecksum?: boolean;
   /** Keep retrying first connections until the relays are up (default true). */
   waitForRelay?: boolean;
   transport?: Transport;
@@ -63,7 +65,9 @@ function sameLink(a: RelayLink, b: RelayLink): boolean {
 
 /** Runs a message engine between relays until `signal` aborts; resolves with its counters. */
 export async function runEngineOverRelays(engine: MessageEngine, options: RelayServiceOptions): Promise<RunnerStats> {
-  const runner = new MessageRunner((view: MessageView) => engine.onMessage(view));
+  // Relays verify checksums on the way in (and the client delivers only whole messages); the structure
+  // is still checked here.
+  const runner = new MessageRunner((view: MessageView) => engine.onMessage(view), { verifyChecksum: options.verifyChecksum ?? false });
   const clients: RelayClient[] = [];
   const connect = (link: RelayLink, role: number, types?: readonly number[]): Promise<RelayClient> =>
     RelayClient.connect({

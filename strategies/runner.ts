@@ -42,10 +42,16 @@ export class MessageRunner {
   private readonly view = new MessageView();
   private readonly handler: (view: MessageView) => number | void;
   private readonly onMessage = (bytes: Uint8Array, offset: number): void => this.handle(bytes, offset);
+  private readonly validation: { verifyChecksum: boolean };
 
-  /** @param handler called once per valid message with the reused view; may return a count produced */
-  constructor(handler: (view: MessageView) => number | void) {
+  /**
+   * @param handler called once per valid message with the reused view; may return a count produced
+   * @param options `verifyChecksum: false` skips the CRC (structure is still checked) when a relay
+   *   already verified it
+   */
+  constructor(handler: (view: MessageView) => number | void, options: { verifyChecksum?: boolean } = {}) {
     this.handler = handler;
+    this.validation = { verifyChecksum: options.verifyChecksum ?? true };
   }
 
   /** Feeds one chunk of the stream (any split). */
@@ -63,7 +69,7 @@ export class MessageRunner {
   /** Handles one whole message at `bytes[offset…]` (already framed, e.g. from a relay client). */
   handle(bytes: Uint8Array, offset = 0): void {
     const view = this.view.wrap(bytes, offset);
-    const err = view.validate();
+    const err = view.validate(this.validation);
     if (err !== undefined) {
       this.stats.invalid++;
       this.stats.firstInvalid ??= `message ${this.stats.messages + this.stats.invalid}: ${err.message}`;
