@@ -68,6 +68,22 @@ describe("flash-arbitrage strategy", () => {
       }), { numRuns: 200 });
   });
 
+  it("publishes no signal when a V3 pool agrees with a V2 pool after fees (property)", () => {
+    fc.assert(fc.property(fc.integer({ min: 500, max: 5000 }), fc.integer({ min: -34, max: 34 }), fc.bigInt({ min: 10n ** 4n, max: 10n ** 9n }),
+      (ethPrice, bps, virtualUsdc) => {
+        const { sink, feed } = setup({ minNetProfitUsd: "0.00000001" });
+        // V3 at ethPrice; V2 within ±0.34 %: inside the 0.05 % + 0.3 % fee band.
+        const s = v3State(BigInt(ethPrice), virtualUsdc * E6);
+        feed.send([{
+          type: 4, name: "PoolSwap", venue: 301, flags: 1, tokenInDecimals: 18, tokenOutDecimals: 6, pool: UNI_V3, tokenIn: WETH, tokenOut: USDC,
+          amountIn: E18, amountOut: E6, blockNumber: 10n, logIndex: 1, blockTimestamp: 0n, sqrtPriceX96After: s.sqrtPriceX96, liquidityAfter: s.liquidity, tickAfter: s.tick,
+        }]);
+        const usdc = 50_000_000n * E6;
+        feed.sync(UNI_V2, usdc, (usdc * E18 * 10_000n) / (BigInt(ethPrice) * E6 * BigInt(10_000 + bps)), 11n);
+        expect(sink.messages).toEqual([]);
+      }), { numRuns: 100 });
+  });
+
   it("never signals a positive net when gas exceeds the gross profit (property)", () => {
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.integer({ min: 0, max: 24 }),
       fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 7n }), fc.bigInt({ min: 0n, max: 10n ** 13n }),
