@@ -11,6 +11,9 @@ import * as v from "valibot";
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
+/** A string that may be left empty in YAML (`key:` or `${VAR:-}` reads as null): empty string then. */
+const optionalText = v.pipe(v.optional(v.nullable(v.string()), ""), v.transform((x) => x ?? ""));
+
 /** One supervised service. */
 export const ServiceConfigSchema = v.object({
   /** Unique name, `[a-z0-9-]`. */
@@ -21,6 +24,8 @@ export const ServiceConfigSchema = v.object({
   serviceId: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(79)),
   /** Start it (default true). */
   enabled: v.optional(v.boolean(), true),
+  /** Start it only when all these environment variables are set and non-empty (e.g. a node URL). */
+  requiresEnv: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"))), []),
   /** Kind-specific settings. */
   options: v.optional(v.record(v.string(), v.unknown()), {}),
 });
@@ -57,12 +62,12 @@ export type NatsConfig = v.InferOutput<typeof NatsConfigSchema>;
 export const AppConfigSchema = v.pipe(
   v.object({
     /** Directory for sockets, control sockets, snapshots, journals. Default: a per-user runtime dir. */
-    runtimeDir: v.optional(v.string(), ""),
+    runtimeDir: optionalText,
     api: v.optional(v.object({
       host: v.optional(v.string(), "127.0.0.1"),
       port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)), 8080),
       /** Bearer token; empty = generated at start and printed. */
-      token: v.optional(v.string(), ""),
+      token: optionalText,
     }), {}),
     relays: v.optional(v.object({
       verifyChecksum: v.optional(v.boolean(), true),

@@ -92,7 +92,13 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   await rm(join(paths.dir, API_ADDRESS_FILE), { force: true });
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token || generateToken();
-  const resolved: AppConfig = { ...config, runtimeDir: paths.dir, api: { ...config.api, token: "" } };
+  const services = config.services.map((svc) => {
+    const missing = svc.requiresEnv.filter((name) => !process.env[name]);
+    if (!svc.enabled || missing.length === 0) return svc;
+    log.info("service not started: environment not set", { child: svc.name, missing });
+    return { ...svc, enabled: false };
+  });
+  const resolved: AppConfig = { ...config, services, runtimeDir: paths.dir, api: { ...config.api, token: "" } };
   const resolvedFile = join(paths.dir, "config.json");
   await writeFile(resolvedFile, JSON.stringify(resolved), { mode: 0o600 });
   await chmod(resolvedFile, 0o600);

@@ -43,3 +43,18 @@ describe("config loading", () => {
     expect(() => parseConfig("api: {\n  host: [", Schema, {}, "bad.yaml")).toThrow(/^bad\.yaml: YAML line \d+/);
   });
 });
+
+describe("the shipped configs", () => {
+  it("config/default.yaml and config/live.yaml load with an empty environment", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { AppConfigSchema } = await import("../../runtime/config/schema.ts");
+    const root = new URL("../../", import.meta.url);
+    const demo = parseConfig(readFileSync(new URL("config/default.yaml", root), "utf8"), AppConfigSchema, {});
+    expect(demo.runtimeDir).toBe("");
+    expect(demo.api.port).toBe(8080);
+    expect(demo.services.map((s) => s.kind).sort()).toEqual(["adapter", "adapter", "adapter", "adapter", "execution", "strategy", "strategy"]);
+    const live = parseConfig(readFileSync(new URL("config/live.yaml", root), "utf8"), AppConfigSchema, {});
+    expect(live.services.find((s) => s.name === "adapter-polygon")?.requiresEnv).toEqual(["POLYGON_WS_URL", "POLYGON_RPC_URL"]);
+    expect(live.services.every((s) => !("replay" in s.options))).toBe(true);
+  });
+});
