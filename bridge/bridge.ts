@@ -13,8 +13,10 @@
  *   comes back; unacknowledged batches stay in a bounded buffer and are sent again after a reconnect.
  * - In: one subscription on `alphapulse.<domain>.*` (no echo of this connection's own publishes);
  *   {@link InboundSequencer} injects each source once and in order, holding back behind a gap while the
- *   range is read from JetStream. After every reconnect the newest stored sequence of each remote source
- *   is compared with what was injected (messages lost at the tail of an outage are recovered too).
+ *   range is read from JetStream. After a reconnect the bridge first catches up: it reads what the stream
+ *   stored since shortly before the outage began (sources it never saw included) and only then takes
+ *   live messages again; then it compares each remote source's newest stored sequence with what it
+ *   injected (nothing lost at the switch back to live).
  * - Loops cannot form: the relay does not send the bridge its own injections, NATS does not echo the
  *   bridge's publishes, and per-source sequences drop anything seen before (several relays may bridge
  *   one domain through one NATS).
@@ -45,7 +47,7 @@ import { domainName } from "../relay/paths.ts";
 import type { Endpoint, Transport } from "../relay/transport/types.ts";
 import { natsClientOptions, type NatsConnectOptions } from "./connect.ts";
 import { InboundSequencer } from "./inbound.ts";
-import { ensureStream, newestStoredSequence, recoverFromJetStream, type StreamRetention } from "./jetstream.ts";
+import { ensureStream, newestStoredSequence, readStream, recoverFromJetStream, type StreamRetention } from "./jetstream.ts";
 import { type NatsBridgeSnapshot, renderNatsPrometheus } from "./metrics.ts";
 import { AckResult, type OutboundBatch, OutboundQueue } from "./outbound.ts";
 import { splitPayload } from "./payload.ts";
@@ -77,6 +79,8 @@ export interface NatsBridgeOptions {
   holdBytes?: number;
   /** Milliseconds a gap recovery may take (default 10000). */
   recoveryTimeoutMs?: number;
+  /** Milliseconds before an outage's start where the catch-up read after a reconnect begins (default 5000). */
+  catchUpMarginMs?: number;
   /** First subject token (default `alphapulse`). */
   subjectPrefix?: string;
   /** Logger (default: JSON lines on stderr). */
@@ -111,7 +115,14 @@ export class NatsBridge {
   private readonly timer: ReturnType<typeof setInterval>;
   private connecting: Promise<void> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeRetry: (() => void) | undefined;
   private currentSource = -1;
+  private currentFromStore = false;
+  /** Set from a connection loss until the catch-up read after the reconnect has finished. */
+  private catchingUp = false;
+  private catchUpSince = 0;
+  private catchUps = 0;
+  private catchUpSkipped = 0;
   private readonly onRemoteMessage = (bytes: Uint8Array, offset: number, length: number): void => {
     const base = bytes.byteOffset + offset;
     const { u8, dv } = viewsOf(bytes);
@@ -119,7 +130,7 @@ export class NatsBridge {
       this.invalid++;
       return;
     }
-    this.inbound.receive(bytes, offset, length);
+    this.inbound.receive(bytes, offset, length, this.currentFromStore);
   };
   private readonly flushNow = (): void => {
     this.flushQueued = false;
@@ -202,6 +213,8 @@ export class NatsBridge {
       bufferedBatches: this.outbound.bufferedBatches,
       heldBytes: this.inbound.heldBytes,
       invalid: this.invalid,
+      catchUps: this.catchUps,
+      catchUpSkipped: this.catchUpSkipped,
       out: { ...this.outbound.stats },
       in: { ...this.inbound.stats },
       local: {
@@ -225,13 +238,17 @@ export class NatsBridge {
     this.closed = true;
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
     this.inbound.close();
     const nc = this.nc;
     this.nc = undefined;
     this.natsUp = false;
     if (nc !== undefined) await nc.close().catch(() => {});
     await this.relay.close();
-    await this.connecting?.catch(() => {});
+    // A connection attempt in progress closes what it gets by itself; do not wait out its timeout.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.connecting?.catch(() => {}), new Promise((r) => (timer = setTimeout(r, 500)))]);
+    clearTimeout(timer);
   }
 
   // ------------------------------------------------------------------ local side
@@ -299,6 +316,11 @@ export class NatsBridge {
   }
 
   private onNatsMessage(m: Msg): void {
+    if (this.catchingUp) {
+      // JetStream has it too: the catch-up read delivers it in order.
+      this.catchUpSkipped++;
+      return;
+    }
     const source = sourceOfSubject(m.subject);
     if (source < 0) {
       this.invalid++;
@@ -326,6 +348,7 @@ export class NatsBridge {
         const delay = options.reconnectDelayHandler!();
         this.log.warn("NATS unreachable, retrying", { servers: options.servers, delayMs: delay, error: e instanceof Error ? e.message : String(e) });
         await new Promise<void>((r) => {
+          this.wakeRetry = r;
           this.retryTimer = setTimeout(r, delay);
         });
       }
@@ -348,15 +371,22 @@ export class NatsBridge {
       }
     })().catch(() => {});
     void nc.closed().then((err) => {
-      if (this.closed) return;
-      this.log.error("NATS connection closed for good", { error: err instanceof Error ? err.message : undefined });
+      if (this.closed || this.nc !== nc) return;
+      // The client gave up (e.g. an authorization error): start over with a new connection.
+      this.log.error("NATS client closed its connection; connecting anew", { error: err instanceof Error ? err.message : undefined });
       this.onDisconnected();
+      this.nc = undefined;
+      this.connecting = this.connectLoop();
     });
     void this.onConnected(nc);
   }
 
   private onDisconnected(): void {
     if (!this.natsUp) return;
+    if (!this.catchingUp) {
+      this.catchingUp = true;
+      this.catchUpSince = Date.now() - (this.opts.catchUpMarginMs ?? 5000);
+    }
     this.natsUp = false;
     this.jsReady = false;
     this.outages++;
@@ -381,6 +411,10 @@ export class NatsBridge {
     if (this.closed || !this.natsUp) return;
     this.log.info("NATS connected", { server: nc.getServer(), jetStream: this.jsReady, bufferedBytes: this.outbound.bufferedBytes });
     this.outbound.setConnected(true);
+    if (this.catchingUp) {
+      if (this.jsReady && !(await this.catchUp(nc))) return; // lost the connection again: the next one resumes
+      this.catchingUp = false;
+    }
     if (jsm === undefined || !this.jsReady) return;
     for (const source of this.inbound.remoteSources()) {
       try {
@@ -390,6 +424,37 @@ export class NatsBridge {
         this.log.warn("could not read a source's newest stored sequence", { source, error: e instanceof Error ? e.message : String(e) });
       }
     }
+  }
+
+  /**
+   * After a reconnect: reads what the stream stored since shortly before the outage began, in stream
+   * order, and passes it through the sequencer (sources never seen before included). Live messages are
+   * skipped meanwhile. Returns false when the connection was lost during the read.
+   */
+  private async catchUp(nc: NatsConnection): Promise<boolean> {
+    this.catchUps++;
+    const since = new Date(this.catchUpSince);
+    let payloads = 0;
+    this.log.info("catching up from JetStream", { since: since.toISOString() });
+    try {
+      for await (const p of readStream(nc, { domain: this.domain, start: { time: since }, prefix: this.prefix, batch: 512 })) {
+        if (this.closed || !this.natsUp) return false;
+        const source = sourceOfSubject(p.subject);
+        if (source < 0 || this.inbound.isLocal(source)) continue;
+        payloads++;
+        this.currentSource = source;
+        this.currentFromStore = true;
+        this.invalid += splitPayload(p.data, this.onRemoteMessage).invalid;
+        this.currentFromStore = false;
+        if (this.relay.queuedBytes > 4 * 1024 * 1024) await this.relay.flush();
+      }
+    } catch (e) {
+      this.currentFromStore = false;
+      if (this.closed || !this.natsUp) return false;
+      this.log.error("catch-up read from JetStream failed: continuing live", { error: e instanceof Error ? e.message : String(e) });
+    }
+    this.log.info("caught up", { storedMessages: payloads });
+    return true;
   }
 
   private async recover(source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined): Promise<Uint8Array[]> {

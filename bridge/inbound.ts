@@ -12,7 +12,8 @@
  *   through the `recover` callback; the recovered messages, then the held ones, are injected in order.
  *   What recovery cannot find is counted as `lost` and skipped, and injection continues — the local
  *   relay's subscribers then see the jump and get a Gap notice from their relay, as for any loss.
- * Sequence 1 stamped later than the source's last message is a restarted process: followed (logged).
+ * A lower sequence stamped later than the source's last message is a restarted process: followed
+ * (logged), its first messages recovered when they passed unseen.
  * Sources published on this relay never start a recovery: their authority is the local relay.
  *
  * Socket-free: injection and recovery are callbacks, so the logic is tested without servers.
@@ -134,8 +135,12 @@ export class InboundSequencer {
     this.tsHi[source] = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
   }
 
-  /** One message received from NATS (bytes are not kept beyond the call unless held, then copied). */
-  receive(bytes: Uint8Array, offset: number, length: number): void {
+  /**
+   * One message received from NATS (bytes are not kept beyond the call unless held, then copied).
+   * `fromStore`: it comes from a catch-up read of JetStream in stream order, so a jump is a hole in the
+   * store itself — skipped and counted at once instead of recovered.
+   */
+  receive(bytes: Uint8Array, offset: number, length: number, fromStore = false): void {
     const st = this.stats;
     st.received++;
     const { dv } = viewsOf(bytes);
@@ -160,16 +165,22 @@ export class InboundSequencer {
         st.echoes++;
         return;
       }
-      // Sequence 1 stamped later than the last message: the source restarted (a new process). A re-sent
-      // old message carries its old timestamp and stays a duplicate (the relays use the same rule).
+      // Stamped later than the source's last message yet numbered lower: the source restarted (a new
+      // process). A re-sent old message carries its old timestamp and stays a duplicate (the relays
+      // tell the two apart the same way).
       const tsLo = dv.getUint32(base + HeaderOffset.timestamp, true);
       const tsHi = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
       const th = this.tsHi[source]!;
-      if (hi === 0 && lo === 1 && (tsHi > th || (tsHi === th && tsLo > this.tsLo[source]!))) {
+      if (tsHi > th || (tsHi === th && tsLo > this.tsLo[source]!)) {
         st.restarts++;
-        this.opts.log.warn("remote source restarted its sequence", { source, previousNext: this.expected(source) });
+        this.opts.log.warn("remote source restarted its sequence", { source, previousNext: this.expected(source), first: (BigInt(hi) << 32n) | BigInt(lo) });
         this.abandon(source, true);
-        this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
+        this.setExpected(source, 0, 1);
+        if (hi === 0 && lo === 1) this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
+        else if (fromStore) this.skipTo(source, bytes, offset, length, dv, base, hi, lo);
+        // Its first messages passed while this bridge was away: fetch them (the local relay accepts a
+        // restarted source from sequence 1 only).
+        else this.hold(source, bytes, offset, length, hi, lo);
         return;
       }
       st.duplicates++;
@@ -180,7 +191,16 @@ export class InboundSequencer {
       this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
       return;
     }
+    if (fromStore && !this.held.has(source)) {
+      this.skipTo(source, bytes, offset, length, dv, base, hi, lo);
+      return;
+    }
     this.hold(source, bytes, offset, length, hi, lo);
+  }
+
+  /** True when `source` is published on the local relay. */
+  isLocal(source: number): boolean {
+    return this.local[source] === 1;
   }
 
   /**
@@ -221,6 +241,16 @@ export class InboundSequencer {
     this.tsHi[source] = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
     this.stats.injected++;
     this.opts.inject(bytes, offset, length);
+  }
+
+  /** Injects a message after a hole nothing can fill (counted lost). */
+  private skipTo(source: number, bytes: Uint8Array, offset: number, length: number, dv: DataView, base: number, hi: number, lo: number): void {
+    const from = this.expected(source);
+    const seq = (BigInt(hi) << 32n) | BigInt(lo);
+    this.stats.gapsDetected++;
+    this.stats.lost += Number(seq - from);
+    this.opts.log.warn("gap not recoverable: skipped", { source, from, to: seq - 1n });
+    this.injectAt(source, bytes, offset, length, dv, base, hi, lo);
   }
 
   private injectCopy(source: number, msg: Uint8Array): void {

@@ -30,6 +30,10 @@ export interface NatsBridgeSnapshot {
   heldBytes: number;
   /** NATS payloads (or messages in them) rejected as malformed or of the wrong source/domain. */
   invalid: number;
+  /** Catch-up reads from JetStream after reconnects. */
+  catchUps: number;
+  /** Live NATS messages skipped during catch-ups (JetStream delivered them). */
+  catchUpSkipped: number;
   /** Outgoing counters. */
   out: OutboundStats;
   /** Incoming counters. */
@@ -88,6 +92,8 @@ export function renderNatsPrometheus(s: NatsBridgeSnapshot, prefix = "alphapulse
     ['reason="invalid"', s.invalid],
     ['reason="inject_buffer_full"', s.local.injectDropped],
   ]);
+  metric("catchups_total", "counter", "Catch-up reads from JetStream after a reconnect.", [["", s.catchUps]]);
+  metric("catchup_skipped_live_total", "counter", "Live NATS messages skipped during catch-up (read from JetStream instead).", [["", s.catchUpSkipped]]);
   metric("local_received_messages_total", "counter", "Messages received from the local relay.", [["", s.local.received]]);
   metric("local_relay_reconnects_total", "counter", "Reconnections to the local relay.", [["", s.local.relayReconnects]]);
   return out.join("\n") + "\n";

@@ -170,6 +170,51 @@ describe.skipIf(nats === undefined)("NATS bridge between two relays", () => {
     expect(b.outages).toBeGreaterThanOrEqual(1);
     await until(() => bridgeA.healthy && bridgeA.snapshot().bufferedBatches === 0, 10_000, "buffer drained");
   });
+
+  it("starts while NATS is down, keeps local traffic going, and bridges once NATS comes", async () => {
+    const prefix = uniquePrefix();
+    const bridgeB = await track(bridgeOf(relayB.socketPath, nats!.url, prefix));
+    await nats!.kill();
+    const { NatsBridge } = await import("../../bridge/bridge.ts");
+    const { silentLogger } = await import("../../relay/log.ts");
+    const bridgeA = await NatsBridge.start({
+      domain: RelayDomain.MarketData, relay: { kind: "unix", path: relayA.socketPath }, nats: { url: nats!.url, reconnect: { initialMs: 50, maxMs: 200 } },
+      retention: { maxAgeSeconds: 600 }, subjectPrefix: prefix, logger: silentLogger,
+    });
+    closers.push(() => bridgeA.close());
+    expect(bridgeA.healthy).toBe(false);
+    const localSub = await track(client(relayA.socketPath, 97, Role.Subscriber));
+    const remoteSub = await track(client(relayB.socketPath, 98, Role.Subscriber));
+    const local = collector(localSub);
+    const remote = collector(remoteSub);
+    const adapter = await track(client(relayA.socketPath, 8, Role.Publisher));
+    const trades = new TradeSource(8);
+    for (let i = 1; i <= 500; i++) adapter.publish(trades.next(i));
+    await local.waitFor(500);
+    expect(bridgeA.snapshot().out.messagesIn).toBe(500);
+    expect(bridgeA.snapshot().connected).toBe(false);
+    await nats!.start();
+    await bridgeA.ready();
+    await remote.waitFor(500, 15_000);
+    expect(sequencesOf(remote.messages, 8)).toEqual(range(1, 500));
+    expect(bridgeB.snapshot().in.lost).toBe(0);
+  });
+
+  it("closes promptly while NATS is unreachable", async () => {
+    await nats!.kill();
+    const { NatsBridge } = await import("../../bridge/bridge.ts");
+    const { silentLogger } = await import("../../relay/log.ts");
+    const bridge = await NatsBridge.start({
+      domain: RelayDomain.MarketData, relay: { kind: "unix", path: relayA.socketPath }, nats: { url: nats!.url },
+      subjectPrefix: uniquePrefix(), logger: silentLogger,
+    });
+    await sleep(300);
+    const t0 = Date.now();
+    await bridge.close();
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(bridge.snapshot().connected).toBe(false);
+    await nats!.start();
+  });
 });
 
 // Used by the type of `closers` only.

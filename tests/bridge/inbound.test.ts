@@ -90,6 +90,28 @@ describe("bridge inbound sequencer", () => {
     expect(seq.stats.duplicates).toBe(1);
   });
 
+  it("recovers the first messages of a restart that passed unseen, so the relay sees sequence 1 first", async () => {
+    const store = new Map([1n, 2n, 3n].map((n) => [n, trade(7, n, 9000n + n)] as const));
+    const { seq, injected, asked } = sequencer(store);
+    feed(seq, trade(7, 50n, 1000n));
+    feed(seq, trade(7, 51n, 1001n));
+    feed(seq, trade(7, 4n, 9004n)); // lower sequence, later stamp: a new process whose 1–3 were missed
+    expect(asked).toEqual([[1n, 3n]]);
+    await settle();
+    expect(injected).toEqual([50n, 51n, 1n, 2n, 3n, 4n]);
+    expect(seq.stats.restarts).toBe(1);
+  });
+
+  it("treats a jump in a catch-up read from the store as final", () => {
+    const { seq, injected, asked } = sequencer(new Map());
+    const fromStore = (m: Uint8Array): void => seq.receive(m, 0, m.length, true);
+    fromStore(trade(7, 1n));
+    fromStore(trade(7, 5n));
+    expect(injected).toEqual([1n, 5n]);
+    expect(asked).toEqual([]);
+    expect(seq.stats.lost).toBe(3);
+  });
+
   it("recovers the tail after a reconnect", async () => {
     const store = new Map([3n, 4n].map((n) => [n, trade(7, n)] as const));
     const { seq, injected } = sequencer(store);
