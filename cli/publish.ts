@@ -16,7 +16,7 @@ import { Role } from "../relay/control.ts";
 import { createLogger } from "../relay/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { inputName, openInput, readLines } from "./io.ts";
-import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, parseCommandArgs } from "./relay-options.ts";
+import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, flushOrFail, parseCommandArgs } from "./relay-options.ts";
 
 const USAGE = `usage: ap publish <domain> [FILE|-] [--json] [options]
 
@@ -72,7 +72,7 @@ export const publishCommand: Command = {
           check(bytes, 0, bytes.length, `${inputName(path)} line ${line}`);
           client.publish(bytes);
           count++;
-          if (client.queuedBytes > MAX_QUEUED) await client.flush();
+          if (client.queuedBytes > MAX_QUEUED) await flushOrFail(client);
         }
       } else {
         const framer = new StreamFramer();
@@ -87,11 +87,11 @@ export const publishCommand: Command = {
             if (e instanceof ProtocolError) throw new CommandError(`${inputName(path)}: ${e.message}`, 1);
             throw e;
           }
-          if (client.queuedBytes > MAX_QUEUED) await client.flush();
+          if (client.queuedBytes > MAX_QUEUED) await flushOrFail(client);
         }
         if (framer.buffered > 0) throw new CommandError(`${inputName(path)}: stream ends inside a message (Truncated)`, 1);
       }
-      await client.flush();
+      await flushOrFail(client);
     } finally {
       await client.close();
     }

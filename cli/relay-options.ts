@@ -121,3 +121,17 @@ export function clientTarget(values: Parsed["values"], domain: RelayDomain): Cli
   const socket = values.socket;
   return { endpoint: { kind: "unix", path: typeof socket === "string" ? socket : defaultSocketPath(domain) }, token, serviceId };
 }
+
+/**
+ * Waits until `client` has handed everything to the relay, or fails after `timeoutMs` (a relay that keeps
+ * closing the connection — wrong token — or is gone) with a {@link CommandError}.
+ */
+export async function flushOrFail(client: { flush(): Promise<void>; readonly queuedBytes: number }, timeoutMs = 15_000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
+  const r = await Promise.race([client.flush().then(() => "ok" as const), timeout]);
+  clearTimeout(timer);
+  if (r === "timeout") {
+    throw new CommandError(`the relay did not take ${client.queuedBytes} queued bytes within ${timeoutMs / 1000} s (unreachable, or it refuses this client: check --token-env)`, 1);
+  }
+}

@@ -22,7 +22,7 @@ import { createLogger } from "../relay/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { openInput, writeStderr } from "./io.ts";
 import { NATS_REPLAY_USAGE } from "./nats-replay-usage.ts";
-import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, intOption, parseCommandArgs } from "./relay-options.ts";
+import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, flushOrFail, intOption, parseCommandArgs } from "./relay-options.ts";
 
 const USAGE = `usage: ap replay FILE --to <domain> [--speed N|max] [--restamp SOURCE] [options]
 
@@ -115,12 +115,12 @@ export const replayCommand: Command = {
           }
           client.publish(msg);
           sent++;
-          if (client.queuedBytes > MAX_QUEUED) await client.flush();
+          if (client.queuedBytes > MAX_QUEUED) await flushOrFail(client);
         }
         due.length = 0;
       }
       if (framer.buffered > 0) throw new CommandError(`${file}: recording ends inside a message (Truncated)`, 1);
-      await client.flush();
+      await flushOrFail(client);
     } finally {
       await client.close();
     }

@@ -120,6 +120,16 @@ interface HeldSource {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Number of whole messages in chunks of back-to-back messages. */
+function countMessages(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) {
+    const { dv } = viewsOf(c);
+    for (let p = c.byteOffset, end = c.byteOffset + c.length; p < end; n++) p += HEADER_SIZE + dv.getUint32(p + HeaderOffset.payloadSize, true);
+  }
+  return n;
+}
+
 function readSeq(dv: DataView, base: number): bigint {
   return dv.getBigUint64(base + HeaderOffset.sequence, true);
 }
@@ -649,6 +659,8 @@ export class RelayClient implements MessageSink {
   }
 
   private wasReady = false;
+  private readySince = 0;
+  private gotData = false;
   private closeWaiter: (() => void) | undefined;
 
   private adopt(conn: Connection): void {
@@ -656,6 +668,7 @@ export class RelayClient implements MessageSink {
     this.framer.reset();
     conn.setHandlers({
       data: (chunk) => {
+        this.gotData = true;
         try {
           this.framer.push(chunk, this.onFrame);
         } catch (e) {
@@ -671,6 +684,8 @@ export class RelayClient implements MessageSink {
     if (canSubscribe(this.role) && types.length > 0) hello.push(encodeSubscribe(this.opts.domain, this.opts.serviceId, types));
     conn.write(hello);
     this.ready = true;
+    this.readySince = performance.now();
+    this.gotData = false;
     this.attempt = 0;
     const reconnected = this.wasReady;
     if (reconnected) this.log.info("reconnected to relay", { endpoint: formatEndpoint(this.opts.endpoint) });
@@ -703,7 +718,10 @@ export class RelayClient implements MessageSink {
       w?.();
       return;
     }
-    this.log.warn("relay connection lost", { endpoint: formatEndpoint(this.opts.endpoint), ...(error ? { error: error.message } : {}) });
+    const refused = !this.gotData && performance.now() - this.readySince < 1000;
+    this.log.warn(refused ? "relay closed the connection right after Hello (wrong token or role?)" : "relay connection lost", {
+      endpoint: formatEndpoint(this.opts.endpoint), ...(error ? { error: error.message } : {}),
+    });
     this.scheduleReconnect();
   }
 
@@ -739,6 +757,14 @@ export class RelayClient implements MessageSink {
       clearTimeout(timer);
     }
     this.closing = true;
+    this.flushBatch();
+    const unsent = countMessages(this.pending);
+    if (unsent > 0) {
+      this.stats.droppedOutgoing += unsent;
+      this.log.warn("closing with unsent messages", { unsent });
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     for (const source of [...this.held.keys()]) this.dropHeld(source, false);
     const conn = this.conn;
