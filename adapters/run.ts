@@ -15,7 +15,7 @@
 
 import { nowNanos } from "../protocol/mod.ts";
 import type { VenueAdapter } from "./common/adapter.ts";
-import { readCaptureFile } from "./common/capture.ts";
+import { readCaptureFile, type CaptureWriter } from "./common/capture.ts";
 import { replayCapture } from "./common/replay.ts";
 import type { MessageSink } from "./common/sink.ts";
 import { AdapterTask } from "./common/task.ts";
@@ -39,6 +39,8 @@ export interface VenueRunOptions extends Omit<VenueAdapterOptions, "sink"> {
   speed?: number;
   /** Log lines. */
   log?: (message: string) => void;
+  /** Live runs: also record the session to this capture writer. */
+  capture?: CaptureWriter;
 }
 
 /** A running adapter. */
@@ -71,7 +73,7 @@ export async function startVenueAdapter(options: VenueRunOptions): Promise<Venue
     anySymbol: replay !== undefined && options.symbols === undefined,
   });
   if (replay === undefined) {
-    const task = new AdapterTask(adapter, { log });
+    const task = new AdapterTask(adapter, { log, capture: options.capture });
     task.start();
     let stopped: () => void = () => {};
     const done = new Promise<void>((r) => (stopped = r));

@@ -8,10 +8,9 @@
  */
 
 import { createWriteStream, type WriteStream } from "node:fs";
-import { CaptureError, CaptureWriter, openTextOut, readCaptureFile } from "../adapters/common/capture.ts";
-import { replayCapture } from "../adapters/common/replay.ts";
+import { CaptureError, CaptureWriter, openTextOut } from "../adapters/common/capture.ts";
 import type { MessageSink } from "../adapters/common/sink.ts";
-import { AdapterTask } from "../adapters/common/task.ts";
+import { startVenueAdapter, type VenueRun } from "../adapters/run.ts";
 import { RelayDomain, SourceId, decodeMessage, messageToJson } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
@@ -19,7 +18,7 @@ import { createLogger } from "../relay/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { StdoutWriter, writeStderr } from "./io.ts";
 import { CONNECT_OPTIONS, CONNECT_USAGE, clientTarget, parseCommandArgs } from "./relay-options.ts";
-import { createAdapter, numberOption, VENUE_OPTIONS, VENUE_USAGE, venueArg, venueOptions, waitForStop } from "./venue-args.ts";
+import { numberOption, VENUE_OPTIONS, VENUE_USAGE, venueArg, venueOptions, waitForStop } from "./venue-args.ts";
 
 const USAGE = `usage: ap adapter <venue> [--replay FILE [--speed X] [--loop]] [--relay-socket PATH] [options]
 
@@ -109,49 +108,39 @@ export const adapterCommand: Command = {
     const durationS = numberOption(values, "duration");
     const metricsEvery = values["metrics-every"] === "0" ? 0 : numberOption(values, "metrics-every") ?? 10;
     const output = await openOutput(values, SOURCE_BY_VENUE[venue.name] ?? SourceId.ReplayFirst);
-    const adapter = await createAdapter(venue, {
-      ...opts, sink: output.sink,
-      symbols: opts.symbols ?? (replayFile ? undefined : venue.defaultSymbols), anySymbol: replayFile !== undefined && opts.symbols === undefined,
-    });
+    let run: VenueRun;
+    let capture: CaptureWriter | undefined;
+    if (!replayFile && typeof values.capture === "string") {
+      try {
+        capture = new CaptureWriter(await openTextOut(values.capture));
+      } catch (e) {
+        throw new CommandError(`cannot write ${values.capture}: ${(e as Error).message}`, 1);
+      }
+    }
+    try {
+      run = await startVenueAdapter({
+        ...opts, venue: venue.name, sink: output.sink, replay: replayFile, loop: values.loop === true, speed, capture,
+        log: (m) => writeStderr(`adapter ${venue.name}: ${m}`),
+      });
+    } catch (e) {
+      if (e instanceof RangeError) throw new CommandError(e.message, 2);
+      throw e;
+    }
+    const adapter = run.adapter;
     const report = (final: boolean): void =>
       writeStderr(JSON.stringify({ adapter: venue.name, final, mode: replayFile ? "replay" : "live", metrics: adapter.metrics.snapshot() }));
     const metricsTimer = metricsEvery > 0 ? setInterval(() => report(false), metricsEvery * 1000) : undefined;
-    const abort = new AbortController();
     let reason: string;
     try {
-      if (replayFile) {
-        const run = (async () => {
-          do {
-            const s = await replayCapture(adapter, readCaptureFile(replayFile), {
-              pace: "recorded", speed, signal: abort.signal, headerTime: "now", log: (m) => writeStderr(`adapter ${venue.name}: ${m}`),
-            });
-            if (!s.completed) break;
-            adapter.onClose({ nowMs: Date.now(), replaying: true, send() {}, requestRest() {}, touch() {}, reconnect() {}, log() {} });
-          } while (values.loop && !abort.signal.aborted);
-        })();
-        reason = await waitForStop({ durationMs: durationS && durationS * 1000, done: run.catch(() => {}) });
-        abort.abort();
-        await run.catch((e) => {
-          if (e instanceof CaptureError) throw new CommandError(`${replayFile}: ${e.message}`, 1);
-          const code = (e as { code?: string }).code;
-          if (code === "ENOENT" || code === "EACCES") throw new CommandError(`cannot read ${replayFile}: ${(e as Error).message}`, 1);
-          throw e;
-        });
-      } else {
-        let capture: CaptureWriter | undefined;
-        if (typeof values.capture === "string") {
-          try {
-            capture = new CaptureWriter(await openTextOut(values.capture));
-          } catch (e) {
-            throw new CommandError(`cannot write ${values.capture}: ${(e as Error).message}`, 1);
-          }
-        }
-        const task = new AdapterTask(adapter, { capture, log: (l) => writeStderr(`adapter ${l}`) });
-        task.start();
-        reason = await waitForStop({ durationMs: durationS && durationS * 1000 });
-        await task.stop();
-        await capture?.close();
-      }
+      reason = await waitForStop({ durationMs: durationS && durationS * 1000, done: replayFile ? run.done.catch(() => {}) : undefined });
+      await run.stop();
+      await run.done.catch((e) => {
+        if (e instanceof CaptureError) throw new CommandError(`${replayFile}: ${e.message}`, 1);
+        const code = (e as { code?: string }).code;
+        if (code === "ENOENT" || code === "EACCES") throw new CommandError(`cannot read ${replayFile}: ${(e as Error).message}`, 1);
+        throw e;
+      });
+      await capture?.close();
     } finally {
       if (metricsTimer !== undefined) clearInterval(metricsTimer);
       await output.close();
