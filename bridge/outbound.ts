@@ -98,7 +98,8 @@ class OpenBatch {
   count = 0;
   firstSeq = 0n;
   firstTs = 0n;
-  lastSeq = 0n;
+  /** Offset of the last message in `buf` (its sequence is read when the batch is sealed). */
+  lastAt = 0;
   constructor(size: number) {
     this.buf = new Uint8Array(size);
   }
@@ -116,7 +117,7 @@ export class OutboundQueue {
   private readonly bufferBytes: number;
   private readonly maxInflight: number;
   private readonly ackTimeoutMs: number;
-  private readonly open = new Map<number, OpenBatch>();
+  private readonly open: (OpenBatch | undefined)[] = new Array(65536);
   private readonly dirty: OpenBatch[] = [];
   private readonly dirtySources: number[] = [];
   /** Sealed batches not yet done, oldest first, from `head`. */
@@ -154,25 +155,29 @@ export class OutboundQueue {
     const { dv } = viewsOf(bytes);
     const base = bytes.byteOffset + offset;
     const source = dv.getUint16(base + HeaderOffset.source, true);
-    const seq = dv.getBigUint64(base + HeaderOffset.sequence, true);
     this.stats.messagesIn++;
-    let b = this.open.get(source);
+    let b = this.open[source];
     if (b === undefined) {
-      b = new OpenBatch(Math.max(this.batchBytes, 4096));
-      this.open.set(source, b);
+      b = this.open[source] = new OpenBatch(Math.max(this.batchBytes, 4096));
     }
     if (b.len > 0 && b.len + length > this.batchBytes) this.seal(source, b);
     if (b.buf.length < length) b.buf = new Uint8Array(length);
     if (b.len === 0) {
-      b.firstSeq = seq;
+      b.firstSeq = dv.getBigUint64(base + HeaderOffset.sequence, true);
       b.firstTs = dv.getBigUint64(base + HeaderOffset.timestamp, true);
       this.dirty.push(b);
       this.dirtySources.push(source);
     }
-    b.buf.set(bytes.subarray(offset, offset + length), b.len);
-    b.len += length;
+    const buf = b.buf;
+    const at = b.len;
+    if (length <= 128) {
+      for (let i = 0; i < length; i++) buf[at + i] = bytes[offset + i]!;
+    } else {
+      buf.set(bytes.subarray(offset, offset + length), at);
+    }
+    b.lastAt = at;
+    b.len = at + length;
     b.count++;
-    b.lastSeq = seq;
     if (b.len >= this.batchBytes) this.seal(source, b);
   }
 
@@ -264,8 +269,9 @@ export class OutboundQueue {
 
   private seal(source: number, b: OpenBatch): void {
     const bytes = b.buf.slice(0, b.len);
+    const lastSeq = viewsOf(bytes).dv.getBigUint64(bytes.byteOffset + b.lastAt + HeaderOffset.sequence, true);
     const batch: OutboundBatch = {
-      id: this.nextId++, source, bytes, count: b.count, firstSeq: b.firstSeq, lastSeq: b.lastSeq,
+      id: this.nextId++, source, bytes, count: b.count, firstSeq: b.firstSeq, lastSeq,
       msgId: `${source}.${b.firstSeq}.${b.firstTs}`, state: 0, sentAt: 0,
     };
     b.len = 0;

@@ -40,6 +40,7 @@ describe("bridge outbound queue", () => {
     expect(seqsOf(r.sent[0]!)).toEqual([1n, 2n, 3n, 4n, 5n]);
     expect(seqsOf(r.sent[1]!)).toEqual([101n, 102n, 103n, 104n, 105n]);
     expect(r.sent[0]!.count).toBe(5);
+    expect([r.sent[0]!.firstSeq, r.sent[0]!.lastSeq, r.sent[1]!.lastSeq]).toEqual([1n, 5n, 105n]);
     expect(r.sent[0]!.msgId).toBe(`3.1.${1_700_000_000_000_000_001n}`);
     expect(q.bufferedBatches).toBe(2);
     q.ack(r.sent[0]!.id, AckResult.Stored);
