@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env node
 /**
  * `ap`: the AlphaPulse command line. Runs the same on Node (`npx tsx main.ts <command>`) and Deno
  * (`deno run -A main.ts <command>`); `ap --help` lists the commands.

@@ -6,10 +6,18 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** The option table `parseArgs` takes. */
+export type OptionTable = NonNullable<ParseArgsConfig["options"]>;
 import { CommandError } from "./command.ts";
 
+/** What {@link parseOptions} returns for a given option table. */
+export type ParsedOptions<O extends OptionTable> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>
+>;
+
 /** Parses `args` with the given options; unknown options and bad values are usage errors (exit 2). */
-export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(args: readonly string[], options: O, allowPositionals = false) {
+export function parseOptions<O extends OptionTable>(args: readonly string[], options: O, allowPositionals = false): ParsedOptions<O> {
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true });
   } catch (e) {
