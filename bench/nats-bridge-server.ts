@@ -85,7 +85,13 @@ export async function startNatsServer(options: { port?: number; log?: (line: str
   const start = async (): Promise<void> => {
     const c = spawn(bin, ["-js", "-sd", storeDir, "-a", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
     child = c;
-    exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
+    // Never leave a server behind, even when the owner dies of an uncaught error.
+    const reap = (): void => void c.kill("SIGKILL");
+    process.once("exit", reap);
+    exited = new Promise<void>((resolve) => c.once("exit", () => {
+      process.off("exit", reap);
+      resolve();
+    }));
     const stderr: string[] = [];
     c.stderr!.on("data", (d: Uint8Array) => {
       const text = new TextDecoder().decode(d);
