@@ -385,7 +385,8 @@ function readExact(c: JsonCursor, depth: number): ExactJson {
     const o: { [key: string]: ExactJson } = {};
     while (c.nextKey()) {
       const k = c.escaped ? (JSON.parse(`"${c.key()}"`) as string) : c.key();
-      o[k] = readExact(c, depth + 1);
+      // An own property even for "__proto__", as JSON.parse does: a venue frame must not set a prototype.
+      Object.defineProperty(o, k, { value: readExact(c, depth + 1), writable: true, enumerable: true, configurable: true });
     }
     return o;
   }

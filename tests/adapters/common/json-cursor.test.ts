@@ -77,3 +77,12 @@ describe("JsonCursor", () => {
     expect(c.nextItem()).toBe(false);
   });
 });
+
+describe("parseJsonExact with hostile keys", () => {
+  it("keeps __proto__ an own property and never touches the prototype", () => {
+    const v = parseJsonExact('{"__proto__":{"polluted":"1"},"a":1}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.keys(v)).toEqual(["__proto__", "a"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
