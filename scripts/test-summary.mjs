@@ -30,7 +30,9 @@ for (const [label, rc, file] of [["node", nodeRc, nodeReport], ["deno", denoRc, 
   }
   const r = JSON.parse(readFileSync(file, "utf8"));
   const p = r.numPassedTests ?? 0;
-  const f = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  // A file that failed without any failing test (an import or setup error) counts as one failure.
+  const brokenFiles = (r.testResults ?? []).filter((t) => t.status === "failed" && (t.assertionResults ?? []).every((a) => a.status !== "failed")).length;
+  const f = (r.numFailedTests ?? 0) + brokenFiles;
   const s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   console.log(`${label}: ${p} passed, ${f} failed, ${s} skipped (runner exit ${rc})`);
   passed += p;
