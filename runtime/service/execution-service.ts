@@ -16,7 +16,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
-import { MessageBuilder, MessageView, RelayDomain, ServiceState, type OrderRequestTlv } from "../../protocol/mod.ts";
+import { MessageBuilder, MessageView, OrderStatus, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
 import { DiscardSink, type MessageSink } from "../../strategies/contract.ts";
@@ -111,9 +111,14 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const queue: Uint8Array[] = [];
   let processed = 0;
   let failures = 0;
+  const REJECT_REASONS = ["none", "risk limit", "kill switch", "invalid", "venue", "stale"];
   const emit = (bytes: Uint8Array): void => {
     const copy = bytes.slice();
     journal.append(copy);
+    const m = view.wrap(copy);
+    if (m.findTlv(TlvType.OrderAck) && m.u8At(16) === OrderStatus.Rejected) {
+      ctx.log.warn("order rejected", { cid: `order:${m.u64(0)}`, reason: REJECT_REASONS[m.u8At(17)] ?? m.u8At(17), ack: `${m.source}:${m.sequence}` });
+    }
     if (view.wrap(copy).relayDomain === RelayDomain.Execution) {
       execRelay.publish(copy);
       queue.push(copy);
@@ -132,7 +137,13 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const drain = (): void => {
     while (queue.length > 0) toStages(queue.shift()!);
   };
-  const guarded = (what: string, f: () => void): void => {
+  const cidView = new MessageView();
+  /** Correlation id of a message for logs: `source:sequence`. */
+  const cidOf = (bytes: Uint8Array, offset = 0): string => {
+    const m = cidView.wrap(bytes, offset);
+    return `${m.source}:${m.sequence}`;
+  };
+  const guarded = (what: string, bytes: Uint8Array, offset: number, f: () => void): void => {
     processed++;
     try {
       f();
@@ -140,7 +151,9 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
     } catch (e) {
       failures++;
       queue.length = 0;
-      if (failures <= 10 || failures % 1000 === 0) ctx.log.error(`execution failed on a ${what} message`, { error: String(e), failures });
+      if (failures <= 10 || failures % 1000 === 0) {
+        ctx.log.error(`execution failed on a ${what} message`, { cid: cidOf(bytes, offset), error: String(e), failures });
+      }
     }
   };
 
@@ -148,21 +161,26 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const inView = new MessageView();
   let orders = 0;
   const market = await connect(RelayDomain.MarketData, Role.Subscriber);
-  market.onMessage((bytes, offset) => guarded("market", () => {
+  market.onMessage((bytes, offset) => guarded("market", bytes, offset, () => {
     plannerMarket.onMessage(inView.wrap(bytes, offset));
     toStages(bytes.subarray(offset));
   }));
   const signals = await connect(RelayDomain.Signal, Role.Subscriber);
-  signals.onMessage((bytes, offset, length) => guarded("signal", () => {
+  signals.onMessage((bytes, offset, length) => guarded("signal", bytes, offset, () => {
     const msg = bytes.subarray(offset, offset + length);
     journal.append(msg);
     portfolio.onMessage(inView.wrap(bytes, offset));
     const order: OrderRequestTlv | undefined = planner.plan(inView.wrap(bytes, offset));
     if (order === undefined) return;
     orders++;
-    emit(orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE).add(order).finish());
+    const orderMessage = orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE).add(order).finish();
+    ctx.log.info("order planned", {
+      cid: `signal:${order.signalId}`, orderId: order.orderId, side: order.side, quantity: order.quantity, price: order.price,
+      from: cidOf(bytes, offset), order: cidOf(orderMessage),
+    });
+    emit(orderMessage);
   }));
-  execRelay.onMessage((bytes, offset, length) => guarded("execution", () => {
+  execRelay.onMessage((bytes, offset, length) => guarded("execution", bytes, offset, () => {
     const msg = bytes.subarray(offset, offset + length);
     journal.append(msg);
     toStages(msg);
@@ -199,6 +217,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
       setKillSwitch: async (args) => {
         if (args.engaged) risk.killSwitch("kill switch engaged through the API");
         else risk.setTradingState(TradingState.Active, "kill switch released through the API");
+        ctx.log.warn(args.engaged ? "kill switch engaged" : "kill switch released", { state: risk.state, openOrders: risk.openOrders });
         drain();
         await journal.flush();
         await saveState();

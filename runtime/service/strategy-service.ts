@@ -81,7 +81,9 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
     } catch (e) {
       failures++;
       breaker.failure(Date.now());
-      if (failures <= 10 || failures % 1000 === 0) ctx.log.error("strategy failed on a message", { error: String(e), failures });
+      if (failures <= 10 || failures % 1000 === 0) {
+        ctx.log.error("strategy failed on a message", { cid: `${view.source}:${view.sequence}`, error: String(e), failures });
+      }
     }
     latency.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
   };
