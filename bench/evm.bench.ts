@@ -39,15 +39,13 @@ import { PoolCache } from "../adapters/evm/pool-cache.ts";
 import type { PoolRecord } from "../adapters/evm/pool-meta.ts";
 import { SIM_VENUE_V2, SIM_VENUE_V3, SimChain } from "../adapters/evm/sim/chain.ts";
 import { PoolTlvWriter, WriteStatus } from "../adapters/evm/tlv-writer.ts";
+import { benchOptions } from "./options.ts";
 
-const deno = (globalThis as { Deno?: { version: { deno: string; v8: string } } }).Deno;
-const RUNTIME = deno ? "deno" : "node";
-const RUNTIME_VERSION = deno ? `deno ${deno.version.deno} (V8 ${deno.version.v8})` : `node ${process.versions.node} (V8 ${process.versions.v8})`;
-const args = process.argv.slice(2);
-const jsonOutput = args.includes("--json");
-const timeArg = args.indexOf("--time");
-const TASK_TIME_MS = timeArg >= 0 ? Number(args[timeArg + 1]) : 500;
-if (!(TASK_TIME_MS > 0)) throw new Error("--time takes a positive number of milliseconds");
+const OPTIONS = benchOptions(500);
+const RUNTIME = OPTIONS.runtime;
+const RUNTIME_VERSION = OPTIONS.runtimeVersion;
+const jsonOutput = OPTIONS.json;
+const TASK_TIME_MS = OPTIONS.taskTimeMs;
 
 // ------------------------------------------------------------------------------------------- corpora
 

@@ -24,22 +24,14 @@ import type { AdapterIo, VenueAdapter } from "../adapters/common/adapter.ts";
 import type { MessageSink } from "../adapters/common/sink.ts";
 import { KrakenAdapter } from "../adapters/kraken/adapter.ts";
 import { MessageBuilder, parseDecimal, pairAssetId } from "../protocol/mod.ts";
+import { benchOptions } from "./options.ts";
 
-const deno = (globalThis as { Deno?: { version: { deno: string; v8: string } } }).Deno;
-const RUNTIME = deno ? "deno" : "node";
-const RUNTIME_VERSION = deno ? `deno ${deno.version.deno} (V8 ${deno.version.v8})` : `node ${process.versions.node} (V8 ${process.versions.v8})`;
-const args = process.argv.slice(2);
-const jsonOutput = args.includes("--json");
-const timeArg = args.indexOf("--time");
-const TASK_TIME_MS = timeArg >= 0 ? Number(args[timeArg + 1]) : 1000;
-if (!(TASK_TIME_MS > 0)) throw new Error("--time takes a positive number of milliseconds");
-const clockArg = args.indexOf("--clock");
-const CLOCK = clockArg >= 0 ? args[clockArg + 1] : "wall";
-if (CLOCK !== "wall" && CLOCK !== "cpu") throw new Error("--clock takes wall or cpu");
-const cpuNowMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const OPTIONS = benchOptions(1000);
+const RUNTIME = OPTIONS.runtime;
+const RUNTIME_VERSION = OPTIONS.runtimeVersion;
+const jsonOutput = OPTIONS.json;
+const TASK_TIME_MS = OPTIONS.taskTimeMs;
+const CLOCK = OPTIONS.clock;
 
 /** Target of every adapter row: trade frames per second on one core. */
 const TARGET = 500_000;
@@ -145,7 +137,7 @@ interface Result {
 
 const bench = new Bench({
   name: "normalize", time: TASK_TIME_MS, warmupTime: Math.min(300, TASK_TIME_MS), iterations: 8,
-  ...(CLOCK === "cpu" ? { now: cpuNowMs } : {}),
+  ...OPTIONS.tinybenchClock,
 });
 for (const t of TASKS) bench.add(t.id, t.fn);
 if (!jsonOutput) process.stderr.write(`running ${TASKS.length} tasks × ~${TASK_TIME_MS} ms (${CLOCK} clock, ${BATCH} frames/call) on ${RUNTIME_VERSION}…\n`);

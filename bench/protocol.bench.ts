@@ -24,27 +24,18 @@ import { Bench } from "tinybench";
 import {
   MessageBuilder, MessageView, StreamFramer, TradeField, TlvType, crc32, decodeMessage, pairAssetId,
 } from "../protocol/mod.ts";
+import { benchOptions } from "./options.ts";
 
 // ---------------------------------------------------------------------------------------------- setup
 
-const deno = (globalThis as { Deno?: { version: { deno: string; v8: string } } }).Deno;
-const RUNTIME = deno ? "deno" : "node";
-const RUNTIME_VERSION = deno ? `deno ${deno.version.deno} (V8 ${deno.version.v8})` : `node ${process.versions.node} (V8 ${process.versions.v8})`;
-
-const args = process.argv.slice(2);
-const jsonOutput = args.includes("--json");
-const timeArg = args.indexOf("--time");
-const TASK_TIME_MS = timeArg >= 0 ? Number(args[timeArg + 1]) : 500;
-if (!(TASK_TIME_MS > 0)) throw new Error("--time takes a positive number of milliseconds");
-const clockArg = args.indexOf("--clock");
-const CLOCK = clockArg >= 0 ? args[clockArg + 1] : "wall";
-if (CLOCK !== "wall" && CLOCK !== "cpu") throw new Error("--clock takes wall or cpu");
+const OPTIONS = benchOptions(500);
+const RUNTIME = OPTIONS.runtime;
+const RUNTIME_VERSION = OPTIONS.runtimeVersion;
+const jsonOutput = OPTIONS.json;
+const TASK_TIME_MS = OPTIONS.taskTimeMs;
+const CLOCK = OPTIONS.clock;
 
 /** Process CPU time in ms (µs resolution on Linux), for `--clock cpu`. */
-function cpuNowMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
 
 /** Messages per task call: timer overhead is amortised over a batch, rates are per message. */
 const BATCH = 1024;
@@ -329,7 +320,7 @@ interface Result {
 
 const bench = new Bench({
   name: "protocol", time: TASK_TIME_MS, warmupTime: Math.min(200, TASK_TIME_MS), iterations: 16,
-  ...(CLOCK === "cpu" ? { now: cpuNowMs } : {}),
+  ...OPTIONS.tinybenchClock,
 });
 for (const t of TASKS) bench.add(t.id, t.fn);
 if (!jsonOutput) process.stderr.write(`running ${TASKS.length} tasks × ~${TASK_TIME_MS} ms (${CLOCK} clock) on ${RUNTIME_VERSION}…\n`);

@@ -31,18 +31,14 @@ import type { PoolMeta } from "../strategies/dex/pool-cache.ts";
 import { Q96, getSqrtRatioAtTick } from "../strategies/dex/v3-math.ts";
 import { MomentumConfigSchema } from "../strategies/momentum/config.ts";
 import { MomentumStrategy } from "../strategies/momentum/strategy.ts";
+import { benchOptions } from "./options.ts";
 
-const deno = (globalThis as { Deno?: { version: { deno: string; v8: string } } }).Deno;
-const RUNTIME = deno ? "deno" : "node";
-const RUNTIME_VERSION = deno ? `deno ${deno.version.deno} (V8 ${deno.version.v8})` : `node ${process.versions.node} (V8 ${process.versions.v8})`;
-const args = process.argv.slice(2);
-const jsonOutput = args.includes("--json");
-const timeArg = args.indexOf("--time");
-const TASK_TIME_MS = timeArg >= 0 ? Number(args[timeArg + 1]) : 1000;
-if (!(TASK_TIME_MS > 0)) throw new Error("--time takes a positive number of milliseconds");
-const clockArg = args.indexOf("--clock");
-const CLOCK = clockArg >= 0 ? args[clockArg + 1] : "wall";
-if (CLOCK !== "wall" && CLOCK !== "cpu") throw new Error("--clock takes wall or cpu");
+const OPTIONS = benchOptions(1000);
+const RUNTIME = OPTIONS.runtime;
+const RUNTIME_VERSION = OPTIONS.runtimeVersion;
+const jsonOutput = OPTIONS.json;
+const TASK_TIME_MS = OPTIONS.taskTimeMs;
+const CLOCK = OPTIONS.clock;
 
 const STREAM = 4096;
 const BATCH = 1024;
@@ -251,12 +247,8 @@ const TASKS: TaskDef[] = [
   { id: "momentum", label: "momentum: trades, 100 instruments, 2 windows", fn: mom.fn, target: 1_000_000, baseline: "decode.trades" },
 ];
 
-function cpuNowMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
 
-const bench = new Bench({ name: "strategies", time: TASK_TIME_MS, warmupTime: Math.min(300, TASK_TIME_MS), iterations: 16, ...(CLOCK === "cpu" ? { now: cpuNowMs } : {}) });
+const bench = new Bench({ name: "strategies", time: TASK_TIME_MS, warmupTime: Math.min(300, TASK_TIME_MS), iterations: 16, ...OPTIONS.tinybenchClock });
 for (const t of TASKS) bench.add(t.id, t.fn);
 if (!jsonOutput) process.stderr.write(`running ${TASKS.length} tasks × ~${TASK_TIME_MS} ms (${CLOCK} clock) on ${RUNTIME_VERSION}…\n`);
 await bench.run();
