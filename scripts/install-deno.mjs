@@ -33,7 +33,8 @@ let binary = findBinary();
 if (!binary) {
   mkdirSync(prefix, { recursive: true });
   execFileSync("npm", ["install", "--prefix", prefix, "--no-save", "--no-package-lock", `deno@${DENO_RANGE}`], {
-    stdio: ["ignore", "inherit", "inherit"],
+    // npm's own output goes to stderr: stdout carries only the binary's path (callers capture it).
+    stdio: ["ignore", 2, 2],
   });
   binary = findBinary();
 }
