@@ -22,6 +22,7 @@ export interface BenchModule {
 /** Benchmarks by name, loaded lazily. Add a line per benchmark. */
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   relay: () => import("../bench/relay.ts"),
+  e2e: () => import("../bench/e2e.ts"),
   nats: () => import("../bench/nats-bridge.ts"),
 };
 

@@ -1,0 +1,237 @@
+/**
+ * One process of the end-to-end benchmark (`ap bench e2e`), started by `bench/e2e.ts` with a role:
+ *
+ * - `relay SOCKET DOMAIN` — a relay (`startRelayServer`); prints `{"ready":true}`; on `stop` its metrics.
+ * - `strategy MD_SOCKET SIG_SOCKET` — subscribes to market data, runs the real momentum strategy
+ *   (`createStrategy("momentum")`, its own signals go to the signal relay) on every message, then
+ *   publishes one 50-byte tagging signal (SignalIdentity) per market message whose header timestamp is
+ *   the market message's, so the consumer can time the whole path. On `stop` prints its counters.
+ * - `consumer SIG_SOCKET` — subscribes to signals; records, for each tagging signal, receive time minus
+ *   its header timestamp (CLOCK_MONOTONIC ns) into an HDR histogram. `reset` clears; `report` prints.
+ * - `pub MD_SOCKET SECONDS RATE SOURCE` — publishes Trades built as an adapter builds them
+ *   (`MessageBuilder.begin().addTrade()`, header timestamp = CLOCK_MONOTONIC at build time). RATE 0:
+ *   as fast as the relay takes them (bounded queue); otherwise paced at RATE msgs/s. Prints its result.
+ * - `pong SOCKET` / `ping SOCKET COUNT` — the floor: raw 8-byte ping-pong over a Unix socket through the
+ *   same transport the relay uses, no protocol work; `ping` prints round-trip percentiles in ns.
+ *
+ * Results are single JSON lines on stdout.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import readline from "node:readline";
+import { setImmediate } from "node:timers";
+import * as hdr from "hdr-histogram-js";
+import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
+import { RelayClient } from "../relay/client.ts";
+import { Role } from "../relay/control.ts";
+import { silentLogger } from "../relay/log.ts";
+import { startRelayServer } from "../relay/server.ts";
+import { selectTransport } from "../relay/transport/select.ts";
+import { createStrategy } from "../strategies/registry.ts";
+import { beginSignal, writeSignalIdentity } from "../strategies/signal-writer.ts";
+import { monotonicClock } from "./clock.ts";
+
+const [role, a1, a2, a3] = process.argv.slice(2);
+const clock = monotonicClock();
+/** Header source of the per-message tagging signals (strategy range 20–39, distinct from momentum's 21). */
+const TAG_SOURCE = 39;
+
+function emit(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+function emitAndExit(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(0));
+}
+
+function onStdinLine(handler: (line: string) => void): void {
+  readline.createInterface({ input: process.stdin }).on("line", (l) => handler(l.trim()));
+}
+
+const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
+const nextTick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+async function relayRole(socket: string, domain: RelayDomain): Promise<void> {
+  const server = await startRelayServer({ domain, socketPath: socket, logger: silentLogger });
+  emit({ ready: true });
+  onStdinLine(async (line) => {
+    if (line !== "stop") return;
+    const snap = server.relay.metrics.snapshot();
+    await server.close();
+    emitAndExit({ metrics: snap });
+  });
+}
+
+async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> {
+  const strategy = await createStrategy("momentum", {
+    windows: [{ seconds: 1, thresholdBps: 5 }], minTrades: 10, cooldownMs: 50, capacity: 1 << 16,
+  });
+  const out = await RelayClient.connect({
+    endpoint: { kind: "unix", path: sigSocket }, domain: RelayDomain.Signal, serviceId: 21, role: Role.Publisher, logger: silentLogger, waitForRelay: true,
+  });
+  strategy.connect(out);
+  const view = new MessageView();
+  const b = new MessageBuilder(256);
+  let handled = 0;
+  let strategySignals = 0;
+  const input = await RelayClient.connect({
+    endpoint: { kind: "unix", path: mdSocket }, domain: RelayDomain.MarketData, serviceId: 21, role: Role.Subscriber,
+    types: [TlvType.Trade], logger: silentLogger, waitForRelay: true,
+  });
+  input.onMessage((bytes, offset) => {
+    view.wrap(bytes, offset);
+    strategySignals += strategy.onMarketData(view);
+    beginSignal(b, TAG_SOURCE, view.timestamp);
+    writeSignalIdentity(b, 99, 100, BigInt(++handled));
+    out.publishFrom(b.bytes, 0, b.finishLength());
+  });
+  emit({ ready: true });
+  onStdinLine(async (line) => {
+    if (line === "report") emit({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
+    if (line !== "stop") return;
+    await out.flush();
+    emitAndExit({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
+  });
+}
+
+async function consumerRole(sigSocket: string): Promise<void> {
+  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+  let count = 0;
+  let strategySignals = 0;
+  let first = 0;
+  let last = 0;
+  const client = await RelayClient.connect({
+    endpoint: { kind: "unix", path: sigSocket }, domain: RelayDomain.Signal, serviceId: 70, role: Role.Subscriber, logger: silentLogger, waitForRelay: true,
+  });
+  client.onMessage((bytes, offset) => {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset);
+    if (dv.getUint16(offset + HeaderOffset.source, true) !== TAG_SOURCE) {
+      strategySignals++;
+      return;
+    }
+    const now = clock();
+    hist.recordValue(Number(now - dv.getBigUint64(offset + HeaderOffset.timestamp, true)));
+    const t = performance.now();
+    if (count === 0) first = t;
+    last = t;
+    count++;
+  });
+  emit({ ready: true });
+  onStdinLine((line) => {
+    if (line === "reset") {
+      hist.reset();
+      count = 0;
+      strategySignals = 0;
+      emit({ reset: true });
+    } else if (line === "report") {
+      emit({
+        count, strategySignals, seconds: (last - first) / 1000, lost: client.stats.lost,
+        p50Ns: hist.getValueAtPercentile(50), p99Ns: hist.getValueAtPercentile(99), p999Ns: hist.getValueAtPercentile(99.9), maxNs: hist.maxValue,
+      });
+    } else if (line === "stop") {
+      emitAndExit({ stopped: true });
+    }
+  });
+}
+
+async function pubRole(mdSocket: string, seconds: number, rate: number): Promise<void> {
+  const client = await RelayClient.connect({
+    endpoint: { kind: "unix", path: mdSocket }, domain: RelayDomain.MarketData, serviceId: 1, role: Role.Publisher, logger: silentLogger,
+  });
+  const assets = [pairAssetId("BTC", "USD"), pairAssetId("ETH", "USD"), pairAssetId("SOL", "USD"), pairAssetId("XRP", "USD")];
+  const prices = [6_000_000_000_000n, 300_000_000_000n, 15_000_000_000n, 60_000_000n];
+  const b = new MessageBuilder(256);
+  // A source per run: the relay keeps per-source sequences across runs, and each run's builder restarts at 1.
+  const source = Number(process.argv[6] ?? "1");
+  let sent = 0;
+  let seed = 12345;
+  const build = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const k = sent & 3;
+    // A random walk of ±3 bps per trade keeps momentum crossing its threshold now and then.
+    const step = BigInt((seed % 7) - 3);
+    prices[k] = prices[k]! + (prices[k]! * step) / 10_000n;
+    b.begin(RelayDomain.MarketData, source)
+      .addTrade(assets[k]!, Venue.Coinbase, AssetType.Spot, (seed & 1) === 0 ? Side.Buy : Side.Sell, 0, prices[k]!, BigInt(1 + (seed & 0xfff)), 0n);
+    b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
+    sent++;
+    return b.finishLength();
+  };
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  if (rate <= 0) {
+    while (performance.now() < end) {
+      for (let i = 0; i < 512; i++) client.publishFrom(b.bytes, 0, build());
+      if (client.queuedBytes > 1024 * 1024) await client.flush();
+      else await yieldMacrotask();
+    }
+  } else {
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      while (sent < due) client.publishFrom(b.bytes, 0, build());
+      client.flushBatch();
+      await nextTick();
+    }
+  }
+  await client.flush();
+  emit({ sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing });
+  await client.close();
+  process.exit(0);
+}
+
+async function pongRole(socket: string): Promise<void> {
+  const transport = await selectTransport();
+  await transport.listen({ kind: "unix", path: socket }, (conn) => {
+    conn.setHandlers({ data: (chunk) => conn.write([chunk]), close: () => {} });
+  });
+  emit({ ready: true });
+  onStdinLine((line) => {
+    if (line === "stop") emitAndExit({ stopped: true });
+  });
+}
+
+async function pingRole(socket: string, count: number): Promise<void> {
+  const transport = await selectTransport();
+  const conn = await transport.connect({ kind: "unix", path: socket });
+  const rtts = new Float64Array(count);
+  const msg = new Uint8Array(8);
+  let got = 0;
+  let i = 0;
+  let t0 = 0n;
+  await new Promise<void>((resolve) => {
+    const send = (): void => {
+      t0 = clock();
+      conn.write([msg]);
+    };
+    conn.setHandlers({
+      data: (chunk) => {
+        got += chunk.length;
+        if (got < 8) return;
+        got -= 8;
+        rtts[i++] = Number(clock() - t0);
+        if (i === count) resolve();
+        else send();
+      },
+      close: () => resolve(),
+    });
+    send();
+  });
+  conn.close();
+  const sorted = Array.from(rtts.subarray(Math.floor(i / 10), i)).sort((x, y) => x - y); // first 10 %: warm-up
+  const p = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  emitAndExit({ roundTrips: i, rttP50Ns: p(0.5), rttP99Ns: p(0.99), rttP999Ns: p(0.999) });
+}
+
+switch (role) {
+  case "relay": await relayRole(a1!, Number(a2) as RelayDomain); break;
+  case "strategy": await strategyRole(a1!, a2!); break;
+  case "consumer": await consumerRole(a1!); break;
+  case "pub": await pubRole(a1!, Number(a2 ?? "3"), Number(a3 ?? "0")); break;
+  case "pong": await pongRole(a1!); break;
+  case "ping": await pingRole(a1!, Number(a2 ?? "20000")); break;
+  default:
+    process.stderr.write(`e2e-worker: unknown role ${String(role)}\n`);
+    process.exit(2);
+}

@@ -1,0 +1,286 @@
+/**
+ * `ap bench e2e [--json] [--seconds N]`: the end-to-end hot path across processes over Unix sockets.
+ *
+ * publisher (Trades built as an adapter builds them) → market-data relay → strategy process (the real
+ * momentum strategy on every message, plus one tagging signal per market message carrying the market
+ * message's header timestamp) → signal relay → consumer (receive time − original timestamp, CLOCK_MONOTONIC,
+ * into an HDR histogram). Five OS processes of this runtime, started from `e2e-worker.ts`.
+ *
+ * Measures, in one run: sustained throughput at the maximum rate (the consumer's tagging signals per
+ * second between its first and last one), latency p50/p99/p99.9 at paced 10 k and 100 k msgs/s, and the
+ * machine's floor: a raw 8-byte ping-pong between two processes over a Unix socket through the same
+ * transport, no protocol work; the floor is the round trip's p50 ÷ 2 (an estimate of one hop).
+ *
+ * @module
+ */
+
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import process from "node:process";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+import { RelayDomain } from "../protocol/mod.ts";
+
+/** One line for `ap bench`. */
+export const summary = "end-to-end adapter → relay → strategy → relay → consumer, vs a raw socket floor";
+
+const USAGE = `usage: ap bench e2e [--json] [--seconds N]
+
+  --seconds N   seconds per measurement (default 3)
+  --json        print the results as one JSON object and write bench/results/e2e-<runtime>.json`;
+
+const WORKER = fileURLToPath(new URL("./e2e-worker.ts", import.meta.url));
+const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+const RUNTIME = IS_DENO ? "deno" : "node";
+
+/** Targets of issue 8 (the reference system's headline). */
+const TARGETS = { throughputMsgsPerSec: 850_000, p50Micros: 32, p99Micros: 48 } as const;
+
+type Line = Record<string, unknown>;
+
+interface Worker {
+  child: ChildProcess;
+  next(timeoutMs?: number): Promise<Line>;
+  send(line: string): void;
+}
+
+function startWorker(args: string[]): Worker {
+  const argv = IS_DENO ? ["run", "-A", WORKER, ...args] : ["--import", "tsx", WORKER, ...args];
+  const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
+  const lines: Line[] = [];
+  const waiters: ((v: Line) => void)[] = [];
+  const stderr: string[] = [];
+  readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+    let v: Line;
+    try {
+      v = JSON.parse(line) as Line;
+    } catch {
+      return;
+    }
+    const w = waiters.shift();
+    if (w) w(v);
+    else lines.push(v);
+  });
+  child.stderr!.on("data", (d: Uint8Array) => stderr.push(new TextDecoder().decode(d)));
+  const exited = new Promise<never>((_, reject) =>
+    child.on("exit", (code) => reject(new Error(`e2e worker ${args[0]} exited (${code}) ${stderr.join("").slice(-2000)}`))));
+  exited.catch(() => {});
+  return {
+    child,
+    next: (timeoutMs = 30_000) => {
+      const v = lines.shift();
+      if (v) return Promise.resolve(v);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const p = Promise.race([
+        new Promise<Line>((r) => waiters.push(r)),
+        exited,
+        new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`e2e worker ${args[0]} did not answer in time`)), timeoutMs))),
+      ]).finally(() => clearTimeout(timer));
+      return p;
+    },
+    send: (line) => void child.stdin!.write(line + "\n"),
+  };
+}
+
+function kill(w: Worker | undefined): void {
+  if (w && w.child.exitCode === null) w.child.kill("SIGKILL");
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Latency at one paced rate. */
+export interface RateResult {
+  rate: number;
+  sent: number;
+  delivered: number;
+  p50Micros: number;
+  p99Micros: number;
+  p999Micros: number;
+  maxMicros: number;
+}
+
+/** The JSON of `ap bench e2e --json`. */
+export interface E2eResult {
+  runtime: string;
+  throughputMsgsPerSec: number;
+  throughputPublished: number;
+  throughputDelivered: number;
+  /** Latency at 10 k msgs/s (the headline). */
+  p50Micros: number;
+  p99Micros: number;
+  p999Micros: number;
+  /** Raw Unix-socket ping-pong round trip p50 ÷ 2. */
+  floorP50Micros: number;
+  floorRttP50Micros: number;
+  floorRttP99Micros: number;
+  rates: Record<string, RateResult>;
+  strategySignals: number;
+  /** Sequence gaps (messages lost) the strategy saw on its market-data input, over the whole run. */
+  strategyInputLost: number;
+  /** Sequence gaps the consumer saw on the signal relay, over the whole run. */
+  consumerLost: number;
+  targets: typeof TARGETS;
+  seconds: number;
+  cpu: string;
+  cores: number;
+  loadavg: number[];
+}
+
+const us = (ns: unknown): number => Math.round(Number(ns) / 10) / 100;
+
+async function waitFor(w: Worker, key: string): Promise<Line> {
+  for (;;) {
+    const v = await w.next();
+    if (key in v) return v;
+  }
+}
+
+/** Runs the whole benchmark once; resolves with its figures. */
+export async function measureE2e(seconds: number): Promise<E2eResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-e2e-"));
+  const md = path.join(dir, "md.sock");
+  const sig = path.join(dir, "sig.sock");
+  const pongSock = path.join(dir, "pong.sock");
+  const workers: Worker[] = [];
+  const start = (args: string[]): Worker => {
+    const w = startWorker(args);
+    workers.push(w);
+    return w;
+  };
+  try {
+    // Floor first, on an otherwise idle pipeline.
+    const pong = start(["pong", pongSock]);
+    await waitFor(pong, "ready");
+    const ping = start(["ping", pongSock, "20000"]);
+    const floor = await waitFor(ping, "rttP50Ns");
+    pong.send("stop");
+
+    const mdRelay = start(["relay", md, String(RelayDomain.MarketData)]);
+    const sigRelay = start(["relay", sig, String(RelayDomain.Signal)]);
+    await waitFor(mdRelay, "ready");
+    await waitFor(sigRelay, "ready");
+    const consumer = start(["consumer", sig]);
+    const strategy = start(["strategy", md, sig]);
+    await waitFor(consumer, "ready");
+    await waitFor(strategy, "ready");
+    await sleep(200);
+
+    let source = 1;
+    const phase = async (rate: number): Promise<{ pub: Line; rx: Line }> => {
+      consumer.send("reset");
+      await waitFor(consumer, "reset");
+      const pub = start(["pub", md, String(seconds), String(rate), String(source++)]);
+      const res = await waitFor(pub, "sent");
+      // Let the pipeline drain: report once the consumer's count stops moving.
+      let rx: Line = {};
+      for (let prev = -1; ; prev = Number(rx.count)) {
+        await sleep(300);
+        consumer.send("report");
+        rx = await waitFor(consumer, "count");
+        if (Number(rx.count) === prev) break;
+      }
+      return { pub: res, rx };
+    };
+
+    // Warm-up (JIT of every process), then the measurements.
+    await phase(20_000);
+    const max = await phase(0);
+    const rates: Record<string, RateResult> = {};
+    for (const rate of [10_000, 100_000]) {
+      const { pub, rx } = await phase(rate);
+      rates[String(rate)] = {
+        rate, sent: Number(pub.sent), delivered: Number(rx.count),
+        p50Micros: us(rx.p50Ns), p99Micros: us(rx.p99Ns), p999Micros: us(rx.p999Ns), maxMicros: us(rx.maxNs),
+      };
+    }
+    strategy.send("stop");
+    const st = await waitFor(strategy, "handled");
+    consumer.send("report");
+    const lastRx = await waitFor(consumer, "count");
+    const r10 = rates["10000"]!;
+    return {
+      runtime: RUNTIME,
+      throughputMsgsPerSec: Math.round(Number(max.rx.count) / Number(max.rx.seconds)),
+      throughputPublished: Number(max.pub.sent),
+      throughputDelivered: Number(max.rx.count),
+      p50Micros: r10.p50Micros,
+      p99Micros: r10.p99Micros,
+      p999Micros: r10.p999Micros,
+      floorP50Micros: us(Number(floor.rttP50Ns) / 2),
+      floorRttP50Micros: us(floor.rttP50Ns),
+      floorRttP99Micros: us(floor.rttP99Ns),
+      rates,
+      strategySignals: Number(st.strategySignals),
+      strategyInputLost: Number(st.lost),
+      consumerLost: Number(lastRx.lost),
+      targets: TARGETS,
+      seconds,
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    };
+  } finally {
+    for (const w of workers) kill(w);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function table(r: E2eResult): string {
+  const f = r.floorP50Micros;
+  const rows = [
+    `e2e hot path on ${r.runtime} (${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(" ")}), ${r.seconds} s per measurement`,
+    `floor: raw Unix-socket ping-pong, round trip p50 ${r.floorRttP50Micros} µs, p99 ${r.floorRttP99Micros} µs → one hop ≈ ${f} µs (p50 ÷ 2)`,
+    "",
+    "measurement        msgs/s      p50 µs   p99 µs   p99.9 µs   p50/floor   target                ok",
+    `max rate           ${String(r.throughputMsgsPerSec).padStart(9)}   ${"".padStart(6)}   ${"".padStart(6)}   ${"".padStart(8)}   ${"".padStart(9)}   ≥ 850000 msgs/s       ${r.throughputMsgsPerSec >= TARGETS.throughputMsgsPerSec ? "yes" : "NO"}`,
+  ];
+  for (const x of Object.values(r.rates)) {
+    const target = x.rate === 10_000 ? "p50 ≤ 32, p99 ≤ 48" : "";
+    const ok = x.rate === 10_000 ? (x.p50Micros <= TARGETS.p50Micros && x.p99Micros <= TARGETS.p99Micros ? "yes" : "NO") : "";
+    rows.push(`paced ${String(x.rate).padEnd(12)} ${String(x.delivered).padStart(9)}   ${x.p50Micros.toFixed(1).padStart(6)}   ${x.p99Micros.toFixed(1).padStart(6)}   ${x.p999Micros.toFixed(1).padStart(8)}   ${(x.p50Micros / f).toFixed(1).padStart(8)}×   ${target.padEnd(20)}  ${ok}`);
+  }
+  rows.push(
+    "",
+    `max rate: ${r.throughputPublished} Trades published, ${r.throughputDelivered} reached the consumer; the rest were dropped by the`,
+    `relays' slow-subscriber policy and counted as gaps (strategy input: ${r.strategyInputLost}, consumer: ${r.consumerLost} over the whole run)`,
+    `paced rows: the msgs/s column is the count of tagging signals delivered in the run; momentum signals published: ${r.strategySignals}`,
+  );
+  return rows.join("\n");
+}
+
+/** Entry point of `ap bench e2e`. */
+export async function run(args: readonly string[]): Promise<number> {
+  let json = false;
+  let seconds = 3;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--json") json = true;
+    else if (a === "--seconds") seconds = Number(args[++i]);
+    else if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      return 0;
+    } else {
+      console.error(`unknown option ${JSON.stringify(a)}\n${USAGE}`);
+      return 2;
+    }
+  }
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+    console.error(`--seconds must be a number in (0, 600], got ${JSON.stringify(args[args.indexOf("--seconds") + 1])}`);
+    return 2;
+  }
+  const r = await measureE2e(seconds);
+  if (json) {
+    const text = JSON.stringify(r, null, 2);
+    console.log(JSON.stringify(r));
+    const out = fileURLToPath(new URL(`./results/e2e-${RUNTIME}.json`, import.meta.url));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, text + "\n");
+  } else {
+    console.log(table(r));
+  }
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exit(await run(process.argv.slice(2)));
