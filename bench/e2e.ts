@@ -117,6 +117,14 @@ export interface E2eResult {
   floorRttP99Micros: number;
   rates: Record<string, RateResult>;
   strategySignals: number;
+  /** Market messages the strategy process handled over the whole run (warm-up and every phase). */
+  strategyHandled: number;
+  /** Messages published over the whole run (warm-up and every phase). */
+  totalPublished: number;
+  /** Each relay's counters at the end of the run: messages in/out, drops by reason, disconnects, Gaps sent. */
+  relays: Record<string, Line>;
+  /** Signals the strategy's relay client dropped (oldest first, counted) because its outbound buffer was full. */
+  strategyOutDropped: number;
   /** Sequence gaps (messages lost) the strategy saw on its market-data input, over the whole run. */
   strategyInputLost: number;
   /** Sequence gaps the consumer saw on the signal relay, over the whole run. */
@@ -168,11 +176,13 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
     await sleep(200);
 
     let source = 1;
+    let totalPublished = 0;
     const phase = async (rate: number): Promise<{ pub: Line; rx: Line }> => {
       consumer.send("reset");
       await waitFor(consumer, "reset");
       const pub = start(["pub", md, String(seconds), String(rate), String(source++)]);
       const res = await waitFor(pub, "sent");
+      totalPublished += Number(res.sent);
       // Let the pipeline drain: report once the consumer's count stops moving.
       let rx: Line = {};
       for (let prev = -1; ; prev = Number(rx.count)) {
@@ -199,6 +209,12 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
     const st = await waitFor(strategy, "handled");
     consumer.send("report");
     const lastRx = await waitFor(consumer, "count");
+    const relays: Record<string, Line> = {};
+    for (const [name, w] of [["marketData", mdRelay], ["signal", sigRelay]] as const) {
+      w.send("stop");
+      const m = (await waitFor(w, "metrics")).metrics as Line;
+      relays[name] = { messagesIn: m.messagesIn, messagesOut: m.messagesOut, drops: m.drops, disconnects: m.disconnects, gapsSent: m.gapsSent };
+    }
     const r10 = rates["10000"]!;
     return {
       runtime: RUNTIME,
@@ -213,6 +229,10 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       floorRttP99Micros: us(floor.rttP99Ns),
       rates,
       strategySignals: Number(st.strategySignals),
+      relays,
+      strategyHandled: Number(st.handled),
+      totalPublished,
+      strategyOutDropped: Number(st.outDropped),
       strategyInputLost: Number(st.lost),
       consumerLost: Number(lastRx.lost),
       targets: TARGETS,
@@ -244,7 +264,9 @@ function table(r: E2eResult): string {
   rows.push(
     "",
     `max rate: ${r.throughputPublished} Trades published, ${r.throughputDelivered} reached the consumer; the rest were dropped by the`,
-    `relays' slow-subscriber policy and counted as gaps (strategy input: ${r.strategyInputLost}, consumer: ${r.consumerLost} over the whole run)`,
+    `relays' slow-subscriber policy (whole run: ${r.totalPublished} published, ${r.strategyHandled} handled by the strategy;`,
+    `strategy outbound drops ${r.strategyOutDropped}; gaps reported by the clients: strategy input ${r.strategyInputLost}, consumer ${r.consumerLost})`,
+    `relay counters: ${JSON.stringify(r.relays)}`,
     `paced rows: the msgs/s column is the count of tagging signals delivered in the run; momentum signals published: ${r.strategySignals}`,
   );
   return rows.join("\n");
