@@ -32,6 +32,8 @@ export const DropReason = {
   notPublisher: "notPublisher",
   /** A control message (Subscribe, RetransmitRequest) the relay could not act on. */
   badControl: "badControl",
+  /** Still queued for a subscriber when its connection went away (closed by it, or by the relay). */
+  disconnected: "disconnected",
 } as const;
 /** One drop reason. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];

@@ -37,6 +37,21 @@ export interface OutboxOptions {
   makeGap(source: number, from: bigint, to: bigint): Uint8Array;
   /** Counts `count` dropped messages of `bytes` bytes. */
   onDrop(count: number, bytes: number): void;
+  /** Counts `count` messages of `bytes` bytes that were still queued when the connection went away. */
+  onDiscard?(count: number, bytes: number): void;
+}
+
+/** Number of whole messages in `s` (headers walked; used only when a connection goes away). */
+function countMessages(s: Uint8Array): number {
+  const { dv } = viewsOf(s);
+  const end = s.byteOffset + s.length;
+  let p = s.byteOffset;
+  let n = 0;
+  while (p + HEADER_SIZE <= end) {
+    p += HEADER_SIZE + dv.getUint32(p + HeaderOffset.payloadSize, true);
+    n++;
+  }
+  return n;
 }
 
 /** What a slice holds when all its messages come from one source (else {@link UNKNOWN_META}). */
@@ -151,9 +166,7 @@ export class Outbox {
     if (this.batch.length === 0) return;
     const conn = this.conn;
     if (conn.closed) {
-      this.batch.length = 0;
-      this.batchMeta.length = 0;
-      this.batchBytes = 0;
+      this.discard();
       return;
     }
     if (this.backlogBytesCount === 0 && this.gaps.size === 0 && conn.pendingBytes < this.opts.windowBytes) {
@@ -175,6 +188,39 @@ export class Outbox {
     this.batchBytes = 0;
     if (this.backlogBytesCount > this.opts.maxQueueBytes) this.dropOldest();
     this.pump();
+  }
+
+  /**
+   * Forgets everything still held for this subscriber (its connection is gone) and counts it through
+   * `onDiscard`, so no queued message disappears uncounted. Returns how many messages that was.
+   */
+  discard(): number {
+    if (this.curBuf !== undefined) this.closeSlice();
+    let count = 0;
+    let bytes = 0;
+    for (const s of this.batch) {
+      count += countMessages(s);
+      bytes += s.length;
+    }
+    for (let i = this.backlogHead; i < this.backlog.length; i++) {
+      const s = i === this.backlogHead && this.headOff > 0 ? this.backlog[i]!.subarray(this.headOff) : this.backlog[i]!;
+      count += countMessages(s);
+      bytes += s.length;
+    }
+    this.batch.length = 0;
+    this.batchMeta.length = 0;
+    this.batchBytes = 0;
+    this.backlog = [];
+    this.backlogMeta = [];
+    this.backlogHead = 0;
+    this.headOff = 0;
+    this.backlogBytesCount = 0;
+    this.gaps.clear();
+    if (count > 0) {
+      this.dropped += count;
+      this.opts.onDiscard?.(count, bytes);
+    }
+    return count;
   }
 
   /** Moves backlog to the socket while it has room. Call when the socket drained. */

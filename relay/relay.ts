@@ -384,6 +384,7 @@ export class Relay {
           this.metrics.drop(DropReason.slowConsumer, count);
           this.checkOverflow(s);
         },
+        onDiscard: (count) => this.metrics.drop(DropReason.disconnected, count),
       });
       this.subscribers = [...this.subscribers, s];
       this.metrics.subscribers++;
@@ -496,6 +497,7 @@ export class Relay {
     this.metrics.connections--;
     if (wasOpen && canPublish(s.role)) this.metrics.publishers--;
     if (s.outbox !== undefined) {
+      s.outbox.discard();
       this.subscribers = this.subscribers.filter((x) => x !== s);
       this.metrics.subscribers--;
     }

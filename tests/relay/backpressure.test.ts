@@ -170,3 +170,29 @@ describe("back-pressure", () => {
     await Promise.all([fast.close(), pub.close()]);
   }, 30_000);
 });
+
+describe("accounting when a subscriber goes away", () => {
+  it("counts the messages still queued for a subscriber that disconnects (none vanish uncounted)", async () => {
+    server = await startTestRelay(env.dir, { subscriberQueueBytes: 8 * 1024 * 1024, overflowDisconnectMs: 600_000 });
+    const stalled = await rawPeer(server.socketPath, { serviceId: 62, role: Role.Subscriber });
+    stalled.conn.pause();
+    const pub = await client(server.socketPath, 1, Role.Publisher);
+    const src = new TradeSource(1);
+    const N = 40_000; // ~3 MB: beyond the socket buffers and write window, within the 8 MiB queue
+    for (let i = 0; i < N; i++) {
+      pub.publish(src.next());
+      if ((i & 1023) === 1023) await pub.flush();
+    }
+    await pub.flush();
+    const m = server.relay.metrics;
+    await until(() => m.messagesIn >= N, 10_000, "all messages in");
+    await sleep(200);
+    expect(m.drops.slowConsumer).toBe(0);
+    stalled.conn.close(true);
+    await until(() => m.drops.disconnected > 0, 10_000, "the abandoned backlog counted");
+    // What was queued in the relay is counted; the rest had been handed to the socket before it closed.
+    expect(m.drops.disconnected).toBeGreaterThan(N / 4);
+    expect(m.drops.disconnected).toBeLessThanOrEqual(N);
+    await pub.close();
+  });
+});
