@@ -228,8 +228,7 @@ export class SystemControlPlane implements ControlPlane {
   }
 
   async circuitBreakers(): Promise<CircuitBreakerStatus[]> {
-    const owners = [...this.kinds].filter(([, k]) => k === "adapter" || k === "strategy").map(([n]) => n);
-    const lists = await Promise.all(owners.map(async (name) => {
+    const lists = await Promise.all(this.breakerOwners().map(async (name) => {
       try {
         return (await callControl(this.paths.controlSocket(name), "breakers", {}, 1_000)) as CircuitBreakerStatus[];
       } catch {
@@ -240,8 +239,7 @@ export class SystemControlPlane implements ControlPlane {
   }
 
   async resetCircuitBreaker(name: string): Promise<void> {
-    const owners = [...this.kinds].filter(([, k]) => k === "adapter" || k === "strategy").map(([n]) => n);
-    for (const owner of owners) {
+    for (const owner of this.breakerOwners()) {
       try {
         if (await callControl(this.paths.controlSocket(owner), "resetBreaker", { name }, 1_000)) return;
       } catch {
@@ -270,6 +268,11 @@ export class SystemControlPlane implements ControlPlane {
       this.streams.delete(client);
       void client.close();
     };
+  }
+
+  /** Services that own circuit breakers: adapters and strategies. */
+  private breakerOwners(): string[] {
+    return [...this.kinds].filter(([, k]) => k === "adapter" || k === "strategy").map(([n]) => n);
   }
 
   private execution(): string {

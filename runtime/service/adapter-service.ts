@@ -9,11 +9,11 @@
 import * as v from "valibot";
 import { HeaderOffset, RelayDomain, ServiceState } from "../../protocol/mod.ts";
 import { startVenueAdapter } from "../../adapters/run.ts";
-import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { BreakerOptionsSchema } from "./breaker-options.ts";
+import { connectRelay } from "./relay-link.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
 /** `options` of an adapter service. */
@@ -36,13 +36,11 @@ export type AdapterOptions = v.InferOutput<typeof AdapterOptionsSchema>;
 
 /** Starts an adapter service with validated `options`. */
 export async function startAdapterService(ctx: ServiceContext, options: AdapterOptions): Promise<RunningService> {
-  const connect = (domain: RelayDomain) => RelayClient.connect({
-    endpoint: { kind: "unix", path: ctx.relaySocket(domain) }, domain, serviceId: ctx.serviceId, role: Role.Publisher,
-    waitForRelay: true, logger: ctx.log,
-  });
-  const relay = await connect(RelayDomain.MarketData);
+  const relay = await connectRelay(ctx, RelayDomain.MarketData, Role.Publisher);
   // DEX adapters also publish GasPrice, an execution-domain TLV, on the execution relay.
-  const execution = options.venue === "polygon" || options.venue === "ethereum" ? await connect(RelayDomain.Execution) : undefined;
+  const execution = options.venue === "polygon" || options.venue === "ethereum"
+    ? await connectRelay(ctx, RelayDomain.Execution, Role.Publisher)
+    : undefined;
   const breaker = new CircuitBreaker(ctx.name, options.breaker);
   let breakerDropped = 0;
   let otherDomain = 0;

@@ -17,7 +17,6 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { MessageBuilder, MessageView, OrderStatus, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
 import { DiscardSink, type MessageSink } from "../../strategies/contract.ts";
 import { MarketState } from "../../strategies/execution/market-state.ts";
@@ -31,6 +30,8 @@ import { RiskManager, TradingState } from "../../strategies/risk/risk-manager.ts
 import { ControlError } from "../control/channel.ts";
 import { Journal } from "../journal.ts";
 import { RecoveryManager } from "../recovery.ts";
+import { jsonSafe } from "./json-safe.ts";
+import { connectRelay } from "./relay-link.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
 /** Source id of the planner's OrderRequests (execution range 40–59; risk 40, paper 41, portfolio 42). */
@@ -51,10 +52,6 @@ export type ExecutionOptions = v.InferOutput<typeof ExecutionOptionsSchema>;
 const API_STATE: Record<TradingState, "ACTIVE" | "REDUCING" | "HALTED"> = {
   [TradingState.Active]: "ACTIVE", [TradingState.Reducing]: "REDUCING", [TradingState.Halted]: "HALTED",
 };
-
-function jsonSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
-}
 
 /** Starts the execution service. */
 export async function startExecutionService(ctx: ServiceContext, options: ExecutionOptions): Promise<RunningService> {
@@ -102,11 +99,8 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   }
   if (replayed > 0) ctx.log.info("recovered from the journal", { messages: replayed, fills: portfolio.totals().fills });
 
-  const connect = (domain: RelayDomain, role: number) => RelayClient.connect({
-    endpoint: { kind: "unix", path: ctx.relaySocket(domain) }, domain, serviceId: ctx.serviceId, role, waitForRelay: true, logger: ctx.log,
-  });
-  const execRelay = await connect(RelayDomain.Execution, Role.Both);
-  const signalOut = await connect(RelayDomain.Signal, Role.Publisher);
+  const execRelay = await connectRelay(ctx, RelayDomain.Execution, Role.Both);
+  const signalOut = await connectRelay(ctx, RelayDomain.Signal, Role.Publisher);
 
   const queue: Uint8Array[] = [];
   let processed = 0;
@@ -160,12 +154,12 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const orderBuilder = new MessageBuilder(512);
   const inView = new MessageView();
   let orders = 0;
-  const market = await connect(RelayDomain.MarketData, Role.Subscriber);
+  const market = await connectRelay(ctx, RelayDomain.MarketData, Role.Subscriber);
   market.onMessage((bytes, offset) => guarded("market", bytes, offset, () => {
     plannerMarket.onMessage(inView.wrap(bytes, offset));
     toStages(bytes.subarray(offset));
   }));
-  const signals = await connect(RelayDomain.Signal, Role.Subscriber);
+  const signals = await connectRelay(ctx, RelayDomain.Signal, Role.Subscriber);
   signals.onMessage((bytes, offset, length) => guarded("signal", bytes, offset, () => {
     const msg = bytes.subarray(offset, offset + length);
     journal.append(msg);

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from "../../relay/log.ts";
 import { serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { runtimePaths } from "../paths.ts";
+import { jsonSafe } from "./json-safe.ts";
 import { StatusReporter } from "./status-reporter.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 import { resolveService } from "./registry.ts";
@@ -24,10 +25,6 @@ export interface HostedService {
   readonly service: RunningService;
   /** Stops reporter, control socket and the service. */
   stop(): Promise<void>;
-}
-
-function jsonSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
 }
 
 /** Starts the service `name` of `config` in this process. */

@@ -10,12 +10,12 @@
 import * as hdr from "hdr-histogram-js";
 import * as v from "valibot";
 import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
 import { createStrategy, strategyNames } from "../../strategies/registry.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { BreakerOptionsSchema } from "./breaker-options.ts";
+import { connectRelay } from "./relay-link.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
 /** `options` of a strategy service. */
@@ -35,10 +35,7 @@ export type StrategyOptions = v.InferOutput<typeof StrategyOptionsSchema>;
 
 /** Starts a strategy service. */
 export async function startStrategyService(ctx: ServiceContext, options: StrategyOptions): Promise<RunningService> {
-  const out = await RelayClient.connect({
-    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.Signal) }, domain: RelayDomain.Signal, serviceId: ctx.serviceId,
-    role: Role.Publisher, waitForRelay: true, logger: ctx.log,
-  });
+  const out = await connectRelay(ctx, RelayDomain.Signal, Role.Publisher);
   const breaker = new CircuitBreaker(ctx.name, { maxMessagesPerSecond: 1_000, ...options.breaker });
   let enabled = options.enabled;
   let signals = 0;
@@ -63,15 +60,11 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
   const strategy = await createStrategy(options.strategy, { source: ctx.serviceId, ...options.config }, { sink, configFile: `${ctx.name}.options.config` });
   const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 2 });
   const view = new MessageView();
-  const input = await RelayClient.connect({
-    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.MarketData) }, domain: RelayDomain.MarketData,
-    serviceId: ctx.serviceId, role: Role.Subscriber, waitForRelay: true, logger: ctx.log,
-  });
+  const input = await connectRelay(ctx, RelayDomain.MarketData, Role.Subscriber);
   const executionTypes = options.executionTypes ?? (options.strategy === "flash-arbitrage" ? [TlvType.GasPrice] : []);
-  const executionInput = executionTypes.length === 0 ? undefined : await RelayClient.connect({
-    endpoint: { kind: "unix", path: ctx.relaySocket(RelayDomain.Execution) }, domain: RelayDomain.Execution,
-    serviceId: ctx.serviceId, role: Role.Subscriber, types: executionTypes, waitForRelay: true, logger: ctx.log,
-  });
+  const executionInput = executionTypes.length === 0
+    ? undefined
+    : await connectRelay(ctx, RelayDomain.Execution, Role.Subscriber, { types: executionTypes });
   const onInput = (bytes: Uint8Array, offset: number): void => {
     const t0 = performance.now();
     processed++;

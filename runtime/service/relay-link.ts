@@ -1,0 +1,20 @@
+/**
+ * How a hosted service connects to one of the run's relays: over the relay's Unix socket, with the
+ * service's own id, waiting for the relay to come up, logging through the service's logger.
+ *
+ * @module
+ */
+
+import type { RelayDomain } from "../../protocol/mod.ts";
+import { RelayClient, type RelayClientOptions } from "../../relay/client.ts";
+import type { ServiceContext } from "./types.ts";
+
+/** Connects `ctx`'s service to the relay of `domain` with `role`; `extra` adds or overrides client options. */
+export function connectRelay(
+  ctx: ServiceContext, domain: RelayDomain, role: number, extra: Partial<RelayClientOptions> = {},
+): Promise<RelayClient> {
+  return RelayClient.connect({
+    endpoint: { kind: "unix", path: ctx.relaySocket(domain) }, domain, serviceId: ctx.serviceId, role,
+    waitForRelay: true, logger: ctx.log, ...extra,
+  });
+}
