@@ -8,6 +8,7 @@ import { createLogger } from "../../relay/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { until as waitUntil } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = join(ROOT, "main.ts");
@@ -15,15 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), "ap-demo-"));
 let system: RunningSystem;
 let auth: Record<string, string>;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Waits up to 90 s: eleven processes start slowly on a loaded 2-core machine. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitUntil(what, probe, 90_000, 250);
 
 const get = async (path: string) => (await fetch(`${system.apiUrl}${path}`, { headers: auth })).json();
 

@@ -9,21 +9,12 @@ import { createLogger } from "../../relay/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { until } from "./helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "ap-system-"));
 let system: RunningSystem;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   process.env.AP_LOG_LEVEL = "warn"; // the services inherit it: keep the test output to warnings and errors
