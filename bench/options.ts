@@ -1,6 +1,6 @@
 /**
  * The command-line options and runtime facts every tinybench benchmark here shares: `--json`,
- * `--time <ms>` per task, `--clock wall|cpu`, and which runtime (and V8) is measuring.
+ * `--time <ms>` per task, `--clock wall|cpu`, `--rounds <n>`, and which runtime (and V8) is measuring.
  *
  * `--clock cpu` times tasks by this process's CPU time (user + system) instead of wall time: on a
  * shared, loaded machine it is far steadier, while a wall-clock run also counts time spent waiting
@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly taskTimeMs: number;
   /** `--clock wall|cpu`. */
   readonly clock: "wall" | "cpu";
+  /** `--rounds <n>`: interleaved rounds the time budget is split into (benchmarks that support it). */
+  readonly rounds: number;
   /** Options to spread into tinybench's `Bench` for the chosen clock. */
   readonly tinybenchClock: { now?: () => number };
 }
@@ -47,12 +49,16 @@ export function benchOptions(defaultTaskTimeMs: number, argv: readonly string[] 
   const clockArg = argv.indexOf("--clock");
   const clock = clockArg >= 0 ? argv[clockArg + 1] : "wall";
   if (clock !== "wall" && clock !== "cpu") throw new Error("--clock takes wall or cpu");
+  const roundsArg = argv.indexOf("--rounds");
+  const rounds = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : 5;
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error("--rounds takes a positive whole number");
   return {
     runtime: deno ? "deno" : "node",
     runtimeVersion: deno ? `deno ${deno.version.deno} (V8 ${deno.version.v8})` : `node ${process.versions.node} (V8 ${process.versions.v8})`,
     json: argv.includes("--json"),
     taskTimeMs,
     clock,
+    rounds,
     tinybenchClock: clock === "cpu" ? { now: cpuNowMs } : {},
   };
 }

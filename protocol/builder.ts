@@ -21,8 +21,8 @@ import { messageChecksumAt } from "./crc32.ts";
 import { set64 } from "./int64.ts";
 import { ProtocolError } from "./errors.ts";
 import { writeHeaderStart } from "./header.ts";
-import { I64_MAX, I64_MIN, U64_MAX, writeU64 } from "./ints.ts";
-import { writeNowNanos } from "./time.ts";
+import { fitsI64, fitsU64, writeU64 } from "./ints.ts";
+import { epochMillis, writeEpochMillisAsNanos } from "./time.ts";
 import { tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
 import type { Tlv } from "./tlv-types.ts";
 
@@ -34,14 +34,14 @@ function checkU8(field: string, v: number): void {
   if (!(v >= 0 && v <= 0xff && Number.isInteger(v))) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit u8`);
 }
 function checkI64(field: string, v: bigint): void {
-  if (v < I64_MIN || v > I64_MAX) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit i64`);
+  if (!fitsI64(v)) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit i64`);
 }
 function checkU64(field: string, v: bigint): void {
-  if (v < 0n || v > U64_MAX) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit u64`);
+  if (!fitsU64(v)) throw new ProtocolError("InvalidValue", `${field} = ${v} does not fit u64`);
 }
 function checkInstrument(name: string, assetId: bigint, venue: number, assetType: number): void {
   // Field names are built only on failure: Deno's V8 does not fold the template per call (~15 ns).
-  if (assetId < 0n || assetId > U64_MAX) checkU64(`${name}.instrument.assetId`, assetId);
+  if (!fitsU64(assetId)) checkU64(`${name}.instrument.assetId`, assetId);
   if (!(venue >= 0 && venue <= 0xffff && Number.isInteger(venue))) {
     throw new ProtocolError("InvalidValue", `${name}.instrument.venue = ${venue} does not fit u16`);
   }
@@ -69,9 +69,12 @@ export class MessageBuilder {
 
   /**
    * Starts a message: header for `relayDomain`/`source`, the next sequence of this builder (first = 1)
-   * and the current time. Override with {@link setSequence}/{@link setTimestamp}.
+   * and the timestamp `atMs` (ms since the epoch with a fraction, from {@link epochMillis}; default: the
+   * clock now). Pass the receive time of the frame a message comes from: it is the truer stamp, and one
+   * clock read per frame instead of per message (~70 ns each on Node 20). Override with
+   * {@link setSequence}/{@link setTimestamp}.
    */
-  begin(relayDomain: number, source: number): this {
+  begin(relayDomain: number, source: number, atMs: number = epochMillis()): this {
     const dv = this.dv;
     writeHeaderStart(dv, 0, relayDomain, source);
     this.seqLo++;
@@ -81,7 +84,7 @@ export class MessageBuilder {
     }
     dv.setUint32(HeaderOffset.sequence, this.seqLo, true);
     dv.setUint32(HeaderOffset.sequence + 4, this.seqHi, true);
-    writeNowNanos(dv, HeaderOffset.timestamp);
+    writeEpochMillisAsNanos(dv, HeaderOffset.timestamp, atMs);
     this.pos = HEADER_SIZE;
     return this;
   }

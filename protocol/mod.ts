@@ -19,7 +19,7 @@ export { ProtocolError, ProtocolErrorKind, isProtocolError } from "./errors.ts";
 export { concat, equals, indexOfNeedle } from "./bytes.ts";
 export { crc32, crc32Update, messageChecksum } from "./crc32.ts";
 export {
-  I64_MAX, I64_MIN, U64_MAX, U128_MAX, U160_MAX, fromHex, normalizeAddress, parseAddress, readAddress, readU128,
+  I64_MAX, I64_MIN, U64_MAX, U128_MAX, fitsI64, fitsU64, U160_MAX, fromHex, normalizeAddress, parseAddress, readAddress, readU128,
   readU160, toHex, writeAddress, writeI64, writeU128, writeU160, writeU64,
 } from "./ints.ts";
 export { formatDecimal, parseDecimal, type FixedPoint } from "./decimal.ts";
@@ -40,7 +40,7 @@ export { viewsOf, type BufferViews } from "./views.ts";
 export { MessageView, PoolSwapField, PoolSyncField, QuoteField, TradeField } from "./view.ts";
 export { MessageBuilder } from "./builder.ts";
 export { StreamFramer, type MessageHandler } from "./framer.ts";
-export { nowNanos, writeNanosParts, writeNowNanos } from "./time.ts";
+export { epochMillis, nowNanos, writeEpochMillisAsNanos, writeNanosParts, writeNowNanos } from "./time.ts";
 export {
   encodeJsonMessage, headerToJson, messageFromJson, messageToJson, tlvFromJson, tlvToJson, type Json, type JsonObject,
 } from "./json.ts";

@@ -9,10 +9,30 @@
  * @module
  */
 
+import { ProtocolError } from "./errors.ts";
+
 const TWO32 = 4_294_967_296;
+/** Seconds must stay below 2^32 for the exact-double arithmetic of {@link writeNanosParts}. */
+const MAX_EPOCH_MS = TWO32 * 1000;
 
 /** Constant for the life of the process; read once instead of through a getter per message. */
 const TIME_ORIGIN = performance.timeOrigin;
+
+/**
+ * Current wall-clock time as milliseconds since the Unix epoch with a sub-millisecond fraction (the
+ * resolution of a double at today's epoch is ~0.25 µs). This is the clock read behind message
+ * timestamps: read it once per received frame and pass it to every `MessageBuilder.begin` of that
+ * frame — on Node 20 one read costs ~70 ns, as much as building a Trade.
+ *
+ * @example
+ * ```ts
+ * const receivedAt = epochMillis();
+ * for (const trade of frame.trades) builder.begin(RelayDomain.MarketData, source, receivedAt).addTrade(...);
+ * ```
+ */
+export function epochMillis(): number {
+  return TIME_ORIGIN + performance.now();
+}
 
 function nowParts(): [seconds: number, nanos: number] {
   const ms = TIME_ORIGIN + performance.now();
@@ -55,7 +75,15 @@ const SPLIT = new DataView(new ArrayBuffer(8));
 
 /** Writes the current time as u64 nanoseconds at `off`, allocation-free. */
 export function writeNowNanos(dv: DataView, off: number): void {
-  const ms = TIME_ORIGIN + performance.now();
+  writeEpochMillisAsNanos(dv, off, TIME_ORIGIN + performance.now());
+}
+
+/**
+ * Writes `ms` (milliseconds since the epoch with a fraction, as from {@link epochMillis}) as u64
+ * nanoseconds at `off`, allocation-free. `ms` must be a finite time at or after the epoch, before 2106.
+ */
+export function writeEpochMillisAsNanos(dv: DataView, off: number, ms: number): void {
+  if (!(ms >= 0 && ms < MAX_EPOCH_MS)) throw new ProtocolError("InvalidValue", `timestamp ${ms} ms is not a time between 1970 and 2106`);
   const seconds = Math.floor(ms / 1000);
   const nanos = Math.min(999_999_999, Math.floor((ms - seconds * 1000) * 1e6));
   if (seconds !== cachedSeconds) {

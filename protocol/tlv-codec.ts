@@ -19,7 +19,9 @@ export const MAX_STANDARD_TLV_VALUE = 255;
 export const MAX_EXTENDED_TLV_VALUE = 65_535;
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+// Fatal: Hello's token is UTF-8 by PROTOCOL §4; a lenient decoder would turn bad bytes into U+FFFD and
+// the JSON form would no longer encode back to the same message.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Header bytes a TLV of `valueLength` bytes takes: 2 (standard) or 5 (extended). */
 export function tlvHeaderSize(valueLength: number): number {
@@ -225,9 +227,18 @@ function wrongSize(spec: TlvSpec, len: number, expected: string, at: number): Pr
   return new ProtocolError("WrongTlvSize", `${spec.name} (type ${spec.type}) value is ${len} bytes, expected ${expected}`, at);
 }
 
+/** Hello's token must be UTF-8 (PROTOCOL §4): `InvalidValue` otherwise. Hello is rare, so the view is cheap. */
+function checkUtf8Token(spec: TlvSpec, dv: DataView, off: number, len: number, at: number): void {
+  try {
+    utf8Decoder.decode(new Uint8Array(dv.buffer, dv.byteOffset + off + 8, len - 8));
+  } catch {
+    throw new ProtocolError("InvalidValue", `${spec.name} (type ${spec.type}) token is not valid UTF-8`, at);
+  }
+}
+
 /**
- * Checks the length of a registered TLV value at `bytes[off, off+len)` and returns the size it must
- * have, or throws `WrongTlvSize`. `at` is the offset reported in errors.
+ * Checks the length of a registered TLV value at `bytes[off, off+len)` (and that a Hello token is
+ * UTF-8), or throws `WrongTlvSize` (`InvalidValue`). `at` is the offset reported in errors.
  */
 export function checkTlvLength(spec: TlvSpec, dv: DataView, off: number, len: number, at: number): void {
   if (len < spec.baseSize) throw wrongSize(spec, len, spec.tail === "none" ? `${spec.baseSize}` : `at least ${spec.baseSize}`, at);
@@ -240,6 +251,7 @@ export function checkTlvLength(spec: TlvSpec, dv: DataView, off: number, len: nu
     case "types": expected = 4 + 2 * dv.getUint16(off, true); break;
     case "token":
       if (len > 8 + MAX_HELLO_TOKEN) throw wrongSize(spec, len, `at most ${8 + MAX_HELLO_TOKEN}`, at);
+      checkUtf8Token(spec, dv, off, len, at);
       return;
   }
   if (len !== expected) throw wrongSize(spec, len, `${expected}`, at);
@@ -279,7 +291,7 @@ export function readTlvValue(type: number, bytes: Uint8Array, dv: DataView, off:
       out.extraHopPools = Array.from({ length: n }, (_, i) => readAddress(bytes, off + 184 + 20 * i));
       break;
     }
-    case "token":
+    case "token": // checked to be UTF-8 above
       out.token = utf8Decoder.decode(bytes.subarray(off + 8, off + len));
       break;
     case "types": {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import {
   MAX_HELLO_TOKEN, MAX_PAYLOAD_SIZE, ProtocolError, ProtocolErrorKind, assertMessage, concat, decodeMessage,
   encodeJsonMessage, encodeMessage, equals, indexOfNeedle, isProtocolError, messageChecksum, pack37,
-  pairInstrument, parseDecimal, validateMessage, type Tlv,
+  pairInstrument, parseDecimal, messageToJson, validateMessage, type Tlv,
 } from "../../protocol/mod.ts";
 
 const trade: Tlv = {
@@ -164,6 +164,26 @@ describe("every ProtocolError kind, with its offset", () => {
     expect(thrownBy(() => pack37("TOOLONG")).kind).toBe("InvalidValue");
     const json = { header: { relayDomain: 1, source: 3, sequence: "1", timestamp: "0" }, tlvs: [{ type: 1, name: "Trade", price: 1.5 }] };
     expect(thrownBy(() => encodeJsonMessage(json)).message).toContain("tlvs[0].");
+  });
+
+  // Before: a token of bad UTF-8 decoded to U+FFFD and its JSON form encoded to other bytes.
+  it("InvalidValue for a Hello token that is not UTF-8; a valid token survives decode → JSON → encode", () => {
+    const good = encodeMessage({ ...meta, relayDomain: 4 }, [{ type: 82, name: "Hello", role: 1, serviceId: 7, token: "clé-✓" }]);
+    expect(encodeJsonMessage(JSON.parse(JSON.stringify(messageToJson(decodeMessage(good)))))).toEqual(good);
+    for (const bad of [[0xff], [0xc3], [0xe2, 0x9c], [0xed, 0xa0, 0x80]]) {
+      const tokenBytes = new TextEncoder().encode("ab");
+      const msg = encodeMessage({ ...meta, relayDomain: 4 }, [{ type: 82, name: "Hello", role: 1, serviceId: 7, token: "ab" }]);
+      const patched = new Uint8Array(msg.length + bad.length);
+      patched.set(msg);
+      patched.set(bad, msg.length);
+      patched[33] = 8 + tokenBytes.length + bad.length; // TLV length
+      new DataView(patched.buffer).setUint32(24, patched.length - 32, true);
+      new DataView(patched.buffer).setUint32(28, messageChecksum(patched, 0, patched.length), true);
+      expect(validateMessage(patched)?.kind).toBe("InvalidValue"); // validate and decode agree
+      const e = thrownBy(() => decodeMessage(patched));
+      expect(e.kind).toBe("InvalidValue");
+      expect(e.message).toContain("UTF-8");
+    }
   });
 
   // Found by these tests: type 255 (the extended marker) and types above 255 were written silently and

@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  MessageBuilder, MessageView, PoolSwapField, PoolSyncField, ProtocolError, QuoteField, TradeField, TlvType,
+  I64_MAX, I64_MIN, MessageBuilder, MessageView, PoolSwapField, U64_MAX, fitsI64, fitsU64, PoolSyncField, ProtocolError, QuoteField, TradeField, TlvType,
   decodeMessage, encodeMessage, pairInstrument, toHex, validateMessage,
   type MessageMeta, type PoolSwapTlv, type PoolSyncTlv, type QuoteTlv, type Tlv, type TradeTlv,
 } from "../../protocol/mod.ts";
@@ -137,6 +137,29 @@ describe("MessageView", () => {
     expect(Buffer.concat([Buffer.alloc(5), Buffer.from(msg)]).subarray(5).byteOffset).toBeGreaterThanOrEqual(5);
   });
 
+  // wrap() keeps the wrapped array's byteOffset between calls (a getter call per message on Node 20):
+  // switching between arrays over one buffer at different offsets must still read the right bytes.
+  it("reads the right message when re-wrapped across arrays that share one buffer", () => {
+    const msgs = [1n, 2n, 3n].map((price) => encodeMessage({ relayDomain: 1, source: 1, sequence: price, timestamp: 0n }, [{ ...trade, price }]));
+    const backing = new Uint8Array(11 + msgs.reduce((n, m) => n + m.length, 0));
+    let at = 11;
+    const arrays = msgs.map((m) => {
+      backing.set(m, at);
+      const a = backing.subarray(at - 5, at + m.length);
+      at += m.length;
+      return a;
+    });
+    for (const order of [[0, 1, 2], [2, 0, 1], [1, 1, 0, 2, 2]]) {
+      for (const i of order) {
+        view.wrap(arrays[i]!, 5);
+        expect(view.validate()).toBeUndefined();
+        expect(view.findTlv(TlvType.Trade) && view.i64(TradeField.price)).toBe(BigInt(i + 1));
+      }
+    }
+    view.wrap(backing, 11 + msgs[0]!.length); // the whole buffer, the second message
+    expect(view.sequence).toBe(2n);
+  });
+
   // Found by these tests: wrap() read payloadSize past the end of a short buffer (RangeError) and the
   // TLV cursor followed a corrupt payloadSize past the wrapped bytes.
   it("wraps fewer than 32 bytes without throwing; validate() then reports Truncated", () => {
@@ -162,6 +185,19 @@ describe("MessageView", () => {
   });
 });
 
+describe("fitsI64 / fitsU64", () => {
+  it("agree with the range comparisons they replace, for any bigint", () => {
+    const near = fc.oneof(fc.bigInt(), ...[0n, 1n << 63n, 1n << 64n].map((edge) => fc.bigInt({ min: -edge - 3n, max: -edge + 3n })),
+      ...[0n, 1n << 63n, 1n << 64n].map((edge) => fc.bigInt({ min: edge - 3n, max: edge + 3n })));
+    fc.assert(fc.property(near, (v) => {
+      expect(fitsI64(v)).toBe(v >= I64_MIN && v <= I64_MAX);
+      expect(fitsU64(v)).toBe(v >= 0n && v <= U64_MAX);
+    }), { numRuns: 2000 });
+    expect(fitsI64(5 as unknown as bigint)).toBe(false);
+    expect(fitsU64("5" as unknown as bigint)).toBe(false);
+  });
+});
+
 describe("MessageBuilder", () => {
   it("builds messages that validate and decode, with sequences 1, 2, 3…", () => {
     const b = new MessageBuilder();
@@ -181,6 +217,30 @@ describe("MessageBuilder", () => {
     const ts = decodeMessage(new MessageBuilder().begin(1, 3).add(trade).finish()).header.timestamp;
     const after = BigInt(Date.now() + 1) * 1_000_000n;
     expect(ts >= before - 1_000_000n && ts <= after).toBe(true);
+  });
+
+  it("stamps the caller's time, given as epoch milliseconds with a fraction, exactly in nanoseconds", () => {
+    const b = new MessageBuilder();
+    const cases: [number, bigint][] = [
+      [0, 0n],
+      [1_764_000_000_123.5, 1_764_000_000_123_500_000n],
+      [1_764_000_000_999.75, 1_764_000_000_999_750_000n],
+      [4_294_967_295_999, 4_294_967_295_999_000_000n],
+    ];
+    for (const [ms, ns] of cases) expect(decodeMessage(b.begin(1, 3, ms).add(trade).finish()).header.timestamp).toBe(ns);
+    // Any time: within the double's resolution at that epoch (< 1 µs).
+    fc.assert(fc.property(fc.integer({ min: 0, max: 4_294_967_295_999 }), fc.integer({ min: 0, max: 999_999 }), (whole, micro) => {
+      const ms = whole + micro / 1e6;
+      const ts = decodeMessage(b.begin(1, 3, ms).add(trade).finish()).header.timestamp;
+      const exact = BigInt(whole) * 1_000_000n + BigInt(micro);
+      expect(ts - exact <= 1000n && exact - ts <= 1000n).toBe(true);
+    }));
+  });
+
+  it("refuses a time that is not between 1970 and 2106, leaving the builder usable", () => {
+    const b = new MessageBuilder();
+    for (const ms of [-1, Number.NaN, Number.POSITIVE_INFINITY, 4_294_967_296_000]) expectInvalidValue(() => b.begin(1, 3, ms));
+    expect(validateMessage(b.begin(1, 3).add(trade).finish())).toBeUndefined();
   });
 
   it("writes every registered TLV type as encodeMessage does", () => {
@@ -259,6 +319,8 @@ describe("MessageBuilder", () => {
       ["assetType 1.5", () => b.addTrade(1n, 1, 1.5, 1, 0, 1n, 1n, 0n)],
       ["bidPrice 2^63", () => b.addQuote(1n, 1, 1, 1n << 63n, 1n, 1n, 1n, 0n)],
       ["quoteTimestamp 2^64", () => b.addQuote(1n, 1, 1, 1n, 1n, 1n, 1n, 1n << 64n)],
+      ["price as a number", () => b.addTrade(1n, 1, 1, 1, 0, 5 as unknown as bigint, 1n, 0n)],
+      ["assetId as a string", () => b.addTrade("1" as unknown as bigint, 1, 1, 1, 0, 1n, 1n, 0n)],
     ];
     for (const [, f] of cases) {
       b.begin(1, 3);
