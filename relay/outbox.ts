@@ -115,12 +115,11 @@ export class Outbox {
   }
 
   /**
-   * Adds the message `bytes[off, off+len)` (referenced, not copied) to the current batch; `source` and
-   * its sequence `hi:lo` let a whole slice of one source be dropped without reading it again.
+   * Adds the message at absolute offset `abs` of `buf` (`len` bytes; referenced, not copied) to the
+   * current batch; `source` and its sequence `hi:lo` let a whole slice of one source be dropped without
+   * reading it again.
    */
-  add(bytes: Uint8Array, off: number, len: number, source: number, hi: number, lo: number): void {
-    const buf = bytes.buffer;
-    const abs = bytes.byteOffset + off;
+  add(buf: ArrayBufferLike, abs: number, len: number, source: number, hi: number, lo: number): void {
     if (buf === this.curBuf && abs === this.curEnd) {
       this.curEnd += len;
       this.curCount++;

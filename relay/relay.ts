@@ -135,6 +135,8 @@ export class Relay {
   private stopped = false;
   // Whole-buffer views of the last chunk's buffer (chunks come in runs from the same buffer).
   private lastBuffer: ArrayBufferLike | undefined;
+  private lastChunk: Uint8Array | undefined;
+  private chunkBase = 0;
   private u8: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(new ArrayBuffer(0));
 
@@ -225,15 +227,22 @@ export class Relay {
     if (s.state === STATE_CLOSED) return;
     const m = this.metrics;
     m.messagesIn++;
-    if (bytes.buffer !== this.lastBuffer) {
-      const v = viewsOf(bytes);
-      this.lastBuffer = bytes.buffer;
-      this.u8 = v.u8;
-      this.dv = v.dv;
+    // A chunk carries many messages: its buffer, views and byte offset are read once per chunk (the
+    // `.buffer`/`.byteOffset` getters are calls Node 20's V8 does not inline, ~20 ns each).
+    if (bytes !== this.lastChunk) {
+      const buffer = bytes.buffer;
+      if (buffer !== this.lastBuffer) {
+        const v = viewsOf(bytes);
+        this.lastBuffer = buffer;
+        this.u8 = v.u8;
+        this.dv = v.dv;
+      }
+      this.lastChunk = bytes;
+      this.chunkBase = bytes.byteOffset;
     }
     const u8 = this.u8;
     const dv = this.dv;
-    const base = bytes.byteOffset + offset;
+    const base = this.chunkBase + offset;
     if (quickCheck(u8, dv, base, length, this.verifyChecksum) !== QuickCheck.ok) {
       const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
       if (err !== undefined) {
@@ -295,12 +304,13 @@ export class Relay {
     this.lastTsLo[source] = tsLo;
     let ring = this.rings[source];
     if (ring === undefined) ring = this.rings[source] = new SourceRing(this.ringBytes);
-    ring.push(bytes, offset, length, hi, lo);
-    this.forward(s, bytes, offset, length, u8, base, source, hi, lo);
+    const buffer = this.lastBuffer!;
+    ring.push(buffer, base, length, hi, lo);
+    this.forward(s, buffer, length, u8, base, source, hi, lo);
   }
 
   private forward(
-    from: Session, bytes: Uint8Array, offset: number, length: number, u8: Uint8Array, base: number, source: number, hi: number, lo: number,
+    from: Session, buffer: ArrayBufferLike, length: number, u8: Uint8Array, base: number, source: number, hi: number, lo: number,
   ): void {
     const subs = this.subscribers;
     const n = subs.length;
@@ -309,7 +319,7 @@ export class Relay {
       const t = subs[i]!;
       if (t === from) continue;
       if (t.filter !== undefined && !matchesFilter(u8, base, length, t.filter)) continue;
-      t.outbox!.add(bytes, offset, length, source, hi, lo);
+      t.outbox!.add(buffer, base, length, source, hi, lo);
       delivered++;
       if (!t.dirty) {
         t.dirty = true;

@@ -64,9 +64,12 @@ export class SourceRing {
     while (this.count > 0) this.evict();
   }
 
-  /** Keeps the message `bytes[off, off+len)` with sequence `hi:lo` (sequences must increase). */
-  push(bytes: Uint8Array, off: number, len: number, hi: number, lo: number): void {
-    const buf = bytes.buffer;
+  /**
+   * Keeps the message at absolute offset `start` of `buf` (`len` bytes) with sequence `hi:lo` (sequences
+   * must increase). Takes the buffer and absolute offset, not a byte array, so the hot path reads no
+   * typed-array getters per message.
+   */
+  push(buf: ArrayBufferLike, start: number, len: number, hi: number, lo: number): void {
     let cap = this.bufs.length;
     if (this.count === cap) {
       this.growEntries();
@@ -76,7 +79,7 @@ export class SourceRing {
     const prev = this.count > 0 ? this.bufs[(idx + cap - 1) % cap] : undefined;
     if (prev !== buf) this.pinned += buf.byteLength;
     this.bufs[idx] = buf;
-    this.starts[idx] = bytes.byteOffset + off;
+    this.starts[idx] = start;
     this.lens[idx] = len;
     this.seqLo[idx] = lo;
     this.seqHi[idx] = hi;

@@ -28,7 +28,7 @@ describe("SourceRing", () => {
           // n messages arriving in one chunk (one buffer), as a relay receives them.
           const chunk = new Uint8Array(74 * n);
           for (let i = 0; i < n; i++) chunk.set(msg(++seq), 74 * i);
-          for (let i = 0; i < n; i++) ring.push(chunk, 74 * i, 74, 0, seq - n + 1 + i);
+          for (let i = 0; i < n; i++) ring.push(chunk.buffer, chunk.byteOffset + 74 * i, 74, 0, seq - n + 1 + i);
           expect(ring.pinnedBytes <= max || ring.size === 1).toBe(true);
         }
         const from = BigInt(Math.min(a, b) || 1);
@@ -80,12 +80,12 @@ describe("Outbox", () => {
     });
     const chunk = new Uint8Array(74 * 10);
     for (let i = 0; i < 10; i++) chunk.set(msg(i + 1), 74 * i);
-    for (let i = 0; i < 4; i++) box.add(chunk, 74 * i, 74, 1, 0, i + 1);
+    for (let i = 0; i < 4; i++) box.add(chunk.buffer, chunk.byteOffset + 74 * i, 74, 1, 0, i + 1);
     box.flush();
     expect(conn.written.length).toBe(1);
     expect(conn.written[0]!.length).toBe(74 * 4);
     conn.pendingBytes = 1000; // the socket backs up
-    for (let i = 4; i < 10; i++) box.add(chunk, 74 * i, 74, 1, 0, i + 1);
+    for (let i = 4; i < 10; i++) box.add(chunk.buffer, chunk.byteOffset + 74 * i, 74, 1, 0, i + 1);
     box.flush();
     expect(dropped).toBe(3);
     expect(box.backlogBytes).toBe(74 * 3);
