@@ -17,7 +17,7 @@
 import process from "node:process";
 import readline from "node:readline";
 import { setImmediate } from "node:timers";
-import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
+import { AssetType, epochMillis, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue, viewsOf } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
@@ -47,11 +47,14 @@ const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** Waits for the next timer tick (about 1 ms): the pacing of latency runs, which must not spin a core. */
 const nextTick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
-/** Builds the next Trade; with `stamp` the header timestamp is CLOCK_MONOTONIC ns. */
-function buildTrade(b: MessageBuilder, i: number, stamp: boolean): number {
+/**
+ * Builds the next Trade, stamped `atMs` (the throughput runs read the clock once per batch); with `stamp`
+ * the header timestamp is CLOCK_MONOTONIC ns instead.
+ */
+function buildTrade(b: MessageBuilder, i: number, stamp: boolean, atMs: number): number {
   // Latency runs publish as source 2, so the relay (which outlives one run) does not take their
   // sequences, restarting at 1 with CLOCK_MONOTONIC stamps, for re-sent duplicates of source 1.
-  b.begin(RelayDomain.MarketData, stamp ? 2 : 1).addTrade(ASSET, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 6_000_000_000_000n, BigInt(i & 0xffff), 0n);
+  b.begin(RelayDomain.MarketData, stamp ? 2 : 1, atMs).addTrade(ASSET, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 6_000_000_000_000n, BigInt(i & 0xffff), 0n);
   if (stamp) b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
   return b.finishLength();
 }
@@ -106,9 +109,17 @@ async function subRole(socket: string, latency: boolean): Promise<void> {
   const client = await RelayClient.connect({
     endpoint: { kind: "unix", path: socket }, domain: RelayDomain.MarketData, serviceId: 61, role: Role.Subscriber, logger: silentLogger,
   });
+  // Messages arrive as offsets into received chunks: the chunk's views are looked up once per chunk.
+  let chunk: Uint8Array | undefined;
+  let chunkDv: DataView = new DataView(new ArrayBuffer(0));
+  let chunkBase = 0;
   client.onMessage((bytes, offset) => {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset);
-    rx.onMessage(dv, offset);
+    if (bytes !== chunk) {
+      chunk = bytes;
+      chunkDv = viewsOf(bytes).dv;
+      chunkBase = bytes.byteOffset;
+    }
+    rx.onMessage(chunkDv, chunkBase + offset);
   });
   emit({ ready: true });
   onStdinLine((line) => {
@@ -127,8 +138,9 @@ async function pubRole(socket: string, latency: boolean, seconds: number, rate: 
   const end = start + seconds * 1000;
   if (!latency) {
     while (performance.now() < end) {
+      const at = epochMillis();
       for (let i = 0; i < 1024; i++) {
-        const len = buildTrade(b, sent++, false);
+        const len = buildTrade(b, sent++, false, at);
         client.publishFrom(b.bytes, 0, len);
       }
       if (client.queuedBytes > 2 * 1024 * 1024) await client.flush();
@@ -138,7 +150,7 @@ async function pubRole(socket: string, latency: boolean, seconds: number, rate: 
     while (performance.now() < end) {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
       while (sent < due) {
-        const len = buildTrade(b, sent++, true);
+        const len = buildTrade(b, sent++, true, 0);
         client.publishFrom(b.bytes, 0, len);
       }
       client.flushBatch();
@@ -182,8 +194,9 @@ async function natsPubRole(port: string, latency: boolean, seconds: number, rate
   const end = start + seconds * 1000;
   if (!latency) {
     while (performance.now() < end) {
+      const at = epochMillis();
       for (let i = 0; i < 1024; i++) {
-        const len = buildTrade(b, sent++, false);
+        const len = buildTrade(b, sent++, false, at);
         nc.publish("md.trades", b.bytes.slice(0, len)); // nats.js keeps a reference until written
       }
       // Bound the client's outbound buffer as the AlphaPulse publisher does.
@@ -194,7 +207,7 @@ async function natsPubRole(port: string, latency: boolean, seconds: number, rate
     while (performance.now() < end) {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
       while (sent < due) {
-        const len = buildTrade(b, sent++, true);
+        const len = buildTrade(b, sent++, true, 0);
         nc.publish("md.trades", b.bytes.slice(0, len)); // nats.js keeps a reference until written
       }
       await nextTick();
