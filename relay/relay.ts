@@ -36,6 +36,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { DisconnectReason, DropReason, RelayMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { domainName } from "./paths.ts";
+import type { RetransmitFallback } from "./retransmit-source.ts";
 import { SourceRing } from "./source-ring.ts";
 import type { Connection } from "./transport/types.ts";
 
@@ -110,6 +111,8 @@ export class Relay {
   readonly domain: RelayDomain;
   /** Live metrics. */
   readonly metrics: RelayMetrics;
+  /** Where a RetransmitRequest's range the ring no longer holds is looked up (e.g. JetStream); consulted only then. */
+  retransmitFallback: RetransmitFallback | undefined;
   private readonly log: Logger;
   private readonly verifyChecksum: boolean;
   private readonly queueBytes: number;
@@ -439,6 +442,19 @@ export class Relay {
     const filter = s.filter;
     const accept = filter === undefined ? undefined : (msg: Uint8Array) => matchesFilter(viewsOf(msg).u8, msg.byteOffset, msg.length, filter);
     const outbox = s.outbox!;
+    const fallback = this.retransmitFallback;
+    if (fallback !== undefined) {
+      fallback.answer({
+        source, from, to, last, lastTimestamp: (BigInt(this.lastTsHi[source]!) << 32n) | BigInt(this.lastTsLo[source]!), ring, accept,
+        gap: (a, b) => this.makeGap(source, GapReason.Evicted, a, b),
+        send: (parts) => {
+          if (s.state !== STATE_OPEN) return;
+          for (const part of parts) outbox.addOwned(part);
+          outbox.flush();
+        },
+      });
+      return;
+    }
     if (ring === undefined) {
       const end = to < last ? to : last;
       if (from <= end) outbox.addOwned(this.makeGap(source, GapReason.Evicted, from, end));
