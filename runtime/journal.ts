@@ -12,11 +12,13 @@
  * journal.append(messageBytes);        // copies; cheap
  * await journal.flush();               // write + fsync (also runs every flushIntervalMs)
  * for await (const m of readJournal(dir, "execution")) { … }
+ * const { value, position } = await journal.checkpoint(() => state.toSnapshot()); // state ≡ journal up to position
+ * for await (const m of readJournal(dir, "execution", position)) { … }           // only the tail after it
  * ```
  * @module
  */
 
-import { mkdir, open, readdir, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { StreamFramer } from "../protocol/mod.ts";
 
@@ -47,6 +49,41 @@ export interface JournalStats {
 }
 
 const FILE_RE = /^(.*)-(\d{6})\.bin$/;
+
+/**
+ * A place in a journal: the file (base name, e.g. `execution-000003.bin`) and the byte offset in it after
+ * the last message covered. Every message after it — the rest of that file, then every later file — is
+ * the journal's tail. A file that does not exist yet (offset 0) stands for "from that file on".
+ */
+export interface JournalPosition {
+  file: string;
+  offset: number;
+}
+
+/** A journal position that cannot be replayed from (its file was rotated away, or is shorter than the offset). */
+export class JournalPositionError extends Error {
+  /** What is wrong: `gap` (files after the position were removed) or `beyond-end` (the file is shorter). */
+  readonly kind: "gap" | "beyond-end" | "malformed";
+  /** The position asked for. */
+  readonly position: JournalPosition;
+  /** @param kind what is wrong @param position the position @param message details */
+  constructor(kind: "gap" | "beyond-end" | "malformed", position: JournalPosition, message: string) {
+    super(message);
+    this.name = "JournalPositionError";
+    this.kind = kind;
+    this.position = position;
+  }
+}
+
+/** The index (NNNNNN) of a journal file name of `prefix`, or -1 when it is not one. */
+export function journalFileIndex(file: string, prefix: string): number {
+  const m = FILE_RE.exec(file.split("/").pop()!);
+  return m === null || m[1] !== prefix ? -1 : Number(m[2]);
+}
+
+function fileName(prefix: string, index: number): string {
+  return `${prefix}-${String(index).padStart(6, "0")}.bin`;
+}
 
 /** Lists a journal's files in order. */
 export async function journalFiles(dir: string, prefix: string): Promise<string[]> {
@@ -109,8 +146,33 @@ export class Journal {
 
   /** Writes and fsyncs the current batch. A failure is counted, never thrown. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow());
+    this.flushing = this.flushing.then(async () => {
+      await this.flushNow();
+    });
     return this.flushing;
+  }
+
+  /**
+   * Flushes like {@link flush}, calling `capture` at the exact moment the pending batch is taken, and
+   * returns its value with the journal position just after that batch. Because appends and the state
+   * they feed are updated together in synchronous code, the captured state covers exactly the journal
+   * up to the returned position. When the write fails, the batch is lost (counted as usual) and the
+   * position is the start of the next file, so the tail still begins right after the captured state.
+   */
+  checkpoint<T>(capture: () => T): Promise<{ value: T; position: JournalPosition; written: boolean }> {
+    const run = this.flushing.then(async () => {
+      const value = capture();
+      const written = await this.flushNow();
+      return { value, position: this.position(), written };
+    });
+    this.flushing = run.then(() => {}, () => {});
+    return run;
+  }
+
+  /** Position after everything written so far (not counting the pending batch). */
+  position(): JournalPosition {
+    if (this.file === undefined || this.counters.file === null) return { file: fileName(this.o.prefix, this.index), offset: 0 };
+    return { file: this.counters.file.split("/").pop()!, offset: this.fileBytes };
   }
 
   /** Counters. */
@@ -126,8 +188,8 @@ export class Journal {
     this.file = undefined;
   }
 
-  private async flushNow(): Promise<void> {
-    if (this.batch.length === 0) return;
+  private async flushNow(): Promise<boolean> {
+    if (this.batch.length === 0) return true;
     const batch = this.batch;
     const bytes = this.pendingBytes;
     this.batch = [];
@@ -144,19 +206,21 @@ export class Journal {
       await this.file!.sync();
       this.fileBytes += bytes;
       this.counters.written += batch.length;
+      return true;
     } catch (e) {
       this.counters.writeErrors++;
       this.counters.droppedMessages += batch.length;
       this.counters.lastError = `journal ${this.o.prefix}: write to ${this.counters.file ?? this.o.dir} failed: ${(e as Error).message}`;
       await this.file?.close().catch(() => {});
       this.file = undefined;
+      return false;
     }
   }
 
   private async rotate(): Promise<void> {
     await this.file?.close().catch(() => {});
     this.file = undefined;
-    const path = join(this.o.dir, `${this.o.prefix}-${String(this.index++).padStart(6, "0")}.bin`);
+    const path = join(this.o.dir, fileName(this.o.prefix, this.index++));
     this.file = await open(path, "a");
     this.fileBytes = 0;
     this.counters.file = path;
@@ -166,18 +230,43 @@ export class Journal {
 }
 
 /**
- * Reads every message of a journal in order, as copies. Stops at a torn tail (a crash mid-write leaves
- * a partial last message, which is ignored).
+ * Reads every message of a journal in order, as copies — or, given a `from` position, only the messages
+ * after it. Stops at a torn tail (a crash mid-write leaves a partial last message, which is ignored).
+ * Throws {@link JournalPositionError} (before yielding anything) when `from` cannot be replayed from: its
+ * file was removed by rotation while later files exist, or the file is shorter than the offset.
  */
-export async function* readJournal(dir: string, prefix: string): AsyncGenerator<Uint8Array> {
-  for (const path of await journalFiles(dir, prefix)) {
+export async function* readJournal(dir: string, prefix: string, from?: JournalPosition): AsyncGenerator<Uint8Array> {
+  let files = await journalFiles(dir, prefix);
+  let startOffset = 0;
+  if (from !== undefined) {
+    const want = journalFileIndex(from.file, prefix);
+    if (want < 0 || !Number.isSafeInteger(from.offset) || from.offset < 0) {
+      throw new JournalPositionError("malformed", from, `journal position ${from.file}@${from.offset} is not a position in journal ${prefix}`);
+    }
+    const exact = files.find((f) => journalFileIndex(f, prefix) === want);
+    const later = files.filter((f) => journalFileIndex(f, prefix) > want);
+    if (exact === undefined && from.offset > 0) {
+      throw new JournalPositionError("gap", from, `journal file ${from.file} (position ${from.offset}) no longer exists: its tail was rotated away`);
+    }
+    if (exact !== undefined) {
+      const info = await stat(exact);
+      if (info.size < from.offset) {
+        throw new JournalPositionError("beyond-end", from, `journal file ${from.file} has ${info.size} bytes, fewer than the position ${from.offset}`);
+      }
+    }
+    files = exact === undefined ? later : [exact, ...later];
+    startOffset = exact === undefined ? 0 : from.offset;
+  }
+  for (const path of files) {
     const framer = new StreamFramer();
     const file = await open(path, "r");
+    let at = path === files[0] ? startOffset : 0;
     try {
       const chunk = new Uint8Array(256 * 1024);
       for (;;) {
-        const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+        const { bytesRead } = await file.read(chunk, 0, chunk.length, at);
         if (bytesRead === 0) break;
+        at += bytesRead;
         const out: Uint8Array[] = [];
         try {
           framer.push(chunk.slice(0, bytesRead), (b, o, l) => out.push(b.slice(o, o + l)));

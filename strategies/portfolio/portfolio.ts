@@ -17,10 +17,13 @@
  * const portfolio = new Portfolio(config, market, sink);
  * portfolio.onMessage(view); // Fills, OrderRequests, signals and market data
  * portfolio.totals();        // { realized, unrealized, fees, net, winRate, … }
+ * const snap = portfolio.toSnapshot();                  // JSON-safe, versioned
+ * Portfolio.fromSnapshot(snap, config, new MarketState()); // same positions, P&L, slippage memory
  * ```
  * @module
  */
 
+import * as v from "valibot";
 import {
   OrderType, PRICE_SCALE, RelayDomain, Side, TlvType, parseInstrument, type InstrumentId, type MessageBuilder as Builder, type MessageView,
 } from "../../protocol/mod.ts";
@@ -30,7 +33,59 @@ import type { MarketState } from "../execution/market-state.ts";
 import { deriveId } from "../signal-id.ts";
 import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
-import { Position, floorDiv } from "./position.ts";
+import { Position, floorDiv, type PositionJson } from "./position.ts";
+import { BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, parseSnapshot, type InstrumentJson } from "./snapshot-codec.ts";
+
+/** Version of {@link PortfolioSnapshot} this build writes and reads. */
+export const PORTFOLIO_SNAPSHOT_VERSION = 1;
+
+/** Schema of a portfolio snapshot (validated on restore). */
+export const PortfolioSnapshotSchema = v.strictObject({
+  kind: v.literal("portfolio"),
+  version: v.literal(PORTFOLIO_SNAPSHOT_VERSION),
+  positions: v.array(v.strictObject({
+    instrument: InstrumentJsonSchema,
+    position: v.strictObject({
+      quantity: BigIntText, cost: BigIntText, realized: BigIntText, fees: BigIntText, fills: CountNumber,
+      tripRealized: BigIntText, tripFees: BigIntText,
+    }),
+  })),
+  roundTrips: CountNumber,
+  wins: CountNumber,
+  fills: CountNumber,
+  alerts: CountNumber,
+  slippageCost: BigIntText,
+  slippageNotional: BigIntText,
+  /** Expected price per order id, oldest first. */
+  expected: v.array(v.tuple([U64Text, BigIntText])),
+  /** Reference price per signal id, oldest first. */
+  signalPrices: v.array(v.tuple([U64Text, BigIntText])),
+  /** Last alert severity bucket per instrument. */
+  alerted: v.array(v.strictObject({ instrument: InstrumentJsonSchema, bucket: CountNumber })),
+});
+
+/** A validated portfolio snapshot (bigints restored). */
+export type PortfolioSnapshotValues = v.InferOutput<typeof PortfolioSnapshotSchema>;
+
+/**
+ * The JSON-safe state of a {@link Portfolio}: everything its figures are computed from, so a restored
+ * portfolio gives the same totals and positions and goes on exactly as the original would. Marks are not
+ * part of it (market data refreshes them).
+ */
+export interface PortfolioSnapshot {
+  kind: "portfolio";
+  version: typeof PORTFOLIO_SNAPSHOT_VERSION;
+  positions: { instrument: InstrumentJson; position: PositionJson }[];
+  roundTrips: number;
+  wins: number;
+  fills: number;
+  alerts: number;
+  slippageCost: string;
+  slippageNotional: string;
+  expected: [string, string][];
+  signalPrices: [string, string][];
+  alerted: { instrument: InstrumentJson; bucket: number }[];
+}
 
 /** Leverage settings of one instrument. */
 interface Leverage {
@@ -173,11 +228,7 @@ export class Portfolio {
       this.slippageCost += floorDiv(diff * quantity, PRICE_SCALE);
       this.slippageNotional += (exp.price * quantity) / PRICE_SCALE;
     }
-    if (this.leverageById.length > 0 && !this.leverage.has(slot)) {
-      const id = this.market.instruments.instrument(slot);
-      const match = this.leverageById.find((l) => l.id.assetId === id.assetId && l.id.venue === id.venue);
-      if (match !== undefined) this.leverage.set(slot, match.lev);
-    }
+    this.matchLeverage(slot);
   }
 
   private checkLiquidation(view: MessageView, slot: number): number {
@@ -217,6 +268,82 @@ export class Portfolio {
     this.alerts++;
     this.sink.publish(b.finish());
     return 1;
+  }
+
+  /** The portfolio's state as a plain JSON-safe, versioned object (see {@link PortfolioSnapshot}). */
+  toSnapshot(): PortfolioSnapshot {
+    const table = this.market.instruments;
+    const positions: PortfolioSnapshot["positions"] = [];
+    for (let s = 0; s < this.positions.length; s++) {
+      const pos = this.positions[s];
+      if (pos !== undefined) positions.push({ instrument: instrumentJson(table.instrument(s)), position: pos.toJson() });
+    }
+    return {
+      kind: "portfolio", version: PORTFOLIO_SNAPSHOT_VERSION, positions, roundTrips: this.roundTrips, wins: this.wins, fills: this.fills,
+      alerts: this.alerts, slippageCost: String(this.slippageCost), slippageNotional: String(this.slippageNotional),
+      expected: [...this.expected].map(([k, e]) => [String(k), String(e.price)]),
+      signalPrices: [...this.signalPrices].map(([k, p]) => [String(k), String(p)]),
+      alerted: [...this.alerted].map(([slot, bucket]) => ({ instrument: instrumentJson(table.instrument(slot)), bucket })),
+    };
+  }
+
+  /**
+   * Validates a snapshot (a {@link PortfolioSnapshot}, e.g. parsed from JSON). Throws a
+   * {@link SnapshotError} naming the field when it is not one this build can restore.
+   */
+  static parseSnapshot(snapshot: unknown): PortfolioSnapshotValues {
+    return parseSnapshot(PortfolioSnapshotSchema, snapshot, "portfolio", PORTFOLIO_SNAPSHOT_VERSION);
+  }
+
+  /** A portfolio restored from a snapshot (validated first: {@link SnapshotError} when refused). */
+  static fromSnapshot(snapshot: unknown, config: PortfolioConfig, market: MarketState, sink?: MessageSink, feedMarket = true): Portfolio {
+    const p = new Portfolio(config, market, sink, feedMarket);
+    p.restore(snapshot);
+    return p;
+  }
+
+  /**
+   * Replaces this portfolio's state with a snapshot's. The snapshot is validated before anything
+   * changes: a refused one ({@link SnapshotError}) leaves the portfolio as it was.
+   */
+  restore(snapshot: unknown): void {
+    this.applySnapshot(Portfolio.parseSnapshot(snapshot));
+  }
+
+  /** Replaces this portfolio's state with an already validated snapshot. */
+  applySnapshot(s: PortfolioSnapshotValues): void {
+    const table = this.market.instruments;
+    const slots = s.positions.map((p) => table.slotOf(p.instrument, true));
+    const alertSlots = s.alerted.map((a) => table.slotOf(a.instrument, true));
+    if (slots.some((x) => x < 0) || alertSlots.some((x) => x < 0)) {
+      throw new SnapshotError("portfolio", "positions", `more instruments than the market table holds (${table.capacity})`);
+    }
+    this.positions.length = 0;
+    this.leverage.clear();
+    s.positions.forEach((p, i) => {
+      const slot = slots[i]!;
+      this.positions[slot] = Position.fromValues(p.position);
+      this.matchLeverage(slot);
+    });
+    this.roundTrips = s.roundTrips;
+    this.wins = s.wins;
+    this.fills = s.fills;
+    this.alerts = s.alerts;
+    this.slippageCost = s.slippageCost;
+    this.slippageNotional = s.slippageNotional;
+    this.expected.clear();
+    for (const [k, price] of s.expected) this.expected.set(k, { price });
+    this.signalPrices.clear();
+    for (const [k, price] of s.signalPrices) this.signalPrices.set(k, price);
+    this.alerted.clear();
+    s.alerted.forEach((a, i) => this.alerted.set(alertSlots[i]!, a.bucket));
+  }
+
+  private matchLeverage(slot: number): void {
+    if (this.leverageById.length === 0 || this.leverage.has(slot)) return;
+    const id = this.market.instruments.instrument(slot);
+    const match = this.leverageById.find((l) => l.id.assetId === id.assetId && l.id.venue === id.venue);
+    if (match !== undefined) this.leverage.set(slot, match.lev);
   }
 
   /** Position figures of an instrument (undefined when never traded). */

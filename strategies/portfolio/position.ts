@@ -26,6 +26,28 @@ export interface FillEffect {
   roundTrip?: bigint;
 }
 
+/** Every field of a position, bigints as decimal text (see {@link Position.toJson}). */
+export interface PositionJson {
+  quantity: string;
+  cost: string;
+  realized: string;
+  fees: string;
+  fills: number;
+  tripRealized: string;
+  tripFees: string;
+}
+
+/** Every field of a position, as values. */
+export interface PositionValues {
+  quantity: bigint;
+  cost: bigint;
+  realized: bigint;
+  fees: bigint;
+  fills: number;
+  tripRealized: bigint;
+  tripFees: bigint;
+}
+
 /** Exact position of one instrument. */
 export class Position {
   /** Signed quantity, base × 1e8. */
@@ -85,6 +107,27 @@ export class Position {
   /** Unrealized P&L at `mark`, scale 1e16. */
   unrealized(mark: bigint): bigint {
     return mark * this.quantity - this.cost;
+  }
+
+  /** Every field, as decimal text (for snapshots). */
+  toJson(): PositionJson {
+    return {
+      quantity: String(this.quantity), cost: String(this.cost), realized: String(this.realized), fees: String(this.fees), fills: this.fills,
+      tripRealized: String(this.tripRealized), tripFees: String(this.tripFees),
+    };
+  }
+
+  /** A position with exactly the given (already validated) fields. */
+  static fromValues(f: PositionValues): Position {
+    const p = new Position();
+    p.quantity = f.quantity;
+    p.cost = f.cost;
+    p.realized = f.realized;
+    p.fees = f.fees;
+    p.fills = f.fills;
+    p.tripRealized = f.tripRealized;
+    p.tripFees = f.tripFees;
+    return p;
   }
 
   /** Realized P&L in quote × 1e8 (floor), before fees. */
