@@ -39,18 +39,22 @@
 import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { HeaderOffset, type RelayDomain, TlvType, viewsOf } from "../protocol/mod.ts";
+import { HeaderOffset, nowNanos, type RelayDomain, TlvType, viewsOf } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
-import { firstTlvType, isControlType, Role } from "../relay/control.ts";
+import { encodeGap, firstTlvType, isControlType, readGap, Role } from "../relay/control.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
 import { domainName } from "../relay/paths.ts";
+import type { Relay } from "../relay/relay.ts";
+import { RetransmitFallback, type RetransmitFallbackOptions } from "../relay/retransmit-source.ts";
 import type { Endpoint, Transport } from "../relay/transport/types.ts";
 import { natsClientOptions, type NatsConnectOptions } from "./connect.ts";
 import { InboundSequencer } from "./inbound.ts";
 import { ensureStream, newestStoredSequence, readStream, recoverFromJetStream, type StreamRetention } from "./jetstream.ts";
 import { type NatsBridgeSnapshot, renderNatsPrometheus } from "./metrics.ts";
+import { encodeOriginGap, readOriginGap } from "./origin-gaps.ts";
 import { AckResult, type OutboundBatch, OutboundQueue } from "./outbound.ts";
 import { splitPayload } from "./payload.ts";
+import { JetStreamRetransmitSource } from "./retransmit.ts";
 import { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceOfSubject, sourceSubject } from "./subjects.ts";
 
 /** Settings of a {@link NatsBridge}. */
@@ -123,11 +127,21 @@ export class NatsBridge {
   private catchUpSince = 0;
   private catchUps = 0;
   private catchUpSkipped = 0;
+  private serviceId = 0;
+  /** Sequence of the Gap notices this bridge injects into its relay (its own source id). */
+  private noticeSequence = 0n;
+  private readonly gapStats = { forwarded: 0, received: 0, injected: 0 };
+  private served: { relay: Relay; fallback: RetransmitFallback; store: JetStreamRetransmitSource } | undefined;
   private readonly onRemoteMessage = (bytes: Uint8Array, offset: number, length: number): void => {
     const base = bytes.byteOffset + offset;
     const { u8, dv } = viewsOf(bytes);
     if (u8[base + HeaderOffset.relayDomain] !== this.domain || dv.getUint16(base + HeaderOffset.source, true) !== this.currentSource) {
       this.invalid++;
+      return;
+    }
+    // Sequence 0 is never a source's message: an origin Gap notice (bridge/origin-gaps.ts), or junk.
+    if (dv.getUint32(base + HeaderOffset.sequence, true) === 0 && dv.getUint32(base + HeaderOffset.sequence + 4, true) === 0) {
+      this.onOriginGap(bytes, offset);
       return;
     }
     this.inbound.receive(bytes, offset, length, this.currentFromStore);
@@ -166,10 +180,11 @@ export class NatsBridge {
   static async start(options: NatsBridgeOptions): Promise<NatsBridge> {
     natsClientOptions(options.nats); // fail now on unreadable credentials or TLS files
     const b = new NatsBridge(options);
+    b.serviceId = options.serviceId ?? 84 + options.domain - 1;
     // Role Both: the relay forwards every local message to the bridge and never hands the bridge's own
     // injections back to it. The client drops duplicates per source and asks its relay for gaps.
     b.relay = await RelayClient.connect({
-      endpoint: options.relay, domain: options.domain, serviceId: options.serviceId ?? 84 + options.domain - 1, role: Role.Both,
+      endpoint: options.relay, domain: options.domain, serviceId: b.serviceId, role: Role.Both,
       waitForRelay: true, logger: b.log, outBufferBytes: 16 * 1024 * 1024,
       ...(options.relayToken !== undefined ? { token: options.relayToken } : {}),
       ...(options.transport ? { transport: options.transport } : {}),
@@ -199,6 +214,35 @@ export class NatsBridge {
     }
   }
 
+  /**
+   * Lets `relay` (the one this bridge is attached to, in this process) answer RetransmitRequests beyond
+   * its ring from the domain's JetStream stream: a consumer that asks for an evicted range gets the
+   * messages, in order, and a Gap only for what JetStream does not hold either. Undone by {@link close}.
+   *
+   * @example
+   * ```ts
+   * const server = await startRelayServer({ domain, socketPath });
+   * const bridge = await NatsBridge.start({ domain, relay: { kind: "unix", path: server.socketPath }, nats });
+   * bridge.serveRetransmits(server.relay);
+   * ```
+   */
+  serveRetransmits(relay: Relay, options: RetransmitFallbackOptions = {}): void {
+    if (relay.domain !== this.domain) throw new Error(`serveRetransmits: relay of domain ${relay.domain}, bridge of ${this.domain}`);
+    this.stopServing();
+    const store = new JetStreamRetransmitSource(() => (this.healthy ? this.nc : undefined), this.domain, this.prefix);
+    const fallback = new RetransmitFallback(store, { logger: this.log, ...options });
+    relay.retransmitFallback = fallback;
+    this.served = { relay, fallback, store };
+  }
+
+  private stopServing(): void {
+    const s = this.served;
+    if (s === undefined) return;
+    this.served = undefined;
+    if (s.relay.retransmitFallback === s.fallback) s.relay.retransmitFallback = undefined;
+    s.fallback.close();
+  }
+
   /** Every figure of the bridge. */
   snapshot(): NatsBridgeSnapshot {
     const now = performance.now();
@@ -217,6 +261,10 @@ export class NatsBridge {
       catchUpSkipped: this.catchUpSkipped,
       out: { ...this.outbound.stats },
       in: { ...this.inbound.stats },
+      originGaps: { ...this.gapStats },
+      retransmit: this.served === undefined
+        ? undefined
+        : { ...this.served.fallback.stats, pending: this.served.fallback.pending, probes: this.served.store.stats.probes },
       local: {
         received: this.relay.stats.delivered, skippedControl: this.skippedControl, injectDropped: this.relay.stats.droppedOutgoing,
         relayReconnects: this.relay.stats.reconnects,
@@ -236,6 +284,7 @@ export class NatsBridge {
     const end = performance.now() + timeoutMs;
     while (this.natsUp && this.outbound.bufferedBatches > 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
     this.closed = true;
+    this.stopServing();
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
     this.wakeRetry?.();
@@ -256,8 +305,10 @@ export class NatsBridge {
   private onLocal(bytes: Uint8Array, offset: number, length: number): void {
     const t = firstTlvType(bytes, offset);
     if (t === TlvType.Gap || isControlType(t)) {
-      // The relay's Gap notices (and any control message) concern this relay only.
+      // Control messages and the relay's Gap notices are not bridged as such; a Gap about a source
+      // published here means those messages will never reach NATS: that crosses as an origin notice.
       this.skippedControl++;
+      if (t === TlvType.Gap) this.forwardOriginGap(bytes, offset);
       return;
     }
     this.inbound.markLocal(bytes, offset);
@@ -266,6 +317,38 @@ export class NatsBridge {
       this.flushQueued = true;
       queueMicrotask(this.flushNow);
     }
+  }
+
+  /** The local relay will not deliver a range of a source: stores an origin Gap notice on its subject. */
+  private forwardOriginGap(bytes: Uint8Array, offset: number): void {
+    const gap = readGap(bytes, offset);
+    if (gap === undefined || this.inbound.isRemote(gap.source)) return;
+    // What this bridge already published of the source is not lost.
+    const next = this.inbound.expected(gap.source);
+    const from = gap.from > next ? gap.from : next;
+    if (from > gap.to) return;
+    this.gapStats.forwarded++;
+    this.log.warn("origin loss: forwarding a Gap notice over NATS", { source: gap.source, from, to: gap.to, reason: gap.reason });
+    const notice = encodeOriginGap(this.domain, gap.source, gap.reason, from, gap.to);
+    this.outbound.add(notice, 0, notice.length);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushNow);
+    }
+  }
+
+  /** An origin Gap notice received on a source's subject: skip the range and tell the local subscribers. */
+  private onOriginGap(bytes: Uint8Array, offset: number): void {
+    const gap = readOriginGap(bytes, offset);
+    if (gap === undefined) {
+      this.invalid++;
+      return;
+    }
+    this.gapStats.received++;
+    if (!this.inbound.originGap(gap.source, gap.from, gap.to)) return;
+    this.gapStats.injected++;
+    const notice = encodeGap(this.domain, this.serviceId, ++this.noticeSequence, nowNanos(), gap.source, gap.reason, gap.from, gap.to);
+    this.relay.publishFrom(notice, 0, notice.length);
   }
 
   // ------------------------------------------------------------------ NATS side

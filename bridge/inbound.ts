@@ -65,6 +65,10 @@ export interface InboundStats {
   restarts: number;
   /** Recoveries that failed (error or timeout). */
   recoveryFailures: number;
+  /** Origin Gap notices applied (the origin said a range will never come; see {@link InboundSequencer.originGap}). */
+  originGaps: number;
+  /** Sequences skipped because of origin Gap notices. */
+  originLost: number;
 }
 
 /** Messages of one source held back behind a gap. */
@@ -85,7 +89,7 @@ export class InboundSequencer {
   /** Counters. */
   readonly stats: InboundStats = {
     received: 0, injected: 0, duplicates: 0, echoes: 0, gapsDetected: 0, recoveries: 0, recovered: 0, lost: 0, restarts: 0,
-    recoveryFailures: 0,
+    recoveryFailures: 0, originGaps: 0, originLost: 0,
   };
   private readonly opts: InboundOptions;
   private readonly holdLimit: number;
@@ -196,6 +200,29 @@ export class InboundSequencer {
       return;
     }
     this.hold(source, bytes, offset, length, hi, lo);
+  }
+
+  /**
+   * A Gap notice from the source's origin bridge (stored in order on the source's subject): `from..to`
+   * will never come. When the next expected sequence lies in that range and no recovery is running for
+   * the source, the sequencer moves past the range (counted `originLost`, not `lost`) and returns true:
+   * the caller then tells the local relay's subscribers. Otherwise (a source never seen, published here,
+   * being recovered, or a range already passed or not yet reached) it changes nothing and returns false.
+   */
+  originGap(source: number, from: bigint, to: bigint): boolean {
+    if (this.closed || this.known[source] === 0 || this.local[source] === 1 || this.held.has(source)) return false;
+    const exp = this.expected(source);
+    if (exp < from || exp > to) return false;
+    this.stats.originGaps++;
+    this.stats.originLost += Number(to - exp + 1n);
+    const next = to + 1n;
+    this.setExpected(source, Number(next >> 32n), Number(next & 0xffffffffn));
+    return true;
+  }
+
+  /** True when `source` has been received from NATS and is not published on the local relay. */
+  isRemote(source: number): boolean {
+    return this.known[source] === 1 && this.local[source] === 0;
   }
 
   /** True when `source` is published on the local relay. */

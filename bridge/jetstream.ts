@@ -17,7 +17,8 @@
 
 import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { RelayDomain } from "../protocol/mod.ts";
+import { type RelayDomain, TlvType } from "../protocol/mod.ts";
+import { firstTlvType } from "../relay/control.ts";
 import type { Logger } from "../relay/log.ts";
 import { sequenceAt, splitPayload, timestampAt } from "./payload.ts";
 import { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceSubject, streamName } from "./subjects.ts";
@@ -192,7 +193,7 @@ export async function recoverFromJetStream(nc: NatsConnection, options: RecoverO
   try {
     for await (const stored of gen) {
       splitPayload(stored.data, (bytes, offset, length) => {
-        if (complete) return;
+        if (complete || firstTlvType(bytes, offset) === TlvType.Gap) return; // an origin Gap notice, not a message
         const seq = sequenceAt(bytes, offset);
         const ts = timestampAt(bytes, offset);
         if (seq === 1n && prevSeq >= 1n && ts > prevTs) {
@@ -228,7 +229,8 @@ export async function newestStoredSequence(jsm: JetStreamManager, domain: RelayD
   if (m === null) return undefined;
   let last: bigint | undefined;
   splitPayload(m.data, (bytes, offset) => {
-    last = sequenceAt(bytes, offset);
+    const seq = sequenceAt(bytes, offset);
+    if (seq > (last ?? 0n)) last = seq; // an origin Gap notice has sequence 0
   });
   return last;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { RetransmitFallbackStats } from "../relay/retransmit-source.ts";
 import type { InboundStats } from "./inbound.ts";
 import type { OutboundStats } from "./outbound.ts";
 
@@ -38,6 +39,10 @@ export interface NatsBridgeSnapshot {
   out: OutboundStats;
   /** Incoming counters. */
   in: InboundStats;
+  /** Origin Gap notices (bridge/origin-gaps.ts): stored on NATS by this bridge, received, and injected into the local relay. */
+  originGaps: { forwarded: number; received: number; injected: number };
+  /** The local relay's RetransmitRequests answered from JetStream (undefined unless `serveRetransmits` was called). */
+  retransmit: (RetransmitFallbackStats & { pending: number; probes: number }) | undefined;
   /** Local relay connection counters. */
   local: {
     /** Messages received from the local relay. */
@@ -92,6 +97,21 @@ export function renderNatsPrometheus(s: NatsBridgeSnapshot, prefix = "alphapulse
     ['reason="invalid"', s.invalid],
     ['reason="inject_buffer_full"', s.local.injectDropped],
   ]);
+  metric("origin_gaps_forwarded_total", "counter", "Gap notices about sources published here stored on NATS (those messages never reach NATS).", [["", s.originGaps.forwarded]]);
+  metric("origin_gaps_received_total", "counter", "Origin Gap notices received from NATS.", [["", s.originGaps.received]]);
+  metric("origin_gaps_injected_total", "counter", "Origin Gap notices passed to the local relay's subscribers.", [["", s.originGaps.injected]]);
+  metric("origin_lost_messages_total", "counter", "Sequences of remote sources lost at their origin (skipped on an origin Gap notice).", [["", i.originLost]]);
+  const r = s.retransmit;
+  if (r !== undefined) {
+    metric("retransmit_lookups_total", "counter", "RetransmitRequests beyond the local relay's ring looked up in JetStream.", [["", r.lookups]]);
+    metric("retransmit_messages_total", "counter", "Messages JetStream supplied for them.", [["", r.messages]]);
+    metric("retransmit_unavailable_total", "counter", "Sequences neither the ring nor JetStream held (answered with Gap).", [["", r.unavailable]]);
+    metric("retransmit_failures_total", "counter", "JetStream lookups that failed, by reason.", [
+      ['reason="error"', r.failures], ['reason="timeout"', r.timeouts], ['reason="queue_full"', r.rejected],
+    ]);
+    metric("retransmit_pending", "gauge", "JetStream lookups running or waiting.", [["", r.pending]]);
+    metric("retransmit_probes_total", "counter", "JetStream message-get requests of the lookups' searches.", [["", r.probes]]);
+  }
   metric("catchups_total", "counter", "Catch-up reads from JetStream after a reconnect.", [["", s.catchUps]]);
   metric("catchup_skipped_live_total", "counter", "Live NATS messages skipped during catch-up (read from JetStream instead).", [["", s.catchUpSkipped]]);
   metric("local_received_messages_total", "counter", "Messages received from the local relay.", [["", s.local.received]]);

@@ -2,6 +2,7 @@
  * The relay of one domain as a supervised service, with its NATS bridge when `relays.nats.streams`
  * names the domain. While the bridge has no NATS connection (or no JetStream stream) the service reports
  * itself degraded — `/health` shows it — and `alphapulse_nats_*` metrics say why; local traffic goes on.
+ * With a bridge the relay answers RetransmitRequests beyond its ring from JetStream.
  *
  * @module
  */
@@ -35,6 +36,7 @@ export async function startRelayService(ctx: ServiceContext, domain: RelayDomain
         domain, relay: { kind: "unix", path: server.socketPath }, retention, bufferBytes: nats.bufferBytes, logger: ctx.log,
         nats: withNatsEnv({ url: nats.url, ...(nats.credsFile !== undefined ? { credsFile: nats.credsFile } : {}), ...(nats.tls ? { tls: nats.tls } : {}) }),
       });
+      bridge.serveRetransmits(server.relay); // RetransmitRequests beyond the ring are answered from JetStream
     } catch (e) {
       await server.close();
       throw e;
