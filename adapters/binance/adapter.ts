@@ -19,6 +19,7 @@ import { OrderBook } from "../common/book.ts";
 import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
+import { FrameShape, intAt } from "../common/frame-shape.ts";
 import { FrameError, JsonCursor } from "../common/json-cursor.ts";
 import { AdapterMetrics } from "../common/metrics.ts";
 import type { MessageSink } from "../common/sink.ts";
@@ -73,6 +74,46 @@ const K_AGG = 2;
 const K_BOOK_TICKER = 3;
 const K_DEPTH = 4;
 
+// Value slots of the trade fast path.
+const T_SYMBOL = 0;
+const T_ID = 1;
+const T_PRICE = 2;
+const T_QTY = 3;
+const T_TIME = 4;
+const T_EVENT = 5;
+const T_MAKER = 6;
+const T_SLOTS = 7;
+
+/**
+ * Trade payloads exactly as Binance writes them: the fast path. `trade` without and with the buyer and
+ * seller order ids (`b`, `a`: dropped from the stream in 2024, still sent by some deployments) and
+ * `aggTrade`. Any other layout goes through the general scan.
+ */
+const TRADE_SHAPES = [
+  new FrameShape([
+    ["e", "string", -1], ["E", "number", T_EVENT], ["s", "string", T_SYMBOL], ["t", "number", T_ID], ["p", "string", T_PRICE],
+    ["q", "string", T_QTY], ["T", "number", T_TIME], ["m", "bool", T_MAKER], ["M", "bool", -1],
+  ]),
+  new FrameShape([
+    ["e", "string", -1], ["E", "number", T_EVENT], ["s", "string", T_SYMBOL], ["t", "number", T_ID], ["p", "string", T_PRICE],
+    ["q", "string", T_QTY], ["b", "number", -1], ["a", "number", -1], ["T", "number", T_TIME], ["m", "bool", T_MAKER],
+    ["M", "bool", -1],
+  ]),
+];
+const AGG_TRADE_SHAPE = new FrameShape([
+  ["e", "string", -1], ["E", "number", T_EVENT], ["s", "string", T_SYMBOL], ["a", "number", T_ID], ["p", "string", T_PRICE],
+  ["q", "string", T_QTY], ["f", "number", -1], ["l", "number", -1], ["T", "number", T_TIME], ["m", "bool", T_MAKER],
+  ["M", "bool", -1],
+]);
+/** The combined-stream envelope around a shape. */
+const envelope = (shape: FrameShape): RegExp => new RegExp(`^\\{"stream":"[^"\\\\]*","data":${shape.pattern}\\}$`);
+/** Where the stream name starts in an enveloped frame (`{"stream":"` is 11 characters). */
+const STREAM_AT = 11;
+const FAST_TRADES: readonly { kind: number; shape: FrameShape; frame: RegExp }[] = [
+  ...TRADE_SHAPES.map((shape) => ({ kind: K_TRADE, shape, frame: envelope(shape) })),
+  { kind: K_AGG, shape: AGG_TRADE_SHAPE, frame: envelope(AGG_TRADE_SHAPE) },
+];
+
 interface SymbolState {
   readonly venueSymbol: string;
   ins: Instrument | undefined;
@@ -105,6 +146,9 @@ export class BinanceAdapter implements VenueAdapter {
   private readonly quotesFromBook: boolean;
   private readonly maxBuffered: number;
   private subscribeId = 0;
+  private readonly s0 = new Int32Array(T_SLOTS);
+  private lastSymbol: SymbolState | undefined;
+  private readonly s1 = new Int32Array(T_SLOTS);
 
   /** @param options symbols, streams, sink */
   constructor(options: BinanceOptions) {
@@ -241,6 +285,13 @@ export class BinanceAdapter implements VenueAdapter {
   }
 
   onFrame(text: string, io: AdapterIo): void {
+    try {
+      if (this.fastTrade(text, io)) return;
+    } catch (e) {
+      this.metrics.parseErrors++;
+      this.metrics.noteError(`binance frame: ${(e as Error).message}`);
+      return;
+    }
     const c = this.cursor.reset(text);
     try {
       c.enterObject();
@@ -316,14 +367,54 @@ export class BinanceAdapter implements VenueAdapter {
     return this.symbols.get(c.text.slice(c.start, c.stop));
   }
 
+  /**
+   * The fast path: when `text` is a trade frame in one of Binance's exact layouts (and its stream name
+   * agrees), publishes it as {@link onTrade} would and returns true; otherwise does nothing and
+   * returns false.
+   */
+  private fastTrade(text: string, io: AdapterIo): boolean {
+    for (let i = 0; i < FAST_TRADES.length; i++) {
+      const f = FAST_TRADES[i]!;
+      if (!f.frame.test(text)) continue;
+      const streamEnd = text.indexOf('"', STREAM_AT);
+      if (this.streamKind(text, STREAM_AT, streamEnd) !== f.kind) return false;
+      const s0 = this.s0;
+      const s1 = this.s1;
+      f.shape.spans(text, streamEnd + 9 /* ","data": */, s0, s1);
+      this.metrics.fastPathFrames++;
+      io.touch(CH_TRADES);
+      const dec = this.dec;
+      const price = dec.value(text, s0[T_PRICE]!, s1[T_PRICE]!, "p");
+      let flags = dec.inexact ? TRADE_FLAG_INEXACT : 0;
+      const size = dec.value(text, s0[T_QTY]!, s1[T_QTY]!, "q");
+      if (dec.inexact) flags = TRADE_FLAG_INEXACT;
+      this.trade(
+        this.symbolIn(text, s0[T_SYMBOL]!, s1[T_SYMBOL]!), intAt(text, s0[T_ID]!, s1[T_ID]!), price, size, flags,
+        text.charCodeAt(s0[T_MAKER]!) === 116 /* true */ ? Side.Sell : Side.Buy,
+        intAt(text, s0[T_TIME]!, s1[T_TIME]!), intAt(text, s0[T_EVENT]!, s1[T_EVENT]!), io,
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /** The symbol written in `text[start, stop)`; the last one found is remembered (frames mostly repeat it). */
+  private symbolIn(text: string, start: number, stop: number): SymbolState | undefined {
+    const last = this.lastSymbol;
+    if (last !== undefined && stop - start === last.venueSymbol.length && text.startsWith(last.venueSymbol, start)) return last;
+    const s = this.symbols.get(text.slice(start, stop));
+    if (s !== undefined) this.lastSymbol = s;
+    return s;
+  }
+
   private onTrade(kind: number, io: AdapterIo): void {
     io.touch(CH_TRADES);
     const c = this.cursor;
     const dec = this.dec;
     let s: SymbolState | undefined;
     let id = -1;
-    let price = -1n;
-    let size = -1n;
+    let price: bigint | number = -1;
+    let size: bigint | number = -1;
     let flags = 0;
     let side = 0;
     let tradeMs = -1;
@@ -342,11 +433,11 @@ export class BinanceAdapter implements VenueAdapter {
         id = c.int();
       } else if (k === 112 /* p */) {
         c.decimal();
-        price = dec.read(c.text, c.start, c.stop, "p");
+        price = dec.value(c.text, c.start, c.stop, "p");
         if (dec.inexact) flags = TRADE_FLAG_INEXACT;
       } else if (k === 113 /* q */) {
         c.decimal();
-        size = dec.read(c.text, c.start, c.stop, "q");
+        size = dec.value(c.text, c.start, c.stop, "q");
         if (dec.inexact) flags = TRADE_FLAG_INEXACT;
       } else if (k === 84 /* T */) {
         tradeMs = c.int();
@@ -356,11 +447,19 @@ export class BinanceAdapter implements VenueAdapter {
         side = c.bool() ? Side.Sell : Side.Buy;
       } else c.skipValue();
     }
+    this.trade(s, id, price, size, flags, side, tradeMs, eventMs, io);
+  }
+
+  /** Checks and publishes one trade read by either path (`eventMs` −1: absent). */
+  private trade(
+    s: SymbolState | undefined, id: number, price: bigint | number, size: bigint | number, flags: number, side: number, tradeMs: number,
+    eventMs: number, io: AdapterIo,
+  ): void {
     if (s === undefined || s.ins === undefined) {
       this.metrics.unknownInstruments++;
       return;
     }
-    if (id < 0 || price < 0n || size < 0n || tradeMs < 0) throw new FrameError("trade misses one of s, t/a, p, q, T", 0);
+    if (id < 0 || price < 0 || size < 0 || tradeMs < 0) throw new FrameError("trade misses one of s, t/a, p, q, T", 0);
     if (flags) this.metrics.inexact++;
     if (id <= s.lastTradeId) {
       this.metrics.outOfOrder++;

@@ -32,6 +32,21 @@ export class DecimalReader {
    * Throws the protocol's `InvalidValue` error for text that is not a decimal or does not fit i64.
    */
   read(text: string, start: number, end: number, field = "decimal"): bigint {
+    const u = this.fast(text, start, end);
+    return u === u ? BigInt(u) : this.slow(text, start, end, field);
+  }
+
+  /**
+   * Like {@link read}, but a value of the common shapes comes back as a number — the exact 10^8 units,
+   * a safe integer — so the hot path builds no bigint; anything else comes back as {@link read}'s bigint.
+   */
+  value(text: string, start: number, end: number, field = "decimal"): number | bigint {
+    const u = this.fast(text, start, end);
+    return u === u ? u : this.slow(text, start, end, field);
+  }
+
+  /** The exact units of a common-shape decimal (then `inexact` is cleared), or NaN for the slow path. */
+  private fast(text: string, start: number, end: number): number {
     let p = start;
     let neg = false;
     if (text.charCodeAt(p) === 45) {
@@ -51,14 +66,14 @@ export class DecimalReader {
       } else if (c === 46 && !dot) {
         dot = true;
       } else {
-        return this.slow(text, start, end, field);
+        return NaN;
       }
     }
-    if (digits === 0 || digits > 15 || frac > 8) return this.slow(text, start, end, field);
+    if (digits === 0 || digits > 15 || frac > 8) return NaN;
     const scaled = v * POW10[frac]!;
-    if (scaled > MAX_SAFE) return this.slow(text, start, end, field);
+    if (scaled > MAX_SAFE) return NaN;
     this.inexact = false;
-    return BigInt(neg ? -scaled : scaled);
+    return neg ? -scaled : scaled;
   }
 
   /** Reads a whole string. */

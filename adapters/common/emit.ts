@@ -22,6 +22,14 @@ import type { AdapterMetrics } from "./metrics.ts";
 import type { MessageSink } from "./sink.ts";
 import { writeVenueTime, type VenueTime } from "./venue-time.ts";
 
+const TWO32 = 4_294_967_296;
+
+/** Writes a safe integer as a little-endian two's-complement i64 (exact: division by 2^32 does not round). */
+function writeSafeInt64(dv: DataView, off: number, v: number): void {
+  dv.setUint32(off, v >>> 0, true);
+  dv.setUint32(off + 4, Math.floor(v / TWO32) >>> 0, true);
+}
+
 /** Publishes Trade, Quote and OrderBook messages for one adapter. */
 export class MarketDataEmitter {
   /** The reused builder (its sequence is this adapter's message sequence). */
@@ -55,10 +63,32 @@ export class MarketDataEmitter {
     this.metrics.published++;
   }
 
-  /** Publishes a Trade (taker side; `flags` bit0 = inexact). */
-  trade(ins: Instrument, side: number, flags: number, price: bigint, size: bigint, time: VenueTime): void {
-    const b = this.begin().addTrade(ins.assetId, ins.venue, ins.assetType, side, flags, price, size, 0n);
-    writeVenueTime(b.dv, b.length - 8, time);
+  /**
+   * Publishes a Trade (taker side; `flags` bit0 = inexact). Price and size are 10^8 units, as a bigint
+   * or — the hot path of {@link DecimalReader.value}, no bigint built — as a safe-integer number.
+   */
+  trade(ins: Instrument, side: number, flags: number, price: bigint | number, size: bigint | number, time: VenueTime): void {
+    if (typeof price === "bigint" || typeof size === "bigint") {
+      const b = this.begin().addTrade(ins.assetId, ins.venue, ins.assetType, side, flags, BigInt(price), BigInt(size), 0n);
+      writeVenueTime(b.dv, b.length - 8, time);
+      this.send(b);
+      return;
+    }
+    if (!Number.isSafeInteger(price) || !Number.isSafeInteger(size)) {
+      throw new RangeError(`trade price ${price} / size ${size} must be safe integers of 10^8 units`);
+    }
+    if (!(side >= 0 && side <= 0xff && flags >= 0 && flags <= 0xff)) throw new RangeError(`trade side ${side} / flags ${flags} must fit u8`);
+    const b = this.begin();
+    const at = b.reserve(TlvType.Trade, 40);
+    const dv = b.dv;
+    dv.setBigUint64(at, ins.assetId, true);
+    dv.setUint16(at + 8, ins.venue, true);
+    dv.setUint8(at + 10, ins.assetType);
+    dv.setUint8(at + 12, side);
+    dv.setUint8(at + 13, flags);
+    writeSafeInt64(dv, at + 16, price);
+    writeSafeInt64(dv, at + 24, size);
+    writeVenueTime(dv, at + 32, time);
     this.send(b);
   }
 

@@ -51,6 +51,12 @@ export interface AdapterMetricsSnapshot {
   restErrors: number;
   /** Waits imposed by HTTP 429/418 or retries. */
   rateLimitWaits: number;
+  /** Trade frames read by the exact-layout fast path (the rest of the frames took the general scan). */
+  fastPathFrames: number;
+  /** Trades missed in a gap and recovered over REST (Coinbase), emitted in trade-id order. */
+  backfilled: number;
+  /** Trades missed in a gap that could not be recovered (REST failed or no longer had them): lost. */
+  backfillLost: number;
   /** Venue-to-receive latency. */
   latency: { count: number; negative: number; p50Ms: number; p99Ms: number; maxMs: number };
   /** The last error, for humans. */
@@ -80,6 +86,9 @@ export class AdapterMetrics {
   restRequests = 0;
   restErrors = 0;
   rateLimitWaits = 0;
+  fastPathFrames = 0;
+  backfilled = 0;
+  backfillLost = 0;
   lastError = "";
   private readonly buckets = new Float64Array(BUCKETS);
   private latencyCount = 0;
@@ -123,7 +132,8 @@ export class AdapterMetrics {
       connects: this.connects, reconnects: this.reconnects, staleTimeouts: this.staleTimeouts, gaps: this.gaps,
       resyncs: this.resyncs, checksumMismatches: this.checksumMismatches, outOfOrder: this.outOfOrder,
       venueErrors: this.venueErrors, restRequests: this.restRequests, restErrors: this.restErrors,
-      rateLimitWaits: this.rateLimitWaits,
+      rateLimitWaits: this.rateLimitWaits, fastPathFrames: this.fastPathFrames, backfilled: this.backfilled,
+      backfillLost: this.backfillLost,
       latency: {
         count: this.latencyCount, negative: this.latencyNegative,
         p50Ms: this.quantileMs(0.5), p99Ms: this.quantileMs(0.99), maxMs: this.latencyMaxUs / 1000,

@@ -24,7 +24,8 @@ export class VenueTime {
   seconds = 0;
   /** Nanoseconds within the second (0 … 999 999 999). */
   nanos = 0;
-  private dayText = "";
+  /** The last date read, as YYYYMMDD (−1: none), and its midnight in epoch seconds. */
+  private day = -1;
   private daySeconds = 0;
 
   /** Milliseconds since the epoch as a float (for latency metrics only). */
@@ -60,15 +61,16 @@ export class VenueTime {
     if (end - start < 20 || (text.charCodeAt(start + 10) !== 84 /* T */ && text.charCodeAt(start + 10) !== 32)) {
       throw new FrameError(`timestamp ${JSON.stringify(text.slice(start, end))} is not RFC 3339`, start);
     }
-    if (!(this.dayText.length === 10 && text.startsWith(this.dayText, start))) {
-      const y = digitsAt(text, start, 4);
-      const mo = digitsAt(text, start + 5, 2);
-      const d = digitsAt(text, start + 8, 2);
+    const y = digitsAt(text, start, 4);
+    const mo = digitsAt(text, start + 5, 2);
+    const d = digitsAt(text, start + 8, 2);
+    const day = y * 10_000 + mo * 100 + d;
+    if (day !== this.day || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) {
       if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) {
         throw new FrameError(`date in ${JSON.stringify(text.slice(start, end))} is not YYYY-MM-DD`, start);
       }
       this.daySeconds = Date.UTC(y, mo - 1, d) / 1000;
-      this.dayText = text.slice(start, start + 10);
+      this.day = day;
     }
     const h = digitsAt(text, start + 11, 2);
     const mi = digitsAt(text, start + 14, 2);

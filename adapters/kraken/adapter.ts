@@ -22,6 +22,7 @@ import { OrderBook } from "../common/book.ts";
 import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
+import { FrameShape, intAt } from "../common/frame-shape.ts";
 import { FrameError, JsonCursor } from "../common/json-cursor.ts";
 import { AdapterMetrics } from "../common/metrics.ts";
 import type { MessageSink } from "../common/sink.ts";
@@ -88,6 +89,27 @@ function channelKind(text: string, start: number, stop: number): number {
   return K_OTHER;
 }
 
+// Value slots of the trade fast path.
+const T_SYMBOL = 0;
+const T_SIDE = 1;
+const T_PRICE = 2;
+const T_QTY = 3;
+const T_ID = 4;
+const T_TIME = 5;
+const T_SLOTS = 6;
+
+/** One trade of a `trade` frame exactly as Kraken v2 writes it (bare JSON numbers): the fast path. */
+const TRADE_SHAPE = new FrameShape([
+  ["symbol", "string", T_SYMBOL], ["side", "string", T_SIDE], ["price", "number", T_PRICE], ["qty", "number", T_QTY],
+  ["ord_type", "string", -1], ["trade_id", "number", T_ID], ["timestamp", "string", T_TIME],
+]);
+/** A whole `trade` frame of one or more such trades; any other layout goes through the general scan. */
+const TRADE_FRAME = new RegExp(
+  `^\\{"channel":"trade","type":"(?:update|snapshot)","data":\\[${TRADE_SHAPE.pattern}(?:,${TRADE_SHAPE.pattern})*\\]\\}$`,
+);
+/** Where the type value starts in such a frame (`{"channel":"trade","type":"` is 27 characters). */
+const TRADE_TYPE_AT = 27;
+
 interface SymbolState {
   readonly ins: Instrument;
   readonly book: OrderBook;
@@ -116,6 +138,9 @@ export class KrakenAdapter implements VenueAdapter {
   private readonly table: InstrumentTable;
   private readonly symbols = new Map<string, SymbolState>();
   private readonly cursor = new JsonCursor();
+  private readonly s0 = new Int32Array(T_SLOTS);
+  private readonly s1 = new Int32Array(T_SLOTS);
+  private lastSymbol: SymbolState | undefined;
   private readonly dec = new DecimalReader();
   private readonly time = new VenueTime();
   private readonly subDepth: number;
@@ -222,6 +247,15 @@ export class KrakenAdapter implements VenueAdapter {
   }
 
   onFrame(text: string, io: AdapterIo): void {
+    if (TRADE_FRAME.test(text)) {
+      try {
+        this.fastTrades(text, io);
+      } catch (e) {
+        this.metrics.parseErrors++;
+        this.metrics.noteError(`kraken frame: ${(e as Error).message}`);
+      }
+      return;
+    }
     const c = this.cursor.reset(text);
     try {
       let kind = K_NONE;
@@ -332,6 +366,47 @@ export class KrakenAdapter implements VenueAdapter {
     }
   }
 
+  /**
+   * The fast path: a `trade` frame known (by {@link TRADE_FRAME}) to be in Kraken's exact layout; each
+   * trade is read in key order and published as {@link onTrades} would.
+   */
+  private fastTrades(text: string, io: AdapterIo): void {
+    this.metrics.fastPathFrames++;
+    io.touch(CH_TRADE);
+    const s0 = this.s0;
+    const s1 = this.s1;
+    const dec = this.dec;
+    let p = text.indexOf('"', TRADE_TYPE_AT) + 10; // past `","data":[`
+    for (;;) {
+      p = TRADE_SHAPE.spans(text, p, s0, s1);
+      const s = this.symbolIn(text, s0[T_SYMBOL]!, s1[T_SYMBOL]!);
+      const sideAt = s0[T_SIDE]!;
+      const sideLen = s1[T_SIDE]! - sideAt;
+      const side = sideLen === 3 && text.startsWith("buy", sideAt) ? Side.Buy : sideLen === 4 && text.startsWith("sell", sideAt) ? Side.Sell : Side.Unknown;
+      const price = dec.value(text, s0[T_PRICE]!, s1[T_PRICE]!, "price");
+      let flags = dec.inexact ? TRADE_FLAG_INEXACT : 0;
+      const qty = dec.value(text, s0[T_QTY]!, s1[T_QTY]!, "qty");
+      if (dec.inexact) flags = TRADE_FLAG_INEXACT;
+      const id = intAt(text, s0[T_ID]!, s1[T_ID]!);
+      this.time.readIso(text, s0[T_TIME]!, s1[T_TIME]!);
+      this.metrics.recordLatencyMs(io.nowMs - this.time.ms);
+      this.trade(s, true, side, price, qty, flags, id, true);
+      if (text.charCodeAt(p) !== 44 /* , */) return;
+      p++;
+    }
+  }
+
+  /** The symbol written in `text[start, stop)` (added when `anySymbol`); the last one found is remembered. */
+  private symbolIn(text: string, start: number, stop: number): SymbolState | undefined {
+    const last = this.lastSymbol;
+    if (last !== undefined && stop - start === last.ins.venueSymbol.length && text.startsWith(last.ins.venueSymbol, start)) return last;
+    const sym = text.slice(start, stop);
+    let s = this.symbols.get(sym);
+    if (s === undefined && this.options.anySymbol && !this.table.isSkipped(sym)) s = this.addSymbol(sym);
+    if (s !== undefined && s.ins.venueSymbol === sym) this.lastSymbol = s;
+    return s;
+  }
+
   private onTrades(dataAt: number, io: AdapterIo): void {
     io.touch(CH_TRADE);
     if (dataAt < 0) throw new FrameError("trade without data", 0);
@@ -343,8 +418,8 @@ export class KrakenAdapter implements VenueAdapter {
       let s: SymbolState | undefined;
       let symbolSeen = false;
       let side = -1;
-      let price = -1n;
-      let qty = -1n;
+      let price: bigint | number = -1;
+      let qty: bigint | number = -1;
       let flags = 0;
       let id = -1;
       let timed = false;
@@ -360,11 +435,11 @@ export class KrakenAdapter implements VenueAdapter {
           side = l === 3 && c.text.startsWith("buy", c.start) ? Side.Buy : l === 4 && c.text.startsWith("sell", c.start) ? Side.Sell : Side.Unknown;
         } else if (n === 5 && c.keyIs("price")) {
           c.decimal();
-          price = dec.read(c.text, c.start, c.stop, "price");
+          price = dec.value(c.text, c.start, c.stop, "price");
           if (dec.inexact) flags = TRADE_FLAG_INEXACT;
         } else if (n === 3 && c.keyIs("qty")) {
           c.decimal();
-          qty = dec.read(c.text, c.start, c.stop, "qty");
+          qty = dec.value(c.text, c.start, c.stop, "qty");
           if (dec.inexact) flags = TRADE_FLAG_INEXACT;
         } else if (n === 8 && c.keyIs("trade_id")) {
           id = c.int();
@@ -373,24 +448,32 @@ export class KrakenAdapter implements VenueAdapter {
           timed = true;
         } else c.skipValue();
       }
-      if (!symbolSeen || side < 0 || price < 0n || qty < 0n || !timed) {
-        throw new FrameError("trade misses symbol, side, price, qty or timestamp", c.pos);
-      }
-      if (s === undefined) {
-        this.metrics.unknownInstruments++;
-        continue;
-      }
-      if (flags) this.metrics.inexact++;
-      if (id >= 0) {
-        if (id <= s.lastTradeId) {
-          this.metrics.outOfOrder++;
-          continue;
-        }
-        if (s.lastTradeId >= 0 && id > s.lastTradeId + 1) this.metrics.gaps++;
-        s.lastTradeId = id;
-      }
-      this.emit.trade(s.ins, side, flags, price, qty, this.time);
+      this.trade(s, symbolSeen, side, price, qty, flags, id, timed);
     }
+  }
+
+  /** Checks and publishes one trade read by either path (`id` −1: absent). */
+  private trade(
+    s: SymbolState | undefined, symbolSeen: boolean, side: number, price: bigint | number, qty: bigint | number, flags: number, id: number,
+    timed: boolean,
+  ): void {
+    if (!symbolSeen || side < 0 || price < 0 || qty < 0 || !timed) {
+      throw new FrameError("trade misses symbol, side, price, qty or timestamp", this.cursor.pos);
+    }
+    if (s === undefined) {
+      this.metrics.unknownInstruments++;
+      return;
+    }
+    if (flags) this.metrics.inexact++;
+    if (id >= 0) {
+      if (id <= s.lastTradeId) {
+        this.metrics.outOfOrder++;
+        return;
+      }
+      if (s.lastTradeId >= 0 && id > s.lastTradeId + 1) this.metrics.gaps++;
+      s.lastTradeId = id;
+    }
+    this.emit.trade(s.ins, side, flags, price, qty, this.time);
   }
 
   private onTicker(dataAt: number, io: AdapterIo): void {
