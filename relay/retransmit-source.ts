@@ -265,7 +265,10 @@ function assemble(request: FallbackRequest, held: Uint8Array, missing: [bigint, 
       }
       if (seq > b) break;
       f++;
-      if (seq > next) parts.push(request.gap(next, seq - 1n));
+      if (seq > next) {
+        parts.push(request.gap(next, seq - 1n));
+        if (stats !== undefined) stats.unavailable += Number(seq - next);
+      }
       next = seq + 1n;
       if (stats !== undefined) stats.messages++;
       if (request.accept === undefined || request.accept(m)) parts.push(m);
