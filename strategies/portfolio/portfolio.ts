@@ -34,7 +34,9 @@ import { deriveId } from "../signal-id.ts";
 import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
 import { Position, floorDiv, type PositionJson } from "./position.ts";
-import { BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, parseSnapshot, type InstrumentJson } from "./snapshot-codec.ts";
+import {
+  BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
+} from "./snapshot-codec.ts";
 
 /** Version of {@link PortfolioSnapshot} this build writes and reads. */
 export const PORTFOLIO_SNAPSHOT_VERSION = 1;
@@ -43,6 +45,8 @@ export const PORTFOLIO_SNAPSHOT_VERSION = 1;
 export const PortfolioSnapshotSchema = v.strictObject({
   kind: v.literal("portfolio"),
   version: v.literal(PORTFOLIO_SNAPSHOT_VERSION),
+  /** The market table's instruments in slot order (restored first, so slots — and list orders — match). */
+  instruments: v.array(InstrumentJsonSchema),
   positions: v.array(v.strictObject({
     instrument: InstrumentJsonSchema,
     position: v.strictObject({
@@ -75,6 +79,7 @@ export type PortfolioSnapshotValues = v.InferOutput<typeof PortfolioSnapshotSche
 export interface PortfolioSnapshot {
   kind: "portfolio";
   version: typeof PORTFOLIO_SNAPSHOT_VERSION;
+  instruments: InstrumentJson[];
   positions: { instrument: InstrumentJson; position: PositionJson }[];
   roundTrips: number;
   wins: number;
@@ -279,7 +284,7 @@ export class Portfolio {
       if (pos !== undefined) positions.push({ instrument: instrumentJson(table.instrument(s)), position: pos.toJson() });
     }
     return {
-      kind: "portfolio", version: PORTFOLIO_SNAPSHOT_VERSION, positions, roundTrips: this.roundTrips, wins: this.wins, fills: this.fills,
+      kind: "portfolio", version: PORTFOLIO_SNAPSHOT_VERSION, instruments: instrumentList(table), positions, roundTrips: this.roundTrips, wins: this.wins, fills: this.fills,
       alerts: this.alerts, slippageCost: String(this.slippageCost), slippageNotional: String(this.slippageNotional),
       expected: [...this.expected].map(([k, e]) => [String(k), String(e.price)]),
       signalPrices: [...this.signalPrices].map(([k, p]) => [String(k), String(p)]),
@@ -313,6 +318,7 @@ export class Portfolio {
   /** Replaces this portfolio's state with an already validated snapshot. */
   applySnapshot(s: PortfolioSnapshotValues): void {
     const table = this.market.instruments;
+    for (const id of s.instruments) table.slotOf(id, true);
     const slots = s.positions.map((p) => table.slotOf(p.instrument, true));
     const alertSlots = s.alerted.map((a) => table.slotOf(a.instrument, true));
     if (slots.some((x) => x < 0) || alertSlots.some((x) => x < 0)) {

@@ -18,6 +18,7 @@
 
 import * as v from "valibot";
 import type { InstrumentId } from "../../protocol/mod.ts";
+import type { InstrumentTable } from "../instrument-table.ts";
 
 /** A snapshot that cannot be restored: wrong kind or version, or a field with a bad value. */
 export class SnapshotError extends Error {
@@ -71,6 +72,13 @@ export interface InstrumentJson {
 /** An instrument id in its snapshot form. */
 export function instrumentJson(id: InstrumentId): InstrumentJson {
   return { assetId: id.assetId.toString(), venue: id.venue, assetType: id.assetType };
+}
+
+/** Every instrument of a table, in slot order. */
+export function instrumentList(table: InstrumentTable): InstrumentJson[] {
+  const out: InstrumentJson[] = [];
+  for (let s = 0; s < table.size; s++) out.push(instrumentJson(table.instrument(s)));
+  return out;
 }
 
 /** Path of a valibot issue as `a.b[2].c`. */

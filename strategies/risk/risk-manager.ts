@@ -26,14 +26,17 @@
  * const risk = new RiskManager(config, { sink: executionRelay, pools });
  * risk.onMessage(view);          // orders, acks, fills and market data
  * risk.killSwitch("operator");   // HALTED + Cancel for every open order
+ * const snap = risk.toSnapshot(); // JSON-safe, versioned: open orders, positions, day P&L, state, rate window
+ * fresh.restore(snap);            // validated first (SnapshotError names the field)
+ * fresh.replay(view);             // applies a journaled message's recorded outcome, decides nothing
  * ```
  * @module
  */
 
 import * as v from "valibot";
 import {
-  CancelReason, MessageBuilder, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
-  parseInstrument, type InstrumentId, type MessageView,
+  CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
+  parseInstrument, type InstrumentId,
 } from "../../protocol/mod.ts";
 import { describeIssues } from "../config.ts";
 import { DiscardSink, type MessageSink } from "../contract.ts";
@@ -41,7 +44,60 @@ import type { PoolMeta } from "../dex/pool-cache.ts";
 import { MarketState } from "../execution/market-state.ts";
 import { PortfolioConfigSchema } from "../portfolio/config.ts";
 import { Portfolio } from "../portfolio/portfolio.ts";
+import { PortfolioSnapshotSchema, type PortfolioSnapshot } from "../portfolio/portfolio.ts";
+import {
+  BigIntText, CountNumber, FiniteNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
+} from "../portfolio/snapshot-codec.ts";
 import { RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
+
+/** Version of {@link RiskSnapshot} this build writes and reads. */
+export const RISK_SNAPSHOT_VERSION = 1;
+
+/** Schema of a risk snapshot (validated on restore). */
+export const RiskSnapshotSchema = v.strictObject({
+  kind: v.literal("risk"),
+  version: v.literal(RISK_SNAPSHOT_VERSION),
+  state: v.picklist(["active", "reducing", "halted"]),
+  stateReason: v.string(),
+  /** Latest header time seen (ns, u64 decimal). */
+  marketTime: U64Text,
+  /** The market table's instruments in slot order (restored first, so slots — and list orders — match). */
+  instruments: v.array(InstrumentJsonSchema),
+  openOrders: v.array(v.strictObject({
+    orderId: U64Text, instrument: InstrumentJsonSchema, remaining: BigIntText, sign: v.picklist([1, -1]), dex: v.boolean(),
+  })),
+  /** Day number (UTC days since the epoch) of the daily P&L baseline; -1 before the first. */
+  day: v.pipe(v.number(), v.integer(), v.minValue(-1)),
+  /** Net P&L at the start of `day` (quote × 1e8). */
+  dayBaseline: BigIntText,
+  /** Times (float ns) of the latest accepted orders, oldest first (the order-rate window). */
+  rateTimes: v.array(FiniteNumber),
+  counters: v.strictObject({
+    orders: CountNumber, accepted: CountNumber, rejectedInvalid: CountNumber, rejectedKillSwitch: CountNumber, rejectedStale: CountNumber,
+    rejectedRisk: CountNumber, cancelsForwarded: CountNumber, killSwitchCancels: CountNumber, foreignOrders: CountNumber,
+  }),
+  /** Positions and P&L from the execution engine's fills. */
+  portfolio: PortfolioSnapshotSchema,
+});
+
+/** A validated risk snapshot (bigints restored). */
+export type RiskSnapshotValues = v.InferOutput<typeof RiskSnapshotSchema>;
+
+/** The JSON-safe state of a {@link RiskManager}: what its decisions depend on besides config and limits. */
+export interface RiskSnapshot {
+  kind: "risk";
+  version: typeof RISK_SNAPSHOT_VERSION;
+  state: TradingState;
+  stateReason: string;
+  marketTime: string;
+  instruments: InstrumentJson[];
+  openOrders: { orderId: string; instrument: InstrumentJson; remaining: string; sign: 1 | -1; dex: boolean }[];
+  day: number;
+  dayBaseline: string;
+  rateTimes: number[];
+  counters: RiskCounters;
+  portfolio: PortfolioSnapshot;
+}
 
 /** Trading states. */
 export const TradingState = { Active: "active", Reducing: "reducing", Halted: "halted" } as const;
@@ -339,14 +395,132 @@ export class RiskManager {
     if (this.limitsValue.maxOrdersPerSecond === 0 || (this.rateCount >= cap && now - this.rateTimes[this.rateHead]! < 1e9)) {
       return this.reject(orderId, RejectReason.RiskLimit, `order rate above ${this.limitsValue.maxOrdersPerSecond}/s`);
     }
+    this.admit(orderId, slot, base, side, flags, now);
+    this.lastDecision = { orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
+    return this.forward(view, view.tlvLength);
+  }
+
+  /** Records an accepted order: open, counted, in the rate window. */
+  private admit(orderId: bigint, slot: number, base: bigint, side: number, flags: number, now: number): void {
+    const cap = this.rateTimes.length;
     this.rateTimes[this.rateHead] = now;
     this.rateHead = (this.rateHead + 1) % cap;
     if (this.rateCount < cap) this.rateCount++;
-
     this.open.set(orderId, { slot, remaining: base, sign: side === Side.Buy ? 1n : -1n, dex: (flags & ORDER_FLAG_DEX_ROUTE) !== 0 });
     this.counters.accepted++;
-    this.lastDecision = { orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
-    return this.forward(view, view.tlvLength);
+  }
+
+  /**
+   * Applies one journaled message the way it changed this manager when it happened, without deciding
+   * or publishing anything: an OrderRequest under this manager's own source is an order it accepted
+   * (open, counted, in the rate window); its rejections are counted; acks and fills of the execution
+   * engine close orders and move positions and the day's P&L as in {@link onMessage}. Orders from
+   * strategies are skipped — their outcome is the journaled forward or rejection that follows them.
+   * Replaying a journal (or a snapshot and the journal's tail after it) rebuilds the state it recorded.
+   */
+  replay(view: MessageView): void {
+    this.market.noteTime(view);
+    if (!view.firstTlv()) return;
+    const source = view.source;
+    const own = source === this.config.source;
+    const fromExecution = source === this.config.executionSource;
+    let fills = false;
+    do {
+      const t = view.tlvType;
+      if (t === TlvType.OrderRequest) {
+        if (own) this.replayAccepted(view);
+      } else if (t === TlvType.OrderAck) {
+        if (fromExecution) this.onAck(view);
+        else if (own && view.u8At(16) === OrderStatus.Rejected) this.countRejection(view.u8At(17));
+      } else if (t === TlvType.Fill) {
+        if (fromExecution) {
+          this.onFill(view);
+          fills = true;
+        }
+      } else if (t === TlvType.Cancel) {
+        if (own && view.u8At(8) === CancelReason.KillSwitch) this.counters.killSwitchCancels++;
+        else if (own) this.counters.cancelsForwarded++;
+      } else {
+        this.market.onTlv(view);
+      }
+    } while (view.nextTlv());
+    if (fills) {
+      this.portfolio.onMessage(view);
+      this.checkDailyLoss();
+    }
+  }
+
+  private replayAccepted(view: MessageView): void {
+    const orderId = view.u64(0);
+    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
+    const side = view.u8At(20);
+    const price = view.i64(24);
+    const quantity = view.i64(32);
+    const flags = view.u8At(58);
+    this.counters.orders++;
+    const slot = this.market.instruments.slotOf(id, true);
+    if (slot < 0) return;
+    let base = quantity;
+    if ((flags & ORDER_FLAG_DEX_ROUTE) !== 0 && side === Side.Buy) {
+      const ref = price > 0n ? price : this.market.mark(id);
+      if (ref !== undefined && ref > 0n) base = (quantity * PRICE_SCALE) / ref;
+    }
+    this.admit(orderId, slot, base, side, flags, this.market.nowNs);
+  }
+
+  /** The manager's state as a plain JSON-safe, versioned object (see {@link RiskSnapshot}). */
+  toSnapshot(): RiskSnapshot {
+    const table = this.market.instruments;
+    const cap = this.rateTimes.length;
+    const rateTimes: number[] = [];
+    for (let i = 0; i < this.rateCount; i++) rateTimes.push(this.rateTimes[(this.rateHead - this.rateCount + i + cap) % cap]!);
+    return {
+      kind: "risk", version: RISK_SNAPSHOT_VERSION, state: this.stateValue, stateReason: this.stateReasonValue, marketTime: String(this.market.now),
+      instruments: instrumentList(table), openOrders: [...this.open].map(([orderId, o]) => ({
+        orderId: String(orderId), instrument: instrumentJson(table.instrument(o.slot)), remaining: String(o.remaining), sign: o.sign > 0n ? 1 : -1, dex: o.dex,
+      })),
+      day: this.day, dayBaseline: String(this.dayBaseline), rateTimes, counters: { ...this.counters }, portfolio: this.portfolio.toSnapshot(),
+    };
+  }
+
+  /**
+   * Validates a snapshot (a {@link RiskSnapshot}, e.g. parsed from JSON). Throws a {@link SnapshotError}
+   * naming the field when it is not one this build can restore.
+   */
+  static parseSnapshot(snapshot: unknown): RiskSnapshotValues {
+    return parseSnapshot(RiskSnapshotSchema, snapshot, "risk", RISK_SNAPSHOT_VERSION);
+  }
+
+  /**
+   * Replaces this manager's state (trading state, open orders, positions, day P&L baseline, order-rate
+   * window, counters, market time) with a snapshot's. Validated before anything changes: a refused
+   * snapshot ({@link SnapshotError}) leaves the manager as it was. Limits stay those of the config.
+   */
+  restore(snapshot: unknown): void {
+    this.applySnapshot(RiskManager.parseSnapshot(snapshot));
+  }
+
+  /** Replaces this manager's state with an already validated snapshot (see {@link restore}). */
+  applySnapshot(s: RiskSnapshotValues): void {
+    const table = this.market.instruments;
+    for (const id of s.instruments) table.slotOf(id, true);
+    const slots = s.openOrders.map((o) => table.slotOf(o.instrument, true));
+    if (slots.some((x) => x < 0)) throw new SnapshotError("risk", "openOrders", `more instruments than the market table holds (${table.capacity})`);
+    this.portfolio.applySnapshot(s.portfolio);
+    this.stateValue = s.state;
+    this.stateReasonValue = s.stateReason;
+    this.market.noteTime(timeMessage(s.marketTime));
+    this.open.clear();
+    s.openOrders.forEach((o, i) => this.open.set(o.orderId, { slot: slots[i]!, remaining: o.remaining, sign: BigInt(o.sign), dex: o.dex }));
+    this.day = s.day;
+    this.dayBaseline = s.dayBaseline;
+    const cap = this.rateTimes.length;
+    this.rateTimes.fill(0);
+    const times = s.rateTimes.slice(-cap);
+    times.forEach((t, i) => (this.rateTimes[i] = t));
+    this.rateCount = times.length;
+    this.rateHead = times.length % cap;
+    Object.assign(this.counters, s.counters);
   }
 
   /** Re-publishes the TLV under the cursor (its full value) under this service's source. */
@@ -360,11 +534,15 @@ export class RiskManager {
     return 1;
   }
 
-  private reject(orderId: bigint, reason: number, detail: string): number {
+  private countRejection(reason: number): void {
     if (reason === RejectReason.Invalid) this.counters.rejectedInvalid++;
     else if (reason === RejectReason.KillSwitch) this.counters.rejectedKillSwitch++;
     else if (reason === RejectReason.Stale) this.counters.rejectedStale++;
     else this.counters.rejectedRisk++;
+  }
+
+  private reject(orderId: bigint, reason: number, detail: string): number {
+    this.countRejection(reason);
     this.lastDecision = { orderId, accepted: false, reason, detail };
     const b = this.builder;
     b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
@@ -377,4 +555,12 @@ export class RiskManager {
     this.sink.publish(b.finish());
     return 1;
   }
+}
+
+const timeView = new MessageView();
+
+/** A header-only message at time `ns`, to move a market's "now" forward on restore. */
+function timeMessage(ns: bigint): MessageView {
+  const b = new MessageBuilder(64);
+  return timeView.wrap(b.begin(RelayDomain.Execution, 0).setTimestamp(ns).finish());
 }
