@@ -186,14 +186,17 @@ export class RetransmitFallback {
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.timeoutMs);
     });
+    // close() answers a running lookup at once, whether or not the store heeds the signal.
+    const aborted = new Promise<"aborted">((resolve) => ctl.signal.addEventListener("abort", () => resolve("aborted"), { once: true }));
     let lookup: Promise<Uint8Array[]>;
     try {
       lookup = this.store.fetch(request.source, lo, hi, w.anchor, ctl.signal);
     } catch (e) {
       lookup = Promise.reject(e);
     }
-    Promise.race([lookup, timeout]).then(
+    Promise.race([lookup, timeout, aborted]).then(
       (got) => {
+        if (got === "aborted") return [];
         if (got === "timeout") {
           this.stats.timeouts++;
           this.log.warn("store lookup for a retransmission timed out: answering Gap", { source: request.source, from: lo, to: hi, timeoutMs: this.timeoutMs });

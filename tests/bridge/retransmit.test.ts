@@ -6,16 +6,19 @@
  * with no JetStream lookup and no loop.
  */
 
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connectNatsOnce } from "../../bridge/connect.ts";
+import { ensureStream } from "../../bridge/jetstream.ts";
+import { JetStreamRetransmitSource } from "../../bridge/retransmit.ts";
 import { sourceSubject, streamName } from "../../bridge/subjects.ts";
 import { RelayDomain } from "../../protocol/mod.ts";
 import { readGap } from "../../relay/control.ts";
+import { silentLogger } from "../../relay/log.ts";
 import type { RelayServer } from "../../relay/server.ts";
 import { client, collector, headerOf, Role, tempDir, TradeSource, until } from "../relay/helpers.ts";
 import { bridgeOf, natsOrSkip, range, relayAt, sequencesOf, uniquePrefix } from "./helpers.ts";
-import { trade } from "./messages.ts";
+import { concatMessages, seqOf, trade } from "./messages.ts";
 
 const nats = await natsOrSkip("tests/bridge/retransmit.test.ts");
 const MD = RelayDomain.MarketData;
@@ -164,5 +167,38 @@ describe.skipIf(nats === undefined)("relay answers RetransmitRequests from JetSt
     expect(sequencesOf(gotA.messages, 7)).toEqual([...range(1, 100), ...range(151, 200)]);
     expect(relayA.relay.metrics.drops.duplicate + relayB.relay.metrics.drops.duplicate).toBe(0);
     expect(bridgeB.metricsText()).toMatch(/alphapulse_nats_origin_lost_messages_total\{domain="market-data"\} 50/);
+  });
+
+  it("finds a range by binary search and answers from the run the relay is in when the source restarted", async () => {
+    const prefix = uniquePrefix();
+    const nc = await connectNatsOnce({ url: nats!.url });
+    closers.push(() => nc.close());
+    await ensureStream(await jetstreamManager(nc), MD, {}, silentLogger, prefix);
+    const js = jetstream(nc);
+    const subject = sourceSubject(MD, 9, prefix);
+    const T1 = 1_700_000_000_000_000_000n;
+    const T2 = T1 + 10_000_000_000n; // the second run starts later
+    // Run 1: sequences 1–600, run 2 (a restart): 1–300; 10 messages per stored batch, another source in between.
+    const publishRun = async (n: number, t0: bigint): Promise<void> => {
+      for (let i = 1; i <= n; i += 10) {
+        await js.publish(subject, concatMessages(range(i, i + 9).map((s) => trade(9, s, t0 + s))));
+        await js.publish(sourceSubject(MD, 10, prefix), trade(10, BigInt(i)));
+      }
+    };
+    await publishRun(600, T1);
+    await publishRun(300, T2);
+    const store = new JetStreamRetransmitSource(() => nc, MD, prefix);
+    const signal = new AbortController().signal;
+    const run2 = await store.fetch(9, 50n, 120n, { sequence: 121n, timestamp: T2 + 121n }, signal);
+    expect(run2.map((m) => seqOf(m))).toEqual(range(50, 120));
+    expect(run2.every((m) => new DataView(m.buffer, m.byteOffset).getBigUint64(16, true) > T2)).toBe(true);
+    // Anchored in run 1 (a relay that has not seen the restart): run 1's messages, read only up to the anchor.
+    const run1 = await store.fetch(9, 450n, 460n, { sequence: 461n, timestamp: T1 + 461n }, signal);
+    expect(run1.map((m) => seqOf(m))).toEqual(range(450, 460));
+    expect(run1.every((m) => new DataView(m.buffer, m.byteOffset).getBigUint64(16, true) < T2)).toBe(true);
+    // The search costs about log2(stream size) message gets, not a scan.
+    expect(store.stats.probes).toBeLessThan(2 * 2 * Math.ceil(Math.log2(180)) + 4);
+    // Nothing of the source at or after `from`: nothing returned.
+    expect(await store.fetch(9, 700n, 800n, { sequence: 801n, timestamp: T2 + 801n }, signal)).toEqual([]);
   });
 });
