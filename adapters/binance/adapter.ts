@@ -19,6 +19,7 @@ import { OrderBook } from "../common/book.ts";
 import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
+import { unescapeJson } from "../common/unescape.ts";
 import { FrameShape, intAt } from "../common/frame-shape.ts";
 import { FrameError, JsonCursor } from "../common/json-cursor.ts";
 import { AdapterMetrics } from "../common/metrics.ts";
@@ -59,6 +60,11 @@ export interface BinanceOptions {
   staleAfterMs?: number;
   /** Depth events buffered per symbol while its snapshot is awaited (default 10 000). */
   maxBuffered?: number;
+  /**
+   * Read trade frames in the venue's exact layout on the fast path (default true). False = the general
+   * scan only; both give the same messages (property-tested), so this exists for tests and diagnosis.
+   */
+  fastPath?: boolean;
   /** Header `source` (default SourceId.Binance). */
   source?: number;
   /** Venue number (default Venue.Binance). */
@@ -284,9 +290,10 @@ export class BinanceAdapter implements VenueAdapter {
     }
   }
 
-  onFrame(text: string, io: AdapterIo): void {
+  onFrame(raw: string, io: AdapterIo): void {
+    const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
     try {
-      if (this.fastTrade(text, io)) return;
+      if (this.options.fastPath !== false && this.fastTrade(text, io)) return;
     } catch (e) {
       this.metrics.parseErrors++;
       this.metrics.noteError(`binance frame: ${(e as Error).message}`);

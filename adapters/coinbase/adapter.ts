@@ -26,6 +26,7 @@ import { OrderBook } from "../common/book.ts";
 import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
+import { unescapeJson } from "../common/unescape.ts";
 import { FrameShape } from "../common/frame-shape.ts";
 import { FrameError, JsonCursor } from "../common/json-cursor.ts";
 import { AdapterMetrics } from "../common/metrics.ts";
@@ -61,6 +62,11 @@ export interface CoinbaseOptions {
   heartbeatStaleMs?: number;
   /** Level-2 silence that abandons the connection, ms (default 0 = not watched). */
   level2StaleMs?: number;
+  /**
+   * Read trade frames in the venue's exact layout on the fast path (default true). False = the general
+   * scan only; both give the same messages (property-tested), so this exists for tests and diagnosis.
+   */
+  fastPath?: boolean;
   /** Header `source` (default SourceId.Coinbase). */
   source?: number;
   /** Venue number of the instruments (default Venue.Coinbase). */
@@ -383,9 +389,10 @@ export class CoinbaseAdapter implements VenueAdapter {
     return true;
   }
 
-  onFrame(text: string, io: AdapterIo): void {
+  onFrame(raw: string, io: AdapterIo): void {
+    const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
     try {
-      if (this.scanMatch(text)) {
+      if (this.options.fastPath !== false && this.scanMatch(text)) {
         this.metrics.fastPathFrames++;
         this.onMatch(io);
         return;
