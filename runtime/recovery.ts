@@ -1,31 +1,71 @@
 /**
- * RecoveryManager: a stateful service (strategy, risk, portfolio) snapshots its state to disk
- * periodically and on shutdown, together with the last sequence it had applied from each source. On
- * restart it restores the snapshot and replays the journal from those sequences (`replayFrom`), so a
- * restart loses no position or P&L. Snapshots are written atomically (temp file, fsync, rename).
+ * RecoveryManager: a stateful service (risk, portfolio, a strategy) snapshots its state to disk
+ * periodically and on graceful shutdown, together with the JOURNAL POSITION the state covers (journal
+ * file + byte offset, from {@link Journal.checkpoint}) and the last sequence applied per source. On
+ * restart it restores the snapshot and replays only the journal's tail after that position
+ * (`replayFrom(position)`), so a restart loses no position or P&L and does not re-read the whole
+ * journal. Source sequences restart at 1 when a producer restarts, so they only describe the snapshot;
+ * the position is what replay starts from.
+ *
+ * Snapshots are written atomically: temp file, fsync, rename, fsync of the directory. A missing, corrupt
+ * or incompatible snapshot (or one whose position the journal no longer holds) is logged as a warning
+ * and recovery falls back to a full journal replay — never a crash, never a silently empty state.
  *
  * @example
  * ```ts
- * const rm = new RecoveryManager({ dir, service: "portfolio", journal: { dir: jdir, prefix: "execution" } });
- * const snap = await rm.load();
- * if (snap) portfolio.restore(snap.state);
- * for await (const msg of rm.replayFrom(snap?.sequences ?? {})) portfolio.apply(msg);
- * rm.startPeriodic(() => ({ state: portfolio.toJSON(), sequences: portfolio.sequences() }), 10_000);
+ * const rm = new RecoveryManager({ dir, service: "execution", journal: { dir: jdir, prefix: "execution" }, log });
+ * const report = await rm.recover({ restore: (s) => portfolio.restore(s), apply: (m) => portfolio.onMessage(view.wrap(m)) });
+ * report; // { mode: "snapshot", tailMessages: 42, … } or { mode: "full", fallbackReason: "…", … }
+ * rm.startPeriodic(async () => {
+ *   const { value, position } = await journal.checkpoint(() => portfolio.toSnapshot());
+ *   await rm.save(value, position, {});
+ * }, 10_000);
  * ```
  * @module
  */
 
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { MessageView } from "../protocol/mod.ts";
-import { readJournal } from "./journal.ts";
+import { readJournal, type JournalPosition } from "./journal.ts";
 
-/** What a snapshot holds. `sequences` maps a source id (as text) to its last applied sequence (decimal text). */
+/** Format version of the snapshot file (its envelope; the state carries its own versions). */
+export const SNAPSHOT_FILE_VERSION = 1;
+
+/** What a snapshot file holds. */
 export interface Snapshot<S = unknown> {
+  format: "alphapulse-snapshot";
+  version: typeof SNAPSHOT_FILE_VERSION;
   service: string;
   savedAt: string;
+  /** The journal position the state covers: replay starts right after it. */
+  position: JournalPosition;
+  /** Last applied sequence per source id (decimal text), for diagnostics: sequences restart with their producer. */
   sequences: Record<string, string>;
   state: S;
+}
+
+/** Why a snapshot could not be used. */
+export type RecoveryErrorKind = "unreadable" | "corrupt" | "incompatible" | "refused" | "position";
+
+/** A snapshot that cannot be used (recovery then replays the whole journal). */
+export class RecoveryError extends Error {
+  /** What is wrong. */
+  readonly kind: RecoveryErrorKind;
+  /** The snapshot file. */
+  readonly path: string;
+  /** @param kind what is wrong @param path the file @param message details */
+  constructor(kind: RecoveryErrorKind, path: string, message: string) {
+    super(`snapshot ${path}: ${message}`);
+    this.name = "RecoveryError";
+    this.kind = kind;
+    this.path = path;
+  }
+}
+
+/** Where recovery reports what it did. */
+export interface RecoveryLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
 }
 
 /** Recovery settings. */
@@ -36,16 +76,48 @@ export interface RecoveryOptions {
   service: string;
   /** The journal to replay. */
   journal: { dir: string; prefix: string };
+  /** Where warnings and the outcome go (default: nowhere). */
+  log?: RecoveryLog;
+}
+
+/** What {@link RecoveryManager.recover} restores into. */
+export interface RecoveryTarget {
+  /**
+   * Restores a snapshot's `state`. Must validate before changing anything and throw when it refuses the
+   * state (then recovery replays the whole journal into the untouched target).
+   */
+  restore(state: unknown): void;
+  /** Applies one journal message. */
+  apply(message: Uint8Array): void;
+}
+
+/** The outcome of a recovery. */
+export interface RecoveryReport {
+  /** `snapshot`: a snapshot plus the journal tail; `full`: the whole journal (no usable snapshot). */
+  mode: "snapshot" | "full";
+  /** Journal messages applied. */
+  replayedMessages: number;
+  /** When the snapshot used was written. */
+  snapshotSavedAt?: string;
+  /** Journal position of the snapshot used. */
+  position?: JournalPosition;
+  /** Why no snapshot was used (absent when there simply was none and the journal was empty). */
+  fallbackReason?: string;
+  /** Wall time of the recovery (ms). */
+  millis: number;
 }
 
 /** Snapshots and restores one service. */
 export class RecoveryManager {
   private readonly o: RecoveryOptions;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private running: Promise<void> | undefined;
   /** Snapshots written. */
   saved = 0;
   /** Failed snapshot writes (state is kept in memory; the next attempt retries). */
   failures = 0;
+  /** The last failure, for logs and status. */
+  lastError: string | null = null;
 
   /** @param options where snapshots and the journal live */
   constructor(options: RecoveryOptions) {
@@ -57,10 +129,12 @@ export class RecoveryManager {
     return join(this.o.dir, `${this.o.service}.snapshot.json`);
   }
 
-  /** Writes a snapshot atomically. */
-  async save<S>(state: S, sequences: Record<string, string>): Promise<void> {
+  /** Writes a snapshot atomically (temp file, fsync, rename, fsync of the directory). */
+  async save<S>(state: S, position: JournalPosition, sequences: Record<string, string>): Promise<void> {
     await mkdir(this.o.dir, { recursive: true });
-    const snap: Snapshot<S> = { service: this.o.service, savedAt: new Date().toISOString(), sequences, state };
+    const snap: Snapshot<S> = {
+      format: "alphapulse-snapshot", version: SNAPSHOT_FILE_VERSION, service: this.o.service, savedAt: new Date().toISOString(), position, sequences, state,
+    };
     const tmp = `${this.path}.tmp`;
     const f = await open(tmp, "w");
     try {
@@ -70,47 +144,161 @@ export class RecoveryManager {
       await f.close();
     }
     await rename(tmp, this.path);
+    await syncDir(this.o.dir);
     this.saved++;
   }
 
-  /** The last snapshot, or `undefined` when none exists. Throws when it exists but is unreadable. */
-  async load<S>(): Promise<Snapshot<S> | undefined> {
+  /**
+   * The last snapshot, or `undefined` when none exists. Throws {@link RecoveryError} when it exists but
+   * cannot be used: unreadable, not JSON, or not a snapshot of this service in this format.
+   */
+  async load(): Promise<Snapshot | undefined> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
     } catch (e) {
       if ((e as { code?: string }).code === "ENOENT") return undefined;
-      throw e;
+      throw new RecoveryError("unreadable", this.path, (e as Error).message);
     }
-    const snap = JSON.parse(text) as Snapshot<S>;
-    if (snap.service !== this.o.service) throw new Error(`snapshot ${this.path} belongs to ${snap.service}, not ${this.o.service}`);
-    return snap;
+    let snap: Partial<Snapshot>;
+    try {
+      snap = JSON.parse(text) as Partial<Snapshot>;
+    } catch (e) {
+      throw new RecoveryError("corrupt", this.path, `not JSON (${(e as Error).message})`);
+    }
+    if (typeof snap !== "object" || snap === null || snap.format !== "alphapulse-snapshot") throw new RecoveryError("corrupt", this.path, "not a snapshot file");
+    if (snap.version !== SNAPSHOT_FILE_VERSION) throw new RecoveryError("incompatible", this.path, `file version ${snap.version}, this build reads ${SNAPSHOT_FILE_VERSION}`);
+    if (snap.service !== this.o.service) throw new RecoveryError("incompatible", this.path, `belongs to ${snap.service}, not ${this.o.service}`);
+    const p = snap.position;
+    if (typeof p !== "object" || p === null || typeof p.file !== "string" || !Number.isSafeInteger(p.offset) || p.offset < 0) {
+      throw new RecoveryError("corrupt", this.path, "position: must be { file, offset }");
+    }
+    if (typeof snap.sequences !== "object" || snap.sequences === null) throw new RecoveryError("corrupt", this.path, "sequences: must be an object");
+    if (!("state" in snap)) throw new RecoveryError("corrupt", this.path, "state: missing");
+    return snap as Snapshot;
   }
 
-  /** Journal messages newer than `sequences` for their source (all messages of sources not listed). */
-  async *replayFrom(sequences: Record<string, string>): AsyncGenerator<Uint8Array> {
-    const view = new MessageView();
-    const after = new Map(Object.entries(sequences).map(([k, v]) => [Number(k), BigInt(v)]));
-    for await (const msg of readJournal(this.o.journal.dir, this.o.journal.prefix)) {
-      view.wrap(msg);
-      const last = after.get(view.source);
-      if (last === undefined || view.sequence > last) yield msg;
-    }
+  /**
+   * Journal messages after `position` (every message when `undefined`). Throws
+   * {@link JournalPositionError} on the first read when the journal no longer holds that position.
+   */
+  replayFrom(position?: JournalPosition): AsyncGenerator<Uint8Array> {
+    return readJournal(this.o.journal.dir, this.o.journal.prefix, position);
   }
 
-  /** Saves `capture()` every `intervalMs` (errors counted). */
-  startPeriodic<S>(capture: () => { state: S; sequences: Record<string, string> }, intervalMs: number): void {
+  /**
+   * Restores the snapshot into `target` and applies the journal tail after its position; without a
+   * usable snapshot, warns and applies the whole journal. Never throws because of the snapshot.
+   */
+  async recover(target: RecoveryTarget): Promise<RecoveryReport> {
+    const t0 = performance.now();
+    const log = this.o.log;
+    let fallbackReason: string | undefined;
+    let snap: Snapshot | undefined;
+    try {
+      snap = await this.load();
+    } catch (e) {
+      fallbackReason = (e as Error).message;
+    }
+    if (snap !== undefined) {
+      const tail = this.replayFrom(snap.position);
+      let first: IteratorResult<Uint8Array>;
+      try {
+        first = await tail.next();
+      } catch (e) {
+        fallbackReason = new RecoveryError("position", this.path, (e as Error).message).message;
+        first = { done: true, value: undefined };
+        snap = undefined;
+      }
+      if (snap !== undefined) {
+        try {
+          target.restore(snap.state);
+        } catch (e) {
+          fallbackReason = new RecoveryError("refused", this.path, (e as Error).message).message;
+          snap = undefined;
+          await tail.return(undefined);
+        }
+      }
+      if (snap !== undefined) {
+        let n = 0;
+        if (!first.done) {
+          target.apply(first.value);
+          n++;
+          for await (const m of tail) {
+            target.apply(m);
+            n++;
+          }
+        }
+        const report: RecoveryReport = { mode: "snapshot", replayedMessages: n, snapshotSavedAt: snap.savedAt, position: snap.position, millis: performance.now() - t0 };
+        log?.info("restored from a snapshot plus the journal tail", {
+          snapshot: this.path, savedAt: snap.savedAt, position: `${snap.position.file}@${snap.position.offset}`, tailMessages: n, millis: Math.round(report.millis),
+        });
+        return report;
+      }
+    }
+    let n = 0;
+    for await (const m of this.replayFrom(undefined)) {
+      target.apply(m);
+      n++;
+    }
+    if (fallbackReason === undefined && n > 0) fallbackReason = `no snapshot at ${this.path}`;
+    const report: RecoveryReport = { mode: "full", replayedMessages: n, millis: performance.now() - t0 };
+    if (fallbackReason !== undefined) {
+      report.fallbackReason = fallbackReason;
+      log?.warn("no usable snapshot: replayed the whole journal", { reason: fallbackReason, messages: n, millis: Math.round(report.millis) });
+    }
+    return report;
+  }
+
+  /**
+   * Runs `task` (typically: checkpoint the journal, then {@link save}) every `intervalMs`; a run never
+   * overlaps the previous one; failures are counted and kept in {@link lastError}.
+   */
+  startPeriodic(task: () => Promise<void>, intervalMs: number): void {
     this.stopPeriodic();
     this.timer = setInterval(() => {
-      const { state, sequences } = capture();
-      this.save(state, sequences).catch(() => this.failures++);
+      if (this.running !== undefined) return;
+      this.running = this.runTask(task);
     }, intervalMs);
     (this.timer as { unref?: () => void }).unref?.();
   }
 
-  /** Stops periodic snapshots. */
-  stopPeriodic(): void {
+  /** Runs `task` now, after any run in progress (failures counted, never thrown). */
+  async runNow(task: () => Promise<void>): Promise<void> {
+    while (this.running !== undefined) await this.running;
+    this.running = this.runTask(task);
+    await this.running;
+  }
+
+  /** Stops periodic snapshots and waits for a run in progress. */
+  async stopPeriodic(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    while (this.running !== undefined) await this.running;
+  }
+
+  private async runTask(task: () => Promise<void>): Promise<void> {
+    try {
+      await task();
+    } catch (e) {
+      this.failures++;
+      this.lastError = `snapshot ${this.path}: ${(e as Error).message}`;
+      this.o.log?.warn("snapshot failed", { error: this.lastError, failures: this.failures });
+    } finally {
+      this.running = undefined;
+    }
+  }
+}
+
+/** fsync of a directory (makes a rename durable); not every platform allows it, which is ignored. */
+async function syncDir(dir: string): Promise<void> {
+  let f;
+  try {
+    f = await open(dir, "r");
+    await f.sync();
+  } catch {
+    // Directories cannot be opened or synced everywhere (e.g. some Deno/OS combinations): best effort.
+  } finally {
+    await f?.close().catch(() => {});
   }
 }

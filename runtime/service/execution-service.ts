@@ -6,9 +6,15 @@
  *   market-data relay ─▶ market state of planner, risk, paper venue and portfolio       portfolio ◀──┘
  *
  * Every stage publishes real Protocol V2 messages: they go to the execution relay (LiquidationAlerts to
- * the signal relay), into the audit journal, and to the other stages in this process. On start, the
- * journal is replayed into the risk manager and the portfolio (with their outputs muted), so a restart
- * loses no position or P&L. Kill switch, limits and the portfolio are served on the control socket.
+ * the signal relay), into the audit journal, and to the other stages in this process.
+ *
+ * Recovery: the risk manager and the portfolio are snapshotted every `snapshotIntervalMs` and on
+ * graceful shutdown, each snapshot taken with the exact journal position it covers
+ * ({@link Journal.checkpoint}). On start, the snapshot is restored and only the journal's tail after
+ * that position is replayed (outputs muted; the risk manager applies recorded outcomes, it does not
+ * decide again); without a usable snapshot the whole journal is replayed. So a restart — even after
+ * `kill -9` — loses no position or P&L. Kill switch, limits and the portfolio are served on the control
+ * socket; the recovery outcome is in the logs, in `/portfolio` (`recovery`) and in the metrics.
  *
  * @module
  */
@@ -45,6 +51,8 @@ export const ExecutionOptionsSchema = v.object({
   portfolio: v.optional(v.record(v.string(), v.unknown()), {}),
   /** Journal file rotation. */
   journalMaxFileBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(4096)), 64 * 1024 * 1024),
+  /** Period of risk/portfolio snapshots (ms); a snapshot is also written on graceful shutdown. */
+  snapshotIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 10_000),
 });
 /** Parsed execution options. */
 export type ExecutionOptions = v.InferOutput<typeof ExecutionOptionsSchema>;
@@ -66,9 +74,39 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const paper = new PaperExecutionEngine(paperConfig);
   const portfolio = new Portfolio(portfolioConfig, new MarketState());
   const journal = await Journal.open({ dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name, maxFileBytes: options.journalMaxFileBytes });
-  const recovery = new RecoveryManager({ dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name } });
+  const recovery = new RecoveryManager({
+    dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name }, log: ctx.log,
+  });
 
-  // The trading state survives restarts: a kill switch engaged before a crash stays engaged.
+  // Recovery: the last snapshot of risk + portfolio and the journal tail after it (or the whole
+  // journal), outputs muted. Risk replays recorded outcomes; the portfolio sees what it saw live.
+  const view = new MessageView();
+  const mute = new DiscardSink();
+  risk.connect(mute);
+  portfolio.connect(mute);
+  /** Last journaled sequence per source (snapshot diagnostics). */
+  const sequences = new Map<number, bigint>();
+  const recovered = await recovery.recover({
+    restore(state) {
+      const s = state as { risk?: unknown; portfolio?: unknown } | null;
+      if (typeof s !== "object" || s === null) throw new Error("state: not an object");
+      const r = RiskManager.parseSnapshot(s.risk);
+      const p = Portfolio.parseSnapshot(s.portfolio);
+      risk.applySnapshot(r);
+      portfolio.applySnapshot(p);
+    },
+    apply(msg) {
+      view.wrap(msg);
+      sequences.set(view.source, view.sequence);
+      if (view.relayDomain === RelayDomain.Execution) risk.replay(view.wrap(msg));
+      portfolio.onMessage(view.wrap(msg));
+    },
+  });
+  const replayed = recovered.replayedMessages;
+  if (recovered.mode === "full" && replayed > 0) ctx.log.info("recovered from the whole journal", { messages: replayed, fills: portfolio.totals().fills });
+
+  // The trading state survives restarts: a kill switch engaged or released through the API after the
+  // snapshot is in the state file (written at once). A REDUCING state from the daily loss rule stays.
   const stateFile = join(ctx.runtimeDir, "state", `${ctx.name}.trading-state.json`);
   const saveState = async (): Promise<void> => {
     await mkdir(join(ctx.runtimeDir, "state"), { recursive: true });
@@ -77,7 +115,8 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   };
   try {
     const saved = JSON.parse(await readFile(stateFile, "utf8")) as { state: TradingState; reason: string };
-    if (Object.values(TradingState).includes(saved.state) && saved.state !== risk.state) {
+    const keepReducing = saved.state === TradingState.Active && risk.state === TradingState.Reducing;
+    if (Object.values(TradingState).includes(saved.state) && saved.state !== risk.state && !keepReducing) {
       risk.setTradingState(saved.state, `restored after restart: ${saved.reason}`);
       ctx.log.warn("trading state restored from before the restart", { state: saved.state, reason: saved.reason });
     }
@@ -85,19 +124,22 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
     if ((e as { code?: string }).code !== "ENOENT") ctx.log.error("unreadable trading state file ignored", { file: stateFile, error: String(e) });
   }
 
-  // Recovery: rebuild positions, P&L and open orders from the journal, outputs muted.
-  const view = new MessageView();
-  const mute = new DiscardSink();
-  risk.connect(mute);
-  portfolio.connect(mute);
-  let replayed = 0;
-  for await (const msg of recovery.replayFrom({})) {
-    view.wrap(msg);
-    if (view.relayDomain === RelayDomain.Execution) risk.onMessage(view.wrap(msg));
-    portfolio.onMessage(view.wrap(msg));
-    replayed++;
-  }
-  if (replayed > 0) ctx.log.info("recovered from the journal", { messages: replayed, fills: portfolio.totals().fills });
+  /** Appends to the journal, noting the source's sequence. */
+  const seqView = new MessageView();
+  const journalAppend = (msg: Uint8Array): void => {
+    journal.append(msg);
+    seqView.wrap(msg);
+    sequences.set(seqView.source, seqView.sequence);
+  };
+  /** Checkpoints the journal with the state it covers, then writes the snapshot. */
+  const snapshot = async (): Promise<void> => {
+    const { value, position } = await journal.checkpoint(() => ({
+      state: { risk: risk.toSnapshot(), portfolio: portfolio.toSnapshot() },
+      sequences: Object.fromEntries([...sequences].map(([k, n]) => [String(k), String(n)])),
+    }));
+    await recovery.save(value.state, position, value.sequences);
+  };
+  recovery.startPeriodic(snapshot, options.snapshotIntervalMs);
 
   const execRelay = await connectRelay(ctx, RelayDomain.Execution, Role.Both);
   const signalOut = await connectRelay(ctx, RelayDomain.Signal, Role.Publisher);
@@ -108,7 +150,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const REJECT_REASONS = ["none", "risk limit", "kill switch", "invalid", "venue", "stale"];
   const emit = (bytes: Uint8Array): void => {
     const copy = bytes.slice();
-    journal.append(copy);
+    journalAppend(copy);
     const m = view.wrap(copy);
     if (m.findTlv(TlvType.OrderAck) && m.u8At(16) === OrderStatus.Rejected) {
       ctx.log.warn("order rejected", { cid: `order:${m.u64(0)}`, reason: REJECT_REASONS[m.u8At(17)] ?? m.u8At(17), ack: `${m.source}:${m.sequence}` });
@@ -162,7 +204,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const signals = await connectRelay(ctx, RelayDomain.Signal, Role.Subscriber);
   signals.onMessage((bytes, offset, length) => guarded("signal", bytes, offset, () => {
     const msg = bytes.subarray(offset, offset + length);
-    journal.append(msg);
+    journalAppend(msg);
     portfolio.onMessage(inView.wrap(bytes, offset));
     const order: OrderRequestTlv | undefined = planner.plan(inView.wrap(bytes, offset));
     if (order === undefined) return;
@@ -176,7 +218,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   }));
   execRelay.onMessage((bytes, offset, length) => guarded("execution", bytes, offset, () => {
     const msg = bytes.subarray(offset, offset + length);
-    journal.append(msg);
+    journalAppend(msg);
     toStages(msg);
   }));
 
@@ -189,7 +231,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
         connections: [execRelay, signalOut, market, signals].filter((c) => c.connected).length,
         processed: BigInt(processed),
         dropped: BigInt(execRelay.stats.droppedOutgoing + signalOut.stats.droppedOutgoing + journal.stats().droppedMessages),
-        errors: BigInt(failures + journal.stats().writeErrors), p50Micros: 0, p99Micros: 0, lastSequence: 0n,
+        errors: BigInt(failures + journal.stats().writeErrors + recovery.failures), p50Micros: 0, p99Micros: 0, lastSequence: 0n,
       };
     },
     metricsText() {
@@ -203,6 +245,8 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
         ["portfolio_realized_pnl_e8", t.realized], ["portfolio_unrealized_pnl_e8", t.unrealized], ["portfolio_fees_e8", t.fees],
         ["portfolio_win_rate", t.winRate], ["journal_written_total", j.written], ["journal_dropped_total", j.droppedMessages],
         ["journal_write_errors_total", j.writeErrors], ["failures_total", failures],
+        ["recovery_from_snapshot", recovered.mode === "snapshot" ? 1 : 0], ["recovery_replayed_messages", recovered.replayedMessages],
+        ["recovery_millis", Math.round(recovered.millis)], ["snapshots_saved_total", recovery.saved], ["snapshot_failures_total", recovery.failures],
       ];
       return rows.map(([n, x]) => `alphapulse_execution_${n} ${x}`).join("\n") + "\n";
     },
@@ -228,11 +272,14 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
       },
       portfolio: async () => jsonSafe({
         tradingState: API_STATE[risk.state], totals: portfolio.totals(), positions: portfolio.positionsList(),
-        openOrders: risk.openOrders, journal: journal.stats(), recoveredMessages: replayed,
+        openOrders: risk.openOrders, journal: journal.stats(), recoveredMessages: replayed, recovery: recovered,
+        snapshots: { saved: recovery.saved, failures: recovery.failures, lastError: recovery.lastError },
       }),
     },
     async stop() {
       for (const c of [market, signals]) await c.close();
+      await recovery.stopPeriodic();
+      await recovery.runNow(snapshot);
       await journal.close();
       await execRelay.flush().catch(() => {});
       await signalOut.flush().catch(() => {});

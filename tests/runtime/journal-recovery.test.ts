@@ -76,35 +76,32 @@ describe("Journal", () => {
 });
 
 describe("RecoveryManager", () => {
-  it("restores a snapshot and replays only journal messages after its sequences", async () => {
+  it("restores a snapshot and replays only the journal tail after its position", async () => {
     const jdir = join(root, "rec-journal");
     const j = await Journal.open({ dir: jdir, prefix: "execution", flushIntervalMs: 0 });
     // A portfolio whose state is the sum of filled quantities.
     let position = 0n;
-    const seqs: Record<string, string> = {};
     const apply = (m: Uint8Array) => {
       const dv = new DataView(m.buffer, m.byteOffset);
       position += dv.getBigInt64(32 + 2 + 32, true);
-      seqs[String(dv.getUint16(6, true))] = String(dv.getBigUint64(8, true));
     };
     const rm = new RecoveryManager({ dir: join(root, "snap"), service: "portfolio", journal: { dir: jdir, prefix: "execution" } });
     for (let i = 1n; i <= 10n; i++) {
       const m = fill(40, i, i);
       j.append(m);
       apply(m);
-      if (i === 6n) await rm.save({ position: position.toString() }, { ...seqs });
+      if (i === 6n) {
+        const { value, position: at } = await j.checkpoint(() => ({ position: position.toString() }));
+        await rm.save(value, at, { "40": "6" });
+      }
     }
     await j.close();
     const before = position;
 
-    // "Restart": fresh state from snapshot + journal replay.
+    // "Restart": fresh state from snapshot + journal tail.
     position = 0n;
-    const snap = await rm.load<{ position: string }>();
-    expect(snap?.sequences).toEqual({ "40": "6" });
-    position = BigInt(snap!.state.position);
-    const replayed = await collect(rm.replayFrom(snap!.sequences));
-    expect(replayed.length).toBe(4);
-    for (const m of replayed) apply(m);
+    const report = await rm.recover({ restore: (s) => (position = BigInt((s as { position: string }).position)), apply });
+    expect(report).toMatchObject({ mode: "snapshot", replayedMessages: 4 });
     expect(position).toBe(before);
     expect(position).toBe(55n);
   });
@@ -113,7 +110,7 @@ describe("RecoveryManager", () => {
     const dir = join(root, "snap2");
     const a = new RecoveryManager({ dir, service: "a", journal: { dir, prefix: "x" } });
     expect(await a.load()).toBeUndefined();
-    await a.save({ v: 1 }, {});
+    await a.save({ v: 1 }, { file: "x-000000.bin", offset: 0 }, {});
     writeFileSync(join(dir, "b.snapshot.json"), readFileSync(join(dir, "a.snapshot.json")));
     const b = new RecoveryManager({ dir, service: "b", journal: { dir, prefix: "x" } });
     await expect(b.load()).rejects.toThrow(/belongs to a, not b/);
