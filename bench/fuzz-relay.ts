@@ -181,7 +181,7 @@ function mutate(rng: Rng, m: Uint8Array, corpus: readonly Uint8Array[]): Uint8Ar
       const out = m.slice();
       const dv = new DataView(out.buffer);
       const r = rng.int(0, 3);
-      if (r === 0) out[rng.int(0, 3)] ^= 0x10;
+      if (r === 0) out[rng.int(0, 3)]! ^= 0x10;
       else if (r === 1) out[HeaderOffset.version] = rng.int(0, 255);
       else dv.setUint32(HeaderOffset.payloadSize, rng.pick([0, 0xffffffff, 1 << 20, (1 << 16) + 1, out.length]), true);
       return out;

@@ -290,7 +290,9 @@ export class EvmFeed {
       return FrameOutcome.Ok;
     }
     if (msg.id !== undefined && msg.id !== null) {
-      const kind = this.requests.get(String(msg.id));
+      // JSON-RPC ids are strings or numbers; String() of anything else (a deeply nested array) can overflow the stack.
+      const key = typeof msg.id === "string" || typeof msg.id === "number" ? String(msg.id) : "";
+      const kind = this.requests.get(key);
       if (kind === undefined) {
         if (typeof msg.id === "string") {
           this.lastAnswer = msg;
@@ -299,7 +301,7 @@ export class EvmFeed {
         this.metrics.unknownFrames++;
         return FrameOutcome.Ok;
       }
-      this.requests.delete(String(msg.id));
+      this.requests.delete(key);
       if (typeof msg.result === "string") {
         this.subscriptions.set(msg.result, kind);
         return FrameOutcome.Ok;
