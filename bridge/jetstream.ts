@@ -88,6 +88,8 @@ export interface StoredPayload {
   streamSeq: number;
   /** Messages of the stream still after this one when it was delivered. */
   pending: number;
+  /** When JetStream stored it (ns since the epoch). */
+  storedNanos: bigint;
 }
 
 /** Where {@link readStream} starts. */
@@ -141,7 +143,7 @@ export async function* readStream(nc: NatsConnection, options: ReadStreamOptions
       for await (const m of msgs) {
         got++;
         last = m.info.pending;
-        yield { data: m.data, subject: m.subject, streamSeq: m.info.streamSequence, pending: m.info.pending };
+        yield { data: m.data, subject: m.subject, streamSeq: m.info.streamSequence, pending: m.info.pending, storedNanos: m.timestampNanos };
         if (last === 0) break;
       }
       if (last === 0 || got === 0) return;

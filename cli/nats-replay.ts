@@ -6,7 +6,14 @@
  *
  * `--since` takes an RFC 3339 time (`2025-01-02T03:04:05Z`), a span back from now (`90s`, `15m`, `2h`,
  * `1d`), or a whole number: a JetStream stream sequence. `--source N` keeps one source. The read ends
- * at the newest message stored when it began (plus what arrived meanwhile).
+ * at the newest message stored when it began (plus what arrived meanwhile), or at `--until` (same
+ * forms, inclusive: the last stream sequence, or the last storage time, to read). Times are JetStream's
+ * storage times, as for `--since`.
+ *
+ * `--speed N|max` spaces the messages as their header timestamps were spaced, divided by N (default
+ * max: as fast as the output takes them), as `ap replay FILE` does; `--restamp SOURCE` gives every
+ * message that source, sequences from 1, the sending time and a new checksum (a relay that has seen
+ * the originals then accepts the replay). Origin Gap notices stored in the stream are skipped.
  *
  * A relay drops messages whose sequence it has already passed for their source (replay protection): a
  * replay into a live relay adds only what it had not seen; into a fresh relay, everything.
@@ -24,7 +31,7 @@ import { connectNatsOnce, withNatsEnv, type NatsConnectOptions } from "../bridge
 import { readStream, type StreamStart } from "../bridge/jetstream.ts";
 import { splitPayload } from "../bridge/payload.ts";
 import { DEFAULT_SUBJECT_PREFIX } from "../bridge/subjects.ts";
-import { TlvType } from "../protocol/mod.ts";
+import { HeaderOffset, TlvType, viewsOf } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { firstTlvType, isControlType, Role } from "../relay/control.ts";
 import { createLogger } from "../relay/log.ts";
@@ -32,15 +39,19 @@ import { domainName } from "../relay/paths.ts";
 import { CommandError } from "./command.ts";
 import { EXIT_BROKEN_PIPE, StdoutWriter, stdoutIsTerminal, writeStderr } from "./io.ts";
 import { clientTarget, CONNECT_OPTIONS, domainArg, intOption, parseCommandArgs } from "./relay-options.ts";
+import { Pacer, parseRestamp, parseSpeed, Restamper } from "./replay-pacing.ts";
 
 const SPAN = /^(\d+)(s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses `--since`: a stream sequence, a span back from `now`, or an RFC 3339 time. */
-export function parseSince(text: string, now = Date.now()): StreamStart {
+/** A point of a stream: a stream sequence or a storage time. */
+export type StreamPoint = { streamSeq: number } | { time: Date };
+
+/** Parses a `--since`/`--until` value (`flag` names it in errors): a stream sequence, a span back from `now`, or an RFC 3339 time. */
+export function parseStreamPoint(flag: string, text: string, now = Date.now()): StreamPoint {
   if (/^\d+$/.test(text)) {
     const seq = Number(text);
-    if (!Number.isSafeInteger(seq) || seq < 1) throw new CommandError(`--since ${text}: a stream sequence must be 1 or more`, 2);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new CommandError(`${flag} ${text}: a stream sequence must be 1 or more`, 2);
     return { streamSeq: seq };
   }
   const span = SPAN.exec(text);
@@ -49,21 +60,53 @@ export function parseSince(text: string, now = Date.now()): StreamStart {
     const t = Date.parse(text);
     if (!Number.isNaN(t)) return { time: new Date(t) };
   }
-  throw new CommandError(`--since wants an RFC 3339 time (2025-01-02T03:04:05Z), a span (90s, 15m, 2h, 1d) or a stream sequence, got ${JSON.stringify(text)}`, 2);
+  throw new CommandError(`${flag} wants an RFC 3339 time (2025-01-02T03:04:05Z), a span (90s, 15m, 2h, 1d) or a stream sequence, got ${JSON.stringify(text)}`, 2);
+}
+
+/** Parses `--since` (see {@link parseStreamPoint}). */
+export function parseSince(text: string, now = Date.now()): StreamStart {
+  return parseStreamPoint("--since", text, now);
+}
+
+/**
+ * Parses `--until` against the start: the same forms, and an end of the same kind before the start is
+ * a usage error (exit 2).
+ */
+export function parseUntil(text: string, since: StreamStart, now = Date.now()): StreamPoint {
+  const until = parseStreamPoint("--until", text, now);
+  if ("streamSeq" in until && "streamSeq" in since && until.streamSeq < since.streamSeq) {
+    throw new CommandError(`--until ${text} is before --since (stream sequence ${since.streamSeq})`, 2);
+  }
+  if ("time" in until && "time" in since && until.time.getTime() < since.time.getTime()) {
+    throw new CommandError(`--until ${text} (${until.time.toISOString()}) is before --since (${since.time.toISOString()})`, 2);
+  }
+  return until;
+}
+
+/** True when a stored NATS message lies past `until`. */
+function pastUntil(until: StreamPoint | undefined, streamSeq: number, storedNanos: bigint): boolean {
+  if (until === undefined) return false;
+  return "streamSeq" in until ? streamSeq > until.streamSeq : storedNanos > BigInt(until.time.getTime()) * 1_000_000n;
 }
 
 /** Runs `ap replay --from-nats …`; resolves to the exit code. */
 export async function runNatsReplay(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     ...CONNECT_OPTIONS,
-    "from-nats": { type: "string" }, since: { type: "string" }, to: { type: "string" }, source: { type: "string" },
+    "from-nats": { type: "string" }, since: { type: "string" }, until: { type: "string" }, to: { type: "string" }, source: { type: "string" },
+    speed: { type: "string" }, restamp: { type: "string" },
     nats: { type: "string" }, "nats-creds": { type: "string" }, "nats-ca": { type: "string" }, "nats-cert": { type: "string" },
     "nats-key": { type: "string" }, "nats-prefix": { type: "string" },
   });
   if (positionals.length > 0) throw new CommandError(`--from-nats reads no FILE (got ${JSON.stringify(positionals[0])})`, 2);
   const domain = domainArg(typeof values["from-nats"] === "string" ? values["from-nats"] : undefined);
   if (typeof values.since !== "string") throw new CommandError("--from-nats needs --since <time|sequence>", 2);
-  const start = parseSince(values.since);
+  const now = Date.now();
+  const start = parseSince(values.since, now);
+  const until = typeof values.until === "string" ? parseUntil(values.until, start, now) : undefined;
+  const pacer = new Pacer(parseSpeed(typeof values.speed === "string" ? values.speed : undefined, Infinity));
+  const restamp = parseRestamp(values);
+  const restamper = restamp >= 0 ? new Restamper(restamp) : undefined;
   const source = values.source === undefined ? undefined : intOption(values, "source", 0);
   if (source !== undefined && source > 0xffff) throw new CommandError("--source must be a u16 source id", 2);
   const toDomain = typeof values.to === "string" ? domainArg(values.to) : undefined;
@@ -104,22 +147,45 @@ export async function runNatsReplay(args: readonly string[]): Promise<number> {
         throw new CommandError(`no relay answers: ${e instanceof Error ? e.message : String(e)}`, 1);
       }
     }
+    const emit = (b: Uint8Array, o: number, l: number): void => {
+      messages++;
+      if (restamper !== undefined) {
+        const m = restamper.apply(b, o, l);
+        if (client !== undefined) client.publishFrom(m, 0, m.length);
+        else out!.bytesOf(m);
+      } else if (client !== undefined) {
+        client.publishFrom(b, o, l);
+      } else {
+        out!.bytesOf(b.subarray(o, o + l));
+      }
+    };
+    // Paced: the messages of a stored payload are emitted one by one with waits in between.
+    const due: { at: number; length: number; ts: bigint }[] = [];
     const onMessage = (b: Uint8Array, o: number, l: number): void => {
       const t = firstTlvType(b, o);
       if (b[o + 5] !== domain || isControlType(t) || t === TlvType.Gap) {
         skipped++;
         return;
       }
-      messages++;
-      if (client !== undefined) client.publishFrom(b, o, l);
-      else out!.bytesOf(b.subarray(o, o + l));
+      if (pacer.paced) due.push({ at: o, length: l, ts: viewsOf(b).dv.getBigUint64(b.byteOffset + o + HeaderOffset.timestamp, true) });
+      else emit(b, o, l);
     };
     try {
       for await (const p of readStream(nc, { domain, start, prefix, ...(source !== undefined ? { source } : {}) })) {
+        if (pastUntil(until, p.streamSeq, p.storedNanos)) break;
         payloads++;
         if (firstSeq === 0) firstSeq = p.streamSeq;
         lastSeq = p.streamSeq;
         invalid += splitPayload(p.data, onMessage).invalid;
+        for (const d of due) {
+          const wait = pacer.waitMs(d.ts);
+          if (wait > 1) {
+            if (out !== undefined) await out.flush(); // a relay client writes its batch on the next tick by itself
+            await new Promise((r) => setTimeout(r, wait));
+          }
+          emit(p.data, d.at, d.length);
+        }
+        due.length = 0;
         if (out !== undefined) {
           await out.drain();
           if (out.closed) return EXIT_BROKEN_PIPE;

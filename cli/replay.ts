@@ -13,16 +13,15 @@
  * @module
  */
 
-import {
-  HeaderOffset, messageChecksum, ProtocolError, StreamFramer, TlvType, validateMessage, viewsOf, writeNowNanos,
-} from "../protocol/mod.ts";
+import { HeaderOffset, ProtocolError, StreamFramer, TlvType, validateMessage, viewsOf } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { firstTlvType, isControlType, Role } from "../relay/control.ts";
 import { createLogger } from "../relay/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { openInput, writeStderr } from "./io.ts";
 import { NATS_REPLAY_USAGE } from "./nats-replay-usage.ts";
-import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, flushOrFail, intOption, parseCommandArgs } from "./relay-options.ts";
+import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, flushOrFail, parseCommandArgs } from "./relay-options.ts";
+import { Pacer, parseRestamp, parseSpeed, Restamper } from "./replay-pacing.ts";
 
 const USAGE = `usage: ap replay FILE --to <domain> [--speed N|max] [--restamp SOURCE] [options]
 
@@ -58,11 +57,9 @@ export const replayCommand: Command = {
     if (positionals.length !== 1) throw new CommandError("expected exactly one recording FILE", 2);
     const file = positionals[0]!;
     const domain = domainArg(typeof values.to === "string" ? values.to : undefined);
-    const speedText = typeof values.speed === "string" ? values.speed : "1";
-    const speed = speedText === "max" ? Infinity : Number(speedText);
-    if (!(speed > 0)) throw new CommandError(`--speed wants a positive number or max, got ${JSON.stringify(speedText)}`, 2);
-    const restamp = values.restamp === undefined ? -1 : intOption(values, "restamp", 0);
-    if (restamp > 0xffff) throw new CommandError("--restamp must be a u16 source id", 2);
+    const pacer = new Pacer(parseSpeed(typeof values.speed === "string" ? values.speed : undefined));
+    const restamp = parseRestamp(values);
+    const restamper = restamp >= 0 ? new Restamper(restamp) : undefined;
     const target = clientTarget(values, domain);
     let client: RelayClient;
     try {
@@ -73,12 +70,8 @@ export const replayCommand: Command = {
     let sent = 0;
     let skipped = 0;
     let index = 0;
-    let seq = 0n;
-    let firstTs: bigint | undefined;
-    const startMs = performance.now();
     const framer = new StreamFramer();
-    const scratch = new Uint8Array(1024 * 1024);
-    const due: { bytes: Uint8Array; at: number }[] = [];
+    const due: { bytes: Uint8Array; ts: bigint }[] = [];
     try {
       for await (const chunk of openInput(file)) {
         try {
@@ -92,28 +85,16 @@ export const replayCommand: Command = {
               return;
             }
             const ts = viewsOf(b).dv.getBigUint64(b.byteOffset + o + HeaderOffset.timestamp, true);
-            firstTs ??= ts;
-            const at = speed === Infinity ? 0 : startMs + Number(ts - firstTs) / 1e6 / speed;
-            due.push({ bytes: b.subarray(o, o + l), at });
+            due.push({ bytes: b.subarray(o, o + l), ts });
           });
         } catch (e) {
           if (e instanceof ProtocolError) throw new CommandError(`${file}: ${e.message}`, 1);
           throw e;
         }
         for (const d of due) {
-          const wait = d.at - performance.now();
+          const wait = pacer.waitMs(d.ts);
           if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-          let msg = d.bytes;
-          if (restamp >= 0) {
-            msg = scratch.subarray(0, msg.length);
-            msg.set(d.bytes);
-            const dv = viewsOf(msg).dv;
-            dv.setUint16(HeaderOffset.source, restamp, true);
-            dv.setBigUint64(HeaderOffset.sequence, ++seq, true);
-            writeNowNanos(dv, HeaderOffset.timestamp);
-            dv.setUint32(HeaderOffset.checksum, messageChecksum(msg, 0, msg.length), true);
-          }
-          client.publish(msg);
+          client.publish(restamper !== undefined ? restamper.apply(d.bytes, 0, d.bytes.length) : d.bytes);
           sent++;
           if (client.queuedBytes > MAX_QUEUED) await flushOrFail(client);
         }
