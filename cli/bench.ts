@@ -24,12 +24,14 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   relay: () => import("../bench/relay.ts"),
   e2e: () => import("../bench/e2e.ts"),
   nats: () => import("../bench/nats-bridge.ts"),
+  stress: () => import("../bench/stress.ts"),
 };
 
 /** One usage line per benchmark (add one with each entry of BENCHES). */
 const OPTIONS: Record<string, string> = {
   relay: "[--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats]   relay vs nats-server",
   nats: "[--json] [--seconds N] [--rate N] [--systems nats,nats-unbatched,tls-link]   NATS bridge vs TLS relay link",
+  stress: "[--json] [--seconds N] [--publishers N] [--fast N] [--slow N] [--slow-us N] [--queue-bytes N] [--ring-bytes N] [--overflow-ms N]   every message accounted per source, RSS",
 };
 
 const USAGE = `usage: ap bench <name> [options]
