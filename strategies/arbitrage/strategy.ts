@@ -37,7 +37,33 @@ import { PoolBook, type PoolState } from "../dex/pool-book.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
 import { UsdPrices } from "../dex/usd-prices.ts";
 import { FEE_SCALE } from "../dex/v2-math.ts";
-import { deriveId } from "../signal-id.ts";
+import * as v from "valibot";
+import { CountNumber, U64Text, parseSnapshot } from "../portfolio/snapshot-codec.ts";
+import { deriveId, SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
+
+/** Version of {@link ArbitrageSnapshot} this build writes and reads. */
+export const ARBITRAGE_SNAPSHOT_VERSION = 1;
+
+/** Schema of a flash-arbitrage snapshot (validated on restore). */
+export const ArbitrageSnapshotSchema = v.strictObject({
+  kind: v.literal("flash-arbitrage"),
+  version: v.literal(ARBITRAGE_SNAPSHOT_VERSION),
+  ids: v.strictObject({ epoch: CountNumber }),
+  /** Latest input timestamp seen (ns, decimal). */
+  now: U64Text,
+});
+
+/**
+ * The JSON-safe state of a {@link FlashArbitrageStrategy} that matters after a restart: the signal-id
+ * epoch (ids never repeat) and its clock. Pool, gas and USD prices come back with the market data, and
+ * with them the opportunities (a still-open one is signalled again, under a new id).
+ */
+export interface ArbitrageSnapshot {
+  kind: "flash-arbitrage";
+  version: typeof ARBITRAGE_SNAPSHOT_VERSION;
+  ids: SignalIdSpaceJson;
+  now: string;
+}
 import { beginSignal, clampI32, clampI64, clampU64, writeSignalIdentity } from "../signal-writer.ts";
 import type { ArbitrageConfig } from "./config.ts";
 
@@ -129,6 +155,8 @@ export class FlashArbitrageStrategy implements TradingStrategy {
   private ordinal = 0;
   private lastTimestampHi = 0;
   private lastTimestampLo = 0;
+  /** Where signal ids come from (never repeated across restarts; see {@link SignalIdSpace}). */
+  readonly ids = new SignalIdSpace();
 
   /** @param config validated config @param pools pool metadata (cache + inline) @param sink where signals go */
   constructor(config: ArbitrageConfig, pools: Iterable<PoolMeta>, sink: MessageSink = new DiscardSink()) {
@@ -192,6 +220,27 @@ export class FlashArbitrageStrategy implements TradingStrategy {
       this.lastTimestampHi = hi;
       this.lastTimestampLo = lo;
     }
+  }
+
+  /** The state that matters after a restart (see {@link ArbitrageSnapshot}). */
+  toSnapshot(): ArbitrageSnapshot {
+    return { kind: "flash-arbitrage", version: ARBITRAGE_SNAPSHOT_VERSION, ids: this.ids.toJson(), now: String(this.now) };
+  }
+
+  /**
+   * Restores a snapshot (validated first: a refused one, {@link SnapshotError}, changes nothing). Call
+   * {@link SignalIdSpace.nextRun} on `ids` afterwards to start the new run's epoch. Returns no warnings.
+   */
+  restore(snapshot: unknown): string[] {
+    const s = parseSnapshot(ArbitrageSnapshotSchema, snapshot, "flash-arbitrage", ARBITRAGE_SNAPSHOT_VERSION);
+    this.ids.restore(s.ids);
+    const hi = Number(s.now >> 32n);
+    const lo = Number(s.now & 0xffff_ffffn);
+    if (hi > this.lastTimestampHi || (hi === this.lastTimestampHi && lo > this.lastTimestampLo)) {
+      this.lastTimestampHi = hi;
+      this.lastTimestampLo = lo;
+    }
+    return [];
   }
 
   /** Latest input timestamp seen (ns): the strategy's notion of "now". */
@@ -342,7 +391,7 @@ export class FlashArbitrageStrategy implements TradingStrategy {
     const slippageUsd = this.usd.value(x, impact) ?? 0n;
     const spread = xa * yb === 0n ? 0 : Number(((ya * xb - xa * yb) * BPS) / (xa * yb));
     const timestamp = view.timestamp;
-    const signalId = deriveId(this.strategyId, view.source, view.sequence, this.ordinal++);
+    const signalId = this.ids.derive(this.strategyId, view.source, view.sequence, this.ordinal++);
     const confidence = c.eco.grossUsd > 0n ? Number((c.eco.netUsd * 100n) / c.eco.grossUsd) : 0;
     const minAmountOut = (c.amountOut * (BPS - BigInt(cfg.slippageToleranceBps))) / BPS;
 

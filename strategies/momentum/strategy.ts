@@ -21,6 +21,8 @@
  * ```ts
  * const momentum = new MomentumStrategy(config, sink);
  * momentum.onMarketData(view); // publishes MomentumSignal messages
+ * const snap = momentum.toSnapshot(); // windows, cooldowns and the signal-id epoch, JSON-safe
+ * restarted.restore(snap);            // validated (SnapshotError names the field)
  * ```
  * @module
  */
@@ -31,12 +33,64 @@ import {
 } from "../../protocol/mod.ts";
 import { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "../contract.ts";
 import { InstrumentTable } from "../instrument-table.ts";
-import { deriveId } from "../signal-id.ts";
+import * as v from "valibot";
+import { CountNumber, FiniteNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, parseSnapshot, type InstrumentJson } from "../portfolio/snapshot-codec.ts";
+import { deriveId, SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
 import { beginSignal, clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { MomentumConfig } from "./config.ts";
 
 const TWO32 = 4_294_967_296;
 const MAX_EXACT = 9_007_199_254_740_991;
+
+/** Version of {@link MomentumSnapshot} this build writes and reads. */
+export const MOMENTUM_SNAPSHOT_VERSION = 1;
+
+/** Schema of a momentum snapshot (validated on restore). */
+export const MomentumSnapshotSchema = v.strictObject({
+  kind: v.literal("momentum"),
+  version: v.literal(MOMENTUM_SNAPSHOT_VERSION),
+  ids: v.strictObject({ epoch: CountNumber }),
+  /** Window lengths (s) and ring capacity the state was built with: restored only when they match. */
+  windowSeconds: v.array(CountNumber),
+  ringCapacity: CountNumber,
+  instruments: v.array(v.strictObject({
+    instrument: InstrumentJsonSchema,
+    /** Trades seen. */
+    count: CountNumber,
+    lastTime: FiniteNumber,
+    /** Last trade price (i64 × 1e8 as u64 bits, decimal). */
+    lastPrice: U64Text,
+    /** Index (in `count` terms) of the first trade kept below. */
+    from: CountNumber,
+    trades: v.array(v.tuple([FiniteNumber, FiniteNumber, FiniteNumber, FiniteNumber])),
+    windows: v.array(v.strictObject({ start: CountNumber, volume: FiniteNumber, signed: FiniteNumber, lastSignal: v.nullable(FiniteNumber) })),
+  })),
+});
+
+/** A validated momentum snapshot. */
+export type MomentumSnapshotValues = v.InferOutput<typeof MomentumSnapshotSchema>;
+
+/**
+ * The JSON-safe state of a {@link MomentumStrategy} that matters after a restart: the signal-id epoch,
+ * and per instrument the trades still inside a window (time, price, size, signed size), each window's
+ * running sums and the time of its last signal (the cooldown).
+ */
+export interface MomentumSnapshot {
+  kind: "momentum";
+  version: typeof MOMENTUM_SNAPSHOT_VERSION;
+  ids: SignalIdSpaceJson;
+  windowSeconds: number[];
+  ringCapacity: number;
+  instruments: {
+    instrument: InstrumentJson;
+    count: number;
+    lastTime: number;
+    lastPrice: string;
+    from: number;
+    trades: [number, number, number, number][];
+    windows: { start: number; volume: number; signed: number; lastSignal: number | null }[];
+  }[];
+}
 
 /** Counters of the momentum strategy. */
 export interface MomentumCounters {
@@ -96,6 +150,8 @@ export class MomentumStrategy implements TradingStrategy {
     badPrice: 0, outOfOrder: 0, ringOverflow: 0,
   };
   private ordinal = 0;
+  /** Where signal ids come from (never repeated across restarts; see {@link SignalIdSpace}). */
+  readonly ids = new SignalIdSpace();
 
   /** @param config validated config @param sink where signals go */
   constructor(config: MomentumConfig, sink: MessageSink = new DiscardSink()) {
@@ -258,7 +314,7 @@ export class MomentumStrategy implements TradingStrategy {
   private emit(view: MessageView, slot: number, direction: number, w: number, momentumBps: number, confidence: number): void {
     const b = this.builder;
     beginSignal(b, this.source, view.timestamp);
-    writeSignalIdentity(b, this.strategyId, confidence, deriveId(this.strategyId, view.source, view.sequence, this.ordinal++));
+    writeSignalIdentity(b, this.strategyId, confidence, this.ids.derive(this.strategyId, view.source, view.sequence, this.ordinal++));
     const at = b.reserve(TlvType.MomentumSignal, 32);
     const dv = b.dv;
     this.table.write(dv, at, slot);
@@ -314,6 +370,85 @@ export class MomentumStrategy implements TradingStrategy {
 
   /** Counters for metrics. */
   stats(): StrategyStats {
-    return { ...this.counters, instruments: this.table.size };
+    return { ...this.counters, instruments: this.table.size, idEpoch: this.ids.epoch, sourceRestarts: this.ids.sourceRestarts };
+  }
+
+  /** The state that matters after a restart, as a plain JSON-safe, versioned object (see {@link MomentumSnapshot}). */
+  toSnapshot(): MomentumSnapshot {
+    const n = this.config.maxInstruments;
+    const cap = this.cap;
+    const instruments: MomentumSnapshot["instruments"] = [];
+    for (let slot = 0; slot < this.table.size; slot++) {
+      const count = this.count[slot]!;
+      let from = count;
+      const windows: MomentumSnapshot["instruments"][number]["windows"] = [];
+      for (let w = 0; w < this.windows; w++) {
+        const k = w * n + slot;
+        from = Math.min(from, this.start[k]!);
+        const last = this.lastSignal[k]!;
+        windows.push({ start: this.start[k]!, volume: this.volume[k]!, signed: this.signed[k]!, lastSignal: Number.isFinite(last) ? last : null });
+      }
+      from = Math.max(from, count - cap, 0);
+      const trades: [number, number, number, number][] = [];
+      for (let i = from; i < count; i++) {
+        const j = slot * cap + (i % cap);
+        trades.push([this.ringTime[j]!, this.ringPrice[j]!, this.ringSize[j]!, this.ringSigned[j]!]);
+      }
+      const price = (BigInt(this.priceHi[slot]!) << 32n) | BigInt(this.priceLo[slot]!);
+      instruments.push({ instrument: instrumentJson(this.table.instrument(slot)), count, lastTime: this.lastTime[slot]!, lastPrice: String(price), from, trades, windows });
+    }
+    return {
+      kind: "momentum", version: MOMENTUM_SNAPSHOT_VERSION, ids: this.ids.toJson(), windowSeconds: [...this.windowSeconds], ringCapacity: cap, instruments,
+    };
+  }
+
+  /**
+   * Restores a snapshot: the signal-id epoch always; windows and cooldowns when the snapshot was made
+   * with the same windows and ring capacity (otherwise they start empty, and the returned list says
+   * why). Validated before anything changes: a refused snapshot ({@link SnapshotError}) changes nothing.
+   * Call {@link SignalIdSpace.nextRun} on `ids` afterwards to start the new run's epoch.
+   */
+  restore(snapshot: unknown): string[] {
+    const s = parseSnapshot(MomentumSnapshotSchema, snapshot, "momentum", MOMENTUM_SNAPSHOT_VERSION);
+    const sameWindows = s.ringCapacity === this.cap && s.windowSeconds.length === this.windows && s.windowSeconds.every((x, i) => x === this.windowSeconds[i]);
+    if (!sameWindows) {
+      this.ids.restore(s.ids);
+      return [`windows not restored: the snapshot has windows [${s.windowSeconds}] s and ring ${s.ringCapacity}, the config [${[...this.windowSeconds]}] s and ring ${this.cap}`];
+    }
+    if (s.instruments.length > this.config.maxInstruments) {
+      throw new SnapshotError("momentum", "instruments", `${s.instruments.length} instruments, more than maxInstruments ${this.config.maxInstruments}`);
+    }
+    s.instruments.forEach((x, i) => {
+      if (x.windows.length !== this.windows) throw new SnapshotError("momentum", `instruments[${i}].windows`, `has ${x.windows.length} windows, expected ${this.windows}`);
+      if (x.from + x.trades.length !== x.count || x.trades.length > this.cap) throw new SnapshotError("momentum", `instruments[${i}].trades`, "do not end at count or exceed the ring");
+      x.windows.forEach((w, k) => {
+        if (w.start < x.from || w.start > x.count) throw new SnapshotError("momentum", `instruments[${i}].windows[${k}].start`, `${w.start} is outside the trades kept (${x.from}–${x.count})`);
+      });
+    });
+    const n = this.config.maxInstruments;
+    const cap = this.cap;
+    for (const x of s.instruments) {
+      const slot = this.table.slotOf(x.instrument, true);
+      this.count[slot] = x.count;
+      this.lastTime[slot] = x.lastTime;
+      this.priceLo[slot] = Number(x.lastPrice & 0xffff_ffffn);
+      this.priceHi[slot] = Number((x.lastPrice >> 32n) & 0xffff_ffffn);
+      x.trades.forEach(([time, price, size, signed], i) => {
+        const j = slot * cap + ((x.from + i) % cap);
+        this.ringTime[j] = time;
+        this.ringPrice[j] = price;
+        this.ringSize[j] = size;
+        this.ringSigned[j] = signed;
+      });
+      x.windows.forEach((w, i) => {
+        const k = i * n + slot;
+        this.start[k] = w.start;
+        this.volume[k] = w.volume;
+        this.signed[k] = w.signed;
+        this.lastSignal[k] = w.lastSignal ?? -Infinity;
+      });
+    }
+    this.ids.restore(s.ids);
+    return [];
   }
 }
