@@ -218,6 +218,8 @@ export class NatsBridge {
    * Lets `relay` (the one this bridge is attached to, in this process) answer RetransmitRequests beyond
    * its ring from the domain's JetStream stream: a consumer that asks for an evicted range gets the
    * messages, in order, and a Gap only for what JetStream does not hold either. Undone by {@link close}.
+   * Options: lookup concurrency, queue and timeout ({@link RetransmitFallbackOptions}), and `maxBytes`
+   * per answer from JetStream (default 4 MiB; the rest of a larger range is answered with Gap).
    *
    * @example
    * ```ts
@@ -226,10 +228,10 @@ export class NatsBridge {
    * bridge.serveRetransmits(server.relay);
    * ```
    */
-  serveRetransmits(relay: Relay, options: RetransmitFallbackOptions = {}): void {
+  serveRetransmits(relay: Relay, options: RetransmitFallbackOptions & { maxBytes?: number } = {}): void {
     if (relay.domain !== this.domain) throw new Error(`serveRetransmits: relay of domain ${relay.domain}, bridge of ${this.domain}`);
     this.stopServing();
-    const store = new JetStreamRetransmitSource(() => (this.healthy ? this.nc : undefined), this.domain, this.prefix);
+    const store = new JetStreamRetransmitSource(() => (this.healthy ? this.nc : undefined), this.domain, this.prefix, options.maxBytes);
     const fallback = new RetransmitFallback(store, { logger: this.log, ...options });
     relay.retransmitFallback = fallback;
     this.served = { relay, fallback, store };

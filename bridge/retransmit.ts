@@ -40,8 +40,12 @@ export interface JetStreamRetransmitStats {
   payloadsRead: number;
 }
 
-/** Most bytes one lookup collects (a larger range is cut there; the rest is answered with Gap). */
-const MAX_FETCH_BYTES = 64 * 1024 * 1024;
+/**
+ * Default most bytes one lookup returns: half a subscriber's default backlog (8 MiB), so an answer does
+ * not overflow the backlog it is queued in. The rest of a larger range is answered with Gap (a consumer
+ * that wants more history reads it with `ap replay --from-nats`).
+ */
+export const DEFAULT_RETRANSMIT_MAX_BYTES = 4 * 1024 * 1024;
 
 /** See the module documentation. */
 export class JetStreamRetransmitSource implements RetransmitSource {
@@ -50,17 +54,20 @@ export class JetStreamRetransmitSource implements RetransmitSource {
   private readonly connection: () => NatsConnection | undefined;
   private readonly domain: RelayDomain;
   private readonly prefix: string;
+  private readonly maxBytes: number;
   private jsmOf: { nc: NatsConnection; jsm: Promise<JetStreamManager> } | undefined;
 
   /**
    * @param connection the current NATS connection (undefined while there is none: lookups fail fast)
    * @param domain the relay's domain
    * @param prefix subject prefix of the deployment
+   * @param maxBytes most bytes one lookup returns (default {@link DEFAULT_RETRANSMIT_MAX_BYTES})
    */
-  constructor(connection: () => NatsConnection | undefined, domain: RelayDomain, prefix = DEFAULT_SUBJECT_PREFIX) {
+  constructor(connection: () => NatsConnection | undefined, domain: RelayDomain, prefix = DEFAULT_SUBJECT_PREFIX, maxBytes = DEFAULT_RETRANSMIT_MAX_BYTES) {
     this.connection = connection;
     this.domain = domain;
     this.prefix = prefix;
+    this.maxBytes = maxBytes;
   }
 
   /** See {@link RetransmitSource.fetch}. */
@@ -100,7 +107,7 @@ export class JetStreamRetransmitSource implements RetransmitSource {
           prevSeq = seq;
           if (ts > prevTs) prevTs = ts;
           if (seq < from || seq > to) return;
-          if (runBytes + length > MAX_FETCH_BYTES) return;
+          if (runBytes + length > this.maxBytes) return;
           // A batch sent twice repeats sequences: keep the first copy.
           if (run.length > 0 && seq <= sequenceAt(run[run.length - 1]!, 0)) return;
           run.push(bytes.slice(offset, offset + length));

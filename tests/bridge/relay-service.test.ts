@@ -1,7 +1,8 @@
 /**
- * The relay service with `relays.nats`: it bridges its domain, reports itself degraded while NATS is
- * down (so `/health` shows the outage) and up again once NATS is back, and exposes `alphapulse_nats_*`
- * metrics; the config schema checks the NATS section.
+ * The relay service with `relays.nats`: it bridges its domain, answers RetransmitRequests beyond its
+ * ring from JetStream, reports itself degraded while NATS is down (so `/health` shows the outage) and
+ * up again once NATS is back, and exposes `alphapulse_nats_*` metrics; the config schema checks the
+ * NATS section.
  */
 
 import path from "node:path";
@@ -72,6 +73,8 @@ describe.skipIf(nats === undefined)("relay service with a NATS bridge", () => {
     await waitStatus("up");
     expect((await plane.health()).dependencies.find((d) => d.name === "relay-system")?.status).toBe("up");
     expect(md.service.metricsText()).toMatch(/alphapulse_nats_connected\{domain="market-data"\} 1/);
+    // The service's relay answers RetransmitRequests beyond its ring from JetStream.
+    expect(md.service.metricsText()).toMatch(/alphapulse_nats_retransmit_lookups_total\{domain="market-data"\} 0/);
     expect(md.service.status().state).toBe(2);
 
     await nats!.kill();

@@ -198,6 +198,9 @@ describe.skipIf(nats === undefined)("relay answers RetransmitRequests from JetSt
     expect(run1.every((m) => new DataView(m.buffer, m.byteOffset).getBigUint64(16, true) < T2)).toBe(true);
     // The search costs about log2(stream size) message gets, not a scan.
     expect(store.stats.probes).toBeLessThan(2 * 2 * Math.ceil(Math.log2(180)) + 4);
+    // A byte budget cuts the answer (the relay answers Gap for the rest).
+    const small = new JetStreamRetransmitSource(() => nc, MD, prefix, 10 * trade(9, 1n).length);
+    expect((await small.fetch(9, 50n, 120n, { sequence: 121n, timestamp: T2 + 121n }, signal)).map((m) => seqOf(m))).toEqual(range(50, 59));
     // Nothing of the source at or after `from`: nothing returned.
     expect(await store.fetch(9, 700n, 800n, { sequence: 801n, timestamp: T2 + 801n }, signal)).toEqual([]);
   });

@@ -56,7 +56,12 @@ function request(ring: SourceRing | undefined, from: bigint, to: bigint, last: b
 
 class MapStore implements RetransmitSource {
   calls: { from: bigint; to: bigint; anchor: RunAnchor }[] = [];
-  constructor(private readonly held: Set<bigint>, private readonly delayMs = 0) {}
+  private readonly held: Set<bigint>;
+  private readonly delayMs: number;
+  constructor(held: Set<bigint>, delayMs = 0) {
+    this.held = held;
+    this.delayMs = delayMs;
+  }
   async fetch(_source: number, from: bigint, to: bigint, anchor: RunAnchor): Promise<Uint8Array[]> {
     this.calls.push({ from, to, anchor });
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
