@@ -167,3 +167,32 @@ describe("bridge inbound sequencer", () => {
     expect(injected).toEqual([1n, 5n, 6n, 7n, 8n]); // the late recovery answer changes nothing
   });
 });
+
+describe("origin Gap notices in the inbound sequencer", () => {
+  it("moves past a range the origin declared lost, only when the next expected sequence lies in it", () => {
+    const { seq, injected, asked } = sequencer(new Map());
+    expect(seq.originGap(7, 1n, 5n)).toBe(false); // a source never seen: nothing to skip
+    for (const n of [1n, 2n, 3n]) feed(seq, trade(7, n));
+    expect(seq.originGap(7, 5n, 9n)).toBe(false); // not reached yet (4 is missing before it)
+    expect(seq.originGap(7, 1n, 2n)).toBe(false); // already passed: a repeat changes nothing
+    expect(seq.originGap(7, 4n, 9n)).toBe(true);
+    expect(seq.expected(7)).toBe(10n);
+    feed(seq, trade(7, 10n));
+    expect(injected).toEqual([1n, 2n, 3n, 10n]);
+    expect(asked).toEqual([]); // no JetStream lookup for a declared loss
+    expect(seq.stats).toMatchObject({ originGaps: 1, originLost: 6, lost: 0, gapsDetected: 0 });
+    expect(seq.originGap(7, 4n, 9n)).toBe(false); // the same notice again (catch-up re-read)
+  });
+
+  it("ignores notices about local sources and sources being recovered", async () => {
+    const { seq } = sequencer(new Map());
+    seq.markLocal(trade(3, 5n), 0);
+    expect(seq.originGap(3, 6n, 8n)).toBe(false);
+    feed(seq, trade(7, 1n));
+    feed(seq, trade(7, 5n)); // a hole: held while 2–4 are recovered
+    expect(seq.recovering).toBe(1);
+    expect(seq.originGap(7, 2n, 4n)).toBe(false);
+    await ticks();
+    expect(seq.stats.originGaps).toBe(0);
+  });
+});
