@@ -11,8 +11,9 @@
  * - `pub MD_SOCKET SECONDS RATE SOURCE` — publishes Trades built as an adapter builds them
  *   (`MessageBuilder.begin().addTrade()`, header timestamp = CLOCK_MONOTONIC at build time). RATE 0:
  *   as fast as the relay takes them (bounded queue); otherwise paced at RATE msgs/s. Prints its result.
- * - `pong SOCKET` / `ping SOCKET COUNT` — the floor: raw 8-byte ping-pong over a Unix socket through the
- *   same transport the relay uses, no protocol work; `ping` prints round-trip percentiles in ns.
+ * - `pong SOCKET` / `ping SOCKET COUNT [paced]` — the floor: raw 8-byte ping-pong over a Unix socket through
+ *   the same transport the relay uses, no protocol work, back to back or one round trip per timer tick;
+ *   `ping` prints round-trip percentiles in ns.
  *
  * Results are single JSON lines on stdout.
  *
@@ -192,7 +193,12 @@ async function pongRole(socket: string): Promise<void> {
   });
 }
 
-async function pingRole(socket: string, count: number): Promise<void> {
+/**
+ * Round trips of 8 bytes to a `pong`; back to back, or with `paced` one per timer tick (~1 ms), as the
+ * paced publishers send: a process that sleeps between messages pays the machine's wake-up cost each
+ * time (on a VM a halted vCPU can take far longer to wake than a busy one).
+ */
+async function pingRole(socket: string, count: number, paced: boolean): Promise<void> {
   const transport = await selectTransport();
   const conn = await transport.connect({ kind: "unix", path: socket });
   const rtts = new Float64Array(count);
@@ -212,6 +218,7 @@ async function pingRole(socket: string, count: number): Promise<void> {
         got -= 8;
         rtts[i++] = Number(clock() - t0);
         if (i === count) resolve();
+        else if (paced) setTimeout(send, 0);
         else send();
       },
       close: () => resolve(),
@@ -230,7 +237,7 @@ switch (role) {
   case "consumer": await consumerRole(a1!); break;
   case "pub": await pubRole(a1!, Number(a2 ?? "3"), Number(a3 ?? "0")); break;
   case "pong": await pongRole(a1!); break;
-  case "ping": await pingRole(a1!, Number(a2 ?? "20000")); break;
+  case "ping": await pingRole(a1!, Number(a2 ?? "20000"), a3 === "paced"); break;
   default:
     process.stderr.write(`e2e-worker: unknown role ${String(role)}\n`);
     process.exit(2);

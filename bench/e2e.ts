@@ -9,19 +9,19 @@
  * Measures, in one run: sustained throughput at the maximum rate (the consumer's tagging signals per
  * second between its first and last one), latency p50/p99/p99.9 at paced 10 k and 100 k msgs/s, and the
  * machine's floor: a raw 8-byte ping-pong between two processes over a Unix socket through the same
- * transport, no protocol work; the floor is the round trip's p50 ÷ 2 (an estimate of one hop).
+ * transport, no protocol work; the floor is the round trip's p50 ÷ 2 (an estimate of one hop), back to
+ * back and paced one round trip per timer tick (what a process asleep between messages pays to wake).
  *
  * @module
  */
 
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { RelayDomain } from "../protocol/mod.ts";
+import { killWorker, measureFloor, startWorker, waitForKey, type WorkerLine, type WorkerProcess } from "./worker-process.ts";
 
 /** One line for `ap bench`. */
 export const summary = "end-to-end adapter → relay → strategy → relay → consumer, vs a raw socket floor";
@@ -31,62 +31,14 @@ const USAGE = `usage: ap bench e2e [--json] [--seconds N]
   --seconds N   seconds per measurement (default 3)
   --json        print the results as one JSON object and write bench/results/e2e-<runtime>.json`;
 
-const WORKER = fileURLToPath(new URL("./e2e-worker.ts", import.meta.url));
+const WORKER = new URL("./e2e-worker.ts", import.meta.url);
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 const RUNTIME = IS_DENO ? "deno" : "node";
 
 /** Targets of issue 8 (the reference system's headline). */
 const TARGETS = { throughputMsgsPerSec: 850_000, p50Micros: 32, p99Micros: 48 } as const;
 
-type Line = Record<string, unknown>;
-
-interface Worker {
-  child: ChildProcess;
-  next(timeoutMs?: number): Promise<Line>;
-  send(line: string): void;
-}
-
-function startWorker(args: string[]): Worker {
-  const argv = IS_DENO ? ["run", "-A", WORKER, ...args] : ["--import", "tsx", WORKER, ...args];
-  const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
-  const lines: Line[] = [];
-  const waiters: ((v: Line) => void)[] = [];
-  const stderr: string[] = [];
-  readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-    let v: Line;
-    try {
-      v = JSON.parse(line) as Line;
-    } catch {
-      return;
-    }
-    const w = waiters.shift();
-    if (w) w(v);
-    else lines.push(v);
-  });
-  child.stderr!.on("data", (d: Uint8Array) => stderr.push(new TextDecoder().decode(d)));
-  const exited = new Promise<never>((_, reject) =>
-    child.on("exit", (code) => reject(new Error(`e2e worker ${args[0]} exited (${code}) ${stderr.join("").slice(-2000)}`))));
-  exited.catch(() => {});
-  return {
-    child,
-    next: (timeoutMs = 30_000) => {
-      const v = lines.shift();
-      if (v) return Promise.resolve(v);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const p = Promise.race([
-        new Promise<Line>((r) => waiters.push(r)),
-        exited,
-        new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`e2e worker ${args[0]} did not answer in time`)), timeoutMs))),
-      ]).finally(() => clearTimeout(timer));
-      return p;
-    },
-    send: (line) => void child.stdin!.write(line + "\n"),
-  };
-}
-
-function kill(w: Worker | undefined): void {
-  if (w && w.child.exitCode === null) w.child.kill("SIGKILL");
-}
+type Line = WorkerLine;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -115,6 +67,8 @@ export interface E2eResult {
   floorP50Micros: number;
   floorRttP50Micros: number;
   floorRttP99Micros: number;
+  /** One hop of the same ping-pong sent one round trip per timer tick (processes asleep between, as in the paced runs). */
+  pacedFloorP50Micros: number;
   rates: Record<string, RateResult>;
   strategySignals: number;
   /** Market messages the strategy process handled over the whole run (warm-up and every phase). */
@@ -138,57 +92,47 @@ export interface E2eResult {
 
 const us = (ns: unknown): number => Math.round(Number(ns) / 10) / 100;
 
-async function waitFor(w: Worker, key: string): Promise<Line> {
-  for (;;) {
-    const v = await w.next();
-    if (key in v) return v;
-  }
-}
-
 /** Runs the whole benchmark once; resolves with its figures. */
 export async function measureE2e(seconds: number): Promise<E2eResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-e2e-"));
   const md = path.join(dir, "md.sock");
   const sig = path.join(dir, "sig.sock");
   const pongSock = path.join(dir, "pong.sock");
-  const workers: Worker[] = [];
-  const start = (args: string[]): Worker => {
-    const w = startWorker(args);
+  const workers: WorkerProcess[] = [];
+  const start = (args: string[]): WorkerProcess => {
+    const w = startWorker(WORKER, args);
     workers.push(w);
     return w;
   };
   try {
     // Floor first, on an otherwise idle pipeline.
-    const pong = start(["pong", pongSock]);
-    await waitFor(pong, "ready");
-    const ping = start(["ping", pongSock, "20000"]);
-    const floor = await waitFor(ping, "rttP50Ns");
-    pong.send("stop");
+    const floor = await measureFloor(pongSock);
+    const pacedFloor = await measureFloor(`${pongSock}-paced`, 2000, true);
 
     const mdRelay = start(["relay", md, String(RelayDomain.MarketData)]);
     const sigRelay = start(["relay", sig, String(RelayDomain.Signal)]);
-    await waitFor(mdRelay, "ready");
-    await waitFor(sigRelay, "ready");
+    await waitForKey(mdRelay, "ready");
+    await waitForKey(sigRelay, "ready");
     const consumer = start(["consumer", sig]);
     const strategy = start(["strategy", md, sig]);
-    await waitFor(consumer, "ready");
-    await waitFor(strategy, "ready");
+    await waitForKey(consumer, "ready");
+    await waitForKey(strategy, "ready");
     await sleep(200);
 
     let source = 1;
     let totalPublished = 0;
     const phase = async (rate: number): Promise<{ pub: Line; rx: Line }> => {
       consumer.send("reset");
-      await waitFor(consumer, "reset");
+      await waitForKey(consumer, "reset");
       const pub = start(["pub", md, String(seconds), String(rate), String(source++)]);
-      const res = await waitFor(pub, "sent");
+      const res = await waitForKey(pub, "sent");
       totalPublished += Number(res.sent);
       // Let the pipeline drain: report once the consumer's count stops moving.
       let rx: Line = {};
       for (let prev = -1; ; prev = Number(rx.count)) {
         await sleep(300);
         consumer.send("report");
-        rx = await waitFor(consumer, "count");
+        rx = await waitForKey(consumer, "count");
         if (Number(rx.count) === prev) break;
       }
       return { pub: res, rx };
@@ -206,13 +150,13 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       };
     }
     strategy.send("stop");
-    const st = await waitFor(strategy, "handled");
+    const st = await waitForKey(strategy, "handled");
     consumer.send("report");
-    const lastRx = await waitFor(consumer, "count");
+    const lastRx = await waitForKey(consumer, "count");
     const relays: Record<string, Line> = {};
     for (const [name, w] of [["marketData", mdRelay], ["signal", sigRelay]] as const) {
       w.send("stop");
-      const m = (await waitFor(w, "metrics")).metrics as Line;
+      const m = (await waitForKey(w, "metrics")).metrics as Line;
       relays[name] = { messagesIn: m.messagesIn, messagesOut: m.messagesOut, drops: m.drops, disconnects: m.disconnects, gapsSent: m.gapsSent };
     }
     const r10 = rates["10000"]!;
@@ -227,6 +171,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       floorP50Micros: us(Number(floor.rttP50Ns) / 2),
       floorRttP50Micros: us(floor.rttP50Ns),
       floorRttP99Micros: us(floor.rttP99Ns),
+      pacedFloorP50Micros: us(pacedFloor.rttP50Ns / 2),
       rates,
       strategySignals: Number(st.strategySignals),
       relays,
@@ -242,7 +187,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
     };
   } finally {
-    for (const w of workers) kill(w);
+    for (const w of workers) killWorker(w);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -251,7 +196,8 @@ function table(r: E2eResult): string {
   const f = r.floorP50Micros;
   const rows = [
     `e2e hot path on ${r.runtime} (${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(" ")}), ${r.seconds} s per measurement`,
-    `floor: raw Unix-socket ping-pong, round trip p50 ${r.floorRttP50Micros} µs, p99 ${r.floorRttP99Micros} µs → one hop ≈ ${f} µs (p50 ÷ 2)`,
+    `floor: raw Unix-socket ping-pong, round trip p50 ${r.floorRttP50Micros} µs, p99 ${r.floorRttP99Micros} µs → one hop ≈ ${f} µs (p50 ÷ 2); ` +
+      `one round trip per timer tick (processes asleep between messages, as in the paced rows): one hop ≈ ${r.pacedFloorP50Micros} µs; the pipeline is four hops`,
     "",
     "measurement        msgs/s      p50 µs   p99 µs   p99.9 µs   p50/floor   target                ok",
     `max rate           ${String(r.throughputMsgsPerSec).padStart(9)}   ${"".padStart(6)}   ${"".padStart(6)}   ${"".padStart(8)}   ${"".padStart(9)}   ≥ 850000 msgs/s       ${r.throughputMsgsPerSec >= TARGETS.throughputMsgsPerSec ? "yes" : "NO"}`,

@@ -21,9 +21,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import readline from "node:readline";
-import { fileURLToPath } from "node:url";
 import { measureRelayCore, type CoreResult } from "./relay-core.ts";
+import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 
 /** One line for `ap bench`. */
 export const summary = "relay throughput and one-hop latency vs nats-server";
@@ -36,7 +35,7 @@ const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4
   --no-nats           skip the nats-server comparison
   --json              print the results as one JSON object`;
 
-const WORKER = fileURLToPath(new URL("./relay-worker.ts", import.meta.url));
+const WORKER = new URL("./relay-worker.ts", import.meta.url);
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 /** Figures of one system for one subscriber count. */
@@ -49,64 +48,6 @@ export interface SystemResult {
   p50Micros: number;
   p99Micros: number;
   latencySamples: number;
-}
-
-interface Worker {
-  child: ChildProcess;
-  next(): Promise<Record<string, unknown>>;
-  send(line: string): void;
-  stderr: string[];
-}
-
-function startWorker(args: string[]): Worker {
-  const cmd = IS_DENO ? process.execPath : process.execPath;
-  const argv = IS_DENO ? ["run", "-A", WORKER, ...args] : ["--import", "tsx", WORKER, ...args];
-  const child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: ((v: Record<string, unknown>) => void)[] = [];
-  const stderr: string[] = [];
-  readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const w = waiters.shift();
-    if (w) w(v);
-    else lines.push(v);
-  });
-  child.stderr!.on("data", (d: Uint8Array) => stderr.push(new TextDecoder().decode(d)));
-  const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`worker ${args[0]} exited (${code}) ${stderr.join("").slice(-2000)}`))));
-  exited.catch(() => {});
-  return {
-    child,
-    stderr,
-    next: () => {
-      const v = lines.shift();
-      if (v) return Promise.resolve(v);
-      const p = Promise.race([new Promise<Record<string, unknown>>((r) => waiters.push(r)), exited]);
-      p.catch(() => {}); // a worker that exits after its last line is not an error for a finished wait
-      return p;
-    },
-    send: (line) => void child.stdin!.write(line + "\n"),
-  };
-}
-
-async function expect(w: Worker, pred: (v: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error("benchmark worker did not answer in time");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const v = await Promise.race([w.next(), new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error("benchmark worker did not answer in time")), left)))]);
-    clearTimeout(timer);
-    if (pred(v)) return v;
-  }
-}
-
-function kill(w: Worker | undefined): void {
-  if (w && w.child.exitCode === null) w.child.kill("SIGKILL");
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -155,31 +96,31 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
 }
 
 /** Runs one workload (count or latency) with `n` subscribers against an already running system. */
-async function runWorkload(kind: "ap" | "nats", target: string, n: number, mode: "count" | "latency", seconds: number, rate: number, relay?: Worker): Promise<{ subs: Record<string, unknown>[]; pub: Record<string, unknown> }> {
-  const subs: Worker[] = [];
-  let pub: Worker | undefined;
+async function runWorkload(kind: "ap" | "nats", target: string, n: number, mode: "count" | "latency", seconds: number, rate: number, relay?: WorkerProcess): Promise<{ subs: Record<string, unknown>[]; pub: Record<string, unknown> }> {
+  const subs: WorkerProcess[] = [];
+  let pub: WorkerProcess | undefined;
   try {
-    for (let i = 0; i < n; i++) subs.push(startWorker([kind === "ap" ? "sub" : "nats-sub", target, mode]));
-    for (const s of subs) await expect(s, (v) => v.ready === true);
-    if (relay) await expect(relay, (v) => v.subscribers === n);
-    pub = startWorker([kind === "ap" ? "pub" : "nats-pub", target, mode, String(seconds), String(rate)]);
-    const pubResult = await expect(pub, (v) => typeof v.sent === "number", (seconds + 30) * 1000);
+    for (let i = 0; i < n; i++) subs.push(startWorker(WORKER, [kind === "ap" ? "sub" : "nats-sub", target, mode]));
+    for (const s of subs) await waitForLine(s, (v) => v.ready === true);
+    if (relay) await waitForLine(relay, (v) => v.subscribers === n);
+    pub = startWorker(WORKER, [kind === "ap" ? "pub" : "nats-pub", target, mode, String(seconds), String(rate)]);
+    const pubResult = await waitForLine(pub, (v) => typeof v.sent === "number", (seconds + 30) * 1000);
     // Let the subscribers take what is still in flight.
     await new Promise((r) => setTimeout(r, 500 + Math.min(3000, seconds * 300)));
     const results: Record<string, unknown>[] = [];
     for (const s of subs) {
       s.send("stop");
-      results.push(await expect(s, (v) => typeof v.count === "number"));
+      results.push(await waitForLine(s, (v) => typeof v.count === "number"));
     }
-    if (relay) await expect(relay, (v) => v.subscribers === 0, 10_000).catch(() => undefined);
+    if (relay) await waitForLine(relay, (v) => v.subscribers === 0, 10_000).catch(() => undefined);
     return { subs: results, pub: pubResult };
   } finally {
-    subs.forEach(kill);
-    kill(pub);
+    subs.forEach(killWorker);
+    killWorker(pub);
   }
 }
 
-async function measure(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, relay?: Worker): Promise<SystemResult> {
+async function measure(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, relay?: WorkerProcess): Promise<SystemResult> {
   const t = await runWorkload(kind, target, n, "count", seconds, rate, relay);
   const perSub = t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number));
   const l = await runWorkload(kind, target, n, "latency", seconds, rate, relay);
@@ -230,8 +171,13 @@ export async function run(args: readonly string[]): Promise<number> {
     log(`[${runtime}] relay core in-process, ${n} subscriber(s)…`);
     core[n] = measureRelayCore(n);
   }
+  log(`[${runtime}] floor: raw Unix-socket ping-pong…`);
+  const floor = await measureFloor(path.join(dir, "pong.sock"));
+  const pacedFloor = await measureFloor(path.join(dir, "pong-paced.sock"), 2000, true);
+  const micros = (ns: number): number => Math.round(ns / 100) / 10;
+  const floorHopMicros = micros(floor.rttP50Ns / 2);
   let nats: ChildProcess | undefined;
-  let relay: Worker | undefined;
+  let relay: WorkerProcess | undefined;
   try {
     let natsPort = 0;
     if (natsBin) {
@@ -241,12 +187,12 @@ export async function run(args: readonly string[]): Promise<number> {
     }
     for (const n of counts) {
       log(`[${runtime}] ${n} subscriber(s): alphapulse relay…`);
-      relay = startWorker(["relay", socket]);
-      await expect(relay, (v) => v.subscribers === 0);
+      relay = startWorker(WORKER, ["relay", socket]);
+      await waitForLine(relay, (v) => v.subscribers === 0);
       const ap = await measure("ap", socket, n, seconds, rate, relay);
       relay.send("stop");
-      await expect(relay, (v) => v.metrics !== undefined).catch(() => undefined);
-      kill(relay);
+      await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
+      killWorker(relay);
       relay = undefined;
       results[n] = { alphapulse: ap };
       if (natsBin) {
@@ -255,12 +201,16 @@ export async function run(args: readonly string[]): Promise<number> {
       }
     }
   } finally {
-    kill(relay);
+    killWorker(relay);
     nats?.kill("SIGKILL");
     fs.rmSync(dir, { recursive: true, force: true });
   }
   if (values.json) {
-    process.stdout.write(JSON.stringify({ runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core }) + "\n");
+    process.stdout.write(JSON.stringify({
+      runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core,
+      floor: { hopP50Micros: floorHopMicros, rttP50Micros: micros(floor.rttP50Ns), rttP99Micros: micros(floor.rttP99Ns) },
+      pacedFloor: { hopP50Micros: micros(pacedFloor.rttP50Ns / 2), rttP50Micros: micros(pacedFloor.rttP50Ns), rttP99Micros: micros(pacedFloor.rttP99Ns) },
+    }) + "\n");
     return 0;
   }
   const rows = [["subs", "system", "msgs/s per sub", "total msgs/s", "p50 µs", "p99 µs", "published", "delivered"]];
@@ -276,6 +226,12 @@ export async function run(args: readonly string[]): Promise<number> {
   for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join("  ") + "\n");
   process.stdout.write("\nrelay core alone (in-process, no sockets, checksums verified): messages in per second, each forwarded to every subscriber\n");
   for (const [n, c] of Object.entries(core)) process.stdout.write(`  ${n} subscriber(s): ${c.msgsPerSec} msgs/s wall, ${c.msgsPerCpuSec} msgs/s per CPU second\n`);
+  process.stdout.write(
+    `\nfloor (raw Unix-socket ping-pong between two processes, no protocol work), round trip p50 / p99:\n` +
+      `  back to back        ${micros(floor.rttP50Ns)} / ${micros(floor.rttP99Ns)} µs → one hop ≈ ${floorHopMicros} µs\n` +
+      `  one per timer tick  ${micros(pacedFloor.rttP50Ns)} / ${micros(pacedFloor.rttP99Ns)} µs → one hop ≈ ${micros(pacedFloor.rttP50Ns / 2)} µs ` +
+      `(processes asleep between messages, as in the latency runs; publisher → relay → subscriber is two hops)\n`,
+  );
   process.stdout.write("targets: ≥ 2,100,000 msgs/s to one subscriber, ≥ 1.0× nats-server, one-hop p50 ≤ 20 µs\n");
   return 0;
 }
