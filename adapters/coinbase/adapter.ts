@@ -23,6 +23,7 @@
 import { Side, SourceId, TRADE_FLAG_INEXACT, Venue } from "../../protocol/mod.ts";
 import type { AdapterIo, ChannelSpec, VenueAdapter } from "../common/adapter.ts";
 import { OrderBook } from "../common/book.ts";
+import { COINBASE_REST_URL, TradeBackfill, type PendingTrade } from "./backfill.ts";
 import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
@@ -67,6 +68,19 @@ export interface CoinbaseOptions {
    * scan only; both give the same messages (property-tested), so this exists for tests and diagnosis.
    */
   fastPath?: boolean;
+  /** REST base for the trade backfill (default {@link COINBASE_REST_URL}; tests point it at a stand-in). */
+  restUrl?: string;
+  /**
+   * Recover trades lost in a gap over REST and publish them in trade-id order, holding newer trades of
+   * that product meanwhile (default true). False: a gap's trades are counted lost right away.
+   */
+  backfill?: boolean;
+  /** Longest a backfill may hold a product's trades back, ms (default 10 000); then the rest is lost. */
+  backfillTimeoutMs?: number;
+  /** Most missing trades one product's backfill will fetch (default 10 000); a bigger gap is lost. */
+  maxBackfill?: number;
+  /** Most live trades held back during a backfill (default 10 000); then the backfill gives up. */
+  maxHeld?: number;
   /** Header `source` (default SourceId.Coinbase). */
   source?: number;
   /** Venue number of the instruments (default Venue.Coinbase). */
@@ -124,6 +138,8 @@ interface Product {
   lastBookMs: number;
   lastSequence: number;
   lastTradeId: number;
+  /** The backfill of a trade gap in progress (newer trades are held back meanwhile). */
+  backfill: TradeBackfill | undefined;
   /** Venue time of the last book change (seconds, nanos). */
   bookSec: number;
   bookNanos: number;
@@ -150,6 +166,12 @@ export class CoinbaseAdapter implements VenueAdapter {
   /** The product of the last frame, and its id: consecutive frames are mostly of one product. */
   private lastProduct: Product | undefined;
   private lastProductId = "";
+  /** Products with a backfill in progress (the hot path checks deadlines only when > 0). */
+  private backfills = 0;
+  private readonly restBase: string;
+  private readonly backfillTimeoutMs: number;
+  private readonly maxBackfill: number;
+  private readonly maxHeld: number;
 
   /** @param options products, channels, sink */
   constructor(options: CoinbaseOptions) {
@@ -160,6 +182,10 @@ export class CoinbaseAdapter implements VenueAdapter {
     this.tickerQuotes = options.tickerQuotes ?? this.level2 === false;
     this.depth = options.bookDepth ?? 10;
     this.bookIntervalMs = options.bookIntervalMs ?? 100;
+    this.restBase = (options.restUrl ?? COINBASE_REST_URL).replace(/\/+$/, "");
+    this.backfillTimeoutMs = options.backfillTimeoutMs ?? 10_000;
+    this.maxBackfill = options.backfill === false ? 0 : options.maxBackfill ?? 10_000;
+    this.maxHeld = options.maxHeld ?? 10_000;
     this.channels = [
       { name: "heartbeat", staleAfterMs: options.heartbeatStaleMs ?? 5000 },
       { name: "level2", staleAfterMs: this.level2 ? options.level2StaleMs ?? 0 : 0 },
@@ -178,7 +204,7 @@ export class CoinbaseAdapter implements VenueAdapter {
     }
     const p: Product = {
       ins, book: new OrderBook(), bookReady: false, bookDirty: false, lastBookMs: -Infinity, lastSequence: -1, lastTradeId: -1,
-      bookSec: 0, bookNanos: 0,
+      backfill: undefined, bookSec: 0, bookNanos: 0,
     };
     this.products.set(id, p);
     return p;
@@ -229,9 +255,97 @@ export class CoinbaseAdapter implements VenueAdapter {
     }
   }
 
-  onRest(): void {}
+  /** A trades page of a backfill. */
+  onRest(url: string, body: string, io: AdapterIo): void {
+    for (const p of this.products.values()) {
+      const bf = p.backfill;
+      if (bf === undefined || !bf.isPage(url)) continue;
+      try {
+        const r = bf.onPage(body);
+        if (r.lost > 0) {
+          this.metrics.backfillLost += r.lost;
+          io.log(`backfill ${p.ins.venueSymbol}: ${r.lost} missing trades are not on Coinbase's page; lost`);
+        }
+      } catch (e) {
+        this.metrics.parseErrors++;
+        this.metrics.noteError(`coinbase trades page: ${(e as Error).message}`);
+      }
+      this.continueBackfill(p, io);
+      return;
+    }
+  }
 
-  onRestError(): void {}
+  /** A backfill page could not be fetched (after the HTTP client's retries): its trades are lost. */
+  onRestError(url: string, error: Error, io: AdapterIo): void {
+    for (const p of this.products.values()) {
+      if (p.backfill?.isPage(url)) return this.finishBackfill(p, io, `trades page failed: ${error.message}`);
+    }
+  }
+
+  /** The input ended (end of a replay): publishes what backfills still hold, counting the rest lost. */
+  flush(io: AdapterIo): void {
+    for (const p of this.products.values()) if (p.backfill !== undefined) this.finishBackfill(p, io, "input ended");
+  }
+
+  /** Notes missing trade ids `from`…`to` of `p`: backfilled when possible, else counted lost; resyncs the book. */
+  private noteGap(p: Product, from: number, to: number, io: AdapterIo, why: string): void {
+    this.metrics.gaps++;
+    const n = to - from + 1;
+    const bf = p.backfill;
+    if ((bf?.missing ?? 0) + n > this.maxBackfill) {
+      this.metrics.backfillLost += n;
+      io.log(`${p.ins.venueSymbol}: ${n} trades missed (${why}) and not backfilled`);
+    } else if (bf === undefined) {
+      p.backfill = new TradeBackfill(p.ins.venueSymbol, this.restBase, io.nowMs);
+      this.backfills++;
+      p.backfill.addMissing(from, to);
+      this.continueBackfill(p, io);
+    } else {
+      bf.addMissing(from, to);
+      if (!bf.waiting) this.continueBackfill(p, io);
+    }
+    if (p.bookReady) this.resync(p, io, why);
+  }
+
+  /** Asks for the backfill's next page, or finishes it when nothing is missing any more. */
+  private continueBackfill(p: Product, io: AdapterIo): void {
+    const url = p.backfill?.nextUrl();
+    if (url === undefined) this.finishBackfill(p, io, "");
+    else io.requestRest(url);
+  }
+
+  /** Ends `p`'s backfill: gives up what is still missing (counted lost) and publishes the rest in order. */
+  private finishBackfill(p: Product, io: AdapterIo, why: string): void {
+    const bf = p.backfill;
+    if (bf === undefined) return;
+    p.backfill = undefined;
+    this.backfills--;
+    const lost = bf.giveUp();
+    if (lost > 0) {
+      this.metrics.backfillLost += lost;
+      io.log(`backfill ${p.ins.venueSymbol}: ${lost} trades lost (${why})`);
+    }
+    const time = this.time;
+    for (const t of bf.drain()) {
+      if (t.fromRest) {
+        this.metrics.backfilled++;
+        if (t.flags & TRADE_FLAG_INEXACT) this.metrics.inexact++;
+      }
+      time.seconds = t.seconds;
+      time.nanos = t.nanos;
+      this.emit.trade(p.ins, t.side, t.flags, t.price, t.size, time);
+    }
+  }
+
+  /** Ends backfills that held trades back longer than allowed. */
+  private checkBackfillDeadlines(io: AdapterIo): void {
+    for (const p of this.products.values()) {
+      const bf = p.backfill;
+      if (bf !== undefined && io.nowMs - bf.startedMs > this.backfillTimeoutMs) {
+        this.finishBackfill(p, io, `no complete answer within ${this.backfillTimeoutMs} ms`);
+      }
+    }
+  }
 
   /** Resubscribes the level-2 channel of one product to get a fresh snapshot. */
   private resync(p: Product, io: AdapterIo, why: string): void {
@@ -391,6 +505,7 @@ export class CoinbaseAdapter implements VenueAdapter {
 
   onFrame(raw: string, io: AdapterIo): void {
     const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
+    if (this.backfills > 0) this.checkBackfillDeadlines(io);
     try {
       if (this.options.fastPath !== false && this.scanMatch(text)) {
         this.metrics.fastPathFrames++;
@@ -438,7 +553,7 @@ export class CoinbaseAdapter implements VenueAdapter {
     if (p === undefined) return;
     const tradeId = this.int(F_TRADE_ID);
     if (tradeId < 0) throw new FrameError("match without trade_id", 0);
-    if (tradeId <= p.lastTradeId) {
+    if (tradeId <= p.lastTradeId && !(p.backfill?.isMissing(tradeId) ?? false)) {
       this.metrics.outOfOrder++; // already seen (last_match after a resubscribe, or a duplicate)
       return;
     }
@@ -451,19 +566,35 @@ export class CoinbaseAdapter implements VenueAdapter {
     this.applyMatch(p, tradeId, side, flags, price, size, this.int(F_SEQUENCE), io);
   }
 
-  /** Publishes a new trade (time in `this.time`) and checks trade-id continuity. */
+  /**
+   * Publishes a new trade (time in `this.time`) and checks trade-id continuity; during a backfill the
+   * trade is held back (or fills its hole when it was one of the missing).
+   */
   private applyMatch(p: Product, tradeId: number, side: number, flags: number, price: bigint | number, size: bigint | number, seq: number, io: AdapterIo): void {
-    const gap = p.lastTradeId >= 0 && tradeId > p.lastTradeId + 1;
-    p.lastTradeId = tradeId;
     if (seq >= 0) {
       if (seq < p.lastSequence) this.metrics.outOfOrder++;
       else p.lastSequence = seq;
     }
-    this.emit.trade(p.ins, side, flags, price, size, this.time);
-    if (gap) {
-      this.metrics.gaps++;
-      if (p.bookReady) this.resync(p, io, `trade ids jumped to ${tradeId}: messages were lost`);
+    if (p.backfill !== undefined && tradeId <= p.lastTradeId) {
+      p.backfill.fill(this.pending(tradeId, side, flags, price, size));
+      if (p.backfill.missing === 0) this.finishBackfill(p, io, "");
+      return;
     }
+    if (p.lastTradeId >= 0 && tradeId > p.lastTradeId + 1) {
+      this.noteGap(p, p.lastTradeId + 1, tradeId - 1, io, `trade ids jumped to ${tradeId}: messages were lost`);
+    }
+    p.lastTradeId = tradeId;
+    const bf = p.backfill;
+    if (bf === undefined) {
+      this.emit.trade(p.ins, side, flags, price, size, this.time);
+      return;
+    }
+    bf.hold(this.pending(tradeId, side, flags, price, size));
+    if (bf.heldCount > this.maxHeld) this.finishBackfill(p, io, `more than ${this.maxHeld} trades held`);
+  }
+
+  private pending(id: number, side: number, flags: number, price: bigint | number, size: bigint | number): PendingTrade {
+    return { id, fromRest: false, side, flags, price, size, seconds: this.time.seconds, nanos: this.time.nanos };
   }
 
   private onTicker(io: AdapterIo): void {
@@ -485,10 +616,9 @@ export class CoinbaseAdapter implements VenueAdapter {
     const last = this.int(F_LAST_TRADE_ID);
     if (this.options.matches !== false && p.lastTradeId < 0) p.lastTradeId = last;
     else if (this.options.matches !== false && last > p.lastTradeId) {
-      this.metrics.gaps++;
-      const missed = last - p.lastTradeId;
+      const from = p.lastTradeId + 1;
       p.lastTradeId = last;
-      if (p.bookReady) this.resync(p, io, `heartbeat last_trade_id is ${missed} ahead of the trades received`);
+      this.noteGap(p, from, last, io, `heartbeat last_trade_id is ${last - from + 1} ahead of the trades received`);
     }
     if (p.bookDirty) this.maybeBook(p, io, true);
   }

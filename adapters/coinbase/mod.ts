@@ -10,15 +10,16 @@ import { CoinbaseSim } from "../sim/coinbase.ts";
 import { CoinbaseAdapter } from "./adapter.ts";
 
 export { COINBASE_WS_URL, CoinbaseAdapter, type CoinbaseOptions } from "./adapter.ts";
+export { COINBASE_REST_URL, TradeBackfill } from "./backfill.ts";
 
 /** Registry entry of Coinbase. Settings: bookDepth, bookIntervalMs, heartbeatStaleMs, level2StaleMs. */
 export const coinbaseVenue: VenueEntry = {
   name: "coinbase",
   summary: "Coinbase Exchange public feed (matches, ticker, level2_batch, heartbeat)",
   defaultSymbols: ["BTC-USD", "ETH-USD"],
-  env: { wsUrl: "AP_COINBASE_WS_URL" },
+  env: { wsUrl: "AP_COINBASE_WS_URL", restUrl: "AP_COINBASE_REST_URL" },
   create: (o) => new CoinbaseAdapter({
-    sink: o.sink, products: o.symbols ?? [], anySymbol: o.anySymbol, url: o.wsUrl,
+    sink: o.sink, products: o.symbols ?? [], anySymbol: o.anySymbol, url: o.wsUrl, restUrl: o.restUrl,
     bookDepth: intSetting(o.settings, "bookDepth"), bookIntervalMs: intSetting(o.settings, "bookIntervalMs"),
     heartbeatStaleMs: intSetting(o.settings, "heartbeatStaleMs"), level2StaleMs: intSetting(o.settings, "level2StaleMs"),
   }),

@@ -59,6 +59,11 @@ export interface VenueAdapter {
   onRestError(url: string, error: Error, io: AdapterIo): void;
   /** The connection is gone: forget everything that a fresh subscription will resend (books). */
   onClose(io: AdapterIo): void;
+  /**
+   * The input ended (a replay reached the end of its capture): publish anything held back waiting for
+   * more input (e.g. trades held during a REST backfill), counting what never came as lost. Optional.
+   */
+  flush?(io: AdapterIo): void;
   /** Header timestamp for the messages built next (replay: the capture time; live: `undefined` = now). */
   setHeaderTime(nanos: bigint | undefined): void;
 }

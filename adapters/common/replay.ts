@@ -148,6 +148,7 @@ export async function replayCapture(
         break;
     }
   }
+  if (completed) adapter.flush?.(io);
   adapter.setHeaderTime(undefined);
   return {
     events: count, connects, framesNotSent: io.framesNotSent, restNotRequested: io.restNotRequested,

@@ -123,6 +123,7 @@ export class AdapterTask {
     const c = this.conn;
     this.conn = undefined;
     c?.close(1000, "stopping");
+    this.safe(() => this.adapter.flush?.(this.io), "flush");
     if (wasOpen) this.safe(() => this.adapter.onClose(this.io), "onClose");
     this.resolveDone();
   }

@@ -2,7 +2,11 @@
  * A simulated Coinbase Exchange feed in its real wire format: `subscribe`/`unsubscribe` handshakes
  * answered with `subscriptions`, level-2 `snapshot` + `l2update`, `match`/`last_match` (with the
  * maker's side), `ticker`, and a `heartbeat` per product every second. Sequences are per product with
- * holes, like the real feed; trade ids are consecutive. Output is simulated data, not Coinbase's.
+ * holes, like the real feed; trade ids are consecutive. REST: `GET /products` and
+ * `GET /products/<id>/trades` with Coinbase's cursor pagination (`before`/`after` trade ids, `limit`
+ * ≤ 1000, newest first, `CB-BEFORE`/`CB-AFTER` headers) over the last {@link TRADE_HISTORY} trades of
+ * each product — including the ones `dropNext` kept off the feed, as the real venue still has them.
+ * Output is simulated data, not Coinbase's.
  *
  * @module
  */
@@ -20,6 +24,18 @@ export const COINBASE_SIM_PRODUCTS: readonly SymbolSpec[] = [
 
 const LEVEL2 = new Set(["level2", "level2_batch"]);
 
+/** Trades per product the REST trades endpoint can return. */
+export const TRADE_HISTORY = 5000;
+
+/** One trade as `GET /products/<id>/trades` returns it. */
+interface RestTrade {
+  time: string;
+  trade_id: number;
+  price: string;
+  size: string;
+  side: string;
+}
+
 /** The Coinbase simulator. */
 export class CoinbaseSim implements VenueSim {
   readonly name = "coinbase";
@@ -29,6 +45,9 @@ export class CoinbaseSim implements VenueSim {
   private readonly sequence = new Map<string, number>();
   private readonly subs = new Map<SimClient, Map<string, Set<string>>>();
   private readonly drops = new Map<string, number>();
+  private readonly history = new Map<string, RestTrade[]>();
+  /** Products whose trades endpoint answers 500 (a test knob for backfill failures). */
+  readonly failingTrades = new Set<string>();
   private lastHeartbeatMs = -Infinity;
 
   /** @param seed PRNG seed @param products products to simulate */
@@ -149,6 +168,10 @@ export class CoinbaseSim implements VenueSim {
           continue;
         }
         const seq = this.nextSeq(id, this.rng.int(1, 4));
+        this.remember(id, {
+          time: isoMicros(nowMs), trade_id: ev.tradeId, price: formatFixed(ev.ticks, m.spec.priceDecimals),
+          size: formatFixed(ev.lots, m.spec.sizeDecimals), side: ev.takerBuys ? "sell" : "buy",
+        });
         if (dropping) {
           this.drops.set(id, this.drops.get(id)! - 1);
           continue; // the match is lost on the way: the next trade id jumps
@@ -181,7 +204,51 @@ export class CoinbaseSim implements VenueSim {
     }
   }
 
-  rest(pathname: string): SimRestAnswer | undefined {
+  private remember(product: string, t: RestTrade): void {
+    let h = this.history.get(product);
+    if (!h) this.history.set(product, (h = []));
+    h.push(t);
+    if (h.length > TRADE_HISTORY) h.splice(0, h.length - TRADE_HISTORY);
+  }
+
+  /** `GET /products/<id>/trades` as Coinbase answers it. */
+  private trades(product: string, query: URLSearchParams): SimRestAnswer {
+    const json = (status: number, body: unknown, headers?: Record<string, string>): SimRestAnswer => ({ status, body: JSON.stringify(body), headers });
+    if (!this.markets.has(product)) return json(404, { message: "NotFound" });
+    if (this.failingTrades.has(product)) return json(500, { message: "Internal server error" });
+    const int = (name: string): number | undefined | null => {
+      const v = query.get(name);
+      if (v === null) return undefined;
+      return /^\d{1,15}$/.test(v) ? Number(v) : null;
+    };
+    const limit = int("limit");
+    const before = int("before");
+    const after = int("after");
+    if (limit === null || (limit !== undefined && (limit < 1 || limit > 1000))) return json(400, { message: "Invalid limit" });
+    if (before === null || after === null) return json(400, { message: "Invalid cursor" });
+    const n = limit ?? 1000;
+    const all = this.history.get(product) ?? []; // oldest first
+    let page: RestTrade[];
+    if (after !== undefined) {
+      const older = all.filter((t) => t.trade_id < after);
+      page = older.slice(Math.max(0, older.length - n));
+    } else if (before !== undefined) {
+      page = all.filter((t) => t.trade_id > before).slice(0, n);
+    } else {
+      page = all.slice(Math.max(0, all.length - n));
+    }
+    page = page.slice().reverse(); // newest first
+    const headers: Record<string, string> = {};
+    if (page.length > 0) {
+      headers["cb-before"] = String(page[0]!.trade_id);
+      headers["cb-after"] = String(page[page.length - 1]!.trade_id);
+    }
+    return json(200, page, headers);
+  }
+
+  rest(pathname: string, query: URLSearchParams = new URLSearchParams()): SimRestAnswer | undefined {
+    const m = /^\/products\/([^/]+)\/trades$/.exec(pathname);
+    if (m) return this.trades(decodeURIComponent(m[1]!), query);
     if (pathname === "/products") {
       return {
         status: 200,
