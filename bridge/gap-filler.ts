@@ -11,10 +11,13 @@
  * What is automatic and what is not:
  * - automatic, in the bridge: messages lost between NATS and the bridge are recovered from JetStream
  *   before they reach the local relay, so subscribers of that relay see no gap;
- * - automatic, in a relay client: a gap it notices is asked of its relay (RetransmitRequest);
- * - not automatic: a relay cannot ask JetStream itself (it never talks to NATS). A consumer that must
- *   not miss anything past its relay's ring wires this filler between its client and its logic, as
- *   shown below; `ap replay --from-nats` does the same by hand.
+ * - automatic, in a relay client and a bridged relay: a gap the client notices is asked of its relay
+ *   (RetransmitRequest), and a relay whose service runs a bridge answers the part past its ring from
+ *   JetStream itself (`NatsBridge.serveRetransmits`) — no filler needed for that;
+ * - still this filler's job: ranges a relay *dropped* for a slow consumer (Gap reason 2: the client
+ *   accepts such a notice and does not ask again), and relays with no bridge in their process. A
+ *   consumer that must not miss anything wires the filler between its client and its logic, as shown
+ *   below; `ap replay --from-nats` does the same by hand.
  *
  * @example
  * ```ts

@@ -3,7 +3,11 @@
  *
  * - {@link NatsBridge}: bridges one relay domain (local relay ⇄ `alphapulse.<domain>.<source>`).
  * - {@link recoverFromJetStream} / {@link readStream}: read retained messages back.
- * - {@link JetStreamGapFiller}: consumer-side recovery of ranges a relay answered with Gap.
+ * - {@link JetStreamRetransmitSource} (through {@link NatsBridge.serveRetransmits}): the relay answers
+ *   RetransmitRequests beyond its ring from JetStream.
+ * - Origin Gap notices ({@link encodeOriginGap}): losses at the origin relay cross NATS.
+ * - {@link JetStreamGapFiller}: consumer-side recovery of ranges a relay answered with Gap (slow-consumer
+ *   drops; relays without a bridge in their process).
  * - {@link connectNats}: NATS connection from config and environment.
  *
  * Depends on `relay/` and `protocol/` only (and `@nats-io/*`).
@@ -14,6 +18,8 @@
 export { NatsBridge, type NatsBridgeOptions } from "./bridge.ts";
 export { connectNats, connectNatsOnce, NatsConfigError, withNatsEnv, type NatsConnectOptions, type NatsTlsFiles } from "./connect.ts";
 export { JetStreamGapFiller, type GapFillerOptions, type GapFillerStats } from "./gap-filler.ts";
+export { encodeOriginGap, readOriginGap } from "./origin-gaps.ts";
+export { DEFAULT_RETRANSMIT_MAX_BYTES, JetStreamRetransmitSource, type JetStreamRetransmitStats } from "./retransmit.ts";
 export {
   ensureStream, newestStoredSequence, readStream, recoverFromJetStream, streamConfigFor,
   type ReadStreamOptions, type RecoverOptions, type StoredPayload, type StreamRetention, type StreamStart,
