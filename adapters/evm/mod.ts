@@ -27,7 +27,11 @@ export { normalizeEvmCapture, type NormalizeEvmOptions, type NormalizeEvmResult 
 export { PoolCache, PoolCacheError } from "./pool-cache.ts";
 export type { PoolMeta } from "./pool-meta.ts";
 
-/** Public endpoints used when no URL is configured (rate-limited; use your own node for production). */
+/**
+ * Public endpoints used when no URL is configured: PublicNode's free Polygon (Bor) and Ethereum nodes,
+ * one host per chain serving JSON-RPC over HTTPS and over WebSocket (`eth_subscribe`). They are
+ * rate-limited and may drop subscriptions: for anything beyond a trial, set your own node's URLs.
+ */
 export const DEFAULT_ENDPOINTS: Readonly<Record<EvmChainName, { ws: string; http: string }>> = {
   polygon: { ws: "wss://polygon-bor-rpc.publicnode.com", http: "https://polygon-bor-rpc.publicnode.com" },
   ethereum: { ws: "wss://ethereum-rpc.publicnode.com", http: "https://ethereum-rpc.publicnode.com" },
@@ -55,6 +59,40 @@ async function loadCache(path: string | undefined): Promise<PoolCache> {
   }
 }
 
+/** Where a user sets each chain's URLs (config/live.yaml variables, `ap` environment variables). */
+export const ENDPOINT_SETTINGS: Readonly<Record<EvmChainName, { ws: string; http: string; apWs: string; apHttp: string }>> = {
+  polygon: { ws: "POLYGON_WS_URL", http: "POLYGON_RPC_URL", apWs: "AP_POLYGON_WS_URL", apHttp: "AP_POLYGON_REST_URL" },
+  ethereum: { ws: "ETHEREUM_WS_URL", http: "ETHEREUM_RPC_URL", apWs: "AP_ETHEREUM_WS_URL", apHttp: "AP_ETHEREUM_REST_URL" },
+};
+
+/**
+ * The chain's WebSocket (`ws`) or HTTP JSON-RPC (`http`) URL: the one given, checked, or the public
+ * default when none is given (`null` — an empty YAML value — counts as given and empty). A RangeError (a usage error on the command line) says which setting to
+ * fix; the URL itself is not echoed, as node URLs often carry an API key.
+ */
+export function evmEndpoint(chain: EvmChainName, kind: "ws" | "http", given: string | null | undefined): string {
+  if (given === undefined) return DEFAULT_ENDPOINTS[chain][kind];
+  const names = ENDPOINT_SETTINGS[chain];
+  const what = kind === "ws" ? "WebSocket URL (eth_subscribe)" : "HTTP JSON-RPC URL (eth_call, eth_getLogs)";
+  const where = kind === "ws"
+    ? `${names.ws} in config/live.yaml, or --ws-url / ${names.apWs} for ap`
+    : `${names.http} in config/live.yaml, or --rest-url / ${names.apHttp} for ap`;
+  if (given === null || given.trim() === "") {
+    throw new RangeError(`${chain}: the node's ${what} is empty — set ${where} (leave it unset to use the public ${DEFAULT_ENDPOINTS[chain][kind]})`);
+  }
+  let protocol: string;
+  try {
+    protocol = new URL(given).protocol;
+  } catch {
+    throw new RangeError(`${chain}: the node's ${what} is not a URL — check ${where}`);
+  }
+  const ok = kind === "ws" ? protocol === "ws:" || protocol === "wss:" : protocol === "http:" || protocol === "https:";
+  if (!ok) {
+    throw new RangeError(`${chain}: the node's ${what} must start with ${kind === "ws" ? "wss:// (or ws://)" : "https:// (or http://)"}, not ${protocol}// — check ${where}`);
+  }
+  return given;
+}
+
 async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmAdapter> {
   const s = o.settings;
   const fixedTip = s?.priorityFeeWei;
@@ -66,8 +104,8 @@ async function create(chain: EvmChainName, o: VenueAdapterOptions): Promise<EvmA
   const optional = <K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
   return new EvmAdapter({
     chain, sink: o.sink,
-    wsUrl: o.wsUrl ?? DEFAULT_ENDPOINTS[chain].ws,
-    httpUrl: o.restUrl ?? DEFAULT_ENDPOINTS[chain].http,
+    wsUrl: evmEndpoint(chain, "ws", o.wsUrl),
+    httpUrl: evmEndpoint(chain, "http", o.restUrl),
     poolCache: await loadCache(o.poolCache),
     ...optional("pools", pools),
     ...optional("priorityFee", fixedTip === undefined ? undefined : BigInt(fixedTip)),
