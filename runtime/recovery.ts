@@ -37,8 +37,8 @@ export interface Snapshot<S = unknown> {
   version: typeof SNAPSHOT_FILE_VERSION;
   service: string;
   savedAt: string;
-  /** The journal position the state covers: replay starts right after it. */
-  position: JournalPosition;
+  /** The journal position the state covers: replay starts right after it (`null`: a service without a journal). */
+  position: JournalPosition | null;
   /** Last applied sequence per source id (decimal text), for diagnostics: sequences restart with their producer. */
   sequences: Record<string, string>;
   state: S;
@@ -130,7 +130,7 @@ export class RecoveryManager {
   }
 
   /** Writes a snapshot atomically (temp file, fsync, rename, fsync of the directory). */
-  async save<S>(state: S, position: JournalPosition, sequences: Record<string, string>): Promise<void> {
+  async save<S>(state: S, position: JournalPosition | null, sequences: Record<string, string>): Promise<void> {
     await mkdir(this.o.dir, { recursive: true });
     const snap: Snapshot<S> = {
       format: "alphapulse-snapshot", version: SNAPSHOT_FILE_VERSION, service: this.o.service, savedAt: new Date().toISOString(), position, sequences, state,
@@ -170,8 +170,8 @@ export class RecoveryManager {
     if (snap.version !== SNAPSHOT_FILE_VERSION) throw new RecoveryError("incompatible", this.path, `file version ${snap.version}, this build reads ${SNAPSHOT_FILE_VERSION}`);
     if (snap.service !== this.o.service) throw new RecoveryError("incompatible", this.path, `belongs to ${snap.service}, not ${this.o.service}`);
     const p = snap.position;
-    if (typeof p !== "object" || p === null || typeof p.file !== "string" || !Number.isSafeInteger(p.offset) || p.offset < 0) {
-      throw new RecoveryError("corrupt", this.path, "position: must be { file, offset }");
+    if (p !== null && (typeof p !== "object" || typeof p.file !== "string" || !Number.isSafeInteger(p.offset) || p.offset < 0)) {
+      throw new RecoveryError("corrupt", this.path, "position: must be { file, offset } or null");
     }
     if (typeof snap.sequences !== "object" || snap.sequences === null) throw new RecoveryError("corrupt", this.path, "sequences: must be an object");
     if (!("state" in snap)) throw new RecoveryError("corrupt", this.path, "state: missing");
@@ -200,8 +200,12 @@ export class RecoveryManager {
     } catch (e) {
       fallbackReason = (e as Error).message;
     }
+    if (snap !== undefined && snap.position === null) {
+      fallbackReason = new RecoveryError("corrupt", this.path, "position: null, but this service replays a journal").message;
+      snap = undefined;
+    }
     if (snap !== undefined) {
-      const tail = this.replayFrom(snap.position);
+      const tail = this.replayFrom(snap.position!);
       let first: IteratorResult<Uint8Array>;
       try {
         first = await tail.next();
@@ -229,9 +233,10 @@ export class RecoveryManager {
             n++;
           }
         }
-        const report: RecoveryReport = { mode: "snapshot", replayedMessages: n, snapshotSavedAt: snap.savedAt, position: snap.position, millis: performance.now() - t0 };
+        const position = snap.position!;
+        const report: RecoveryReport = { mode: "snapshot", replayedMessages: n, snapshotSavedAt: snap.savedAt, position, millis: performance.now() - t0 };
         log?.info("restored from a snapshot plus the journal tail", {
-          snapshot: this.path, savedAt: snap.savedAt, position: `${snap.position.file}@${snap.position.offset}`, tailMessages: n, millis: Math.round(report.millis),
+          snapshot: this.path, savedAt: snap.savedAt, position: `${position.file}@${position.offset}`, tailMessages: n, millis: Math.round(report.millis),
         });
         return report;
       }

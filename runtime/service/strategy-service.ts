@@ -4,16 +4,27 @@
  * its state tracking; a circuit breaker trips on exceptions or a signal storm. Every suppressed or
  * dropped signal is counted.
  *
+ * Restarts: a strategy that can snapshot itself (momentum: windows and cooldowns; every strategy: its
+ * signal-id epoch) is restored from `<runtimeDir>/state/<name>.snapshot.json` on start, then a new id
+ * epoch begins and is written to disk BEFORE the first message is read — so signal ids never repeat
+ * after a restart, even a `kill -9` right after start. Snapshots are also written every
+ * `snapshotIntervalMs` and on graceful shutdown. An unusable snapshot is logged as a warning; the
+ * strategy starts with empty windows and a clock-based epoch (far above any counted one).
+ *
  * @module
  */
 
+import { join } from "node:path";
 import * as hdr from "hdr-histogram-js";
 import * as v from "valibot";
 import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
+import type { TradingStrategy } from "../../strategies/contract.ts";
 import { createStrategy, strategyNames } from "../../strategies/registry.ts";
+import type { SignalIdSpace } from "../../strategies/signal-id.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
+import { RecoveryManager } from "../recovery.ts";
 import { BreakerOptionsSchema } from "./breaker-options.ts";
 import { connectRelay } from "./relay-link.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
@@ -29,9 +40,53 @@ export const StrategyOptionsSchema = v.object({
   breaker: v.optional(BreakerOptionsSchema, {}),
   /** TLV types also taken from the execution relay (default: GasPrice for flash-arbitrage, none otherwise). */
   executionTypes: v.optional(v.array(v.pipe(v.number(), v.integer(), v.minValue(40), v.maxValue(79)))),
+  /** Period of state snapshots (ms); one is also written at start (new id epoch) and on graceful shutdown. */
+  snapshotIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 10_000),
 });
 /** Parsed strategy options. */
 export type StrategyOptions = v.InferOutput<typeof StrategyOptionsSchema>;
+
+/** A strategy that can snapshot and restore its state, with ids that must not repeat across runs. */
+export interface RestartableStrategy {
+  readonly ids: SignalIdSpace;
+  toSnapshot(): unknown;
+  /** Restores (validating first); returns warnings about parts not restored. */
+  restore(snapshot: unknown): string[];
+}
+
+/** Whether a strategy can snapshot itself. */
+export function isRestartable(s: TradingStrategy): s is TradingStrategy & RestartableStrategy {
+  const r = s as Partial<RestartableStrategy>;
+  return typeof r.toSnapshot === "function" && typeof r.restore === "function" && typeof r.ids === "object";
+}
+
+/** What restoring a strategy did (metrics, logs). */
+interface StrategyRecovery {
+  restored: boolean;
+  epoch: number;
+}
+
+/** Restores `strategy` from its snapshot (if any), starts a new id epoch and persists it. */
+async function restoreStrategy(ctx: ServiceContext, strategy: TradingStrategy & RestartableStrategy, recovery: RecoveryManager): Promise<StrategyRecovery> {
+  let restored = false;
+  try {
+    const snap = await recovery.load();
+    if (snap !== undefined) {
+      for (const warning of strategy.restore(snap.state)) ctx.log.warn("strategy snapshot partly restored", { snapshot: recovery.path, detail: warning });
+      restored = true;
+    }
+  } catch (e) {
+    // Unknown how many runs came before: an epoch from the clock (seconds) is above any counted one.
+    strategy.ids.restore({ epoch: Math.floor(Date.now() / 1000) });
+    ctx.log.warn("unusable strategy snapshot: starting with empty state and a clock-based signal-id epoch", {
+      snapshot: recovery.path, error: (e as Error).message, epoch: strategy.ids.epoch + 1,
+    });
+  }
+  const epoch = strategy.ids.nextRun();
+  await recovery.save(strategy.toSnapshot(), null, {});
+  ctx.log.info(restored ? "strategy restored from its snapshot" : "strategy starts without a snapshot", { snapshot: recovery.path, epoch });
+  return { restored, epoch };
+}
 
 /** Starts a strategy service. */
 export async function startStrategyService(ctx: ServiceContext, options: StrategyOptions): Promise<RunningService> {
@@ -58,6 +113,14 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
     },
   };
   const strategy = await createStrategy(options.strategy, { source: ctx.serviceId, ...options.config }, { sink, configFile: `${ctx.name}.options.config` });
+  const recovery = isRestartable(strategy)
+    ? new RecoveryManager({ dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name }, log: ctx.log })
+    : undefined;
+  const restart = recovery !== undefined && isRestartable(strategy) ? await restoreStrategy(ctx, strategy, recovery) : undefined;
+  const saveSnapshot = async (): Promise<void> => {
+    if (recovery !== undefined && isRestartable(strategy)) await recovery.save(strategy.toSnapshot(), null, {});
+  };
+  recovery?.startPeriodic(saveSnapshot, options.snapshotIntervalMs);
   const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 2 });
   const view = new MessageView();
   const input = await connectRelay(ctx, RelayDomain.MarketData, Role.Subscriber);
@@ -105,6 +168,14 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
         `alphapulse_strategy_failures_total{${l}} ${failures}`,
         ...Object.entries(stats).map(([k, n]) => `alphapulse_strategy_stat{${l},name="${k}"} ${n}`),
       ];
+      if (restart !== undefined && recovery !== undefined) {
+        rows.push(
+          `alphapulse_strategy_snapshot_restored{${l}} ${restart.restored ? 1 : 0}`,
+          `alphapulse_strategy_signal_id_epoch{${l}} ${restart.epoch}`,
+          `alphapulse_strategy_snapshots_saved_total{${l}} ${recovery.saved}`,
+          `alphapulse_strategy_snapshot_failures_total{${l}} ${recovery.failures}`,
+        );
+      }
       return rows.join("\n") + "\n";
     },
     control: {
@@ -125,6 +196,8 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
     async stop() {
       await input.close();
       await executionInput?.close();
+      await recovery?.stopPeriodic();
+      if (recovery !== undefined) await recovery.runNow(saveSnapshot);
       await out.flush().catch(() => {});
       await out.close();
     },

@@ -176,7 +176,7 @@ describe("RecoveryManager.recover", () => {
   it("falls back to a full replay when rotation removed the snapshot's file", async () => {
     const { jdir, rm, log } = await journalWithSnapshot(60, 30);
     const snap = await rm.load();
-    rmSync(join(jdir, snap!.position.file));
+    rmSync(join(jdir, snap!.position!.file));
     const report = await rm.recover(new Sum());
     expect(report.mode).toBe("full");
     expect(report.fallbackReason).toMatch(/rotated away/);
