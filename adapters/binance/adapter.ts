@@ -20,7 +20,7 @@ import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
 import { unescapeJson } from "../common/unescape.ts";
-import { FrameShape, intAt } from "../common/frame-shape.ts";
+import { FrameShape, intAt, spanIs } from "../common/frame-shape.ts";
 import { FrameError, JsonCursor } from "../common/json-cursor.ts";
 import { AdapterMetrics } from "../common/metrics.ts";
 import type { MessageSink } from "../common/sink.ts";
@@ -344,10 +344,9 @@ export class BinanceAdapter implements VenueAdapter {
   private streamKind(t: string, start: number, stop: number): number {
     const at = t.indexOf("@", start);
     if (at < 0 || at >= stop) return -1;
-    const n = stop - at - 1;
-    if (n === 5 && t.startsWith("trade", at + 1)) return K_TRADE;
-    if (n === 8 && t.startsWith("aggTrade", at + 1)) return K_AGG;
-    if (n === 10 && t.startsWith("bookTicker", at + 1)) return K_BOOK_TICKER;
+    if (spanIs(t, at + 1, stop, "trade")) return K_TRADE;
+    if (spanIs(t, at + 1, stop, "aggTrade")) return K_AGG;
+    if (spanIs(t, at + 1, stop, "bookTicker")) return K_BOOK_TICKER;
     if (t.startsWith("depth", at + 1)) return K_DEPTH;
     return -1;
   }
@@ -408,7 +407,7 @@ export class BinanceAdapter implements VenueAdapter {
   /** The symbol written in `text[start, stop)`; the last one found is remembered (frames mostly repeat it). */
   private symbolIn(text: string, start: number, stop: number): SymbolState | undefined {
     const last = this.lastSymbol;
-    if (last !== undefined && stop - start === last.venueSymbol.length && text.startsWith(last.venueSymbol, start)) return last;
+    if (last !== undefined && spanIs(text, start, stop, last.venueSymbol)) return last;
     const s = this.symbols.get(text.slice(start, stop));
     if (s !== undefined) this.lastSymbol = s;
     return s;

@@ -28,7 +28,7 @@ import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
 import { unescapeJson } from "../common/unescape.ts";
-import { FrameShape } from "../common/frame-shape.ts";
+import { FrameShape, spanIs } from "../common/frame-shape.ts";
 import { FrameError, JsonCursor } from "../common/json-cursor.ts";
 import { AdapterMetrics } from "../common/metrics.ts";
 import type { MessageSink } from "../common/sink.ts";
@@ -419,7 +419,7 @@ export class CoinbaseAdapter implements VenueAdapter {
   }
 
   private is(f: number, value: string): boolean {
-    return this.s0[f]! >= 0 && this.s1[f]! - this.s0[f]! === value.length && this.cursor.text.startsWith(value, this.s0[f]!);
+    return this.s0[f]! >= 0 && spanIs(this.cursor.text, this.s0[f]!, this.s1[f]!, value);
   }
 
   private str(f: number): string {
@@ -471,7 +471,7 @@ export class CoinbaseAdapter implements VenueAdapter {
     if (a < 0) throw new FrameError("missing product_id", 0);
     const b = this.s1[F_PRODUCT]!;
     const id = this.lastProductId;
-    if (this.lastProduct !== undefined && b - a === id.length && this.cursor.text.startsWith(id, a)) return this.lastProduct;
+    if (this.lastProduct !== undefined && spanIs(this.cursor.text, a, b, id)) return this.lastProduct;
     const p = this.productById(this.cursor.text.slice(a, b));
     if (p !== undefined) {
       this.lastProduct = p;
@@ -497,8 +497,9 @@ export class CoinbaseAdapter implements VenueAdapter {
     const s1 = this.s1;
     s0.fill(-1);
     MATCH_SHAPE.spans(text, 0, s0, s1);
-    const n = s1[F_TYPE]! - s0[F_TYPE]!;
-    if (!((n === 5 && text.startsWith("match", s0[F_TYPE]!)) || (n === 10 && text.startsWith("last_match", s0[F_TYPE]!)))) return false;
+    const a = s0[F_TYPE]!;
+    const b = s1[F_TYPE]!;
+    if (!spanIs(text, a, b, "match") && !spanIs(text, a, b, "last_match")) return false;
     this.cursor.text = text;
     return true;
   }

@@ -138,3 +138,13 @@ export function intAt(text: string, start: number, stop: number): number {
   if (!Number.isSafeInteger(n)) throw new FrameError(`${s} exceeds 2^53`, start);
   return n;
 }
+
+/**
+ * True when `text[start, stop)` is exactly `word`. A character loop: for the short words of a frame
+ * (sides, types, symbols) it is several times cheaper than `startsWith` on V8.
+ */
+export function spanIs(text: string, start: number, stop: number, word: string): boolean {
+  if (stop - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
+  return true;
+}

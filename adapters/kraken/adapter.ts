@@ -23,7 +23,7 @@ import { DecimalReader } from "../common/decimal.ts";
 import { MarketDataEmitter } from "../common/emit.ts";
 import { InstrumentTable, type Instrument } from "../common/instruments.ts";
 import { unescapeJson } from "../common/unescape.ts";
-import { FrameShape, intAt } from "../common/frame-shape.ts";
+import { FrameShape, intAt, spanIs } from "../common/frame-shape.ts";
 import { FrameError, JsonCursor } from "../common/json-cursor.ts";
 import { AdapterMetrics } from "../common/metrics.ts";
 import type { MessageSink } from "../common/sink.ts";
@@ -81,10 +81,6 @@ const K_TICKER = 3;
 const K_HEARTBEAT = 4;
 const K_STATUS = 5;
 const K_OTHER = 6;
-
-function spanIs(text: string, start: number, stop: number, name: string): boolean {
-  return stop - start === name.length && text.startsWith(name, start);
-}
 
 function channelKind(text: string, start: number, stop: number): number {
   if (spanIs(text, start, stop, "trade")) return K_TRADE;
@@ -388,8 +384,8 @@ export class KrakenAdapter implements VenueAdapter {
       p = TRADE_SHAPE.spans(text, p, s0, s1);
       const s = this.symbolIn(text, s0[T_SYMBOL]!, s1[T_SYMBOL]!);
       const sideAt = s0[T_SIDE]!;
-      const sideLen = s1[T_SIDE]! - sideAt;
-      const side = sideLen === 3 && text.startsWith("buy", sideAt) ? Side.Buy : sideLen === 4 && text.startsWith("sell", sideAt) ? Side.Sell : Side.Unknown;
+      const sideEnd = s1[T_SIDE]!;
+      const side = spanIs(text, sideAt, sideEnd, "buy") ? Side.Buy : spanIs(text, sideAt, sideEnd, "sell") ? Side.Sell : Side.Unknown;
       const price = dec.value(text, s0[T_PRICE]!, s1[T_PRICE]!, "price");
       let flags = dec.inexact ? TRADE_FLAG_INEXACT : 0;
       const qty = dec.value(text, s0[T_QTY]!, s1[T_QTY]!, "qty");
@@ -406,7 +402,7 @@ export class KrakenAdapter implements VenueAdapter {
   /** The symbol written in `text[start, stop)` (added when `anySymbol`); the last one found is remembered. */
   private symbolIn(text: string, start: number, stop: number): SymbolState | undefined {
     const last = this.lastSymbol;
-    if (last !== undefined && stop - start === last.ins.venueSymbol.length && text.startsWith(last.ins.venueSymbol, start)) return last;
+    if (last !== undefined && spanIs(text, start, stop, last.ins.venueSymbol)) return last;
     const sym = text.slice(start, stop);
     let s = this.symbols.get(sym);
     if (s === undefined && this.options.anySymbol && !this.table.isSkipped(sym)) s = this.addSymbol(sym);
