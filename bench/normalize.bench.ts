@@ -1,7 +1,9 @@
 /**
  * Normalize throughput per venue: raw trade frame text → Protocol V2 message bytes through the venue
- * adapter's real parsing code (in-place JSON cursor, exact decimals, reused MessageBuilder, CRC-32),
- * beside plain `JSON.parse` of the same frames in the same run. Target: ≥ 500 k trade frames/s per core.
+ * adapter's real parsing code (the trade fast path: exact-layout regex test + spans, exact decimals,
+ * reused MessageBuilder, CRC-32), beside plain `JSON.parse` of the same frames in the same run, and the
+ * adapter with its fast path off (the general in-place JSON cursor) for context. Target: ≥ 500 k trade
+ * frames/s per core. Each adapter row checks that every frame was published and took the path it names.
  *
  *   npx tsx bench/normalize.bench.ts [--json] [--time <ms per task>] [--clock wall|cpu]
  *   $DENO run -A bench/normalize.bench.ts [--json] [--time <ms per task>] [--clock wall|cpu]
@@ -70,11 +72,18 @@ const io: AdapterIo = {
   nowMs: 1_755_893_490_100, replaying: true, send() {}, requestRest() {}, touch() {}, reconnect() {}, log() {},
 };
 
-function feed(adapter: VenueAdapter, frames: readonly string[]): void {
+function feed(adapter: VenueAdapter, frames: readonly string[], fastPath = true): void {
   for (let i = 0; i < frames.length; i++) adapter.onFrame(frames[i]!, io);
-  if (adapter.metrics.published !== frames.length || adapter.metrics.parseErrors !== 0) {
-    throw new Error(`${adapter.name}: ${adapter.metrics.published} of ${frames.length} frames published (${adapter.metrics.lastError})`);
+  const m = adapter.metrics;
+  if (m.published !== frames.length || m.parseErrors !== 0 || m.fastPathFrames !== (fastPath ? frames.length : 0)) {
+    throw new Error(`${adapter.name}: ${m.published} of ${frames.length} frames published, ${m.fastPathFrames} on the fast path (${m.lastError})`);
   }
+}
+
+function binance(fastPath: boolean): BinanceAdapter {
+  const a = new BinanceAdapter({ sink: countingSink, symbols: ["BTCUSDT"], bookTicker: false, depth: false, fastPath });
+  a.onRest("https://api.binance.com/api/v3/exchangeInfo", '{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT"}]}', io);
+  return a;
 }
 
 let parsed = 0;
@@ -103,22 +112,26 @@ interface TaskSpec {
   baseline?: string;
   target?: number;
 }
+const coinbase = (fastPath: boolean) => new CoinbaseAdapter({ sink: countingSink, products: ["BTC-USD"], level2: false, ticker: false, fastPath });
+const kraken = (fastPath: boolean) => new KrakenAdapter({ sink: countingSink, symbols: ["BTC/USD"], ticker: false, bookSubscribeDepth: 0, fastPath });
 const TASKS: TaskSpec[] = [
   { id: "coinbase.adapter", venue: "coinbase", label: "CoinbaseAdapter.onFrame(match) → Trade bytes", baseline: "coinbase.json", target: TARGET,
-    fn: () => feed(new CoinbaseAdapter({ sink: countingSink, products: ["BTC-USD"], level2: false, ticker: false }), coinbaseFrames) },
+    fn: () => feed(coinbase(true), coinbaseFrames) },
   { id: "coinbase.json", venue: "coinbase", label: "JSON.parse(match)", fn: () => jsonParse(coinbaseFrames) },
+  { id: "coinbase.general", venue: "coinbase", label: "the same, fast path off (general JSON cursor)", baseline: "coinbase.json",
+    fn: () => feed(coinbase(false), coinbaseFrames, false) },
   { id: "coinbase.naive", venue: "coinbase", label: "JSON.parse + parseDecimal ×2 + builder (naive exact)", baseline: "coinbase.json",
     fn: () => naiveCoinbase(coinbaseFrames) },
   { id: "binance.adapter", venue: "binance", label: "BinanceAdapter.onFrame(trade) → Trade bytes", baseline: "binance.json", target: TARGET,
-    fn: () => {
-      const a = new BinanceAdapter({ sink: countingSink, symbols: ["BTCUSDT"], bookTicker: false, depth: false });
-      a.onRest("https://api.binance.com/api/v3/exchangeInfo", '{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT"}]}', io);
-      feed(a, binanceFrames);
-    } },
+    fn: () => feed(binance(true), binanceFrames) },
   { id: "binance.json", venue: "binance", label: "JSON.parse(trade)", fn: () => jsonParse(binanceFrames) },
+  { id: "binance.general", venue: "binance", label: "the same, fast path off (general JSON cursor)", baseline: "binance.json",
+    fn: () => feed(binance(false), binanceFrames, false) },
   { id: "kraken.adapter", venue: "kraken", label: "KrakenAdapter.onFrame(trade, JSON numbers) → Trade bytes", baseline: "kraken.json", target: TARGET,
-    fn: () => feed(new KrakenAdapter({ sink: countingSink, symbols: ["BTC/USD"], ticker: false, bookSubscribeDepth: 0 }), krakenFrames) },
+    fn: () => feed(kraken(true), krakenFrames) },
   { id: "kraken.json", venue: "kraken", label: "JSON.parse(trade) (floats: not exact)", fn: () => jsonParse(krakenFrames) },
+  { id: "kraken.general", venue: "kraken", label: "the same, fast path off (general JSON cursor)", baseline: "kraken.json",
+    fn: () => feed(kraken(false), krakenFrames, false) },
 ];
 
 interface Result {
