@@ -50,7 +50,7 @@ const metric = (text: string, name: string): number | undefined => {
 const service = (name: string) => system.services().find((s) => s.name === name)!;
 
 /** Waits until `name` runs again under a new pid. */
-const restarted = (name: string, oldPid: number | undefined) =>
+const restarted = (name: string, oldPid: number | null | undefined) =>
   until(`${name} restarted`, async () => (service(name).state === "running" && service(name).pid !== oldPid ? true : undefined));
 
 /** The portfolio once it has stopped changing (two reads 1.5 s apart agree). */
