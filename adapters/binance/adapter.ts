@@ -250,6 +250,7 @@ export class BinanceAdapter implements VenueAdapter {
   }
 
   onRest(url: string, body: string, io: AdapterIo): void {
+    this.emit.receivedMs = NaN; // not a frame: stamp messages with the clock
     try {
       const u = new URL(url);
       if (u.pathname.endsWith("/api/v3/exchangeInfo")) this.onExchangeInfo(body, io);
@@ -262,6 +263,7 @@ export class BinanceAdapter implements VenueAdapter {
   }
 
   onRestError(url: string, error: Error, io: AdapterIo): void {
+    this.emit.receivedMs = NaN; // not a frame: stamp messages with the clock
     const m = /[?&]symbol=([A-Z0-9]+)/.exec(url);
     const s = m ? this.symbols.get(m[1]!) : undefined;
     if (s && s.sync.phase === "buffering") {
@@ -292,6 +294,7 @@ export class BinanceAdapter implements VenueAdapter {
 
   onFrame(raw: string, io: AdapterIo): void {
     const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
+    this.emit.receivedMs = io.replaying ? NaN : io.nowMs;
     try {
       if (this.options.fastPath !== false && this.fastTrade(text, io)) return;
     } catch (e) {

@@ -257,6 +257,7 @@ export class CoinbaseAdapter implements VenueAdapter {
 
   /** A trades page of a backfill. */
   onRest(url: string, body: string, io: AdapterIo): void {
+    this.emit.receivedMs = NaN; // not a frame: stamp messages with the clock
     for (const p of this.products.values()) {
       const bf = p.backfill;
       if (bf === undefined || !bf.isPage(url)) continue;
@@ -277,6 +278,7 @@ export class CoinbaseAdapter implements VenueAdapter {
 
   /** A backfill page could not be fetched (after the HTTP client's retries): its trades are lost. */
   onRestError(url: string, error: Error, io: AdapterIo): void {
+    this.emit.receivedMs = NaN; // not a frame: stamp messages with the clock
     for (const p of this.products.values()) {
       if (p.backfill?.isPage(url)) return this.finishBackfill(p, io, `trades page failed: ${error.message}`);
     }
@@ -284,6 +286,7 @@ export class CoinbaseAdapter implements VenueAdapter {
 
   /** The input ended (end of a replay): publishes what backfills still hold, counting the rest lost. */
   flush(io: AdapterIo): void {
+    this.emit.receivedMs = NaN; // not a frame: stamp messages with the clock
     for (const p of this.products.values()) if (p.backfill !== undefined) this.finishBackfill(p, io, "input ended");
   }
 
@@ -506,6 +509,7 @@ export class CoinbaseAdapter implements VenueAdapter {
 
   onFrame(raw: string, io: AdapterIo): void {
     const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
+    this.emit.receivedMs = io.replaying ? NaN : io.nowMs;
     if (this.backfills > 0) this.checkBackfillDeadlines(io);
     try {
       if (this.options.fastPath !== false && this.scanMatch(text)) {

@@ -36,6 +36,12 @@ export class MarketDataEmitter {
   readonly builder: MessageBuilder;
   /** Header timestamp to stamp instead of "now" (replay); `undefined` on a live feed. */
   headerTime: bigint | undefined;
+  /**
+   * Live: the receive time of the frame being handled (ms since the epoch, the same clock as the
+   * builder's), stamped as the build time of its messages — one clock read per frame instead of one
+   * per message (~70–100 ns each here). NaN (replays, timers): read the clock.
+   */
+  receivedMs = NaN;
   private readonly sink: MessageSink;
   private readonly source: number;
   private readonly metrics: AdapterMetrics;
@@ -53,7 +59,8 @@ export class MarketDataEmitter {
   }
 
   private begin(): MessageBuilder {
-    const b = this.builder.begin(RelayDomain.MarketData, this.source);
+    const at = this.receivedMs;
+    const b = at === at ? this.builder.begin(RelayDomain.MarketData, this.source, at) : this.builder.begin(RelayDomain.MarketData, this.source);
     if (this.headerTime !== undefined) b.dv.setBigUint64(HeaderOffset.timestamp, this.headerTime, true);
     return b;
   }

@@ -250,6 +250,7 @@ export class KrakenAdapter implements VenueAdapter {
 
   onFrame(raw: string, io: AdapterIo): void {
     const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
+    this.emit.receivedMs = io.replaying ? NaN : io.nowMs;
     if (this.options.fastPath !== false && TRADE_FRAME.test(text)) {
       try {
         this.fastTrades(text, io);
