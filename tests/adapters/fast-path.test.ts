@@ -263,6 +263,22 @@ describe("trade fast path = general scan", () => {
   });
 });
 
+describe("header timestamp of a trade", () => {
+  it("is the frame's receive time on a live feed, and the clock on a replay with no capture time", () => {
+    const frame = binanceFrame(compact(binanceTrade(7, { price: "1.5", qty: "2", maker: true, ms: 1_700_000_000_000, kind: 0, symbol: "BTCUSDT" })), 0);
+    const stamp = (replaying: boolean): bigint => {
+      const sink = new CollectingSink();
+      const a = new BinanceAdapter({ sink, symbols: ["BTCUSDT"], bookTicker: false, depth: false });
+      a.onRest("https://api.binance.com/api/v3/exchangeInfo", '{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT"}]}', io);
+      a.onFrame(frame, { ...io, nowMs: 1_700_000_000_123.5, replaying });
+      return new DataView(sink.messages[0]!.buffer).getBigUint64(16, true);
+    };
+    expect(stamp(false)).toBe(1_700_000_000_123_500_000n);
+    const before = BigInt(Date.now() - 1000) * 1_000_000n;
+    expect(stamp(true)).toBeGreaterThan(before);
+  });
+});
+
 // ------------------------------------------------------------------------------------ real data
 
 const real = SHARED_DATA ? describe : describe.skip;
