@@ -5,7 +5,8 @@
  * Per connection: the first message must carry Hello (role, service id, token — the token is checked
  * in constant time where the listener requires one). An optional Subscribe sets a TLV type filter;
  * RetransmitRequest is answered from the per-source ring ({@link SourceRing}) with the held messages,
- * then Gap (reason 1) for what is not held.
+ * then Gap (reason 1) for what is not held — or, when {@link Relay.retransmitFallback} is set (a NATS
+ * bridge's JetStream), what the ring misses is looked up there first (relay/retransmit-source.ts).
  *
  * Per message: the framer checks the header (framing errors close only that connection); then
  * {@link validateMessage} checks checksum (unless disabled), TLV structure, sizes and that every type
