@@ -11,12 +11,17 @@
  * - Out: every local message (not control, not Gap notices) is batched per source and published on
  *   `alphapulse.<domain>.<source>` as the exact wire bytes, with a reply subject so JetStream's PubAck
  *   comes back; unacknowledged batches stay in a bounded buffer and are sent again after a reconnect.
+ *   A Gap notice from the relay about a source published there becomes an origin Gap notice on that
+ *   source's subject (bridge/origin-gaps.ts): those messages will never reach NATS.
+ * - Retransmissions: {@link NatsBridge.serveRetransmits} lets the local relay answer RetransmitRequests
+ *   beyond its ring from JetStream (bridge/retransmit.ts).
  * - In: one subscription on `alphapulse.<domain>.*` (no echo of this connection's own publishes);
  *   {@link InboundSequencer} injects each source once and in order, holding back behind a gap while the
  *   range is read from JetStream. After a reconnect the bridge first catches up: it reads what the stream
  *   stored since shortly before the outage began (sources it never saw included) and only then takes
  *   live messages again; then it compares each remote source's newest stored sequence with what it
- *   injected (nothing lost at the switch back to live).
+ *   injected (nothing lost at the switch back to live). An origin Gap notice received in order moves
+ *   the source past the lost range and is passed to the local relay's subscribers as a Gap notice.
  * - Loops cannot form: the relay does not send the bridge its own injections, NATS does not echo the
  *   bridge's publishes, and per-source sequences drop anything seen before (several relays may bridge
  *   one domain through one NATS).
