@@ -139,6 +139,10 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
     }));
     await recovery.save(value.state, position, value.sequences);
   };
+  // A new run of LiquidationAlert ids, persisted before the first alert (and a fresh snapshot after a
+  // full replay makes the next start short).
+  portfolio.ids.nextRun();
+  await recovery.runNow(snapshot);
   recovery.startPeriodic(snapshot, options.snapshotIntervalMs);
 
   const execRelay = await connectRelay(ctx, RelayDomain.Execution, Role.Both);

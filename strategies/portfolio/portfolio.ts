@@ -30,7 +30,7 @@ import {
 import { MessageBuilder } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../contract.ts";
 import type { MarketState } from "../execution/market-state.ts";
-import { deriveId } from "../signal-id.ts";
+import { SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
 import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
 import { Position, floorDiv, type PositionJson } from "./position.ts";
@@ -45,6 +45,8 @@ export const PORTFOLIO_SNAPSHOT_VERSION = 1;
 export const PortfolioSnapshotSchema = v.strictObject({
   kind: v.literal("portfolio"),
   version: v.literal(PORTFOLIO_SNAPSHOT_VERSION),
+  /** Epoch of the LiquidationAlert signal ids. */
+  ids: v.strictObject({ epoch: CountNumber }),
   /** The market table's instruments in slot order (restored first, so slots — and list orders — match). */
   instruments: v.array(InstrumentJsonSchema),
   positions: v.array(v.strictObject({
@@ -79,6 +81,7 @@ export type PortfolioSnapshotValues = v.InferOutput<typeof PortfolioSnapshotSche
 export interface PortfolioSnapshot {
   kind: "portfolio";
   version: typeof PORTFOLIO_SNAPSHOT_VERSION;
+  ids: SignalIdSpaceJson;
   instruments: InstrumentJson[];
   positions: { instrument: InstrumentJson; position: PositionJson }[];
   roundTrips: number;
@@ -149,6 +152,8 @@ export class Portfolio {
   private ordinal = 0;
   /** Alerts published. */
   alerts = 0;
+  /** Where LiquidationAlert signal ids come from (never repeated across restarts; see {@link SignalIdSpace}). */
+  readonly ids = new SignalIdSpace();
 
   /**
    * @param config validated config
@@ -260,7 +265,7 @@ export class Portfolio {
     this.alerted.set(slot, bucket);
     const b = this.builder;
     b.begin(RelayDomain.Signal, this.config.source).setTimestamp(view.timestamp);
-    writeSignalIdentity(b, this.config.strategyId, severity, deriveId(this.config.strategyId, view.source, view.sequence, this.ordinal++));
+    writeSignalIdentity(b, this.config.strategyId, severity, this.ids.derive(this.config.strategyId, view.source, view.sequence, this.ordinal++));
     const at = b.reserve(TlvType.LiquidationAlert, 48);
     const dv = b.dv;
     this.market.instruments.write(dv, at, slot);
@@ -284,7 +289,7 @@ export class Portfolio {
       if (pos !== undefined) positions.push({ instrument: instrumentJson(table.instrument(s)), position: pos.toJson() });
     }
     return {
-      kind: "portfolio", version: PORTFOLIO_SNAPSHOT_VERSION, instruments: instrumentList(table), positions, roundTrips: this.roundTrips, wins: this.wins, fills: this.fills,
+      kind: "portfolio", version: PORTFOLIO_SNAPSHOT_VERSION, ids: this.ids.toJson(), instruments: instrumentList(table), positions, roundTrips: this.roundTrips, wins: this.wins, fills: this.fills,
       alerts: this.alerts, slippageCost: String(this.slippageCost), slippageNotional: String(this.slippageNotional),
       expected: [...this.expected].map(([k, e]) => [String(k), String(e.price)]),
       signalPrices: [...this.signalPrices].map(([k, p]) => [String(k), String(p)]),
@@ -343,6 +348,7 @@ export class Portfolio {
     for (const [k, price] of s.signalPrices) this.signalPrices.set(k, price);
     this.alerted.clear();
     s.alerted.forEach((a, i) => this.alerted.set(alertSlots[i]!, a.bucket));
+    this.ids.restore(s.ids);
   }
 
   private matchLeverage(slot: number): void {
