@@ -140,6 +140,8 @@ export class JetStreamRetransmitSource implements RetransmitSource {
         hi = mid - 1;
         continue;
       }
+      // A server before 2.9 ignores next_by_subj and answers whatever sits at `seq`: the search would be wrong.
+      if (m.subject !== subject) throw new Error(`the NATS server does not support MSG.GET next_by_subj (got ${m.subject} for ${subject}); nats-server 2.9 or later is needed`);
       if (newestSequence(m.data) < from) {
         lo = m.seq + 1;
       } else {
