@@ -12,7 +12,10 @@ import { CoinbaseAdapter } from "./adapter.ts";
 export { COINBASE_WS_URL, CoinbaseAdapter, type CoinbaseOptions } from "./adapter.ts";
 export { COINBASE_REST_URL, TradeBackfill } from "./backfill.ts";
 
-/** Registry entry of Coinbase. Settings: bookDepth, bookIntervalMs, heartbeatStaleMs, level2StaleMs. */
+/**
+ * Registry entry of Coinbase. Settings: bookDepth, bookIntervalMs, heartbeatStaleMs, level2StaleMs,
+ * backfill (0 = count a gap's trades lost instead of fetching them), backfillTimeoutMs.
+ */
 export const coinbaseVenue: VenueEntry = {
   name: "coinbase",
   summary: "Coinbase Exchange public feed (matches, ticker, level2_batch, heartbeat)",
@@ -22,6 +25,7 @@ export const coinbaseVenue: VenueEntry = {
     sink: o.sink, products: o.symbols ?? [], anySymbol: o.anySymbol, url: o.wsUrl, restUrl: o.restUrl,
     bookDepth: intSetting(o.settings, "bookDepth"), bookIntervalMs: intSetting(o.settings, "bookIntervalMs"),
     heartbeatStaleMs: intSetting(o.settings, "heartbeatStaleMs"), level2StaleMs: intSetting(o.settings, "level2StaleMs"),
+    backfill: intSetting(o.settings, "backfill") !== 0, backfillTimeoutMs: intSetting(o.settings, "backfillTimeoutMs"),
   }),
   simulator: (seed, dynamics) => new CoinbaseSim(seed, undefined, dynamics),
 };
