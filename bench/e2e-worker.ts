@@ -26,7 +26,7 @@ import { setImmediate } from "node:timers";
 import * as hdr from "hdr-histogram-js";
 import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
-import { Role } from "../relay/control.ts";
+import { firstTlvType, Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
 import { startRelayServer } from "../relay/server.ts";
 import { selectTransport } from "../relay/transport/select.ts";
@@ -82,6 +82,9 @@ async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> 
     types: [TlvType.Trade], logger: silentLogger, waitForRelay: true,
   });
   input.onMessage((bytes, offset) => {
+    // The relay's Gap notices arrive here too (stamped with wall-clock time): tagging one as a Trade gave the
+    // consumer a negative latency, its histogram threw, and its relay client reconnected (lost backlog).
+    if (firstTlvType(bytes, offset) !== TlvType.Trade) return;
     view.wrap(bytes, offset);
     strategySignals += strategy.onMarketData(view);
     beginSignal(b, TAG_SOURCE, view.timestamp);
