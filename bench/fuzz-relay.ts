@@ -55,14 +55,19 @@ const FUZZ_SOURCES = 64;
 
 /** Settings of {@link runRelayFuzz}. */
 export interface RelayFuzzOptions {
+  /** Inputs (messages, mutated or not) in total. */
   count: number;
+  /** PRNG seed (same seed, same inputs). */
   seed: number;
   /** Fuzzed connections open at once (default 8). */
   connections?: number;
-  /** Relay limits (defaults are the relay's own). */
+  /** Relay limit (default: the relay's own). */
   subscriberQueueBytes?: number;
+  /** Relay limit (default: the relay's own). */
   ringBytesPerSource?: number;
+  /** Relay limit (default: the relay's own). */
   overflowDisconnectMs?: number;
+  /** Progress lines (default none). */
   progress?: (line: string) => void;
 }
 

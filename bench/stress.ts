@@ -47,9 +47,13 @@ const SELF = fileURLToPath(import.meta.url);
 
 /** Settings of {@link measureStress}. */
 export interface StressOptions {
+  /** Publishing time, seconds. */
   seconds: number;
+  /** Publisher processes (sources 1…N). */
   publishers: number;
+  /** Subscribers that take messages as fast as they come. */
   fast: number;
+  /** Subscribers that spend {@link StressOptions.slowMicros} per message. */
   slow: number;
   /** Busy time per message of a slow subscriber, µs. */
   slowMicros: number;
@@ -64,8 +68,11 @@ export interface StressOptions {
 /** Reconciliation of one source at one subscriber. */
 export interface SourceAccount {
   source: number;
+  /** Messages the source published (its last sequence). */
   sent: number;
+  /** Distinct sequences delivered. */
   delivered: number;
+  /** Sequences delivered more than once (must be 0). */
   duplicatesDelivered: number;
   /** Sequences not delivered but covered by a Gap notice. */
   gapCovered: number;
@@ -118,6 +125,8 @@ export interface StressResult {
   rss: RssReport[];
   /** The relay's own memory view, about once a second. */
   relayMemory: RelayMemorySample[];
+  /** The relay's memory after the run, after a full GC (what it still holds: rings and queues), MiB. */
+  relayAfterGc: { rss: number; heapUsed: number; arrayBuffers: number };
   /** The relay's memory bound from its configuration: queue × subscribers + ring × sources + windows, MiB. */
   relayBoundMiB: number;
   /** Every message of every source delivered or covered by a Gap at every subscriber. */
@@ -149,7 +158,9 @@ async function relayWorker(socket: string, queueBytes: number, ringBytes: number
   });
   emit({ ready: true });
   onStdinLine(async (line) => {
-    if (line === "memory") {
+    if (line === "memory" || line === "memory-gc") {
+      // After a full GC (the relay runs with --expose-gc): what the relay really keeps, not garbage yet to collect.
+      if (line === "memory-gc") (globalThis as { gc?: () => void }).gc?.();
       const u = process.memoryUsage();
       emit({ memory: { rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers } });
     }
@@ -292,7 +303,10 @@ interface Worker {
 }
 
 function startWorker(kind: string, args: string[]): Worker {
-  const argv = IS_DENO ? ["run", "-A", SELF, "worker", ...args] : ["--import", "tsx", SELF, "worker", ...args];
+  const gc = kind === "relay";
+  const argv = IS_DENO
+    ? ["run", "-A", ...(gc ? ["--v8-flags=--expose-gc"] : []), SELF, "worker", ...args]
+    : [...(gc ? ["--expose-gc"] : []), "--import", "tsx", SELF, "worker", ...args];
   const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
   const lines: Line[] = [];
   const waiters: ((v: Line) => void)[] = [];
@@ -419,6 +433,9 @@ export async function measureStress(o: StressOptions): Promise<StressResult> {
     const settleSeconds = (performance.now() - settleStart) / 1000;
     memoryDone = true;
     await memoryLoop;
+    relay.send("memory-gc");
+    const live = (await relay.next()).memory as { rss: number; heapUsed: number; arrayBuffers: number };
+    const relayAfterGc = { rss: mib(live.rss), heapUsed: mib(live.heapUsed), arrayBuffers: mib(live.arrayBuffers) };
     clearInterval(sampler);
     sampler = undefined;
     relay.send("stop");
@@ -432,7 +449,7 @@ export async function measureStress(o: StressOptions): Promise<StressResult> {
     const subscribers = o.fast + o.slow;
     return {
       runtime: IS_DENO ? "deno" : "node", options: o, sent, publisherDroppedOutgoing: dropped, publishRatePerSec: Math.round(total / publishSeconds),
-      subscribers: reports, relay: relayMetrics, rss, relayMemory,
+      subscribers: reports, relay: relayMetrics, rss, relayMemory, relayAfterGc,
       relayBoundMiB: Math.round(((o.queueBytes + 256 * 1024) * subscribers + o.ringBytes * o.publishers) / (1024 * 1024) * 10) / 10,
       allAccounted: reports.every((r) => r.sources.every((x) => x.unaccounted === 0 && x.duplicatesDelivered === 0)),
       settleSeconds: Math.round(settleSeconds * 10) / 10,
@@ -486,6 +503,7 @@ function table(r: StressResult): string {
   lines.push(`relay: in ${m.messagesIn}, out ${m.messagesOut}, gaps sent ${m.gapsSent}, drops ${JSON.stringify(m.drops)}, disconnects ${JSON.stringify(m.disconnects)}`);
   for (const x of r.rss) lines.push(`  rss ${x.kind}: first ${x.first} MiB, peak ${x.peak} MiB, last ${x.last} MiB`);
   lines.push(`  relay memory (t s: rss / heapUsed / arrayBuffers MiB): ${r.relayMemory.map((x) => `${x.t}: ${x.rss}/${x.heapUsed}/${x.arrayBuffers}`).join(", ")}`);
+  lines.push(`  relay after the run, after a full GC: rss ${r.relayAfterGc.rss} MiB, heapUsed ${r.relayAfterGc.heapUsed} MiB, arrayBuffers ${r.relayAfterGc.arrayBuffers} MiB`);
   lines.push(`relay memory bound from its settings (queue+window per subscriber, ring per source): ${r.relayBoundMiB} MiB above its idle RSS`);
   lines.push(r.allAccounted ? "every message accounted for at every subscriber" : "NOT every message accounted for");
   return lines.join("\n");
