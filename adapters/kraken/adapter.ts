@@ -251,13 +251,11 @@ export class KrakenAdapter implements VenueAdapter {
   onFrame(raw: string, io: AdapterIo): void {
     const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
     this.emit.receivedMs = io.replaying ? NaN : io.nowMs;
-    if (this.options.fastPath !== false && TRADE_FRAME.test(text)) {
-      try {
-        this.fastTrades(text, io);
-      } catch (e) {
-        this.metrics.parseErrors++;
-        this.metrics.noteError(`kraken frame: ${(e as Error).message}`);
-      }
+    try {
+      if (this.options.fastPath !== false && TRADE_FRAME.test(text)) return this.fastTrades(text, io);
+    } catch (e) {
+      this.metrics.parseErrors++;
+      this.metrics.noteError(`kraken frame: ${(e as Error).message}`);
       return;
     }
     const c = this.cursor.reset(text);
