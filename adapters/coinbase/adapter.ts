@@ -510,8 +510,8 @@ export class CoinbaseAdapter implements VenueAdapter {
   onFrame(raw: string, io: AdapterIo): void {
     const text = unescapeJson(raw); // escapes written out: spans then compare as a JSON parser would
     this.emit.receivedMs = io.replaying ? NaN : io.nowMs;
-    if (this.backfills > 0) this.checkBackfillDeadlines(io);
     try {
+      if (this.backfills > 0) this.checkBackfillDeadlines(io);
       if (this.options.fastPath !== false && this.scanMatch(text)) {
         this.metrics.fastPathFrames++;
         this.onMatch(io);
