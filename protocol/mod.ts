@@ -44,3 +44,4 @@ export { epochMillis, nowNanos, writeEpochMillisAsNanos, writeNanosParts, writeN
 export {
   encodeJsonMessage, headerToJson, messageFromJson, messageToJson, tlvFromJson, tlvToJson, type Json, type JsonObject,
 } from "./json.ts";
+export { DEFAULT_POOL_FEE, isPoolAddress, parsePoolMetaEntry, readPoolMetaEntry, type PoolMetaEntry } from "./pool-meta.ts";

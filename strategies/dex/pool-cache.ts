@@ -15,7 +15,8 @@
 
 import { readFile } from "node:fs/promises";
 import * as v from "valibot";
-import { Address, StrategyConfigError, parseConfig } from "../config.ts";
+import { isPoolAddress, readPoolMetaEntry } from "../../protocol/mod.ts";
+import { StrategyConfigError } from "../config.ts";
 import { defaultTickSpacing } from "./v3-math.ts";
 
 /** One pool's metadata. */
@@ -34,39 +35,25 @@ export interface PoolMeta {
   tickSpacing: number;
 }
 
-const Decimals = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(255));
+const TickSpacing = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16384)));
 
-/** Schema of one §8 entry (extra keys are ignored so the file can carry more). */
-export const PoolMetaSchema = v.pipe(
-  v.object({
-    kind: v.picklist(["v2", "v3"]),
-    venue: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffff)),
-    token0: Address,
-    token1: Address,
-    decimals0: Decimals,
-    decimals1: Decimals,
-    fee: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999_999)), 3000),
-    tickSpacing: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16384))),
-  }),
-  v.check((p) => p.token0 !== p.token1, "token0 and token1 must differ"),
-  v.check((p) => p.kind === "v2" || p.tickSpacing !== undefined || defaultTickSpacing(p.fee) !== undefined,
-    "a V3 pool with a non-standard fee needs tickSpacing"),
-);
-
-/** Schema of a whole §8 file. */
-export const PoolCacheSchema = v.record(v.string(), PoolMetaSchema);
-
-/** Validates parsed §8 data (keys checked as addresses) into a map keyed by lowercase address. */
+/**
+ * Validates parsed §8 data into a map keyed by lowercase address: each entry by the one §8 validator in
+ * `protocol/`, plus what the strategies' V3 math needs — a `tickSpacing` (given, or the fee tier's).
+ */
 export function poolCacheFromJson(data: unknown, file = "<inline>"): Map<string, PoolMeta> {
-  const parsed = parseConfig(PoolCacheSchema, data, file);
+  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new StrategyConfigError(file, "", "pool cache must be a JSON object keyed by pool address");
   const out = new Map<string, PoolMeta>();
-  for (const [key, p] of Object.entries(parsed)) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(key)) throw new StrategyConfigError(file, key, "pool key is not a 0x-prefixed 20-byte address");
+  for (const [key, raw] of Object.entries(data as Record<string, unknown>)) {
+    if (!isPoolAddress(key)) throw new StrategyConfigError(file, key, "pool key is not a 0x-prefixed 20-byte address");
+    const p = readPoolMetaEntry(raw);
+    if (typeof p === "string") throw new StrategyConfigError(file, key, p);
+    const spacing = v.safeParse(TickSpacing, (raw as Record<string, unknown>).tickSpacing);
+    if (!spacing.success) throw new StrategyConfigError(file, `${key}.tickSpacing`, "must be an integer 1–16384");
+    const tickSpacing = spacing.output ?? defaultTickSpacing(p.fee);
+    if (p.kind === "v3" && tickSpacing === undefined) throw new StrategyConfigError(file, key, "a V3 pool with a non-standard fee needs tickSpacing");
     const address = key.toLowerCase();
-    out.set(address, {
-      address, kind: p.kind, venue: p.venue, token0: p.token0, token1: p.token1, decimals0: p.decimals0,
-      decimals1: p.decimals1, fee: p.fee, tickSpacing: p.tickSpacing ?? defaultTickSpacing(p.fee) ?? 1,
-    });
+    out.set(address, { address, ...p, tickSpacing: tickSpacing ?? 1 });
   }
   return out;
 }
