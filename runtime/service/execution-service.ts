@@ -281,14 +281,16 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
       }),
     },
     async stop() {
+      // Relay links first, while the relays are surely still up (they stop at the same time); then
+      // the final snapshot, which covers everything journaled, and the journal.
       for (const c of [market, signals]) await c.close();
-      await recovery.stopPeriodic();
-      await recovery.runNow(snapshot);
-      await journal.close();
       await execRelay.flush().catch(() => {});
       await signalOut.flush().catch(() => {});
       await execRelay.close();
       await signalOut.close();
+      await recovery.stopPeriodic();
+      await recovery.runNow(snapshot);
+      await journal.close();
     },
   };
 }

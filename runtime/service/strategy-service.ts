@@ -194,12 +194,13 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
       },
     },
     async stop() {
+      // Relay links first, while the relays are surely still up; then the final snapshot.
       await input.close();
       await executionInput?.close();
-      await recovery?.stopPeriodic();
-      if (recovery !== undefined) await recovery.runNow(saveSnapshot);
       await out.flush().catch(() => {});
       await out.close();
+      await recovery?.stopPeriodic();
+      if (recovery !== undefined) await recovery.runNow(saveSnapshot);
     },
   };
 }
