@@ -28,6 +28,16 @@ describe("VenueTime", () => {
     }), { numRuns: 1000 });
   });
 
+  it("checks the date's separators even when the date is the one read last (day cache)", () => {
+    const t = new VenueTime();
+    const ok = "2025-08-22T20:11:30.012637Z";
+    t.readIso(ok, 0, ok.length);
+    for (const bad of ["2025/08-22T20:11:30.012637Z", "2025-08/22T20:11:30.012637Z"]) expect(() => t.readIso(bad, 0, bad.length)).toThrow(FrameError);
+    const next = "2025-08-23T00:00:00Z";
+    t.readIso(next, 0, next.length);
+    expect(t.toNanos()).toBe(BigInt(Date.parse(next)) * 1_000_000n);
+  });
+
   it("converts epoch milliseconds", () => {
     expect(new VenueTime().setMillis(1_633_998_523_963).toNanos()).toBe(1_633_998_523_963_000_000n);
   });
