@@ -35,7 +35,7 @@ import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
 import { Position, floorDiv, type PositionJson } from "./position.ts";
 import {
-  BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
+  BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64IntPairs, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
 } from "./snapshot-codec.ts";
 
 /** Version of {@link PortfolioSnapshot} this build writes and reads. */
@@ -63,9 +63,9 @@ export const PortfolioSnapshotSchema = v.strictObject({
   slippageCost: BigIntText,
   slippageNotional: BigIntText,
   /** Expected price per order id, oldest first. */
-  expected: v.array(v.tuple([U64Text, BigIntText])),
+  expected: U64IntPairs,
   /** Reference price per signal id, oldest first. */
-  signalPrices: v.array(v.tuple([U64Text, BigIntText])),
+  signalPrices: U64IntPairs,
   /** Last alert severity bucket per instrument. */
   alerted: v.array(v.strictObject({ instrument: InstrumentJsonSchema, bucket: CountNumber })),
 });

@@ -49,6 +49,34 @@ export const U64Text = v.pipe(
   v.check((x) => x < 1n << 64n, "must fit in 64 bits"),
 );
 
+const U64_RE = /^(0|[1-9]\d{0,19})$/;
+const INT_RE = /^-?(0|[1-9]\d*)$/;
+const U64_LIMIT = 1n << 64n;
+
+/**
+ * A list of `["<u64 decimal>", "<integer decimal>"]` pairs (id → price tables with up to ~10⁵ rows),
+ * read as `[bigint, bigint]` by one hand-written loop: per-element schemas cost ~4× more here. A bad
+ * row is reported with its index (`[12]: …`).
+ */
+export const U64IntPairs = v.pipe(
+  v.array(v.unknown()),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const rows = dataset.value;
+    const out: [bigint, bigint][] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const ok = Array.isArray(row) && row.length === 2 && typeof row[0] === "string" && U64_RE.test(row[0]) && typeof row[1] === "string" && INT_RE.test(row[1]);
+      const key = ok ? BigInt(row[0] as string) : 0n;
+      if (!ok || key >= U64_LIMIT) {
+        addIssue({ message: `[${i}]: must be ["<u64 decimal>", "<integer decimal>"]` });
+        return NEVER;
+      }
+      out[i] = [key, BigInt(row[1] as string)];
+    }
+    return out;
+  }),
+);
+
 /** A non-negative integer count. */
 export const CountNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
 
