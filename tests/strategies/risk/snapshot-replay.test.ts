@@ -243,5 +243,16 @@ describe("risk and portfolio snapshots", () => {
       expect(b.risk.toSnapshot()).toEqual(before);
     }
     expect(() => Portfolio.fromSnapshot({ kind: "portfolio", version: 1 }, portfolioConfig(), new MarketState())).toThrow(SnapshotError);
+    const portfolioSnap = roundTrip(a.portfolio.toSnapshot()) as Record<string, unknown>;
+    const badRow = { ...portfolioSnap, expected: [["1", "5"], ["2", "x"]] };
+    let error: unknown;
+    try {
+      Portfolio.fromSnapshot(badRow, portfolioConfig(), new MarketState());
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SnapshotError);
+    expect((error as SnapshotError).field).toBe("expected");
+    expect((error as SnapshotError).message).toMatch(/\[1\]: must be/);
   });
 });
