@@ -382,11 +382,15 @@ export class BinanceAdapter implements VenueAdapter {
    * returns false.
    */
   private fastTrade(text: string, io: AdapterIo): boolean {
+    // The stream name first (a guess until a pattern confirms the envelope): depth and bookTicker
+    // frames, most of a feed, then cost one indexOf instead of three pattern tests.
+    const streamEnd = text.indexOf('"', STREAM_AT);
+    if (streamEnd < 0) return false;
+    const kind = this.streamKind(text, STREAM_AT, streamEnd);
+    if (kind !== K_TRADE && kind !== K_AGG) return false;
     for (let i = 0; i < FAST_TRADES.length; i++) {
       const f = FAST_TRADES[i]!;
-      if (!f.frame.test(text)) continue;
-      const streamEnd = text.indexOf('"', STREAM_AT);
-      if (this.streamKind(text, STREAM_AT, streamEnd) !== f.kind) return false;
+      if (f.kind !== kind || !f.frame.test(text)) continue;
       const s0 = this.s0;
       const s1 = this.s1;
       f.shape.spans(text, streamEnd + 9 /* ","data": */, s0, s1);
