@@ -22,7 +22,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
-import { MessageBuilder, MessageView, OrderStatus, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
+import { MessageBuilder, MessageView, OrderStatus, RejectReason, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
 import { DiscardSink, type MessageSink } from "../../strategies/contract.ts";
 import { MarketState } from "../../strategies/execution/market-state.ts";
@@ -60,6 +60,26 @@ export type ExecutionOptions = v.InferOutput<typeof ExecutionOptionsSchema>;
 const API_STATE: Record<TradingState, "ACTIVE" | "REDUCING" | "HALTED"> = {
   [TradingState.Active]: "ACTIVE", [TradingState.Reducing]: "REDUCING", [TradingState.Halted]: "HALTED",
 };
+
+/**
+ * Publishes, as the paper venue (`venueSource`), an OrderAck expired (reason venue) for every order the
+ * risk manager counts as open — after a restart, the in-memory paper venue no longer has them. Returns
+ * their ids. The acks go to `publish` (the service's emit: journal, relay, and back into the stages).
+ */
+export function expireLostOrders(risk: RiskManager, venueSource: number, publish: (bytes: Uint8Array) => void): bigint[] {
+  const ids = risk.toSnapshot().openOrders.map((o) => BigInt(o.orderId));
+  const b = new MessageBuilder(128);
+  for (const orderId of ids) {
+    b.begin(RelayDomain.Execution, venueSource).setTimestamp(risk.market.now);
+    const at = b.reserve(TlvType.OrderAck, 32);
+    b.dv.setBigUint64(at, orderId, true);
+    b.dv.setUint8(at + 16, OrderStatus.Expired);
+    b.dv.setUint8(at + 17, RejectReason.Venue);
+    b.dv.setBigUint64(at + 24, risk.market.now, true);
+    publish(b.finish());
+  }
+  return ids;
+}
 
 /** Starts the execution service. */
 export async function startExecutionService(ctx: ServiceContext, options: ExecutionOptions): Promise<RunningService> {
@@ -177,6 +197,15 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const drain = (): void => {
     while (queue.length > 0) toStages(queue.shift()!);
   };
+
+  // The paper venue keeps resting orders in memory only: orders the restored risk manager still counts
+  // as open did not survive the restart. They expire now through the venue's own OrderAck (journaled
+  // and published like any ack), so risk, the journal and every subscriber agree they are gone.
+  const lostOrders = expireLostOrders(risk, paperConfig.source, emit);
+  drain();
+  if (lostOrders.length > 0) {
+    ctx.log.warn("open orders did not survive the paper venue's restart: expired", { orders: lostOrders.map(String), openOrders: risk.openOrders });
+  }
   const cidView = new MessageView();
   /** Correlation id of a message for logs: `source:sequence`. */
   const cidOf = (bytes: Uint8Array, offset = 0): string => {
@@ -250,7 +279,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
         ["portfolio_win_rate", t.winRate], ["journal_written_total", j.written], ["journal_dropped_total", j.droppedMessages],
         ["journal_write_errors_total", j.writeErrors], ["failures_total", failures],
         ["recovery_from_snapshot", recovered.mode === "snapshot" ? 1 : 0], ["recovery_replayed_messages", recovered.replayedMessages],
-        ["recovery_millis", Math.round(recovered.millis)], ["snapshots_saved_total", recovery.saved], ["snapshot_failures_total", recovery.failures],
+        ["recovery_millis", Math.round(recovered.millis)], ["recovery_expired_orders", lostOrders.length], ["snapshots_saved_total", recovery.saved], ["snapshot_failures_total", recovery.failures],
       ];
       return rows.map(([n, x]) => `alphapulse_execution_${n} ${x}`).join("\n") + "\n";
     },

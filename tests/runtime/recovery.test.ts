@@ -3,9 +3,15 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { encodeMessage, pairInstrument, Venue, type FillTlv } from "../../protocol/mod.ts";
+import {
+  MessageView, OrderStatus, OrderType, RejectReason, Side, decodeMessage, encodeMessage, pairInstrument, Venue, type FillTlv, type OrderAckTlv,
+} from "../../protocol/mod.ts";
 import { Journal, JournalPositionError, journalFiles, readJournal, type JournalPosition } from "../../runtime/journal.ts";
 import { RecoveryManager, type RecoveryLog } from "../../runtime/recovery.ts";
+import { expireLostOrders } from "../../runtime/service/execution-service.ts";
+import { parseConfig } from "../../strategies/config.ts";
+import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
+import { RiskManager } from "../../strategies/risk/risk-manager.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ap-recovery-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -226,5 +232,33 @@ describe("RecoveryManager.recover", () => {
     expect(maxRunning).toBe(1);
     expect(rm.failures).toBe(1);
     expect(rm.lastError).toMatch(/disk full/);
+  });
+});
+
+describe("execution service restart", () => {
+  it("expires, as the paper venue, the orders a restored risk manager still counts as open", () => {
+    const risk = new RiskManager(parseConfig(RiskConfigSchema, {}));
+    const view = new MessageView();
+    // Journaled: two orders the risk manager forwarded (source 40); one got filled before the crash.
+    for (const orderId of [7n, 8n]) {
+      risk.replay(view.wrap(encodeMessage({ relayDomain: 3, source: 40, sequence: orderId, timestamp: 1_000n + orderId }, [{
+        type: 40, name: "OrderRequest", orderId, instrument: pairInstrument("BTC", "USD", Venue.Coinbase), side: Side.Buy, orderType: OrderType.Limit,
+        strategyId: 21, price: 3_000_000_000_000n, quantity: 100_000_000n, signalId: 0n, createdAt: 0n, maxSlippageBps: 0, flags: 0,
+      }])));
+    }
+    const filled = fill(8n, 100_000_000n);
+    risk.replay(view.wrap(filled));
+    expect(risk.openOrders).toBe(1);
+    const published: Uint8Array[] = [];
+    const ids = expireLostOrders(risk, 41, (b) => {
+      published.push(b.slice());
+      risk.onMessage(view.wrap(b.slice()));
+    });
+    expect(ids).toEqual([7n]);
+    expect(risk.openOrders).toBe(0);
+    const ack = decodeMessage(published[0]!);
+    expect(ack.header).toMatchObject({ relayDomain: 3, source: 41, timestamp: 1_008n });
+    expect(ack.tlvs[0] as OrderAckTlv).toMatchObject({ name: "OrderAck", orderId: 7n, status: OrderStatus.Expired, rejectReason: RejectReason.Venue });
+    expect(expireLostOrders(risk, 41, () => {})).toEqual([]);
   });
 });
