@@ -15,22 +15,14 @@
 
 import { readFile } from "node:fs/promises";
 import * as v from "valibot";
-import { isPoolAddress, readPoolMetaEntry } from "../../protocol/mod.ts";
+import { isPoolAddress, readPoolMetaEntry, type PoolMetaEntry } from "../../protocol/mod.ts";
 import { StrategyConfigError } from "../config.ts";
 import { defaultTickSpacing } from "./v3-math.ts";
 
-/** One pool's metadata. */
-export interface PoolMeta {
+/** One pool's metadata: its §8 entry, plus its address and the V3 tick spacing the pool math needs. */
+export interface PoolMeta extends PoolMetaEntry {
   /** Lowercase pool address. */
   address: string;
-  kind: "v2" | "v3";
-  venue: number;
-  token0: string;
-  token1: string;
-  decimals0: number;
-  decimals1: number;
-  /** Fee in hundredths of a basis point (3000 = 0.3%). */
-  fee: number;
   /** V3 tick spacing (from the fee tier unless given). */
   tickSpacing: number;
 }
