@@ -51,6 +51,8 @@ export const ExecutionOptionsSchema = v.object({
   portfolio: v.optional(v.record(v.string(), v.unknown()), {}),
   /** Journal file rotation. */
   journalMaxFileBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(4096)), 64 * 1024 * 1024),
+  /** Journal files kept; older ones are removed (a snapshot must cover them: see RecoveryManager). */
+  journalMaxFiles: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2)), 32),
   /** Period of risk/portfolio snapshots (ms); a snapshot is also written on graceful shutdown. */
   snapshotIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 10_000),
 });
@@ -93,7 +95,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const risk = new RiskManager(riskConfig);
   const paper = new PaperExecutionEngine(paperConfig);
   const portfolio = new Portfolio(portfolioConfig, new MarketState());
-  const journal = await Journal.open({ dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name, maxFileBytes: options.journalMaxFileBytes });
+  const journal = await Journal.open({ dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name, maxFileBytes: options.journalMaxFileBytes, maxFiles: options.journalMaxFiles });
   const recovery = new RecoveryManager({
     dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name }, log: ctx.log,
   });

@@ -29,8 +29,24 @@ export function serviceOptions<S extends v.GenericSchema>(schema: S, svc: Servic
   throw new ConfigError("config", `services[${index}].options${inner ? "." + inner : ""}`, r.issues[0].message);
 }
 
+/**
+ * `svc` with the app-level settings its kind takes (`recovery.snapshotIntervalSeconds`, `journal.*`)
+ * filled in where its own options do not set them.
+ */
+export function withAppDefaults(svc: ServiceConfig, config: AppConfig): ServiceConfig {
+  const own = (svc.options ?? {}) as Record<string, unknown>;
+  const defaults: Record<string, unknown> = {};
+  if (svc.kind === "strategy" || svc.kind === "execution") defaults.snapshotIntervalMs = config.recovery.snapshotIntervalSeconds * 1000;
+  if (svc.kind === "execution") {
+    defaults.journalMaxFileBytes = config.journal.maxFileBytes;
+    defaults.journalMaxFiles = config.journal.maxFiles;
+  }
+  return { ...svc, options: { ...defaults, ...own } };
+}
+
 /** Starts `svc` according to its kind. */
-export async function startConfiguredService(ctx: ServiceContext, svc: ServiceConfig, config: AppConfig): Promise<RunningService> {
+export async function startConfiguredService(ctx: ServiceContext, configured: ServiceConfig, config: AppConfig): Promise<RunningService> {
+  const svc = withAppDefaults(configured, config);
   switch (svc.kind) {
     case "adapter": {
       const m = await import("./adapter-service.ts");
