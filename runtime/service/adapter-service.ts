@@ -100,7 +100,8 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         ["rate_limit_waits_total", "counter", s.rateLimitWaits], ["breaker_dropped_total", "counter", breakerDropped],
         ["relay_dropped_total", "counter", relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0)],
         ["wrong_domain_dropped_total", "counter", otherDomain], ["latency_p50_ms", "gauge", s.latency.p50Ms],
-        ["latency_p99_ms", "gauge", s.latency.p99Ms],
+        ["latency_p99_ms", "gauge", s.latency.p99Ms], ["fast_path_frames_total", "counter", s.fastPathFrames],
+        ["backfilled_total", "counter", s.backfilled], ["backfill_lost_total", "counter", s.backfillLost],
       ];
       return rows.map(([n, t, val]) => `# TYPE alphapulse_adapter_${n} ${t}\nalphapulse_adapter_${n}{${l}} ${val}`).join("\n") + "\n";
     },

@@ -72,6 +72,10 @@ describe("the embedded demo as supervised processes", () => {
     const metrics = await (await fetch(`${system.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/alphapulse_strategy_signals_total\{strategy="strategy-momentum",kind="momentum"\} [1-9]/);
     expect(metrics).toMatch(/alphapulse_execution_risk_accepted_total [1-9]/);
+    // Adapter counters reach /metrics, the trade fast path and the Coinbase REST backfill counters too.
+    expect(metrics).toMatch(/alphapulse_adapter_frames_total\{adapter="adapter-coinbase",venue="coinbase"\} [1-9]/);
+    expect(metrics).toMatch(/alphapulse_adapter_fast_path_frames_total\{adapter="adapter-coinbase",venue="coinbase"\} [1-9]/);
+    expect(metrics).toMatch(/alphapulse_adapter_backfill_lost_total\{adapter="adapter-coinbase",venue="coinbase"\} \d+/);
   }, 120_000);
 
   it("restarts an adapter killed with SIGKILL and leaves every other service running", async () => {
