@@ -24,9 +24,9 @@ import process from "node:process";
 import readline from "node:readline";
 import { setImmediate } from "node:timers";
 import * as hdr from "hdr-histogram-js";
-import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
+import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue, viewsOf } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
-import { firstTlvType, Role } from "../relay/control.ts";
+import { Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
 import { startRelayServer } from "../relay/server.ts";
 import { selectTransport } from "../relay/transport/select.ts";
@@ -84,8 +84,8 @@ async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> 
   input.onMessage((bytes, offset) => {
     // The relay's Gap notices arrive here too (stamped with wall-clock time): tagging one as a Trade gave the
     // consumer a negative latency, its histogram threw, and its relay client reconnected (lost backlog).
-    if (firstTlvType(bytes, offset) !== TlvType.Trade) return;
     view.wrap(bytes, offset);
+    if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
     strategySignals += strategy.onMarketData(view);
     beginSignal(b, TAG_SOURCE, view.timestamp);
     writeSignalIdentity(b, 99, 100, BigInt(++handled));
@@ -109,14 +109,23 @@ async function consumerRole(sigSocket: string): Promise<void> {
   const client = await RelayClient.connect({
     endpoint: { kind: "unix", path: sigSocket }, domain: RelayDomain.Signal, serviceId: 70, role: Role.Subscriber, logger: silentLogger, waitForRelay: true,
   });
+  // Messages arrive as offsets into received chunks: the chunk's views are looked up once per chunk.
+  let chunk: Uint8Array | undefined;
+  let dv: DataView = new DataView(new ArrayBuffer(0));
+  let chunkBase = 0;
   client.onMessage((bytes, offset) => {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset);
-    if (dv.getUint16(offset + HeaderOffset.source, true) !== TAG_SOURCE) {
+    if (bytes !== chunk) {
+      chunk = bytes;
+      dv = viewsOf(bytes).dv;
+      chunkBase = bytes.byteOffset;
+    }
+    const base = chunkBase + offset;
+    if (dv.getUint16(base + HeaderOffset.source, true) !== TAG_SOURCE) {
       strategySignals++;
       return;
     }
     const now = clock();
-    hist.recordValue(Number(now - dv.getBigUint64(offset + HeaderOffset.timestamp, true)));
+    hist.recordValue(Number(now - dv.getBigUint64(base + HeaderOffset.timestamp, true)));
     const t = performance.now();
     if (count === 0) first = t;
     last = t;
@@ -157,7 +166,7 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
     // A random walk of ±3 bps per trade keeps momentum crossing its threshold now and then.
     const step = BigInt((seed % 7) - 3);
     prices[k] = prices[k]! + (prices[k]! * step) / 10_000n;
-    b.begin(RelayDomain.MarketData, source)
+    b.begin(RelayDomain.MarketData, source, 0) // the header time is CLOCK_MONOTONIC, written below
       .addTrade(assets[k]!, Venue.Coinbase, AssetType.Spot, (seed & 1) === 0 ? Side.Buy : Side.Sell, 0, prices[k]!, BigInt(1 + (seed & 0xfff)), 0n);
     b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
     sent++;

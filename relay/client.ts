@@ -37,7 +37,7 @@ import { QuickCheck, quickCheck } from "./check.ts";
 import { ClientInbox } from "./client-inbox.ts";
 import { OutgoingBatches } from "./client-outgoing.ts";
 import { SourceSequencer } from "./client-sequencer.ts";
-import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, firstTlvType, Role } from "./control.ts";
+import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, firstTlvTypeAt, Role } from "./control.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { MessageSink } from "./sink.ts";
 import { selectTransport } from "./transport/select.ts";
@@ -262,7 +262,7 @@ export class RelayClient implements MessageSink {
       this.deliver(bytes, offset, length);
       return;
     }
-    if (firstTlvType(bytes, offset) === TlvType.Gap) {
+    if (firstTlvTypeAt(u8, dv, base) === TlvType.Gap) {
       // The notice first: it stands in the stream before the messages it releases.
       this.deliver(bytes, offset, length);
       this.sequencer.onGapNotice(dv, base + HEADER_SIZE + 2);

@@ -62,7 +62,14 @@ export function encodeGap(
  */
 export function firstTlvType(bytes: Uint8Array, offset: number): number {
   const { u8, dv } = viewsOf(bytes);
-  const base = bytes.byteOffset + offset;
+  return firstTlvTypeAt(u8, dv, bytes.byteOffset + offset);
+}
+
+/**
+ * {@link firstTlvType} over whole-buffer views ({@link viewsOf}) at the message's absolute offset `base`,
+ * for per-message paths that hold the views already (no typed-array getter per call).
+ */
+export function firstTlvTypeAt(u8: Uint8Array, dv: DataView, base: number): number {
   const payload = dv.getUint32(base + HeaderOffset.payloadSize, true);
   if (payload < 2) return -1;
   const t = u8[base + HEADER_SIZE]!;
