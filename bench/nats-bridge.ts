@@ -18,14 +18,14 @@
  * @module
  */
 
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { freePort, startNatsServer, type LocalNatsServer } from "./nats-bridge-server.ts";
+import { killWorker, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 
 /** One line for `ap bench`. */
 export const summary = "cross-relay throughput and latency: NATS bridge vs direct TLS relay link";
@@ -56,67 +56,6 @@ export interface CrossRelayResult {
   latencyDelivered: number;
 }
 
-interface Worker {
-  child: ChildProcess;
-  next(timeoutMs?: number): Promise<Record<string, unknown>>;
-  /** Forgets lines received and not yet read. */
-  skipQueued(): void;
-  send(line: string): void;
-}
-
-function startWorker(args: string[]): Worker {
-  const argv = IS_DENO ? ["run", "-A", WORKER, ...args] : ["--import", "tsx", WORKER, ...args];
-  const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: ((v: Record<string, unknown>) => void)[] = [];
-  const stderr: string[] = [];
-  readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const w = waiters.shift();
-    if (w) w(v);
-    else lines.push(v);
-  });
-  child.stderr!.on("data", (d: Uint8Array) => stderr.push(new TextDecoder().decode(d)));
-  child.stdin!.on("error", () => {}); // a worker that already exited
-  const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`worker ${args[0]} exited (${code}) ${stderr.join("").slice(-2000)}`))));
-  exited.catch(() => {});
-  return {
-    child,
-    next(timeoutMs = 30_000) {
-      const v = lines.shift();
-      if (v) return Promise.resolve(v);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const p = Promise.race([
-        new Promise<Record<string, unknown>>((r) => waiters.push(r)),
-        exited,
-        new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`worker ${args[0]} did not answer within ${timeoutMs} ms`)), timeoutMs))),
-      ]).finally(() => clearTimeout(timer));
-      p.catch(() => {});
-      return p;
-    },
-    skipQueued: () => void (lines.length = 0),
-    send: (line) => {
-      if (child.exitCode === null && child.signalCode === null) child.stdin!.write(line + "\n");
-    },
-  };
-}
-
-async function waitFor(w: Worker, pred: (v: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await w.next(Math.max(1, end - Date.now()));
-    if (pred(v)) return v;
-  }
-}
-
-function kill(w: Worker | undefined): void {
-  if (w && w.child.exitCode === null) w.child.kill("SIGKILL");
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -154,7 +93,7 @@ async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | 
   const n = ++ctx.runs;
   const sockA = path.join(ctx.dir, `a${n}.sock`);
   const sockB = path.join(ctx.dir, `b${n}.sock`);
-  const workers: Worker[] = [];
+  const workers: WorkerProcess[] = [];
   try {
     let specA: unknown;
     let specB: unknown;
@@ -167,19 +106,19 @@ async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | 
       const nats = { url: ctx.nats!.url, prefix: `bench${process.pid}x${n}`, batchBytes: system === "nats" ? 64 * 1024 : 1 };
       specA = specB = { nats };
     }
-    const relayB = startWorker(["relay", sockB, JSON.stringify(specB)]);
+    const relayB = startWorker(WORKER, ["relay", sockB, JSON.stringify(specB)]);
     workers.push(relayB);
-    await waitFor(relayB, (v) => v.ready === true);
-    const relayA = startWorker(["relay", sockA, JSON.stringify(specA)]);
+    await waitForLine(relayB, (v) => v.ready === true);
+    const relayA = startWorker(WORKER, ["relay", sockA, JSON.stringify(specA)]);
     workers.push(relayA);
-    await waitFor(relayA, (v) => v.ready === true);
-    const sub = startWorker(["sub", sockB, mode]);
+    await waitForLine(relayA, (v) => v.ready === true);
+    const sub = startWorker(WORKER, ["sub", sockB, mode]);
     workers.push(sub);
-    await waitFor(sub, (v) => v.ready === true);
+    await waitForLine(sub, (v) => v.ready === true);
     await new Promise((r) => setTimeout(r, 200));
-    const pub = startWorker(["pub", sockA, mode, String(seconds), String(rate)]);
+    const pub = startWorker(WORKER, ["pub", sockA, mode, String(seconds), String(rate)]);
     workers.push(pub);
-    const pubResult = await waitFor(pub, (v) => v.result !== undefined, (seconds + 30) * 1000);
+    const pubResult = await waitForLine(pub, (v) => v.result !== undefined, (seconds + 30) * 1000);
     // Drained when the subscriber's count stops moving for a second (or 60 s pass); counts reported
     // before now are stale.
     sub.skipQueued();
@@ -187,24 +126,24 @@ async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | 
     let still = 0;
     const end = Date.now() + 60_000;
     while (still < 5 && Date.now() < end) {
-      const v = await waitFor(sub, (x) => typeof x.count === "number");
+      const v = await waitForLine(sub, (x) => typeof x.count === "number");
       if (v.count === last) still++;
       else still = 0;
       last = v.count as number;
     }
     sub.send("stop");
-    const subResult = await waitFor(sub, (v) => v.result !== undefined);
+    const subResult = await waitForLine(sub, (v) => v.result !== undefined);
     relayA.send("stop");
     relayB.send("stop");
-    const statsA = (await waitFor(relayA, (v) => v.stats !== undefined, 10_000).catch(() => ({ stats: undefined }))).stats as RelayStats | undefined;
-    const statsB = (await waitFor(relayB, (v) => v.stats !== undefined, 10_000).catch(() => ({ stats: undefined }))).stats as RelayStats | undefined;
+    const statsA = (await waitForLine(relayA, (v) => v.stats !== undefined, 10_000).catch(() => ({ stats: undefined }))).stats as RelayStats | undefined;
+    const statsB = (await waitForLine(relayB, (v) => v.stats !== undefined, 10_000).catch(() => ({ stats: undefined }))).stats as RelayStats | undefined;
     return { sub: subResult.result as Record<string, unknown>, pub: pubResult.result as Record<string, unknown>, statsA, statsB };
   } finally {
     for (const w of workers) {
       if (w.child.exitCode === null) w.send("stop");
     }
     await new Promise((r) => setTimeout(r, 100));
-    for (const w of workers) kill(w);
+    for (const w of workers) killWorker(w);
   }
 }
 

@@ -30,7 +30,9 @@ export interface WorkerProcess {
   readonly stderr: string[];
   /** The next line (queued or to come); rejects when the worker exits first or after `timeoutMs` (default 30 s). */
   next(timeoutMs?: number): Promise<WorkerLine>;
-  /** Writes one command line to the worker's stdin. */
+  /** Forgets lines received and not yet read. */
+  skipQueued(): void;
+  /** Writes one command line to the worker's stdin (nothing once the worker has exited). */
   send(line: string): void;
 }
 
@@ -58,6 +60,7 @@ export function startWorker(script: URL | string, args: readonly string[]): Work
     else lines.push(v);
   });
   child.stderr!.on("data", (d: Uint8Array) => stderr.push(new TextDecoder().decode(d)));
+  child.stdin!.on("error", () => {}); // a worker that already exited
   const exited = new Promise<never>((_, reject) =>
     child.on("exit", (code) => reject(new Error(`worker ${name} exited (${code}) ${stderr.join("").slice(-2000)}`))));
   exited.catch(() => {});
@@ -76,7 +79,10 @@ export function startWorker(script: URL | string, args: readonly string[]): Work
       p.catch(() => {}); // a worker that exits after its last line is not an error for a finished wait
       return p;
     },
-    send: (line) => void child.stdin!.write(line + "\n"),
+    skipQueued: () => void (lines.length = 0),
+    send: (line) => {
+      if (child.exitCode === null && child.signalCode === null) child.stdin!.write(line + "\n");
+    },
   };
 }
 
