@@ -213,8 +213,8 @@ class SeqMarks {
     this.marks[seq]! |= 1;
   }
   gap(from: number, to: number): void {
-    // A Gap may name an open-ended range (a resume to "everything"): marks stop at what was seen so far + 1 M.
-    const cap = Math.min(to, this.marks.length + 1_000_000);
+    // The relay caps a Gap at the last sequence it saw of the source; 2^31 only guards against a bogus one.
+    const cap = Math.min(to, 2 ** 31 - 1);
     this.ensure(cap);
     for (let s = Math.max(1, from); s <= cap; s++) this.marks[s]! |= 2;
   }
