@@ -32,7 +32,7 @@
  * @module
  */
 
-import { HEADER_SIZE, StreamFramer, TlvType, validateMessage, viewsOf } from "../protocol/mod.ts";
+import { EXTENDED_TLV_MARKER, HEADER_SIZE, StreamFramer, TlvType, validateMessage, viewsOf } from "../protocol/mod.ts";
 import { QuickCheck, quickCheck } from "./check.ts";
 import { ClientInbox } from "./client-inbox.ts";
 import { OutgoingBatches } from "./client-outgoing.ts";
@@ -265,7 +265,7 @@ export class RelayClient implements MessageSink {
     if (firstTlvTypeAt(u8, dv, base) === TlvType.Gap) {
       // The notice first: it stands in the stream before the messages it releases.
       this.deliver(bytes, offset, length);
-      this.sequencer.onGapNotice(dv, base + HEADER_SIZE + 2);
+      this.sequencer.onGapNotice(dv, base + HEADER_SIZE + (u8[base + HEADER_SIZE] === EXTENDED_TLV_MARKER ? 5 : 2));
       return;
     }
     this.sequencer.accept(bytes, offset, length, dv, base);

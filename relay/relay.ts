@@ -132,6 +132,8 @@ export class Relay {
   private readonly lastHi = new Uint32Array(65536);
   private readonly lastLo = new Uint32Array(65536);
   private readonly seen = new Uint8Array(65536);
+  /** Per source, the connection whose message of that source was accepted last (its publisher). */
+  private readonly owners: (Session | undefined)[] = new Array<Session | undefined>(65536).fill(undefined);
   private readonly lastTsHi = new Uint32Array(65536);
   private readonly lastTsLo = new Uint32Array(65536);
   private readonly rings: (SourceRing | undefined)[] = new Array(65536);
@@ -281,6 +283,17 @@ export class Relay {
       m.drop(DropReason.notPublisher);
       return;
     }
+    // A Gap notice tells every subscriber to skip a range of a source: only the connection that
+    // publishes that source may send one (e.g. a NATS bridge passing on an origin loss). Anyone else's
+    // would silence another publisher's stream.
+    if (first === TlvType.Gap) {
+      const v = base + HEADER_SIZE + (u8[base + HEADER_SIZE] === EXTENDED_TLV_MARKER ? 5 : 2);
+      if (this.owners[dv.getUint16(v, true)] !== s) {
+        m.drop(DropReason.badControl);
+        this.log.warn("dropped a Gap notice about a source this connection does not publish", { conn: s.id, peer: s.conn.peer, source: dv.getUint16(v, true) });
+        return;
+      }
+    }
     const source = dv.getUint16(base + HeaderOffset.source, true);
     const lo = dv.getUint32(base + HeaderOffset.sequence, true);
     const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
@@ -302,6 +315,7 @@ export class Relay {
     } else {
       this.seen[source] = 1;
     }
+    this.owners[source] = s;
     this.lastHi[source] = hi;
     this.lastLo[source] = lo;
     this.lastTsHi[source] = tsHi;
