@@ -132,8 +132,6 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
     expect(r.load.holes).toBe(0);
     expect(r.load.gapCovered).toBe(0);
     expect(r.load.delivered).toBe(r.load.sequences);
-    // What the publisher re-sent after the restart reached the observer again and was dropped there as duplicates.
-    expect(md.client.stats.duplicates).toBeGreaterThan(0);
     expect(md.client.stats.reconnects).toBeGreaterThanOrEqual(1);
     expect(load.client.stats.reconnects).toBeGreaterThanOrEqual(1);
     expect(load.client.stats.droppedOutgoing).toBe(0);
