@@ -164,7 +164,8 @@ export class SourceSequencer {
     this.stats.lost += Number(to - start + 1n);
     this.opts.log.warn("relay reports a gap", { source, from, to, reason: reason === GapReason.SlowConsumer ? "slowConsumer" : "evicted" });
     if (from <= exp) {
-      this.setExpectedBig(source, to + 1n);
+      // A Gap to the end of the u64 range: nothing more of this source can follow (saturate, not wrap to 0).
+      this.setExpectedBig(source, to === U64_MAX ? U64_MAX : to + 1n);
       if (this.held.has(source)) this.releaseHeld(source);
     }
   }

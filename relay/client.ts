@@ -106,13 +106,15 @@ export interface RelayClientStats {
   lost: number;
   /** Successful reconnects after a loss of the connection. */
   reconnects: number;
+  /** Exceptions thrown by the {@link RelayClient.onMessage} handler (the message counts as delivered). */
+  handlerErrors: number;
 }
 
 /** A connection to one relay that reconnects by itself. Implements {@link MessageSink}. */
 export class RelayClient implements MessageSink {
   /** Counters. */
   readonly stats: RelayClientStats = {
-    published: 0, droppedOutgoing: 0, delivered: 0, duplicates: 0, invalid: 0, gapsDetected: 0, retransmitRequests: 0, lost: 0, reconnects: 0,
+    published: 0, droppedOutgoing: 0, delivered: 0, duplicates: 0, invalid: 0, gapsDetected: 0, retransmitRequests: 0, lost: 0, reconnects: 0, handlerErrors: 0,
   };
   private readonly opts: RelayClientOptions;
   private readonly log: Logger;
@@ -237,8 +239,19 @@ export class RelayClient implements MessageSink {
   private deliver(bytes: Uint8Array, offset: number, length: number): void {
     this.stats.delivered++;
     const h = this.handler;
-    if (h !== undefined) h(bytes, offset, length);
-    else this.inbox.push(bytes.subarray(offset, offset + length));
+    if (h === undefined) {
+      this.inbox.push(bytes.subarray(offset, offset + length));
+      return;
+    }
+    // The application's failure is not the stream's: counted and logged, the connection stays (it used
+    // to be taken for a bad stream, closed and reconnected, losing the backlog).
+    try {
+      h(bytes, offset, length);
+    } catch (e) {
+      if (this.stats.handlerErrors++ % 1000 === 0) {
+        this.log.error("message handler threw (counted; the connection stays)", { handlerErrors: this.stats.handlerErrors, error: e });
+      }
+    }
   }
 
   private receive(bytes: Uint8Array, offset: number, length: number): void {

@@ -11,7 +11,8 @@
  * @module
  */
 
-const INITIAL_ENTRIES = 1024;
+// Small to start with (it doubles as needed): a relay may see many sources that send little.
+const INITIAL_ENTRIES = 32;
 
 /** Result of {@link SourceRing.collect}: held messages and the sub-ranges that are not held. */
 export interface RingRange {
