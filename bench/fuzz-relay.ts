@@ -19,9 +19,9 @@
  * message. A connection the relay closes is replaced by a new one.
  *
  * The honest pair: a {@link RelayClient} publishes a Trade of source 7777 every 32 inputs (fuzzed
- * messages never carry that source, nor a leading Gap TLV naming it: a published Gap is obeyed by every
- * client, see tests/e2e/forged-gap.test.ts); a subscriber client must receive every one of them, once
- * and in order, with no reconnect on either side.
+ * messages never carry that source as their own — the relay does not bind sources to publishers — but
+ * may carry Gap TLVs naming it, which the relay must refuse: tests/e2e/forged-gap.test.ts); a subscriber
+ * client must receive every one of them, once and in order, with no reconnect on either side.
  *
  * Usage: `npx tsx bench/fuzz-relay.ts [--count N] [--seed S] [--connections C] [--json]` (add
  * `node --expose-gc --import tsx` to also get the live heap after a full GC every 1 M inputs) (default
@@ -219,11 +219,8 @@ function restamp(rng: Rng, m: Uint8Array, nextSeq: Float64Array): void {
   } else if (dv.getUint16(HeaderOffset.source, true) === HONEST_SOURCE) {
     dv.setUint16(HeaderOffset.source, HONEST_SOURCE + 1, true);
   }
-  // A Gap TLV first is forwarded as data and every client obeys it (tests/e2e/forged-gap.test.ts, open):
-  // keep forged Gaps off the honest source so the honest pair measures everything else.
-  if (m.length >= HEADER_SIZE + 4 && m[HEADER_SIZE] === TlvType.Gap && dv.getUint16(HEADER_SIZE + 2, true) === HONEST_SOURCE) {
-    dv.setUint16(HEADER_SIZE + 2, HONEST_SOURCE + 1, true);
-  }
+  // Forged Gap TLVs naming the honest source stay in: the relay must refuse them (only a source's own
+  // publisher may announce its gaps; tests/e2e/forged-gap.test.ts), or the honest pair fails.
   if (rng.chance(0.9)) dv.setUint32(HeaderOffset.payloadSize, m.length - HEADER_SIZE, true);
   const total = HEADER_SIZE + dv.getUint32(HeaderOffset.payloadSize, true);
   if (total <= m.length && rng.chance(0.95)) dv.setUint32(HeaderOffset.checksum, messageChecksum(m, 0, total), true);
