@@ -129,14 +129,27 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
 
   // The trading state survives restarts: a kill switch engaged or released through the API after the
   // snapshot is in the state file (written at once). A REDUCING state from the daily loss rule stays.
+  // So do risk limits changed through the API (PUT /risk/limits): an operator who tightened them during
+  // an incident must not get the config's looser ones back from a crash. They are kept as the patch the
+  // API sent, re-validated on restore.
   const stateFile = join(ctx.runtimeDir, "state", `${ctx.name}.trading-state.json`);
+  let apiLimits: Record<string, unknown> = {};
   const saveState = async (): Promise<void> => {
     await mkdir(join(ctx.runtimeDir, "state"), { recursive: true });
-    await writeFile(`${stateFile}.tmp`, JSON.stringify({ state: risk.state, reason: risk.stateReason }));
+    await writeFile(`${stateFile}.tmp`, JSON.stringify({ state: risk.state, reason: risk.stateReason, apiLimits }));
     await rename(`${stateFile}.tmp`, stateFile);
   };
   try {
-    const saved = JSON.parse(await readFile(stateFile, "utf8")) as { state: TradingState; reason: string };
+    const saved = JSON.parse(await readFile(stateFile, "utf8")) as { state: TradingState; reason: string; apiLimits?: Record<string, unknown> };
+    if (saved.apiLimits !== undefined && Object.keys(saved.apiLimits).length > 0) {
+      const r = risk.updateLimits(saved.apiLimits);
+      if (r.ok) {
+        apiLimits = saved.apiLimits;
+        ctx.log.warn("risk limits set through the API before the restart are kept over the config", { limits: jsonSafe(saved.apiLimits) });
+      } else {
+        ctx.log.error("risk limits saved from the API are invalid now and were not applied", { issues: r.issues });
+      }
+    }
     const keepReducing = saved.state === TradingState.Active && risk.state === TradingState.Reducing;
     if (Object.values(TradingState).includes(saved.state) && saved.state !== risk.state && !keepReducing) {
       risk.setTradingState(saved.state, `restored after restart: ${saved.reason}`);
@@ -303,6 +316,8 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
           const first = r.issues[0] ?? "invalid limits";
           throw new ControlError("BadRequest", r.issues.join("; "), /^([A-Za-z.\[\]0-9]+):/.exec(first)?.[1]);
         }
+        apiLimits = { ...apiLimits, ...(args.limits as Record<string, unknown>) };
+        await saveState();
         return limitsJson();
       },
       portfolio: async () => jsonSafe({

@@ -91,9 +91,11 @@ describe("the embedded demo as supervised processes", () => {
     }
   }, 120_000);
 
-  it("halts trading with the kill switch, and a killed execution service comes back with the same portfolio, still halted", async () => {
+  it("halts trading with the kill switch, and a killed execution service comes back with the same portfolio, still halted, with the API's limits", async () => {
     const halted = await (await fetch(`${system.apiUrl}/kill-switch`, { method: "POST", headers: auth })).json();
     expect(halted).toEqual({ tradingState: "HALTED" });
+    const put = await fetch(`${system.apiUrl}/risk/limits`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ maxOpenOrders: 7 }) });
+    expect(put.status).toBe(200);
     await new Promise((r) => setTimeout(r, 500));
     const before = (await get("/portfolio")) as PortfolioBody;
     expect(before.totals.fills).toBeGreaterThan(0);
@@ -107,6 +109,7 @@ describe("the embedded demo as supervised processes", () => {
     });
     expect(after.tradingState).toBe("HALTED");
     expect(book(after)).toEqual(book(before));
+    expect(((await get("/risk/limits")) as { maxOpenOrders: number }).maxOpenOrders).toBe(7);
     const released = await (await fetch(`${system.apiUrl}/kill-switch`, { method: "DELETE", headers: auth })).json();
     expect(released).toEqual({ tradingState: "ACTIVE" });
   }, 120_000);
