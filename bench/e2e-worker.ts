@@ -24,7 +24,7 @@ import process from "node:process";
 import readline from "node:readline";
 import { setImmediate } from "node:timers";
 import * as hdr from "hdr-histogram-js";
-import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue, viewsOf } from "../protocol/mod.ts";
+import { AssetType, ChunkViews, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
@@ -110,15 +110,9 @@ async function consumerRole(sigSocket: string): Promise<void> {
     endpoint: { kind: "unix", path: sigSocket }, domain: RelayDomain.Signal, serviceId: 70, role: Role.Subscriber, logger: silentLogger, waitForRelay: true,
   });
   // Messages arrive as offsets into received chunks: the chunk's views are looked up once per chunk.
-  let chunk: Uint8Array | undefined;
-  let dv: DataView = new DataView(new ArrayBuffer(0));
-  let chunkBase = 0;
+  const chunk = new ChunkViews();
   client.onMessage((bytes, offset) => {
-    if (bytes !== chunk) {
-      chunk = bytes;
-      dv = viewsOf(bytes).dv;
-      chunkBase = bytes.byteOffset;
-    }
+    const { dv, base: chunkBase } = chunk.of(bytes);
     const base = chunkBase + offset;
     if (dv.getUint16(base + HeaderOffset.source, true) !== TAG_SOURCE) {
       strategySignals++;

@@ -17,7 +17,7 @@
 import process from "node:process";
 import readline from "node:readline";
 import { setImmediate } from "node:timers";
-import { AssetType, epochMillis, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue, viewsOf } from "../protocol/mod.ts";
+import { AssetType, ChunkViews, epochMillis, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
@@ -110,16 +110,10 @@ async function subRole(socket: string, latency: boolean): Promise<void> {
     endpoint: { kind: "unix", path: socket }, domain: RelayDomain.MarketData, serviceId: 61, role: Role.Subscriber, logger: silentLogger,
   });
   // Messages arrive as offsets into received chunks: the chunk's views are looked up once per chunk.
-  let chunk: Uint8Array | undefined;
-  let chunkDv: DataView = new DataView(new ArrayBuffer(0));
-  let chunkBase = 0;
+  const chunk = new ChunkViews();
   client.onMessage((bytes, offset) => {
-    if (bytes !== chunk) {
-      chunk = bytes;
-      chunkDv = viewsOf(bytes).dv;
-      chunkBase = bytes.byteOffset;
-    }
-    rx.onMessage(chunkDv, chunkBase + offset);
+    const c = chunk.of(bytes);
+    rx.onMessage(c.dv, c.base + offset);
   });
   emit({ ready: true });
   onStdinLine((line) => {

@@ -36,7 +36,7 @@ export {
   assertMessage, decodeMessage, encodeMessage, encodeMessageInto, encodedSize, validateMessage,
   type Message, type MessageMeta, type ValidateOptions,
 } from "./message.ts";
-export { viewsOf, type BufferViews } from "./views.ts";
+export { ChunkViews, viewsOf, type BufferViews } from "./views.ts";
 export { MessageView, PoolSwapField, PoolSyncField, QuoteField, TradeField } from "./view.ts";
 export { MessageBuilder } from "./builder.ts";
 export { StreamFramer, type MessageHandler } from "./framer.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { HEADER_SIZE, HeaderOffset, viewsOf } from "../protocol/mod.ts";
+import { ChunkViews, HEADER_SIZE, HeaderOffset, viewsOf } from "../protocol/mod.ts";
 import type { Logger } from "./log.ts";
 import type { Connection } from "./transport/types.ts";
 
@@ -75,11 +75,8 @@ export class OutgoingBatches {
   private resend: Uint8Array[] = [];
   private resendTotal = 0;
   private drainWaiters: (() => void)[] = [];
-  // The last array published from, with its whole-buffer views and byte offset.
-  private srcBytes: Uint8Array | undefined;
-  private srcU8: Uint8Array = new Uint8Array(0);
-  private srcDv: DataView = new DataView(new ArrayBuffer(0));
-  private srcBase = 0;
+  // The array published from last (usually the same builder buffer), with its views and byte offset.
+  private readonly src = new ChunkViews();
   /** Set when the client closes: later publishes are ignored. */
   closed = false;
 
@@ -114,16 +111,10 @@ export class OutgoingBatches {
       // Small messages: 32-bit words through DataViews beat both a byte loop and set(subarray()).
       // The source array is usually the same builder buffer every time: its views and byte offset are
       // looked up once (the getters are calls Node 20's V8 does not inline).
-      if (bytes !== this.srcBytes) {
-        const v = viewsOf(bytes);
-        this.srcBytes = bytes;
-        this.srcU8 = v.u8;
-        this.srcDv = v.dv;
-        this.srcBase = bytes.byteOffset;
-      }
-      const u8 = this.srcU8;
-      const dv = this.srcDv;
-      const src = this.srcBase + offset;
+      const from = this.src.of(bytes);
+      const u8 = from.u8;
+      const dv = from.dv;
+      const src = from.base + offset;
       const out = this.batchDv;
       let i = 0;
       for (; i + 4 <= length; i += 4) out.setUint32(pos + i, dv.getUint32(src + i, true), true);

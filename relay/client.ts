@@ -32,7 +32,7 @@
  * @module
  */
 
-import { EXTENDED_TLV_MARKER, HEADER_SIZE, StreamFramer, TlvType, validateMessage, viewsOf } from "../protocol/mod.ts";
+import { ChunkViews, EXTENDED_TLV_MARKER, HEADER_SIZE, StreamFramer, TlvType, validateMessage } from "../protocol/mod.ts";
 import { QuickCheck, quickCheck } from "./check.ts";
 import { ClientInbox } from "./client-inbox.ts";
 import { OutgoingBatches } from "./client-outgoing.ts";
@@ -131,11 +131,8 @@ export class RelayClient implements MessageSink {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly framer = new StreamFramer();
   private handler: ClientMessageHandler | undefined;
-  // The last chunk received, with its whole-buffer views and byte offset.
-  private rxBytes: Uint8Array | undefined;
-  private rxU8: Uint8Array = new Uint8Array(0);
-  private rxDv: DataView = new DataView(new ArrayBuffer(0));
-  private rxBase = 0;
+  // The chunk being read, with its whole-buffer views and byte offset.
+  private readonly rx = new ChunkViews();
   private readonly onFrame = (bytes: Uint8Array, offset: number, length: number): void => this.receive(bytes, offset, length);
   private readonly deliverNow = (bytes: Uint8Array, offset: number, length: number): void => this.deliver(bytes, offset, length);
 
@@ -256,16 +253,10 @@ export class RelayClient implements MessageSink {
 
   private receive(bytes: Uint8Array, offset: number, length: number): void {
     // Many messages per received chunk: views and byte offset once per chunk.
-    if (bytes !== this.rxBytes) {
-      const v = viewsOf(bytes);
-      this.rxBytes = bytes;
-      this.rxU8 = v.u8;
-      this.rxDv = v.dv;
-      this.rxBase = bytes.byteOffset;
-    }
-    const u8 = this.rxU8;
-    const dv = this.rxDv;
-    const base = this.rxBase + offset;
+    const chunk = this.rx.of(bytes);
+    const u8 = chunk.u8;
+    const dv = chunk.dv;
+    const base = chunk.base + offset;
     const verify = this.opts.verifyChecksum ?? false;
     if (quickCheck(u8, dv, base, length, verify) !== QuickCheck.ok && validateMessage(bytes, offset, length, { verifyChecksum: verify }) !== undefined) {
       this.stats.invalid++;

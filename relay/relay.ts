@@ -28,7 +28,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
-  EXTENDED_TLV_MARKER, GapReason, HEADER_SIZE, HeaderOffset, isProtocolError, nowNanos, type RelayDomain,
+  ChunkViews, EXTENDED_TLV_MARKER, GapReason, HEADER_SIZE, HeaderOffset, isProtocolError, nowNanos, type RelayDomain,
   StreamFramer, TlvType, validateMessage, viewsOf,
 } from "../protocol/mod.ts";
 import { QuickCheck, quickCheck } from "./check.ts";
@@ -139,12 +139,8 @@ export class Relay {
   private readonly rings: (SourceRing | undefined)[] = new Array(65536);
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private stopped = false;
-  // Whole-buffer views of the last chunk's buffer (chunks come in runs from the same buffer).
-  private lastBuffer: ArrayBufferLike | undefined;
-  private lastChunk: Uint8Array | undefined;
-  private chunkBase = 0;
-  private u8: Uint8Array = new Uint8Array(0);
-  private dv: DataView = new DataView(new ArrayBuffer(0));
+  // Views, buffer and byte offset of the chunk being read (many messages per chunk).
+  private readonly chunk = new ChunkViews();
 
   /** @param options domain and limits */
   constructor(options: RelayOptions) {
@@ -233,22 +229,11 @@ export class Relay {
     if (s.state === STATE_CLOSED) return;
     const m = this.metrics;
     m.messagesIn++;
-    // A chunk carries many messages: its buffer, views and byte offset are read once per chunk (the
-    // `.buffer`/`.byteOffset` getters are calls Node 20's V8 does not inline, ~20 ns each).
-    if (bytes !== this.lastChunk) {
-      const buffer = bytes.buffer;
-      if (buffer !== this.lastBuffer) {
-        const v = viewsOf(bytes);
-        this.lastBuffer = buffer;
-        this.u8 = v.u8;
-        this.dv = v.dv;
-      }
-      this.lastChunk = bytes;
-      this.chunkBase = bytes.byteOffset;
-    }
-    const u8 = this.u8;
-    const dv = this.dv;
-    const base = this.chunkBase + offset;
+    // A chunk carries many messages: its buffer, views and byte offset are read once per chunk.
+    const chunk = this.chunk.of(bytes);
+    const u8 = chunk.u8;
+    const dv = chunk.dv;
+    const base = chunk.base + offset;
     if (quickCheck(u8, dv, base, length, this.verifyChecksum) !== QuickCheck.ok) {
       const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
       if (err !== undefined) {
@@ -322,7 +307,7 @@ export class Relay {
     this.lastTsLo[source] = tsLo;
     let ring = this.rings[source];
     if (ring === undefined) ring = this.rings[source] = new SourceRing(this.ringBytes);
-    const buffer = this.lastBuffer!;
+    const buffer = chunk.buffer;
     ring.push(buffer, base, length, hi, lo);
     this.forward(s, buffer, length, u8, base, source, hi, lo);
   }
