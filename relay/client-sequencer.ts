@@ -70,6 +70,8 @@ export class SourceSequencer {
   private readonly tsHi = new Uint32Array(65536);
   private readonly tsLo = new Uint32Array(65536);
   private readonly held = new Map<number, HeldSource>();
+  // Set by the first reconnect: a source first seen later may have lost messages with the old connection.
+  private catchUpNewSources = false;
 
   /** @param options callbacks, counters and limits */
   constructor(options: SequencerOptions) {
@@ -89,6 +91,14 @@ export class SourceSequencer {
       this.known[source] = 1;
       this.knownSources.push(source);
       this.noteTimestamp(source, dv, base);
+      if (this.catchUpNewSources && (hi !== 0 || lo !== 1)) {
+        // First seen after a reconnect and not at its start: its earlier messages may have been lost
+        // with the old connection (queued for it at the relay, or in its socket). Ask for them from 1;
+        // what the relay no longer holds comes back as a Gap, so the loss is known here too.
+        this.setExpected(source, 0, 1);
+        this.holdBack(source, bytes.subarray(offset, offset + length), readSeq(dv, base));
+        return;
+      }
       this.setExpected(source, hi, lo + 1);
       this.opts.deliver(bytes, offset, length);
       return;
@@ -146,8 +156,12 @@ export class SourceSequencer {
     this.opts.requestRetransmit(source, next, U64_MAX);
   }
 
-  /** After a reconnect: asks for the rest of every source seen so far (messages may have passed meanwhile). */
+  /**
+   * After a reconnect: asks for the rest of every source seen so far (messages may have passed meanwhile),
+   * and from now on catches up a source first seen mid-stream from its start (see {@link accept}).
+   */
   resumeAll(): void {
+    this.catchUpNewSources = true;
     for (const source of this.knownSources) this.resumeFrom(source, this.expected(source));
   }
 
