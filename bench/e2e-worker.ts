@@ -21,7 +21,6 @@
  */
 
 import process from "node:process";
-import readline from "node:readline";
 import { setImmediate } from "node:timers";
 import * as hdr from "hdr-histogram-js";
 import { AssetType, ChunkViews, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
@@ -33,23 +32,15 @@ import { selectTransport } from "../relay/transport/select.ts";
 import { createStrategy } from "../strategies/registry.ts";
 import { beginSignal, writeSignalIdentity } from "../strategies/signal-writer.ts";
 import { monotonicClock } from "./clock.ts";
+import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 
 const [role, a1, a2, a3] = process.argv.slice(2);
 const clock = monotonicClock();
 /** Header source of the per-message tagging signals (strategy range 20–39, distinct from momentum's 21). */
 const TAG_SOURCE = 39;
 
-function emit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
 
-function emitAndExit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(0));
-}
 
-function onStdinLine(handler: (line: string) => void): void {
-  readline.createInterface({ input: process.stdin }).on("line", (l) => handler(l.trim()));
-}
 
 const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 const nextTick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));

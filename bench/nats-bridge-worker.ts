@@ -25,18 +25,13 @@ import { firstTlvType, Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
 import { startRelayServer } from "../relay/server.ts";
 import { monotonicClock } from "./clock.ts";
+import { emit, emitAndExit } from "./worker-io.ts";
 
 const [role, target, arg3, secondsText, rateText] = process.argv.slice(2);
 const clock = monotonicClock();
 const ASSET = pairAssetId("BTC", "USD");
 
-function emit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
 
-function emitAndExit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(0));
-}
 
 function onStop(handler: () => void | Promise<void>): void {
   readline.createInterface({ input: process.stdin }).on("line", (line) => {

@@ -15,7 +15,6 @@
  */
 
 import process from "node:process";
-import readline from "node:readline";
 import { setImmediate } from "node:timers";
 import { AssetType, ChunkViews, epochMillis, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
@@ -23,24 +22,14 @@ import { Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
 import { startRelayServer } from "../relay/server.ts";
 import { monotonicClock } from "./clock.ts";
+import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 
 const [role, target, mode, secondsText, rateText] = process.argv.slice(2);
 const clock = monotonicClock();
 const ASSET = pairAssetId("BTC", "USD");
 
-function emit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
 
-/** Writes the last line and exits once it is out (a pipe write is asynchronous; exiting early cuts it). */
-function emitAndExit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(0));
-}
 
-function onStdinLine(handler: (line: string) => void): void {
-  const rl = readline.createInterface({ input: process.stdin });
-  rl.on("line", handler);
-}
 
 /** Lets I/O run between batches; setImmediate, not setTimeout(0), which waits a millisecond or more. */
 const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));

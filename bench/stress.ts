@@ -25,12 +25,10 @@
  * @module
  */
 
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import readline from "node:readline";
 import { setImmediate } from "node:timers";
 import { fileURLToPath } from "node:url";
 import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
@@ -38,6 +36,8 @@ import { RelayClient } from "../relay/client.ts";
 import { firstTlvType, readGap, Role } from "../relay/control.ts";
 import { silentLogger, type Logger } from "../relay/log.ts";
 import { startRelayServer } from "../relay/server.ts";
+import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
+import { startWorker, type WorkerProcess } from "./worker-process.ts";
 
 /** One line for `ap bench --help`. */
 export const summary = "stress: max-rate publishers → relay → fast and slow subscribers, every message accounted per source, RSS";
@@ -136,17 +136,8 @@ export interface StressResult {
 
 // ------------------------------------------------------------------------------------------ workers
 
-function emit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
 
-function emitAndExit(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(0));
-}
 
-function onStdinLine(handler: (line: string) => void): void {
-  readline.createInterface({ input: process.stdin }).on("line", (l) => handler(l.trim()));
-}
 
 const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -293,52 +284,14 @@ async function worker(args: readonly string[]): Promise<void> {
 
 // ------------------------------------------------------------------------------------- orchestrator
 
-type Line = Record<string, unknown>;
 
-interface Worker {
+/** A worker process of this benchmark, with what it is (for the RSS report). */
+interface Worker extends WorkerProcess {
   kind: string;
-  child: ChildProcess;
-  next(timeoutMs?: number): Promise<Line>;
-  send(line: string): void;
 }
 
-function startWorker(kind: string, args: string[]): Worker {
-  const gc = kind === "relay";
-  const argv = IS_DENO
-    ? ["run", "-A", ...(gc ? ["--v8-flags=--expose-gc"] : []), SELF, "worker", ...args]
-    : [...(gc ? ["--expose-gc"] : []), "--import", "tsx", SELF, "worker", ...args];
-  const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
-  const lines: Line[] = [];
-  const waiters: ((v: Line) => void)[] = [];
-  const stderr: string[] = [];
-  readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-    let v: Line;
-    try {
-      v = JSON.parse(line) as Line;
-    } catch {
-      return;
-    }
-    const w = waiters.shift();
-    if (w) w(v);
-    else lines.push(v);
-  });
-  child.stderr!.on("data", (x: Uint8Array) => stderr.push(new TextDecoder().decode(x)));
-  const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`stress worker ${args[0]} exited (${code}) ${stderr.join("").slice(-2000)}`))));
-  exited.catch(() => {});
-  return {
-    kind, child,
-    next: (timeoutMs = 30_000) => {
-      const v = lines.shift();
-      if (v) return Promise.resolve(v);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      return Promise.race([
-        new Promise<Line>((r) => waiters.push(r)),
-        exited,
-        new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`stress worker ${args[0]} did not answer in time`)), timeoutMs))),
-      ]).finally(() => clearTimeout(timer));
-    },
-    send: (line) => void child.stdin!.write(line + "\n"),
-  };
+function startStressWorker(kind: string, args: string[]): Worker {
+  return { kind, ...startWorker(SELF, ["worker", ...args], { exposeGc: kind === "relay" }) };
 }
 
 /** VmRSS of a process in MiB (Linux /proc), or 0 when it is gone. */
@@ -360,20 +313,20 @@ export async function measureStress(o: StressOptions): Promise<StressResult> {
   const samples = new Map<string, number[]>();
   let sampler: ReturnType<typeof setInterval> | undefined;
   try {
-    const relay = startWorker("relay", ["relay", socket, String(o.queueBytes), String(o.ringBytes), String(o.overflowMs)]);
+    const relay = startStressWorker("relay", ["relay", socket, String(o.queueBytes), String(o.ringBytes), String(o.overflowMs)]);
     workers.push(relay);
     await relay.next();
     const subs: Worker[] = [];
     for (let i = 0; i < o.fast + o.slow; i++) {
       const slow = i >= o.fast;
-      const w = startWorker(slow ? "subscriber (slow)" : "subscriber (fast)", ["sub", socket, `${slow ? "slow" : "fast"}${i}`, String(slow ? o.slowMicros : 0)]);
+      const w = startStressWorker(slow ? "subscriber (slow)" : "subscriber (fast)", ["sub", socket, `${slow ? "slow" : "fast"}${i}`, String(slow ? o.slowMicros : 0)]);
       subs.push(w);
       workers.push(w);
     }
     for (const s of subs) await s.next();
     const pubs: Worker[] = [];
     for (let i = 0; i < o.publishers; i++) {
-      const w = startWorker("publisher", ["pub", socket, String(1 + i), String(o.seconds)]);
+      const w = startStressWorker("publisher", ["pub", socket, String(1 + i), String(o.seconds)]);
       pubs.push(w);
       workers.push(w);
     }

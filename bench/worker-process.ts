@@ -36,13 +36,22 @@ export interface WorkerProcess {
   send(line: string): void;
 }
 
+/** How a worker process is started. */
+export interface WorkerStartOptions {
+  /** Expose `gc()` in the worker (for measuring live memory after a full collection). */
+  exposeGc?: boolean;
+}
+
 /**
  * Starts `script` (a URL or path of a `bench/` file) with `args` in a new process of this runtime: Deno
  * runs it with `run -A`, Node with the tsx loader.
  */
-export function startWorker(script: URL | string, args: readonly string[]): WorkerProcess {
+export function startWorker(script: URL | string, args: readonly string[], options: WorkerStartOptions = {}): WorkerProcess {
   const file = typeof script === "string" ? script : fileURLToPath(script);
-  const argv = IS_DENO ? ["run", "-A", file, ...args] : ["--import", "tsx", file, ...args];
+  const gc = options.exposeGc === true;
+  const argv = IS_DENO
+    ? ["run", "-A", ...(gc ? ["--v8-flags=--expose-gc"] : []), file, ...args]
+    : [...(gc ? ["--expose-gc"] : []), "--import", "tsx", file, ...args];
   const child = spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "pipe"] });
   const lines: WorkerLine[] = [];
   const waiters: ((v: WorkerLine) => void)[] = [];
