@@ -1,15 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../relay/log.ts";
-import { parseConfig } from "../../runtime/config/load.ts";
-import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
-import { until as waitUntil } from "../runtime/helpers.ts";
+import type { RunningSystem } from "../../runtime/launch/system.ts";
+import { startDemo, until as waitUntil } from "../runtime/helpers.ts";
 
 /**
  * Disk full for the journal (issue 8), in the whole supervised demo: the execution service's journal
@@ -35,7 +31,6 @@ function canMount(): boolean {
 }
 
 const MOUNT = canMount();
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "ap-diskfull-"));
 const journalDir = join(dir, "run", "journal");
 let system: RunningSystem | undefined;
@@ -53,18 +48,7 @@ describe.skipIf(!MOUNT)("disk full for the journal (8 KiB tmpfs) in the supervis
     mkdirSync(journalDir, { recursive: true });
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=8k", "tmpfs", journalDir]);
     mounted = true;
-    process.env.AP_LOG_LEVEL = "error";
-    const text = readFileSync(join(ROOT, "config/default.yaml"), "utf8");
-    const config = parseConfig(text, AppConfigSchema, { ALPHAPULSE_RUNTIME_DIR: join(dir, "run"), ALPHAPULSE_PORT: "0" });
-    const prev = process.cwd();
-    process.chdir(ROOT);
-    try {
-      system = await startSystem({ ...config, supervisor: { ...config.supervisor, initialBackoffMs: 100 } }, {
-        mainPath: join(ROOT, "main.ts"), log: createLogger("disk-full-test", { level: "error" }),
-      });
-    } finally {
-      process.chdir(prev);
-    }
+    system = await startDemo(join(dir, "run"), "disk-full-test", "error");
   }, 180_000);
 
   afterAll(async () => {

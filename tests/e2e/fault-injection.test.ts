@@ -1,15 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayDomain } from "../../protocol/mod.ts";
-import { createLogger } from "../../relay/log.ts";
-import { parseConfig } from "../../runtime/config/load.ts";
-import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
-import { until as waitUntil } from "../runtime/helpers.ts";
+import type { RunningSystem } from "../../runtime/launch/system.ts";
+import { startDemo, until as waitUntil } from "../runtime/helpers.ts";
 import { LoadPublisher, SequenceObserver, type SourceAccount } from "./observer.ts";
 
 /**
@@ -23,8 +19,6 @@ import { LoadPublisher, SequenceObserver, type SourceAccount } from "./observer.
  * Each case prints its accounts as one JSON line ("fault-injection …") for docs/RELIABILITY.md.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "main.ts");
 const LOAD_SOURCE = 9;
 const dir = mkdtempSync(join(tmpdir(), "ap-faults-"));
 let system: RunningSystem;
@@ -36,18 +30,7 @@ const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  process.env.AP_LOG_LEVEL = "error";
-  const text = readFileSync(join(ROOT, "config/default.yaml"), "utf8");
-  const config = parseConfig(text, AppConfigSchema, { ALPHAPULSE_RUNTIME_DIR: join(dir, "run"), ALPHAPULSE_PORT: "0" });
-  const prev = process.cwd();
-  process.chdir(ROOT);
-  try {
-    system = await startSystem({ ...config, supervisor: { ...config.supervisor, initialBackoffMs: 100 } }, {
-      mainPath: MAIN, log: createLogger("fault-test", { level: "error" }),
-    });
-  } finally {
-    process.chdir(prev);
-  }
+  system = await startDemo(join(dir, "run"), "fault-test", "error");
   await until("every service running", async () => (system.services().every((s) => s.state === "running") ? true : undefined), 120_000);
   md = await SequenceObserver.connect(system.paths.relaySocket(RelayDomain.MarketData), RelayDomain.MarketData, 75);
   sig = await SequenceObserver.connect(system.paths.relaySocket(RelayDomain.Signal), RelayDomain.Signal, 76);

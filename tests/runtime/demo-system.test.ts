@@ -1,17 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../relay/log.ts";
-import { parseConfig } from "../../runtime/config/load.ts";
-import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
-import { until as waitUntil } from "./helpers.ts";
+import type { RunningSystem } from "../../runtime/launch/system.ts";
+import { startDemo, until as waitUntil } from "./helpers.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "ap-demo-"));
 let system: RunningSystem;
 let auth: Record<string, string>;
@@ -32,19 +26,8 @@ function book(p: PortfolioBody) {
 }
 
 beforeAll(async () => {
-  process.env.AP_LOG_LEVEL = "warn"; // the services inherit it: keep the test output to warnings and errors
-  // The real embedded demo (config/default.yaml), in a private runtime directory, API on a free port.
-  const text = readFileSync(join(ROOT, "config/default.yaml"), "utf8");
-  const config = parseConfig(text, AppConfigSchema, { ALPHAPULSE_RUNTIME_DIR: join(dir, "run"), ALPHAPULSE_PORT: "0" });
-  const prev = process.cwd();
-  process.chdir(ROOT);
-  try {
-    system = await startSystem({ ...config, supervisor: { ...config.supervisor, initialBackoffMs: 100 } }, {
-      mainPath: MAIN, log: createLogger("demo-test", { level: "warn" }),
-    });
-  } finally {
-    process.chdir(prev);
-  }
+  // The real embedded demo, in a private runtime directory, API on a free port; test output: warnings and errors.
+  system = await startDemo(join(dir, "run"), "demo-test", "warn");
   auth = { authorization: `Bearer ${system.token}` };
 }, 180_000);
 
