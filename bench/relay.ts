@@ -21,6 +21,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
+import { processCpuMicros } from "./proc-cpu.ts";
 import { measureRelayCore, type CoreResult } from "./relay-core.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 
@@ -48,6 +49,15 @@ export interface SystemResult {
   p50Micros: number;
   p99Micros: number;
   latencySamples: number;
+  /**
+   * CPU time per delivered message of the throughput run, µs, by process: where the time goes, and with
+   * `machineBoundMsgsPerSec` (cores ÷ total) the most this machine could deliver with these costs.
+   */
+  cpuMicrosPerDelivered: { publisher: number; server: number; subscribers: number; total: number } | undefined;
+  /** Cores × 1e6 ÷ total CPU µs per delivered message (undefined where /proc cannot tell). */
+  machineBoundMsgsPerSec: number | undefined;
+  /** Share of the machine's cores the three kinds of process kept busy during the throughput run. */
+  machineBusy: number | undefined;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -96,34 +106,59 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
 }
 
 /** Runs one workload (count or latency) with `n` subscribers against an already running system. */
-async function runWorkload(kind: "ap" | "nats", target: string, n: number, mode: "count" | "latency", seconds: number, rate: number, relay?: WorkerProcess): Promise<{ subs: Record<string, unknown>[]; pub: Record<string, unknown> }> {
+async function runWorkload(
+  kind: "ap" | "nats", target: string, n: number, mode: "count" | "latency", seconds: number, rate: number, serverPid: number | undefined, relay?: WorkerProcess,
+): Promise<{ subs: Record<string, unknown>[]; pub: Record<string, unknown>; serverCpuMicros: number | undefined; busySeconds: number }> {
   const subs: WorkerProcess[] = [];
   let pub: WorkerProcess | undefined;
   try {
     for (let i = 0; i < n; i++) subs.push(startWorker(WORKER, [kind === "ap" ? "sub" : "nats-sub", target, mode]));
     for (const s of subs) await waitForLine(s, (v) => v.ready === true);
     if (relay) await waitForLine(relay, (v) => v.subscribers === n);
+    const cpu0 = serverPid === undefined ? undefined : processCpuMicros(serverPid);
     pub = startWorker(WORKER, [kind === "ap" ? "pub" : "nats-pub", target, mode, String(seconds), String(rate)]);
     const pubResult = await waitForLine(pub, (v) => typeof v.sent === "number", (seconds + 30) * 1000);
     // Let the subscribers take what is still in flight.
     await new Promise((r) => setTimeout(r, 500 + Math.min(3000, seconds * 300)));
+    const cpu1 = serverPid === undefined ? undefined : processCpuMicros(serverPid);
     const results: Record<string, unknown>[] = [];
     for (const s of subs) {
       s.send("stop");
       results.push(await waitForLine(s, (v) => typeof v.count === "number"));
     }
     if (relay) await waitForLine(relay, (v) => v.subscribers === 0, 10_000).catch(() => undefined);
-    return { subs: results, pub: pubResult };
+    // The time the machine was busy with the workload: while publishing, or while the slowest subscriber
+    // was still receiving (the CPU after that is idle waiting, and counts little).
+    const busySeconds = Math.max(pubResult.seconds as number, ...results.map((r) => r.seconds as number));
+    return { subs: results, pub: pubResult, serverCpuMicros: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, busySeconds };
   } finally {
     subs.forEach(killWorker);
     killWorker(pub);
   }
 }
 
-async function measure(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, relay?: WorkerProcess): Promise<SystemResult> {
-  const t = await runWorkload(kind, target, n, "count", seconds, rate, relay);
+/** Where the CPU time of a throughput run went, per delivered message (see {@link SystemResult}). */
+function cpuFigures(t: Awaited<ReturnType<typeof runWorkload>>): Pick<SystemResult, "cpuMicrosPerDelivered" | "machineBoundMsgsPerSec" | "machineBusy"> {
+  const delivered = t.subs.reduce((a, s) => a + (s.count as number), 0);
+  const pubCpu = t.pub.cpuMicros as number | undefined;
+  const subCpu = t.subs.reduce((a, s) => a + ((s.cpuMicros as number | undefined) ?? NaN), 0);
+  if (t.serverCpuMicros === undefined || pubCpu === undefined || !Number.isFinite(subCpu) || delivered === 0) {
+    return { cpuMicrosPerDelivered: undefined, machineBoundMsgsPerSec: undefined, machineBusy: undefined };
+  }
+  const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+  const total = (pubCpu + t.serverCpuMicros + subCpu) / delivered;
+  const cores = os.availableParallelism();
+  return {
+    cpuMicrosPerDelivered: { publisher: round3(pubCpu / delivered), server: round3(t.serverCpuMicros / delivered), subscribers: round3(subCpu / delivered), total: round3(total) },
+    machineBoundMsgsPerSec: Math.round((cores * 1e6) / total),
+    machineBusy: round3((pubCpu + t.serverCpuMicros + subCpu) / 1e6 / (t.busySeconds * cores)),
+  };
+}
+
+async function measure(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, serverPid: number | undefined, relay?: WorkerProcess): Promise<SystemResult> {
+  const t = await runWorkload(kind, target, n, "count", seconds, rate, serverPid, relay);
   const perSub = t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number));
-  const l = await runWorkload(kind, target, n, "latency", seconds, rate, relay);
+  const l = await runWorkload(kind, target, n, "latency", seconds, rate, serverPid, relay);
   const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
   const total = perSub.reduce((a, b) => a + b, 0);
   return {
@@ -135,6 +170,7 @@ async function measure(kind: "ap" | "nats", target: string, n: number, seconds: 
     p50Micros: Math.round(percentile(lat, 50) / 100) / 10,
     p99Micros: Math.round(percentile(lat, 99) / 100) / 10,
     latencySamples: lat.length,
+    ...cpuFigures(t),
   };
 }
 
@@ -189,7 +225,7 @@ export async function run(args: readonly string[]): Promise<number> {
       log(`[${runtime}] ${n} subscriber(s): alphapulse relay…`);
       relay = startWorker(WORKER, ["relay", socket]);
       await waitForLine(relay, (v) => v.subscribers === 0);
-      const ap = await measure("ap", socket, n, seconds, rate, relay);
+      const ap = await measure("ap", socket, n, seconds, rate, relay.child.pid, relay);
       relay.send("stop");
       await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
       killWorker(relay);
@@ -197,7 +233,7 @@ export async function run(args: readonly string[]): Promise<number> {
       results[n] = { alphapulse: ap };
       if (natsBin) {
         log(`[${runtime}] ${n} subscriber(s): nats-server…`);
-        results[n]!.nats = await measure("nats", String(natsPort), n, seconds, rate);
+        results[n]!.nats = await measure("nats", String(natsPort), n, seconds, rate, nats?.pid);
       }
     }
   } finally {
@@ -224,6 +260,14 @@ export async function run(args: readonly string[]): Promise<number> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   process.stdout.write(`relay benchmark (${runtime}, 74-byte Trades, ${seconds} s per run, latency at ${rate} msgs/s)\n`);
   for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join("  ") + "\n");
+  process.stdout.write(`\nCPU µs per delivered message in the throughput runs (publisher + relay/server + subscribers = total; ${os.availableParallelism()} cores ÷ total = what this machine could deliver at these costs):\n`);
+  for (const [n, r] of Object.entries(results)) {
+    for (const [name, s] of Object.entries(r)) {
+      const c = s?.cpuMicrosPerDelivered;
+      if (!s || !c) continue;
+      process.stdout.write(`  ${n} sub(s) ${name.padEnd(10)} ${c.publisher} + ${c.server} + ${c.subscribers} = ${c.total} µs → bound ${s.machineBoundMsgsPerSec} msgs/s; cores busy ${Math.round((s.machineBusy ?? 0) * 100)} %\n`);
+    }
+  }
   process.stdout.write("\nrelay core alone (in-process, no sockets, checksums verified): messages in per second, each forwarded to every subscriber\n");
   for (const [n, c] of Object.entries(core)) process.stdout.write(`  ${n} subscriber(s): ${c.msgsPerSec} msgs/s wall, ${c.msgsPerCpuSec} msgs/s per CPU second\n`);
   process.stdout.write(
