@@ -34,6 +34,11 @@ export const DropReason = {
   badControl: "badControl",
   /** Still queued for a subscriber when its connection went away (closed by it, or by the relay). */
   disconnected: "disconnected",
+  /**
+   * A message of a source another open connection publishes (a different Hello service id): the
+   * source is bound to its publisher's connection while it is open (relay/source-owners.ts).
+   */
+  sourceOwned: "sourceOwned",
 } as const;
 /** One drop reason. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
@@ -73,6 +78,14 @@ export interface RelayMetricsSnapshot {
   publishers: number;
   retransmitRequests: number;
   gapsSent: number;
+  /** Bytes of received chunks the retransmission rings keep alive, each chunk counted once. */
+  ringBytes: number;
+  /** Sources with messages held for retransmission. */
+  ringSources: number;
+  /** Ring entries evicted to keep {@link ringBytes} under the relay-wide budget. */
+  ringBudgetEvictions: number;
+  /** Sequence ranges answered to a subscriber that came back after its queued messages were discarded. */
+  recalledRanges: number;
   drops: Record<DropReason, number>;
   errors: Record<ProtocolErrorKind, number>;
   disconnects: Record<DisconnectReason, number>;
@@ -109,6 +122,14 @@ export class RelayMetrics {
   retransmitRequests = 0;
   /** Gap messages sent. */
   gapsSent = 0;
+  /** Bytes of received chunks the retransmission rings keep alive (each chunk once). */
+  ringBytes = 0;
+  /** Sources with messages held for retransmission. */
+  ringSources = 0;
+  /** Ring entries evicted to stay under the relay-wide ring budget. */
+  ringBudgetEvictions = 0;
+  /** Discarded ranges answered to a returning subscriber (relay/discard-memory.ts). */
+  recalledRanges = 0;
   /** Drops per reason. */
   readonly drops: Record<DropReason, number> = zeros(Object.values(DropReason));
   /** Rejected messages and closed streams per protocol error kind. */
@@ -156,6 +177,10 @@ export class RelayMetrics {
       publishers: this.publishers,
       retransmitRequests: this.retransmitRequests,
       gapsSent: this.gapsSent,
+      ringBytes: this.ringBytes,
+      ringSources: this.ringSources,
+      ringBudgetEvictions: this.ringBudgetEvictions,
+      recalledRanges: this.recalledRanges,
       drops: { ...this.drops },
       errors: { ...this.errors },
       disconnects: { ...this.disconnects },
@@ -192,6 +217,10 @@ export function renderPrometheus(s: RelayMetricsSnapshot, prefix = "alphapulse_r
   metric("publishers", "gauge", "Connections allowed to publish.", [["", s.publishers]]);
   metric("retransmit_requests_total", "counter", "RetransmitRequests answered.", [["", s.retransmitRequests]]);
   metric("gaps_sent_total", "counter", "Gap messages sent.", [["", s.gapsSent]]);
+  metric("ring_bytes", "gauge", "Bytes of received chunks kept for retransmission (each chunk once).", [["", s.ringBytes]]);
+  metric("ring_sources", "gauge", "Sources with messages kept for retransmission.", [["", s.ringSources]]);
+  metric("ring_budget_evictions_total", "counter", "Ring entries evicted to stay under the relay-wide ring budget.", [["", s.ringBudgetEvictions]]);
+  metric("recalled_ranges_total", "counter", "Discarded ranges answered to a returning subscriber.", [["", s.recalledRanges]]);
   metric("dropped_total", "counter", "Dropped messages by reason.", Object.entries(s.drops).map(([k, v]) => [`reason="${k}"`, v]));
   metric("protocol_errors_total", "counter", "Protocol errors by kind.", Object.entries(s.errors).map(([k, v]) => [`kind="${k}"`, v]));
   metric("disconnects_total", "counter", "Connections closed by reason.", Object.entries(s.disconnects).map(([k, v]) => [`reason="${k}"`, v]));

@@ -16,8 +16,14 @@
  * @module
  */
 
-import { HEADER_SIZE, HeaderOffset, viewsOf } from "../protocol/mod.ts";
+import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset, TlvType, viewsOf } from "../protocol/mod.ts";
 import type { Connection } from "./transport/types.ts";
+
+/** Receives the per-source sequence ranges a discarded queue held (see {@link Outbox.discard}). */
+export interface DiscardSink {
+  /** `source`'s sequences `from..to` were never delivered. */
+  note(source: number, from: bigint, to: bigint): void;
+}
 
 /** Sequence range (two u32 words each) of one source's dropped messages. */
 interface DroppedRange {
@@ -41,14 +47,30 @@ export interface OutboxOptions {
   onDiscard?(count: number, bytes: number): void;
 }
 
-/** Number of whole messages in `s` (headers walked; used only when a connection goes away). */
-function countMessages(s: Uint8Array): number {
-  const { dv } = viewsOf(s);
+/**
+ * Number of whole messages in `s` (headers walked; used only when a connection goes away); with `sink`,
+ * each message's source and sequence is noted — for a Gap notice, the range it announces instead (the
+ * subscriber never learned of that loss either).
+ */
+function countMessages(s: Uint8Array, sink?: DiscardSink): number {
+  const { u8, dv } = viewsOf(s);
   const end = s.byteOffset + s.length;
   let p = s.byteOffset;
   let n = 0;
   while (p + HEADER_SIZE <= end) {
-    p += HEADER_SIZE + dv.getUint32(p + HeaderOffset.payloadSize, true);
+    const len = HEADER_SIZE + dv.getUint32(p + HeaderOffset.payloadSize, true);
+    if (sink !== undefined && p + len <= end) {
+      const ext = u8[p + HEADER_SIZE] === EXTENDED_TLV_MARKER;
+      const type = len < HEADER_SIZE + 2 ? -1 : ext ? u8[p + HEADER_SIZE + 2]! : u8[p + HEADER_SIZE]!;
+      const v = p + HEADER_SIZE + (ext ? 5 : 2);
+      if (type === TlvType.Gap && v + 24 <= p + len) {
+        sink.note(dv.getUint16(v, true), dv.getBigUint64(v + 8, true), dv.getBigUint64(v + 16, true));
+      } else {
+        const sq = dv.getBigUint64(p + HeaderOffset.sequence, true);
+        sink.note(dv.getUint16(p + HeaderOffset.source, true), sq, sq);
+      }
+    }
+    p += len;
     n++;
   }
   return n;
@@ -191,19 +213,25 @@ export class Outbox {
 
   /**
    * Forgets everything still held for this subscriber (its connection is gone) and counts it through
-   * `onDiscard`, so no queued message disappears uncounted. Returns how many messages that was.
+   * `onDiscard`, so no queued message disappears uncounted. Returns how many messages that was. With
+   * `sink`, every source's discarded sequences are noted — the queued messages, and the ranges dropped
+   * for back-pressure whose Gap notices were not written yet — so they can be answered when the
+   * subscriber comes back (relay/discard-memory.ts).
    */
-  discard(): number {
+  discard(sink?: DiscardSink): number {
     if (this.curBuf !== undefined) this.closeSlice();
     let count = 0;
     let bytes = 0;
+    if (sink !== undefined) {
+      for (const [source, r] of this.gaps) sink.note(source, seq(r.fromHi, r.fromLo), seq(r.toHi, r.toLo));
+    }
     for (const s of this.batch) {
-      count += countMessages(s);
+      count += countMessages(s, sink);
       bytes += s.length;
     }
     for (let i = this.backlogHead; i < this.backlog.length; i++) {
       const s = i === this.backlogHead && this.headOff > 0 ? this.backlog[i]!.subarray(this.headOff) : this.backlog[i]!;
-      count += countMessages(s);
+      count += countMessages(s, sink);
       bytes += s.length;
     }
     this.batch.length = 0;

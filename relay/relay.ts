@@ -33,13 +33,16 @@ import {
 } from "../protocol/mod.ts";
 import { QuickCheck, quickCheck } from "./check.ts";
 import { canPublish, canSubscribe, encodeGap, firstTlvType } from "./control.ts";
+import { DiscardedRanges, DiscardMemory, type DiscardedRange } from "./discard-memory.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { DisconnectReason, DropReason, RelayMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { domainName } from "./paths.ts";
 import type { RetransmitFallback } from "./retransmit-source.ts";
-import { SourceRing } from "./source-ring.ts";
+import { DEFAULT_RING_BYTES_TOTAL, RingStore } from "./ring-store.ts";
+import { SourceOwners } from "./source-owners.ts";
 import type { Connection } from "./transport/types.ts";
+import { WarnLimiter } from "./warn-limiter.ts";
 
 /** Settings of a {@link Relay}. */
 export interface RelayOptions {
@@ -55,6 +58,16 @@ export interface RelayOptions {
   overflowDisconnectMs?: number;
   /** Bytes of recent messages kept per source for retransmission (default 4 MiB). */
   ringBytesPerSource?: number;
+  /**
+   * Bytes of received chunks all sources' rings together may keep alive, each chunk counted once
+   * (default 256 MiB); past it the oldest messages of the least recently written sources are evicted.
+   */
+  ringBytesTotal?: number;
+  /**
+   * Milliseconds the sequence ranges discarded with a closed subscriber's queue are remembered for its
+   * service id, to be answered when it says Hello again (default 60 000; 0 = not remembered).
+   */
+  discardMemoryMs?: number;
   /** Milliseconds a new connection has to send Hello (default 5000). */
   helloTimeoutMs?: number;
   /** The token connections must present where the listener requires one. */
@@ -90,6 +103,10 @@ class Session {
   state = STATE_AWAIT_HELLO;
   role = 0;
   serviceId = -1;
+  /** Set once this connection owned a source (see {@link SourceOwners}). */
+  ownedSources = false;
+  /** Discarded ranges of this subscriber's previous connection, answered after its Hello's chunk. */
+  recall: DiscardedRange[] | undefined;
   /** Wanted TLV types (1 = wanted), or undefined for every type. */
   filter: Uint8Array | undefined;
   outbox: Outbox | undefined;
@@ -119,7 +136,6 @@ export class Relay {
   private readonly queueBytes: number;
   private readonly windowBytes: number;
   private readonly overflowMs: number;
-  private readonly ringBytes: number;
   private readonly helloTimeoutMs: number;
   private readonly tokenDigest: Buffer | undefined;
   private readonly serviceId: number;
@@ -132,11 +148,13 @@ export class Relay {
   private readonly lastHi = new Uint32Array(65536);
   private readonly lastLo = new Uint32Array(65536);
   private readonly seen = new Uint8Array(65536);
-  /** Per source, the connection whose message of that source was accepted last (its publisher). */
-  private readonly owners: (Session | undefined)[] = new Array<Session | undefined>(65536).fill(undefined);
+  /** Per source, the open connection that publishes it. */
+  private readonly owners = new SourceOwners<Session>();
+  private readonly ownedWarnings = new WarnLimiter(1000);
   private readonly lastTsHi = new Uint32Array(65536);
   private readonly lastTsLo = new Uint32Array(65536);
-  private readonly rings: (SourceRing | undefined)[] = new Array(65536);
+  private readonly rings: RingStore;
+  private readonly discards: DiscardMemory | undefined;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private stopped = false;
   // Views, buffer and byte offset of the chunk being read (many messages per chunk).
@@ -151,7 +169,13 @@ export class Relay {
     this.queueBytes = options.subscriberQueueBytes ?? 8 * 1024 * 1024;
     this.windowBytes = options.writeWindowBytes ?? 256 * 1024;
     this.overflowMs = options.overflowDisconnectMs ?? 5000;
-    this.ringBytes = options.ringBytesPerSource ?? 4 * 1024 * 1024;
+    this.rings = new RingStore({
+      bytesPerSource: options.ringBytesPerSource ?? 4 * 1024 * 1024,
+      bytesTotal: options.ringBytesTotal ?? DEFAULT_RING_BYTES_TOTAL,
+      metrics: this.metrics,
+    });
+    const memoryMs = options.discardMemoryMs ?? 60_000;
+    this.discards = memoryMs > 0 ? new DiscardMemory({ ttlMs: memoryMs }) : undefined;
     this.helloTimeoutMs = options.helloTimeoutMs ?? 5000;
     this.tokenDigest = options.token ? digest(options.token) : undefined;
     this.serviceId = options.serviceId ?? 80 + options.domain - 1;
@@ -210,6 +234,7 @@ export class Relay {
         this.disconnect(s, DisconnectReason.framing, "internal error");
       }
     }
+    if (s.recall !== undefined) this.answerRecall(s);
     this.flushDirty();
     const forwarded = m.messagesOut - outBefore;
     if (forwarded > 0) m.recordForward((performance.now() - t0) * 1e6, forwarded);
@@ -273,13 +298,20 @@ export class Relay {
     // would silence another publisher's stream.
     if (first === TlvType.Gap) {
       const v = base + HEADER_SIZE + (u8[base + HEADER_SIZE] === EXTENDED_TLV_MARKER ? 5 : 2);
-      if (this.owners[dv.getUint16(v, true)] !== s) {
+      if (!this.owners.mayNotify(dv.getUint16(v, true), s)) {
         m.drop(DropReason.badControl);
         this.log.warn("dropped a Gap notice about a source this connection does not publish", { conn: s.id, peer: s.conn.peer, source: dv.getUint16(v, true) });
         return;
       }
     }
     const source = dv.getUint16(base + HeaderOffset.source, true);
+    // A source is bound to the open connection publishing it (relay/source-owners.ts): checked before
+    // the sequence, so a stranger can neither advance nor restart another publisher's source.
+    const owner = this.owners.ownerOf(source);
+    if (owner !== s && owner !== undefined && owner.serviceId !== s.serviceId) {
+      this.refuseOwned(s, owner, source);
+      return;
+    }
     const lo = dv.getUint32(base + HeaderOffset.sequence, true);
     const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
     const tsLo = dv.getUint32(base + HeaderOffset.timestamp, true);
@@ -300,15 +332,13 @@ export class Relay {
     } else {
       this.seen[source] = 1;
     }
-    this.owners[source] = s;
+    if (owner !== s) this.takeSource(s, owner, source);
     this.lastHi[source] = hi;
     this.lastLo[source] = lo;
     this.lastTsHi[source] = tsHi;
     this.lastTsLo[source] = tsLo;
-    let ring = this.rings[source];
-    if (ring === undefined) ring = this.rings[source] = new SourceRing(this.ringBytes);
     const buffer = chunk.buffer;
-    ring.push(buffer, base, length, hi, lo);
+    this.rings.push(source, buffer, base, length, hi, lo);
     this.forward(s, buffer, length, u8, base, source, hi, lo);
   }
 
@@ -338,7 +368,29 @@ export class Relay {
     this.log.warn("source restarted its sequence", {
       conn: s.id, source, previousLast: (BigInt(this.lastHi[source]!) << 32n) | BigInt(this.lastLo[source]!),
     });
-    this.rings[source]?.clear();
+    this.rings.clear(source);
+  }
+
+  /** `s` got a message of `source` accepted: it owns the source now (logged when taken over). */
+  private takeSource(s: Session, previous: Session | undefined, source: number): void {
+    this.owners.claim(source, s);
+    if (previous !== undefined) {
+      this.log.info("source taken over by a new connection of the same service", {
+        source, serviceId: s.serviceId, conn: s.id, previousConn: previous.id, previousPeer: previous.conn.peer,
+      });
+    }
+  }
+
+  /** Drops a message of a source another open connection (another service id) publishes. */
+  private refuseOwned(s: Session, owner: Session, source: number): void {
+    this.metrics.drop(DropReason.sourceOwned);
+    const suppressed = this.ownedWarnings.tick();
+    if (suppressed >= 0) {
+      this.log.warn("dropped a message of a source another connection publishes", {
+        source, conn: s.id, peer: s.conn.peer, serviceId: s.serviceId, ownerConn: owner.id, ownerServiceId: owner.serviceId,
+        suppressedSinceLast: suppressed,
+      });
+    }
   }
 
   private control(s: Session, bytes: Uint8Array, offset: number, length: number): void {
@@ -401,6 +453,7 @@ export class Relay {
       });
       this.subscribers = [...this.subscribers, s];
       this.metrics.subscribers++;
+      s.recall = this.discards?.take(serviceId);
     }
     this.log.info("connection ready", { conn: s.id, peer: s.conn.peer, role, serviceId });
   }
@@ -437,8 +490,29 @@ export class Relay {
       this.metrics.drop(DropReason.badControl);
       return;
     }
+    this.answerRange(s, source, from, to);
+  }
+
+  /**
+   * Answers a subscriber who came back after its previous connection's queue was discarded: every
+   * discarded range, from the rings (Gap reason 1 for what is gone), ahead of any live message.
+   */
+  private answerRecall(s: Session): void {
+    const ranges = s.recall!;
+    s.recall = undefined;
+    if (s.state !== STATE_OPEN) return;
+    this.log.info("answering the ranges discarded with this subscriber's previous connection", { conn: s.id, serviceId: s.serviceId, sources: ranges.length });
+    for (const r of ranges) {
+      if (s.state !== STATE_OPEN) return;
+      this.metrics.recalledRanges++;
+      this.answerRange(s, r.source, r.from, r.to);
+    }
+  }
+
+  /** Queues `source`'s held messages in `from..to` for `s`, with Gap notices for what is not held. */
+  private answerRange(s: Session, source: number, from: bigint, to: bigint): void {
     const last = this.seen[source] === 1 ? (BigInt(this.lastHi[source]!) << 32n) | BigInt(this.lastLo[source]!) : 0n;
-    const ring = this.rings[source];
+    const ring = this.rings.get(source);
     const filter = s.filter;
     const accept = filter === undefined ? undefined : (msg: Uint8Array) => matchesFilter(viewsOf(msg).u8, msg.byteOffset, msg.length, filter);
     const outbox = s.outbox!;
@@ -497,6 +571,7 @@ export class Relay {
 
   private sweep(): void {
     for (const s of this.subscribers) this.checkOverflow(s);
+    this.discards?.expire();
   }
 
   private disconnect(s: Session, reason: DisconnectReason, why: string, abort = true): void {
@@ -504,7 +579,7 @@ export class Relay {
     this.metrics.disconnects[reason]++;
     const level = reason === DisconnectReason.shutdown ? "info" : "warn";
     this.log[level]("closing connection", { conn: s.id, peer: s.conn.peer, serviceId: s.serviceId, reason, detail: why });
-    this.forget(s);
+    this.forget(s, reason !== DisconnectReason.shutdown);
     s.conn.close(abort);
   }
 
@@ -515,15 +590,24 @@ export class Relay {
     this.forget(s);
   }
 
-  private forget(s: Session): void {
+  /** Drops a closed connection's state; with `remember`, what its queue held is kept for its return. */
+  private forget(s: Session, remember = true): void {
     const wasOpen = s.state === STATE_OPEN;
     s.state = STATE_CLOSED;
+    s.recall = undefined;
     clearTimeout(s.helloTimer);
     if (!this.sessions.delete(s)) return;
     this.metrics.connections--;
     if (wasOpen && canPublish(s.role)) this.metrics.publishers--;
+    this.owners.releaseAll(s);
     if (s.outbox !== undefined) {
-      s.outbox.discard();
+      const memory = remember ? this.discards : undefined;
+      const lost = memory !== undefined ? new DiscardedRanges() : undefined;
+      s.outbox.discard(lost);
+      if (lost !== undefined && lost.size > 0) {
+        const refused = memory!.remember(s.serviceId, lost);
+        this.log.info("remembering the ranges discarded with a subscriber's queue", { conn: s.id, serviceId: s.serviceId, sources: lost.size, notRemembered: refused });
+      }
       this.subscribers = this.subscribers.filter((x) => x !== s);
       this.metrics.subscribers--;
     }

@@ -8,8 +8,23 @@
  * bytes; one that shares big chunks with others costs the chunks — either way memory stays bounded.
  * Sequences are u64 handled as two u32 words (no bigint per message).
  *
+ * Rings of one relay share chunks (one read chunk carries messages of many sources), so a ring also
+ * reports each run's chunk to a {@link ChunkLedger} that counts every chunk once across all rings — the
+ * relay-wide budget is enforced on that honest figure (relay/ring-store.ts).
+ *
  * @module
  */
+
+/**
+ * Counts the chunks rings keep alive, each once however many rings reference it. A ring calls
+ * `retain(buf)` when a run of its entries starts in `buf` and `release(buf)` when that run is gone.
+ */
+export interface ChunkLedger {
+  /** One more run of entries references `buf`. */
+  retain(buf: ArrayBufferLike): void;
+  /** One run of entries referencing `buf` is gone. */
+  release(buf: ArrayBufferLike): void;
+}
 
 // Small to start with (it doubles as needed): a relay may see many sources that send little.
 const INITIAL_ENTRIES = 32;
@@ -39,10 +54,15 @@ export class SourceRing {
   private head = 0;
   private count = 0;
   private pinned = 0;
+  private readonly ledger: ChunkLedger | undefined;
 
-  /** @param maxBytes most bytes of received chunks kept alive by this ring */
-  constructor(maxBytes: number) {
+  /**
+   * @param maxBytes most bytes of received chunks kept alive by this ring
+   * @param ledger told of every run of entries that starts or ends in a chunk (relay-wide accounting)
+   */
+  constructor(maxBytes: number, ledger?: ChunkLedger) {
     this.maxBytes = Math.max(1024, maxBytes);
+    this.ledger = ledger;
     this.bufs = new Array<ArrayBufferLike | undefined>(INITIAL_ENTRIES);
     this.starts = new Float64Array(INITIAL_ENTRIES);
     this.lens = new Int32Array(INITIAL_ENTRIES);
@@ -65,6 +85,11 @@ export class SourceRing {
     while (this.count > 0) this.evict();
   }
 
+  /** Evicts the oldest held message (no-op when empty); a later request for it is answered with a Gap. */
+  evictOldest(): void {
+    if (this.count > 0) this.evict();
+  }
+
   /**
    * Keeps the message at absolute offset `start` of `buf` (`len` bytes) with sequence `hi:lo` (sequences
    * must increase). Takes the buffer and absolute offset, not a byte array, so the hot path reads no
@@ -78,7 +103,10 @@ export class SourceRing {
     }
     const idx = (this.head + this.count) % cap;
     const prev = this.count > 0 ? this.bufs[(idx + cap - 1) % cap] : undefined;
-    if (prev !== buf) this.pinned += buf.byteLength;
+    if (prev !== buf) {
+      this.pinned += buf.byteLength;
+      this.ledger?.retain(buf);
+    }
     this.bufs[idx] = buf;
     this.starts[idx] = start;
     this.lens[idx] = len;
@@ -92,7 +120,10 @@ export class SourceRing {
     const cap = this.bufs.length;
     const h = this.head;
     const b = this.bufs[h]!;
-    if (this.count === 1 || this.bufs[(h + 1) % cap] !== b) this.pinned -= b.byteLength;
+    if (this.count === 1 || this.bufs[(h + 1) % cap] !== b) {
+      this.pinned -= b.byteLength;
+      this.ledger?.release(b);
+    }
     this.bufs[h] = undefined;
     this.head = (h + 1) % cap;
     this.count--;
