@@ -13,6 +13,7 @@ import process from "node:process";
 import { createLogger } from "../relay/log.ts";
 import { renderPrometheus } from "../relay/metrics.ts";
 import { domainName } from "../relay/paths.ts";
+import { DEFAULT_RING_BYTES_TOTAL } from "../relay/ring-store.ts";
 import { RelayConfigError, startRelayServer, type RelayServer, type TcpListenOptions } from "../relay/server.ts";
 import { CommandError, type Command } from "./command.ts";
 import { domainArg, hostPort, intOption, parseCommandArgs, readTextFile, tokenFromEnv } from "./relay-options.ts";
@@ -35,6 +36,10 @@ options:
   --queue-bytes N      per-subscriber backlog before dropping oldest (default 8388608)
   --overflow-ms N      disconnect a subscriber overflowing this long (default 5000)
   --ring-bytes N       recent bytes kept per source for retransmission (default 4194304)
+  --ring-bytes-total N bytes of received chunks all sources' rings may keep, each chunk counted once;
+                       past it the least recently written sources lose their oldest (default 268435456)
+  --discard-memory-ms N  remember what a closed subscriber's queue held this long, and answer it when
+                       the same service id says Hello again (default 60000, 0 = never)
   --metrics-every S    log a metrics snapshot every S seconds (default 60, 0 = never)
   --prometheus         with --metrics-every, log the Prometheus text instead of JSON
   -h, --help           show this help
@@ -52,6 +57,8 @@ const OPTIONS = {
   "queue-bytes": { type: "string" },
   "overflow-ms": { type: "string" },
   "ring-bytes": { type: "string" },
+  "ring-bytes-total": { type: "string" },
+  "discard-memory-ms": { type: "string" },
   "metrics-every": { type: "string" },
   prometheus: { type: "boolean" },
 } as const;
@@ -91,6 +98,8 @@ export const relayCommand: Command = {
         subscriberQueueBytes: intOption(values, "queue-bytes", 8 * 1024 * 1024),
         overflowDisconnectMs: intOption(values, "overflow-ms", 5000),
         ringBytesPerSource: intOption(values, "ring-bytes", 4 * 1024 * 1024),
+        ringBytesTotal: intOption(values, "ring-bytes-total", DEFAULT_RING_BYTES_TOTAL),
+        discardMemoryMs: intOption(values, "discard-memory-ms", 60_000),
         ...(typeof values.socket === "string" ? { socketPath: values.socket } : {}),
         ...(tcp ? { tcp } : {}),
         ...(token ? { token } : {}),
