@@ -241,3 +241,54 @@ export function sleep(ms: number): Promise<void> {
 }
 
 export { Role };
+
+/** A Unix-socket proxy between clients and a relay that a test can stall and cut. */
+export interface UnixProxy {
+  /** Listens again (after {@link UnixProxy.drop}). */
+  open(): Promise<void>;
+  /** Cuts every connection and stops listening (clients cannot reconnect until {@link UnixProxy.open}). */
+  drop(): Promise<void>;
+  /** Stops reading from the relay: its writes back up into its socket, then its outboxes. */
+  stall(): void;
+}
+
+/** Forwards each connection on `listenPath` to `targetPath` (node:net on both runtimes). */
+export async function unixProxy(listenPath: string, targetPath: string): Promise<UnixProxy> {
+  const net = await import("node:net");
+  const pairs: { down: import("node:net").Socket; up: import("node:net").Socket }[] = [];
+  let server: import("node:net").Server | undefined;
+  const open = (): Promise<void> => new Promise((resolve) => {
+    server = net.createServer((down) => {
+      const up = net.connect({ path: targetPath });
+      pairs.push({ down, up });
+      down.pipe(up);
+      up.pipe(down);
+      const end = (): void => {
+        down.destroy();
+        up.destroy();
+      };
+      down.on("error", end).on("close", end);
+      up.on("error", end).on("close", end);
+    });
+    server.listen(listenPath, resolve);
+  });
+  await open();
+  return {
+    open,
+    async drop() {
+      const closed = new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      server = undefined;
+      for (const { down, up } of pairs.splice(0)) {
+        down.destroy();
+        up.destroy();
+      }
+      await closed;
+    },
+    stall() {
+      for (const { down, up } of pairs) {
+        up.unpipe(down);
+        up.pause();
+      }
+    },
+  };
+}
