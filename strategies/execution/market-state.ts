@@ -55,7 +55,7 @@ export class MarketState {
   readonly instruments: InstrumentTable;
   /** DEX pools. */
   readonly pools: PoolBook;
-  /** Header time (ns, float) of the latest update per slot; 0 = never. */
+  /** Header stamp (ns, float) of the message that carried each slot's latest update; 0 = never. */
   readonly updatedAt: Float64Array;
   private readonly quotes: Uint8Array;
   private readonly hasQuote: Uint8Array;
@@ -134,7 +134,9 @@ export class MarketState {
         buf.set(src, 0);
         this.bookLength[slot] = src.length;
       }
-      this.updatedAt[slot] = this.nowNs;
+      // Dated by the stamp of the message that carried it, not by "now": data from an adapter whose clock
+      // is behind is older than it arrived (risk judges its age), as pool states already are.
+      this.updatedAt[slot] = view.dv.getUint32(view.start + 20, true) * TWO32 + view.dv.getUint32(view.start + 16, true);
     } else if (t >= TlvType.PoolSwap && t <= TlvType.PoolSync) {
       this.pools.apply(view);
     }
@@ -209,7 +211,7 @@ export class MarketState {
     return pool === undefined ? undefined : poolMidPrice(pool);
   }
 
-  /** Time (float ns) of the latest data of an instrument (pools: their latest state), 0 when never. */
+  /** Header stamp (float ns) of the latest data of an instrument (pools: their latest state), 0 when never. */
   lastUpdate(id: InstrumentId): number {
     const pool = this.poolOf(id);
     if (pool !== undefined) return pool.hasState ? pool.updatedAt : 0;

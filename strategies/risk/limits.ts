@@ -12,7 +12,13 @@
  * maxOrdersPerSecond: 10
  * dailyLossLimit: "5000"
  * maxDataAgeMs: 2000
+ * maxOrderAgeMs: 2000               # optional: default maxDataAgeMs
+ * maxFutureSkewMs: 1000
  * ```
+ *
+ * Time (see `risk-clock.ts`): market data's age is now − its own header stamp, an order's age is now −
+ * its own header stamp; a stamp up to `maxFutureSkewMs` ahead of now counts as fresh (age 0), further
+ * ahead the message is refused as clock skew (orders: rejected Stale, PROTOCOL has no clock-skew reason).
  * @module
  */
 
@@ -37,6 +43,17 @@ export const RiskLimitsSchema = v.strictObject({
   dailyLossLimit: v.optional(NonNegativeFixed8, "100000"),
   /** Orders on an instrument whose last market data is older than this are rejected as stale (ms). */
   maxDataAgeMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 5_000),
+  /**
+   * Orders whose own header stamp is older than this are rejected as stale (ms); absent: `maxDataAgeMs`.
+   * An order built on a signal that sat in a queue (or by a strategy whose clock is behind) is refused.
+   */
+  maxOrderAgeMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  /**
+   * How far (ms) a message's header stamp may be ahead of risk's clock and still count as in time.
+   * Further ahead, the message does not move the clock: an order is rejected (Stale, "clock skew"),
+   * market data is dropped, acks and fills are applied without their time — each counted.
+   */
+  maxFutureSkewMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3_600_000)), 1_000),
 });
 
 /** A validated set of limits. */
@@ -52,6 +69,11 @@ export const RiskConfigSchema = v.strictObject({
   executionSource: v.optional(U16, 41),
   /** PROTOCOL §8 pool cache (relative to the config file), for marks and freshness of DEX pool instruments. */
   poolCache: v.optional(v.string()),
+  /**
+   * Where risk's "now" comes from: `stamps` — the latest header stamp accepted (replays decide the same
+   * way every run); `wall` — the local wall clock (live: a feed that stops ages by the clock).
+   */
+  clock: v.optional(v.picklist(["stamps", "wall"]), "stamps"),
   /** Initial trading state. */
   state: v.optional(v.picklist(["active", "reducing", "halted"]), "active"),
   limits: v.optional(RiskLimitsSchema, {}),

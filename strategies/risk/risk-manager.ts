@@ -8,6 +8,8 @@
  * | malformed order (quantity ≤ 0, unknown side/type, limit without price) | 3 invalid |
  * | trading state HALTED (kill switch) | 2 kill switch |
  * | no market data for the instrument, or older than `maxDataAgeMs` | 5 stale |
+ * | the order's own stamp older than `maxOrderAgeMs` (default `maxDataAgeMs`) | 5 stale |
+ * | the order's own stamp more than `maxFutureSkewMs` ahead of now (clock skew; no own reason code) | 5 stale |
  * | state REDUCING (or reduce-only flag) and the order does not shrink the position | 1 risk limit |
  * | position limit, max notional per order, max open orders, order rate, daily loss limit | 1 risk limit |
  *
@@ -19,7 +21,14 @@
  * all open orders). Positions and P&L come from the execution engine's Fills, open orders from its acks
  * and fills. Limits change at run time through {@link RiskManager.updateLimits}, validated like the file.
  *
- * Time is the latest header timestamp seen, so a replay decides exactly the same way.
+ * Time ({@link RiskClock}): "now" is the latest header stamp accepted (config `clock: stamps`, the
+ * default — a replay decides exactly the same way) or the local wall clock (`clock: wall`, live). Ages
+ * are measured from each message's own header stamp: market data by the stamp of the message that
+ * carried it (an adapter whose clock is behind makes its data stale), an order by its own stamp. A stamp
+ * more than `maxFutureSkewMs` ahead of now never moves now: such an order is rejected (Stale, detail
+ * "clock skew"), such market data is dropped (`stamps` mode: held back until a second message confirms
+ * that time really jumped), such acks and fills are applied without their time — all counted
+ * (`clockSkew*` counters, in the execution service's metrics).
  *
  * @example
  * ```ts
@@ -49,6 +58,7 @@ import {
   BigIntText, CountNumber, FiniteNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
 } from "../portfolio/snapshot-codec.ts";
 import { RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
+import { RiskClock, StampCheck, stampNs } from "./risk-clock.ts";
 
 /** Version of {@link RiskSnapshot} this build writes and reads. */
 export const RISK_SNAPSHOT_VERSION = 1;
@@ -75,6 +85,8 @@ export const RiskSnapshotSchema = v.strictObject({
   counters: v.strictObject({
     orders: CountNumber, accepted: CountNumber, rejectedInvalid: CountNumber, rejectedKillSwitch: CountNumber, rejectedStale: CountNumber,
     rejectedRisk: CountNumber, cancelsForwarded: CountNumber, killSwitchCancels: CountNumber, foreignOrders: CountNumber,
+    clockSkewOrders: v.optional(CountNumber, 0), clockSkewMarketData: v.optional(CountNumber, 0), clockSkewExecution: v.optional(CountNumber, 0),
+    staleOrderStamps: v.optional(CountNumber, 0),
   }),
   /** Positions and P&L from the execution engine's fills. */
   portfolio: PortfolioSnapshotSchema,
@@ -136,6 +148,17 @@ export interface RiskCounters {
   killSwitchCancels: number;
   /** OrderRequests from sources not allowed to trade (ignored). */
   foreignOrders: number;
+  /** Orders rejected (Stale) because their own stamp was more than `maxFutureSkewMs` ahead of now (also in `rejectedStale`). */
+  clockSkewOrders: number;
+  /**
+   * Market-data messages dropped for a stamp more than `maxFutureSkewMs` ahead of now (`stamps` mode: a
+   * held jump that no second message confirmed).
+   */
+  clockSkewMarketData: number;
+  /** Acks, fills and cancels stamped more than `maxFutureSkewMs` ahead: applied, their time ignored. */
+  clockSkewExecution: number;
+  /** Orders rejected (Stale) because their own stamp was older than `maxOrderAgeMs` (also in `rejectedStale`). */
+  staleOrderStamps: number;
 }
 
 /** Options of a {@link RiskManager}. */
@@ -145,6 +168,8 @@ export interface RiskManagerOptions {
   pools?: Iterable<PoolMeta>;
   /** Shared market state (default: its own). */
   market?: MarketState;
+  /** Wall clock in ms since the epoch for config `clock: wall` (default `Date.now`; tests inject one). */
+  wallMs?: () => number;
 }
 
 /** Risk manager engine (see module docs). */
@@ -156,8 +181,10 @@ export class RiskManager {
   /** Counters. */
   readonly counters: RiskCounters = {
     orders: 0, accepted: 0, rejectedInvalid: 0, rejectedKillSwitch: 0, rejectedStale: 0, rejectedRisk: 0, cancelsForwarded: 0,
-    killSwitchCancels: 0, foreignOrders: 0,
+    killSwitchCancels: 0, foreignOrders: 0, clockSkewOrders: 0, clockSkewMarketData: 0, clockSkewExecution: 0, staleOrderStamps: 0,
   };
+  /** Risk's "now" (see module docs). */
+  readonly clock: RiskClock;
   /** The last decision taken. */
   lastDecision: RiskDecision | undefined;
   private readonly config: RiskConfig;
@@ -173,6 +200,10 @@ export class RiskManager {
   private rateHead = 0;
   private day = -1;
   private dayBaseline = 0n;
+  /** `stamps` mode: the market-data message of a jump waiting for confirmation (copied). */
+  private held = new Uint8Array(0);
+  private heldLength = 0;
+  private readonly heldView = new MessageView();
 
   /** @param config validated config @param options sink, pools, shared market */
   constructor(config: RiskConfig, options: RiskManagerOptions = {}) {
@@ -184,6 +215,7 @@ export class RiskManager {
     this.market = options.market ?? new MarketState({ pools: options.pools });
     this.portfolio = new Portfolio(v.parse(PortfolioConfigSchema, {}), this.market, new DiscardSink(), false);
     this.rateTimes = new Float64Array(Math.max(1, config.limits.maxOrdersPerSecond));
+    this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, wallMs: options.wallMs });
   }
 
   /** Sets where forwarded orders, rejections and cancels go. */
@@ -222,6 +254,7 @@ export class RiskManager {
     for (const [k, val] of Object.entries(parsed.output)) if (val !== undefined) (next as Record<string, unknown>)[k] = val;
     this.limitsValue = next;
     this.resolvePositionLimits();
+    this.clock.setTolerance(next.maxFutureSkewMs);
     if (next.maxOrdersPerSecond !== this.rateTimes.length) {
       this.rateTimes = new Float64Array(Math.max(1, next.maxOrdersPerSecond));
       this.rateCount = 0;
@@ -245,12 +278,13 @@ export class RiskManager {
     if (state !== TradingState.Halted || was === TradingState.Halted) return 0;
     let n = 0;
     for (const orderId of this.open.keys()) {
-      this.builder.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+      const now = this.clock.now;
+      this.builder.begin(RelayDomain.Execution, this.config.source).setTimestamp(now);
       const at = this.builder.reserve(TlvType.Cancel, 24);
       const dv = this.builder.dv;
       dv.setBigUint64(at, orderId, true);
       dv.setUint8(at + 8, CancelReason.KillSwitch);
-      dv.setBigUint64(at + 16, this.market.now, true);
+      dv.setBigUint64(at + 16, now, true);
       this.sink.publish(this.builder.finish());
       n++;
     }
@@ -265,12 +299,14 @@ export class RiskManager {
 
   /** Processes one message; returns how many messages it published. */
   onMessage(view: MessageView): number {
-    this.market.noteTime(view);
+    const inTime = this.takeTime(view);
     if (!view.firstTlv()) return 0;
     const source = view.source;
     const fromExecution = source === this.config.executionSource;
     let published = 0;
     let fills = false;
+    let marketData = false;
+    let execution = false;
     do {
       const t = view.tlvType;
       if (t === TlvType.OrderRequest) {
@@ -278,22 +314,79 @@ export class RiskManager {
         else this.counters.foreignOrders++;
       } else if (t === TlvType.OrderAck) {
         if (fromExecution) this.onAck(view);
+        execution = true;
       } else if (t === TlvType.Fill) {
         if (fromExecution) {
           this.onFill(view);
           fills = true;
         }
+        execution = true;
       } else if (t === TlvType.Cancel) {
         if (this.acceptsFrom(source)) published += this.forward(view, 24);
-      } else {
+        execution = true;
+      } else if (inTime) {
         this.market.onTlv(view);
+      } else if (isMarketData(t)) {
+        marketData = true;
       }
     } while (view.nextTlv());
+    if (!inTime) this.onAhead(view, marketData, execution);
     if (fills) {
       this.portfolio.onMessage(view);
       this.checkDailyLoss();
     }
     return published;
+  }
+
+  /**
+   * Judges the message's stamp against the clock: true (and the clock moved on) when it is in time;
+   * false when it is more than `maxFutureSkewMs` ahead. A message confirming a held jump first applies
+   * the held market data; one that moves now while a jump is held refutes (drops) it.
+   */
+  private takeTime(view: MessageView): boolean {
+    const check = this.clock.check(view);
+    if (check === StampCheck.Ahead) return false;
+    if (check === StampCheck.ConfirmsJump) this.applyHeld();
+    if (this.clock.advance(view) && this.clock.holdingJump) this.dropHeld();
+    this.market.noteTime(view);
+    return true;
+  }
+
+  /** A message stamped too far ahead: its market data held (`stamps` mode) or dropped, the rest counted. */
+  private onAhead(view: MessageView, marketData: boolean, execution: boolean): void {
+    if (execution) this.counters.clockSkewExecution++;
+    if (!marketData) return;
+    if (this.clock.mode !== "stamps") {
+      this.counters.clockSkewMarketData++;
+      return;
+    }
+    if (this.heldLength > 0) this.counters.clockSkewMarketData++;
+    const n = view.length;
+    if (this.held.length < n) this.held = new Uint8Array(Math.max(n, 2 * this.held.length, 256));
+    this.held.set(view.u8.subarray(view.start, view.start + n), 0);
+    this.heldLength = n;
+    this.clock.holdJump(view);
+  }
+
+  /** A held jump was confirmed: its market data goes into the market state, dated by its own stamp. */
+  private applyHeld(): void {
+    this.clock.dropJump();
+    if (this.heldLength === 0) return;
+    const h = this.heldView.wrap(this.held.subarray(0, this.heldLength), 0);
+    this.heldLength = 0;
+    this.clock.advance(h);
+    this.market.noteTime(h);
+    if (!h.firstTlv()) return;
+    do if (isMarketData(h.tlvType)) this.market.onTlv(h);
+    while (h.nextTlv());
+  }
+
+  /** A held jump was refuted by a message inside the tolerance: its market data is dropped. */
+  private dropHeld(): void {
+    this.clock.dropJump();
+    if (this.heldLength === 0) return;
+    this.heldLength = 0;
+    this.counters.clockSkewMarketData++;
   }
 
   private acceptsFrom(source: number): boolean {
@@ -315,7 +408,7 @@ export class RiskManager {
   }
 
   private dailyPnl(): bigint {
-    const nowNs = this.market.nowNs;
+    const nowNs = this.clock.nowNs;
     const day = Math.floor(nowNs / NS_PER_DAY);
     const net = this.portfolio.totals().net;
     if (day !== this.day) {
@@ -354,10 +447,23 @@ export class RiskManager {
     if (type === OrderType.Limit && price <= 0n) return this.reject(orderId, RejectReason.Invalid, "limit order without a price");
     if (this.stateValue === TradingState.Halted) return this.reject(orderId, RejectReason.KillSwitch, `trading halted: ${this.stateReasonValue}`);
 
+    const limits = this.limitsValue;
+    const now = this.clock.nowNs;
+    const orderAgeMs = (now - stampNs(view)) / 1e6;
+    if (-orderAgeMs > limits.maxFutureSkewMs) {
+      this.counters.clockSkewOrders++;
+      return this.reject(orderId, RejectReason.Stale, `clock skew: order stamped ${Math.round(-orderAgeMs)} ms ahead of risk's clock (tolerance ${limits.maxFutureSkewMs} ms)`);
+    }
+    const maxOrderAgeMs = limits.maxOrderAgeMs ?? limits.maxDataAgeMs;
+    if (orderAgeMs > maxOrderAgeMs) {
+      this.counters.staleOrderStamps++;
+      return this.reject(orderId, RejectReason.Stale, `order stamped ${Math.round(orderAgeMs)} ms before now (limit ${maxOrderAgeMs} ms)`);
+    }
     const updated = this.market.lastUpdate(id);
-    const ageMs = (this.market.nowNs - updated) / 1e6;
     if (updated === 0) return this.reject(orderId, RejectReason.Stale, "no market data for the instrument");
-    if (ageMs > this.limitsValue.maxDataAgeMs) return this.reject(orderId, RejectReason.Stale, `market data ${Math.round(ageMs)} ms old (limit ${this.limitsValue.maxDataAgeMs} ms)`);
+    // Data stamped ahead of now (within the tolerance: further ahead it was never stored) is fresh.
+    const ageMs = Math.max(0, (now - updated) / 1e6);
+    if (ageMs > limits.maxDataAgeMs) return this.reject(orderId, RejectReason.Stale, `market data ${Math.round(ageMs)} ms old (limit ${limits.maxDataAgeMs} ms)`);
 
     const ref = price > 0n ? price : this.market.mark(id);
     if (ref === undefined || ref <= 0n) return this.reject(orderId, RejectReason.Stale, "no price to value the order");
@@ -390,7 +496,6 @@ export class RiskManager {
       return this.reject(orderId, RejectReason.RiskLimit, `notional ${notional} above the limit ${this.limitsValue.maxOrderNotional} (quote×1e8)`);
     }
     if (this.open.size >= this.limitsValue.maxOpenOrders) return this.reject(orderId, RejectReason.RiskLimit, `${this.open.size} orders open (limit ${this.limitsValue.maxOpenOrders})`);
-    const now = this.market.nowNs;
     const cap = this.rateTimes.length;
     if (this.limitsValue.maxOrdersPerSecond === 0 || (this.rateCount >= cap && now - this.rateTimes[this.rateHead]! < 1e9)) {
       return this.reject(orderId, RejectReason.RiskLimit, `order rate above ${this.limitsValue.maxOrdersPerSecond}/s`);
@@ -419,12 +524,13 @@ export class RiskManager {
    * Replaying a journal (or a snapshot and the journal's tail after it) rebuilds the state it recorded.
    */
   replay(view: MessageView): void {
-    this.market.noteTime(view);
+    const inTime = this.takeTime(view);
     if (!view.firstTlv()) return;
     const source = view.source;
     const own = source === this.config.source;
     const fromExecution = source === this.config.executionSource;
     let fills = false;
+    let marketData = false;
     do {
       const t = view.tlvType;
       if (t === TlvType.OrderRequest) {
@@ -440,10 +546,13 @@ export class RiskManager {
       } else if (t === TlvType.Cancel) {
         if (own && view.u8At(8) === CancelReason.KillSwitch) this.counters.killSwitchCancels++;
         else if (own) this.counters.cancelsForwarded++;
-      } else {
+      } else if (inTime) {
         this.market.onTlv(view);
+      } else if (isMarketData(t)) {
+        marketData = true;
       }
     } while (view.nextTlv());
+    if (!inTime && marketData) this.onAhead(view, true, false);
     if (fills) {
       this.portfolio.onMessage(view);
       this.checkDailyLoss();
@@ -465,7 +574,7 @@ export class RiskManager {
       const ref = price > 0n ? price : this.market.mark(id);
       if (ref !== undefined && ref > 0n) base = (quantity * PRICE_SCALE) / ref;
     }
-    this.admit(orderId, slot, base, side, flags, this.market.nowNs);
+    this.admit(orderId, slot, base, side, flags, this.clock.latestStampNs);
   }
 
   /** The manager's state as a plain JSON-safe, versioned object (see {@link RiskSnapshot}). */
@@ -475,7 +584,7 @@ export class RiskManager {
     const rateTimes: number[] = [];
     for (let i = 0; i < this.rateCount; i++) rateTimes.push(this.rateTimes[(this.rateHead - this.rateCount + i + cap) % cap]!);
     return {
-      kind: "risk", version: RISK_SNAPSHOT_VERSION, state: this.stateValue, stateReason: this.stateReasonValue, marketTime: String(this.market.now),
+      kind: "risk", version: RISK_SNAPSHOT_VERSION, state: this.stateValue, stateReason: this.stateReasonValue, marketTime: String(this.clock.latestStamp),
       instruments: instrumentList(table), openOrders: [...this.open].map(([orderId, o]) => ({
         orderId: String(orderId), instrument: instrumentJson(table.instrument(o.slot)), remaining: String(o.remaining), sign: o.sign > 0n ? 1 : -1, dex: o.dex,
       })),
@@ -510,6 +619,7 @@ export class RiskManager {
     this.stateValue = s.state;
     this.stateReasonValue = s.stateReason;
     this.market.noteTime(timeMessage(s.marketTime));
+    this.clock.restoreStamp(s.marketTime);
     this.open.clear();
     s.openOrders.forEach((o, i) => this.open.set(o.orderId, { slot: slots[i]!, remaining: o.remaining, sign: BigInt(o.sign), dex: o.dex }));
     this.day = s.day;
@@ -545,19 +655,25 @@ export class RiskManager {
     this.countRejection(reason);
     this.lastDecision = { orderId, accepted: false, reason, detail };
     const b = this.builder;
-    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+    const now = this.clock.now;
+    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(now);
     const at = b.reserve(TlvType.OrderAck, 32);
     const dv = b.dv;
     dv.setBigUint64(at, orderId, true);
     dv.setUint8(at + 16, OrderStatus.Rejected);
     dv.setUint8(at + 17, reason);
-    dv.setBigUint64(at + 24, this.market.now, true);
+    dv.setBigUint64(at + 24, now, true);
     this.sink.publish(b.finish());
     return 1;
   }
 }
 
 const timeView = new MessageView();
+
+/** A TLV type the market state keeps (quotes, trades, books, pool events). */
+function isMarketData(t: number): boolean {
+  return t === TlvType.Quote || t === TlvType.Trade || t === TlvType.OrderBook || (t >= TlvType.PoolSwap && t <= TlvType.PoolSync);
+}
 
 /** A header-only message at time `ns`, to move a market's "now" forward on restore. */
 function timeMessage(ns: bigint): MessageView {

@@ -74,7 +74,8 @@ describe("risk manager", () => {
   });
 
   it("rejects stale or missing market data", () => {
-    const t = setup();
+    // The order 2.5 s after the data must be in time itself (inside maxFutureSkewMs) to be judged on the data's age.
+    const t = setup({ maxFutureSkewMs: 5000 });
     t.order(Side.Buy, E8 / 10n);
     expect(t.lastReject()).toBe(RejectReason.Stale);
     t.quote(0);
