@@ -70,6 +70,9 @@ export class SourceSequencer {
   private readonly tsHi = new Uint32Array(65536);
   private readonly tsLo = new Uint32Array(65536);
   private readonly held = new Map<number, HeldSource>();
+  // Per source, the range a Gap notice skipped, until a later message is delivered: a straggler from it
+  // (stamped later than the last delivered message) is not a restart.
+  private readonly skipped = new Map<number, { from: bigint; to: bigint }>();
   // Set by the first reconnect: a source first seen later may have lost messages with the old connection.
   private catchUpNewSources = false;
 
@@ -108,23 +111,38 @@ export class SourceSequencer {
     if (hi === eh && lo === el) {
       this.noteTimestamp(source, dv, base);
       this.setExpected(source, hi, lo + 1);
+      if (this.skipped.size > 0) this.skipped.delete(source);
       this.opts.deliver(bytes, offset, length);
       if (this.held.size > 0 && this.held.has(source)) this.releaseHeld(source);
       return;
     }
     if (hi < eh || (hi === eh && lo < el)) {
-      // Sequence 1 stamped later than the last delivered message: the source restarted (a new process);
-      // follow it. A re-sent old message (after a reconnect) carries its old timestamp: a duplicate.
+      // A lower sequence stamped later than the last message seen of the source: the source restarted
+      // (a new process); follow it. A re-sent old message (after a reconnect) carries its old timestamp:
+      // a duplicate.
       const tsHi = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
       const tsLo = dv.getUint32(base + HeaderOffset.timestamp, true);
       const th = this.tsHi[source]!;
-      if (hi === 0 && lo === 1 && (tsHi > th || (tsHi === th && tsLo > this.tsLo[source]!))) {
-        this.opts.log.warn("source restarted its sequence", { source });
+      const seq = readSeq(dv, base);
+      const gap = this.skipped.get(source);
+      const straggler = gap !== undefined && seq >= gap.from && seq <= gap.to;
+      if (!straggler && (tsHi > th || (tsHi === th && tsLo > this.tsLo[source]!))) {
+        this.opts.log.warn("source restarted its sequence", { source, sequence: seq });
+        this.skipped.delete(source);
         this.dropHeld(source, false);
         this.tsHi[source] = tsHi;
         this.tsLo[source] = tsLo;
-        this.setExpected(source, 0, 2);
-        this.opts.deliver(bytes, offset, length);
+        if (hi === 0 && lo === 1) {
+          this.setExpected(source, 0, 2);
+          this.opts.deliver(bytes, offset, length);
+        } else {
+          // The new run's first messages passed while this client was away (it restarted while we were
+          // reconnecting — e.g. a relay's own reporter on its restarted relay): ask for them from 1; what
+          // the relay no longer holds comes back as a Gap. Taking them for duplicates dropped the source
+          // until its sequence passed the old run's.
+          this.setExpected(source, 0, 1);
+          this.holdBack(source, bytes.subarray(offset, offset + length), seq);
+        }
         return;
       }
       this.stats.duplicates++;
@@ -178,6 +196,7 @@ export class SourceSequencer {
     this.stats.lost += Number(to - start + 1n);
     this.opts.log.warn("relay reports a gap", { source, from, to, reason: reason === GapReason.SlowConsumer ? "slowConsumer" : "evicted" });
     if (from <= exp) {
+      this.skipped.set(source, { from: start, to });
       // A Gap to the end of the u64 range: nothing more of this source can follow (saturate, not wrap to 0).
       this.setExpectedBig(source, to === U64_MAX ? U64_MAX : to + 1n);
       if (this.held.has(source)) this.releaseHeld(source);
@@ -257,6 +276,7 @@ export class SourceSequencer {
         const m = h.msgs[i]!;
         this.noteTimestamp(source, viewsOf(m).dv, m.byteOffset);
         this.opts.deliver(m, 0, m.length);
+        this.skipped.delete(source);
         exp++;
       } else {
         this.stats.duplicates++;
@@ -286,6 +306,8 @@ export class SourceSequencer {
   private holdBackOrDeliver(source: number, msg: Uint8Array, seq: bigint): void {
     const exp = this.expected(source);
     if (seq === exp && !this.held.has(source)) {
+      this.noteTimestamp(source, viewsOf(msg).dv, msg.byteOffset);
+      this.skipped.delete(source);
       this.opts.deliver(msg, 0, msg.length);
       this.setExpectedBig(source, exp + 1n);
     } else if (seq < exp) {

@@ -5,44 +5,64 @@ import process from "node:process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayDomain } from "../../protocol/mod.ts";
 import type { RunningSystem } from "../../runtime/launch/system.ts";
-import { startDemo, until as waitUntil } from "../runtime/helpers.ts";
-import { LoadPublisher, SequenceObserver, type SourceAccount } from "./observer.ts";
+import { freePort, startDemo, until as waitUntil } from "../runtime/helpers.ts";
+import { journalWindow, LoadPublisher, SequenceObserver, type JournalWindow, type SourceAccount } from "./observer.ts";
 
 /**
- * Fault injection under load (issue 8): the embedded demo as supervised processes (real relays,
- * adapters, strategies, execution, API), plus a synthetic publisher (source 9, 2 000 Trades/s into the
- * market-data relay) and observers subscribed to the market-data and signal relays that account for
- * every source's sequences. Each case SIGKILLs one service kind and checks: the supervisor restarts it,
- * every other service keeps its pid, and what was lost — the load source must lose nothing (delivered,
- * not even a Gap), the killed service loses what the design does not promise to keep (a restarted
- * adapter or strategy starts its sequence over: what it would have produced while down is not made up).
- * Each case prints its accounts as one JSON line ("fault-injection …") for docs/RELIABILITY.md.
+ * Fault injection under load (issue 8): the embedded demo as supervised processes (four relays, adapters,
+ * strategies, execution, API), plus one synthetic publisher per relay — the "load": source 9 sends
+ * 2 000 Trades/s into the market-data relay, sources 39, 59 and 99 send 500 Heartbeats/s into the signal,
+ * execution and system relays (Heartbeats change no trading decision) — and one observer subscribed to
+ * each relay that accounts for every source's sequences. Each case SIGKILLs one service and checks: the
+ * supervisor restarts it, every other service keeps its pid, the killed service's job works again end
+ * to end, and what was lost. Every load source must lose nothing on every relay in every case (delivered,
+ * not even a Gap); the execution service, which subscribes to the signal and execution relays without a
+ * filter and journals what it gets, must have every load message of those relays in its journal (it
+ * catches up by retransmission after a relay restart). The killed service loses what the design does not
+ * promise to keep (a restarted adapter or strategy starts its sequence over; what it would have produced
+ * while down is not made up). Each case prints its accounts as one JSON line ("fault-injection …") for
+ * docs/RELIABILITY.md.
  */
 
+/** One load publisher per relay, and the observer id subscribed to that relay. */
+const LOADS = [
+  { domain: RelayDomain.MarketData, source: 9, rate: 2000, observer: 75 },
+  { domain: RelayDomain.Signal, source: 39, rate: 500, observer: 76 },
+  { domain: RelayDomain.Execution, source: 59, rate: 500, observer: 77 },
+  { domain: RelayDomain.System, source: 99, rate: 500, observer: 78 },
+] as const;
 const LOAD_SOURCE = 9;
 const dir = mkdtempSync(join(tmpdir(), "ap-faults-"));
 let system: RunningSystem;
-let load: LoadPublisher;
+const loads = new Map<number, LoadPublisher>();
+const observers = new Map<number, SequenceObserver>();
 let md: SequenceObserver;
 let sig: SequenceObserver;
+let ex: SequenceObserver;
+let sys: SequenceObserver;
+let auth: Record<string, string>;
 
 const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> => waitUntil(what, probe, ms, 100);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  system = await startDemo(join(dir, "run"), "fault-test", "error");
+  system = await startDemo(join(dir, "run"), "fault-test", "error", await freePort());
+  auth = { authorization: `Bearer ${system.token}` };
   await until("every service running", async () => (system.services().every((s) => s.state === "running") ? true : undefined), 120_000);
-  md = await SequenceObserver.connect(system.paths.relaySocket(RelayDomain.MarketData), RelayDomain.MarketData, 75);
-  sig = await SequenceObserver.connect(system.paths.relaySocket(RelayDomain.Signal), RelayDomain.Signal, 76);
-  load = await LoadPublisher.start(system.paths.relaySocket(RelayDomain.MarketData), LOAD_SOURCE, 2000);
-  // Market data from the venue adapters and the load reach the observer.
+  for (const l of LOADS) observers.set(l.domain, await SequenceObserver.connect(system.paths.relaySocket(l.domain), l.domain, l.observer));
+  md = observers.get(RelayDomain.MarketData)!;
+  sig = observers.get(RelayDomain.Signal)!;
+  ex = observers.get(RelayDomain.Execution)!;
+  sys = observers.get(RelayDomain.System)!;
+  for (const l of LOADS) loads.set(l.domain, await LoadPublisher.start(system.paths.relaySocket(l.domain), l.source, l.rate, l.domain));
+  // Market data from the venue adapters and every load reach the observers.
   await until("market data flowing", async () => (md.account(LOAD_SOURCE).delivered > 500 && md.account(3).delivered > 0 ? true : undefined), 90_000);
+  for (const l of LOADS) await until(`load on domain ${l.domain} flowing`, async () => (observers.get(l.domain)!.account(l.source).delivered > 100 ? true : undefined), 30_000);
 }, 240_000);
 
 afterAll(async () => {
-  await load?.close();
-  await md?.close();
-  await sig?.close();
+  for (const l of loads.values()) await l.close();
+  for (const o of observers.values()) await o.close();
   await system?.stop();
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
@@ -70,8 +90,10 @@ function snapshot(o: SequenceObserver): Map<number, SourceAccount> {
   return new Map([...o.accounts].map(([k, v]) => [k, { ...v }]));
 }
 
-function diff(o: SequenceObserver, before: Map<number, SourceAccount>): Record<string, Omit<SourceAccount, "expected">> {
-  const out: Record<string, Omit<SourceAccount, "expected">> = {};
+type Tally = Omit<SourceAccount, "expected">;
+
+function diff(o: SequenceObserver, before: Map<number, SourceAccount>): Record<string, Tally> {
+  const out: Record<string, Tally> = {};
   for (const [src, a] of o.accounts) {
     const b = before.get(src) ?? { delivered: 0, gapCovered: 0, holes: 0, duplicates: 0, restarts: 0 };
     out[src] = { delivered: a.delivered - b.delivered, gapCovered: a.gapCovered - b.gapCovered, holes: a.holes - b.holes, duplicates: a.duplicates - b.duplicates, restarts: a.restarts - b.restarts };
@@ -79,75 +101,237 @@ function diff(o: SequenceObserver, before: Map<number, SourceAccount>): Record<s
   return out;
 }
 
-/** Load-source window: sequences after `sentBefore` up to what the observer reached, once it has every load message sent so far (or 15 s). */
-interface LoadWindow extends Omit<SourceAccount, "expected"> {
+/** A load source's window: sequences after `sentBefore` up to what its observer reached, once it has every message sent so far (or 15 s). */
+interface LoadWindow extends Tally {
   /** Sequences of the window (the observer's last − `sentBefore`). */
   sequences: number;
   /** The observer reached every message the load had sent when the case ended. */
   caughtUp: boolean;
+  /** First and last sequence of the window. */
+  from: number;
+  to: number;
 }
 
-async function settleLoad(sentBefore: number, before: Map<number, SourceAccount>): Promise<LoadWindow> {
+async function settleLoad(domain: number, sentBefore: number, before: Map<number, SourceAccount>): Promise<LoadWindow> {
+  const load = loads.get(domain)!;
+  const o = observers.get(domain)!;
   const sentNow = load.sent;
-  const caughtUp = await until("load delivered", async () => (md.account(LOAD_SOURCE).expected > sentNow ? true : undefined), 15_000).catch(() => false);
-  const w = diff(md, before)[LOAD_SOURCE]!;
-  return { sequences: md.account(LOAD_SOURCE).expected - 1 - sentBefore, caughtUp, ...w };
+  const caughtUp = await until("load delivered", async () => (o.account(load.source).expected > sentNow ? true : undefined), 15_000).catch(() => false);
+  const w = diff(o, before)[load.source]!;
+  const to = o.account(load.source).expected - 1;
+  return { sequences: to - sentBefore, caughtUp, from: sentBefore + 1, to, ...w };
 }
 
-async function runCase(name: string, extra: () => Promise<void> = async () => {}): Promise<{ md: Record<string, unknown>; sig: Record<string, unknown>; load: LoadWindow; downMs: number }> {
-  const mdBefore = snapshot(md);
-  const sigBefore = snapshot(sig);
-  const sentBefore = md.account(LOAD_SOURCE).expected - 1;
+/** What the execution service journaled of the signal and execution loads over their windows (waits up to 10 s for it to be complete). */
+async function journaled(windows: Record<number, LoadWindow>): Promise<Record<number, JournalWindow>> {
+  const read = async (): Promise<Record<number, JournalWindow>> => {
+    const out: Record<number, JournalWindow> = {};
+    for (const d of [RelayDomain.Signal, RelayDomain.Execution]) {
+      const w = windows[d]!;
+      out[d] = await journalWindow(join(system.paths.dir, "journal"), "execution", d, loads.get(d)!.source, w.from, w.to);
+    }
+    return out;
+  };
+  return await until("load journaled", async () => {
+    const j = await read();
+    return Object.values(j).every((x) => x.missing === 0) ? j : undefined;
+  }, 10_000).catch(read);
+}
+
+interface CaseResult {
+  md: Record<string, Tally>;
+  sig: Record<string, Tally>;
+  ex: Record<string, Tally>;
+  sys: Record<string, Tally>;
+  /** Load windows by relay domain. */
+  loads: Record<number, LoadWindow>;
+  /** The market-data load's window (domain 1). */
+  load: LoadWindow;
+  /** What the execution service journaled of the signal (2) and execution (3) loads; absent when it was the one killed. */
+  journal?: Record<number, JournalWindow>;
+  downMs: number;
+}
+
+async function runCase(name: string, extra: (downMs: number) => Promise<void> = async () => {}): Promise<CaseResult> {
+  const before = new Map([...observers].map(([d, o]) => [d, snapshot(o)]));
+  const sentBefore = new Map([...loads].map(([d, l]) => [d, observers.get(d)!.account(l.source).expected - 1]));
   const { downMs } = await killAndWait(name);
-  await extra();
+  await extra(downMs);
   await sleep(1000);
-  const loadWindow = await settleLoad(sentBefore, mdBefore);
-  const r = { md: diff(md, mdBefore), sig: diff(sig, sigBefore), load: loadWindow, downMs };
+  const windows: Record<number, LoadWindow> = {};
+  await Promise.all([...loads.keys()].map(async (d) => (windows[d] = await settleLoad(d, sentBefore.get(d)!, before.get(d)!))));
+  const r: CaseResult = {
+    md: diff(md, before.get(RelayDomain.MarketData)!), sig: diff(sig, before.get(RelayDomain.Signal)!),
+    ex: diff(ex, before.get(RelayDomain.Execution)!), sys: diff(sys, before.get(RelayDomain.System)!),
+    loads: windows, load: windows[RelayDomain.MarketData]!, downMs,
+  };
+  if (name !== "execution") r.journal = await journaled(windows);
   process.stdout.write(`fault-injection ${name}: ${JSON.stringify(r)}\n`);
   return r;
+}
+
+/** Every load source lost nothing on its relay (and, unless the execution service was killed, in its journal). */
+function expectLoadsIntact(r: CaseResult): void {
+  for (const [d, w] of Object.entries(r.loads)) {
+    expect({ domain: d, caughtUp: w.caughtUp, holes: w.holes, gapCovered: w.gapCovered, delivered: w.delivered })
+      .toEqual({ domain: d, caughtUp: true, holes: 0, gapCovered: 0, delivered: w.sequences });
+    expect(w.sequences).toBeGreaterThan(0);
+  }
+  for (const [d, j] of Object.entries(r.journal ?? {})) {
+    const w = r.loads[Number(d)]!;
+    expect({ domain: d, found: j.found, missing: j.missing, duplicates: j.duplicates }).toEqual({ domain: d, found: w.sequences, missing: 0, duplicates: 0 });
+  }
+}
+
+/** No source of `tallies` skipped a sequence without a Gap notice, except as listed in `restarted`. */
+function expectNoHoles(tallies: Record<string, Tally>, restarted: readonly string[] = []): void {
+  for (const [src, a] of Object.entries(tallies)) {
+    expect({ src, holes: a.holes, gapCovered: a.gapCovered }).toEqual({ src, holes: 0, gapCovered: 0 });
+    if (!restarted.includes(src)) expect({ src, restarts: a.restarts }).toEqual({ src, restarts: 0 });
+  }
+}
+
+async function api(path: string, init: RequestInit = {}, withAuth = true): Promise<Response> {
+  return await fetch(`${system.apiUrl}${path}`, { ...init, headers: withAuth ? auth : {} });
+}
+
+interface Position { instrument: { assetId: string; venue: number }; quantity: string; averagePrice: string; realized: string; fees: string }
+interface PortfolioBody { tradingState: string; totals: { fills: number; realized: string; fees: string }; positions: Position[] }
+
+/** The parts of the portfolio that only fills change (unrealized P&L moves with every price). */
+function book(p: PortfolioBody) {
+  return {
+    tradingState: p.tradingState, fills: p.totals.fills, realized: p.totals.realized, fees: p.totals.fees,
+    positions: p.positions.map((x) => [x.instrument.assetId, x.instrument.venue, x.quantity, x.averagePrice, x.realized, x.fees]).sort(),
+  };
+}
+
+/** Messages delivered so far of `sources` on observer `o`. */
+const delivered = (o: SequenceObserver, sources: readonly number[]): number => sources.reduce((n, s) => n + o.account(s).delivered, 0);
+
+/** `/health` answers 200 with every dependency up and heard from at or after `since` (ms epoch). */
+async function healthyAfter(since: number): Promise<{ status: string; dependencies: { name: string; status: string; lastSeen: string | null }[] } | undefined> {
+  const res = await api("/health", {}, false);
+  if (res.status !== 200) return undefined;
+  const h = (await res.json()) as { status: string; dependencies: { name: string; status: string; lastSeen: string | null }[] };
+  return h.dependencies.every((d) => d.status === "up" && d.lastSeen !== null && Date.parse(d.lastSeen) >= since) ? h : undefined;
 }
 
 describe("kill -9 of each service kind under load (supervised demo system)", () => {
   it("the market-data relay: restarted; publishers re-send, the load source loses nothing", async () => {
     const r = await runCase("relay-market-data");
-    expect(r.load.caughtUp).toBe(true);
+    expectLoadsIntact(r);
     expect(r.load.sequences).toBeGreaterThan(1000);
-    expect(r.load.holes).toBe(0);
-    expect(r.load.gapCovered).toBe(0);
-    expect(r.load.delivered).toBe(r.load.sequences);
     expect(md.client.stats.reconnects).toBeGreaterThanOrEqual(1);
+    const load = loads.get(RelayDomain.MarketData)!;
     expect(load.client.stats.reconnects).toBeGreaterThanOrEqual(1);
     expect(load.client.stats.droppedOutgoing).toBe(0);
+    expectNoHoles(r.md);
   }, 60_000);
 
   it("an adapter: restarted, its sequence starts over; other sources lose nothing", async () => {
     const r = await runCase("adapter-coinbase", async () => {
       await until("coinbase data again", async () => (md.account(3).restarts > 0 ? true : undefined), 30_000);
     });
-    expect((r.md["3"] as SourceAccount).restarts).toBe(1);
-    expect(r.load.holes + r.load.gapCovered).toBe(0);
-    expect(r.load.caughtUp).toBe(true);
-    expect(r.load.delivered).toBe(r.load.sequences);
-    for (const [src, a] of Object.entries(r.md)) if (src !== "3") expect({ src, holes: (a as SourceAccount).holes }).toEqual({ src, holes: 0 });
+    expect(r.md["3"]!.restarts).toBe(1);
+    expectLoadsIntact(r);
+    expectNoHoles(r.md, ["3"]);
   }, 60_000);
 
   it("a strategy: restarted; market data loses nothing", async () => {
     const r = await runCase("strategy-momentum");
-    expect(r.load.holes + r.load.gapCovered).toBe(0);
-    expect(r.load.caughtUp).toBe(true);
-    expect(r.load.delivered).toBe(r.load.sequences);
-    for (const [src, a] of Object.entries(r.sig)) expect({ src, holes: (a as SourceAccount).holes }).toEqual({ src, holes: 0 });
+    expectLoadsIntact(r);
+    expectNoHoles(r.md);
+    for (const [src, a] of Object.entries(r.sig)) expect({ src, holes: a.holes }).toEqual({ src, holes: 0 });
   }, 60_000);
 
   it("the execution service: restarted and answering the API again; market data loses nothing", async () => {
     const r = await runCase("execution", async () => {
-      await until("portfolio answers", async () => {
-        const res = await fetch(`${system.apiUrl}/portfolio`, { headers: { authorization: `Bearer ${system.token}` } });
-        return res.status === 200 ? true : undefined;
-      }, 30_000);
+      await until("portfolio answers", async () => ((await api("/portfolio")).status === 200 ? true : undefined), 30_000);
     });
-    expect(r.load.holes + r.load.gapCovered).toBe(0);
-    expect(r.load.caughtUp).toBe(true);
-    expect(r.load.delivered).toBe(r.load.sequences);
+    expectLoadsIntact(r);
+    expectNoHoles(r.md);
+  }, 60_000);
+
+  it("the signal relay: restarted; strategies' signals reach the execution service again, nothing published is lost", async () => {
+    let signal: { source: number; sequence: number } | undefined;
+    const r = await runCase("relay-signal", async () => {
+      // A strategy signal published after the restart, seen by the observer …
+      const seen = [20, 21].map((s) => sig.account(s).delivered);
+      await until("a strategy signal after the restart", async () => (delivered(sig, [20, 21]) > seen[0]! + seen[1]! ? true : undefined), 20_000);
+      const source = sig.account(21).delivered > seen[1]! ? 21 : 20;
+      signal = { source, sequence: sig.account(source).expected - 1 };
+      // … is in the execution service's journal: strategy → restarted relay → execution.
+      await until("the signal journaled by the execution service", async () => {
+        const j = await journalWindow(join(system.paths.dir, "journal"), "execution", RelayDomain.Signal, signal!.source, signal!.sequence, signal!.sequence);
+        return j.found === 1 ? true : undefined;
+      }, 10_000);
+    });
+    expect(signal).toBeDefined();
+    expectLoadsIntact(r);
+    expectNoHoles(r.sig);
+    expectNoHoles(r.md);
+    const load = loads.get(RelayDomain.Signal)!;
+    expect(sig.client.stats.reconnects).toBeGreaterThanOrEqual(1);
+    expect(load.client.stats.reconnects).toBeGreaterThanOrEqual(1);
+    expect(load.client.stats.droppedOutgoing).toBe(0);
+  }, 60_000);
+
+  it("the execution relay: restarted; orders, acks and fills flow again, nothing published is lost", async () => {
+    const r = await runCase("relay-execution", async () => {
+      const orders = ex.account(43).delivered;
+      const venue = ex.account(41).delivered;
+      await until("an order and a venue ack/fill after the restart", async () => (ex.account(43).delivered > orders && ex.account(41).delivered > venue ? true : undefined), 20_000);
+    });
+    expectLoadsIntact(r);
+    expectNoHoles(r.ex);
+    expectNoHoles(r.md);
+    expect(r.ex["43"]!.delivered).toBeGreaterThan(0);
+    expect(r.ex["41"]!.delivered).toBeGreaterThan(0);
+    const load = loads.get(RelayDomain.Execution)!;
+    expect(ex.client.stats.reconnects).toBeGreaterThanOrEqual(1);
+    expect(load.client.stats.reconnects).toBeGreaterThanOrEqual(1);
+    expect(load.client.stats.droppedOutgoing).toBe(0);
+  }, 60_000);
+
+  it("the system relay: restarted; every service's heartbeats reach the API again, none is lost", async () => {
+    let health: Awaited<ReturnType<typeof healthyAfter>>;
+    const r = await runCase("relay-system", async () => {
+      const since = Date.now();
+      health = await until("every service heard from after the restart", () => healthyAfter(since), 20_000);
+    });
+    expect(health!.dependencies.length).toBe(system.services().length - 1);
+    expectLoadsIntact(r);
+    // The restarted relay's own reporter (source 83) starts over; every other service's heartbeats
+    // published while the relay was down were re-sent: no hole.
+    expect(r.sys["83"]!.restarts).toBe(1);
+    expectNoHoles(r.sys, ["83"]);
+    // Every service's reporter was heard in the window (ids: config/default.yaml, relays 80–83, API 60).
+    for (const id of [1, 2, 3, 4, 20, 21, 40, 60, 80, 81, 82, 83]) expect({ id, heard: (r.sys[String(id)]?.delivered ?? 0) > 0 }).toEqual({ id, heard: true });
+    const load = loads.get(RelayDomain.System)!;
+    expect(sys.client.stats.reconnects).toBeGreaterThanOrEqual(1);
+    expect(load.client.stats.reconnects).toBeGreaterThanOrEqual(1);
+    expect(load.client.stats.droppedOutgoing).toBe(0);
+  }, 60_000);
+
+  it("the API: restarted on its port; answers with auth again and reports the same trading state and book", async () => {
+    expect(await (await api("/kill-switch", { method: "POST" })).json()).toEqual({ tradingState: "HALTED" });
+    await sleep(500);
+    const before = (await (await api("/portfolio")).json()) as PortfolioBody;
+    let after: PortfolioBody | undefined;
+    const r = await runCase("api", async () => {
+      await until("the API answers again", async () => ((await api("/portfolio", {}, false)).status === 401 ? true : undefined), 30_000);
+      after = (await (await api("/portfolio")).json()) as PortfolioBody;
+    });
+    expect(book(after!)).toEqual(book(before));
+    expect(after!.tradingState).toBe("HALTED");
+    expect(await (await api("/kill-switch", { method: "DELETE" })).json()).toEqual({ tradingState: "ACTIVE" });
+    const since = Date.now();
+    await until("every service heard from by the new API", () => healthyAfter(since), 20_000);
+    const services = (await (await api("/services")).json()) as { name: string; restarts: number; state: string }[];
+    expect(services.find((s) => s.name === "api")).toMatchObject({ state: "running", restarts: 1 });
+    expectLoadsIntact(r);
+    for (const t of [r.md, r.sig, r.ex]) expectNoHoles(t);
+    expectNoHoles(r.sys, ["60"]); // the new API process's reporter starts over
   }, 60_000);
 });

@@ -6,10 +6,11 @@
  * @module
  */
 
-import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../../protocol/mod.ts";
+import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, ServiceState, Side, TlvType, Venue } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client.ts";
 import { firstTlvType, readGap, Role } from "../../relay/control.ts";
 import { silentLogger } from "../../relay/log.ts";
+import { readJournal } from "../../runtime/journal.ts";
 
 /** What one subscriber saw of one source. */
 export interface SourceAccount {
@@ -58,6 +59,13 @@ export class SequenceObserver {
       const a = this.account(g.source);
       const from = Number(g.from);
       const to = Number(g.to);
+      if (a.expected !== 0 && from === 1 && to < a.expected) {
+        // The start of a restarted run the relay no longer holds (the client asked from 1).
+        a.restarts++;
+        a.gapCovered += to;
+        a.expected = to + 1;
+        return;
+      }
       if (a.expected === 0 || to < a.expected) return;
       a.gapCovered += to - Math.max(from, a.expected) + 1;
       a.expected = to + 1;
@@ -87,31 +95,44 @@ export class SequenceObserver {
   }
 }
 
-/** A paced publisher of Trades of one source (a constant price: no strategy signals from it). */
+/**
+ * A paced publisher of one source. On the market-data relay it sends Trades (a constant price: no
+ * strategy signals from it); on the other relays Heartbeats (System TLVs ride on any domain, PROTOCOL §2),
+ * which the strategies, the planner, risk, paper venue and portfolio all ignore — load that changes no
+ * trading decision.
+ */
 export class LoadPublisher {
   sent = 0;
   readonly client: RelayClient;
-  private readonly source: number;
+  readonly domain: number;
+  readonly source: number;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private constructor(client: RelayClient, source: number) {
+  private constructor(client: RelayClient, domain: number, source: number) {
     this.client = client;
+    this.domain = domain;
     this.source = source;
   }
 
-  /** Connects to the market-data relay at `socket` and publishes `ratePerSec` Trades a second (10 ms ticks). */
-  static async start(socket: string, source: number, ratePerSec: number): Promise<LoadPublisher> {
+  /** Connects to the relay of `domain` at `socket` and publishes `ratePerSec` messages a second (10 ms ticks). */
+  static async start(socket: string, source: number, ratePerSec: number, domain: number = RelayDomain.MarketData): Promise<LoadPublisher> {
     const client = await RelayClient.connect({
-      endpoint: { kind: "unix", path: socket }, domain: RelayDomain.MarketData, serviceId: source, role: Role.Publisher, logger: silentLogger,
+      endpoint: { kind: "unix", path: socket }, domain, serviceId: source, role: Role.Publisher, logger: silentLogger,
       waitForRelay: true, reconnect: { initialMs: 20, maxMs: 500 },
     });
-    const p = new LoadPublisher(client, source);
+    const p = new LoadPublisher(client, domain, source);
     const b = new MessageBuilder(256);
     const asset = pairAssetId("DOGE", "USD");
     const start = performance.now();
     p.timer = setInterval(() => {
       const due = Math.floor(((performance.now() - start) / 1000) * ratePerSec);
       while (p.sent < due) {
-        b.begin(RelayDomain.MarketData, p.source).addTrade(asset, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 10_000_000n, 100_000_000n, 0n);
+        b.begin(domain, source);
+        if (domain === RelayDomain.MarketData) b.addTrade(asset, Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 10_000_000n, 100_000_000n, 0n);
+        else {
+          const at = b.reserve(TlvType.Heartbeat, 16);
+          b.dv.setUint16(at, source, true);
+          b.dv.setUint8(at + 2, ServiceState.Running);
+        }
         client.publishFrom(b.bytes, 0, b.finishLength());
         p.sent++;
       }
@@ -130,4 +151,34 @@ export class LoadPublisher {
     clearInterval(this.timer);
     return this.client.close(1000);
   }
+}
+
+/** How one source's sequences appear in a service's audit journal over a window. */
+export interface JournalWindow {
+  /** Distinct sequences of the window found. */
+  found: number;
+  /** Sequences of the window not found. */
+  missing: number;
+  /** Sequences of the window found more than once. */
+  duplicates: number;
+}
+
+/**
+ * Reads the audit journal `<dir>/<prefix>-*.bin` and tallies the messages of (`domain`, `source`) with a
+ * sequence in `[from, to]` — what a subscribing service received (and journaled) of a load source.
+ */
+export async function journalWindow(dir: string, prefix: string, domain: number, source: number, from: number, to: number): Promise<JournalWindow> {
+  const seen = new Uint8Array(Math.max(0, to - from + 1));
+  const view = new MessageView();
+  let duplicates = 0;
+  for await (const msg of readJournal(dir, prefix)) {
+    view.wrap(msg);
+    if (view.relayDomain !== domain || view.source !== source) continue;
+    const seq = Number(view.sequence);
+    if (seq < from || seq > to) continue;
+    if (seen[seq - from]! > 0) duplicates++;
+    seen[seq - from] = Math.min(255, seen[seq - from]! + 1);
+  }
+  const found = seen.reduce((n, x) => n + (x > 0 ? 1 : 0), 0);
+  return { found, missing: seen.length - found, duplicates };
 }
