@@ -157,6 +157,7 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
     sent++;
     return b.finishLength();
   };
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   if (rate <= 0) {
@@ -174,7 +175,8 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
     }
   }
   await client.flush();
-  emit({ sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing });
+  const cpu = process.cpuUsage(cpu0);
+  emit({ sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing, cpuMicros: cpu.user + cpu.system });
   await client.close();
   process.exit(0);
 }

@@ -21,6 +21,7 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { RelayDomain } from "../protocol/mod.ts";
+import { processCpuMicros } from "./proc-cpu.ts";
 import { killWorker, measureFloor, startWorker, waitForKey, type WorkerLine, type WorkerProcess } from "./worker-process.ts";
 
 /** One line for `ap bench`. */
@@ -83,6 +84,11 @@ export interface E2eResult {
   strategyInputLost: number;
   /** Sequence gaps the consumer saw on the signal relay, over the whole run. */
   consumerLost: number;
+  /**
+   * CPU time per message delivered to the consumer in the maximum-rate phase, µs, by process (undefined
+   * where `/proc` cannot tell), and `cores × 1e6 ÷ total`: the most this machine could carry at these costs.
+   */
+  maxPhaseCpu: { micros: Record<string, number>; totalMicros: number; machineBoundMsgsPerSec: number } | undefined;
   targets: typeof TARGETS;
   seconds: number;
   cpu: string;
@@ -121,9 +127,14 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
 
     let source = 1;
     let totalPublished = 0;
-    const phase = async (rate: number): Promise<{ pub: Line; rx: Line }> => {
+    const stages = { marketDataRelay: mdRelay, strategy, signalRelay: sigRelay, consumer };
+    const stageCpu = (): Record<string, number | undefined> =>
+      Object.fromEntries(Object.entries(stages).map(([k, w]) => [k, w.child.pid === undefined ? undefined : processCpuMicros(w.child.pid)]));
+    let cpuBefore: Record<string, number | undefined> = {};
+    const phase = async (rate: number): Promise<{ pub: Line; rx: Line; cpu: Record<string, number | undefined> }> => {
       consumer.send("reset");
       await waitForKey(consumer, "reset");
+      cpuBefore = stageCpu();
       const pub = start(["pub", md, String(seconds), String(rate), String(source++)]);
       const res = await waitForKey(pub, "sent");
       totalPublished += Number(res.sent);
@@ -135,7 +146,10 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
         rx = await waitForKey(consumer, "count");
         if (Number(rx.count) === prev) break;
       }
-      return { pub: res, rx };
+      const after = stageCpu();
+      const cpu: Record<string, number | undefined> = { publisher: res.cpuMicros as number | undefined };
+      for (const k of Object.keys(stages)) cpu[k] = after[k] === undefined || cpuBefore[k] === undefined ? undefined : after[k]! - cpuBefore[k]!;
+      return { pub: res, rx, cpu };
     };
 
     // Warm-up (JIT of every process), then the measurements.
@@ -160,6 +174,14 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       relays[name] = { messagesIn: m.messagesIn, messagesOut: m.messagesOut, drops: m.drops, disconnects: m.disconnects, gapsSent: m.gapsSent };
     }
     const r10 = rates["10000"]!;
+    let maxPhaseCpu: E2eResult["maxPhaseCpu"];
+    const delivered = Number(max.rx.count);
+    if (delivered > 0 && Object.values(max.cpu).every((v) => v !== undefined)) {
+      const micros: Record<string, number> = {};
+      for (const [k, v] of Object.entries(max.cpu)) micros[k] = Math.round((v! / delivered) * 1000) / 1000;
+      const total = Object.values(max.cpu).reduce((a: number, v) => a + v!, 0) / delivered;
+      maxPhaseCpu = { micros, totalMicros: Math.round(total * 1000) / 1000, machineBoundMsgsPerSec: Math.round((os.availableParallelism() * 1e6) / total) };
+    }
     return {
       runtime: RUNTIME,
       throughputMsgsPerSec: Math.round(Number(max.rx.count) / Number(max.rx.seconds)),
@@ -180,6 +202,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       strategyOutDropped: Number(st.outDropped),
       strategyInputLost: Number(st.lost),
       consumerLost: Number(lastRx.lost),
+      maxPhaseCpu,
       targets: TARGETS,
       seconds,
       cpu: os.cpus()[0]?.model ?? "unknown",
@@ -213,6 +236,10 @@ function table(r: E2eResult): string {
     `(whole run: ${r.totalPublished} published, ${r.strategyHandled} handled by the strategy;`,
     `strategy outbound drops ${r.strategyOutDropped}; gaps reported by the clients: strategy input ${r.strategyInputLost}, consumer ${r.consumerLost})`,
     `relay counters: ${JSON.stringify(r.relays)}`,
+    r.maxPhaseCpu === undefined
+      ? "CPU per stage: not available (no /proc)"
+      : `max rate, CPU µs per delivered message: ${Object.entries(r.maxPhaseCpu.micros).map(([k, v]) => `${k} ${v}`).join(" + ")} = ${r.maxPhaseCpu.totalMicros} µs ` +
+        `→ ${r.cores} cores carry at most ${r.maxPhaseCpu.machineBoundMsgsPerSec} msgs/s at these costs`,
     `paced rows: the msgs/s column is the count of tagging signals delivered in the run; momentum signals published: ${r.strategySignals}`,
   );
   return rows.join("\n");
