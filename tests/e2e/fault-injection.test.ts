@@ -4,6 +4,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayDomain } from "../../protocol/mod.ts";
+import { domainName } from "../../relay/paths.ts";
 import type { RunningSystem } from "../../runtime/launch/system.ts";
 import { freePort, startDemo, until as waitUntil } from "../runtime/helpers.ts";
 import { journalWindow, LoadPublisher, SequenceObserver, type JournalWindow, type SourceAccount } from "./observer.ts";
@@ -217,9 +218,42 @@ async function healthyAfter(since: number): Promise<{ status: string; dependenci
   return h.dependencies.every((d) => d.status === "up" && d.lastSeen !== null && Date.parse(d.lastSeen) >= since) ? h : undefined;
 }
 
+/**
+ * The relay of `domain`'s own metrics as `/metrics` of the API shows them (series name with its labels
+ * other than the domain → value), once that relay answers there (its control socket is up).
+ */
+async function relayMetrics(domain: number): Promise<Record<string, number>> {
+  return await until(`relay ${domain} metrics`, async () => {
+    const text = await (await api("/metrics", {}, false)).text();
+    const out: Record<string, number> = {};
+    const re = new RegExp(`^alphapulse_relay_(\\w+)\\{domain="${domainName(domain as RelayDomain)}"(?:,([^}]*))?\\} (\\S+)$`, "gm");
+    for (const m of text.matchAll(re)) out[m[2] ? `${m[1]}{${m[2]}}` : m[1]!] = Number(m[3]);
+    return "uptime_seconds" in out ? out : undefined;
+  }, 10_000);
+}
+
+/** The restarted relay dropped nothing a publisher or subscriber could miss (duplicates of re-sent batches are expected). */
+function expectRelayClean(m: Record<string, number>): void {
+  for (const reason of ["invalid", "wrongDomain", "slowConsumer", "notPublisher", "badControl", "disconnected", "sourceOwned"]) {
+    expect({ reason, dropped: m[`dropped_total{reason="${reason}"}`] }).toEqual({ reason, dropped: 0 });
+  }
+  expect(m.messages_in_total).toBeGreaterThan(0);
+  // Subscribers caught up by retransmission, and the relay never had to say a range was gone.
+  expect(m.retransmit_requests_total).toBeGreaterThanOrEqual(1);
+  expect(m.gaps_sent_total).toBe(0);
+}
+
+/** The non-zero counters of a relay's metrics (latency left out), for the case's log line. */
+function nonZero(m: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).filter(([k, v]) => v !== 0 && !k.startsWith("forward_latency")));
+}
+
 describe("kill -9 of each service kind under load (supervised demo system)", () => {
   it("the market-data relay: restarted; publishers re-send, the load source loses nothing", async () => {
     const r = await runCase("relay-market-data");
+    const metrics = await relayMetrics(RelayDomain.MarketData);
+    process.stdout.write(`fault-injection relay-market-data metrics: ${JSON.stringify(nonZero(metrics))}\n`);
+    expectRelayClean(metrics);
     expectLoadsIntact(r);
     expect(r.load.sequences).toBeGreaterThan(1000);
     expect(md.client.stats.reconnects).toBeGreaterThanOrEqual(1);
@@ -268,6 +302,9 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
       }, 10_000);
     });
     expect(signal).toBeDefined();
+    const metrics = await relayMetrics(RelayDomain.Signal);
+    process.stdout.write(`fault-injection relay-signal metrics: ${JSON.stringify(nonZero(metrics))}\n`);
+    expectRelayClean(metrics);
     expectLoadsIntact(r);
     expectNoHoles(r.sig);
     expectNoHoles(r.md);
@@ -283,6 +320,9 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
       const venue = ex.account(41).delivered;
       await until("an order and a venue ack/fill after the restart", async () => (ex.account(43).delivered > orders && ex.account(41).delivered > venue ? true : undefined), 20_000);
     });
+    const metrics = await relayMetrics(RelayDomain.Execution);
+    process.stdout.write(`fault-injection relay-execution metrics: ${JSON.stringify(nonZero(metrics))}\n`);
+    expectRelayClean(metrics);
     expectLoadsIntact(r);
     expectNoHoles(r.ex);
     expectNoHoles(r.md);
@@ -301,6 +341,9 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
       health = await until("every service heard from after the restart", () => healthyAfter(since), 20_000);
     });
     expect(health!.dependencies.length).toBe(system.services().length - 1);
+    const metrics = await relayMetrics(RelayDomain.System);
+    process.stdout.write(`fault-injection relay-system metrics: ${JSON.stringify(nonZero(metrics))}\n`);
+    expectRelayClean(metrics);
     expectLoadsIntact(r);
     // The restarted relay's own reporter (source 83) starts over; every other service's heartbeats
     // published while the relay was down were re-sent: no hole.
