@@ -9,6 +9,9 @@
  * - `pub SOCKET MODE SECONDS RATE` / `nats-pub PORT MODE SECONDS RATE` — a publisher of 74-byte Trades;
  *   `count`: as fast as it can for SECONDS; `latency`: RATE msgs/s for SECONDS. Prints its result and exits.
  *
+ * `--busy-poll` anywhere in the arguments of a relay or subscriber: that process keeps its event loop
+ * polling instead of sleeping between messages (relay/busy-poll.ts).
+ *
  * Results are single JSON lines on stdout; the orchestrator reads them.
  *
  * @module
@@ -17,6 +20,7 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import { AssetType, ChunkViews, epochMillis, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
+import { BusyPoll } from "../relay/busy-poll.ts";
 import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
@@ -24,7 +28,10 @@ import { startRelayServer } from "../relay/server.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 
-const [role, target, mode, secondsText, rateText] = process.argv.slice(2);
+const busyPoll = process.argv.includes("--busy-poll");
+const [role, target, mode, secondsText, rateText] = process.argv.slice(2).filter((a) => a !== "--busy-poll");
+// `--busy-poll`: the relay's event loop polls instead of sleeping (the client option does the same for subscribers).
+if (busyPoll && role === "relay") new BusyPoll().start();
 const clock = monotonicClock();
 const ASSET = pairAssetId("BTC", "USD");
 /** Trade sizes cycled through, made once (a bigint per message would be the publisher's own cost, not the relay's). */
@@ -105,7 +112,7 @@ async function relayRole(socket: string): Promise<void> {
 async function subRole(socket: string, latency: boolean): Promise<void> {
   const rx = new Receiver(latency);
   const client = await RelayClient.connect({
-    endpoint: { kind: "unix", path: socket }, domain: RelayDomain.MarketData, serviceId: 61, role: Role.Subscriber, logger: silentLogger,
+    endpoint: { kind: "unix", path: socket }, domain: RelayDomain.MarketData, serviceId: 61, role: Role.Subscriber, logger: silentLogger, busyPoll,
   });
   // Messages arrive as offsets into received chunks: the chunk's views are looked up once per chunk.
   const chunk = new ChunkViews();

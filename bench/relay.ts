@@ -1,5 +1,5 @@
 /**
- * `ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--no-nats]`: the relay benchmark.
+ * `ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--no-nats] [--busy-poll]`: the relay benchmark.
  *
  * Separate processes over Unix sockets, all on this runtime: one publisher → relay → 1, 2 and 4
  * subscribers, 74-byte Trade messages (32-byte header + 42-byte Trade TLV).
@@ -10,7 +10,10 @@
  * The same two workloads then run through `nats-server` (started on a loopback port when the binary
  * is on PATH; skipped, saying so, when it is not) with the official client `@nats-io/transport-node`,
  * same payload bytes. First the relay core alone is measured in-process (`relay-core.ts`), which shows
- * what the relay can do when neither sockets nor a JavaScript publisher limit it.
+ * what the relay can do when neither sockets nor a JavaScript publisher limit it. Each throughput run
+ * also reports the CPU time each process spent per delivered message (from `/proc`): with the machine's
+ * core count that bounds what these processes could deliver here. `--busy-poll` adds a latency run with
+ * the relay and the subscribers polling instead of sleeping (relay/busy-poll.ts).
  *
  * @module
  */
@@ -28,16 +31,24 @@ import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess 
 /** One line for `ap bench`. */
 export const summary = "relay throughput and one-hop latency vs nats-server";
 
-const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats]
+const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats] [--busy-poll]
 
   --seconds N         seconds per measurement (default 3)
   --subscribers LIST  subscriber counts (default 1,2,4)
   --rate N            publish rate of the latency runs in msgs/s (default 10000)
   --no-nats           skip the nats-server comparison
+  --busy-poll         also measure latency with the relay and subscribers busy polling (a core each)
   --json              print the results as one JSON object`;
 
 const WORKER = new URL("./relay-worker.ts", import.meta.url);
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** One-hop latency with the relay and the subscribers busy polling (`--busy-poll`). */
+export interface BusyPollResult {
+  p50Micros: number;
+  p99Micros: number;
+  latencySamples: number;
+}
 
 /** Figures of one system for one subscriber count. */
 export interface SystemResult {
@@ -108,11 +119,12 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
 /** Runs one workload (count or latency) with `n` subscribers against an already running system. */
 async function runWorkload(
   kind: "ap" | "nats", target: string, n: number, mode: "count" | "latency", seconds: number, rate: number, serverPid: number | undefined, relay?: WorkerProcess,
+  busyPoll = false,
 ): Promise<{ subs: Record<string, unknown>[]; pub: Record<string, unknown>; serverCpuMicros: number | undefined; busySeconds: number }> {
   const subs: WorkerProcess[] = [];
   let pub: WorkerProcess | undefined;
   try {
-    for (let i = 0; i < n; i++) subs.push(startWorker(WORKER, [kind === "ap" ? "sub" : "nats-sub", target, mode]));
+    for (let i = 0; i < n; i++) subs.push(startWorker(WORKER, [kind === "ap" ? "sub" : "nats-sub", target, mode, ...(busyPoll ? ["--busy-poll"] : [])]));
     for (const s of subs) await waitForLine(s, (v) => v.ready === true);
     if (relay) await waitForLine(relay, (v) => v.subscribers === n);
     const cpu0 = serverPid === undefined ? undefined : processCpuMicros(serverPid);
@@ -155,6 +167,21 @@ function cpuFigures(t: Awaited<ReturnType<typeof runWorkload>>): Pick<SystemResu
   };
 }
 
+/** The latency run again with a busy-polling relay and subscribers (a fresh relay at `socket`). */
+async function measureBusyPoll(socket: string, n: number, seconds: number, rate: number): Promise<BusyPollResult> {
+  const relay = startWorker(WORKER, ["relay", socket, "--busy-poll"]);
+  try {
+    await waitForLine(relay, (v) => v.subscribers === 0);
+    const l = await runWorkload("ap", socket, n, "latency", seconds, rate, undefined, relay, true);
+    const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
+    relay.send("stop");
+    await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
+    return { p50Micros: Math.round(percentile(lat, 50) / 100) / 10, p99Micros: Math.round(percentile(lat, 99) / 100) / 10, latencySamples: lat.length };
+  } finally {
+    killWorker(relay);
+  }
+}
+
 async function measure(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, serverPid: number | undefined, relay?: WorkerProcess): Promise<SystemResult> {
   const t = await runWorkload(kind, target, n, "count", seconds, rate, serverPid, relay);
   const perSub = t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number));
@@ -181,7 +208,10 @@ export async function run(args: readonly string[]): Promise<number> {
   try {
     values = parseArgs({
       args: [...args],
-      options: { json: { type: "boolean" }, seconds: { type: "string" }, subscribers: { type: "string" }, rate: { type: "string" }, "no-nats": { type: "boolean" } },
+      options: {
+        json: { type: "boolean" }, seconds: { type: "string" }, subscribers: { type: "string" }, rate: { type: "string" }, "no-nats": { type: "boolean" },
+        "busy-poll": { type: "boolean" },
+      },
       strict: true,
     }).values;
   } catch (e) {
@@ -201,7 +231,7 @@ export async function run(args: readonly string[]): Promise<number> {
   if (!values["no-nats"] && !natsBin) log("nats-server not found on PATH: skipping the NATS comparison (apt-get install nats-server)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-bench-"));
   const socket = path.join(dir, "md.sock");
-  const results: Record<string, { alphapulse: SystemResult; nats?: SystemResult }> = {};
+  const results: Record<string, { alphapulse: SystemResult; nats?: SystemResult; alphapulseBusyPoll?: BusyPollResult }> = {};
   const core: Record<string, CoreResult> = {};
   for (const n of counts) {
     log(`[${runtime}] relay core in-process, ${n} subscriber(s)…`);
@@ -231,6 +261,10 @@ export async function run(args: readonly string[]): Promise<number> {
       killWorker(relay);
       relay = undefined;
       results[n] = { alphapulse: ap };
+      if (values["busy-poll"]) {
+        log(`[${runtime}] ${n} subscriber(s): alphapulse relay, busy polling…`);
+        results[n]!.alphapulseBusyPoll = await measureBusyPoll(socket, n, seconds, rate);
+      }
       if (natsBin) {
         log(`[${runtime}] ${n} subscriber(s): nats-server…`);
         results[n]!.nats = await measure("nats", String(natsPort), n, seconds, rate, nats?.pid);
@@ -251,10 +285,12 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   const rows = [["subs", "system", "msgs/s per sub", "total msgs/s", "p50 µs", "p99 µs", "published", "delivered"]];
   for (const [n, r] of Object.entries(results)) {
-    for (const [name, s] of Object.entries(r)) {
+    for (const [name, s] of [["alphapulse", r.alphapulse], ["nats", r.nats]] as const) {
       if (!s) continue;
       rows.push([n, name, String(s.msgsPerSec), String(s.totalMsgsPerSec), String(s.p50Micros), String(s.p99Micros), String(s.published), s.delivered.join("/")]);
     }
+    const b = r.alphapulseBusyPoll;
+    if (b) rows.push([n, "ap busy-poll", "", "", String(b.p50Micros), String(b.p99Micros), "", ""]);
     if (r.nats) rows.push([n, "ratio ap/nats", (r.alphapulse.msgsPerSec / r.nats.msgsPerSec).toFixed(2) + "×", "", "", "", "", ""]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -262,7 +298,7 @@ export async function run(args: readonly string[]): Promise<number> {
   for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join("  ") + "\n");
   process.stdout.write(`\nCPU µs per delivered message in the throughput runs (publisher + relay/server + subscribers = total; ${os.availableParallelism()} cores ÷ total = what this machine could deliver at these costs):\n`);
   for (const [n, r] of Object.entries(results)) {
-    for (const [name, s] of Object.entries(r)) {
+    for (const [name, s] of [["alphapulse", r.alphapulse], ["nats", r.nats]] as const) {
       const c = s?.cpuMicrosPerDelivered;
       if (!s || !c) continue;
       process.stdout.write(`  ${n} sub(s) ${name.padEnd(10)} ${c.publisher} + ${c.server} + ${c.subscribers} = ${c.total} µs → bound ${s.machineBoundMsgsPerSec} msgs/s; cores busy ${Math.round((s.machineBusy ?? 0) * 100)} %\n`);

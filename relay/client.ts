@@ -37,6 +37,7 @@ import { QuickCheck, quickCheck } from "./check.ts";
 import { ClientInbox } from "./client-inbox.ts";
 import { OutgoingBatches } from "./client-outgoing.ts";
 import { SourceSequencer } from "./client-sequencer.ts";
+import { BusyPoll } from "./busy-poll.ts";
 import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, firstTlvTypeAt, Role } from "./control.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { MessageSink } from "./sink.ts";
@@ -80,6 +81,11 @@ export interface RelayClientOptions {
   inboxBytes?: number;
   /** Verify checksums of received messages (default false: the relay verified them). */
   verifyChecksum?: boolean;
+  /**
+   * Keep the event loop polling instead of sleeping between messages (default false): the lowest
+   * latency, for a core's price — see relay/busy-poll.ts for when that is a good trade.
+   */
+  busyPoll?: boolean;
   /** Transport (default: this runtime's). */
   transport?: Transport;
   /** Logger (default: JSON lines on stderr). */
@@ -130,6 +136,7 @@ export class RelayClient implements MessageSink {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly framer = new StreamFramer();
+  private readonly busyPoll: BusyPoll | undefined;
   private handler: ClientMessageHandler | undefined;
   // The chunk being read, with its whole-buffer views and byte offset.
   private readonly rx = new ChunkViews();
@@ -150,6 +157,7 @@ export class RelayClient implements MessageSink {
       stats: this.stats, log: this.log, gapTimeoutMs: options.gapTimeoutMs, holdBytes: options.holdBytes,
     });
     this.inbox = new ClientInbox(options.inboxBytes ?? 16 * 1024 * 1024, { pause: () => this.conn?.pause(), resume: () => this.conn?.resume() });
+    this.busyPoll = options.busyPoll ? new BusyPoll() : undefined;
   }
 
   /**
@@ -159,14 +167,19 @@ export class RelayClient implements MessageSink {
   static async connect(options: RelayClientOptions): Promise<RelayClient> {
     const c = new RelayClient(options);
     c.transport = options.transport ?? (await selectTransport());
+    c.busyPoll?.start();
     if (options.waitForRelay) {
       await new Promise<void>((resolve) => {
         c.onFirstReady = resolve;
         void c.dial();
       });
     } else {
-      const conn = await c.transport.connect(options.endpoint);
-      c.adopt(conn);
+      try {
+        c.adopt(await c.transport.connect(options.endpoint));
+      } catch (e) {
+        c.busyPoll?.stop();
+        throw e;
+      }
     }
     return c;
   }
@@ -396,6 +409,7 @@ export class RelayClient implements MessageSink {
       });
     }
     this.ready = false;
+    this.busyPoll?.stop();
     this.inbox.finish();
     this.out.wakeDrainWaiters();
   }
