@@ -15,6 +15,20 @@
  * in the source's ring and added, as slices of the read chunk, to every matching subscriber's
  * {@link Outbox} except the sender's own; after each chunk every touched outbox is flushed as one batch.
  *
+ * Sources are bound to their publisher's connection while it is open (relay/source-owners.ts): another
+ * connection's message of an owned source is dropped as `sourceOwned` (rate-limited warning), unless its
+ * Hello service id is the owner's (a publisher back on a new connection takes over); Gap notices about
+ * a source follow the same ownership. The rings live in a {@link RingStore}: bounded per source and,
+ * across sources, by `ringBytesTotal` with each pinned chunk counted once (least recently written
+ * sources evicted first).
+ *
+ * When a subscriber's connection goes with messages still queued for it, their per-source ranges are
+ * remembered under its service id (relay/discard-memory.ts). A connection of that service id whose
+ * first RetransmitRequest comes within 2 s of its Hello is a client resuming its stream (the client asks
+ * for its known sources' rest right after reconnecting): after that chunk it is also answered the
+ * remembered ranges — from the rings, Gap reason 1 for what is gone — so a source it never saw and that
+ * went silent is not lost without notice. A process starting fresh asks for nothing and gets nothing old.
+ *
  * Nothing a client sends can throw out of the relay: every handler is guarded and a fault is confined
  * to the connection that caused it.
  *
@@ -86,6 +100,9 @@ export interface AttachOptions {
   requireToken: boolean;
 }
 
+/** Milliseconds after its Hello within which a connection's first RetransmitRequest marks it as resuming. */
+const RESUME_WINDOW_MS = 2000;
+
 const STATE_AWAIT_HELLO = 0;
 const STATE_OPEN = 1;
 const STATE_CLOSED = 2;
@@ -105,8 +122,12 @@ class Session {
   serviceId = -1;
   /** Set once this connection owned a source (see {@link SourceOwners}). */
   ownedSources = false;
-  /** Discarded ranges of this subscriber's previous connection, answered after its Hello's chunk. */
+  /** Discarded ranges of this subscriber's previous connection, answered at the end of the current chunk. */
   recall: DiscardedRange[] | undefined;
+  /** `performance.now()` of its Hello. */
+  helloAt = 0;
+  /** Set by its first RetransmitRequest (the only one that may fetch remembered discards). */
+  askedBefore = false;
   /** Wanted TLV types (1 = wanted), or undefined for every type. */
   filter: Uint8Array | undefined;
   outbox: Outbox | undefined;
@@ -453,7 +474,7 @@ export class Relay {
       });
       this.subscribers = [...this.subscribers, s];
       this.metrics.subscribers++;
-      s.recall = this.discards?.take(serviceId);
+      s.helloAt = performance.now();
     }
     this.log.info("connection ready", { conn: s.id, peer: s.conn.peer, role, serviceId });
   }
@@ -489,6 +510,12 @@ export class Relay {
     if (from > to || from === 0n) {
       this.metrics.drop(DropReason.badControl);
       return;
+    }
+    if (!s.askedBefore) {
+      s.askedBefore = true;
+      // A client resuming a stream asks for its known sources' rest right after its Hello; a process
+      // starting fresh does not, and must not be handed old messages it never asked for.
+      if (this.discards !== undefined && performance.now() - s.helloAt < RESUME_WINDOW_MS) s.recall = this.discards.take(s.serviceId);
     }
     this.answerRange(s, source, from, to);
   }

@@ -136,6 +136,34 @@ describe("a subscriber cut with a queued backlog", () => {
     expect(sub.stats.lost).toBe(20_010 - g7.length + (10 - g8.length));
   });
 
+  it("a fresh process under the same service id (no resume request) is not handed the old messages", async () => {
+    // Subscriber 61 loses a queued backlog (its discarded ranges are remembered), then a new process
+    // with the same service id connects and asks for nothing.
+    server = await startTestRelay(env.dir, { writeWindowBytes: 16 * 1024, overflowDisconnectMs: 60_000 });
+    const proxyPath = path.join(env.dir, "proxy2.sock");
+    const proxy = await unixProxy(proxyPath, server.socketPath);
+    const sub = await client(proxyPath, 61, Role.Subscriber);
+    clients.push(sub);
+    const pub = await client(server.socketPath, 7, Role.Publisher);
+    clients.push(pub);
+    await until(() => server!.relay.metrics.subscribers === 1 && server!.relay.metrics.publishers === 1);
+    proxy.stall();
+    const s9 = new TradeSource(9);
+    for (let i = 0; i < 20_000; i++) pub.publish(s9.next());
+    await pub.flush();
+    await until(() => server!.relay.metrics.messagesIn >= 20_002);
+    await proxy.drop();
+    await sub.close();
+    await until(() => server!.relay.metrics.subscribers === 0 && server!.relay.metrics.drops.disconnected > 0);
+    const fresh = await client(server.socketPath, 61, Role.Subscriber);
+    clients.push(fresh);
+    let got = 0;
+    fresh.onMessage(() => got++);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toBe(0);
+    expect(server.relay.metrics.recalledRanges).toBe(0);
+  });
+
   it("without the memory, the silent source's messages are lost with no Gap (the defect this fixes)", async () => {
     const { got, sub, relay } = await scenario(0);
     expect(got.get(7)).toEqual(Array.from({ length: 20_010 }, (_, i) => i + 1));

@@ -183,9 +183,9 @@ export interface RelayProcess {
 
 const MAIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../main.ts");
 
-/** Starts `ap relay market-data --socket PATH …` and resolves once it listens. */
-export async function spawnRelay(socketPath: string, extra: readonly string[] = []): Promise<RelayProcess> {
-  const { cmd, argv } = tsCommand(MAIN, ["relay", "market-data", "--socket", socketPath, "--metrics-every", "0", ...extra]);
+/** Starts `ap relay market-data --socket PATH …` (of `main`, default this checkout's) and resolves once it listens. */
+export async function spawnRelay(socketPath: string, extra: readonly string[] = [], main = MAIN): Promise<RelayProcess> {
+  const { cmd, argv } = tsCommand(main, ["relay", "market-data", "--socket", socketPath, "--metrics-every", "0", ...extra]);
   const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, AP_LOG_LEVEL: "info" } });
   const logs: Record<string, unknown>[] = [];
   let buffered = "";
