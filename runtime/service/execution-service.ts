@@ -86,7 +86,9 @@ export function expireLostOrders(risk: RiskManager, venueSource: number, publish
 /** Starts the execution service. */
 export async function startExecutionService(ctx: ServiceContext, options: ExecutionOptions): Promise<RunningService> {
   const plannerConfig = v.parse(PlannerConfigSchema, options.planner);
-  const riskConfig = v.parse(RiskConfigSchema, { orderSources: [PLANNER_SOURCE, ...Array.from({ length: 20 }, (_, i) => 20 + i)], ...options.risk });
+  // Live, risk's "now" is the wall clock (a feed that stops ages without new messages; a skewed stamp is
+  // judged against the local clock); `risk.clock: stamps` in the config restores stamp-derived time.
+  const riskConfig = v.parse(RiskConfigSchema, { orderSources: [PLANNER_SOURCE, ...Array.from({ length: 20 }, (_, i) => 20 + i)], clock: "wall", ...options.risk });
   const paperConfig = v.parse(PaperConfigSchema, options.paper);
   const portfolioConfig = v.parse(PortfolioConfigSchema, options.portfolio);
 
@@ -289,6 +291,8 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
         ["orders_planned_total", orders], ["risk_accepted_total", risk.counters.accepted],
         ["risk_rejected_total{reason=\"risk\"}", risk.counters.rejectedRisk], ["risk_rejected_total{reason=\"stale\"}", risk.counters.rejectedStale],
         ["risk_rejected_total{reason=\"kill_switch\"}", risk.counters.rejectedKillSwitch], ["risk_rejected_total{reason=\"invalid\"}", risk.counters.rejectedInvalid],
+        ["risk_clock_skew_total{kind=\"order\"}", risk.counters.clockSkewOrders], ["risk_clock_skew_total{kind=\"market_data\"}", risk.counters.clockSkewMarketData],
+        ["risk_clock_skew_total{kind=\"execution\"}", risk.counters.clockSkewExecution], ["risk_stale_order_stamps_total", risk.counters.staleOrderStamps],
         ["paper_fills_total", paper.counters.fills], ["open_orders", risk.openOrders], ["trading_halted", risk.state === TradingState.Halted ? 1 : 0],
         ["portfolio_realized_pnl_e8", t.realized], ["portfolio_unrealized_pnl_e8", t.unrealized], ["portfolio_fees_e8", t.fees],
         ["portfolio_win_rate", t.winRate], ["journal_written_total", j.written], ["journal_dropped_total", j.droppedMessages],

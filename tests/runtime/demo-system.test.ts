@@ -55,6 +55,9 @@ describe("the embedded demo as supervised processes", () => {
     const metrics = await (await fetch(`${system.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/alphapulse_strategy_signals_total\{strategy="strategy-momentum",kind="momentum"\} [1-9]/);
     expect(metrics).toMatch(/alphapulse_execution_risk_accepted_total [1-9]/);
+    // Risk's clock-skew counters (issue 8) reach /metrics too; the demo's adapters stamp with the local clock.
+    expect(metrics).toMatch(/alphapulse_execution_risk_clock_skew_total\{kind="market_data"\} \d+/);
+    expect(metrics).toMatch(/alphapulse_execution_risk_stale_order_stamps_total \d+/);
     // Adapter counters reach /metrics, the trade fast path and the Coinbase REST backfill counters too.
     expect(metrics).toMatch(/alphapulse_adapter_frames_total\{adapter="adapter-coinbase",venue="coinbase"\} [1-9]/);
     expect(metrics).toMatch(/alphapulse_adapter_fast_path_frames_total\{adapter="adapter-coinbase",venue="coinbase"\} [1-9]/);
