@@ -39,6 +39,12 @@ export const MomentumConfigSchema = v.strictObject({
   maxInstruments: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1 << 16)), 1024),
   /** Only these instruments (`BASE/QUOTE@venue`); all when absent. */
   instruments: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9]+\/[A-Za-z0-9]+@[A-Za-z0-9]+$/, "must be BASE/QUOTE@venue")))),
+  /**
+   * A trade's own execution time more than this (ms) ahead of its message's header stamp (the adapter's
+   * receive time) is a skewed venue clock: the trade is placed at the header stamp and counted
+   * (`clockSkew`) — one future-stamped trade would otherwise pin its instrument's windows in the future.
+   */
+  maxFutureSkewMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3_600_000)), 1_000),
   /** Signals below this confidence (0–100) are not published. */
   minConfidence: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 0),
   /** Order sizing for toOrderRequests: notional (quote currency) at confidence 100. */

@@ -14,7 +14,8 @@
  *
  * Times are the trades' execution timestamps (the header's when 0), held as float nanoseconds
  * (±256 ns at today's epoch: far below any window). A trade older than the instrument's latest is
- * treated as happening at the latest time and counted. Prices are exact while below 2^53 (i64 × 1e8,
+ * treated as happening at the latest time and counted; one stamped more than `maxFutureSkewMs` after its
+ * message's header stamp is placed at the header stamp and counted (`clockSkew`). Prices are exact while below 2^53 (i64 × 1e8,
  * i.e. under ~90 million per unit); larger ones are counted and skipped.
  *
  * @example
@@ -111,6 +112,8 @@ export interface MomentumCounters {
   outOfOrder: number;
   /** Trades pushed out of the ring while still inside a window (capacity too small for the rate). */
   ringOverflow: number;
+  /** Trades whose own time was more than `maxFutureSkewMs` after their header stamp (placed at the header stamp). */
+  clockSkew: number;
 }
 
 /** Momentum strategy over Trade TLVs (see module docs). */
@@ -147,8 +150,9 @@ export class MomentumStrategy implements TradingStrategy {
   private readonly lastSignal: Float64Array;
   private readonly counters: MomentumCounters = {
     messages: 0, trades: 0, signals: 0, cooldownSuppressed: 0, lowConfidence: 0, filtered: 0, instrumentsFull: 0,
-    badPrice: 0, outOfOrder: 0, ringOverflow: 0,
+    badPrice: 0, outOfOrder: 0, ringOverflow: 0, clockSkew: 0,
   };
+  private readonly futureSkewNs: number;
   private ordinal = 0;
   /** Where signal ids come from (never repeated across restarts; see {@link SignalIdSpace}). */
   readonly ids = new SignalIdSpace();
@@ -175,6 +179,7 @@ export class MomentumStrategy implements TradingStrategy {
     this.windowSeconds = Uint16Array.from(config.windows, (x) => x.seconds);
     this.threshold = Float64Array.from(config.windows, (x) => x.thresholdBps);
     this.cooldownNs = config.cooldownMs * 1e6;
+    this.futureSkewNs = config.maxFutureSkewMs * 1e6;
     this.ringTime = new Float64Array(n * cap);
     this.ringPrice = new Float64Array(n * cap);
     this.ringSize = new Float64Array(n * cap);
@@ -234,7 +239,12 @@ export class MomentumStrategy implements TradingStrategy {
     const side = dv.getUint8(base + 12);
     const signedSize = side === 1 ? size : side === 2 ? -size : 0;
     let time = dv.getUint32(base + 32, true) + dv.getUint32(base + 36, true) * TWO32;
-    if (time === 0) time = dv.getUint32(view.start + 16, true) + dv.getUint32(view.start + 20, true) * TWO32;
+    const header = dv.getUint32(view.start + 16, true) + dv.getUint32(view.start + 20, true) * TWO32;
+    if (time === 0) time = header;
+    else if (time - header > this.futureSkewNs) {
+      this.counters.clockSkew++;
+      time = header;
+    }
     const last = this.lastTime[slot]!;
     if (time < last) {
       this.counters.outOfOrder++;

@@ -14,10 +14,11 @@ function setup(extra: Record<string, unknown> = {}) {
   const strategy = new MomentumStrategy(parseConfig(MomentumConfigSchema, { windows: [{ seconds: 10, thresholdBps: 10 }], minTrades: 3, cooldownMs: 5000, ...extra }), sink);
   const view = new MessageView();
   let seq = 0n;
-  const trade = (instrument: typeof BTC, seconds: number, price: bigint, side: number = Side.Buy, size = 100_000_000n): number => {
+  /** A trade received at `seconds`, executed (venue stamp) `execAhead` seconds later than that. */
+  const trade = (instrument: typeof BTC, seconds: number, price: bigint, side: number = Side.Buy, size = 100_000_000n, execAhead = 0): number => {
     seq++;
     const bytes = encodeMessage({ relayDomain: 1, source: 3, sequence: seq, timestamp: T0 + BigInt(Math.round(seconds * 1e9)) }, [
-      { type: 1, name: "Trade", instrument, side, flags: 0, price, size, execTimestamp: T0 + BigInt(Math.round(seconds * 1e9)) },
+      { type: 1, name: "Trade", instrument, side, flags: 0, price, size, execTimestamp: T0 + BigInt(Math.round((seconds + execAhead) * 1e9)) },
     ]);
     return strategy.onMarketData(view.wrap(bytes, 0));
   };
@@ -89,6 +90,18 @@ describe("momentum strategy", () => {
     trade(ETH, 5, 100_00000000n);
     trade(ETH, 4, 100_00000000n);
     expect(strategy.stats()).toMatchObject({ filtered: 1, badPrice: 1, outOfOrder: 1, instruments: 1 });
+  });
+
+  it("a trade whose venue stamp is more than maxFutureSkewMs after its header is placed at the header stamp, counted", () => {
+    const { sink, trade, strategy } = setup();
+    trade(BTC, 0, 100_00000000n);
+    trade(BTC, 1, 100_00000000n, Side.Buy, 100_000_000n, 0.5); // 0.5 s ahead: within the default 1000 ms
+    trade(BTC, 2, 100_00000000n, Side.Buy, 100_000_000n, 3600); // venue clock 1 h ahead
+    // Placed at its header stamp, the skewed trade does not pin BTC's time an hour ahead: the next trade is
+    // in order and the window still holds all four (pinned, the first two would have aged out: no signal).
+    expect(trade(BTC, 3, 100_20000000n)).toBe(1);
+    expect(strategy.stats()).toMatchObject({ clockSkew: 1, outOfOrder: 0 });
+    expect(signals(sink)[0]).toMatchObject({ momentumBps: 20 });
   });
 
   it("checkRiskLimits and toOrderRequests size by confidence", () => {
