@@ -2,10 +2,14 @@
  * The API as a supervised service: the Hono control API over the running system's control plane,
  * on `config.api.host:port`, with the bearer token from `ALPHAPULSE_API_TOKEN` or the config.
  *
+ * With `port: 0` the first start takes a free port, and a restart (after a crash or `kill -9`) takes the
+ * same one again — the address `ap start` printed and the dashboard's open page stay right — unless
+ * another process took it meanwhile (then a new port, logged, in `api.json`).
+ *
  * @module
  */
 
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { ServiceState } from "../protocol/mod.ts";
@@ -25,6 +29,16 @@ export class MissingTokenError extends Error {
   }
 }
 
+/** The port an earlier run of the API in `runtimeDir` listened on (`api.json`; removed by `ap start` at start), if any. */
+async function previousPort(runtimeDir: string): Promise<number | undefined> {
+  try {
+    const { port } = JSON.parse(await readFile(join(runtimeDir, "api.json"), "utf8")) as { port?: unknown };
+    return typeof port === "number" && Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Extra routes (the dashboard) registered before the API's, if a module provides them. */
 export type RouteExtension = Parameters<typeof createApiApp>[1]["extend"];
 
@@ -35,9 +49,22 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   const control = new SystemControlPlane(config, runtimePaths(config.runtimeDir), ctx.log);
   await control.start(ctx.serviceId);
   let counters: ApiCounters | undefined;
-  const server = await (await httpServing()).serve((app, upgradeWebSocket) => {
+  const serving = await httpServing();
+  const build: Parameters<typeof serving.serve>[0] = (app, upgradeWebSocket) => {
     counters = createApiApp(control, { token, upgradeWebSocket, extend }, app).counters;
-  }, { hostname: config.api.host, port: config.api.port });
+  };
+  const sticky = config.api.port === 0 ? await previousPort(ctx.runtimeDir) : undefined;
+  let server: Awaited<ReturnType<typeof serving.serve>>;
+  try {
+    server = await serving.serve(build, { hostname: config.api.host, port: sticky ?? config.api.port });
+  } catch (e) {
+    if (sticky === undefined) {
+      await control.close();
+      throw e;
+    }
+    ctx.log.warn("the API's previous port is taken: listening on a new one (see api.json)", { port: sticky, error: String(e) });
+    server = await serving.serve(build, { hostname: config.api.host, port: 0 });
+  }
   const url = `http://${config.api.host}:${server.port}`;
   await writeFile(join(ctx.runtimeDir, "api.json"), JSON.stringify({ url, port: server.port }));
   ctx.log.info("api listening", { url });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayDomain } from "../../protocol/mod.ts";
 import { domainName } from "../../relay/paths.ts";
 import type { RunningSystem } from "../../runtime/launch/system.ts";
-import { freePort, startDemo, until as waitUntil } from "../runtime/helpers.ts";
+import { startDemo, until as waitUntil } from "../runtime/helpers.ts";
 import { journalWindow, LoadPublisher, SequenceObserver, type JournalWindow, type SourceAccount } from "./observer.ts";
 
 /**
@@ -47,7 +48,7 @@ const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  system = await startDemo(join(dir, "run"), "fault-test", "error", await freePort());
+  system = await startDemo(join(dir, "run"), "fault-test", "error"); // API on port 0: a restart must take the same port again
   auth = { authorization: `Bearer ${system.token}` };
   await until("every service running", async () => (system.services().every((s) => s.state === "running") ? true : undefined), 120_000);
   for (const l of LOADS) observers.set(l.domain, await SequenceObserver.connect(system.paths.relaySocket(l.domain), l.domain, l.observer));
@@ -358,6 +359,9 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
   }, 60_000);
 
   it("the API: restarted on its port; answers with auth again and reports the same trading state and book", async () => {
+    const address = (): Promise<{ url: string; port: number }> => readFile(join(system.paths.dir, "api.json"), "utf8").then((t) => JSON.parse(t));
+    const first = await address();
+    expect(first.url).toBe(system.apiUrl);
     expect(await (await api("/kill-switch", { method: "POST" })).json()).toEqual({ tradingState: "HALTED" });
     await sleep(500);
     const before = (await (await api("/portfolio")).json()) as PortfolioBody;
@@ -366,6 +370,8 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
       await until("the API answers again", async () => ((await api("/portfolio", {}, false)).status === 401 ? true : undefined), 30_000);
       after = (await (await api("/portfolio")).json()) as PortfolioBody;
     });
+    // The config asks for any port (0): the new process took the one the system printed again.
+    expect(await address()).toEqual(first);
     expect(book(after!)).toEqual(book(before));
     expect(after!.tradingState).toBe("HALTED");
     expect(await (await api("/kill-switch", { method: "DELETE" })).json()).toEqual({ tradingState: "ACTIVE" });

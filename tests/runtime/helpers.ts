@@ -5,7 +5,6 @@
  */
 
 import { readFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -25,29 +24,15 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
 }
 
-/** A TCP port of 127.0.0.1 free a moment ago (bound to port 0, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
- * Starts the real embedded demo (config/default.yaml) as supervised processes, in `runtimeDir`, with
- * fast restarts; the services log at `level` and above (they inherit AP_LOG_LEVEL). The API listens on
- * `apiPort`, or on a port the system chooses when 0 (the default) — a fixed one keeps `apiUrl` right
- * across a restart of the API process.
+ * Starts the real embedded demo (config/default.yaml) as supervised processes, in `runtimeDir`, with the
+ * API on a free port and fast restarts; the services log at `level` and above (they inherit AP_LOG_LEVEL).
  */
-export async function startDemo(runtimeDir: string, name: string, level: "warn" | "error", apiPort = 0): Promise<RunningSystem> {
+export async function startDemo(runtimeDir: string, name: string, level: "warn" | "error"): Promise<RunningSystem> {
   process.env.AP_LOG_LEVEL = level;
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const text = readFileSync(join(root, "config/default.yaml"), "utf8");
-  const config = parseConfig(text, AppConfigSchema, { ALPHAPULSE_RUNTIME_DIR: runtimeDir, ALPHAPULSE_PORT: String(apiPort) });
+  const config = parseConfig(text, AppConfigSchema, { ALPHAPULSE_RUNTIME_DIR: runtimeDir, ALPHAPULSE_PORT: "0" });
   const prev = process.cwd();
   process.chdir(root); // the demo's capture paths are relative to the project
   try {
