@@ -58,7 +58,7 @@ import {
   BigIntText, CountNumber, FiniteNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
 } from "../portfolio/snapshot-codec.ts";
 import { RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
-import { RiskClock, StampCheck, stampNs } from "./risk-clock.ts";
+import { ClockMode, RiskClock, StampCheck, stampNs } from "./risk-clock.ts";
 
 /** Version of {@link RiskSnapshot} this build writes and reads. */
 export const RISK_SNAPSHOT_VERSION = 1;
@@ -356,7 +356,7 @@ export class RiskManager {
   private onAhead(view: MessageView, marketData: boolean, execution: boolean): void {
     if (execution) this.counters.clockSkewExecution++;
     if (!marketData) return;
-    if (this.clock.mode !== "stamps") {
+    if (this.clock.mode !== ClockMode.Stamps) {
       this.counters.clockSkewMarketData++;
       return;
     }
