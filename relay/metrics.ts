@@ -78,7 +78,7 @@ export interface RelayMetricsSnapshot {
   publishers: number;
   retransmitRequests: number;
   gapsSent: number;
-  /** Bytes of received chunks the retransmission rings keep alive, each chunk counted once. */
+  /** Bytes of received chunks the retransmission rings keep alive (each chunk once) and of their indexes. */
   ringBytes: number;
   /** Sources with messages held for retransmission. */
   ringSources: number;
@@ -122,7 +122,7 @@ export class RelayMetrics {
   retransmitRequests = 0;
   /** Gap messages sent. */
   gapsSent = 0;
-  /** Bytes of received chunks the retransmission rings keep alive (each chunk once). */
+  /** Bytes of received chunks the retransmission rings keep alive (each chunk once) and of their indexes. */
   ringBytes = 0;
   /** Sources with messages held for retransmission. */
   ringSources = 0;
@@ -217,7 +217,7 @@ export function renderPrometheus(s: RelayMetricsSnapshot, prefix = "alphapulse_r
   metric("publishers", "gauge", "Connections allowed to publish.", [["", s.publishers]]);
   metric("retransmit_requests_total", "counter", "RetransmitRequests answered.", [["", s.retransmitRequests]]);
   metric("gaps_sent_total", "counter", "Gap messages sent.", [["", s.gapsSent]]);
-  metric("ring_bytes", "gauge", "Bytes of received chunks kept for retransmission (each chunk once).", [["", s.ringBytes]]);
+  metric("ring_bytes", "gauge", "Bytes of received chunks kept for retransmission (each chunk once) and of the rings' indexes.", [["", s.ringBytes]]);
   metric("ring_sources", "gauge", "Sources with messages kept for retransmission.", [["", s.ringSources]]);
   metric("ring_budget_evictions_total", "counter", "Ring entries evicted to stay under the relay-wide ring budget.", [["", s.ringBudgetEvictions]]);
   metric("recalled_ranges_total", "counter", "Discarded ranges answered to a returning subscriber.", [["", s.recalledRanges]]);

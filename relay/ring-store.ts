@@ -7,7 +7,9 @@
  *
  * Accounting is honest about what is kept alive: the store is the rings' {@link ChunkLedger} and counts
  * every referenced chunk once, at its whole size (a 64 KiB chunk kept by one 74-byte message costs
- * 64 KiB; a chunk shared by 900 sources' messages costs 64 KiB once, not 900 times). Past the budget the
+ * 64 KiB; a chunk shared by 900 sources' messages costs 64 KiB once, not 900 times), plus each ring's
+ * own index structures (about 2 KiB for a small ring: with many one-message sources that is most of
+ * the memory, measured by tests/relay/rss-many-sources.ts). Past the budget the
  * oldest entries of the least recently written sources are evicted (a later RetransmitRequest for them
  * is answered with Gap reason 1, as for any evicted range) until the total is back under it; a source
  * whose ring empties is forgotten entirely (its last sequence stays known to the relay).
@@ -53,6 +55,7 @@ export class RingStore implements ChunkLedger {
   // Runs of ring entries per chunk; a chunk counts in `total` while it is referenced at all.
   private readonly refs = new Map<ArrayBufferLike, number>();
   private total = 0;
+  private chunkTotal = 0;
   private count = 0;
   private evictions = 0;
   // Sources with a ring, most recently written first: a doubly linked list through source ids.
@@ -68,9 +71,14 @@ export class RingStore implements ChunkLedger {
     this.metrics = options.metrics;
   }
 
-  /** Bytes of chunks kept alive by all rings, each chunk once. */
+  /** Bytes of chunks kept alive by all rings, each chunk once, plus the rings' index structures. */
   get bytes(): number {
     return this.total;
+  }
+
+  /** Bytes of the distinct chunks kept alive by all rings (each once), without the rings' indexes. */
+  get chunkBytes(): number {
+    return this.chunkTotal;
   }
 
   /** Sources with a ring. */
@@ -121,10 +129,17 @@ export class RingStore implements ChunkLedger {
     if (n === undefined) {
       this.refs.set(buf, 1);
       this.total += buf.byteLength;
+      this.chunkTotal += buf.byteLength;
       if (this.metrics !== undefined) this.metrics.ringBytes = this.total;
     } else {
       this.refs.set(buf, n + 1);
     }
+  }
+
+  /** {@link ChunkLedger.index}: called by the rings. */
+  index(delta: number): void {
+    this.total += delta;
+    if (this.metrics !== undefined) this.metrics.ringBytes = this.total;
   }
 
   /** {@link ChunkLedger.release}: called by the rings. */
@@ -137,6 +152,7 @@ export class RingStore implements ChunkLedger {
     }
     this.refs.delete(buf);
     this.total -= buf.byteLength;
+    this.chunkTotal -= buf.byteLength;
     if (this.metrics !== undefined) this.metrics.ringBytes = this.total;
   }
 
@@ -159,6 +175,7 @@ export class RingStore implements ChunkLedger {
   }
 
   private remove(source: number): void {
+    this.index(-this.rings[source]!.indexBytes);
     this.rings[source] = undefined;
     this.unlink(source);
     this.count--;

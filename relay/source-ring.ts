@@ -17,14 +17,25 @@
 
 /**
  * Counts the chunks rings keep alive, each once however many rings reference it. A ring calls
- * `retain(buf)` when a run of its entries starts in `buf` and `release(buf)` when that run is gone.
+ * `retain(buf)` when a run of its entries starts in `buf` and `release(buf)` when that run is gone, and
+ * `index(delta)` when its own index arrays grow ({@link SourceRing.indexBytes}).
  */
 export interface ChunkLedger {
   /** One more run of entries references `buf`. */
   retain(buf: ArrayBufferLike): void;
   /** One run of entries referencing `buf` is gone. */
   release(buf: ArrayBufferLike): void;
+  /** A ring's index arrays grew by about `delta` bytes. */
+  index(delta: number): void;
 }
+
+/**
+ * Estimated bytes of a ring's own structures: a fixed part (the object, five array objects) and 28 bytes
+ * per entry slot (buffer reference 8, start 8, length 4, two sequence words 8). Measured: 20 000
+ * one-message sources grew a relay by about 2.5 KiB each on Node and Deno, of which 74 bytes were data.
+ */
+const INDEX_BASE_BYTES = 1024;
+const INDEX_BYTES_PER_ENTRY = 28;
 
 // Small to start with (it doubles as needed): a relay may see many sources that send little.
 const INITIAL_ENTRIES = 32;
@@ -68,6 +79,7 @@ export class SourceRing {
     this.lens = new Int32Array(INITIAL_ENTRIES);
     this.seqLo = new Uint32Array(INITIAL_ENTRIES);
     this.seqHi = new Uint32Array(INITIAL_ENTRIES);
+    ledger?.index(this.indexBytes);
   }
 
   /** Messages held. */
@@ -78,6 +90,11 @@ export class SourceRing {
   /** Bytes of received chunks this ring keeps alive. */
   get pinnedBytes(): number {
     return this.pinned;
+  }
+
+  /** Estimated bytes of this ring's own index structures (not the chunks it keeps alive). */
+  get indexBytes(): number {
+    return INDEX_BASE_BYTES + INDEX_BYTES_PER_ENTRY * this.bufs.length;
   }
 
   /** Forgets everything (the source restarted its sequence). */
@@ -148,6 +165,7 @@ export class SourceRing {
     this.seqLo = lo;
     this.seqHi = hi;
     this.head = 0;
+    this.ledger?.index(INDEX_BYTES_PER_ENTRY * cap);
   }
 
   /** Index (0 = oldest) of the first held entry with sequence ≥ `seq`; `count` if none. */

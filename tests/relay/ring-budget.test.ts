@@ -1,6 +1,6 @@
 /**
  * The relay-wide ring budget: chunks kept for retransmission are counted once however many sources'
- * rings reference them, the total stays under the budget by evicting the least recently written sources'
+ * rings reference them (plus each ring's index structures), the total stays under the budget by evicting the least recently written sources'
  * oldest messages, and what was evicted is answered with Gap reason 1 over a real socket.
  */
 
@@ -20,22 +20,25 @@ function chunkOf(size: number): ArrayBuffer {
 
 describe("RingStore", () => {
   it("counts a chunk shared by many sources once, and frees it when the last entry goes", () => {
-    const store = new RingStore({ bytesPerSource: 1 << 20, bytesTotal: 1 << 20 });
+    const store = new RingStore({ bytesPerSource: 1 << 20, bytesTotal: 4 << 20 });
     const chunk = chunkOf(65536);
     for (let s = 0; s < 800; s++) store.push(s, chunk, s * 74, 74, 0, 1);
-    expect(store.bytes).toBe(65536);
+    expect(store.chunkBytes).toBe(65536);
+    expect(store.bytes).toBe(65536 + 800 * store.get(0)!.indexBytes);
     expect(store.sources).toBe(800);
     for (let s = 0; s < 799; s++) store.clear(s);
-    expect(store.bytes).toBe(65536); // still pinned by the one message left
+    expect(store.chunkBytes).toBe(65536); // still pinned by the one message left
     store.clear(799);
     expect(store.bytes).toBe(0);
+    expect(store.chunkBytes).toBe(0);
     expect(store.sources).toBe(0);
   });
 
   it("counts a big chunk kept by one small message at its whole size", () => {
     const store = new RingStore({ bytesPerSource: 1 << 20, bytesTotal: 1 << 20 });
     store.push(1, chunkOf(65536), 100, 74, 0, 1);
-    expect(store.bytes).toBe(65536);
+    expect(store.chunkBytes).toBe(65536);
+    expect(store.bytes).toBe(65536 + store.get(1)!.indexBytes);
   });
 
   it("evicts the least recently written sources first, keeps the newest message, stays under budget (property)", () => {
@@ -78,6 +81,7 @@ describe("RingStore", () => {
           }
           for (const s of seq.keys()) store.clear(s);
           expect(store.bytes).toBe(0);
+          expect(store.chunkBytes).toBe(0);
           expect(store.sources).toBe(0);
         },
       ),
@@ -86,7 +90,7 @@ describe("RingStore", () => {
   });
 
   it("evicts the least recently written source, not the busiest", () => {
-    const store = new RingStore({ bytesPerSource: 1 << 20, bytesTotal: 64 * 1024 * 3 });
+    const store = new RingStore({ bytesPerSource: 1 << 20, bytesTotal: 64 * 1024 * 3 + 8192 });
     store.push(1, chunkOf(65536), 0, 74, 0, 1); // source 1: written once, long ago
     store.push(2, chunkOf(65536), 0, 74, 0, 1);
     store.push(2, chunkOf(65536), 0, 74, 0, 2);
