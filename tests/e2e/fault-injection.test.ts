@@ -59,6 +59,7 @@ beforeAll(async () => {
   for (const l of LOADS) loads.set(l.domain, await LoadPublisher.start(system.paths.relaySocket(l.domain), l.source, l.rate, l.domain));
   // Market data from the venue adapters and every load reach the observers.
   await until("market data flowing", async () => (md.account(LOAD_SOURCE).delivered > 500 && md.account(3).delivered > 0 ? true : undefined), 90_000);
+  await until("every service's StatusReport in /metrics", async () => (Object.keys(await serviceDrops()).length === system.services().length ? true : undefined), 30_000);
   for (const l of LOADS) await until(`load on domain ${l.domain} flowing`, async () => (observers.get(l.domain)!.account(l.source).delivered > 100 ? true : undefined), 30_000);
 }, 240_000);
 
@@ -140,6 +141,14 @@ async function journaled(windows: Record<number, LoadWindow>): Promise<Record<nu
   }, 10_000).catch(read);
 }
 
+/** Every service's `dropped` count as its last StatusReport said (`alphapulse_service_dropped_total` of `/metrics`). */
+async function serviceDrops(): Promise<Record<string, number>> {
+  const text = await (await api("/metrics", {}, false)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^alphapulse_service_dropped_total\{service="([^"]+)",kind="[^"]*"\} (\d+)$/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
 interface CaseResult {
   md: Record<string, Tally>;
   sig: Record<string, Tally>;
@@ -151,12 +160,17 @@ interface CaseResult {
   load: LoadWindow;
   /** What the execution service journaled of the signal (2) and execution (3) loads; absent when it was the one killed. */
   journal?: Record<number, JournalWindow>;
+  /** Services other than the killed one whose reported `dropped` count changed over the case (after − before). */
+  drops: Record<string, number>;
+  /** Services whose `dropped` count `/metrics` showed before the case. */
+  reporting: number;
   downMs: number;
 }
 
 async function runCase(name: string, extra: (downMs: number) => Promise<void> = async () => {}): Promise<CaseResult> {
   const before = new Map([...observers].map(([d, o]) => [d, snapshot(o)]));
   const sentBefore = new Map([...loads].map(([d, l]) => [d, observers.get(d)!.account(l.source).expected - 1]));
+  const dropsBefore = await serviceDrops();
   const { downMs } = await killAndWait(name);
   await extra(downMs);
   await sleep(1000);
@@ -165,15 +179,25 @@ async function runCase(name: string, extra: (downMs: number) => Promise<void> = 
   const r: CaseResult = {
     md: diff(md, before.get(RelayDomain.MarketData)!), sig: diff(sig, before.get(RelayDomain.Signal)!),
     ex: diff(ex, before.get(RelayDomain.Execution)!), sys: diff(sys, before.get(RelayDomain.System)!),
-    loads: windows, load: windows[RelayDomain.MarketData]!, downMs,
+    loads: windows, load: windows[RelayDomain.MarketData]!, drops: {}, reporting: Object.keys(dropsBefore).length, downMs,
   };
+  await sleep(1000); // one more round of StatusReports
+  for (const [svc, n] of Object.entries(await serviceDrops())) {
+    if (svc !== name && n !== (dropsBefore[svc] ?? 0)) r.drops[svc] = n - (dropsBefore[svc] ?? 0);
+  }
   if (name !== "execution") r.journal = await journaled(windows);
   process.stdout.write(`fault-injection ${name}: ${JSON.stringify(r)}\n`);
   return r;
 }
 
-/** Every load source lost nothing on its relay (and, unless the execution service was killed, in its journal). */
+/**
+ * Every load source lost nothing on its relay (and, unless the execution service was killed, in its
+ * journal), and no service that stayed up counted a dropped message (StatusReport `dropped`: outgoing
+ * buffer overflow, journal, breaker, relay drops).
+ */
 function expectLoadsIntact(r: CaseResult): void {
+  expect(r.reporting).toBe(system.services().length);
+  expect(r.drops).toEqual({});
   for (const [d, w] of Object.entries(r.loads)) {
     expect({ domain: d, caughtUp: w.caughtUp, holes: w.holes, gapCovered: w.gapCovered, delivered: w.delivered })
       .toEqual({ domain: d, caughtUp: true, holes: 0, gapCovered: 0, delivered: w.sequences });
