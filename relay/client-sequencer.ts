@@ -70,8 +70,9 @@ export class SourceSequencer {
   private readonly tsHi = new Uint32Array(65536);
   private readonly tsLo = new Uint32Array(65536);
   private readonly held = new Map<number, HeldSource>();
-  // Per source, the range a Gap notice skipped, until a later message is delivered: a straggler from it
-  // (stamped later than the last delivered message) is not a restart.
+  // Per source, the last range skipped undelivered (a Gap notice, or a gap given up): a straggler from it
+  // may be stamped later than anything delivered (stamps need not grow with sequences), yet it is not a
+  // restart. Kept until the source restarts.
   private readonly skipped = new Map<number, { from: bigint; to: bigint }>();
   // Set by the first reconnect: a source first seen later may have lost messages with the old connection.
   private catchUpNewSources = false;
@@ -111,7 +112,6 @@ export class SourceSequencer {
     if (hi === eh && lo === el) {
       this.noteTimestamp(source, dv, base);
       this.setExpected(source, hi, lo + 1);
-      if (this.skipped.size > 0) this.skipped.delete(source);
       this.opts.deliver(bytes, offset, length);
       if (this.held.size > 0 && this.held.has(source)) this.releaseHeld(source);
       return;
@@ -276,7 +276,6 @@ export class SourceSequencer {
         const m = h.msgs[i]!;
         this.noteTimestamp(source, viewsOf(m).dv, m.byteOffset);
         this.opts.deliver(m, 0, m.length);
-        this.skipped.delete(source);
         exp++;
       } else {
         this.stats.duplicates++;
@@ -307,7 +306,6 @@ export class SourceSequencer {
     const exp = this.expected(source);
     if (seq === exp && !this.held.has(source)) {
       this.noteTimestamp(source, viewsOf(msg).dv, msg.byteOffset);
-      this.skipped.delete(source);
       this.opts.deliver(msg, 0, msg.length);
       this.setExpectedBig(source, exp + 1n);
     } else if (seq < exp) {
@@ -328,6 +326,7 @@ export class SourceSequencer {
     const next = h.seqs[0]!;
     this.stats.lost += Number(next - exp);
     this.opts.log.warn("giving up on a gap", { source, from: exp, to: next - 1n, why });
+    this.skipped.set(source, { from: exp, to: next - 1n });
     this.setExpectedBig(source, next);
     this.releaseHeld(source);
   }

@@ -72,6 +72,18 @@ describe("relay client: a source restarted while the subscriber was away", () =>
     expect(h.requests).toEqual([]);
     expect(h.stats.duplicates).toBe(2);
   });
+
+  it("takes re-sent messages for duplicates also when the source's stamps do not grow with its sequence", () => {
+    // Risk, paper venue and strategies stamp messages with the data's time, not the clock: out of order.
+    const h = harness();
+    const b = new MessageBuilder(256);
+    const stamps = [T0 + 1n, T0 + 50n, T0 + 3n, T0 + 40n, T0 + 5n];
+    stamps.forEach((t, i) => h.accept(trade(b, BigInt(i + 1), t)));
+    for (let s = 1; s <= 5; s++) h.accept(trade(b, BigInt(s), stamps[s - 1]!)); // the publisher's re-sent batch
+    expect(h.delivered).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(h.requests).toEqual([]);
+    expect(h.stats.duplicates).toBe(5);
+  });
 });
 
 describe("relay client: stragglers of a range a Gap notice skipped", () => {
