@@ -20,10 +20,12 @@ import { journalWindow, LoadPublisher, SequenceObserver, type JournalWindow, typ
  * to end, and what was lost. Every load source must lose nothing on every relay in every case (delivered,
  * not even a Gap); the execution service, which subscribes to the signal and execution relays without a
  * filter and journals what it gets, must have every load message of those relays in its journal (it
- * catches up by retransmission after a relay restart). The killed service loses what the design does not
- * promise to keep (a restarted adapter or strategy starts its sequence over; what it would have produced
- * while down is not made up). Each case prints its accounts as one JSON line ("fault-injection …") for
- * docs/RELIABILITY.md.
+ * catches up by retransmission after a relay restart); no service that stayed up may count a dropped
+ * message (its StatusReport `dropped`, read from `/metrics`); a restarted relay's own metrics must show
+ * no drop and no Gap sent. The killed service loses what the design does not promise to keep (a
+ * restarted adapter or strategy starts its sequence over; what it would have produced while down is not
+ * made up). The API runs on port 0: its restart must come back at the address the system printed. Each
+ * case prints its accounts as one JSON line ("fault-injection …") for docs/RELIABILITY.md.
  */
 
 /** One load publisher per relay, and the observer id subscribed to that relay. */
