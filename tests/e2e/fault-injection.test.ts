@@ -151,6 +151,16 @@ async function serviceDrops(): Promise<Record<string, number>> {
   return out;
 }
 
+/** Every relay's drops by reason, from its own metrics in `/metrics` (current, not a StatusReport's). */
+async function relayDrops(): Promise<Record<string, Record<string, number>>> {
+  const text = await (await api("/metrics", {}, false)).text();
+  const out: Record<string, Record<string, number>> = {};
+  for (const m of text.matchAll(/^alphapulse_relay_dropped_total\{domain="([^"]+)",reason="([^"]+)"\} (\d+)$/gm)) {
+    (out[`relay-${m[1]}`] ??= {})[m[2]!] = Number(m[3]);
+  }
+  return out;
+}
+
 interface CaseResult {
   md: Record<string, Tally>;
   sig: Record<string, Tally>;
@@ -162,10 +172,16 @@ interface CaseResult {
   load: LoadWindow;
   /** What the execution service journaled of the signal (2) and execution (3) loads; absent when it was the one killed. */
   journal?: Record<number, JournalWindow>;
-  /** Services other than the killed one whose reported `dropped` count changed over the case (after − before). */
+  /** Services other than relays and the killed one whose reported `dropped` count changed over the case (after − before). */
   drops: Record<string, number>;
+  /** Relays other than the killed one whose drops changed over the case, by reason (after − before). */
+  relayDrops: Record<string, Record<string, number>>;
+  /** The killed service subscribed to relays (a strategy, the execution service, the API). */
+  killedSubscriber: boolean;
   /** Services whose `dropped` count `/metrics` showed before the case. */
   reporting: number;
+  /** Relays whose drops by reason `/metrics` showed before the case. */
+  relaysReporting: number;
   downMs: number;
 }
 
@@ -173,6 +189,8 @@ async function runCase(name: string, extra: (downMs: number) => Promise<void> = 
   const before = new Map([...observers].map(([d, o]) => [d, snapshot(o)]));
   const sentBefore = new Map([...loads].map(([d, l]) => [d, observers.get(d)!.account(l.source).expected - 1]));
   const dropsBefore = await serviceDrops();
+  const relayBefore = await relayDrops();
+  const killedSubscriber = ["strategy", "execution", "api"].includes(system.services().find((s) => s.name === name)!.kind);
   const { downMs } = await killAndWait(name);
   await extra(downMs);
   await sleep(1000);
@@ -181,11 +199,19 @@ async function runCase(name: string, extra: (downMs: number) => Promise<void> = 
   const r: CaseResult = {
     md: diff(md, before.get(RelayDomain.MarketData)!), sig: diff(sig, before.get(RelayDomain.Signal)!),
     ex: diff(ex, before.get(RelayDomain.Execution)!), sys: diff(sys, before.get(RelayDomain.System)!),
-    loads: windows, load: windows[RelayDomain.MarketData]!, drops: {}, reporting: Object.keys(dropsBefore).length, downMs,
+    loads: windows, load: windows[RelayDomain.MarketData]!, drops: {}, relayDrops: {}, killedSubscriber,
+    reporting: Object.keys(dropsBefore).length, relaysReporting: Object.keys(relayBefore).length, downMs,
   };
+  for (const [relay, reasons] of Object.entries(await relayDrops())) {
+    if (relay === name) continue;
+    for (const [reason, n] of Object.entries(reasons)) {
+      const delta = n - (relayBefore[relay]?.[reason] ?? 0);
+      if (delta !== 0) (r.relayDrops[relay] ??= {})[reason] = delta;
+    }
+  }
   await sleep(1000); // one more round of StatusReports
   for (const [svc, n] of Object.entries(await serviceDrops())) {
-    if (svc !== name && n !== (dropsBefore[svc] ?? 0)) r.drops[svc] = n - (dropsBefore[svc] ?? 0);
+    if (svc !== name && !svc.startsWith("relay-") && n !== (dropsBefore[svc] ?? 0)) r.drops[svc] = n - (dropsBefore[svc] ?? 0);
   }
   if (name !== "execution") r.journal = await journaled(windows);
   process.stdout.write(`fault-injection ${name}: ${JSON.stringify(r)}\n`);
@@ -195,11 +221,17 @@ async function runCase(name: string, extra: (downMs: number) => Promise<void> = 
 /**
  * Every load source lost nothing on its relay (and, unless the execution service was killed, in its
  * journal), and no service that stayed up counted a dropped message (StatusReport `dropped`: outgoing
- * buffer overflow, journal, breaker, relay drops).
+ * buffer overflow, journal, breaker) — the relays none but what was queued for a killed subscriber
+ * when its connection went away (reason `disconnected`: not promised to a dead process).
  */
 function expectLoadsIntact(r: CaseResult): void {
   expect(r.reporting).toBe(system.services().length);
+  expect(r.relaysReporting).toBe(4);
   expect(r.drops).toEqual({});
+  const allowed = r.killedSubscriber ? ["disconnected"] : [];
+  for (const [relay, reasons] of Object.entries(r.relayDrops)) {
+    expect({ relay, reasons: Object.keys(reasons).filter((x) => !allowed.includes(x)) }).toEqual({ relay, reasons: [] });
+  }
   for (const [d, w] of Object.entries(r.loads)) {
     expect({ domain: d, caughtUp: w.caughtUp, holes: w.holes, gapCovered: w.gapCovered, delivered: w.delivered })
       .toEqual({ domain: d, caughtUp: true, holes: 0, gapCovered: 0, delivered: w.sequences });
