@@ -1,7 +1,8 @@
 /**
  * Test helpers of the whole-system fault tests: a relay subscriber that keeps per-source sequence
  * accounts (delivered, covered by a Gap notice, holes nothing explained, duplicates, source restarts),
- * and a paced synthetic publisher that is the "load".
+ * a paced synthetic publisher that is the "load" (on any relay), and a reader that checks a service's
+ * audit journal holds a load window to the message.
  *
  * @module
  */
