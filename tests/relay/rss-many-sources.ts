@@ -5,8 +5,12 @@
  * Prints one JSON line: RSS before/after in MiB and the relay's own ring accounting from its final
  * metrics (`ringBytes`, `ringSources`; absent on relays older than the relay-wide budget).
  *
+ * `--pinned`: each source's message is written together with 884 duplicates of another source's first
+ * message (dropped by the relay, so not kept), about 64 KiB per write: every read chunk is then kept
+ * alive by one 74-byte message — the worst case of zero-copy rings.
+ *
  * ```sh
- * npx tsx tests/relay/rss-many-sources.ts [--sources 20000] [--root DIR] [-- extra ap relay args]
+ * npx tsx tests/relay/rss-many-sources.ts [--sources 20000] [--pinned] [--root DIR] [-- extra ap relay args]
  * deno run -A tests/relay/rss-many-sources.ts …   # the relay child then runs under Deno too
  * ```
  * `--root` points at another checkout's main.ts directory (e.g. the commit before a change), so both
@@ -36,6 +40,7 @@ const opt = (name: string): string | undefined => {
 };
 const sources = Number(opt("--sources") ?? 20_000);
 const root = opt("--root");
+const pinned = own.includes("--pinned");
 
 const env = tempDir();
 const socket = path.join(env.dir, "md.sock");
@@ -44,10 +49,19 @@ try {
   const pid = relay.child.pid!;
   const pub = await rawPeer(socket, { serviceId: 7, role: Role.Publisher });
   const sub = await rawPeer(socket, { serviceId: 60, role: Role.Subscriber });
+  await sleep(300); // both Hellos taken
+  const filler: Uint8Array[] = [];
+  if (pinned) {
+    const first = new TradeSource(999).next().slice();
+    pub.conn.write([first]);
+    await until(() => sub.messages.length === 1);
+    sub.messages.length = 0;
+    for (let i = 0; i < 884; i++) filler.push(first);
+  }
   await sleep(300);
   const before = rssMiB(pid);
   for (let s = 0; s < sources; s++) {
-    pub.conn.write([new TradeSource(1000 + (s % 64000)).next().slice()]);
+    pub.conn.write([new TradeSource(1000 + (s % 64000)).next().slice(), ...filler]);
     await until(() => sub.messages.length === s + 1, 10_000, `message ${s + 1} back`);
     sub.messages[s] = new Uint8Array(0);
   }
@@ -59,7 +73,7 @@ try {
   const num = (k: string): number | undefined => (typeof stopped?.[k] === "number" ? (stopped[k] as number) : undefined);
   console.log(JSON.stringify({
     runtime: typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" ? "deno" : "node",
-    root: root ?? "this checkout", extra, sources, rssBeforeMiB: before, rssAfterMiB: after,
+    root: root ?? "this checkout", extra, sources, pinned, rssBeforeMiB: before, rssAfterMiB: after,
     rssGrowthMiB: Math.round((after - before) * 10) / 10,
     ringBytes: num("ringBytes"), ringSources: num("ringSources"), ringBudgetEvictions: num("ringBudgetEvictions"),
   }));
