@@ -25,6 +25,7 @@
 import { parseJsonExact, type ExactJson, FrameError } from "../common/json-cursor.ts";
 import { DecimalReader } from "../common/decimal.ts";
 import { VenueTime } from "../common/venue-time.ts";
+import { previewJson } from "../common/preview.ts";
 import { Side, TRADE_FLAG_INEXACT } from "../../protocol/mod.ts";
 
 /** Default REST base of Coinbase Exchange. */
@@ -194,7 +195,7 @@ export class TradeBackfill {
     if (x === null || typeof x !== "object" || Array.isArray(x)) throw new FrameError("trade is not an object", 0);
     const o = x as Record<string, ExactJson>;
     const idText = o["trade_id"];
-    if (typeof idText !== "string" || !/^\d{1,15}$/.test(idText)) throw new FrameError(`trade_id ${JSON.stringify(idText)} is not an integer`, 0);
+    if (typeof idText !== "string" || !/^\d{1,15}$/.test(idText)) throw new FrameError(`trade_id ${previewJson(idText, 40)} is not an integer`, 0);
     const price = o["price"];
     const size = o["size"];
     const when = o["time"];

@@ -15,6 +15,7 @@ export {
 } from "./capture.ts";
 export { DecimalReader } from "./decimal.ts";
 export { MarketDataEmitter } from "./emit.ts";
+export { previewJson } from "./preview.ts";
 export { HttpClient, HttpError, HttpErrorKind, parseRetryAfter, redactUrl, type HttpClientOptions, type RequestOptions } from "./http.ts";
 export { InstrumentTable, type Instrument, type SkippedSymbol } from "./instruments.ts";
 export { FrameError, JsonCursor, parseJsonExact, type ExactJson } from "./json-cursor.ts";

@@ -36,6 +36,7 @@ import { PoolMetadataFetcher } from "./metadata.ts";
 import { EvmMetrics } from "./metrics.ts";
 import { PoolCache } from "./pool-cache.ts";
 import { EvmRpcClient } from "./rpc-client.ts";
+import { previewJson } from "../common/preview.ts";
 
 /** Settings of an {@link EvmAdapter}. */
 export interface EvmAdapterOptions {
@@ -229,7 +230,7 @@ export class EvmAdapter implements VenueAdapter {
         const fee = failed ? undefined : parseQuantityBig(msg.result);
         if (fee === undefined) {
           this.metrics.priorityFeeErrors++;
-          this.problem(`eth_maxPriorityFeePerGas failed: ${why || JSON.stringify(msg.result)}`);
+          this.problem(`eth_maxPriorityFeePerGas failed: ${why || previewJson(msg.result)}`);
         } else {
           this.feed.setPriorityFee(fee);
         }
@@ -237,7 +238,7 @@ export class EvmAdapter implements VenueAdapter {
       }
       case "bn": {
         const to = failed ? -1 : parseQuantity(msg.result);
-        if (to < 0) return this.backfillFailed(io, `eth_blockNumber failed: ${why || JSON.stringify(msg.result)}`);
+        if (to < 0) return this.backfillFailed(io, `eth_blockNumber failed: ${why || previewJson(msg.result)}`);
         this.feed.beginBackfill(to);
         if (to < this.feed.backfillFrom) {
           this.feed.endBackfill(); // the node is not past what was seen: nothing to read

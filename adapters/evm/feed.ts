@@ -18,6 +18,7 @@
  */
 
 import { HEADER_SIZE, MessageBuilder, POOL_FLAG_REMOVED, RelayDomain, U64_MAX } from "../../protocol/mod.ts";
+import { previewJson } from "../common/preview.ts";
 import type { EvmChain } from "./chains.ts";
 import { ALL_EVENT_TOPICS, EVENT_LAYOUTS, EventKind, eventKindOf } from "./events.ts";
 import { parseQuantity, parseQuantityBig } from "./hex.ts";
@@ -308,7 +309,7 @@ export class EvmFeed {
       }
       this.metrics.subscribeErrors++;
       this.metrics.venueErrors++;
-      this.onProblem(`eth_subscribe ${kind} refused: ${JSON.stringify(msg.error ?? msg.result)}`);
+      this.onProblem(`eth_subscribe ${kind} refused: ${previewJson(msg.error ?? msg.result, 400)}`);
       return FrameOutcome.SubscribeFailed;
     }
     this.metrics.unknownFrames++;
@@ -360,7 +361,7 @@ export class EvmFeed {
     const baseFee = h?.baseFeePerGas === undefined || h?.baseFeePerGas === null ? 0n : parseQuantityBig(h.baseFeePerGas);
     if (number < 0 || baseFee === undefined || baseFee > U64_MAX) {
       this.metrics.badHeads++;
-      this.onProblem(`newHeads result without a usable number/baseFeePerGas: ${JSON.stringify(head)?.slice(0, 120)}`);
+      this.onProblem(`newHeads result without a usable number/baseFeePerGas: ${previewJson(head)}`);
       return;
     }
     const ts = parseQuantity(h!.timestamp);
@@ -403,7 +404,7 @@ export class EvmFeed {
     const logIndex = parseQuantity(log.logIndex);
     if (blockNumber < 0 || logIndex < 0 || logIndex > 0xffffffff || typeof log.address !== "string" || !Array.isArray(log.topics)) {
       this.metrics.parseErrors++;
-      this.onProblem(`log without usable blockNumber/logIndex/address/topics: ${JSON.stringify(raw).slice(0, 160)}`);
+      this.onProblem(`log without usable blockNumber/logIndex/address/topics: ${previewJson(raw, 160)}`);
       return;
     }
     const kind = eventKindOf(log.topics[0]);

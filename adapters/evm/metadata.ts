@@ -11,6 +11,7 @@ import type { EvmChain, FactoryInfo } from "./chains.ts";
 import { parseQuantityBig } from "./hex.ts";
 import { JsonRpcError, type JsonRpcCaller } from "./rpc.ts";
 import { V2_FEE, type PoolMeta } from "./pool-meta.ts";
+import { previewJson } from "../common/preview.ts";
 
 /** 4-byte selectors of the view functions called. */
 export const Selector = {
@@ -45,7 +46,7 @@ export interface PoolMetadataFetcherOptions {
 
 function words(result: unknown, pool: string, what: string, count: number): string {
   if (typeof result !== "string" || !/^0x[0-9a-fA-F]*$/.test(result) || result.length < 2 + 64 * count) {
-    throw new PoolMetadataError(pool, `${what} returned ${JSON.stringify(result)}, expected ${count} ABI word(s)`);
+    throw new PoolMetadataError(pool, `${what} returned ${previewJson(result)}, expected ${count} ABI word(s)`);
   }
   return result;
 }
