@@ -359,7 +359,11 @@ export class Relay {
     this.lastTsHi[source] = tsHi;
     this.lastTsLo[source] = tsLo;
     const buffer = chunk.buffer;
-    this.rings.push(source, buffer, base, length, hi, lo);
+    const rings = this.rings;
+    let ring = rings.get(source);
+    if (ring === undefined || !rings.isNewest(source)) ring = rings.touch(source);
+    ring.push(buffer, base, length, hi, lo);
+    if (rings.overBudget) rings.enforceBudget(source);
     this.forward(s, buffer, length, u8, base, source, hi, lo);
   }
 

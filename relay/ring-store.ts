@@ -102,6 +102,28 @@ export class RingStore implements ChunkLedger {
    */
   push(source: number, buf: ArrayBufferLike, start: number, len: number, hi: number, lo: number): void {
     let ring = this.rings[source];
+    if (ring === undefined || this.head !== source) ring = this.touch(source);
+    ring.push(buf, start, len, hi, lo);
+    if (this.total > this.maxTotal) this.enforceBudget(source);
+  }
+
+  /**
+   * The pieces of {@link push}, for a caller's hot path to inline (the relay's per-message handler):
+   * `ring = get(source)`; unless `ring !== undefined && isNewest(source)`, `ring = touch(source)`; then
+   * `ring.push(…)`; then `if (overBudget) enforceBudget(source)`.
+   */
+  isNewest(source: number): boolean {
+    return this.head === source;
+  }
+
+  /** True when the rings keep more than the budget (see {@link isNewest}). */
+  get overBudget(): boolean {
+    return this.total > this.maxTotal;
+  }
+
+  /** Makes `source` the most recently written one, creating its ring if needed; returns the ring. */
+  touch(source: number): SourceRing {
+    let ring = this.rings[source];
     if (ring === undefined) {
       ring = this.rings[source] = new SourceRing(this.perSource, this);
       this.linkNewest(source);
@@ -111,8 +133,7 @@ export class RingStore implements ChunkLedger {
       this.unlink(source);
       this.linkNewest(source);
     }
-    ring.push(buf, start, len, hi, lo);
-    if (this.total > this.maxTotal) this.enforceBudget(source);
+    return ring;
   }
 
   /** Forgets everything held of `source` (it restarted its sequence). */
@@ -156,8 +177,11 @@ export class RingStore implements ChunkLedger {
     if (this.metrics !== undefined) this.metrics.ringBytes = this.total;
   }
 
-  /** Evicts oldest entries of the least recently written sources until the total fits the budget. */
-  private enforceBudget(current: number): void {
+  /**
+   * Evicts oldest entries of the least recently written sources until the total fits the budget;
+   * `current` (the source just written) goes last and keeps its newest message.
+   */
+  enforceBudget(current: number): void {
     const before = this.evictions;
     while (this.total > this.maxTotal && this.tail !== NONE) {
       const source = this.tail;

@@ -119,11 +119,7 @@ export class SourceRing {
       cap = this.bufs.length;
     }
     const idx = (this.head + this.count) % cap;
-    const prev = this.count > 0 ? this.bufs[(idx + cap - 1) % cap] : undefined;
-    if (prev !== buf) {
-      this.pinned += buf.byteLength;
-      this.ledger?.retain(buf);
-    }
+    if (this.count === 0 || this.bufs[(idx + cap - 1) % cap] !== buf) this.startRun(buf);
     this.bufs[idx] = buf;
     this.starts[idx] = start;
     this.lens[idx] = len;
@@ -131,6 +127,12 @@ export class SourceRing {
     this.seqHi[idx] = hi;
     this.count++;
     while (this.pinned > this.maxBytes && this.count > 1) this.evict();
+  }
+
+  /** A run of entries starts in `buf` (kept out of {@link push} so that stays small enough to inline). */
+  private startRun(buf: ArrayBufferLike): void {
+    this.pinned += buf.byteLength;
+    this.ledger?.retain(buf);
   }
 
   private evict(): void {
