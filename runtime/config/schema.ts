@@ -73,6 +73,8 @@ export const AppConfigSchema = v.pipe(
       verifyChecksum: v.optional(v.boolean(), true),
       subscriberQueueBytes: v.optional(positiveInt, 8 * 1024 * 1024),
       ringBytesPerSource: v.optional(positiveInt, 4 * 1024 * 1024),
+      /** Bytes all sources' retransmission rings may keep together (relay/ring-store.ts). */
+      ringBytesTotal: v.optional(positiveInt, 256 * 1024 * 1024),
       overflowDisconnectMs: v.optional(positiveInt, 5_000),
       nats: v.optional(NatsConfigSchema),
     }), {}),

@@ -23,6 +23,7 @@ export async function startRelayService(ctx: ServiceContext, domain: RelayDomain
     verifyChecksum: config.relays.verifyChecksum,
     subscriberQueueBytes: config.relays.subscriberQueueBytes,
     ringBytesPerSource: config.relays.ringBytesPerSource,
+    ringBytesTotal: config.relays.ringBytesTotal,
     overflowDisconnectMs: config.relays.overflowDisconnectMs,
     logger: ctx.log,
   });
