@@ -24,7 +24,7 @@
  *
  * When a subscriber's connection goes with messages still queued for it, their per-source ranges are
  * remembered under its service id (relay/discard-memory.ts). A connection of that service id whose
- * first RetransmitRequest comes within 2 s of its Hello is a client resuming its stream (the client asks
+ * first RetransmitRequest comes within 0.5 s of its Hello is a client resuming its stream (the client asks
  * for its known sources' rest right after reconnecting): after that chunk it is also answered the
  * remembered ranges — from the rings, Gap reason 1 for what is gone — so a source it never saw and that
  * went silent is not lost without notice. A process starting fresh asks for nothing and gets nothing old.
@@ -101,7 +101,7 @@ export interface AttachOptions {
 }
 
 /** Milliseconds after its Hello within which a connection's first RetransmitRequest marks it as resuming. */
-const RESUME_WINDOW_MS = 2000;
+const RESUME_WINDOW_MS = 500;
 
 const STATE_AWAIT_HELLO = 0;
 const STATE_OPEN = 1;
