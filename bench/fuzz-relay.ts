@@ -19,7 +19,8 @@
  * message. A connection the relay closes is replaced by a new one.
  *
  * The honest pair: a {@link RelayClient} publishes a Trade of source 7777 every 32 inputs (fuzzed
- * messages never carry that source as their own — the relay does not bind sources to publishers — but
+ * messages never carry that source as their own — the harness keeps them off it, and the relay would refuse
+ * them as `sourceOwned` — but
  * may carry Gap TLVs naming it, which the relay must refuse: tests/e2e/forged-gap.test.ts); a subscriber
  * client must receive every one of them, once and in order, with no reconnect on either side.
  *
@@ -354,7 +355,10 @@ export async function runRelayFuzz(options: RelayFuzzOptions): Promise<RelayFuzz
     // Mostly a proper Hello first; sometimes garbage, a bad role, or data before Hello.
     const r = rng.next();
     const role = rng.pick([Role.Publisher, Role.Publisher, Role.Subscriber, Role.Both]);
-    if (r < 0.9) streams[i]!.push(encodeHello(1, 200 + (opened % 50), role));
+    // Most fuzzed connections say they are one service (200), so the sources they spray stay theirs across
+    // connections (the relay binds a source to its publisher's service); one in ten is a stranger whose
+    // messages of those sources are refused as `sourceOwned`.
+    if (r < 0.9) streams[i]!.push(encodeHello(1, opened % 10 === 0 ? 201 + (opened % 49) : 200, role));
     if (r < 0.9 && role !== Role.Publisher && rng.chance(0.3)) streams[i]!.push(encodeSubscribe(1, 9, rng.chance(0.5) ? [TlvType.Trade] : [rng.int(1, 20), rng.int(1, 300)]));
   };
   for (let i = 0; i < nConns; i++) open(i);
