@@ -1,6 +1,6 @@
 /**
- * Hostile frames on a live EVM adapter (state warmed with the project's own capture, as
- * `bench/fuzz-adapters.ts` builds it): a `newHeads` notification or an `eth_subscribe` refusal whose
+ * Hostile frames on a live EVM adapter (state warmed by replaying the project's own capture, as
+ * `bench/fuzz-adapters.ts` does): a `newHeads` notification or an `eth_subscribe` refusal whose
  * value is nested thousands deep used to throw a stack `RangeError` out of `onFrame` while the
  * adapter printed it (`JSON.stringify`) — found by the 10 M-input fuzz run. Now it is counted and the
  * adapter keeps working.
@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { AdapterIo } from "../../../adapters/common/adapter.ts";
 import { parseCaptureText } from "../../../adapters/common/capture.ts";
 import { previewJson } from "../../../adapters/common/preview.ts";
+import { replayCapture } from "../../../adapters/common/replay.ts";
 import { loadVenue } from "../../../adapters/registry.ts";
 import { validateMessage } from "../../../protocol/mod.ts";
 
@@ -54,17 +55,10 @@ describe("EVM adapter on deeply nested notification values", () => {
       poolCache: new URL("evm/ethereum.sim.pool-cache.json", FIXTURES).pathname,
     });
     const events = parseCaptureText(fs.readFileSync(new URL("evm/ethereum.sim.capture.jsonl", FIXTURES), "utf8"));
+    const warm = await replayCapture(adapter, events, { pace: "fast" });
+    expect(warm.completed).toBe(true);
     const io = new Io();
-    let open = false;
-    for (const ev of events) {
-      io.nowMs = Number(ev.t / 1_000_000n);
-      if (ev.kind === "connect") {
-        if (open) adapter.onClose(io);
-        open = true;
-        adapter.onOpen(io);
-      } else if (ev.kind === "recv") adapter.onFrame(ev.data ?? "", io);
-      else if (ev.kind === "rest") adapter.onRest(ev.url, ev.data ?? "", io);
-    }
+    io.nowMs = Number(events[events.length - 1]!.t / 1_000_000n);
     // The subscription ids the node answered in the capture: one of them is the live newHeads one.
     const subIds = new Set<string>();
     for (const ev of events) {
