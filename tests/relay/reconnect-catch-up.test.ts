@@ -6,7 +6,6 @@
  */
 
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -15,33 +14,7 @@ import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
 import { silentLogger } from "../../relay/log.ts";
 import { startRelayServer } from "../../relay/server.ts";
-
-/** Forwards each connection on `listenPath` to `targetPath`; `drop()` cuts them all and stops listening. */
-async function unixProxy(listenPath: string, targetPath: string) {
-  const pairs: net.Socket[] = [];
-  let server: net.Server | undefined;
-  const open = (): Promise<void> => new Promise((resolve) => {
-    server = net.createServer((down) => {
-      const up = net.connect({ path: targetPath });
-      pairs.push(down, up);
-      down.pipe(up);
-      up.pipe(down);
-      const end = (): void => { down.destroy(); up.destroy(); };
-      down.on("error", end).on("close", end);
-      up.on("error", end).on("close", end);
-    });
-    server.listen(listenPath, resolve);
-  });
-  await open();
-  return {
-    open,
-    drop: async (): Promise<void> => {
-      const closed = new Promise<void>((r) => server!.close(() => r()));
-      for (const s of pairs.splice(0)) s.destroy();
-      await closed;
-    },
-  };
-}
+import { unixProxy } from "./helpers.ts";
 
 const until = async (what: () => boolean, ms = 5000): Promise<void> => {
   const end = Date.now() + ms;
