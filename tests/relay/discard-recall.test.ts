@@ -7,11 +7,10 @@
 
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MessageView } from "../../protocol/mod.ts";
 import { DiscardedRanges, DiscardMemory } from "../../relay/discard-memory.ts";
 import type { RelayClient } from "../../relay/client.ts";
 import type { RelayServer } from "../../relay/server.ts";
-import { client, Role, startTestRelay, tempDir, TradeSource, unixProxy, until } from "./helpers.ts";
+import { client, Role, startTestRelay, tempDir, TradeSource, tradeSequencesBySource, unixProxy, until } from "./helpers.ts";
 
 describe("DiscardMemory", () => {
   it("merges ranges per source, hands them out once, forgets them after the time limit", () => {
@@ -73,15 +72,7 @@ describe("a subscriber cut with a queued backlog", () => {
     const proxy = await unixProxy(proxyPath, relay.socketPath);
     const sub = await client(proxyPath, 61, Role.Subscriber, { reconnect: { initialMs: 20, maxMs: 50 } });
     clients.push(sub);
-    const got = new Map<number, number[]>();
-    const view = new MessageView();
-    sub.onMessage((bytes, offset) => {
-      view.wrap(bytes, offset);
-      if (!view.firstTlv() || view.tlvType !== 1) return;
-      const list = got.get(view.source) ?? [];
-      list.push(Number(view.sequence));
-      got.set(view.source, list);
-    });
+    const got = tradeSequencesBySource(sub);
     const pub = await client(relay.socketPath, 7, Role.Publisher);
     clients.push(pub);
     await until(() => relay.relay.metrics.subscribers === 1 && relay.relay.metrics.publishers === 1);

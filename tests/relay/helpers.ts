@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { AssetType, MessageBuilder, pairAssetId, RelayDomain, Side, StreamFramer, Venue } from "../../protocol/mod.ts";
+import { AssetType, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, StreamFramer, TlvType, Venue } from "../../protocol/mod.ts";
 import { RelayClient, type RelayClientOptions } from "../../relay/client.ts";
 import { encodeHello, Role } from "../../relay/control.ts";
 import { silentLogger } from "../../relay/log.ts";
@@ -91,6 +91,20 @@ export function collector(c: RelayClient): { messages: Uint8Array[]; waitFor: (n
       });
     },
   };
+}
+
+/** The sequences of the Trades delivered to `c`, per source, in arrival order (filled as they arrive). */
+export function tradeSequencesBySource(c: RelayClient): Map<number, number[]> {
+  const got = new Map<number, number[]>();
+  const view = new MessageView();
+  c.onMessage((bytes, offset) => {
+    view.wrap(bytes, offset);
+    if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
+    const list = got.get(view.source) ?? [];
+    list.push(Number(view.sequence));
+    got.set(view.source, list);
+  });
+  return got;
 }
 
 /** Header fields of a message, read plainly. */

@@ -9,12 +9,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { AssetType, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, Venue } from "../../protocol/mod.ts";
+import { AssetType, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client.ts";
 import { Role } from "../../relay/control.ts";
 import { silentLogger } from "../../relay/log.ts";
 import { startRelayServer } from "../../relay/server.ts";
-import { unixProxy } from "./helpers.ts";
+import { tradeSequencesBySource, unixProxy } from "./helpers.ts";
 
 const until = async (what: () => boolean, ms = 5000): Promise<void> => {
   const end = Date.now() + ms;
@@ -35,15 +35,7 @@ describe("a subscriber's reconnect", () => {
         reconnect: { initialMs: 20, maxMs: 50 },
       });
       clients.push(sub);
-      const got = new Map<number, number[]>();
-      const view = new MessageView();
-      sub.onMessage((bytes, offset) => {
-        view.wrap(bytes, offset);
-        if (!view.firstTlv() || view.tlvType !== 1) return;
-        const list = got.get(view.source) ?? [];
-        list.push(Number(view.sequence));
-        got.set(view.source, list);
-      });
+      const got = tradeSequencesBySource(sub);
       await until(() => server.relay.metrics.subscribers === 1);
       const pub = await RelayClient.connect({ endpoint: { kind: "unix", path: relayPath }, domain: 1, serviceId: 7, role: Role.Publisher, logger: silentLogger });
       clients.push(pub);
