@@ -54,6 +54,7 @@ import { Outbox } from "./outbox.ts";
 import { domainName } from "./paths.ts";
 import type { RetransmitFallback } from "./retransmit-source.ts";
 import { DEFAULT_RING_BYTES_TOTAL, RingStore } from "./ring-store.ts";
+import { forEachInSequence } from "./source-ring.ts";
 import { SourceOwners } from "./source-owners.ts";
 import type { Connection } from "./transport/types.ts";
 import { WarnLimiter } from "./warn-limiter.ts";
@@ -565,22 +566,7 @@ export class Relay {
       if (from <= end) outbox.addOwned(this.makeGap(source, GapReason.Evicted, from, end));
     } else {
       const r = ring.collect(from, to, last, accept);
-      // Gaps first for what precedes the held part, then the messages, then later holes: in sequence order.
-      let gi = 0;
-      const held = r.bytes;
-      const { dv: hdv } = viewsOf(held);
-      let p = 0;
-      while (p < held.length) {
-        const len = HEADER_SIZE + hdv.getUint32(held.byteOffset + p + HeaderOffset.payloadSize, true);
-        const seq = hdv.getBigUint64(held.byteOffset + p + HeaderOffset.sequence, true);
-        while (gi < r.missing.length && r.missing[gi]![1] < seq) {
-          outbox.addOwned(this.makeGap(source, GapReason.Evicted, r.missing[gi]![0], r.missing[gi]![1]));
-          gi++;
-        }
-        outbox.addOwned(held.subarray(p, p + len));
-        p += len;
-      }
-      for (; gi < r.missing.length; gi++) outbox.addOwned(this.makeGap(source, GapReason.Evicted, r.missing[gi]![0], r.missing[gi]![1]));
+      forEachInSequence(r.bytes, r.missing, (m) => outbox.addOwned(m), (a, b) => outbox.addOwned(this.makeGap(source, GapReason.Evicted, a, b)));
     }
     if (!s.dirty) {
       s.dirty = true;

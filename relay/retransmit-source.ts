@@ -20,9 +20,9 @@
  * @module
  */
 
-import { HEADER_SIZE, HeaderOffset, viewsOf } from "../protocol/mod.ts";
+import { HeaderOffset, viewsOf } from "../protocol/mod.ts";
 import { createLogger, type Logger } from "./log.ts";
-import type { SourceRing } from "./source-ring.ts";
+import { forEachInSequence, type SourceRing } from "./source-ring.ts";
 
 /**
  * A message of the relay's current run of a source that follows the requested range: it tells a store
@@ -253,8 +253,6 @@ function countOf(missing: readonly (readonly [bigint, bigint])[]): number {
  */
 function assemble(request: FallbackRequest, held: Uint8Array, missing: [bigint, bigint][], found: Uint8Array[], stats?: RetransmitFallbackStats): Uint8Array[] {
   const parts: Uint8Array[] = [];
-  const { dv: hdv } = viewsOf(held);
-  let p = 0;
   let f = 0;
   const seqOf = (m: Uint8Array): bigint => viewsOf(m).dv.getBigUint64(m.byteOffset + HeaderOffset.sequence, true);
   const emitRange = (a: bigint, b: bigint): void => {
@@ -281,17 +279,6 @@ function assemble(request: FallbackRequest, held: Uint8Array, missing: [bigint, 
       if (stats !== undefined) stats.unavailable += Number(b - next + 1n);
     }
   };
-  let gi = 0;
-  while (p < held.length) {
-    const len = HEADER_SIZE + hdv.getUint32(held.byteOffset + p + HeaderOffset.payloadSize, true);
-    const seq = hdv.getBigUint64(held.byteOffset + p + HeaderOffset.sequence, true);
-    while (gi < missing.length && missing[gi]![1] < seq) {
-      emitRange(missing[gi]![0], missing[gi]![1]);
-      gi++;
-    }
-    parts.push(held.subarray(p, p + len));
-    p += len;
-  }
-  for (; gi < missing.length; gi++) emitRange(missing[gi]![0], missing[gi]![1]);
+  forEachInSequence(held, missing, (m) => parts.push(m), emitRange);
   return parts;
 }

@@ -15,6 +15,8 @@
  * @module
  */
 
+import { HEADER_SIZE, HeaderOffset, viewsOf } from "../protocol/mod.ts";
+
 /**
  * Counts the chunks rings keep alive, each once however many rings reference it. A ring calls
  * `retain(buf)` when a run of its entries starts in `buf` and `release(buf)` when that run is gone, and
@@ -48,6 +50,36 @@ export interface RingRange {
   count: number;
   /** Inclusive ranges within the request that are not held (never received, or evicted). */
   missing: [from: bigint, to: bigint][];
+}
+
+/**
+ * Walks a collected range in sequence order: each held message of `held` (back-to-back messages, as
+ * {@link RingRange.bytes}) to `onMessage`, and each range of `missing` to `onMissing` just before the first
+ * held message that follows it — so an answer built from the two reads like the stream itself.
+ *
+ * @example
+ * ```ts
+ * const r = ring.collect(from, to, last);
+ * forEachInSequence(r.bytes, r.missing, (m) => out.push(m), (a, b) => out.push(gap(a, b)));
+ * ```
+ */
+export function forEachInSequence(
+  held: Uint8Array, missing: readonly (readonly [bigint, bigint])[], onMessage: (message: Uint8Array) => void, onMissing: (from: bigint, to: bigint) => void,
+): void {
+  const { dv } = viewsOf(held);
+  let gi = 0;
+  let p = 0;
+  while (p < held.length) {
+    const len = HEADER_SIZE + dv.getUint32(held.byteOffset + p + HeaderOffset.payloadSize, true);
+    const seq = dv.getBigUint64(held.byteOffset + p + HeaderOffset.sequence, true);
+    while (gi < missing.length && missing[gi]![1] < seq) {
+      onMissing(missing[gi]![0], missing[gi]![1]);
+      gi++;
+    }
+    onMessage(held.subarray(p, p + len));
+    p += len;
+  }
+  for (; gi < missing.length; gi++) onMissing(missing[gi]![0], missing[gi]![1]);
 }
 
 function seqOf(hi: number, lo: number): bigint {
