@@ -28,7 +28,8 @@ export { FlashArbitrageStrategy, arbitrageEconomics, type ArbitrageEconomics } f
 export { ArbitrageConfigSchema, type ArbitrageConfig } from "./arbitrage/config.ts";
 export { MomentumStrategy } from "./momentum/strategy.ts";
 export { MomentumConfigSchema, type MomentumConfig } from "./momentum/config.ts";
-export { RiskManager, TradingState, type RiskCounters, type RiskDecision } from "./risk/risk-manager.ts";
+export { RiskManager, type RiskDecision } from "./risk/risk-manager.ts";
+export { TradingState, type RiskCounters } from "./risk/risk-snapshot.ts";
 export { RiskConfigSchema, RiskLimitsSchema, type RiskConfig, type RiskLimits } from "./risk/limits.ts";
 export { PaperExecutionEngine, type PaperCounters } from "./execution/paper-engine.ts";
 export { PaperConfigSchema, type PaperConfig } from "./execution/paper-config.ts";

@@ -32,7 +32,8 @@ import { ExecutionPlanner, PlannerConfigSchema } from "../../strategies/executio
 import { PortfolioConfigSchema } from "../../strategies/portfolio/config.ts";
 import { Portfolio } from "../../strategies/portfolio/portfolio.ts";
 import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
-import { RiskManager, TradingState } from "../../strategies/risk/risk-manager.ts";
+import { RiskManager } from "../../strategies/risk/risk-manager.ts";
+import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
 import { ControlError } from "../control/channel.ts";
 import { Journal } from "../journal.ts";
 import { RecoveryManager } from "../recovery.ts";

@@ -5,7 +5,8 @@ import {
 } from "../../../protocol/mod.ts";
 import { parseConfig } from "../../../strategies/config.ts";
 import { RiskConfigSchema } from "../../../strategies/risk/limits.ts";
-import { RiskManager, TradingState } from "../../../strategies/risk/risk-manager.ts";
+import { RiskManager } from "../../../strategies/risk/risk-manager.ts";
+import { TradingState } from "../../../strategies/risk/risk-snapshot.ts";
 import { CollectSink, decodedAll, msg } from "../helpers.ts";
 
 const BTC = pairInstrument("BTC", "USD", Venue.Coinbase);

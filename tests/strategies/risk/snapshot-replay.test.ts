@@ -10,7 +10,8 @@ import { PortfolioConfigSchema } from "../../../strategies/portfolio/config.ts";
 import { Portfolio } from "../../../strategies/portfolio/portfolio.ts";
 import { SnapshotError } from "../../../strategies/portfolio/snapshot-codec.ts";
 import { RiskConfigSchema } from "../../../strategies/risk/limits.ts";
-import { RiskManager, TradingState } from "../../../strategies/risk/risk-manager.ts";
+import { RiskManager } from "../../../strategies/risk/risk-manager.ts";
+import { TradingState } from "../../../strategies/risk/risk-snapshot.ts";
 import { msg } from "../helpers.ts";
 
 const E8 = 100_000_000n;
