@@ -43,11 +43,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
   ChunkViews, EXTENDED_TLV_MARKER, GapReason, HEADER_SIZE, HeaderOffset, isProtocolError, nowNanos, type RelayDomain,
-  StreamFramer, TlvType, validateMessage, viewsOf,
+  TlvType, validateMessage, viewsOf,
 } from "../protocol/mod.ts";
 import { QuickCheck, quickCheck } from "./check.ts";
 import { canPublish, canSubscribe, encodeGap, firstTlvType } from "./control.ts";
-import { DiscardedRanges, DiscardMemory, type DiscardedRange } from "./discard-memory.ts";
+import { DiscardedRanges, DiscardMemory } from "./discard-memory.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { DisconnectReason, DropReason, RelayMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
@@ -56,7 +56,9 @@ import type { RetransmitFallback } from "./retransmit-source.ts";
 import { DEFAULT_RING_BYTES_TOTAL, RingStore } from "./ring-store.ts";
 import { forEachInSequence } from "./source-ring.ts";
 import { SourceOwners } from "./source-owners.ts";
+import { Session, SessionState } from "./session.ts";
 import type { Connection } from "./transport/types.ts";
+import { matchesFilter } from "./type-filter.ts";
 import { WarnLimiter } from "./warn-limiter.ts";
 
 /** Settings of a {@link Relay}. */
@@ -104,45 +106,8 @@ export interface AttachOptions {
 /** Milliseconds after its Hello within which a connection's first RetransmitRequest marks it as resuming. */
 const RESUME_WINDOW_MS = 500;
 
-const STATE_AWAIT_HELLO = 0;
-const STATE_OPEN = 1;
-const STATE_CLOSED = 2;
-
 function digest(token: string): Buffer {
   return createHash("sha256").update(token, "utf8").digest();
-}
-
-/** One connection's state. */
-class Session {
-  readonly id: number;
-  readonly conn: Connection;
-  readonly requireToken: boolean;
-  readonly framer = new StreamFramer();
-  state = STATE_AWAIT_HELLO;
-  role = 0;
-  serviceId = -1;
-  /** Set once this connection owned a source (see {@link SourceOwners}). */
-  ownedSources = false;
-  /** Discarded ranges of this subscriber's previous connection, answered at the end of the current chunk. */
-  recall: DiscardedRange[] | undefined;
-  /** `performance.now()` of its Hello. */
-  helloAt = 0;
-  /** Set by its first RetransmitRequest (the only one that may fetch remembered discards). */
-  askedBefore = false;
-  /** Wanted TLV types (1 = wanted), or undefined for every type. */
-  filter: Uint8Array | undefined;
-  outbox: Outbox | undefined;
-  helloTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Set during one chunk's processing when this session's outbox got messages. */
-  dirty = false;
-  /** The message handler bound to this session, made once. */
-  onMessage: (bytes: Uint8Array, offset: number, length: number) => void = () => {};
-
-  constructor(id: number, conn: Connection, requireToken: boolean) {
-    this.id = id;
-    this.conn = conn;
-    this.requireToken = requireToken;
-  }
 }
 
 /** A domain relay. */
@@ -221,7 +186,7 @@ export class Relay {
     this.sessions.add(s);
     this.metrics.connections++;
     s.helloTimer = setTimeout(() => {
-      if (s.state === STATE_AWAIT_HELLO) this.disconnect(s, DisconnectReason.noHello, "no Hello within the time limit");
+      if (s.state === SessionState.AwaitHello) this.disconnect(s, DisconnectReason.noHello, "no Hello within the time limit");
     }, this.helloTimeoutMs);
     (s.helloTimer as { unref?: () => void }).unref?.();
     conn.setHandlers({
@@ -240,7 +205,7 @@ export class Relay {
   }
 
   private onChunk(s: Session, chunk: Uint8Array): void {
-    if (s.state === STATE_CLOSED) return;
+    if (s.state === SessionState.Closed) return;
     const t0 = performance.now();
     const m = this.metrics;
     m.bytesIn += chunk.length;
@@ -267,13 +232,13 @@ export class Relay {
     for (let i = 0; i < d.length; i++) {
       const s = d[i]!;
       s.dirty = false;
-      if (s.state === STATE_OPEN) s.outbox!.flush();
+      if (s.state === SessionState.Open) s.outbox!.flush();
     }
     d.length = 0;
   }
 
   private onMessage(s: Session, bytes: Uint8Array, offset: number, length: number): void {
-    if (s.state === STATE_CLOSED) return;
+    if (s.state === SessionState.Closed) return;
     const m = this.metrics;
     m.messagesIn++;
     // A chunk carries many messages: its buffer, views and byte offset are read once per chunk.
@@ -285,7 +250,7 @@ export class Relay {
       const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
       if (err !== undefined) {
         m.error(err.kind);
-        if (s.state === STATE_AWAIT_HELLO) {
+        if (s.state === SessionState.AwaitHello) {
           this.disconnect(s, DisconnectReason.noHello, `first message is invalid: ${err.message}`);
           return;
         }
@@ -295,7 +260,7 @@ export class Relay {
       }
     }
     const first = length < HEADER_SIZE + 2 ? -1 : u8[base + HEADER_SIZE] === EXTENDED_TLV_MARKER ? firstTlvType(bytes, offset) : u8[base + HEADER_SIZE]!;
-    if (s.state === STATE_AWAIT_HELLO) {
+    if (s.state === SessionState.AwaitHello) {
       if (first !== TlvType.Hello) {
         this.disconnect(s, DisconnectReason.noHello, `first message must be Hello, got TLV type ${first}`);
         return;
@@ -424,7 +389,7 @@ export class Relay {
     const base = bytes.byteOffset + offset;
     const end = base + length;
     let p = base + HEADER_SIZE;
-    while (p < end && s.state !== STATE_CLOSED) {
+    while (p < end && s.state !== SessionState.Closed) {
       let type = u8[p]!;
       let len: number;
       if (type === EXTENDED_TLV_MARKER) {
@@ -443,7 +408,7 @@ export class Relay {
   }
 
   private onHello(s: Session, u8: Uint8Array, dv: DataView, v: number, len: number): void {
-    if (s.state !== STATE_AWAIT_HELLO) {
+    if (s.state !== SessionState.AwaitHello) {
       this.metrics.drop(DropReason.badControl);
       return;
     }
@@ -462,7 +427,7 @@ export class Relay {
       }
     }
     clearTimeout(s.helloTimer);
-    s.state = STATE_OPEN;
+    s.state = SessionState.Open;
     s.role = role;
     s.serviceId = serviceId;
     if (canPublish(role)) this.metrics.publishers++;
@@ -532,10 +497,10 @@ export class Relay {
   private answerRecall(s: Session): void {
     const ranges = s.recall!;
     s.recall = undefined;
-    if (s.state !== STATE_OPEN) return;
+    if (s.state !== SessionState.Open) return;
     this.log.info("answering the ranges discarded with this subscriber's previous connection", { conn: s.id, serviceId: s.serviceId, sources: ranges.length });
     for (const r of ranges) {
-      if (s.state !== STATE_OPEN) return;
+      if (s.state !== SessionState.Open) return;
       this.metrics.recalledRanges++;
       this.answerRange(s, r.source, r.from, r.to);
     }
@@ -554,7 +519,7 @@ export class Relay {
         source, from, to, last, lastTimestamp: (BigInt(this.lastTsHi[source]!) << 32n) | BigInt(this.lastTsLo[source]!), ring, accept,
         gap: (a, b) => this.makeGap(source, GapReason.Evicted, a, b),
         send: (parts) => {
-          if (s.state !== STATE_OPEN) return;
+          if (s.state !== SessionState.Open) return;
           for (const part of parts) outbox.addOwned(part);
           outbox.flush();
         },
@@ -592,7 +557,7 @@ export class Relay {
   }
 
   private disconnect(s: Session, reason: DisconnectReason, why: string, abort = true): void {
-    if (s.state === STATE_CLOSED) return;
+    if (s.state === SessionState.Closed) return;
     this.metrics.disconnects[reason]++;
     const level = reason === DisconnectReason.shutdown ? "info" : "warn";
     this.log[level]("closing connection", { conn: s.id, peer: s.conn.peer, serviceId: s.serviceId, reason, detail: why });
@@ -601,7 +566,7 @@ export class Relay {
   }
 
   private onClosed(s: Session, error?: Error): void {
-    if (s.state === STATE_CLOSED) return;
+    if (s.state === SessionState.Closed) return;
     this.metrics.disconnects.peer++;
     this.log.info("connection closed by peer", { conn: s.id, peer: s.conn.peer, serviceId: s.serviceId, ...(error ? { error: error.message } : {}) });
     this.forget(s);
@@ -609,8 +574,8 @@ export class Relay {
 
   /** Drops a closed connection's state; with `remember`, what its queue held is kept for its return. */
   private forget(s: Session, remember = true): void {
-    const wasOpen = s.state === STATE_OPEN;
-    s.state = STATE_CLOSED;
+    const wasOpen = s.state === SessionState.Open;
+    s.state = SessionState.Closed;
     s.recall = undefined;
     clearTimeout(s.helloTimer);
     if (!this.sessions.delete(s)) return;
@@ -630,25 +595,3 @@ export class Relay {
     }
   }
 }
-
-/** True when any TLV of the message at `u8[base, base+length)` has a type set in `filter`. */
-function matchesFilter(u8: Uint8Array, base: number, length: number, filter: Uint8Array): boolean {
-  const end = base + length;
-  let p = base + HEADER_SIZE;
-  while (p + 2 <= end) {
-    let type = u8[p]!;
-    let len: number;
-    if (type === EXTENDED_TLV_MARKER) {
-      type = u8[p + 2]!;
-      len = u8[p + 3]! | (u8[p + 4]! << 8);
-      p += 5;
-    } else {
-      len = u8[p + 1]!;
-      p += 2;
-    }
-    if (filter[type] === 1) return true;
-    p += len;
-  }
-  return false;
-}
-
