@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GapReason, HeaderOffset, RelayDomain } from "../../protocol/mod.ts";
 import { encodeRetransmitRequest, readGap } from "../../relay/control.ts";
 import { RelayMetrics } from "../../relay/metrics.ts";
-import { RingStore } from "../../relay/ring-store.ts";
+import { CHUNK_OVERHEAD_BYTES, RingStore } from "../../relay/ring-store.ts";
 import type { RelayServer } from "../../relay/server.ts";
 import { firstType, headerOf, rawPeer, Role, startTestRelay, tempDir, TradeSource, until, type RawPeer } from "./helpers.ts";
 
@@ -24,7 +24,7 @@ describe("RingStore", () => {
     const chunk = chunkOf(65536);
     for (let s = 0; s < 800; s++) store.push(s, chunk, s * 74, 74, 0, 1);
     expect(store.chunkBytes).toBe(65536);
-    expect(store.bytes).toBe(65536 + 800 * store.get(0)!.indexBytes);
+    expect(store.bytes).toBe(65536 + CHUNK_OVERHEAD_BYTES + 800 * store.get(0)!.indexBytes);
     expect(store.sources).toBe(800);
     for (let s = 0; s < 799; s++) store.clear(s);
     expect(store.chunkBytes).toBe(65536); // still pinned by the one message left
@@ -38,7 +38,7 @@ describe("RingStore", () => {
     const store = new RingStore({ bytesPerSource: 1 << 20, bytesTotal: 1 << 20 });
     store.push(1, chunkOf(65536), 100, 74, 0, 1);
     expect(store.chunkBytes).toBe(65536);
-    expect(store.bytes).toBe(65536 + store.get(1)!.indexBytes);
+    expect(store.bytes).toBe(65536 + CHUNK_OVERHEAD_BYTES + store.get(1)!.indexBytes);
   });
 
   it("evicts the least recently written sources first, keeps the newest message, stays under budget (property)", () => {
