@@ -11,7 +11,7 @@
  * - `pub MD_SOCKET SECONDS RATE SOURCE` — publishes Trades built as an adapter builds them
  *   (`MessageBuilder.begin().addTrade()`, header timestamp = CLOCK_MONOTONIC at build time). RATE 0:
  *   as fast as the relay takes them (bounded queue); otherwise paced at RATE msgs/s. Prints its result.
- * - `pong SOCKET` / `ping SOCKET COUNT [paced]` — the floor: raw 8-byte ping-pong over a Unix socket through
+ * - `pong SOCKET [busy]` / `ping SOCKET COUNT [paced] [busy]` — the floor (`busy`: the process busy polls): raw 8-byte ping-pong over a Unix socket through
  *   the same transport the relay uses, no protocol work, back to back or one round trip per timer tick;
  *   `ping` prints round-trip percentiles in ns.
  *
@@ -24,6 +24,7 @@ import process from "node:process";
 import { setImmediate } from "node:timers";
 import * as hdr from "hdr-histogram-js";
 import { AssetType, ChunkViews, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
+import { BusyPoll } from "../relay/busy-poll.ts";
 import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
 import { silentLogger } from "../relay/log.ts";
@@ -182,6 +183,7 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
 }
 
 async function pongRole(socket: string): Promise<void> {
+  if (process.argv.includes("busy")) new BusyPoll().start(); // exits with the process
   const transport = await selectTransport();
   await transport.listen({ kind: "unix", path: socket }, (conn) => {
     conn.setHandlers({ data: (chunk) => conn.write([chunk]), close: () => {} });
@@ -198,6 +200,7 @@ async function pongRole(socket: string): Promise<void> {
  * time (on a VM a halted vCPU can take far longer to wake than a busy one).
  */
 async function pingRole(socket: string, count: number, paced: boolean): Promise<void> {
+  if (process.argv.includes("busy")) new BusyPoll().start(); // exits with the process
   const transport = await selectTransport();
   const conn = await transport.connect({ kind: "unix", path: socket });
   const rtts = new Float64Array(count);

@@ -240,6 +240,7 @@ export async function run(args: readonly string[]): Promise<number> {
   log(`[${runtime}] floor: raw Unix-socket ping-pong…`);
   const floor = await measureFloor(path.join(dir, "pong.sock"));
   const pacedFloor = await measureFloor(path.join(dir, "pong-paced.sock"), 2000, true);
+  const busyFloor = values["busy-poll"] ? await measureFloor(path.join(dir, "pong-busy.sock"), 2000, true, true) : undefined;
   const micros = (ns: number): number => Math.round(ns / 100) / 10;
   const floorHopMicros = micros(floor.rttP50Ns / 2);
   let nats: ChildProcess | undefined;
@@ -280,6 +281,7 @@ export async function run(args: readonly string[]): Promise<number> {
       runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core,
       floor: { hopP50Micros: floorHopMicros, rttP50Micros: micros(floor.rttP50Ns), rttP99Micros: micros(floor.rttP99Ns) },
       pacedFloor: { hopP50Micros: micros(pacedFloor.rttP50Ns / 2), rttP50Micros: micros(pacedFloor.rttP50Ns), rttP99Micros: micros(pacedFloor.rttP99Ns) },
+      ...(busyFloor ? { busyPollFloor: { hopP50Micros: micros(busyFloor.rttP50Ns / 2), rttP50Micros: micros(busyFloor.rttP50Ns), rttP99Micros: micros(busyFloor.rttP99Ns) } } : {}),
     }) + "\n");
     return 0;
   }
@@ -310,7 +312,8 @@ export async function run(args: readonly string[]): Promise<number> {
     `\nfloor (raw Unix-socket ping-pong between two processes, no protocol work), round trip p50 / p99:\n` +
       `  back to back        ${micros(floor.rttP50Ns)} / ${micros(floor.rttP99Ns)} µs → one hop ≈ ${floorHopMicros} µs\n` +
       `  one per timer tick  ${micros(pacedFloor.rttP50Ns)} / ${micros(pacedFloor.rttP99Ns)} µs → one hop ≈ ${micros(pacedFloor.rttP50Ns / 2)} µs ` +
-      `(processes asleep between messages, as in the latency runs; publisher → relay → subscriber is two hops)\n`,
+      `(processes asleep between messages, as in the latency runs; publisher → relay → subscriber is two hops)\n` +
+      (busyFloor ? `  paced, both polling  ${micros(busyFloor.rttP50Ns)} / ${micros(busyFloor.rttP99Ns)} µs → one hop ≈ ${micros(busyFloor.rttP50Ns / 2)} µs (a core per process, nothing else running)\n` : ""),
   );
   process.stdout.write("targets: ≥ 2,100,000 msgs/s to one subscriber, ≥ 1.0× nats-server, one-hop p50 ≤ 20 µs\n");
   return 0;

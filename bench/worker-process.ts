@@ -120,16 +120,18 @@ export function killWorker(w: WorkerProcess | undefined): void {
  * The machine's floor for one hop: a raw 8-byte ping-pong between two worker processes over a Unix
  * socket through the relay's transport, no protocol work (roles `pong`/`ping` of `e2e-worker.ts`),
  * back to back, or with `paced` one round trip per timer tick as the paced latency runs send (the
- * processes then sleep between messages and pay the wake-up each time). Round-trip percentiles in ns;
- * one hop ≈ the round trip's p50 ÷ 2.
+ * processes then sleep between messages and pay the wake-up each time), and with `busyPoll` both processes
+ * polling instead of sleeping (relay/busy-poll.ts: the floor with a core per process). Round-trip
+ * percentiles in ns; one hop ≈ the round trip's p50 ÷ 2.
  */
-export async function measureFloor(socketPath: string, count = 20_000, paced = false): Promise<{ rttP50Ns: number; rttP99Ns: number }> {
+export async function measureFloor(socketPath: string, count = 20_000, paced = false, busyPoll = false): Promise<{ rttP50Ns: number; rttP99Ns: number }> {
   const script = new URL("./e2e-worker.ts", import.meta.url);
-  const pong = startWorker(script, ["pong", socketPath]);
+  const busy = busyPoll ? ["busy"] : [];
+  const pong = startWorker(script, ["pong", socketPath, ...busy]);
   let ping: WorkerProcess | undefined;
   try {
     await waitForKey(pong, "ready");
-    ping = startWorker(script, ["ping", socketPath, String(count), ...(paced ? ["paced"] : [])]);
+    ping = startWorker(script, ["ping", socketPath, String(count), paced ? "paced" : "back-to-back", ...busy]);
     const r = await waitForKey(ping, "rttP50Ns", 60_000);
     pong.send("stop");
     return { rttP50Ns: Number(r.rttP50Ns), rttP99Ns: Number(r.rttP99Ns) };
