@@ -11,6 +11,7 @@ import process from "node:process";
 import { createLogger } from "../relay/log.ts";
 import { ConfigError } from "../runtime/config/load.ts";
 import { DEFAULT_CONFIG, loadAppConfig } from "../runtime/launch/load-app-config.ts";
+import { requireTradingServices } from "../runtime/launch/validate-services.ts";
 import { startSystem, SystemStartError } from "../runtime/launch/system.ts";
 import { parseOptions, parsePort } from "./args.ts";
 import { CommandError, type Command } from "./command.ts";
@@ -35,6 +36,7 @@ Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
     let config;
     try {
       config = await loadAppConfig(file);
+      requireTradingServices(config, file);
     } catch (e) {
       if (e instanceof ConfigError) throw new CommandError(`invalid config: ${e.message}`, 1);
       throw e;
@@ -47,6 +49,7 @@ Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
       system = await startSystem(config, { mainPath: MAIN, inline: values.inline ?? false, log });
     } catch (e) {
       if (e instanceof SystemStartError) throw new CommandError(e.message, 1);
+      if (e instanceof ConfigError) throw new CommandError(`invalid config: ${e.message}`, 1);
       throw e;
     }
     process.stdout.write(

@@ -3,8 +3,12 @@
  *
  * Unix sockets live in `$XDG_RUNTIME_DIR/alphapulse` (a per-user runtime directory), else in
  * `/tmp/alphapulse-<uid>`; the directory is created with mode 0700 and the socket file is
- * `<domain>.sock` with mode 0600. A socket file left by a dead relay is replaced, but only after a
- * connection attempt proves nothing answers on it; a live relay or a non-socket file is never touched.
+ * `<domain>.sock` with mode 0600. The default directory is predictable, so it is trusted only as a
+ * private directory ({@link ensurePrivateDir}): a real directory (not a symlink), owned by this user,
+ * without group/other permission bits — anything else is refused with the reason, never repaired. A
+ * socket path longer than the kernel's `sun_path` allows is refused before anything listens. A socket
+ * file left by a dead relay is replaced, but only after a connection attempt proves nothing answers on
+ * it; a live relay or a non-socket file is never touched.
  *
  * @example
  * ```ts
@@ -38,7 +42,8 @@ export function domainName(domain: RelayDomain): DomainName {
   return RELAY_DOMAIN_NAMES[domain] as DomainName;
 }
 
-function uid(): number {
+/** This process's user id (0 where the runtime cannot tell). */
+export function currentUid(): number {
   const d = (globalThis as { Deno?: { uid?: () => number | null } }).Deno;
   if (d?.uid) return d.uid() ?? 0;
   return typeof process.getuid === "function" ? process.getuid() : 0;
@@ -47,7 +52,7 @@ function uid(): number {
 /** The directory relays put their sockets in by default. */
 export function defaultSocketDir(): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
-  return xdg ? path.join(xdg, "alphapulse") : `/tmp/alphapulse-${uid()}`;
+  return xdg ? path.join(xdg, "alphapulse") : `/tmp/alphapulse-${currentUid()}`;
 }
 
 /** The default Unix socket path of a domain's relay. */
@@ -64,18 +69,75 @@ export class SocketPathError extends Error {
   }
 }
 
+/** Longest Unix socket path in bytes: Linux `sun_path` is 108 bytes including the terminating NUL. */
+export const SOCKET_PATH_MAX_BYTES = 107;
+
+/** Throws {@link SocketPathError} when `socketPath` is longer than a Unix socket address can hold. */
+export function checkSocketPathLength(socketPath: string): void {
+  const bytes = new TextEncoder().encode(socketPath).length;
+  if (bytes > SOCKET_PATH_MAX_BYTES) {
+    throw new SocketPathError(
+      `socket path ${socketPath} is ${bytes} bytes; Unix sockets allow at most ${SOCKET_PATH_MAX_BYTES} — choose a shorter directory`,
+    );
+  }
+}
+
+/** A directory that may not hold private files (sockets, state, tokens); says why. */
+export class PrivateDirError extends Error {
+  /** The directory. */
+  readonly dir: string;
+  /** @param dir the directory @param reason why it is refused */
+  constructor(dir: string, reason: string) {
+    super(`${dir}: ${reason}`);
+    this.name = "PrivateDirError";
+    this.dir = dir;
+  }
+}
+
 /**
- * Makes `socketPath` ready to listen on: creates its directory (0700 when it is the default one),
- * and removes a stale socket file — only when it is a socket and a connection to it is refused.
- * Throws {@link SocketPathError} when a relay already answers there or the path is not a socket.
+ * Checks that `dir` is a private directory of this user: a real directory (lstat: not a symlink),
+ * owned by this uid, no group/other permission bits. Throws {@link PrivateDirError} with the reason.
+ */
+export function checkPrivateDir(dir: string): void {
+  const st = fs.lstatSync(dir);
+  if (st.isSymbolicLink()) throw new PrivateDirError(dir, "is a symbolic link; refusing to use it (remove it or choose another directory)");
+  if (!st.isDirectory()) throw new PrivateDirError(dir, "exists and is not a directory");
+  const uid = currentUid();
+  if (st.uid !== uid) throw new PrivateDirError(dir, `is owned by uid ${st.uid}, not by this user (uid ${uid}); refusing to use it`);
+  const mode = st.mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new PrivateDirError(dir, `has mode 0${mode.toString(8)}: group/other may read or write it; run \`chmod 700 ${dir}\` or choose another directory`);
+  }
+}
+
+/**
+ * Makes `dir` a private directory: creates it (mode 0700; missing parents with the default mode) when
+ * absent, then {@link checkPrivateDir}. An existing directory is verified, never repaired.
+ * Throws {@link PrivateDirError} when it cannot be created or is unsafe.
+ */
+export function ensurePrivateDir(dir: string): void {
+  try {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== "EEXIST") throw new PrivateDirError(dir, `cannot create the directory (${code ?? (e as Error).message})`);
+  }
+  checkPrivateDir(dir);
+}
+
+/**
+ * Makes `socketPath` ready to listen on: checks its length, creates its directory (the default one
+ * must be private: {@link ensurePrivateDir}), and removes a stale socket file — only when it is a
+ * socket and a connection to it is refused. Throws {@link SocketPathError} when the path is too long,
+ * a relay already answers there or the path is not a socket, {@link PrivateDirError} for an unsafe
+ * default directory.
  */
 export async function prepareSocketPath(socketPath: string, transport: Transport): Promise<void> {
+  checkSocketPathLength(socketPath);
   const dir = path.dirname(socketPath);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (dir === defaultSocketDir()) {
-    const st = fs.statSync(dir);
-    if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
-  }
+  if (dir === defaultSocketDir()) ensurePrivateDir(dir);
+  else fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   let st: fs.Stats;
   try {
     st = fs.lstatSync(socketPath);

@@ -30,6 +30,8 @@ export interface ServiceSpec {
   env?: Readonly<Record<string, string>>;
   /** Working directory. */
   cwd?: string;
+  /** Give the child a stdin pipe held open by the supervisor (the child sees EOF when the supervisor dies). */
+  stdinPipe?: boolean;
   /** Receives the child's stdout/stderr text; omitted: inherited. */
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
 }
@@ -204,6 +206,7 @@ export class Supervisor {
     const options: SpawnOptions = { command: spec.command, args: spec.args };
     if (spec.env) options.env = spec.env;
     if (spec.cwd) options.cwd = spec.cwd;
+    if (spec.stdinPipe) options.stdinPipe = true;
     if (spec.onOutput) {
       const out = spec.onOutput;
       options.onStdout = (t) => out("stdout", t);

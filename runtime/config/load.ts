@@ -1,7 +1,9 @@
 /**
  * Loads a YAML config: environment substitution, YAML parse (the `yaml` package), then validation
- * against a valibot schema. Any failure is a {@link ConfigError} that names the file, the path inside the
- * document and the reason, raised before anything starts.
+ * against a valibot schema. An empty document is refused, and so is any key the schema does not know
+ * (named with its path and the nearest known key: unknown-keys.ts). Any failure is a
+ * {@link ConfigError} that names the file, the path inside the document and the reason, raised before
+ * anything starts.
  *
  * @example
  * ```ts
@@ -14,6 +16,7 @@ import { readFile } from "node:fs/promises";
 import * as v from "valibot";
 import { parseDocument } from "yaml";
 import { MissingEnvError, substituteEnv } from "./env.ts";
+import { describeUnknownKey, findUnknownKey } from "./unknown-keys.ts";
 
 /** A config that cannot be used: `path` is the dotted location inside the document (`relays.market-data.queueBytes`). */
 export class ConfigError extends Error {
@@ -60,7 +63,11 @@ export function parseConfig<S extends v.GenericSchema>(
     const line = substituted.slice(0, err.pos[0]).split("\n").length;
     throw new ConfigError(file, "", `YAML line ${line}: ${err.message.split("\n")[0]}`);
   }
-  const result = v.safeParse(schema, doc.toJS() ?? {});
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) throw new ConfigError(file, "", "the config is empty (no settings, no services); nothing to start");
+  const unknown = findUnknownKey(schema, data);
+  if (unknown) throw new ConfigError(file, unknown.path, describeUnknownKey(unknown));
+  const result = v.safeParse(schema, data);
   if (!result.success) {
     const issue = result.issues[0];
     throw new ConfigError(file, issuePath(issue), issue.message);

@@ -1,5 +1,6 @@
 /**
- * Loads the application config for `ap start` / `ap service`: YAML with env substitution, validated;
+ * Loads the application config for `ap start` / `ap service`: YAML with env substitution, validated
+ * (service options too, by their kinds' schemas);
  * a resolved JSON copy (written by `ap start` for its children) is read as-is and validated again.
  *
  * @module
@@ -10,13 +11,19 @@ import process from "node:process";
 import * as v from "valibot";
 import { ConfigError, issuePath, loadConfigFile } from "../config/load.ts";
 import { AppConfigSchema, type AppConfig } from "../config/schema.ts";
+import { validateServiceOptions } from "./validate-services.ts";
 
 /** Default config path, relative to the working directory. */
 export const DEFAULT_CONFIG = "config/default.yaml";
 
-/** Loads and validates a YAML config file. */
-export function loadAppConfig(file: string): Promise<AppConfig> {
-  return loadConfigFile(file, AppConfigSchema, process.env);
+/**
+ * Loads and validates a YAML config file: the document (empty refused, unknown keys named with the
+ * nearest known one), then every service's options by its kind's schemas.
+ */
+export async function loadAppConfig(file: string): Promise<AppConfig> {
+  const config = await loadConfigFile(file, AppConfigSchema, process.env);
+  await validateServiceOptions(config, file);
+  return config;
 }
 
 /** Reads a resolved config written by `ap start`. */

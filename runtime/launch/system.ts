@@ -12,7 +12,7 @@
  * @module
  */
 
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { generateToken } from "../../api/auth.ts";
@@ -21,22 +21,16 @@ import type { Logger } from "../../relay/log.ts";
 import { ControlError, serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { runtimePaths, type RuntimePaths } from "../paths.ts";
+import { supervisedChildEnv } from "../process/parent-watch.ts";
 import { apInvocation, processSpawner } from "../process/select.ts";
 import { allServiceNames, resolveService } from "../service/registry.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
+import { API_ADDRESS_FILE, claimRuntimeDir, type RuntimeClaim } from "./claim-dir.ts";
 import { InlineRunner } from "./inline-runner.ts";
+import { SystemStartError } from "./start-error.ts";
+import { validateServiceOptions } from "./validate-services.ts";
 
-/** The system could not be brought up (everything started was stopped again). */
-export class SystemStartError extends Error {
-  /** @param message what did not come up and why */
-  constructor(message: string) {
-    super(message);
-    this.name = "SystemStartError";
-  }
-}
-
-/** File the API service writes its bound address to, inside the runtime directory. */
-export const API_ADDRESS_FILE = "api.json";
+export { API_ADDRESS_FILE, SystemStartError };
 
 /** How to start. */
 export interface StartSystemOptions {
@@ -75,22 +69,32 @@ async function waitForApi(paths: RuntimePaths, timeoutMs: number): Promise<{ url
   }
 }
 
-async function removeSockets(dir: string): Promise<void> {
-  let names: string[] = [];
+/** Keeps the children file current (a failed write is logged: the children still run). */
+function recordChild(claim: RuntimeClaim, e: SupervisorEvent, log: Logger): void {
   try {
-    names = await readdir(dir);
-  } catch {
-    return;
+    if (e.event === "started" && e.pid !== undefined) claim.children.started(e.service, e.pid);
+    if (e.event === "exited" && e.pid !== undefined) claim.children.exited(e.pid);
+  } catch (err) {
+    log.error("children file not updated", { file: claim.children.file, error: String(err) });
   }
-  await Promise.all(names.filter((n) => n.endsWith(".sock") || n.endsWith(".ctl") || n === API_ADDRESS_FILE || n === "config.json").map((n) => rm(join(dir, n), { force: true })));
 }
 
-/** Starts the system described by `config`. */
+/**
+ * Starts the system described by `config`. Before anything starts, every service's options are
+ * validated (`ConfigError`) and the runtime directory is claimed (claim-dir.ts: socket paths, a private
+ * directory, the one-system lock, the API port); a refusal is a {@link SystemStartError} with the reason
+ * as its message and the typed error as its `cause`.
+ */
 export async function startSystem(config: AppConfig, options: StartSystemOptions): Promise<RunningSystem> {
   const paths = runtimePaths(config.runtimeDir);
   const log = options.log;
-  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
-  await rm(join(paths.dir, API_ADDRESS_FILE), { force: true });
+  await validateServiceOptions(config);
+  let claim: RuntimeClaim;
+  try {
+    claim = await claimRuntimeDir(paths, config);
+  } catch (e) {
+    throw SystemStartError.refused(e);
+  }
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token || generateToken();
   const services = config.services.map((svc) => {
     const missing = svc.requiresEnv.filter((name) => !process.env[name]);
@@ -99,9 +103,13 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     return { ...svc, enabled: false };
   });
   const resolved: AppConfig = { ...config, services, runtimeDir: paths.dir, api: { ...config.api, token: "" } };
-  const resolvedFile = join(paths.dir, "config.json");
-  await writeFile(resolvedFile, JSON.stringify(resolved), { mode: 0o600 });
-  await chmod(resolvedFile, 0o600);
+  const resolvedFile = claim.configFile;
+  try {
+    claim.writeConfig(resolved);
+  } catch (e) {
+    claim.release();
+    throw SystemStartError.refused(e);
+  }
   process.env.ALPHAPULSE_API_TOKEN = token;
   const names = allServiceNames(resolved);
 
@@ -115,12 +123,13 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     const sup = new Supervisor(await processSpawner(), s, (e: SupervisorEvent) => {
       const level = e.event === "crash-loop" ? "error" : e.event === "exited" && e.exit?.code !== 0 ? "warn" : "info";
       log[level](`service ${e.event}`, { child: e.service, pid: e.pid, exit: e.exit, delayMs: e.delayMs });
+      recordChild(claim, e, log);
     });
     const ap = apInvocation(options.mainPath);
     for (const name of names) {
       sup.add({
         name, kind: resolveService(name, resolved).kind, command: ap.command,
-        args: [...ap.args, "service", name, "--resolved", resolvedFile], env: { ALPHAPULSE_API_TOKEN: token },
+        args: [...ap.args, "service", name, "--resolved", resolvedFile], env: { ALPHAPULSE_API_TOKEN: token, ...supervisedChildEnv() }, stdinPipe: true,
       });
     }
     sup.startAll();
@@ -133,18 +142,25 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     };
   }
 
-  const control: ControlServer = await serveControl(paths.controlSocket(SUPERVISOR_CONTROL), {
-    services: async () => runner.list(),
-    serviceAction: async (args) => {
-      const name = String(args.name);
-      if (!names.includes(name)) throw new ControlError("NotFound", `service "${name}" not found`);
-      if (args.action === "stop") await runner.stop(name);
-      else if (args.action === "start") await runner.start(name);
-      else if (args.action === "restart") await runner.restart(name);
-      else throw new ControlError("BadRequest", `unknown action ${JSON.stringify(args.action)}`, "action");
-      return true;
-    },
-  });
+  let control: ControlServer;
+  try {
+    control = await serveControl(paths.controlSocket(SUPERVISOR_CONTROL), {
+      services: async () => runner.list(),
+      serviceAction: async (args) => {
+        const name = String(args.name);
+        if (!names.includes(name)) throw new ControlError("NotFound", `service "${name}" not found`);
+        if (args.action === "stop") await runner.stop(name);
+        else if (args.action === "start") await runner.start(name);
+        else if (args.action === "restart") await runner.restart(name);
+        else throw new ControlError("BadRequest", `unknown action ${JSON.stringify(args.action)}`, "action");
+        return true;
+      },
+    });
+  } catch (e) {
+    await runner.shutdown();
+    claim.release();
+    throw new SystemStartError(`the supervisor's control socket could not be opened: ${(e as Error).message}`, e);
+  }
 
   let stopped = false;
   const stop = async () => {
@@ -152,7 +168,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     stopped = true;
     await runner.shutdown();
     await control.close();
-    await removeSockets(paths.dir);
+    claim.release();
   };
 
   let api: { url: string };

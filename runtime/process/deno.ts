@@ -16,7 +16,7 @@ interface DenoChild {
 interface DenoCommandApi {
   Command: new (cmd: string, opts: {
     args: string[]; cwd?: string; env?: Record<string, string>;
-    stdin: "null"; stdout: "piped" | "inherit"; stderr: "piped" | "inherit";
+    stdin: "null" | "piped"; stdout: "piped" | "inherit"; stderr: "piped" | "inherit";
   }) => { spawn(): DenoChild };
 }
 
@@ -35,7 +35,7 @@ export const denoSpawner: ProcessSpawner = {
         args: [...options.args],
         cwd: options.cwd,
         env: options.env ? { ...options.env } : undefined,
-        stdin: "null",
+        stdin: options.stdinPipe ? "piped" : "null",
         stdout: options.onStdout ? "piped" : "inherit",
         stderr: options.onStderr ? "piped" : "inherit",
       }).spawn();

@@ -14,7 +14,7 @@ export const nodeSpawner: ProcessSpawner = {
     const child = nodeSpawn(options.command, [...options.args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
-      stdio: ["ignore", options.onStdout ? "pipe" : "inherit", options.onStderr ? "pipe" : "inherit"],
+      stdio: [options.stdinPipe ? "pipe" : "ignore", options.onStdout ? "pipe" : "inherit", options.onStderr ? "pipe" : "inherit"],
     });
     if (options.onStdout) child.stdout?.setEncoding("utf8").on("data", options.onStdout);
     if (options.onStderr) child.stderr?.setEncoding("utf8").on("data", options.onStderr);

@@ -23,6 +23,11 @@ export interface SpawnOptions {
   cwd?: string;
   /** Extra environment variables (merged over the parent's). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Give the child a stdin pipe this process holds open and never writes: it reads end-of-file when this
+   * process dies, however it dies (see `parent-watch.ts`). Default: stdin is `/dev/null`.
+   */
+  stdinPipe?: boolean;
   /** Called with each chunk the child writes to stdout (UTF-8 text). Omitted: inherited. */
   onStdout?: (text: string) => void;
   /** Called with each chunk the child writes to stderr (UTF-8 text). Omitted: inherited. */

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from "../../relay/log.ts";
 import { serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { runtimePaths } from "../paths.ts";
+import { watchSupervisor } from "../process/parent-watch.ts";
 import { jsonSafe } from "./json-safe.ts";
 import { StatusReporter } from "./status-reporter.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
@@ -65,9 +66,17 @@ export async function hostService(name: string, config: AppConfig, log?: Logger)
   };
 }
 
-/** Runs `name` until SIGTERM/SIGINT, then stops it within `deadlineMs` and exits (0, or 1 if stopping failed). */
+/**
+ * Runs `name` until SIGTERM/SIGINT — or until its supervisor dies (parent-watch.ts) — then stops it
+ * within `deadlineMs` and exits (0, or 1 if stopping failed).
+ */
 export async function runServiceProcess(name: string, config: AppConfig): Promise<never> {
   const log = createLogger(name);
+  let onSupervisorGone = (_reason: string): void => process.exit(1);
+  watchSupervisor(process.env, (reason) => {
+    log.warn("supervisor gone: stopping", { reason });
+    onSupervisorGone(reason);
+  });
   const hosted = await hostService(name, config, log);
   return await new Promise<never>(() => {
     let stopping = false;
@@ -90,6 +99,7 @@ export async function runServiceProcess(name: string, config: AppConfig): Promis
         },
       );
     };
+    onSupervisorGone = () => stop("supervisor-gone");
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
   });
