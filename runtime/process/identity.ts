@@ -24,8 +24,8 @@ export interface ProcessRecord {
   readonly startTime: number | null;
 }
 
-/** Start time of `pid` (clock ticks since boot), or `null` when it is gone or `/proc` is unavailable. */
-export function processStartTime(pid: number): number | null {
+/** Fields 3… of `/proc/<pid>/stat` (state first), or `null` when unreadable. */
+function statFields(pid: number): string[] | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -33,9 +33,22 @@ export function processStartTime(pid: number): number | null {
     return null;
   }
   // The command name (field 2) is in parentheses and may hold spaces or ')': split after the last ')'.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const start = Number(fields[19]);
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
+/** Start time of `pid` (clock ticks since boot), or `null` when it is gone or `/proc` is unavailable. */
+export function processStartTime(pid: number): number | null {
+  const start = Number(statFields(pid)?.[19]);
   return Number.isFinite(start) ? start : null;
+}
+
+/**
+ * Whether `pid` has ended but not been reaped yet (a zombie: state `Z` or `X`). An orphan's exit is
+ * reaped by init, which in a container may take a second or more; it runs no code meanwhile.
+ */
+export function isZombie(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === "Z" || state === "X";
 }
 
 /** The command line of `pid` as arguments, or `null` when unreadable. */
@@ -47,12 +60,12 @@ export function processArgs(pid: number): string[] | null {
   }
 }
 
-/** Whether a process with this pid exists and may be signalled by us (`kill(pid, 0)`). */
+/** Whether a process with this pid runs and may be signalled by us (`kill(pid, 0)`, and not a zombie). */
 export function pidExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch {
     // ESRCH: gone. EPERM: it exists but belongs to another user — not a process this user started.
     return false;
