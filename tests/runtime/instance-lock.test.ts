@@ -39,6 +39,10 @@ describe("a second ap start on a directory in use", () => {
     first = await startAp(config);
     // Every service up: 7 control sockets and the supervisor's.
     await until("all control sockets", () => (readdirSync(run).filter((n) => n.endsWith(".ctl")).length === 8 ? true : undefined), 60_000);
+    for (const f of ["config.json", "supervisor.children.json", ...readdirSync(run).filter((n) => n.endsWith(".lock"))]) {
+      expect(statSync(join(run, f)).mode & 0o777, f).toBe(0o600);
+    }
+    expect(statSync(run).mode & 0o777).toBe(0o700);
     const before = { config: snapshot(join(run, "config.json")), api: snapshot(join(run, "api.json")), files: readdirSync(run).sort() };
 
     const t0 = Date.now();
