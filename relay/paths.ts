@@ -99,7 +99,12 @@ export class PrivateDirError extends Error {
  * owned by this uid, no group/other permission bits. Throws {@link PrivateDirError} with the reason.
  */
 export function checkPrivateDir(dir: string): void {
-  const st = fs.lstatSync(dir);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (e) {
+    throw new PrivateDirError(dir, `cannot inspect the directory (${(e as { code?: string }).code ?? (e as Error).message})`);
+  }
   if (st.isSymbolicLink()) throw new PrivateDirError(dir, "is a symbolic link; refusing to use it (remove it or choose another directory)");
   if (!st.isDirectory()) throw new PrivateDirError(dir, "exists and is not a directory");
   const uid = currentUid();
@@ -116,12 +121,13 @@ export function checkPrivateDir(dir: string): void {
  * Throws {@link PrivateDirError} when it cannot be created or is unsafe.
  */
 export function ensurePrivateDir(dir: string): void {
-  try {
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
-    fs.mkdirSync(dir, { mode: 0o700 });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code !== "EEXIST") throw new PrivateDirError(dir, `cannot create the directory (${code ?? (e as Error).message})`);
+  for (const [target, options] of [[path.dirname(dir), { recursive: true }], [dir, { mode: 0o700 }]] as const) {
+    try {
+      fs.mkdirSync(target, options);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== "EEXIST") throw new PrivateDirError(dir, `cannot create the directory (${code ?? (e as Error).message})`);
+    }
   }
   checkPrivateDir(dir);
 }
