@@ -9,6 +9,7 @@
  * @module
  */
 
+import process from "node:process";
 import * as v from "valibot";
 import { ConfigError, issuePath } from "../config/load.ts";
 import type { AppConfig, ServiceConfig } from "../config/schema.ts";
@@ -23,7 +24,7 @@ function at(base: string, inner: string): string {
 }
 
 /** Checks `value` against `schema` at `path`: unknown keys first (with a hint), then values. Returns the output. */
-function check<S extends v.GenericSchema>(file: string, path: string, schema: S, value: unknown): v.InferOutput<S> {
+function checkValues<S extends v.GenericSchema>(file: string, path: string, schema: S, value: unknown): v.InferOutput<S> {
   const unknown = findUnknownKey(schema, value);
   if (unknown) throw new ConfigError(file, at(path, unknown.path), describeUnknownKey(unknown));
   const r = v.safeParse(schema, value);
@@ -31,13 +32,20 @@ function check<S extends v.GenericSchema>(file: string, path: string, schema: S,
   return r.output;
 }
 
-async function validateOne(file: string, index: number, configured: ServiceConfig, config: AppConfig): Promise<void> {
+async function validateOne(file: string, index: number, configured: ServiceConfig, config: AppConfig, values: boolean): Promise<void> {
   const base = `services[${index}].options`;
   // Unknown keys are looked for in what the file says; values as the service will see them (app defaults filled in).
   const raw = (configured.options ?? {}) as Record<string, unknown>;
   const unknown = (schema: v.GenericSchema, value: unknown, path: string) => {
     const u = findUnknownKey(schema, value);
     if (u) throw new ConfigError(file, at(path, u.path), describeUnknownKey(u));
+  };
+  // A service that will not start (disabled, or its requiresEnv unset) is held to its keys only: its
+  // values may come from the environment it lacks (`wsUrl: ${POLYGON_WS_URL:-}`).
+  const check = <S extends v.GenericSchema>(f: string, path: string, schema: S, value: unknown): v.InferOutput<S> => {
+    if (values) return checkValues(f, path, schema, value);
+    unknown(schema, value, path);
+    return (value ?? {}) as v.InferOutput<S>;
   };
   const options = withAppDefaults(configured, config).options;
   switch (configured.kind) {
@@ -52,7 +60,7 @@ async function validateOne(file: string, index: number, configured: ServiceConfi
       const { strategyEntry } = await import("../../strategies/registry.ts");
       unknown(m.StrategyOptionsSchema, raw, base);
       const parsed = check(file, base, m.StrategyOptionsSchema, options);
-      const entry = strategyEntry(parsed.strategy);
+      const entry = strategyEntry(String(parsed.strategy));
       if (entry) check(file, `${base}.config`, entry.schema, { source: configured.serviceId, ...parsed.config });
       return;
     }
@@ -74,11 +82,20 @@ async function validateOne(file: string, index: number, configured: ServiceConfi
 }
 
 /**
- * Validates the options of every configured service (enabled or not) by its kind's schemas.
+ * Validates the options of every configured service by its kind's schemas: keys for all of them, values
+ * for those that will start (enabled, every `requiresEnv` variable set in `env`).
  * Throws {@link ConfigError} naming `file`, the path and the reason.
  */
-export async function validateServiceOptions(config: AppConfig, file = "config"): Promise<void> {
-  for (let i = 0; i < config.services.length; i++) await validateOne(file, i, config.services[i]!, config);
+export async function validateServiceOptions(
+  config: AppConfig,
+  file = "config",
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<void> {
+  for (let i = 0; i < config.services.length; i++) {
+    const svc = config.services[i]!;
+    const starts = svc.enabled && svc.requiresEnv.every((name) => !!env[name]);
+    await validateOne(file, i, svc, config, starts);
+  }
 }
 
 /** Throws {@link ConfigError} when `config` has no adapter, strategy or execution service: nothing would trade. */

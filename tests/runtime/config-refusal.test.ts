@@ -6,13 +6,15 @@
  */
 
 import net from "node:net";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findUnknownKey, nearestKey } from "../../runtime/config/unknown-keys.ts";
+import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { runAp, smallConfig, startArtifacts } from "./ap-process.ts";
+import { findUnknownKey, nearestKey } from "../../runtime/config/unknown-keys.ts";
+import { validateServiceOptions } from "../../runtime/launch/validate-services.ts";
+import { ROOT, runAp, smallConfig, startArtifacts } from "./ap-process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ap-cfg-"));
 
@@ -102,6 +104,17 @@ describe("ap start refuses a bad config before anything starts", () => {
     expect(line).toMatch(/^ap start: socket path .* is \d+ bytes; Unix sockets allow at most 107 — choose a shorter directory$/);
     expect(existsSync(long)).toBe(false);
   }, 60_000);
+});
+
+describe("service options of services that will not start", () => {
+  it("are held to their keys only: live.yaml loads without its node URLs; a typo in such a service is still refused", async () => {
+    const text = readFileSync(join(ROOT, "config/live.yaml"), "utf8");
+    const live = parseConfig(text, AppConfigSchema, {});
+    await validateServiceOptions(live, "live.yaml", {});
+    await expect(validateServiceOptions(live, "live.yaml", { POLYGON_WS_URL: "wss://x", POLYGON_RPC_URL: "" })).resolves.toBeUndefined();
+    const typo = parseConfig(text.replace("wsUrl: ${POLYGON_WS_URL:-}", "wsURL: ${POLYGON_WS_URL:-}"), AppConfigSchema, {});
+    await expect(validateServiceOptions(typo, "live.yaml", {})).rejects.toThrow(/live\.yaml at services\[\d\]\.options\.wsURL: unknown key "wsURL" \(did you mean "wsUrl"\?\)/);
+  });
 });
 
 describe("unknown-key search", () => {
