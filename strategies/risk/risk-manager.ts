@@ -54,7 +54,7 @@ import { MarketState } from "../execution/market-state.ts";
 import { PortfolioConfigSchema } from "../portfolio/config.ts";
 import { Portfolio } from "../portfolio/portfolio.ts";
 import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../portfolio/snapshot-codec.ts";
-import { RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
+import { RiskLimitsError, RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
 import { ClockMode, RiskClock, StampCheck, stampNs } from "./risk-clock.ts";
 import { RISK_SNAPSHOT_VERSION, RiskSnapshotSchema, TradingState, type RiskCounters, type RiskSnapshot, type RiskSnapshotValues } from "./risk-snapshot.ts";
 
@@ -178,6 +178,16 @@ export class RiskManager {
       this.rateHead = 0;
     }
     return { ok: true, limits: next };
+  }
+
+  /**
+   * Changes limits at run time like {@link updateLimits}, but throws {@link RiskLimitsError} (every refused
+   * field as `path: reason`, nothing changed) instead of returning the issues.
+   */
+  applyLimits(patch: unknown): RiskLimits {
+    const r = this.updateLimits(patch);
+    if (!r.ok) throw new RiskLimitsError(r.issues);
+    return r.limits;
   }
 
   private resolvePositionLimits(): void {
