@@ -203,19 +203,30 @@ export class RiskManager {
     this.stateValue = state;
     this.stateReasonValue = reason;
     if (state !== TradingState.Halted || was === TradingState.Halted) return 0;
+    return this.cancelOpenOrders(CancelReason.KillSwitch);
+  }
+
+  /**
+   * Publishes a Cancel with `reason` for every open order, as the kill switch does, without changing the
+   * trading state (the service's graceful stop uses it with `CancelReason.Risk`); returns how many. The
+   * orders stay open until the venue acknowledges the cancel. Counted as replay counts them: kill-switch
+   * cancels apart, every other reason in `cancelsForwarded`.
+   */
+  cancelOpenOrders(reason: number): number {
     let n = 0;
-    for (const orderId of this.open.keys()) {
+    for (const orderId of [...this.open.keys()]) {
       const now = this.clock.now;
       this.builder.begin(RelayDomain.Execution, this.config.source).setTimestamp(now);
       const at = this.builder.reserve(TlvType.Cancel, 24);
       const dv = this.builder.dv;
       dv.setBigUint64(at, orderId, true);
-      dv.setUint8(at + 8, CancelReason.KillSwitch);
+      dv.setUint8(at + 8, reason);
       dv.setBigUint64(at + 16, now, true);
       this.sink.publish(this.builder.finish());
       n++;
     }
-    this.counters.killSwitchCancels += n;
+    if (reason === CancelReason.KillSwitch) this.counters.killSwitchCancels += n;
+    else this.counters.cancelsForwarded += n;
     return n;
   }
 
