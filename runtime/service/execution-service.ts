@@ -27,12 +27,11 @@
  * @module
  */
 
-import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { CancelReason, MessageBuilder, MessageView, OrderStatus, RejectReason, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
-import { DiscardSink, type MessageSink } from "../../strategies/contract.ts";
+import { type MessageSink } from "../../strategies/contract.ts";
 import { MarketState } from "../../strategies/execution/market-state.ts";
 import { PaperConfigSchema } from "../../strategies/execution/paper-config.ts";
 import { PaperExecutionEngine } from "../../strategies/execution/paper-engine.ts";
@@ -43,10 +42,9 @@ import { RiskConfigSchema, RiskLimitsError } from "../../strategies/risk/limits.
 import { RiskManager } from "../../strategies/risk/risk-manager.ts";
 import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
 import { ControlError } from "../control/channel.ts";
-import { Journal } from "../journal.ts";
-import { RecoveryManager } from "../recovery.ts";
 import { TradingStateStore } from "../state/trading-state-file.ts";
 import { executionMetricRows } from "./execution-metrics.ts";
+import { recoverExecution } from "./execution-recovery.ts";
 import { ExecutionTradingState } from "./execution-state.ts";
 import { jsonSafe } from "./json-safe.ts";
 import { connectRelay } from "./relay-link.ts";
@@ -105,60 +103,19 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const risk = new RiskManager(riskConfig);
   const paper = new PaperExecutionEngine(paperConfig);
   const portfolio = new Portfolio(portfolioConfig, new MarketState());
-  const stateDir = join(ctx.runtimeDir, "state");
-  const journal = await Journal.open({ dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name, maxFileBytes: options.journalMaxFileBytes, maxFiles: options.journalMaxFiles });
-  const recovery = new RecoveryManager({
-    dir: stateDir, service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name }, log: ctx.log,
-  });
-  const snapshotExisted = await lstat(recovery.path).then(() => true, () => false);
-
   // Recovery: the last snapshot of risk + portfolio and the journal tail after it (or the whole
-  // journal), outputs muted. Risk replays recorded outcomes; the portfolio sees what it saw live.
-  const view = new MessageView();
-  const mute = new DiscardSink();
-  risk.connect(mute);
-  portfolio.connect(mute);
-  /** Last journaled sequence per source (snapshot diagnostics). */
-  const sequences = new Map<number, bigint>();
-  const recovered = await recovery.recover({
-    restore(state) {
-      const s = state as { risk?: unknown; portfolio?: unknown } | null;
-      if (typeof s !== "object" || s === null) throw new Error("state: not an object");
-      const r = RiskManager.parseSnapshot(s.risk);
-      const p = Portfolio.parseSnapshot(s.portfolio);
-      risk.applySnapshot(r);
-      portfolio.applySnapshot(p);
-    },
-    apply(msg) {
-      view.wrap(msg);
-      sequences.set(view.source, view.sequence);
-      if (view.relayDomain === RelayDomain.Execution) risk.replay(view.wrap(msg));
-      portfolio.onMessage(view.wrap(msg));
-    },
+  // journal), outputs muted (execution-recovery.ts).
+  const { journal, recovery, recovered, snapshotExisted, append: journalAppend, snapshot } = await recoverExecution(ctx, risk, portfolio, {
+    maxFileBytes: options.journalMaxFileBytes, maxFiles: options.journalMaxFiles,
   });
   const replayed = recovered.replayedMessages;
-  if (recovered.mode === "full" && replayed > 0) ctx.log.info("recovered from the whole journal", { messages: replayed, fills: portfolio.totals().fills });
+  const view = new MessageView();
 
   // The trading state, the API's risk limits and open alerts survive restarts; anything unusable or
   // missing-but-expected about them or the snapshot starts the service HALTED (execution-state.ts).
-  const trading = new ExecutionTradingState(new TradingStateStore(stateDir, ctx.name), risk, ctx.log, riskConfig.limits);
+  const trading = new ExecutionTradingState(new TradingStateStore(join(ctx.runtimeDir, "state"), ctx.name), risk, ctx.log, riskConfig.limits);
   await trading.restore({ recovery: recovered, snapshotExisted });
 
-  /** Appends to the journal, noting the source's sequence. */
-  const seqView = new MessageView();
-  const journalAppend = (msg: Uint8Array): void => {
-    journal.append(msg);
-    seqView.wrap(msg);
-    sequences.set(seqView.source, seqView.sequence);
-  };
-  /** Checkpoints the journal with the state it covers, then writes the snapshot. */
-  const snapshot = async (): Promise<void> => {
-    const { value, position } = await journal.checkpoint(() => ({
-      state: { risk: risk.toSnapshot(), portfolio: portfolio.toSnapshot() },
-      sequences: Object.fromEntries([...sequences].map(([k, n]) => [String(k), String(n)])),
-    }));
-    await recovery.save(value.state, position, value.sequences);
-  };
   // A new run of LiquidationAlert ids, persisted before the first alert (and a fresh snapshot after a
   // full replay makes the next start short).
   portfolio.ids.nextRun();

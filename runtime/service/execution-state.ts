@@ -17,6 +17,10 @@
  * metrics and the reason in the `tradingStatus` control answer. Alerts are persisted, so a restart keeps
  * them, until an operator releases the kill switch — releasing stays an explicit operator action.
  *
+ * Upgrades: a trading-state file of an earlier build (unsealed, "version 1") or a version-1 snapshot is
+ * incompatible, so the first start after the upgrade is HALTED with the alert — deliberately: nothing
+ * verifies those files. An operator releases the kill switch once.
+ *
  * Limits: when the operator's limits cannot be read back (the file unusable, or its limits no longer
  * valid), the risk manager gets the strictest of the config's limits and those of the last-known-good
  * copy ({@link strictestLimits}) — never silently the config's looser ones.
