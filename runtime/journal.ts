@@ -5,6 +5,9 @@
  * dropped and counted — the hot path that appends never blocks or throws because of the disk.
  *
  * Files: `<dir>/<prefix>-<NNNNNN>.bin`, rotated at `maxFileBytes`; the oldest beyond `maxFiles` are removed.
+ * The directory is created 0700 and files 0600; a new file's directory entry is fsynced, so a rotation
+ * survives a power cut. (Files are opened without O_NOFOLLOW: the private runtime directory keeps others
+ * from planting links, and tests point a journal file at /dev/full to simulate a full disk.)
  *
  * @example
  * ```ts
@@ -18,6 +21,7 @@
  * @module
  */
 
+import { constants } from "node:fs";
 import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { StreamFramer } from "../protocol/mod.ts";
@@ -121,7 +125,7 @@ export class Journal {
     const o: Required<JournalOptions> = {
       maxFileBytes: 64 * 1024 * 1024, maxFiles: 32, flushIntervalMs: 100, maxPendingBytes: 32 * 1024 * 1024, ...options,
     };
-    await mkdir(o.dir, { recursive: true });
+    await mkdir(o.dir, { recursive: true, mode: 0o700 });
     const j = new Journal(o);
     const files = await journalFiles(o.dir, o.prefix);
     const last = files.at(-1);
@@ -221,7 +225,8 @@ export class Journal {
     await this.file?.close().catch(() => {});
     this.file = undefined;
     const path = join(this.o.dir, fileName(this.o.prefix, this.index++));
-    this.file = await open(path, "a");
+    this.file = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+    await syncDir(this.o.dir);
     this.fileBytes = 0;
     this.counters.file = path;
     const files = await journalFiles(this.o.dir, this.o.prefix);
@@ -280,4 +285,11 @@ export async function* readJournal(dir: string, prefix: string, from?: JournalPo
       await file.close();
     }
   }
+}
+
+/** fsync of a directory (a new file's entry made durable); best effort — the file's own fsyncs still run. */
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY).catch(() => undefined);
+  await d?.sync().catch(() => {});
+  await d?.close().catch(() => {});
 }

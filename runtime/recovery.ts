@@ -7,9 +7,13 @@
  * journal. Source sequences restart at 1 when a producer restarts, so they only describe the snapshot;
  * the position is what replay starts from.
  *
- * Snapshots are written atomically: temp file, fsync, rename, fsync of the directory. A missing, corrupt
- * or incompatible snapshot (or one whose position the journal no longer holds) is logged as a warning
- * and recovery falls back to a full journal replay — never a crash, never a silently empty state.
+ * Snapshots are written atomically and durably ({@link writeDurable}: temp file O_EXCL|O_NOFOLLOW 0600,
+ * fsync, rename, fsync of the 0700 directory) and carry a SHA-256 of their content, so a flipped byte is
+ * caught even when the file is still valid JSON. A missing-but-expected (the journal has messages),
+ * corrupt or incompatible snapshot (or one whose position the journal no longer holds) is logged as a
+ * warning, moved aside as `<file>.unusable-<time>` for inspection, reported as {@link RecoveryReport.problem},
+ * and recovery falls back to a full journal replay — never a crash, never a silently empty state. A
+ * service that must fail closed (the execution service) halts on `problem`.
  *
  * @example
  * ```ts
@@ -24,12 +28,17 @@
  * @module
  */
 
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { readJournal, type JournalPosition } from "./journal.ts";
+import { readDurable, writeDurable } from "./state/durable-file.ts";
 
-/** Format version of the snapshot file (its envelope; the state carries its own versions). */
-export const SNAPSHOT_FILE_VERSION = 1;
+/**
+ * Format version of the snapshot file (its envelope; the state carries its own versions). Version 2
+ * added `sha256`; a version-1 file is incompatible (no checksum to verify it by).
+ */
+export const SNAPSHOT_FILE_VERSION = 2;
 
 /** What a snapshot file holds. */
 export interface Snapshot<S = unknown> {
@@ -42,10 +51,21 @@ export interface Snapshot<S = unknown> {
   /** Last applied sequence per source id (decimal text), for diagnostics: sequences restart with their producer. */
   sequences: Record<string, string>;
   state: S;
+  /** SHA-256 (hex) of {@link snapshotDigestInput} of the fields above. */
+  sha256: string;
+}
+
+/** The text a snapshot's `sha256` covers: its service, time, position, sequences and state. */
+export function snapshotDigestInput(s: Pick<Snapshot, "service" | "savedAt" | "position" | "sequences" | "state">): string {
+  return JSON.stringify([s.service, s.savedAt, s.position, s.sequences, s.state]);
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 /** Why a snapshot could not be used. */
-export type RecoveryErrorKind = "unreadable" | "corrupt" | "incompatible" | "refused" | "position";
+export type RecoveryErrorKind = "unreadable" | "corrupt" | "checksum" | "incompatible" | "refused" | "position" | "missing";
 
 /** A snapshot that cannot be used (recovery then replays the whole journal). */
 export class RecoveryError extends Error {
@@ -103,6 +123,11 @@ export interface RecoveryReport {
   position?: JournalPosition;
   /** Why no snapshot was used (absent when there simply was none and the journal was empty). */
   fallbackReason?: string;
+  /**
+   * Set when a snapshot was expected but could not be used: it existed and was unusable, or it was
+   * missing while the journal had messages (a previous run wrote them, and every run snapshots).
+   */
+  problem?: { kind: RecoveryErrorKind; path: string; message: string; movedTo?: string };
   /** Wall time of the recovery (ms). */
   millis: number;
 }
@@ -129,22 +154,13 @@ export class RecoveryManager {
     return join(this.o.dir, `${this.o.service}.snapshot.json`);
   }
 
-  /** Writes a snapshot atomically (temp file, fsync, rename, fsync of the directory). */
+  /** Writes a snapshot atomically and durably (temp file, fsync, rename, fsync of the directory). */
   async save<S>(state: S, position: JournalPosition | null, sequences: Record<string, string>): Promise<void> {
-    await mkdir(this.o.dir, { recursive: true });
-    const snap: Snapshot<S> = {
-      format: "alphapulse-snapshot", version: SNAPSHOT_FILE_VERSION, service: this.o.service, savedAt: new Date().toISOString(), position, sequences, state,
-    };
-    const tmp = `${this.path}.tmp`;
-    const f = await open(tmp, "w");
-    try {
-      await f.writeFile(JSON.stringify(snap));
-      await f.sync();
-    } finally {
-      await f.close();
-    }
-    await rename(tmp, this.path);
-    await syncDir(this.o.dir);
+    const fields = { service: this.o.service, savedAt: new Date().toISOString(), position, sequences, state };
+    // Through JSON once, so the digest covers exactly what a reader will parse back.
+    const body = JSON.parse(JSON.stringify(fields)) as typeof fields;
+    const snap: Snapshot<S> = { format: "alphapulse-snapshot", version: SNAPSHOT_FILE_VERSION, ...body, sha256: sha256(snapshotDigestInput(body)) };
+    await writeDurable(this.path, JSON.stringify(snap));
     this.saved++;
   }
 
@@ -153,13 +169,13 @@ export class RecoveryManager {
    * cannot be used: unreadable, not JSON, or not a snapshot of this service in this format.
    */
   async load(): Promise<Snapshot | undefined> {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = await readFile(this.path, "utf8");
+      text = await readDurable(this.path);
     } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return undefined;
       throw new RecoveryError("unreadable", this.path, (e as Error).message);
     }
+    if (text === undefined) return undefined;
     let snap: Partial<Snapshot>;
     try {
       snap = JSON.parse(text) as Partial<Snapshot>;
@@ -175,6 +191,11 @@ export class RecoveryManager {
     }
     if (typeof snap.sequences !== "object" || snap.sequences === null) throw new RecoveryError("corrupt", this.path, "sequences: must be an object");
     if (!("state" in snap)) throw new RecoveryError("corrupt", this.path, "state: missing");
+    if (typeof snap.sha256 !== "string") throw new RecoveryError("corrupt", this.path, "sha256: missing");
+    const actual = sha256(snapshotDigestInput(snap as Snapshot));
+    if (actual !== snap.sha256) {
+      throw new RecoveryError("checksum", this.path, `checksum mismatch (file says ${snap.sha256.slice(0, 12)}…, content hashes to ${actual.slice(0, 12)}…)`);
+    }
     return snap as Snapshot;
   }
 
@@ -194,14 +215,15 @@ export class RecoveryManager {
     const t0 = performance.now();
     const log = this.o.log;
     let fallbackReason: string | undefined;
+    let problem: RecoveryError | undefined;
     let snap: Snapshot | undefined;
     try {
       snap = await this.load();
     } catch (e) {
-      fallbackReason = (e as Error).message;
+      problem = e instanceof RecoveryError ? e : new RecoveryError("unreadable", this.path, (e as Error).message);
     }
     if (snap !== undefined && snap.position === null) {
-      fallbackReason = new RecoveryError("corrupt", this.path, "position: null, but this service replays a journal").message;
+      problem = new RecoveryError("corrupt", this.path, "position: null, but this service replays a journal");
       snap = undefined;
     }
     if (snap !== undefined) {
@@ -210,7 +232,7 @@ export class RecoveryManager {
       try {
         first = await tail.next();
       } catch (e) {
-        fallbackReason = new RecoveryError("position", this.path, (e as Error).message).message;
+        problem = new RecoveryError("position", this.path, (e as Error).message);
         first = { done: true, value: undefined };
         snap = undefined;
       }
@@ -218,7 +240,7 @@ export class RecoveryManager {
         try {
           target.restore(snap.state);
         } catch (e) {
-          fallbackReason = new RecoveryError("refused", this.path, (e as Error).message).message;
+          problem = new RecoveryError("refused", this.path, (e as Error).message);
           snap = undefined;
           await tail.return(undefined);
         }
@@ -246,13 +268,27 @@ export class RecoveryManager {
       target.apply(m);
       n++;
     }
-    if (fallbackReason === undefined && n > 0) fallbackReason = `no snapshot at ${this.path}`;
+    if (problem === undefined && n > 0) problem = new RecoveryError("missing", this.path, `no snapshot, but the journal holds ${n} messages of a previous run`);
+    fallbackReason = problem?.message;
     const report: RecoveryReport = { mode: "full", replayedMessages: n, millis: performance.now() - t0 };
-    if (fallbackReason !== undefined) {
+    if (problem !== undefined) {
       report.fallbackReason = fallbackReason;
-      log?.warn("no usable snapshot: replayed the whole journal", { reason: fallbackReason, messages: n, millis: Math.round(report.millis) });
+      report.problem = { kind: problem.kind, path: problem.path, message: problem.message };
+      if (problem.kind !== "missing") report.problem.movedTo = await this.moveAside();
+      log?.warn("no usable snapshot: replayed the whole journal", { reason: fallbackReason, messages: n, millis: Math.round(report.millis), movedTo: report.problem.movedTo });
     }
     return report;
+  }
+
+  /** Renames an unusable snapshot to `<file>.unusable-<time>` (kept for inspection); its new path, or undefined if that failed. */
+  private async moveAside(): Promise<string | undefined> {
+    const to = `${this.path}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    try {
+      await rename(this.path, to);
+      return to;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -295,15 +331,3 @@ export class RecoveryManager {
   }
 }
 
-/** fsync of a directory (makes a rename durable); not every platform allows it, which is ignored. */
-async function syncDir(dir: string): Promise<void> {
-  let f;
-  try {
-    f = await open(dir, "r");
-    await f.sync();
-  } catch {
-    // Directories cannot be opened or synced everywhere (e.g. some Deno/OS combinations): best effort.
-  } finally {
-    await f?.close().catch(() => {});
-  }
-}

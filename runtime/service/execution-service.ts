@@ -16,27 +16,36 @@
  * `kill -9` — loses no position or P&L. Kill switch, limits and the portfolio are served on the control
  * socket; the recovery outcome is in the logs, in `/portfolio` (`recovery`) and in the metrics.
  *
+ * Fail closed (execution-state.ts): an unusable or missing-but-expected trading-state file or snapshot
+ * starts the service HALTED with an alert naming the file and why; the `tradingStatus` control
+ * operation answers the state, its reason and the open alerts.
+ *
+ * Stop (SIGTERM from the supervisor, or the supervisor gone): inputs close first, then every open order
+ * is cancelled the way the kill switch does it (a Cancel per order, the venue's ack, all journaled),
+ * without persisting HALTED — a normal restart comes up in the state it had.
+ *
  * @module
  */
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
-import { MessageBuilder, MessageView, OrderStatus, RejectReason, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
+import { CancelReason, MessageBuilder, MessageView, OrderStatus, RejectReason, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
-import { DiscardSink, type MessageSink } from "../../strategies/contract.ts";
+import { type MessageSink } from "../../strategies/contract.ts";
 import { MarketState } from "../../strategies/execution/market-state.ts";
 import { PaperConfigSchema } from "../../strategies/execution/paper-config.ts";
 import { PaperExecutionEngine } from "../../strategies/execution/paper-engine.ts";
 import { ExecutionPlanner, PlannerConfigSchema } from "../../strategies/execution/planner.ts";
 import { PortfolioConfigSchema } from "../../strategies/portfolio/config.ts";
 import { Portfolio } from "../../strategies/portfolio/portfolio.ts";
-import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
+import { RiskConfigSchema, RiskLimitsError } from "../../strategies/risk/limits.ts";
 import { RiskManager } from "../../strategies/risk/risk-manager.ts";
 import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
 import { ControlError } from "../control/channel.ts";
-import { Journal } from "../journal.ts";
-import { RecoveryManager } from "../recovery.ts";
+import { TradingStateStore } from "../state/trading-state-file.ts";
+import { executionMetricRows } from "./execution-metrics.ts";
+import { recoverExecution } from "./execution-recovery.ts";
+import { ExecutionTradingState } from "./execution-state.ts";
 import { jsonSafe } from "./json-safe.ts";
 import { connectRelay } from "./relay-link.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
@@ -59,10 +68,6 @@ export const ExecutionOptionsSchema = v.object({
 });
 /** Parsed execution options. */
 export type ExecutionOptions = v.InferOutput<typeof ExecutionOptionsSchema>;
-
-const API_STATE: Record<TradingState, "ACTIVE" | "REDUCING" | "HALTED"> = {
-  [TradingState.Active]: "ACTIVE", [TradingState.Reducing]: "REDUCING", [TradingState.Halted]: "HALTED",
-};
 
 /**
  * Publishes, as the paper venue (`venueSource`), an OrderAck expired (reason venue) for every order the
@@ -98,85 +103,19 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const risk = new RiskManager(riskConfig);
   const paper = new PaperExecutionEngine(paperConfig);
   const portfolio = new Portfolio(portfolioConfig, new MarketState());
-  const journal = await Journal.open({ dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name, maxFileBytes: options.journalMaxFileBytes, maxFiles: options.journalMaxFiles });
-  const recovery = new RecoveryManager({
-    dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name }, log: ctx.log,
-  });
-
   // Recovery: the last snapshot of risk + portfolio and the journal tail after it (or the whole
-  // journal), outputs muted. Risk replays recorded outcomes; the portfolio sees what it saw live.
-  const view = new MessageView();
-  const mute = new DiscardSink();
-  risk.connect(mute);
-  portfolio.connect(mute);
-  /** Last journaled sequence per source (snapshot diagnostics). */
-  const sequences = new Map<number, bigint>();
-  const recovered = await recovery.recover({
-    restore(state) {
-      const s = state as { risk?: unknown; portfolio?: unknown } | null;
-      if (typeof s !== "object" || s === null) throw new Error("state: not an object");
-      const r = RiskManager.parseSnapshot(s.risk);
-      const p = Portfolio.parseSnapshot(s.portfolio);
-      risk.applySnapshot(r);
-      portfolio.applySnapshot(p);
-    },
-    apply(msg) {
-      view.wrap(msg);
-      sequences.set(view.source, view.sequence);
-      if (view.relayDomain === RelayDomain.Execution) risk.replay(view.wrap(msg));
-      portfolio.onMessage(view.wrap(msg));
-    },
+  // journal), outputs muted (execution-recovery.ts).
+  const { journal, recovery, recovered, snapshotExisted, append: journalAppend, snapshot } = await recoverExecution(ctx, risk, portfolio, {
+    maxFileBytes: options.journalMaxFileBytes, maxFiles: options.journalMaxFiles,
   });
   const replayed = recovered.replayedMessages;
-  if (recovered.mode === "full" && replayed > 0) ctx.log.info("recovered from the whole journal", { messages: replayed, fills: portfolio.totals().fills });
+  const view = new MessageView();
 
-  // The trading state survives restarts: a kill switch engaged or released through the API after the
-  // snapshot is in the state file (written at once). A REDUCING state from the daily loss rule stays.
-  // So do risk limits changed through the API (PUT /risk/limits): an operator who tightened them during
-  // an incident must not get the config's looser ones back from a crash. They are kept as the patch the
-  // API sent, re-validated on restore.
-  const stateFile = join(ctx.runtimeDir, "state", `${ctx.name}.trading-state.json`);
-  let apiLimits: Record<string, unknown> = {};
-  const saveState = async (): Promise<void> => {
-    await mkdir(join(ctx.runtimeDir, "state"), { recursive: true });
-    await writeFile(`${stateFile}.tmp`, JSON.stringify({ state: risk.state, reason: risk.stateReason, apiLimits }));
-    await rename(`${stateFile}.tmp`, stateFile);
-  };
-  try {
-    const saved = JSON.parse(await readFile(stateFile, "utf8")) as { state: TradingState; reason: string; apiLimits?: Record<string, unknown> };
-    if (saved.apiLimits !== undefined && Object.keys(saved.apiLimits).length > 0) {
-      const r = risk.updateLimits(saved.apiLimits);
-      if (r.ok) {
-        apiLimits = saved.apiLimits;
-        ctx.log.warn("risk limits set through the API before the restart are kept over the config", { limits: jsonSafe(saved.apiLimits) });
-      } else {
-        ctx.log.error("risk limits saved from the API are invalid now and were not applied", { issues: r.issues });
-      }
-    }
-    const keepReducing = saved.state === TradingState.Active && risk.state === TradingState.Reducing;
-    if (Object.values(TradingState).includes(saved.state) && saved.state !== risk.state && !keepReducing) {
-      risk.setTradingState(saved.state, `restored after restart: ${saved.reason}`);
-      ctx.log.warn("trading state restored from before the restart", { state: saved.state, reason: saved.reason });
-    }
-  } catch (e) {
-    if ((e as { code?: string }).code !== "ENOENT") ctx.log.error("unreadable trading state file ignored", { file: stateFile, error: String(e) });
-  }
+  // The trading state, the API's risk limits and open alerts survive restarts; anything unusable or
+  // missing-but-expected about them or the snapshot starts the service HALTED (execution-state.ts).
+  const trading = new ExecutionTradingState(new TradingStateStore(join(ctx.runtimeDir, "state"), ctx.name), risk, ctx.log, riskConfig.limits);
+  await trading.restore({ recovery: recovered, snapshotExisted });
 
-  /** Appends to the journal, noting the source's sequence. */
-  const seqView = new MessageView();
-  const journalAppend = (msg: Uint8Array): void => {
-    journal.append(msg);
-    seqView.wrap(msg);
-    sequences.set(seqView.source, seqView.sequence);
-  };
-  /** Checkpoints the journal with the state it covers, then writes the snapshot. */
-  const snapshot = async (): Promise<void> => {
-    const { value, position } = await journal.checkpoint(() => ({
-      state: { risk: risk.toSnapshot(), portfolio: portfolio.toSnapshot() },
-      sequences: Object.fromEntries([...sequences].map(([k, n]) => [String(k), String(n)])),
-    }));
-    await recovery.save(value.state, position, value.sequences);
-  };
   // A new run of LiquidationAlert ids, persisted before the first alert (and a fresh snapshot after a
   // full replay makes the next start short).
   portfolio.ids.nextRun();
@@ -247,6 +186,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const orderBuilder = new MessageBuilder(512);
   const inView = new MessageView();
   let orders = 0;
+  let stopCancels = 0;
   const market = await connectRelay(ctx, RelayDomain.MarketData, Role.Subscriber);
   market.onMessage((bytes, offset) => guarded("market", bytes, offset, () => {
     plannerMarket.onMessage(inView.wrap(bytes, offset));
@@ -276,9 +216,9 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
   const limitsJson = () => jsonSafe(risk.limits);
   return {
     status() {
-      const halted = risk.state !== TradingState.Active;
+      const degraded = risk.state !== TradingState.Active || trading.alerts.length > 0;
       return {
-        state: halted ? ServiceState.Degraded : ServiceState.Running,
+        state: degraded ? ServiceState.Degraded : ServiceState.Running,
         connections: [execRelay, signalOut, market, signals].filter((c) => c.connected).length,
         processed: BigInt(processed),
         dropped: BigInt(execRelay.stats.droppedOutgoing + signalOut.stats.droppedOutgoing + journal.stats().droppedMessages),
@@ -286,55 +226,54 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
       };
     },
     metricsText() {
-      const t = portfolio.totals();
-      const j = journal.stats();
-      const rows: [string, number | bigint][] = [
-        ["orders_planned_total", orders], ["risk_accepted_total", risk.counters.accepted],
-        ["risk_rejected_total{reason=\"risk\"}", risk.counters.rejectedRisk], ["risk_rejected_total{reason=\"stale\"}", risk.counters.rejectedStale],
-        ["risk_rejected_total{reason=\"kill_switch\"}", risk.counters.rejectedKillSwitch], ["risk_rejected_total{reason=\"invalid\"}", risk.counters.rejectedInvalid],
-        ["risk_clock_skew_total{kind=\"order\"}", risk.counters.clockSkewOrders], ["risk_clock_skew_total{kind=\"market_data\"}", risk.counters.clockSkewMarketData],
-        ["risk_clock_skew_total{kind=\"execution\"}", risk.counters.clockSkewExecution], ["risk_stale_order_stamps_total", risk.counters.staleOrderStamps],
-        ["paper_fills_total", paper.counters.fills], ["open_orders", risk.openOrders], ["trading_halted", risk.state === TradingState.Halted ? 1 : 0],
-        ["portfolio_realized_pnl_e8", t.realized], ["portfolio_unrealized_pnl_e8", t.unrealized], ["portfolio_fees_e8", t.fees],
-        ["portfolio_win_rate", t.winRate], ["journal_written_total", j.written], ["journal_dropped_total", j.droppedMessages],
-        ["journal_write_errors_total", j.writeErrors], ["failures_total", failures],
-        ["recovery_from_snapshot", recovered.mode === "snapshot" ? 1 : 0], ["recovery_replayed_messages", recovered.replayedMessages],
-        ["recovery_millis", Math.round(recovered.millis)], ["recovery_expired_orders", lostOrders.length], ["snapshots_saved_total", recovery.saved], ["snapshot_failures_total", recovery.failures],
-      ];
-      return rows.map(([n, x]) => `alphapulse_execution_${n} ${x}`).join("\n") + "\n";
+      const rows = executionMetricRows({ orders, failures, risk, paper, portfolio, journal, recovery, recovered, expiredOrders: lostOrders.length, stopCancels });
+      return rows.map(([n, x]) => `alphapulse_execution_${n} ${x}`).join("\n") + "\n" + trading.metricsText(ctx.name);
     },
     control: {
-      tradingState: async () => API_STATE[risk.state],
+      tradingState: async () => trading.status().tradingState,
+      /** The trading state with its reason and the open alerts (why a fail-closed start is HALTED). */
+      tradingStatus: async () => jsonSafe(trading.status()),
       setKillSwitch: async (args) => {
         if (args.engaged) risk.killSwitch("kill switch engaged through the API");
-        else risk.setTradingState(TradingState.Active, "kill switch released through the API");
+        else {
+          risk.setTradingState(TradingState.Active, "kill switch released through the API");
+          trading.clearAlerts();
+        }
         ctx.log.warn(args.engaged ? "kill switch engaged" : "kill switch released", { state: risk.state, openOrders: risk.openOrders });
         drain();
         await journal.flush();
-        await saveState();
-        return API_STATE[risk.state];
+        await trading.save();
+        return trading.status().tradingState;
       },
       riskLimits: async () => limitsJson(),
       setRiskLimits: async (args) => {
-        const r = risk.updateLimits(args.limits);
-        if (!r.ok) {
-          const first = r.issues[0] ?? "invalid limits";
-          throw new ControlError("BadRequest", r.issues.join("; "), /^([A-Za-z.\[\]0-9]+):/.exec(first)?.[1]);
+        try {
+          risk.applyLimits(args.limits);
+        } catch (e) {
+          if (e instanceof RiskLimitsError) throw new ControlError("BadRequest", e.message, e.path);
+          throw e;
         }
-        apiLimits = { ...apiLimits, ...(args.limits as Record<string, unknown>) };
-        await saveState();
+        trading.apiLimits = { ...trading.apiLimits, ...(args.limits as Record<string, unknown>) };
+        await trading.save();
         return limitsJson();
       },
       portfolio: async () => jsonSafe({
-        tradingState: API_STATE[risk.state], totals: portfolio.totals(), positions: portfolio.positionsList(),
+        tradingState: trading.status().tradingState, tradingReason: risk.stateReason, alerts: trading.alerts, totals: portfolio.totals(), positions: portfolio.positionsList(),
         openOrders: risk.openOrders, journal: journal.stats(), recoveredMessages: replayed, recovery: recovered,
         snapshots: { saved: recovery.saved, failures: recovery.failures, lastError: recovery.lastError },
       }),
     },
     async stop() {
-      // Relay links first, while the relays are surely still up (they stop at the same time); then
-      // the final snapshot, which covers everything journaled, and the journal.
+      // Inputs first (no new orders), then every open order cancelled as the kill switch does it (the
+      // paper venue acks each cancel; all journaled and published), without persisting HALTED. Then the
+      // relay links, while the relays are surely still up (they stop at the same time), the final
+      // snapshot, which covers everything journaled, and the journal.
       for (const c of [market, signals]) await c.close();
+      const open = risk.openOrders;
+      stopCancels = risk.cancelOpenOrders(CancelReason.Risk);
+      drain();
+      if (open > 0) ctx.log.warn("open orders cancelled on stop", { cancelled: stopCancels, stillOpen: risk.openOrders });
+      await journal.flush().catch(() => {});
       await execRelay.flush().catch(() => {});
       await signalOut.flush().catch(() => {});
       await execRelay.close();

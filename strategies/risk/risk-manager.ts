@@ -54,7 +54,7 @@ import { MarketState } from "../execution/market-state.ts";
 import { PortfolioConfigSchema } from "../portfolio/config.ts";
 import { Portfolio } from "../portfolio/portfolio.ts";
 import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../portfolio/snapshot-codec.ts";
-import { RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
+import { RiskLimitsError, RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
 import { ClockMode, RiskClock, StampCheck, stampNs } from "./risk-clock.ts";
 import { RISK_SNAPSHOT_VERSION, RiskSnapshotSchema, TradingState, type RiskCounters, type RiskSnapshot, type RiskSnapshotValues } from "./risk-snapshot.ts";
 
@@ -180,6 +180,16 @@ export class RiskManager {
     return { ok: true, limits: next };
   }
 
+  /**
+   * Changes limits at run time like {@link updateLimits}, but throws {@link RiskLimitsError} (every refused
+   * field as `path: reason`, nothing changed) instead of returning the issues.
+   */
+  applyLimits(patch: unknown): RiskLimits {
+    const r = this.updateLimits(patch);
+    if (!r.ok) throw new RiskLimitsError(r.issues);
+    return r.limits;
+  }
+
   private resolvePositionLimits(): void {
     this.positionLimitIds = Object.entries(this.limitsValue.positionLimits).map(([text, limit]) => ({ id: parseInstrument(text), limit }));
   }
@@ -193,19 +203,30 @@ export class RiskManager {
     this.stateValue = state;
     this.stateReasonValue = reason;
     if (state !== TradingState.Halted || was === TradingState.Halted) return 0;
+    return this.cancelOpenOrders(CancelReason.KillSwitch);
+  }
+
+  /**
+   * Publishes a Cancel with `reason` for every open order, as the kill switch does, without changing the
+   * trading state (the service's graceful stop uses it with `CancelReason.Risk`); returns how many. The
+   * orders stay open until the venue acknowledges the cancel. Counted as replay counts them: kill-switch
+   * cancels apart, every other reason in `cancelsForwarded`.
+   */
+  cancelOpenOrders(reason: number): number {
     let n = 0;
-    for (const orderId of this.open.keys()) {
+    for (const orderId of [...this.open.keys()]) {
       const now = this.clock.now;
       this.builder.begin(RelayDomain.Execution, this.config.source).setTimestamp(now);
       const at = this.builder.reserve(TlvType.Cancel, 24);
       const dv = this.builder.dv;
       dv.setBigUint64(at, orderId, true);
-      dv.setUint8(at + 8, CancelReason.KillSwitch);
+      dv.setUint8(at + 8, reason);
       dv.setBigUint64(at + 16, now, true);
       this.sink.publish(this.builder.finish());
       n++;
     }
-    this.counters.killSwitchCancels += n;
+    if (reason === CancelReason.KillSwitch) this.counters.killSwitchCancels += n;
+    else this.counters.cancelsForwarded += n;
     return n;
   }
 

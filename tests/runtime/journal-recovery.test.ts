@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,6 +39,16 @@ describe("Journal", () => {
     const back = await collect(readJournal(dir, "exec"));
     expect(back).toEqual(sent);
     expect(j.stats()).toMatchObject({ appended: 60, written: 60, droppedMessages: 0, writeErrors: 0 });
+  });
+
+  it("creates its directory 0700 and its files 0600", async () => {
+    const dir = join(root, "private", "journal");
+    const j = await Journal.open({ dir, prefix: "exec", flushIntervalMs: 0 });
+    j.append(fill(40, 1n, 1n));
+    await j.close();
+    const [file] = await journalFiles(dir, "exec");
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(file!).mode & 0o777).toBe(0o600);
   });
 
   it("ignores a torn tail left by a crash mid-write", async () => {

@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   MessageView, OrderStatus, OrderType, RejectReason, Side, decodeMessage, encodeMessage, pairInstrument, Venue, type FillTlv, type OrderAckTlv,
 } from "../../protocol/mod.ts";
 import { Journal, JournalPositionError, journalFiles, readJournal, type JournalPosition } from "../../runtime/journal.ts";
-import { RecoveryManager, type RecoveryLog } from "../../runtime/recovery.ts";
+import { RecoveryManager, snapshotDigestInput, type RecoveryLog, type Snapshot } from "../../runtime/recovery.ts";
 import { expireLostOrders } from "../../runtime/service/execution-service.ts";
 import { parseConfig } from "../../strategies/config.ts";
 import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
@@ -155,13 +156,19 @@ describe("RecoveryManager.recover", () => {
     expect(log.infos[0]!.fields).toMatchObject({ tailMessages: 43 });
   });
 
+  /** Rewrites the snapshot with `edit` applied to its text and a checksum that matches again (a well-formed but unusable snapshot). */
+  const resealed = (p: string, edit: (text: string) => string) => {
+    const snap = JSON.parse(edit(readFileSync(p, "utf8"))) as Snapshot;
+    writeFileSync(p, JSON.stringify({ ...snap, sha256: createHash("sha256").update(snapshotDigestInput(snap)).digest("hex") }));
+  };
   const fallbacks: [string, (path: string) => void, RegExp][] = [
     ["corrupt JSON", (p) => writeFileSync(p, readFileSync(p, "utf8").slice(0, 40)), /not JSON/],
     ["an empty file", (p) => writeFileSync(p, ""), /not JSON/],
-    ["another file format version", (p) => writeFileSync(p, readFileSync(p, "utf8").replace('"version":1', '"version":7')), /file version 7/],
-    ["a state the service refuses", (p) => writeFileSync(p, readFileSync(p, "utf8").replace(/"sum":"\d+"/, '"sum":12')), /refused|state\.sum/],
-    ["a bad position", (p) => writeFileSync(p, readFileSync(p, "utf8").replace(/"offset":\d+/, '"offset":-3')), /position/],
-    ["a position past the end of the journal", (p) => writeFileSync(p, readFileSync(p, "utf8").replace(/"offset":\d+/, '"offset":999999')), /fewer than the position/],
+    ["another file format version", (p) => writeFileSync(p, readFileSync(p, "utf8").replace('"version":2', '"version":7')), /file version 7/],
+    ["a changed value in valid JSON (checksum)", (p) => writeFileSync(p, readFileSync(p, "utf8").replace(/"sum":"(\d+)"/, '"sum":"9$1"')), /checksum mismatch/],
+    ["a state the service refuses", (p) => resealed(p, (t) => t.replace(/"sum":"\d+"/, '"sum":12')), /refused|state\.sum/],
+    ["a bad position", (p) => resealed(p, (t) => t.replace(/"offset":\d+/, '"offset":-3')), /position/],
+    ["a position past the end of the journal", (p) => resealed(p, (t) => t.replace(/"offset":\d+/, '"offset":999999')), /fewer than the position/],
   ];
   for (const [what, damage, reason] of fallbacks) {
     it(`falls back to a full replay, with a warning, on ${what}`, async () => {
@@ -172,6 +179,9 @@ describe("RecoveryManager.recover", () => {
       expect(report.mode).toBe("full");
       expect(report.replayedMessages).toBe(60);
       expect(report.fallbackReason).toMatch(reason);
+      expect(report.problem?.path).toBe(rm.path);
+      expect(report.problem?.movedTo).toMatch(/\.unusable-/);
+      expect(readdirSync(dirname(rm.path)).some((f) => f.includes(".unusable-"))).toBe(true);
       expect(restarted.sum).toBe(live.sum);
       expect(restarted.count).toBe(60);
       expect(log.warnings.length).toBe(1);
@@ -199,7 +209,7 @@ describe("RecoveryManager.recover", () => {
     j.append(fill(1n, 5n));
     await j.close();
     const s = new Sum();
-    expect(await rm.recover(s)).toMatchObject({ mode: "full", replayedMessages: 1, fallbackReason: expect.stringMatching(/no snapshot/) });
+    expect(await rm.recover(s)).toMatchObject({ mode: "full", replayedMessages: 1, fallbackReason: expect.stringMatching(/no snapshot/), problem: { kind: "missing" } });
     expect(s.sum).toBe(5n);
     expect(log.warnings.length).toBe(1);
   });
@@ -210,7 +220,10 @@ describe("RecoveryManager.recover", () => {
     await rm.save({ sum: "1", count: 1 }, { file: "exec-000000.bin", offset: 0 }, {});
     expect(readFileSync(rm.path, "utf8")).not.toBe(before);
     expect(() => statSync(`${rm.path}.tmp`)).toThrow();
-    expect(JSON.parse(readFileSync(rm.path, "utf8"))).toMatchObject({ format: "alphapulse-snapshot", version: 1, service: "exec", state: { sum: "1" } });
+    expect(JSON.parse(readFileSync(rm.path, "utf8"))).toMatchObject({ format: "alphapulse-snapshot", version: 2, service: "exec", state: { sum: "1" } });
+    expect(statSync(rm.path).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(rm.path)).mode & 0o777).toBe(0o700);
+    expect(readdirSync(dirname(rm.path)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("periodic snapshots never overlap; failures are counted, not thrown", async () => {
