@@ -30,6 +30,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Service ids of the command-line tools (replay, recorder, publish, subscribe: PROTOCOL §6 90–99). */
 export const TOOLS_RANGE = { lo: 90, hi: 99 } as const;
+/** File in an `ap start` runtime directory (beside the relays' sockets) holding the tools' token, mode 0600. */
+export const TOOLS_TOKEN_FILE = "tools.token";
 /** Service ids of the API (dashboard/API 60–69). */
 export const API_RANGE = { lo: 60, hi: 69 } as const;
 

@@ -23,6 +23,7 @@ import type { AppConfig } from "../config/schema.ts";
 import { runtimePaths, type RuntimePaths } from "../paths.ts";
 import { apInvocation, processSpawner } from "../process/select.ts";
 import { allServiceNames, resolveService } from "../service/registry.ts";
+import { installRunSecrets } from "../service/service-secrets.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
 import { InlineRunner } from "./inline-runner.ts";
 
@@ -104,10 +105,11 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
   await chmod(resolvedFile, 0o600);
   process.env.ALPHAPULSE_API_TOKEN = token;
   const names = allServiceNames(resolved);
+  const secrets = await installRunSecrets(paths.dir, options.inline === true);
 
   let runner: { list: Supervisor["list"]; start(n: string): unknown; stop(n: string): Promise<void>; restart(n: string): Promise<void>; shutdown(): Promise<void> };
   if (options.inline) {
-    const inline = new InlineRunner(resolved, names, log);
+    const inline = new InlineRunner(resolved, names, log, secrets.run);
     runner = inline;
     await inline.startAll();
   } else {
@@ -118,9 +120,10 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     });
     const ap = apInvocation(options.mainPath);
     for (const name of names) {
+      const r = resolveService(name, resolved);
       sup.add({
-        name, kind: resolveService(name, resolved).kind, command: ap.command,
-        args: [...ap.args, "service", name, "--resolved", resolvedFile], env: { ALPHAPULSE_API_TOKEN: token },
+        name, kind: r.kind, command: ap.command,
+        args: [...ap.args, "service", name, "--resolved", resolvedFile], env: { ALPHAPULSE_API_TOKEN: token, ...secrets.run.envFor(r.kind, r.serviceId) },
       });
     }
     sup.startAll();
@@ -153,6 +156,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     await runner.shutdown();
     await control.close();
     await removeSockets(paths.dir);
+    await secrets.uninstall();
   };
 
   let api: { url: string };
