@@ -2,15 +2,18 @@
  * Command-line options shared by the relay commands (`ap relay`, `publish`, `subscribe`, `record`,
  * `replay`): the domain argument, where the relay is (`--socket PATH`, or `--tcp HOST:PORT` with
  * `--tls-ca F` / `--tcp-plain`), and the token (`--token-env NAME`, read from the environment so it never
- * shows in a process list).
+ * shows in a process list). On a Unix socket without `--token-env`, the token is the tools' identity token
+ * (`tools.token`, ids 90–99) that `ap start` writes next to its relays' sockets, when that file is there.
  *
  * @module
  */
 
 import fs from "node:fs";
+import path from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { RelayDomain } from "../protocol/mod.ts";
+import { IdentityError, RelayKey, TOOLS_TOKEN_FILE } from "../relay/identity.ts";
 import { defaultSocketPath, DOMAIN_NAMES, parseDomain } from "../relay/paths.ts";
 import type { Endpoint } from "../relay/transport/types.ts";
 import { CommandError } from "./command.ts";
@@ -35,7 +38,8 @@ export const CONNECT_USAGE = `connection:
   --tcp HOST:PORT     connect over TCP with TLS 1.3 instead (needs --token-env)
   --tls-ca FILE       PEM CA certificate that signed the relay's certificate
   --tcp-plain         plain TCP without TLS (loopback relays only)
-  --token-env NAME    environment variable holding the Hello token
+  --token-env NAME    environment variable holding the Hello token (default on a Unix socket: the
+                      tools.token file ap start writes beside its sockets, if present)
   --service-id N      this client's service id in its Hello (default 90)`;
 
 /** Parsed command line. */
@@ -87,6 +91,20 @@ export function tokenFromEnv(values: Parsed["values"]): string | undefined {
   return token;
 }
 
+/** The relay's identity key from the environment variable named by `--key-env`, as relay options. */
+export function relayKeyOption(values: Parsed["values"]): { identityKey?: RelayKey } {
+  const name = values["key-env"];
+  if (typeof name !== "string") return {};
+  const text = process.env[name];
+  if (text === undefined || text === "") throw new CommandError(`--key-env ${name}: the variable is not set or empty`, 2);
+  try {
+    return { identityKey: RelayKey.fromText(text, `--key-env ${name}`) };
+  } catch (e) {
+    if (e instanceof IdentityError) throw new CommandError(e.message, 2);
+    throw e;
+  }
+}
+
 /** Reads a file a command needs, as text, or fails with exit 1 naming it. */
 export function readTextFile(file: string, what: string): string {
   try {
@@ -119,7 +137,30 @@ export function clientTarget(values: Parsed["values"], domain: RelayDomain): Cli
     return { endpoint, token, serviceId };
   }
   const socket = values.socket;
-  return { endpoint: { kind: "unix", path: typeof socket === "string" ? socket : defaultSocketPath(domain) }, token, serviceId };
+  const socketPath = typeof socket === "string" ? socket : defaultSocketPath(domain);
+  return { endpoint: { kind: "unix", path: socketPath }, token: token ?? toolsToken(socketPath), serviceId };
+}
+
+
+/**
+ * The tools' identity token kept beside `socketPath` (the runtime directory of an `ap start` system), or
+ * undefined when there is none. A link is not followed; an unreadable file is a {@link CommandError}.
+ */
+export function toolsToken(socketPath: string): string | undefined {
+  const file = path.join(path.dirname(socketPath), TOOLS_TOKEN_FILE);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
+    throw new CommandError(`cannot read the tools token ${file}: ${e instanceof Error ? e.message : String(e)}`, 1);
+  }
+  try {
+    const token = fs.readFileSync(fd, "utf8").trim();
+    return token === "" ? undefined : token;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

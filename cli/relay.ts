@@ -13,10 +13,12 @@ import process from "node:process";
 import { createLogger } from "../relay/log.ts";
 import { renderPrometheus } from "../relay/metrics.ts";
 import { domainName } from "../relay/paths.ts";
+import { DEFAULT_CONNECTION_BUFFER_BYTES, DEFAULT_PARTIAL_BYTES_TOTAL, DEFAULT_PARTIAL_DEADLINE_MS } from "../relay/partial-limits.ts";
+import { DEFAULT_SEQUENCE_JUMP_WINDOW } from "../relay/relay.ts";
 import { DEFAULT_RING_BYTES_TOTAL } from "../relay/ring-store.ts";
 import { RelayConfigError, startRelayServer, type RelayServer, type TcpListenOptions } from "../relay/server.ts";
 import { CommandError, type Command } from "./command.ts";
-import { domainArg, hostPort, intOption, parseCommandArgs, readTextFile, tokenFromEnv } from "./relay-options.ts";
+import { domainArg, hostPort, intOption, parseCommandArgs, readTextFile, relayKeyOption, tokenFromEnv } from "./relay-options.ts";
 
 const USAGE = `usage: ap relay <market-data|signal|execution|system> [options]
 
@@ -32,6 +34,12 @@ options:
   --tls-key FILE       PEM private key for --tcp
   --tcp-plain          plain TCP instead of TLS (only on a loopback address)
   --token-env NAME     environment variable holding the token TCP clients must present
+  --key-env NAME       environment variable holding a run key (base64url, ≥ 32 bytes): every Hello
+                       must then carry its service's identity token (relay/identity.ts)
+  --sequence-window N  largest sequence jump of a source without a restart at 1 (default 1000000, 0 = any)
+  --partial-deadline-ms N  close a connection whose started message is not complete after N ms (default 5000)
+  --connection-buffer-bytes N  close a connection whose incomplete message holds more (default 1114112)
+  --partial-bytes-total N  bytes all incomplete messages may hold; past it the oldest goes (default 33554432)
   --no-checksum        do not verify message checksums
   --queue-bytes N      per-subscriber backlog before dropping oldest (default 8388608)
   --overflow-ms N      disconnect a subscriber overflowing this long (default 5000)
@@ -54,6 +62,11 @@ const OPTIONS = {
   "tcp-plain": { type: "boolean" },
   "token-env": { type: "string" },
   "no-checksum": { type: "boolean" },
+  "key-env": { type: "string" },
+  "sequence-window": { type: "string" },
+  "partial-deadline-ms": { type: "string" },
+  "connection-buffer-bytes": { type: "string" },
+  "partial-bytes-total": { type: "string" },
   "queue-bytes": { type: "string" },
   "overflow-ms": { type: "string" },
   "ring-bytes": { type: "string" },
@@ -100,6 +113,11 @@ export const relayCommand: Command = {
         ringBytesPerSource: intOption(values, "ring-bytes", 4 * 1024 * 1024),
         ringBytesTotal: intOption(values, "ring-bytes-total", DEFAULT_RING_BYTES_TOTAL),
         discardMemoryMs: intOption(values, "discard-memory-ms", 60_000),
+        sequenceJumpWindow: intOption(values, "sequence-window", DEFAULT_SEQUENCE_JUMP_WINDOW),
+        partialDeadlineMs: intOption(values, "partial-deadline-ms", DEFAULT_PARTIAL_DEADLINE_MS),
+        connectionBufferBytes: intOption(values, "connection-buffer-bytes", DEFAULT_CONNECTION_BUFFER_BYTES),
+        partialBytesTotal: intOption(values, "partial-bytes-total", DEFAULT_PARTIAL_BYTES_TOTAL),
+        ...relayKeyOption(values),
         ...(typeof values.socket === "string" ? { socketPath: values.socket } : {}),
         ...(tcp ? { tcp } : {}),
         ...(token ? { token } : {}),

@@ -46,6 +46,11 @@ export class StreamFramer {
     return this.pending ? this.pendingLen : this.headLen;
   }
 
+  /** Bytes allocated for the incomplete message held (its whole size once its header is read). */
+  get held(): number {
+    return this.pending ? this.pending.length : this.headLen;
+  }
+
   /** Forgets any partial message and the stream position. */
   reset(): void {
     this.headLen = 0;

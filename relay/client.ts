@@ -39,6 +39,7 @@ import { OutgoingBatches } from "./client-outgoing.ts";
 import { SourceSequencer } from "./client-sequencer.ts";
 import { BusyPoll } from "./busy-poll.ts";
 import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, firstTlvTypeAt, Role } from "./control.ts";
+import { processTokenFor } from "./identity.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { MessageSink } from "./sink.ts";
 import { selectTransport } from "./transport/select.ts";
@@ -57,7 +58,10 @@ export interface RelayClientOptions {
   serviceId: number;
   /** Hello role (default {@link Role.Publisher}). */
   role?: number;
-  /** Hello token (required on TCP listeners). */
+  /**
+   * Hello token: required on TCP listeners, and on every listener of a relay with identities
+   * (relay/identity.ts). Absent: this process's identity token for `serviceId`, if it has one.
+   */
   token?: string;
   /** TLV types to receive (empty or absent: every type of the domain). */
   types?: readonly number[];
@@ -329,7 +333,8 @@ export class RelayClient implements MessageSink {
       drain: () => this.out.pump(),
       close: (error) => this.onConnClosed(conn, error),
     });
-    const hello = [encodeHello(this.opts.domain, this.opts.serviceId, this.role, this.opts.token ?? "")];
+    const token = this.opts.token ?? processTokenFor(this.opts.serviceId);
+    const hello = [encodeHello(this.opts.domain, this.opts.serviceId, this.role, token)];
     const types = this.opts.types ?? [];
     if (canSubscribe(this.role) && types.length > 0) hello.push(encodeSubscribe(this.opts.domain, this.opts.serviceId, types));
     conn.write(hello);

@@ -39,6 +39,16 @@ export const DropReason = {
    * source is bound to its publisher's connection while it is open (relay/source-owners.ts).
    */
   sourceOwned: "sourceOwned",
+  /**
+   * A message of a source its sender may not publish on a relay with identities (relay/identity.ts):
+   * not its own service id, and the sender is not a relay, bridge or tool (80–99).
+   */
+  foreignSource: "foreignSource",
+  /**
+   * A sequence further ahead of its source's last accepted one than the relay's jump window, without a
+   * restart of the source (sequence 1): refused so one message cannot make the rest of a feed duplicates.
+   */
+  sequenceJump: "sequenceJump",
 } as const;
 /** One drop reason. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
@@ -47,7 +57,14 @@ export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 export const DisconnectReason = {
   framing: "framing",
   noHello: "noHello",
+  /** Wrong or missing Hello token (a forged Hello on a relay with identities). */
   auth: "auth",
+  /** A partial message not completed within the relay's deadline (slow-loris). */
+  partialTimeout: "partialTimeout",
+  /** A partial message larger than the per-connection buffer cap. */
+  bufferCap: "bufferCap",
+  /** The oldest partial message when all connections' partial messages together passed the relay's budget. */
+  partialBudget: "partialBudget",
   slowConsumer: "slowConsumer",
   peer: "peer",
   shutdown: "shutdown",

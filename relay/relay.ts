@@ -48,9 +48,14 @@ import {
 import { QuickCheck, quickCheck } from "./check.ts";
 import { canPublish, canSubscribe, encodeGap, firstTlvType } from "./control.ts";
 import { DiscardedRanges, DiscardMemory } from "./discard-memory.ts";
+import { mayRelayOthers, type RelayKey } from "./identity.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { DisconnectReason, DropReason, RelayMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
+import {
+  DEFAULT_CONNECTION_BUFFER_BYTES, DEFAULT_PARTIAL_BYTES_TOTAL, DEFAULT_PARTIAL_DEADLINE_MS, PartialLimits,
+} from "./partial-limits.ts";
+import { Refusals } from "./refusals.ts";
 import { domainName } from "./paths.ts";
 import type { RetransmitFallback } from "./retransmit-source.ts";
 import { DEFAULT_RING_BYTES_TOTAL, RingStore } from "./ring-store.ts";
@@ -59,7 +64,6 @@ import { SourceOwners } from "./source-owners.ts";
 import { Session, SessionState } from "./session.ts";
 import type { Connection } from "./transport/types.ts";
 import { matchesFilter } from "./type-filter.ts";
-import { WarnLimiter } from "./warn-limiter.ts";
 
 /** Settings of a {@link Relay}. */
 export interface RelayOptions {
@@ -87,8 +91,26 @@ export interface RelayOptions {
   discardMemoryMs?: number;
   /** Milliseconds a new connection has to send Hello (default 5000). */
   helloTimeoutMs?: number;
-  /** The token connections must present where the listener requires one. */
+  /** The token connections must present where the listener requires one (relays without identities). */
   token?: string;
+  /**
+   * The run key: every Hello, on every listener, must carry a token proving its service id
+   * (relay/identity.ts), and a proven service publishes only its own source — relays, bridges and tools
+   * (80–99) also others' not bound to their live owner. Absent: Hellos are not authenticated (the
+   * shared `token` only where the listener requires one).
+   */
+  identityKey?: RelayKey;
+  /**
+   * How far a source's sequence may jump ahead of its last accepted one (default 1,000,000; 0 = no
+   * limit). A jump past it is refused (`sequenceJump`) unless the source restarts at sequence 1.
+   */
+  sequenceJumpWindow?: number;
+  /** Milliseconds a started message has to be completed before its connection is closed (default 5000; 0 = none). */
+  partialDeadlineMs?: number;
+  /** Bytes one connection's incomplete message may hold (default 1 MiB + 64 KiB). */
+  connectionBufferBytes?: number;
+  /** Bytes all connections' incomplete messages may hold together (default 32 MiB). */
+  partialBytesTotal?: number;
   /** This relay's own source id, used on the Gap messages it sends (default 80 + domain − 1). */
   serviceId?: number;
   /** Logger (default: JSON lines on stderr). */
@@ -102,6 +124,9 @@ export interface AttachOptions {
   /** The Hello must carry the relay's token (TCP/TLS listeners). */
   requireToken: boolean;
 }
+
+/** Default of {@link RelayOptions.sequenceJumpWindow}. */
+export const DEFAULT_SEQUENCE_JUMP_WINDOW = 1_000_000;
 
 /** Milliseconds after its Hello within which a connection's first RetransmitRequest marks it as resuming. */
 const RESUME_WINDOW_MS = 500;
@@ -125,6 +150,11 @@ export class Relay {
   private readonly overflowMs: number;
   private readonly helloTimeoutMs: number;
   private readonly tokenDigest: Buffer | undefined;
+  private readonly identityKey: RelayKey | undefined;
+  private readonly jumpWindow: number;
+  private readonly partials: PartialLimits;
+  /** Refused messages and Hellos: counted, logged rate-limited; `lastAt` for the service's alert. */
+  readonly refusals: Refusals;
   private readonly serviceId: number;
   private readonly sessions = new Set<Session>();
   private subscribers: Session[] = [];
@@ -137,7 +167,6 @@ export class Relay {
   private readonly seen = new Uint8Array(65536);
   /** Per source, the open connection that publishes it. */
   private readonly owners = new SourceOwners<Session>();
-  private readonly ownedWarnings = new WarnLimiter(1000);
   private readonly lastTsHi = new Uint32Array(65536);
   private readonly lastTsLo = new Uint32Array(65536);
   private readonly rings: RingStore;
@@ -165,8 +194,18 @@ export class Relay {
     this.discards = memoryMs > 0 ? new DiscardMemory({ ttlMs: memoryMs }) : undefined;
     this.helloTimeoutMs = options.helloTimeoutMs ?? 5000;
     this.tokenDigest = options.token ? digest(options.token) : undefined;
+    this.identityKey = options.identityKey;
+    const window = options.sequenceJumpWindow ?? DEFAULT_SEQUENCE_JUMP_WINDOW;
+    this.jumpWindow = window > 0 ? window : Infinity;
+    this.partials = new PartialLimits({
+      deadlineMs: options.partialDeadlineMs ?? DEFAULT_PARTIAL_DEADLINE_MS,
+      perConnectionBytes: options.connectionBufferBytes ?? DEFAULT_CONNECTION_BUFFER_BYTES,
+      totalBytes: options.partialBytesTotal ?? DEFAULT_PARTIAL_BYTES_TOTAL,
+    });
+    this.refusals = new Refusals(this.metrics, this.log);
     this.serviceId = options.serviceId ?? 80 + options.domain - 1;
-    this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, this.overflowMs / 4)));
+    const deadline = this.partials.deadlineMs > 0 ? this.partials.deadlineMs : Infinity;
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, this.overflowMs / 4, deadline / 4)));
     (this.sweepTimer as { unref?: () => void }).unref?.();
   }
 
@@ -210,8 +249,11 @@ export class Relay {
     const m = this.metrics;
     m.bytesIn += chunk.length;
     const outBefore = m.messagesOut;
+    const inBefore = m.messagesIn;
     try {
       s.framer.push(chunk, s.onMessage);
+      const held = s.framer.held;
+      if ((held !== 0 || s.held !== 0) && (s.state as SessionState) !== SessionState.Closed) this.checkPartial(s, held, m.messagesIn !== inBefore);
     } catch (e) {
       if (isProtocolError(e)) {
         m.error(e.kind);
@@ -225,6 +267,20 @@ export class Relay {
     this.flushDirty();
     const forwarded = m.messagesOut - outBefore;
     if (forwarded > 0) m.recordForward((performance.now() - t0) * 1e6, forwarded);
+  }
+
+  /** Applies the partial-message bounds after a chunk of `s` (relay/partial-limits.ts). */
+  private checkPartial(s: Session, held: number, completed: boolean): void {
+    const limits = this.partials;
+    if (limits.afterChunk(s, held, completed, performance.now())) {
+      this.disconnect(s, DisconnectReason.bufferCap, `incomplete message of ${held} bytes is over the connection's cap of ${limits.perConnectionBytes}`);
+    }
+    while (limits.overBudget) {
+      let oldest: Session | undefined;
+      for (const x of this.sessions) if (x.partialSince !== 0 && (oldest === undefined || x.partialSince < oldest.partialSince)) oldest = x;
+      if (oldest === undefined) break;
+      this.disconnect(oldest, DisconnectReason.partialBudget, `incomplete messages of all connections hold ${limits.total} bytes, over the budget of ${limits.totalBytes}; this one is the oldest`);
+    }
   }
 
   private flushDirty(): void {
@@ -292,11 +348,17 @@ export class Relay {
       }
     }
     const source = dv.getUint16(base + HeaderOffset.source, true);
+    // With identities a proven service publishes its own source; relays, bridges and tools any other.
+    if (source !== s.serviceId && !s.anySource) {
+      this.refusals.foreignSource(s, source);
+      return;
+    }
     // A source is bound to the open connection publishing it (relay/source-owners.ts): checked before
-    // the sequence, so a stranger can neither advance nor restart another publisher's source.
+    // the sequence, so a stranger can neither advance nor restart another publisher's source. With
+    // identities, a source's own proven service takes it over from a bridge or tool that holds it.
     const owner = this.owners.ownerOf(source);
-    if (owner !== s && owner !== undefined && owner.serviceId !== s.serviceId) {
-      this.refuseOwned(s, owner, source);
+    if (owner !== s && owner !== undefined && owner.serviceId !== s.serviceId && !(s.proven && source === s.serviceId)) {
+      this.refusals.sourceOwned(s, owner, source);
       return;
     }
     const lo = dv.getUint32(base + HeaderOffset.sequence, true);
@@ -315,6 +377,9 @@ export class Relay {
           m.drop(DropReason.duplicate);
           return;
         }
+      } else if ((hi - lh) * 4294967296 + (lo - this.lastLo[source]!) > this.jumpWindow) {
+        this.refuseJump(s, source, hi, lo);
+        return;
       }
     } else {
       this.seen[source] = 1;
@@ -372,16 +437,10 @@ export class Relay {
     }
   }
 
-  /** Drops a message of a source another open connection (another service id) publishes. */
-  private refuseOwned(s: Session, owner: Session, source: number): void {
-    this.metrics.drop(DropReason.sourceOwned);
-    const suppressed = this.ownedWarnings.tick();
-    if (suppressed >= 0) {
-      this.log.warn("dropped a message of a source another connection publishes", {
-        source, conn: s.id, peer: s.conn.peer, serviceId: s.serviceId, ownerConn: owner.id, ownerServiceId: owner.serviceId,
-        suppressedSinceLast: suppressed,
-      });
-    }
+  /** Drops a message whose sequence `hi:lo` is past the jump window of `source`'s last accepted one. */
+  private refuseJump(s: Session, source: number, hi: number, lo: number): void {
+    const last = (BigInt(this.lastHi[source]!) << 32n) | BigInt(this.lastLo[source]!);
+    this.refusals.sequenceJump(s, source, last, (BigInt(hi) << 32n) | BigInt(lo), this.jumpWindow);
   }
 
   private control(s: Session, bytes: Uint8Array, offset: number, length: number): void {
@@ -418,7 +477,18 @@ export class Relay {
       this.disconnect(s, DisconnectReason.noHello, `Hello role ${role} is not 1–3`);
       return;
     }
-    if (s.requireToken) {
+    if (this.identityKey !== undefined) {
+      const given = new TextDecoder().decode(u8.subarray(v + 8, v + len));
+      if (!this.identityKey.verify(given, serviceId)) {
+        this.refusals.lastAt = performance.now();
+        this.disconnect(s, DisconnectReason.auth, given.length === 0
+          ? `Hello for service id ${serviceId} carries no token; this relay requires each service's identity token`
+          : `Hello token does not prove service id ${serviceId}`);
+        return;
+      }
+      s.proven = true;
+      s.anySource = mayRelayOthers(serviceId);
+    } else if (s.requireToken) {
       const given = new TextDecoder().decode(u8.subarray(v + 8, v + len));
       const ok = this.tokenDigest !== undefined && given.length > 0 && timingSafeEqual(digest(given), this.tokenDigest);
       if (!ok) {
@@ -446,7 +516,7 @@ export class Relay {
       this.metrics.subscribers++;
       s.helloAt = performance.now();
     }
-    this.log.info("connection ready", { conn: s.id, peer: s.conn.peer, role, serviceId });
+    this.log.info("connection ready", { conn: s.id, peer: s.conn.peer, role, serviceId, proven: s.proven });
   }
 
   private onSubscribe(s: Session, dv: DataView, v: number): void {
@@ -553,6 +623,12 @@ export class Relay {
 
   private sweep(): void {
     for (const s of this.subscribers) this.checkOverflow(s);
+    const now = performance.now();
+    for (const s of this.sessions) {
+      if (this.partials.expired(s, now)) {
+        this.disconnect(s, DisconnectReason.partialTimeout, `message not completed within ${this.partials.deadlineMs} ms (${s.framer.buffered} of ${s.held} bytes received)`);
+      }
+    }
     this.discards?.expire();
   }
 
@@ -579,6 +655,7 @@ export class Relay {
     s.recall = undefined;
     clearTimeout(s.helloTimer);
     if (!this.sessions.delete(s)) return;
+    this.partials.release(s);
     this.metrics.connections--;
     if (wasOpen && canPublish(s.role)) this.metrics.publishers--;
     this.owners.releaseAll(s);

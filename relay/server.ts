@@ -39,7 +39,7 @@ export interface TcpListenOptions {
 export interface RelayServerOptions extends RelayOptions {
   /** Unix socket path (default {@link defaultSocketPath}). */
   socketPath?: string;
-  /** Also listen on TCP. Requires `token`. */
+  /** Also listen on TCP. Requires `token` or `identityKey`. */
   tcp?: TcpListenOptions;
   /** Transport to use (default: this runtime's). */
   transport?: Transport;
@@ -77,7 +77,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   const log: Logger = options.logger ?? createLogger(`relay.${domainName(options.domain)}`);
   const tcp = options.tcp;
   if (tcp) {
-    if (!options.token) throw new RelayConfigError("a TCP listener needs a Hello token (--token-env NAME)");
+    if (!options.token && !options.identityKey) throw new RelayConfigError("a TCP listener needs a Hello token (--token-env NAME) or an identity key");
     if (!tcp.tls && !tcp.plain) throw new RelayConfigError("a TCP listener needs TLS (--tls-cert/--tls-key) or an explicit --tcp-plain");
     if (!tcp.tls && !isLoopbackHost(tcp.host)) throw new RelayConfigError(`plain TCP is only allowed on a loopback address, not ${tcp.host}`);
   }

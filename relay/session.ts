@@ -24,6 +24,14 @@ export class Session {
   state: SessionState = SessionState.AwaitHello;
   role = 0;
   serviceId = -1;
+  /** Its Hello token proved its service id (relay with identities, relay/identity.ts). */
+  proven = false;
+  /** It may publish sources other than its service id (no identities, or a relay/bridge/tool id). */
+  anySource = true;
+  /** Bytes its framer holds for an incomplete message (as last counted by the relay). */
+  held = 0;
+  /** `performance.now()` when its current incomplete message began, 0 when none. */
+  partialSince = 0;
   /** Set once this connection owned a source (see {@link SourceOwners}). */
   ownedSources = false;
   /** Discarded ranges of this subscriber's previous connection, answered at the end of the current chunk. */

@@ -76,6 +76,12 @@ export const AppConfigSchema = v.pipe(
       /** Bytes all sources' retransmission rings may keep together (relay/ring-store.ts). */
       ringBytesTotal: v.optional(positiveInt, 256 * 1024 * 1024),
       overflowDisconnectMs: v.optional(positiveInt, 5_000),
+      /** How far a source's sequence may jump ahead without a restart at 1 (relay/relay.ts). */
+      sequenceJumpWindow: v.optional(positiveInt, 1_000_000),
+      /** Milliseconds a started message has to be completed; bytes one / all connections' partial messages may hold (relay/partial-limits.ts). */
+      partialDeadlineMs: v.optional(positiveInt, 5_000),
+      connectionBufferBytes: v.optional(positiveInt, 1024 * 1024 + 64 * 1024),
+      partialBytesTotal: v.optional(positiveInt, 32 * 1024 * 1024),
       nats: v.optional(NatsConfigSchema),
     }), {}),
     recovery: v.optional(v.object({

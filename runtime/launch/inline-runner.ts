@@ -11,6 +11,7 @@ import type { Logger } from "../../relay/log.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { hostService, type HostedService } from "../service/run.ts";
 import { resolveService } from "../service/registry.ts";
+import type { RunSecrets } from "../service/service-secrets.ts";
 import type { ServiceRunState, ServiceStatus } from "../supervisor.ts";
 
 /** Name of the system relay, which every hosted service reports to. */
@@ -30,9 +31,12 @@ export class InlineRunner {
   private readonly config: AppConfig;
   private readonly log: Logger;
 
-  /** @param config app config @param names services in start order @param log logger */
-  constructor(config: AppConfig, names: readonly string[], log: Logger) {
+  private readonly secrets: RunSecrets | undefined;
+
+  /** @param config app config @param names services in start order @param log logger @param secrets the run's relay identities */
+  constructor(config: AppConfig, names: readonly string[], log: Logger, secrets?: RunSecrets) {
     this.config = config;
+    this.secrets = secrets;
     this.log = log;
     for (const n of names) this.entries.set(n, { hosted: undefined, state: "stopped", restarts: 0, startedAt: 0, error: null });
   }
@@ -52,7 +56,7 @@ export class InlineRunner {
     if (e.hosted) return;
     e.state = "starting";
     try {
-      e.hosted = await hostService(name, this.config, undefined);
+      e.hosted = await hostService(name, this.config, undefined, this.secrets);
       e.state = "running";
       e.startedAt = Date.now();
       e.error = null;

@@ -24,6 +24,7 @@ import { runtimePaths, type RuntimePaths } from "../paths.ts";
 import { supervisedChildEnv } from "../process/parent-watch.ts";
 import { apInvocation, processSpawner } from "../process/select.ts";
 import { allServiceNames, resolveService } from "../service/registry.ts";
+import { installRunSecrets } from "../service/service-secrets.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
 import { API_ADDRESS_FILE, claimRuntimeDir, type RuntimeClaim } from "./claim-dir.ts";
 import { InlineRunner } from "./inline-runner.ts";
@@ -112,10 +113,11 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
   }
   process.env.ALPHAPULSE_API_TOKEN = token;
   const names = allServiceNames(resolved);
+  const secrets = await installRunSecrets(paths.dir, options.inline === true);
 
   let runner: { list: Supervisor["list"]; start(n: string): unknown; stop(n: string): Promise<void>; restart(n: string): Promise<void>; shutdown(): Promise<void> };
   if (options.inline) {
-    const inline = new InlineRunner(resolved, names, log);
+    const inline = new InlineRunner(resolved, names, log, secrets.run);
     runner = inline;
     await inline.startAll();
   } else {
@@ -127,9 +129,11 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     });
     const ap = apInvocation(options.mainPath);
     for (const name of names) {
+      const r = resolveService(name, resolved);
       sup.add({
-        name, kind: resolveService(name, resolved).kind, command: ap.command,
-        args: [...ap.args, "service", name, "--resolved", resolvedFile], env: { ALPHAPULSE_API_TOKEN: token, ...supervisedChildEnv() }, stdinPipe: true,
+        name, kind: r.kind, command: ap.command,
+        args: [...ap.args, "service", name, "--resolved", resolvedFile],
+        env: { ALPHAPULSE_API_TOKEN: token, ...secrets.run.envFor(r.kind, r.serviceId), ...supervisedChildEnv() }, stdinPipe: true,
       });
     }
     sup.startAll();
@@ -158,6 +162,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     });
   } catch (e) {
     await runner.shutdown();
+    await secrets.uninstall();
     claim.release();
     throw new SystemStartError(`the supervisor's control socket could not be opened: ${(e as Error).message}`, e);
   }
@@ -168,6 +173,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     stopped = true;
     await runner.shutdown();
     await control.close();
+    await secrets.uninstall();
     claim.release();
   };
 

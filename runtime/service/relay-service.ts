@@ -4,6 +4,10 @@
  * itself degraded — `/health` shows it — and `alphapulse_nats_*` metrics say why; local traffic goes on.
  * With a bridge the relay answers RetransmitRequests beyond its ring from JetStream.
  *
+ * With the run's identities (ServiceContext.identity) the relay requires every Hello to prove its
+ * service id; for {@link REFUSAL_ALERT_MS} after it refused a Hello or a message (a forged one, a
+ * sequence jump) it reports itself degraded, so `/health` shows it, and counts it in `errors`/`dropped`.
+ *
  * @module
  */
 
@@ -15,6 +19,13 @@ import { startRelayServer } from "../../relay/server.ts";
 import type { AppConfig } from "../config/schema.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
+/** Milliseconds the relay reports itself degraded after it refused a Hello or a message (forgery alert). */
+export const REFUSAL_ALERT_MS = 60_000;
+
+function refusedRecently(lastAt: number): boolean {
+  return lastAt !== 0 && performance.now() - lastAt < REFUSAL_ALERT_MS;
+}
+
 /** Starts the relay of `domain` on its Unix socket with the config's tuning. */
 export async function startRelayService(ctx: ServiceContext, domain: RelayDomain, config: AppConfig): Promise<RunningService> {
   const server = await startRelayServer({
@@ -25,6 +36,11 @@ export async function startRelayService(ctx: ServiceContext, domain: RelayDomain
     ringBytesPerSource: config.relays.ringBytesPerSource,
     ringBytesTotal: config.relays.ringBytesTotal,
     overflowDisconnectMs: config.relays.overflowDisconnectMs,
+    sequenceJumpWindow: config.relays.sequenceJumpWindow,
+    partialDeadlineMs: config.relays.partialDeadlineMs,
+    connectionBufferBytes: config.relays.connectionBufferBytes,
+    partialBytesTotal: config.relays.partialBytesTotal,
+    ...(ctx.identity?.relayKey !== undefined ? { identityKey: ctx.identity.relayKey } : {}),
     logger: ctx.log,
   });
   let bridge: NatsBridge | undefined;
@@ -48,13 +64,15 @@ export async function startRelayService(ctx: ServiceContext, domain: RelayDomain
     status() {
       const s = m.snapshot();
       let dropped = Object.values(s.drops).reduce((a, b) => a + b, 0);
-      const errors = Object.values(s.errors).reduce((a, b) => a + b, 0);
+      const d = s.disconnects;
+      const errors = Object.values(s.errors).reduce((a, b) => a + b, 0) + d.auth + d.partialTimeout + d.bufferCap + d.partialBudget;
+      const alerting = refusedRecently(server.relay.refusals.lastAt);
       if (bridge !== undefined) {
         const b = bridge.snapshot();
         dropped += b.out.droppedBuffer + b.out.droppedTooLarge + b.in.lost + b.invalid;
       }
       return {
-        state: bridge !== undefined && !bridge.healthy ? ServiceState.Degraded : ServiceState.Running,
+        state: alerting || (bridge !== undefined && !bridge.healthy) ? ServiceState.Degraded : ServiceState.Running,
         connections: s.connections, processed: BigInt(s.messagesIn), dropped: BigInt(dropped),
         errors: BigInt(errors), p50Micros: s.forwardLatency.p50Micros, p99Micros: s.forwardLatency.p99Micros, lastSequence: 0n,
       };

@@ -19,6 +19,7 @@ import { jsonSafe } from "./json-safe.ts";
 import { StatusReporter } from "./status-reporter.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 import { resolveService } from "./registry.ts";
+import { hostIdentity, type RunSecrets } from "./service-secrets.ts";
 
 /** A service started in this process with its control socket and status reporter. */
 export interface HostedService {
@@ -28,13 +29,14 @@ export interface HostedService {
   stop(): Promise<void>;
 }
 
-/** Starts the service `name` of `config` in this process. */
-export async function hostService(name: string, config: AppConfig, log?: Logger): Promise<HostedService> {
+/** Starts the service `name` of `config` in this process (relay identity from `secrets`, else the environment). */
+export async function hostService(name: string, config: AppConfig, log?: Logger, secrets?: RunSecrets): Promise<HostedService> {
   const paths = runtimePaths(config.runtimeDir);
   const resolved = resolveService(name, config);
   const logger = log ?? createLogger(name);
   const ctx: ServiceContext = {
     name, serviceId: resolved.serviceId, runtimeDir: paths.dir, relaySocket: paths.relaySocket, log: logger,
+    identity: hostIdentity(secrets, resolved.kind, resolved.serviceId),
   };
   const service = await resolved.start(ctx);
   let control: ControlServer | undefined;

@@ -7,6 +7,7 @@
 
 import type { Logger } from "../../relay/log.ts";
 import type { ControlHandler } from "../control/channel.ts";
+import type { ServiceIdentity } from "./service-secrets.ts";
 
 /** Numbers a service reports every second on the system relay (StatusReport) and to `/metrics`. */
 export interface ServiceStatusFields {
@@ -51,6 +52,11 @@ export interface ServiceContext {
   relaySocket(domain: number): string;
   /** Structured logger for this service. */
   log: Logger;
+  /**
+   * Its relay identity (runtime/service/service-secrets.ts): the token its Hellos carry, and for relay
+   * services the run key they check Hellos with. Absent when the run has no identities.
+   */
+  identity?: ServiceIdentity;
 }
 
 /** Starts one kind of service. */
