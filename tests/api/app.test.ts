@@ -49,7 +49,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
   server = await (await httpServing()).serve(
-    (app, upgradeWebSocket) => void createApiApp(control, { token: TOKEN, upgradeWebSocket }, app),
+    (app, upgradeWebSocket) => void createApiApp(control, { token: TOKEN, upgradeWebSocket, hosts: { host: "127.0.0.1", port: () => server?.port } }, app),
     { hostname: "127.0.0.1", port: 0 },
   );
   base = `http://127.0.0.1:${server.port}`;
@@ -136,7 +136,7 @@ describe("control API over real HTTP", () => {
       ws.onopen = async () => {
         const end = Date.now() + 5_000;
         while (control.listeners.size === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-        for (const l of control.listeners) l({ header: { sequence: "1" }, tlvs: [] });
+        for (const l of control.listeners) l({ header: { sequence: "1" }, tlvs: [{ type: 1, name: "Trade" }] });
       };
       ws.onmessage = (e) => {
         received.push(JSON.parse(String(e.data)));
@@ -144,7 +144,7 @@ describe("control API over real HTTP", () => {
       };
     });
     ws.close();
-    expect(received).toEqual([{ header: { sequence: "1" }, tlvs: [] }]);
+    expect(received).toEqual([{ header: { sequence: "1" }, tlvs: [{ type: 1, name: "Trade" }] }]);
     const end = Date.now() + 5_000;
     while (control.listeners.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     expect(control.listeners.size).toBe(0);
