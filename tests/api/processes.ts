@@ -129,3 +129,13 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc), or undefined when not readable. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
