@@ -25,6 +25,7 @@ beforeAll(async () => {
   system = await startSystemProcess(dir, join(dir, "run"), TOKEN);
   port = Number(new URL(system.url).port);
   await until("every service running", async () => ((await services()).every((s) => s.state === "running") ? true : undefined));
+  await until("the execution service answering", async () => ((await fetch(`${system.url}/kill-switch`, { headers: auth })).status === 200 ? true : undefined));
 }, 150_000);
 
 afterAll(async () => {

@@ -88,6 +88,7 @@ beforeAll(async () => {
     return l.every((s) => s.state === "running") ? l : undefined;
   });
   apiPid = list.find((s) => s.name === "api")!.pid;
+  await until("the execution service answering", async () => ((await fetch(`${system.url}/kill-switch`, { headers: auth })).status === 200 ? true : undefined));
 }, 150_000);
 
 afterAll(async () => {
