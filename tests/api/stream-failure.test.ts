@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSystemProcess, until, type StartedSystem } from "./processes.ts";
+import { rawHttp } from "./raw-http.ts";
 import { openRawWs } from "./raw-ws.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ap-sf-"));
@@ -99,4 +100,28 @@ describe("a /stream whose relay is down", () => {
     expect(await metric("alphapulse_api_unhandled_rejections_total")).toBe(0);
     await until("stream places given back", async () => ((await metric("alphapulse_api_stream_clients")) === 0 ? true : undefined), 20_000);
   }, 120_000);
+});
+
+describe("the same system, hostile requests (finding 8)", () => {
+  it("refuses maxOpenOrders 1e23, [] and __proto__ bodies, query tokens on the kill switch and foreign hosts", async () => {
+    const host = `127.0.0.1:${port}`;
+    const json = { host, ...auth, "content-type": "application/json" };
+    const before = await (await fetch(`${system.url}/risk/limits`, { headers: auth })).json();
+    for (const body of ['{"maxOpenOrders": 1e23}', "[]", "null", '{"__proto__": {"maxOpenOrders": 1}}', '{"maxPosition": "1e23"}']) {
+      expect([body, (await rawHttp(port, "PUT", "/risk/limits", json, body)).status]).toEqual([body, 400]);
+    }
+    expect((await rawHttp(port, "PUT", "/risk/limits", json, JSON.stringify({ pad: "x".repeat(100_000) }))).status).toBe(413);
+    expect(await (await fetch(`${system.url}/risk/limits`, { headers: auth })).json()).toEqual(before);
+    const ok = await rawHttp(port, "PUT", "/risk/limits", json, '{"maxOpenOrders": 15}');
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).maxOpenOrders).toBe(15);
+
+    for (const method of ["POST", "DELETE", "GET"]) expect((await rawHttp(port, method, `/kill-switch?token=${TOKEN}`, { host })).status).toBe(401);
+    expect(await (await fetch(`${system.url}/kill-switch`, { headers: auth })).json()).toEqual({ tradingState: "ACTIVE" });
+    for (const path of ["/health", "/metrics", "/"]) {
+      expect([path, (await rawHttp(port, "GET", path, { host: `rebind.evil.example:${port}` })).status]).toEqual([path, 421]);
+    }
+    expect((await rawHttp(port, "GET", "/health", { host: `localhost:${port}`, origin: "http://rebind.evil.example" })).status).toBe(403);
+    expect([200, 503]).toContain((await rawHttp(port, "GET", "/health", { host: `localhost:${port}` })).status);
+  }, 60_000);
 });
