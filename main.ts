@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   capture: async () => (await import("./cli/capture.ts")).captureCommand,
   normalize: async () => (await import("./cli/normalize.ts")).normalizeCommand,
   adapter: async () => (await import("./cli/adapter.ts")).adapterCommand,
+  "kill-switch": async () => (await import("./cli/kill-switch.ts")).killSwitchCommand,
 };
 
 async function printHelp(): Promise<void> {

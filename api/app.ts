@@ -1,26 +1,34 @@
 /**
  * The control API as a Hono app: health, Prometheus metrics, services, strategies, kill switch, risk
- * limits, circuit breakers and a live `/stream` WebSocket. Everything except `/health` and `/metrics`
- * requires the bearer token. Runtime-neutral: the caller supplies the runtime's WebSocket upgrader.
+ * limits, circuit breakers and a live `/stream` WebSocket. Every request must name the API's own address
+ * (`Host`/`Origin`, DNS rebinding), bodies are bounded, and everything except `/health` and `/metrics`
+ * requires the bearer token (as a header; `?token=` only on the `/stream` upgrade). Streaming is isolated
+ * from control: `/stream` clients share one upstream per domain ({@link StreamHub}), are capped, and a
+ * stream failure is answered for that request only. Runtime-neutral: the caller supplies the runtime's
+ * WebSocket upgrader.
  *
  * @example
  * ```ts
- * const app = createApiApp(controlPlane, { token, upgradeWebSocket });
+ * const { app } = createApiApp(controlPlane, { token, upgradeWebSocket, hosts: { host: "127.0.0.1", port: () => 8080 } });
  * ```
  * @module
  */
 
 import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket } from "hono/ws";
 import * as v from "valibot";
 import { issuePath } from "../runtime/config/load.ts";
+import type { Logger } from "../relay/log.ts";
 import { ControlError } from "../runtime/control/channel.ts";
 import { requireBearer } from "./auth.ts";
+import { BadBodyError, readJsonObject } from "./body.ts";
 import { NotFoundError, type ControlPlane } from "./control-plane.ts";
-import {
-  CircuitBreakersSchema, HealthSchema, ServiceActionSchema, ServicesSchema, StrategyActionSchema, StreamQuerySchema,
-  TradingStateSchema,
-} from "./schemas.ts";
+import { requireKnownHost, type HostPolicy } from "./host-check.ts";
+import { CircuitBreakersSchema, HealthSchema, ServiceActionSchema, ServicesSchema, StrategyActionSchema, TradingStateSchema } from "./schemas.ts";
+import { StreamHub } from "./stream-hub.ts";
+import { registerStreamRoute } from "./stream-route.ts";
+import { streamMetricsText } from "./stream-metrics.ts";
 
 /** Options of {@link createApiApp}. */
 export interface ApiOptions {
@@ -28,17 +36,20 @@ export interface ApiOptions {
   token: string;
   /** The runtime's WebSocket upgrader (hono/deno or @hono/node-ws). */
   upgradeWebSocket: UpgradeWebSocket;
+  /** The API's own address, checked against `Host` and `Origin` on every request. */
+  hosts: HostPolicy;
   /** Extra routes mounted before the API (e.g. the dashboard), optional. */
   extend?: (app: Hono) => void;
-  /** Queued bytes past which a slow `/stream` client's messages are dropped (counted). Default 4 MiB. */
-  streamHighWaterBytes?: number;
-}
-
-/** Counters the API keeps about itself. */
-export interface ApiCounters {
-  streamClients: number;
-  streamMessages: number;
-  streamDropped: number;
+  /** Largest request body in bytes (every route). Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Most `/stream` clients at once. Default 256. */
+  maxStreamClients?: number;
+  /** Unwritten bytes of one `/stream` client past which its messages are dropped (counted). Default 1 MiB. */
+  streamQueueBytes?: number;
+  /** More Prometheus text appended to `/metrics` (the API process's own figures). */
+  extraMetrics?: () => string;
+  /** Logger for stream upstream failures. */
+  log?: Logger;
 }
 
 function badRequest(c: Context, issues: readonly v.BaseIssue<unknown>[], where: string) {
@@ -53,14 +64,17 @@ function checked<S extends v.GenericSchema>(schema: S, value: unknown): v.InferO
 
 /**
  * Builds the API over a control plane into `app` (a fresh one by default; pass one when the runtime's
- * WebSocket upgrader must be created from the app first, as on Node); returns it with its live counters.
+ * WebSocket upgrader must be created from the app first, as on Node); returns it with its stream hub.
  */
-export function createApiApp(control: ControlPlane, options: ApiOptions, app: Hono = new Hono()): { app: Hono; counters: ApiCounters } {
-  const counters: ApiCounters = { streamClients: 0, streamMessages: 0, streamDropped: 0 };
-  const highWater = options.streamHighWaterBytes ?? 4 * 1024 * 1024;
+export function createApiApp(control: ControlPlane, options: ApiOptions, app: Hono = new Hono()): { app: Hono; hub: StreamHub } {
+  const hub = new StreamHub(control, {
+    maxClients: options.maxStreamClients ?? 256, clientQueueBytes: options.streamQueueBytes ?? 1024 * 1024, log: options.log,
+  });
+  const maxBody = options.maxBodyBytes ?? 64 * 1024;
 
   app.onError((err, c) => {
     if (err instanceof NotFoundError) return c.json({ error: "not found", message: err.message }, 404);
+    if (err instanceof BadBodyError) return c.json({ error: "bad request", where: "body", path: err.path, message: err.message }, 400);
     if (err instanceof v.ValiError) return badRequest(c, err.issues, "body");
     if (err instanceof ControlError && err.kind === "BadRequest") {
       return c.json({ error: "bad request", where: "body", path: err.path ?? "body", message: err.message }, 400);
@@ -71,6 +85,12 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
     return c.json({ error: "internal", message: err instanceof Error ? err.message : String(err) }, 500);
   });
 
+  app.use("*", requireKnownHost(options.hosts));
+  app.use("*", bodyLimit({
+    maxSize: maxBody,
+    onError: (c) => c.json({ error: "payload too large", message: `request bodies are limited to ${maxBody} bytes` }, 413),
+  }));
+
   options.extend?.(app);
 
   app.get("/health", async (c) => {
@@ -80,13 +100,14 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
 
   app.get("/metrics", async (c) => {
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
-    return c.body(await control.metricsText());
+    return c.body((await control.metricsText()) + streamMetricsText(hub) + (options.extraMetrics?.() ?? ""));
   });
 
   const auth = requireBearer(options.token);
-  for (const path of ["/stats", "/strategies", "/portfolio", "/services", "/services/*", "/strategies/*", "/kill-switch", "/risk/*", "/circuit-breakers", "/circuit-breakers/*", "/stream"]) {
+  for (const path of ["/stats", "/strategies", "/portfolio", "/services", "/services/*", "/strategies/*", "/kill-switch", "/risk/*", "/circuit-breakers", "/circuit-breakers/*", "/stream/clients"]) {
     app.use(path, auth);
   }
+  app.use("/stream", requireBearer(options.token, { allowQueryToken: true }));
 
   app.get("/stats", async (c) => c.json(await control.stats()));
   app.get("/strategies", async (c) => c.json(await control.strategies()));
@@ -119,13 +140,7 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
 
   app.get("/risk/limits", async (c) => c.json(await control.riskLimits() as object));
   app.put("/risk/limits", async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: "bad request", where: "body", path: "body", message: "body is not JSON" }, 400);
-    }
-    const parsed = v.safeParse(control.riskLimitsSchema, body);
+    const parsed = v.safeParse(control.riskLimitsSchema, await readJsonObject(c));
     if (!parsed.success) return badRequest(c, parsed.issues, "body");
     return c.json(await control.setRiskLimits(parsed.output) as object);
   });
@@ -136,35 +151,8 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
     return c.json({ ok: true, breaker: c.req.param("name") });
   });
 
-  app.get("/stream", async (c, next) => {
-    const query = v.safeParse(StreamQuerySchema, { domain: c.req.query("domain"), types: c.req.query("types") });
-    if (!query.success) return badRequest(c, query.issues, "query");
-    const { domain, types } = query.output;
-    let stop: (() => void) | undefined;
-    let closed = false;
-    const handler = options.upgradeWebSocket(() => ({
-      onOpen: async (_event, ws) => {
-        counters.streamClients++;
-        const unsubscribe = await control.stream(domain, types, (json) => {
-          const raw = ws.raw as { bufferedAmount?: number } | undefined;
-          if ((raw?.bufferedAmount ?? 0) > highWater) {
-            counters.streamDropped++;
-            return;
-          }
-          counters.streamMessages++;
-          ws.send(JSON.stringify(json));
-        });
-        if (closed) unsubscribe();
-        else stop = unsubscribe;
-      },
-      onClose: () => {
-        closed = true;
-        counters.streamClients--;
-        stop?.();
-      },
-    }));
-    return handler(c, next);
-  });
+  app.get("/stream/clients", (c) => c.json(hub.clients()));
+  registerStreamRoute(app, hub, options.upgradeWebSocket, badRequest);
 
-  return { app, counters };
+  return { app, hub };
 }

@@ -25,14 +25,26 @@ export function generateToken(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/**
- * Hono middleware requiring `Authorization: Bearer <token>`; answers 401 with a JSON reason otherwise.
- * WebSocket clients (browsers cannot set headers) may pass `?token=` instead.
- */
-export function requireBearer(token: string): MiddlewareHandler {
+/** Options of {@link requireBearer}. */
+export interface BearerOptions {
+  /**
+   * Accept `?token=` when no `Authorization` header is sent. Only for WebSocket upgrades (browsers cannot
+   * set their headers): a token in a URL ends up in logs and history, so every other route refuses it.
+   */
+  allowQueryToken?: boolean;
+}
+
+/** Hono middleware requiring `Authorization: Bearer <token>`; answers 401 with a JSON reason otherwise. */
+export function requireBearer(token: string, options: BearerOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header("authorization");
-    const given = header?.startsWith("Bearer ") ? header.slice(7) : c.req.query("token");
+    let given = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+    if (given === undefined && header === undefined && c.req.query("token") !== undefined) {
+      if (!options.allowQueryToken) {
+        return c.json({ error: "unauthorized", reason: "a ?token= query is accepted only on /stream: send Authorization: Bearer" }, 401);
+      }
+      given = c.req.query("token");
+    }
     if (given === undefined) return c.json({ error: "unauthorized", reason: "missing bearer token" }, 401);
     if (!constantTimeEqual(given, token)) return c.json({ error: "unauthorized", reason: "wrong token" }, 401);
     await next();

@@ -61,3 +61,37 @@ export const StreamQuerySchema = v.object({
     v.array(v.pipe(v.number(), v.maxValue(254, "a TLV type is at most 254"))),
   ), ""),
 });
+
+/** Largest money or quantity a risk limit may name (ten billion). */
+export const MAX_LIMIT_AMOUNT = 10_000_000_000;
+
+/** A finite non-negative decimal with at most 8 decimals, ≤ {@link MAX_LIMIT_AMOUNT}; text or a JSON number. */
+const LimitAmount = v.pipe(
+  v.union([v.string(), v.number()]),
+  v.check((x) => {
+    const s = typeof x === "number" ? (Number.isFinite(x) ? String(x) : "") : x;
+    return /^(0|[1-9]\d{0,10})(\.\d{1,8})?$/.test(s) && Number(s) <= MAX_LIMIT_AMOUNT;
+  }, (issue) => `${JSON.stringify(issue.input)} is not a decimal from 0 to ${MAX_LIMIT_AMOUNT} with at most 8 decimals`),
+);
+
+const boundedInt = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer(`must be an integer from ${min} to ${max}`), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+
+/**
+ * `PUT /risk/limits` body: a partial set of risk limits, every field within a sane range. The execution
+ * service validates it again in full (its own schema); this one refuses absurd values at the door.
+ */
+export const RiskLimitsBodySchema = v.strictObject({
+  maxPosition: v.optional(LimitAmount),
+  positionLimits: v.optional(v.pipe(
+    v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9]+\/[A-Za-z0-9]+@[A-Za-z0-9]+$/, "must be BASE/QUOTE@venue")), LimitAmount),
+    v.check((r) => Object.keys(r).length <= 1_000, "at most 1000 instruments"),
+  )),
+  maxOrderNotional: v.optional(LimitAmount),
+  maxOpenOrders: v.optional(boundedInt(0, 10_000)),
+  maxOrdersPerSecond: v.optional(boundedInt(0, 1_000_000)),
+  dailyLossLimit: v.optional(LimitAmount),
+  maxDataAgeMs: v.optional(boundedInt(1, 86_400_000)),
+  maxOrderAgeMs: v.optional(boundedInt(1, 86_400_000)),
+  maxFutureSkewMs: v.optional(boundedInt(0, 3_600_000)),
+});

@@ -16,9 +16,12 @@ import { ServiceState } from "../protocol/mod.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import { runtimePaths } from "../runtime/paths.ts";
 import type { RunningService, ServiceContext } from "../runtime/service/types.ts";
-import { createApiApp, type ApiCounters } from "./app.ts";
+import { createApiApp } from "./app.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
+import { installRejectionNet } from "./safety-net.ts";
 import { httpServing } from "./serve/select.ts";
+import type { StreamHub } from "./stream-hub.ts";
+import { streamMetricsText } from "./stream-metrics.ts";
 import { SystemControlPlane } from "./system-control-plane.ts";
 
 /** Thrown when the API has no token to require. */
@@ -46,12 +49,24 @@ export type RouteExtension = Parameters<typeof createApiApp>[1]["extend"];
 export async function startApiService(ctx: ServiceContext, config: AppConfig, extend: RouteExtension = dashboardRoutes): Promise<RunningService> {
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token;
   if (!token) throw new MissingTokenError();
+  const net = installRejectionNet(ctx.log);
   const control = new SystemControlPlane(config, runtimePaths(config.runtimeDir), ctx.log);
-  await control.start(ctx.serviceId);
-  let counters: ApiCounters | undefined;
+  try {
+    await control.start(ctx.serviceId);
+  } catch (e) {
+    net.uninstall();
+    throw e;
+  }
+  let hub: StreamHub | undefined;
+  let boundPort: number | undefined;
   const serving = await httpServing();
   const build: Parameters<typeof serving.serve>[0] = (app, upgradeWebSocket) => {
-    counters = createApiApp(control, { token, upgradeWebSocket, extend }, app).counters;
+    hub = createApiApp(control, {
+      token, upgradeWebSocket, extend, log: ctx.log,
+      hosts: { host: config.api.host, port: () => boundPort, extraHosts: config.api.allowedHosts },
+      maxStreamClients: config.api.maxStreamClients, streamQueueBytes: config.api.streamQueueBytes,
+      extraMetrics: () => rejectionMetricsText(net.count),
+    }, app).hub;
   };
   const sticky = config.api.port === 0 ? await previousPort(ctx.runtimeDir) : undefined;
   let server: Awaited<ReturnType<typeof serving.serve>>;
@@ -60,32 +75,39 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   } catch (e) {
     if (sticky === undefined) {
       await control.close();
+      net.uninstall();
       throw e;
     }
     ctx.log.warn("the API's previous port is taken: listening on a new one (see api.json)", { port: sticky, error: String(e) });
     server = await serving.serve(build, { hostname: config.api.host, port: 0 });
   }
-  const url = `http://${config.api.host}:${server.port}`;
+  boundPort = server.port;
+  const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   await writeFile(join(ctx.runtimeDir, "api.json"), JSON.stringify({ url, port: server.port }));
   ctx.log.info("api listening", { url });
   return {
     status: () => ({
-      state: ServiceState.Running, connections: counters?.streamClients ?? 0, processed: BigInt(counters?.streamMessages ?? 0),
-      dropped: BigInt(counters?.streamDropped ?? 0), errors: 0n, p50Micros: 0, p99Micros: 0, lastSequence: 0n,
+      state: ServiceState.Running, connections: hub?.clientCount ?? 0, processed: BigInt(hub?.counters.sent ?? 0),
+      dropped: BigInt(hub?.counters.dropped ?? 0), errors: BigInt(net.count + (hub?.counters.upstreamFailures ?? 0)),
+      p50Micros: 0, p99Micros: 0, lastSequence: 0n,
     }),
-    metricsText: () => [
-      "# HELP alphapulse_api_stream_clients Open /stream WebSocket clients.",
-      "# TYPE alphapulse_api_stream_clients gauge",
-      `alphapulse_api_stream_clients ${counters?.streamClients ?? 0}`,
-      "# HELP alphapulse_api_stream_dropped_total /stream messages dropped for slow clients.",
-      "# TYPE alphapulse_api_stream_dropped_total counter",
-      `alphapulse_api_stream_dropped_total ${counters?.streamDropped ?? 0}`,
-      "",
-    ].join("\n"),
+    metricsText: () => (hub ? streamMetricsText(hub) : "") + rejectionMetricsText(net.count),
     control: {},
     async stop() {
+      hub?.close();
       await server.close();
       await control.close();
+      net.uninstall();
     },
   };
+}
+
+/** Prometheus text of the safety net's counter. */
+function rejectionMetricsText(count: number): string {
+  return [
+    "# HELP alphapulse_api_unhandled_rejections_total Promise rejections nobody handled in the API process (logged, kept running).",
+    "# TYPE alphapulse_api_unhandled_rejections_total counter",
+    `alphapulse_api_unhandled_rejections_total ${count}`,
+    "",
+  ].join("\n");
 }

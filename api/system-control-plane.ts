@@ -8,7 +8,7 @@
  * @module
  */
 
-import * as v from "valibot";
+import type * as v from "valibot";
 import { decodeMessage, messageToJson, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
@@ -23,6 +23,7 @@ import {
   NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,
   type ServiceStats, type StrategyInfo, type TradingState,
 } from "./control-plane.ts";
+import { RiskLimitsBodySchema } from "./schemas.ts";
 
 /** Name of the supervisor's control socket. */
 export const SUPERVISOR_CONTROL = "supervisor";
@@ -46,8 +47,8 @@ const SILENT_AFTER_MS = 3_000;
 
 /** The system's control plane, for the API service. */
 export class SystemControlPlane implements ControlPlane {
-  /** Schema of `PUT /risk/limits`: a JSON object the execution service validates in full. */
-  readonly riskLimitsSchema: v.GenericSchema = v.record(v.string(), v.unknown());
+  /** Schema of `PUT /risk/limits`: known limits within sane ranges (the execution service validates again in full). */
+  readonly riskLimitsSchema: v.GenericSchema = RiskLimitsBodySchema;
   private readonly config: AppConfig;
   private readonly paths: RuntimePaths;
   private readonly log: Logger;
@@ -108,7 +109,7 @@ export class SystemControlPlane implements ControlPlane {
   /** Closes the subscriptions. */
   async close(): Promise<void> {
     await this.system?.close();
-    await Promise.all([...this.streams].map((s) => s.close()));
+    await Promise.all([...this.streams].map((s) => s.close().catch(() => {})));
   }
 
   async health(): Promise<HealthReport> {
@@ -258,15 +259,22 @@ export class SystemControlPlane implements ControlPlane {
     });
     this.streams.add(client);
     client.onMessage((bytes, offset, length) => {
+      let json: unknown;
       try {
-        listener(messageToJson(decodeMessage(bytes.subarray(offset, offset + length))));
+        json = messageToJson(decodeMessage(bytes.subarray(offset, offset + length)));
       } catch (e) {
         this.log.warn("stream: undecodable message skipped", { error: String(e) });
+        return;
+      }
+      try {
+        listener(json);
+      } catch (e) {
+        this.log.error("stream: delivering a message failed", { domain, error: String(e) });
       }
     });
     return () => {
       this.streams.delete(client);
-      void client.close();
+      client.close().catch((e: unknown) => this.log.warn("stream: closing the relay subscription failed", { domain, error: String(e) }));
     };
   }
 

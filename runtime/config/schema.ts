@@ -68,6 +68,12 @@ export const AppConfigSchema = v.pipe(
       port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)), 8080),
       /** Bearer token; empty = generated at start and printed. */
       token: optionalText,
+      /** Extra `Host` names (without port) the API answers besides 127.0.0.1, localhost, [::1] and `host`. */
+      allowedHosts: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.\-:[\]]+$/, "must be a host name"))), []),
+      /** Most `/stream` WebSocket clients at once; more are refused with 503. */
+      maxStreamClients: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 256),
+      /** Bytes queued for one `/stream` client past which its messages are dropped (counted). */
+      streamQueueBytes: v.optional(positiveInt, 1024 * 1024),
     }), {}),
     relays: v.optional(v.object({
       verifyChecksum: v.optional(v.boolean(), true),

@@ -1,45 +1,8 @@
-import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "../../api/app.ts";
-import { NotFoundError, type ControlPlane, type HealthReport, type StreamListener, type TradingState } from "../../api/control-plane.ts";
 import { httpServing } from "../../api/serve/select.ts";
 import type { HttpServerHandle } from "../../api/serve/types.ts";
-
-/** A small in-memory control plane: the API layer under test is HTTP ↔ these calls. */
-class MemoryControlPlane implements ControlPlane {
-  state: TradingState = "ACTIVE";
-  limits = { maxOrderNotional: "1000" };
-  degraded = false;
-  listeners = new Set<StreamListener>();
-  readonly riskLimitsSchema = v.object({ maxOrderNotional: v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/)) });
-  async health(): Promise<HealthReport> {
-    return {
-      status: this.degraded ? "degraded" : "ok", uptime: 1, messageRate: 2, errorRate: 0,
-      dependencies: [{ name: "relay-market-data", status: this.degraded ? "down" : "up", lastSeen: null }],
-    };
-  }
-  async metricsText() { return "# TYPE alphapulse_up gauge\nalphapulse_up 1\n"; }
-  async stats() {
-    return [{ name: "relay-market-data", kind: "relay", up: true, state: 2, connections: 3, messagesPerSecond: 1000, errorsPerMillion: 0, p50Micros: 12, p99Micros: 40, processed: "5000", dropped: "0", lastSeen: null }];
-  }
-  async strategies() { return [{ name: "momentum", enabled: true, up: true }]; }
-  async portfolio() { return { positions: [], realizedPnl: "0" }; }
-  async services() {
-    return [{ name: "relay-market-data", kind: "relay", pid: 42, state: "running" as const, restarts: 0, uptimeSeconds: 5, lastExit: null }];
-  }
-  async serviceAction(name: string) { if (name !== "relay-market-data") throw new NotFoundError(`service "${name}"`); }
-  async setStrategyEnabled(name: string) { if (name !== "momentum") throw new NotFoundError(`strategy "${name}"`); }
-  async setKillSwitch(engaged: boolean) { this.state = engaged ? "HALTED" : "ACTIVE"; return this.state; }
-  async tradingState() { return this.state; }
-  async riskLimits() { return this.limits; }
-  async setRiskLimits(l: unknown) { this.limits = l as typeof this.limits; return this.limits; }
-  async circuitBreakers() { return [{ name: "adapter-coinbase", state: "closed" as const, failures: 0, openedAt: null }]; }
-  async resetCircuitBreaker(name: string) { if (name !== "adapter-coinbase") throw new NotFoundError(`breaker "${name}"`); }
-  async stream(_domain: string, _types: readonly number[], listener: StreamListener) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-}
+import { MemoryControlPlane } from "./memory-control-plane.ts";
 
 const TOKEN = "t0ken-for-tests";
 let server: HttpServerHandle;
@@ -49,7 +12,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
   server = await (await httpServing()).serve(
-    (app, upgradeWebSocket) => void createApiApp(control, { token: TOKEN, upgradeWebSocket }, app),
+    (app, upgradeWebSocket) => void createApiApp(control, { token: TOKEN, upgradeWebSocket, hosts: { host: "127.0.0.1", port: () => server?.port } }, app),
     { hostname: "127.0.0.1", port: 0 },
   );
   base = `http://127.0.0.1:${server.port}`;
@@ -136,7 +99,7 @@ describe("control API over real HTTP", () => {
       ws.onopen = async () => {
         const end = Date.now() + 5_000;
         while (control.listeners.size === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-        for (const l of control.listeners) l({ header: { sequence: "1" }, tlvs: [] });
+        for (const l of control.listeners) l({ header: { sequence: "1" }, tlvs: [{ type: 1, name: "Trade" }] });
       };
       ws.onmessage = (e) => {
         received.push(JSON.parse(String(e.data)));
@@ -144,7 +107,7 @@ describe("control API over real HTTP", () => {
       };
     });
     ws.close();
-    expect(received).toEqual([{ header: { sequence: "1" }, tlvs: [] }]);
+    expect(received).toEqual([{ header: { sequence: "1" }, tlvs: [{ type: 1, name: "Trade" }] }]);
     const end = Date.now() + 5_000;
     while (control.listeners.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     expect(control.listeners.size).toBe(0);
