@@ -35,6 +35,12 @@ export const TOOLS_TOKEN_FILE = "tools.token";
 /** Service ids of the API (dashboard/API 60–69). */
 export const API_RANGE = { lo: 60, hi: 69 } as const;
 
+/**
+ * The ids the execution service proves (execution/risk/portfolio 40–59, PROTOCOL §6): one process
+ * publishes as risk (40), paper venue (41), portfolio (42) and planner (43).
+ */
+export const EXECUTION_RANGE = { lo: 40, hi: 59 } as const;
+
 const KEY_BYTES = 32;
 const TOKEN_RE = /^ap1:(\d{1,5})-(\d{1,5}):([A-Za-z0-9_-]{43})$/;
 
@@ -93,14 +99,22 @@ export class RelayKey {
 
   /** True when `token` proves `serviceId` (its range covers the id and its MAC is this key's; constant time). */
   verify(token: string, serviceId: number): boolean {
+    return this.provenRange(token, serviceId) !== undefined;
+  }
+
+  /**
+   * The service-id range `token` proves when it proves `serviceId` (its range covers the id and its MAC
+   * is this key's; constant time), else undefined. A service may publish the sources of that range.
+   */
+  provenRange(token: string, serviceId: number): { lo: number; hi: number } | undefined {
     const m = TOKEN_RE.exec(token);
-    if (m === null) return false;
+    if (m === null) return undefined;
     const lo = Number(m[1]);
     const hi = Number(m[2]);
-    if (serviceId < lo || serviceId > hi || hi > 0xffff) return false;
+    if (serviceId < lo || serviceId > hi || hi > 0xffff) return undefined;
     const given = Buffer.from(m[3]!, "base64url");
     const want = this.mac(lo, hi);
-    return given.length === want.length && timingSafeEqual(given, want);
+    return given.length === want.length && timingSafeEqual(given, want) ? { lo, hi } : undefined;
   }
 
   private mac(lo: number, hi: number): Buffer {

@@ -95,7 +95,8 @@ export interface RelayOptions {
   token?: string;
   /**
    * The run key: every Hello, on every listener, must carry a token proving its service id
-   * (relay/identity.ts), and a proven service publishes only its own source — relays, bridges and tools
+   * (relay/identity.ts), and a proven service publishes only the sources its token proved (its own id;
+   * the execution service its range 40–59) — relays, bridges and tools
    * (80–99) also others' not bound to their live owner. Absent: Hellos are not authenticated (the
    * shared `token` only where the listener requires one).
    */
@@ -348,8 +349,9 @@ export class Relay {
       }
     }
     const source = dv.getUint16(base + HeaderOffset.source, true);
-    // With identities a proven service publishes its own source; relays, bridges and tools any other.
-    if (source !== s.serviceId && !s.anySource) {
+    // With identities a proven service publishes the sources its token proved (usually its own id);
+    // relays, bridges and tools any other.
+    if ((source < s.ownLo || source > s.ownHi) && !s.anySource) {
       this.refusals.foreignSource(s, source);
       return;
     }
@@ -357,7 +359,7 @@ export class Relay {
     // the sequence, so a stranger can neither advance nor restart another publisher's source. With
     // identities, a source's own proven service takes it over from a bridge or tool that holds it.
     const owner = this.owners.ownerOf(source);
-    if (owner !== s && owner !== undefined && owner.serviceId !== s.serviceId && !(s.proven && source === s.serviceId)) {
+    if (owner !== s && owner !== undefined && owner.serviceId !== s.serviceId && !(s.proven && !s.anySource && source >= s.ownLo && source <= s.ownHi)) {
       this.refusals.sourceOwned(s, owner, source);
       return;
     }
@@ -479,7 +481,8 @@ export class Relay {
     }
     if (this.identityKey !== undefined) {
       const given = new TextDecoder().decode(u8.subarray(v + 8, v + len));
-      if (!this.identityKey.verify(given, serviceId)) {
+      const range = this.identityKey.provenRange(given, serviceId);
+      if (range === undefined) {
         this.refusals.lastAt = performance.now();
         this.disconnect(s, DisconnectReason.auth, given.length === 0
           ? `Hello for service id ${serviceId} carries no token; this relay requires each service's identity token`
@@ -488,6 +491,8 @@ export class Relay {
       }
       s.proven = true;
       s.anySource = mayRelayOthers(serviceId);
+      s.ownLo = range.lo;
+      s.ownHi = range.hi;
     } else if (s.requireToken) {
       const given = new TextDecoder().decode(u8.subarray(v + 8, v + len));
       const ok = this.tokenDigest !== undefined && given.length > 0 && timingSafeEqual(digest(given), this.tokenDigest);

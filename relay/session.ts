@@ -26,8 +26,11 @@ export class Session {
   serviceId = -1;
   /** Its Hello token proved its service id (relay with identities, relay/identity.ts). */
   proven = false;
-  /** It may publish sources other than its service id (no identities, or a relay/bridge/tool id). */
+  /** It may publish sources outside its proven range (no identities, or a relay/bridge/tool id). */
   anySource = true;
+  /** First and last source id its Hello token proved (its own sources; with identities only). */
+  ownLo = 0;
+  ownHi = 0xffff;
   /** Bytes its framer holds for an incomplete message (as last counted by the relay). */
   held = 0;
   /** `performance.now()` when its current incomplete message began, 0 when none. */

@@ -22,7 +22,7 @@ import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import {
-  API_RANGE, credentialFromKey, credentialFromToken, IdentityError, RelayKey, setProcessCredential, TOOLS_RANGE, TOOLS_TOKEN_FILE,
+  API_RANGE, credentialFromKey, EXECUTION_RANGE, credentialFromToken, IdentityError, RelayKey, setProcessCredential, TOOLS_RANGE, TOOLS_TOKEN_FILE,
   type RelayCredential,
 } from "../../relay/identity.ts";
 
@@ -56,7 +56,9 @@ export class RunSecrets {
 
   /** The token a service of `kind` with `serviceId` gets (relays get the key instead). */
   tokenFor(kind: string, serviceId: number): string {
-    return kind === "api" ? this.key.tokenForRange(API_RANGE.lo, API_RANGE.hi) : this.key.tokenFor(serviceId);
+    if (kind === "api") return this.key.tokenForRange(API_RANGE.lo, API_RANGE.hi);
+    if (kind === "execution") return this.key.tokenForRange(EXECUTION_RANGE.lo, EXECUTION_RANGE.hi);
+    return this.key.tokenFor(serviceId);
   }
 
   /** The identity a service of `kind` with `serviceId` gets in-process (inline systems). */

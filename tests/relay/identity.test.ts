@@ -10,7 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AssetType, encodeMessage, pairAssetId, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
 import type { RelayClient } from "../../relay/client.ts";
-import { RelayKey, TOOLS_RANGE } from "../../relay/identity.ts";
+import { EXECUTION_RANGE, RelayKey, TOOLS_RANGE } from "../../relay/identity.ts";
 import { renderPrometheus } from "../../relay/metrics.ts";
 import type { RelayServer } from "../../relay/server.ts";
 import { client, firstType, headerOf, rawPeer, Role, sleep, startTestRelay, tempDir, until, type RawPeer } from "./helpers.ts";
@@ -142,6 +142,24 @@ describe("a relay with identities", () => {
     expect(drops.foreignSource).toBe(3);
     expect(drops.sourceOwned).toBe(3);
     expect(got.gaps).toEqual([]);
+  }, 30_000);
+
+  it("lets a service proven for a range publish each source of it (execution: risk 40 … planner 43), nothing outside", async () => {
+    const sub = await proven(60, Role.Subscriber);
+    const got = watch(sub);
+    const execution = await client(server.socketPath, 40, Role.Publisher, { token: key.tokenForRange(EXECUTION_RANGE.lo, EXECUTION_RANGE.hi) });
+    clients.push(execution);
+    await until(() => server.relay.metrics.subscribers === 1 && server.relay.metrics.publishers === 1);
+    for (const source of [40, 41, 42, 43]) await publish(execution, source, 1, 3);
+    await publish(execution, 20, 1, 2); // a strategy's source: outside the range
+    await publish(execution, 60, 1, 2); // the API's
+    await until(() => [40, 41, 42, 43].every((src) => got.seqs.get(src)?.length === 3), 10_000, "four sources");
+    await sleep(100);
+
+    for (const source of [40, 41, 42, 43]) expect(got.seqs.get(source)).toEqual(range(1, 3));
+    expect(got.seqs.get(20)).toBeUndefined();
+    expect(got.seqs.get(60)).toBeUndefined();
+    expect(server.relay.metrics.snapshot().drops.foreignSource).toBe(4);
   }, 30_000);
 
   it("refuses a sequence jump past the window from the proven owner, counts it, and the feed goes on", async () => {
