@@ -25,7 +25,7 @@ import { requireBearer } from "./auth.ts";
 import { BadBodyError, readJsonObject } from "./body.ts";
 import { NotFoundError, type ControlPlane } from "./control-plane.ts";
 import { requireKnownHost, type HostPolicy } from "./host-check.ts";
-import { CircuitBreakersSchema, HealthSchema, ServiceActionSchema, ServicesSchema, StrategyActionSchema, TradingStateSchema } from "./schemas.ts";
+import { CircuitBreakersSchema, HealthSchema, ServiceActionSchema, ServicesSchema, StrategyActionSchema, TradingStatusSchema } from "./schemas.ts";
 import { StreamHub } from "./stream-hub.ts";
 import { registerStreamRoute } from "./stream-route.ts";
 import { streamMetricsText } from "./stream-metrics.ts";
@@ -134,9 +134,15 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
     return c.json({ ok: true, strategy: c.req.param("name"), enabled: action.output === "enable" });
   });
 
-  app.get("/kill-switch", async (c) => c.json(checked(TradingStateSchema, { tradingState: await control.tradingState() })));
-  app.post("/kill-switch", async (c) => c.json(checked(TradingStateSchema, { tradingState: await control.setKillSwitch(true) })));
-  app.delete("/kill-switch", async (c) => c.json(checked(TradingStateSchema, { tradingState: await control.setKillSwitch(false) })));
+  app.get("/kill-switch", async (c) => c.json(checked(TradingStatusSchema, await control.tradingStatus())));
+  app.post("/kill-switch", async (c) => {
+    await control.setKillSwitch(true);
+    return c.json(checked(TradingStatusSchema, await control.tradingStatus()));
+  });
+  app.delete("/kill-switch", async (c) => {
+    await control.setKillSwitch(false);
+    return c.json(checked(TradingStatusSchema, await control.tradingStatus()));
+  });
 
   app.get("/risk/limits", async (c) => c.json(await control.riskLimits() as object));
   app.put("/risk/limits", async (c) => {

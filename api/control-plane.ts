@@ -29,6 +29,28 @@ export interface HealthReport {
 /** Trading state as the risk manager holds it. */
 export type TradingState = "ACTIVE" | "REDUCING" | "HALTED";
 
+/** An open alert of the execution service (e.g. its trading state could not be read at start). */
+export interface TradingAlert {
+  /** Alert name (`trading_state_unreadable`, …). */
+  name: string;
+  /** The file it is about (base name). */
+  file: string;
+  /** What was wrong (`corrupt`, `missing`, `checksum`, …). */
+  kind: string;
+  /** One sentence for people. */
+  reason: string;
+  /** ISO time it was raised. */
+  since: string;
+}
+
+/** The trading state with its reason and the open alerts; a release of the kill switch clears the alerts. */
+export interface TradingStatus {
+  tradingState: TradingState;
+  /** Why the state is what it is (the risk manager's last transition reason). */
+  reason: string;
+  alerts: TradingAlert[];
+}
+
 /** One circuit breaker. */
 export interface CircuitBreakerStatus {
   name: string;
@@ -95,8 +117,8 @@ export interface ControlPlane {
   setStrategyEnabled(name: string, enabled: boolean): Promise<void>;
   /** Engages (true) or releases (false) the kill switch; returns the resulting trading state. */
   setKillSwitch(engaged: boolean): Promise<TradingState>;
-  /** Current trading state. */
-  tradingState(): Promise<TradingState>;
+  /** Current trading state, why it is so, and the execution service's open alerts (fail-closed starts). */
+  tradingStatus(): Promise<TradingStatus>;
   /** Current risk limits (JSON-safe). */
   riskLimits(): Promise<unknown>;
   /** Schema a `PUT /risk/limits` body must satisfy. */

@@ -43,7 +43,12 @@ export const CircuitBreakersSchema = v.array(v.object({
 }));
 
 /** Trading state responses. */
-export const TradingStateSchema = v.object({ tradingState: v.picklist(["ACTIVE", "REDUCING", "HALTED"]) });
+/** Body of `GET|POST|DELETE /kill-switch`: the trading state, why, and the open alerts. */
+export const TradingStatusSchema = v.object({
+  tradingState: v.picklist(["ACTIVE", "REDUCING", "HALTED"]),
+  reason: v.string(),
+  alerts: v.array(v.object({ name: v.string(), file: v.string(), kind: v.string(), reason: v.string(), since: v.string() })),
+});
 
 /** Path parameter `:action` of `POST /services/:name/:action`. */
 export const ServiceActionSchema = v.picklist(["restart", "stop", "start"]);

@@ -21,7 +21,7 @@ import { allServiceNames, resolveService } from "../runtime/service/registry.ts"
 import type { ServiceStatus } from "../runtime/supervisor.ts";
 import {
   NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,
-  type ServiceStats, type StrategyInfo, type TradingState,
+  type ServiceStats, type StrategyInfo, type TradingState, type TradingStatus,
 } from "./control-plane.ts";
 import { RiskLimitsBodySchema } from "./schemas.ts";
 
@@ -216,8 +216,8 @@ export class SystemControlPlane implements ControlPlane {
     return (await this.call(this.execution(), "setKillSwitch", { engaged })) as TradingState;
   }
 
-  async tradingState(): Promise<TradingState> {
-    return (await this.call(this.execution(), "tradingState")) as TradingState;
+  async tradingStatus(): Promise<TradingStatus> {
+    return (await this.call(this.execution(), "tradingStatus")) as TradingStatus;
   }
 
   async riskLimits(): Promise<unknown> {

@@ -23,7 +23,7 @@ const DEFAULT_EXECUTION = "execution";
 /** The resolved config `ap start` wrote into the runtime directory (name of the file there). */
 const RESOLVED_CONFIG = "config.json";
 
-const ACTIONS = { on: ["setKillSwitch", { engaged: true }], off: ["setKillSwitch", { engaged: false }], status: ["tradingState", {}] } as const;
+const ACTIONS = { on: ["setKillSwitch", { engaged: true }], off: ["setKillSwitch", { engaged: false }], status: ["tradingStatus", {}] } as const;
 
 /** The enabled execution service of a config, if any. */
 function executionName(config: Pick<AppConfig, "services">): string | undefined {
@@ -55,6 +55,19 @@ async function locate(runtimeDir: string | undefined, configFile: string | undef
   return { socket: runtimePaths(config.runtimeDir).controlSocket(service), service };
 }
 
+/**
+ * What to print: the trading state (first line, as `on`/`off` answer it), and for `status` its reason
+ * and each open alert on lines of their own.
+ */
+function statusLines(answer: unknown): string {
+  if (typeof answer !== "object" || answer === null) return String(answer);
+  const s = answer as { tradingState?: unknown; reason?: unknown; alerts?: { name?: string; file?: string; reason?: string }[] };
+  const lines = [String(s.tradingState)];
+  if (typeof s.reason === "string" && s.reason) lines.push(`  reason: ${s.reason}`);
+  for (const a of s.alerts ?? []) lines.push(`  alert ${a.name} (${a.file}): ${a.reason}`);
+  return lines.join("\n");
+}
+
 /** `ap kill-switch`. */
 export const killSwitchCommand: Command = {
   name: "kill-switch",
@@ -65,7 +78,7 @@ Talks directly to the execution service's control socket in the runtime director
 the API is down. Prints the resulting trading state (ACTIVE, REDUCING or HALTED).
   on              engage the kill switch: HALTED, open orders cancelled
   off             release it: ACTIVE
-  status          show the trading state
+  status          show the trading state, its reason and open alerts (e.g. a state file found corrupt)
   --runtime-dir   the system's runtime directory (as ap start printed it)
   --config FILE   find the runtime directory from this config (default ${DEFAULT_CONFIG})
   --timeout-ms N  how long to wait for the answer (default 5000)
@@ -98,7 +111,7 @@ Exit 0 on success; 1 with one line on stderr when the execution service cannot b
       }
       throw e;
     }
-    process.stdout.write(`${String(state)}\n`);
+    process.stdout.write(`${statusLines(state)}\n`);
     return 0;
   },
 };

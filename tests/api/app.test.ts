@@ -71,9 +71,9 @@ describe("control API over real HTTP", () => {
 
   it("engages and releases the kill switch", async () => {
     const on = await fetch(`${base}/kill-switch`, { method: "POST", headers: auth });
-    expect(await on.json()).toEqual({ tradingState: "HALTED" });
+    expect(await on.json()).toMatchObject({ tradingState: "HALTED" });
     const off = await fetch(`${base}/kill-switch`, { method: "DELETE", headers: auth });
-    expect(await off.json()).toEqual({ tradingState: "ACTIVE" });
+    expect(await off.json()).toMatchObject({ tradingState: "ACTIVE" });
   });
 
   it("validates PUT /risk/limits and reports the issue path", async () => {

@@ -40,7 +40,7 @@ export class MemoryControlPlane implements ControlPlane {
   async serviceAction(name: string) { if (name !== "relay-market-data") throw new NotFoundError(`service "${name}"`); }
   async setStrategyEnabled(name: string) { if (name !== "momentum") throw new NotFoundError(`strategy "${name}"`); }
   async setKillSwitch(engaged: boolean) { this.state = engaged ? "HALTED" : "ACTIVE"; return this.state; }
-  async tradingState() { return this.state; }
+  async tradingStatus() { return { tradingState: this.state, reason: this.state === "HALTED" ? "kill switch engaged through the API" : "", alerts: [] }; }
   async riskLimits() { return this.limits; }
   async setRiskLimits(l: unknown) { this.limits = l as typeof this.limits; return this.limits; }
   async circuitBreakers() { return [{ name: "adapter-coinbase", state: "closed" as const, failures: 0, openedAt: null }]; }

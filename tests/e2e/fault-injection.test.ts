@@ -420,7 +420,7 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
     const address = (): Promise<{ url: string; port: number }> => readFile(join(system.paths.dir, "api.json"), "utf8").then((t) => JSON.parse(t));
     const first = await address();
     expect(first.url).toBe(system.apiUrl);
-    expect(await (await api("/kill-switch", { method: "POST" })).json()).toEqual({ tradingState: "HALTED" });
+    expect(await (await api("/kill-switch", { method: "POST" })).json()).toMatchObject({ tradingState: "HALTED" });
     await sleep(500);
     const before = (await (await api("/portfolio")).json()) as PortfolioBody;
     let after: PortfolioBody | undefined;
@@ -432,7 +432,7 @@ describe("kill -9 of each service kind under load (supervised demo system)", () 
     expect(await address()).toEqual(first);
     expect(book(after!)).toEqual(book(before));
     expect(after!.tradingState).toBe("HALTED");
-    expect(await (await api("/kill-switch", { method: "DELETE" })).json()).toEqual({ tradingState: "ACTIVE" });
+    expect(await (await api("/kill-switch", { method: "DELETE" })).json()).toMatchObject({ tradingState: "ACTIVE" });
     const since = Date.now();
     await until("every service heard from by the new API", () => healthyAfter(since), 20_000);
     const services = (await (await api("/services")).json()) as { name: string; restarts: number; state: string }[];

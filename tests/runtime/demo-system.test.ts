@@ -79,7 +79,7 @@ describe("the embedded demo as supervised processes", () => {
 
   it("halts trading with the kill switch, and a killed execution service comes back with the same portfolio, still halted, with the API's limits", async () => {
     const halted = await (await fetch(`${system.apiUrl}/kill-switch`, { method: "POST", headers: auth })).json();
-    expect(halted).toEqual({ tradingState: "HALTED" });
+    expect(halted).toMatchObject({ tradingState: "HALTED" });
     const put = await fetch(`${system.apiUrl}/risk/limits`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ maxOpenOrders: 7 }) });
     expect(put.status).toBe(200);
     await new Promise((r) => setTimeout(r, 500));
@@ -97,7 +97,7 @@ describe("the embedded demo as supervised processes", () => {
     expect(book(after)).toEqual(book(before));
     expect(((await get("/risk/limits")) as { maxOpenOrders: number }).maxOpenOrders).toBe(7);
     const released = await (await fetch(`${system.apiUrl}/kill-switch`, { method: "DELETE", headers: auth })).json();
-    expect(released).toEqual({ tradingState: "ACTIVE" });
+    expect(released).toMatchObject({ tradingState: "ACTIVE" });
   }, 120_000);
 
   it("shuts down within the deadline and leaves no socket files", async () => {

@@ -24,6 +24,7 @@ import {
   CancelReason, MessageBuilder, MessageView, OrderStatus, OrderType, RejectReason, RelayDomain, Side, TlvType, Venue, pairInstrument,
 } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client.ts";
+import { TOOLS_TOKEN_FILE } from "../../relay/identity.ts";
 import { Role } from "../../relay/control.ts";
 import { createLogger } from "../../relay/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
@@ -91,12 +92,16 @@ async function killAndRestart(): Promise<{ forwarded: number; killSwitchRejects:
   return counts;
 }
 
-const engage = async () => expect(await (await api("/kill-switch", { method: "POST" })).json()).toEqual({ tradingState: "HALTED" });
-const release = async () => expect(await (await api("/kill-switch", { method: "DELETE" })).json()).toEqual({ tradingState: "ACTIVE" });
+const engage = async () => expect(await (await api("/kill-switch", { method: "POST" })).json()).toMatchObject({ tradingState: "HALTED" });
+const release = async () => expect(await (await api("/kill-switch", { method: "DELETE" })).json()).toMatchObject({ tradingState: "ACTIVE" });
 
 /** After a fail-closed start: HALTED with `alert` in the control answer, the status, the metrics and /health. */
 async function expectFailClosed(alert: { name: string; file: string; kind: string | RegExp }): Promise<TradingStatus> {
-  expect(await (await api("/kill-switch")).json()).toEqual({ tradingState: "HALTED" });
+  const shown = (await (await api("/kill-switch")).json()) as TradingStatus;
+  expect(shown.tradingState).toBe("HALTED");
+  // The API shows why: the reason and the alert naming the file.
+  expect(shown.reason).toMatch(/^fail closed: /);
+  expect(shown.alerts.some((a) => a.name === alert.name && a.file === alert.file)).toBe(true);
   const status = (await ctl("tradingStatus")) as TradingStatus;
   expect(status.tradingState).toBe("HALTED");
   const found = status.alerts.find((a) => a.name === alert.name && a.file === alert.file);
@@ -251,7 +256,9 @@ describe("stop cancels open orders", () => {
     // Two limit buys far below the market rest at the paper venue.
     const ids = [0x7e57_0000_0001n, 0x7e57_0000_0002n];
     const client = await RelayClient.connect({
-      endpoint: { kind: "unix", path: system.paths.relaySocket(RelayDomain.Execution) }, domain: RelayDomain.Execution, serviceId: 22,
+      endpoint: { kind: "unix", path: system.paths.relaySocket(RelayDomain.Execution) }, domain: RelayDomain.Execution, serviceId: 91,
+      // The tools' identity (ids 90–99, tools.token beside the sockets) may publish a source no live service owns.
+      token: readFileSync(join(system.paths.dir, TOOLS_TOKEN_FILE), "utf8").trim(),
       role: Role.Publisher, waitForRelay: true, logger: createLogger("fail-closed-orders", { level: "error" }),
     });
     const b = new MessageBuilder(256);
