@@ -162,6 +162,8 @@ export abstract class JsonPassShifter implements PassShifter {
   passSeconds = 1;
   /** The capture's clock. */
   protected readonly clock = new PassClock();
+  /** Pass 0 is rewritten too (a venue aligning a simulated clock); otherwise it is returned as recorded. */
+  protected rewritesPassZero = false;
 
   /** Learns one JSON object of a frame (`kind`: capture event kind; `url`: its URL). */
   protected abstract learnObject(text: string, obj: JsonObjectSpans, objects: readonly JsonObjectSpans[], ev: CaptureEvent): void;
@@ -189,7 +191,7 @@ export abstract class JsonPassShifter implements PassShifter {
   }
 
   shift(ev: CaptureEvent, pass: number): CaptureEvent {
-    if (pass === 0) return ev;
+    if (pass === 0 && !this.rewritesPassZero) return ev;
     const t = ev.t + BigInt(pass * this.passSeconds) * 1_000_000_000n;
     if (ev.data === undefined) return { ...ev, t };
     return { ...ev, t, data: this.shiftText(ev, pass) };

@@ -9,6 +9,12 @@
  *   string ids by its connects, `tip:N` by its tip requests, `logs:A:B` by its blocks.
  * Log indexes and transaction indexes are positions inside a block and stay as recorded.
  *
+ * A simulated chain's clock may be far from the capture's (the project's fixtures: blocks of 2025 in a
+ * capture of 2026, so every block looked a year old). When the capture's last head is more than an hour
+ * off its receive time, every block time — pass 0 included — is moved by whole seconds so that the
+ * last head arrives within a second of its block time; earlier heads then look as late as the
+ * simulator compressed them, never early.
+ *
  * A pass begins with a connect, so the adapter — having seen blocks before — backfills: it asks
  * `eth_blockNumber` and `eth_getLogs` in a session whose answers the capture does not hold. The shifter
  * answers them as the node would ({@link EvmPassShifter.answer}): the highest block served so far, and
@@ -53,6 +59,9 @@ export class EvmPassShifter extends JsonPassShifter {
   private highestHead = Number.NEGATIVE_INFINITY;
   private highestHeadTime = 0;
   private tailHash = "";
+  private tailReceivedSec = 0;
+  /** Whole seconds added to every block time (see the module notes), 0 for a chain on the capture's clock. */
+  private alignSeconds = 0;
   /** String ids the capture answers in pass 0. */
   private readonly answered = new Set<string>();
   private answeredPass = -1;
@@ -109,6 +118,7 @@ export class EvmPassShifter extends JsonPassShifter {
       this.highestHead = head;
       this.highestHeadTime = time;
       this.tailHash = stringValue(text, fieldOf(obj, "hash")) ?? "";
+      this.tailReceivedSec = Number(ev.t / 1_000_000_000n);
     }
   }
 
@@ -120,6 +130,13 @@ export class EvmPassShifter extends JsonPassShifter {
    */
   private get linked(): boolean {
     return this.tailHash !== "" && this.lowestHead - 1 + this.blocks.size === this.highestHead;
+  }
+
+  override finish(): void {
+    super.finish();
+    const off = this.tailReceivedSec - this.highestHeadTime;
+    this.alignSeconds = this.highestHeadTime > 0 && Math.abs(off) > 3600 ? off : 0;
+    this.rewritesPassZero = this.alignSeconds !== 0;
   }
 
   protected override passSecondsAfterLearning(): number {
@@ -145,7 +162,7 @@ export class EvmPassShifter extends JsonPassShifter {
 
   protected shiftObject(text: string, obj: JsonObjectSpans, _o: readonly JsonObjectSpans[], _ev: CaptureEvent, pass: number, edits: TextEdit[]): void {
     const blocks = pass * this.blocks.size;
-    const seconds = pass * this.passSeconds;
+    const seconds = pass * this.passSeconds + this.alignSeconds;
     if (obj.parent === -1) {
       const idField = fieldOf(obj, "id");
       const id = stringValue(text, idField);

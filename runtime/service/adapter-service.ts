@@ -3,17 +3,24 @@
  * circuit breaker to the market-data relay. The breaker trips on a burst of parse errors or a runaway
  * message rate; while open, messages are dropped and counted, never silently.
  *
+ * The service reports Degraded, not Running, while the breaker is open, and for any second in which
+ * it failed at its job: errors at least as many as the messages it published (`judgeState`), or frames
+ * arriving, nothing published and frames refused (out of order, unknown subscription or instrument) —
+ * an adapter whose every frame is dropped is alive but not up.
+ *
  * @module
  */
 
 import * as v from "valibot";
 import { HeaderOffset, RelayDomain, ServiceState } from "../../protocol/mod.ts";
+import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
 import { startVenueAdapter } from "../../adapters/run.ts";
 import { Role } from "../../relay/control.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { BreakerOptionsSchema } from "./breaker-options.ts";
 import { connectRelay } from "./relay-link.ts";
+import { judgeState } from "./status-reporter.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
 /** `options` of an adapter service. */
@@ -33,6 +40,16 @@ export const AdapterOptionsSchema = v.object({
 });
 /** Parsed adapter options. */
 export type AdapterOptions = v.InferOutput<typeof AdapterOptionsSchema>;
+
+/** Errors of an adapter's counters (what the breaker and the status count). */
+function errorCount(s: AdapterMetricsSnapshot): number {
+  return s.parseErrors + s.venueErrors + s.restErrors;
+}
+
+/** Frames an adapter received and dropped as not acceptable (out of order, unknown subscription or instrument). */
+function refusedCount(s: AdapterMetricsSnapshot): number {
+  return s.outOfOrder + s.unknownFrames + s.unknownInstruments;
+}
 
 /** Starts an adapter service with validated `options`. */
 export async function startAdapterService(ctx: ServiceContext, options: AdapterOptions): Promise<RunningService> {
@@ -63,12 +80,22 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
   });
   const metrics = run.adapter.metrics;
   let seenErrors = 0;
+  let ticks = 0;
+  let mark = metrics.snapshot();
+  let failingSecond = false;
   const watch = setInterval(() => {
     const s = metrics.snapshot();
-    const errors = s.parseErrors + s.venueErrors + s.restErrors;
+    const errors = errorCount(s);
     const now = Date.now();
     for (; seenErrors < errors; seenErrors++) breaker.failure(now);
     if (errors === seenErrors) breaker.success(now);
+    if (++ticks % 10 === 0) {
+      const published = s.published - mark.published;
+      const refused = refusedCount(s) - refusedCount(mark);
+      failingSecond = judgeState(ServiceState.Running, errors - errorCount(mark), published) === ServiceState.Degraded ||
+        (s.frames > mark.frames && published === 0 && refused > 0);
+      mark = s;
+    }
   }, 100);
   run.done.then(() => ctx.log.info("replay finished"), (e) => ctx.log.error("adapter stopped with an error", { error: String(e) }));
 
@@ -77,11 +104,11 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
       const s = metrics.snapshot();
       const open = breaker.status(Date.now()).state !== "closed";
       return {
-        state: open || s.staleTimeouts > 0 && s.connects === 0 ? ServiceState.Degraded : ServiceState.Running,
+        state: open || failingSecond || s.staleTimeouts > 0 && s.connects === 0 ? ServiceState.Degraded : ServiceState.Running,
         connections: relay.connected ? 1 : 0,
         processed: BigInt(s.published),
         dropped: BigInt(breakerDropped + otherDomain + relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0)),
-        errors: BigInt(s.parseErrors + s.venueErrors + s.restErrors),
+        errors: BigInt(errorCount(s)),
         p50Micros: Math.round(s.latency.p50Ms * 1000),
         p99Micros: Math.round(s.latency.p99Ms * 1000),
         lastSequence: 0n,
