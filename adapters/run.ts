@@ -21,6 +21,7 @@
 
 import { nowNanos } from "../protocol/mod.ts";
 import type { VenueAdapter } from "./common/adapter.ts";
+import { sleep } from "./common/backoff.ts";
 import { readCaptureFile, type CaptureEvent, type CaptureWriter } from "./common/capture.ts";
 import type { PassShifter } from "./common/pass-shift.ts";
 import { replayCapture } from "./common/replay.ts";
@@ -95,11 +96,25 @@ export async function startVenueAdapter(options: VenueRunOptions): Promise<Venue
       for await (const ev of readCaptureFile(replay)) shifter.learn(ev);
       shifter.finish();
     }
+    const speed = options.speed && options.speed > 0 ? options.speed : 1;
+    let passStartMs = performance.now();
+    let retimed = false;
     for (let pass = 0; ; pass++) {
+      if (pass > 0 && shifter !== undefined) {
+        // A pass starts one pass length after the last (the shifter moved its clock on by that much).
+        const due = passStartMs + shifter.passMs / speed;
+        if (due - performance.now() > 1 && !(await sleep(due - performance.now(), abort.signal))) break;
+        passStartMs = Math.max(due, performance.now());
+      }
       options.onPass?.(pass);
-      const feed = new PassFeed(replay, shifter, pass, (t) => (offsetNs = nowNanos() - t));
+      // Venue times continue from now, and never step back (an accelerated replay runs ahead of the clock).
+      const feed = new PassFeed(replay, shifter, pass, (t) => {
+        const fresh = nowNanos() - t;
+        offsetNs = retimed && fresh < offsetNs ? offsetNs : fresh;
+        retimed = true;
+      });
       const summary = await replayCapture(adapter, feed.events(), {
-        pace: "recorded", speed: options.speed ?? 1, signal: abort.signal, headerTime: "now", log,
+        pace: "recorded", speed, signal: abort.signal, headerTime: "now", log,
         onSend: shifter?.answer ? (text) => feed.answer(text) : undefined,
       });
       if (!summary.completed || !options.loop || abort.signal.aborted) break;

@@ -50,7 +50,7 @@ export class BinancePassShifter extends JsonPassShifter {
   }
 
   protected shiftObject(text: string, obj: JsonObjectSpans, _o: readonly JsonObjectSpans[], ev: CaptureEvent, pass: number, edits: TextEdit[]): void {
-    const ms = pass * this.passSeconds * 1000;
+    const ms = pass * this.passMs;
     editInt(text, fieldOf(obj, "E"), ms, edits);
     editInt(text, fieldOf(obj, "T"), ms, edits);
     if (obj.parent === -1) editInt(text, fieldOf(obj, "serverTime"), ms, edits);

@@ -32,7 +32,7 @@ export class CoinbasePassShifter extends JsonPassShifter {
   }
 
   protected shiftObject(text: string, obj: JsonObjectSpans, _o: readonly JsonObjectSpans[], _ev: CaptureEvent, pass: number, edits: TextEdit[]): void {
-    editIsoTime(text, fieldOf(obj, "time"), pass * this.passSeconds, edits);
+    editIsoTime(text, fieldOf(obj, "time"), pass * this.passMs, edits);
     const product = stringValue(text, fieldOf(obj, "product_id"));
     if (product === undefined) return;
     const trades = pass * this.trades.size(product);

@@ -6,7 +6,9 @@
  * symbol) and then rewrites the raw frames of pass N so that each value is moved on by N spans: pass N
  * continues pass N − 1 exactly as the venue would have, and the adapter's own gap, order and
  * subscription checks accept every pass. Capture times and the times inside frames move on by one
- * whole-second offset per pass (the capture's span plus one mean gap between its events).
+ * offset per pass, in whole milliseconds: the capture's span plus one mean gap between its events (the
+ * looping replay waits that long between pass starts, so at speed 1 the venue clock keeps pace with
+ * the wall clock).
  *
  * Only the fields that change are rewritten, in place (`json-spans.ts`); every other byte stays as the
  * venue wrote it. A shifter may also answer requests the adapter makes in pass N that the capture never
@@ -38,8 +40,8 @@ export interface PassShifter {
    * hold (usually none). They are delivered right after the event being handled.
    */
   answer?(text: string, pass: number): string[];
-  /** Seconds every pass moves the clock on by (after {@link finish}). */
-  readonly passSeconds: number;
+  /** Milliseconds every pass moves the clock on by (after {@link finish}); a pass starts that long after the last. */
+  readonly passMs: number;
 }
 
 /** The span of one counter as seen in pass 0. */
@@ -85,7 +87,7 @@ export class IdSpans {
 }
 
 /**
- * Learns the capture's clock: first and last event time and the event count, giving the whole seconds
+ * Learns the capture's clock: first and last event time and the event count, giving the milliseconds
  * one pass moves the clock on by (span plus one mean gap, rounded up; at least 1).
  */
 export class PassClock {
@@ -100,23 +102,30 @@ export class PassClock {
     this.count++;
   }
 
-  /** Whole seconds per pass. */
-  seconds(): number {
+  /** Whole milliseconds per pass. */
+  millis(): number {
     if (this.first === undefined || this.count < 2) return 1;
     const span = Number(this.last - this.first);
-    return Math.max(1, Math.ceil((span + span / (this.count - 1)) / 1e9));
+    return Math.max(1, Math.ceil((span + span / (this.count - 1)) / 1e6));
   }
 }
 
 const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z$/;
 
-/** An RFC 3339 UTC time (`…Z`, any fraction digits) moved by whole seconds, keeping its layout; `undefined` when not such a time. */
-export function shiftIsoTime(text: string, seconds: number): string | undefined {
+/**
+ * An RFC 3339 UTC time (`…Z`) moved by whole milliseconds, with as many fraction digits as it had
+ * (digits beyond the millisecond kept; a time with fewer than three is cut to what it shows);
+ * `undefined` when not such a time.
+ */
+export function shiftIsoTime(text: string, ms: number): string | undefined {
   const m = ISO.exec(text);
   if (m === null) return undefined;
-  const ms = Date.parse(`${m[1]}Z`);
-  if (Number.isNaN(ms)) return undefined;
-  return `${new Date(ms + seconds * 1000).toISOString().slice(0, 19)}${m[2] ?? ""}Z`;
+  const base = Date.parse(`${m[1]}Z`);
+  if (Number.isNaN(base)) return undefined;
+  const digits = (m[2] ?? ".").slice(1);
+  const shifted = new Date(base + Number((digits + "000").slice(0, 3)) + ms).toISOString(); // …SS.mmmZ
+  const fraction = (shifted.slice(20, 23) + digits.slice(3)).slice(0, digits.length);
+  return `${shifted.slice(0, 19)}${digits.length > 0 ? `.${fraction}` : ""}Z`;
 }
 
 /** A `0x` hex quantity (`"0x3938704"`) plus `delta`, or `undefined` when not one (or beyond 2^53). */
@@ -158,8 +167,8 @@ export function maskHexId(text: string, pass: number): string | undefined {
  * body, and rewrites them through the venue's {@link shiftObject}.
  */
 export abstract class JsonPassShifter implements PassShifter {
-  /** Whole seconds per pass, after {@link finish}. */
-  passSeconds = 1;
+  /** Milliseconds per pass, after {@link finish}. */
+  passMs = 1;
   /** The capture's clock. */
   protected readonly clock = new PassClock();
   /** Pass 0 is rewritten too (a venue aligning a simulated clock); otherwise it is returned as recorded. */
@@ -173,9 +182,9 @@ export abstract class JsonPassShifter implements PassShifter {
     text: string, obj: JsonObjectSpans, objects: readonly JsonObjectSpans[], ev: CaptureEvent, pass: number, edits: TextEdit[],
   ): void;
 
-  /** Whole seconds per pass once learning ended (venues may ask for more than the clock's). */
-  protected passSecondsAfterLearning(): number {
-    return this.clock.seconds();
+  /** Milliseconds per pass once learning ended (venues may ask for more than the clock's). */
+  protected passMsAfterLearning(): number {
+    return this.clock.millis();
   }
 
   learn(ev: CaptureEvent): void {
@@ -187,12 +196,12 @@ export abstract class JsonPassShifter implements PassShifter {
   }
 
   finish(): void {
-    this.passSeconds = this.passSecondsAfterLearning();
+    this.passMs = this.passMsAfterLearning();
   }
 
   shift(ev: CaptureEvent, pass: number): CaptureEvent {
     if (pass === 0 && !this.rewritesPassZero) return ev;
-    const t = ev.t + BigInt(pass * this.passSeconds) * 1_000_000_000n;
+    const t = ev.t + BigInt(pass * this.passMs) * 1_000_000n;
     if (ev.data === undefined) return { ...ev, t };
     return { ...ev, t, data: this.shiftText(ev, pass) };
   }
@@ -214,10 +223,10 @@ export function editInt(text: string, f: JsonField | undefined, delta: number, e
   if (v !== undefined && delta !== 0) edits.push({ start: f!.start, end: f!.end, text: String(v + delta) });
 }
 
-/** Adds the edit moving the RFC 3339 string field `f` by `seconds`. */
-export function editIsoTime(text: string, f: JsonField | undefined, seconds: number, edits: TextEdit[]): void {
+/** Adds the edit moving the RFC 3339 string field `f` by `ms`. */
+export function editIsoTime(text: string, f: JsonField | undefined, ms: number, edits: TextEdit[]): void {
   const v = stringValue(text, f);
-  const moved = v === undefined ? undefined : shiftIsoTime(v, seconds);
+  const moved = v === undefined ? undefined : shiftIsoTime(v, ms);
   if (moved !== undefined) edits.push({ start: f!.start, end: f!.end, text: `"${moved}"` });
 }
 

@@ -139,12 +139,13 @@ export class EvmPassShifter extends JsonPassShifter {
     this.rewritesPassZero = this.alignSeconds !== 0;
   }
 
-  protected override passSecondsAfterLearning(): number {
+  /** Whole seconds per pass: block times are in seconds. */
+  protected override passMsAfterLearning(): number {
     const span = this.highestHead - this.lowestHead;
     const perBlock = span > 0 && this.highestHeadTime > this.lowestHeadTime
       ? (this.highestHeadTime - this.lowestHeadTime) / span
       : DEFAULT_BLOCK_SECONDS;
-    return Math.max(this.clock.seconds(), Math.ceil(this.blocks.size * perBlock));
+    return 1000 * Math.max(Math.ceil(this.clock.millis() / 1000), Math.ceil(this.blocks.size * perBlock));
   }
 
   /** A string JSON-RPC id of the adapter (`session:tag`) as in pass `pass`. */
@@ -162,7 +163,7 @@ export class EvmPassShifter extends JsonPassShifter {
 
   protected shiftObject(text: string, obj: JsonObjectSpans, _o: readonly JsonObjectSpans[], _ev: CaptureEvent, pass: number, edits: TextEdit[]): void {
     const blocks = pass * this.blocks.size;
-    const seconds = pass * this.passSeconds + this.alignSeconds;
+    const seconds = (pass * this.passMs) / 1000 + this.alignSeconds;
     if (obj.parent === -1) {
       const idField = fieldOf(obj, "id");
       const id = stringValue(text, idField);

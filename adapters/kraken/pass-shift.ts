@@ -27,7 +27,7 @@ export class KrakenPassShifter extends JsonPassShifter {
   }
 
   protected shiftObject(text: string, obj: JsonObjectSpans, _o: readonly JsonObjectSpans[], _ev: CaptureEvent, pass: number, edits: TextEdit[]): void {
-    for (const name of TIME_FIELDS) editIsoTime(text, fieldOf(obj, name), pass * this.passSeconds, edits);
+    for (const name of TIME_FIELDS) editIsoTime(text, fieldOf(obj, name), pass * this.passMs, edits);
     editInt(text, fieldOf(obj, "connection_id"), pass * this.connections.size, edits);
     const symbol = stringValue(text, fieldOf(obj, "symbol"));
     if (symbol !== undefined) editInt(text, fieldOf(obj, "trade_id"), pass * this.trades.size(symbol), edits);
