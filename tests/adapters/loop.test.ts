@@ -6,7 +6,8 @@
  */
 
 import { describe, expect, it } from "vitest";
-import type { EvmMetrics } from "../../adapters/evm/metrics.ts";
+import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
+import type { EvmCountersSnapshot } from "../../adapters/evm/metrics.ts";
 import { startVenueAdapter, type VenueRun } from "../../adapters/run.ts";
 import { decodeMessage, type Tlv } from "../../protocol/mod.ts";
 
@@ -28,9 +29,11 @@ const CASES: Case[] = [
 
 const PASSES = 4;
 
+type Snapshot = AdapterMetricsSnapshot & { evm?: EvmCountersSnapshot };
+
 interface Pass {
   tlvs: Tlv[];
-  metrics: Record<string, unknown>;
+  metrics: Snapshot;
 }
 
 /** Replays `c` in a loop at high speed until `PASSES` passes are complete; the TLVs and counters of each. */
@@ -44,7 +47,7 @@ async function loopReplay(c: Case): Promise<Pass[]> {
     venue: c.venue, replay: c.replay, poolCache: c.poolCache, loop: true, speed: 1000,
     sink: { publish: (bytes) => void current.push(...decodeMessage(bytes).tlvs) },
     onPass: (pass) => {
-      if (pass > 0) passes.push({ tlvs: current, metrics: JSON.parse(JSON.stringify(run!.adapter.metrics.snapshot())) });
+      if (pass > 0) passes.push({ tlvs: current, metrics: structuredClone(run!.adapter.metrics.snapshot()) as Snapshot });
       current = [];
       if (pass === PASSES) resolve();
     },
@@ -75,7 +78,7 @@ describe("a looping replay continues the venue pass after pass", () => {
       expect(first[c.main] ?? 0).toBeGreaterThan(5);
       for (const p of passes) expect(counts(p.tlvs)).toEqual(first);
 
-      const m = passes.at(-1)!.metrics as ReturnType<EvmMetrics["snapshot"]>;
+      const m = passes.at(-1)!.metrics;
       expect({
         gaps: m.gaps, outOfOrder: m.outOfOrder, resyncs: m.resyncs, checksumMismatches: m.checksumMismatches,
         backfillLost: m.backfillLost, unknownInstruments: m.unknownInstruments, unknownFrames: m.unknownFrames,
@@ -85,13 +88,13 @@ describe("a looping replay continues the venue pass after pass", () => {
         venueErrors: 0, staleTimeouts: 0,
       });
       // Errors are only what the capture holds on purpose (the EVM captures' one malformed frame), once per pass.
-      const firstErrors = (passes[0]!.metrics as { parseErrors: number }).parseErrors;
+      const firstErrors = passes[0]!.metrics.parseErrors;
       expect(m.parseErrors).toBe(firstErrors * PASSES);
       if (m.evm !== undefined) {
         expect({ unknownSubscriptions: m.evm.unknownSubscriptions, belowWindow: m.evm.belowWindow, heldBackDropped: m.evm.heldBackDropped })
           .toEqual({ unknownSubscriptions: 0, belowWindow: 0, heldBackDropped: 0 });
         // Retractions are the capture's own reorgs, the same in every pass.
-        const firstEvm = (passes[0]!.metrics as { evm: typeof m.evm }).evm;
+        const firstEvm = passes[0]!.metrics.evm!;
         expect(m.evm.retracted).toBe(firstEvm.retracted * PASSES);
       }
 
