@@ -129,6 +129,8 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         ["wrong_domain_dropped_total", "counter", otherDomain], ["latency_p50_ms", "gauge", s.latency.p50Ms],
         ["latency_p99_ms", "gauge", s.latency.p99Ms], ["fast_path_frames_total", "counter", s.fastPathFrames],
         ["backfilled_total", "counter", s.backfilled], ["backfill_lost_total", "counter", s.backfillLost],
+        ["out_of_order_total", "counter", s.outOfOrder],
+        ["unknown_subscriptions_total", "counter", (s as { evm?: { unknownSubscriptions: number } }).evm?.unknownSubscriptions ?? 0],
       ];
       return rows.map(([n, t, val]) => `# TYPE alphapulse_adapter_${n} ${t}\nalphapulse_adapter_${n}{${l}} ${val}`).join("\n") + "\n";
     },
