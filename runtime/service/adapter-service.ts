@@ -12,7 +12,7 @@
  */
 
 import * as v from "valibot";
-import { HeaderOffset, RelayDomain, ServiceState } from "../../protocol/mod.ts";
+import { HEADER_SIZE, HeaderOffset, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
 import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
 import { startVenueAdapter } from "../../adapters/run.ts";
 import { Role } from "../../relay/control.ts";
@@ -61,6 +61,8 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
   const breaker = new CircuitBreaker(ctx.name, options.breaker);
   let breakerDropped = 0;
   let otherDomain = 0;
+  let trades = 0;
+  let poolEvents = 0;
   const sink = {
     publish(bytes: Uint8Array): void {
       if (!breaker.allow(Date.now())) {
@@ -68,6 +70,9 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         return;
       }
       const domain = bytes[HeaderOffset.relayDomain];
+      const tlv = bytes[HEADER_SIZE];
+      if (tlv === TlvType.Trade) trades++;
+      else if (tlv === TlvType.PoolSwap || tlv === TlvType.PoolSync || tlv === TlvType.PoolMint || tlv === TlvType.PoolBurn) poolEvents++;
       if (domain === RelayDomain.MarketData) relay.publish(bytes);
       else if (domain === RelayDomain.Execution && execution) execution.publish(bytes);
       else otherDomain++;
@@ -119,6 +124,7 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
       const l = `adapter="${ctx.name}",venue="${options.venue}"`;
       const rows: [string, string, number][] = [
         ["frames_total", "counter", s.frames], ["published_total", "counter", s.published],
+        ["trades_total", "counter", trades], ["pool_events_total", "counter", poolEvents],
         ["parse_errors_total", "counter", s.parseErrors], ["unknown_frames_total", "counter", s.unknownFrames],
         ["unknown_instruments_total", "counter", s.unknownInstruments], ["inexact_total", "counter", s.inexact],
         ["connects_total", "counter", s.connects], ["reconnects_total", "counter", s.reconnects],
