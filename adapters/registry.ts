@@ -11,6 +11,7 @@
  */
 
 import type { VenueAdapter } from "./common/adapter.ts";
+import type { PassShifter } from "./common/pass-shift.ts";
 import type { MessageSink } from "./common/sink.ts";
 import type { MarketDynamics } from "./sim/market.ts";
 import type { VenueSim } from "./sim/venue-sim.ts";
@@ -47,6 +48,8 @@ export interface VenueEntry {
   create(options: VenueAdapterOptions): VenueAdapter | Promise<VenueAdapter>;
   /** A seeded simulator of the venue (stand-ins, `ap capture --simulate`), when there is one. */
   simulator?(seed: number, dynamics?: MarketDynamics): VenueSim;
+  /** A fresh shifter for looping replays of this venue's captures (each pass continues the last). */
+  passShifter?(): PassShifter;
 }
 
 /** The known venues: name → lazy loader. */

@@ -4,6 +4,12 @@
  * embedded demo). Messages go to the given sink; header timestamps are the build time, and the
  * adapter's builder keeps counting sequences across loops, so a looped replay looks like a live feed.
  *
+ * A looping replay keeps one adapter, so its dedupe and gap checks see every pass. The venue's
+ * {@link PassShifter} (pass-shift.ts) reads the capture once and rewrites each later pass so that it
+ * continues the last as the venue would (trade ids, sequences, update ids, blocks, hashes, subscription
+ * ids and times move on), and answers what the adapter asks that the capture does not hold (an EVM
+ * backfill after the pass's reconnect); the venue timestamps of the messages are then moved to now.
+ *
  * @example
  * ```ts
  * const run = await startVenueAdapter({ venue: "coinbase", sink: relayClient, replay: "fixtures/captures/coinbase.sim.jsonl", loop: true });
@@ -15,7 +21,9 @@
 
 import { nowNanos } from "../protocol/mod.ts";
 import type { VenueAdapter } from "./common/adapter.ts";
-import { readCaptureFile, type CaptureWriter } from "./common/capture.ts";
+import { sleep } from "./common/backoff.ts";
+import { readCaptureFile, type CaptureEvent, type CaptureWriter } from "./common/capture.ts";
+import type { PassShifter } from "./common/pass-shift.ts";
 import { replayCapture } from "./common/replay.ts";
 import type { MessageSink } from "./common/sink.ts";
 import { AdapterTask } from "./common/task.ts";
@@ -41,6 +49,8 @@ export interface VenueRunOptions extends Omit<VenueAdapterOptions, "sink"> {
   log?: (message: string) => void;
   /** Live runs: also record the session to this capture writer. */
   capture?: CaptureWriter;
+  /** Told when each pass of a replay begins (0, 1, …), before its first event. */
+  onPass?: (pass: number) => void;
 }
 
 /** A running adapter. */
@@ -80,16 +90,36 @@ export async function startVenueAdapter(options: VenueRunOptions): Promise<Venue
     return { adapter, done, stop: async () => { await task.stop(); stopped(); } };
   }
   const abort = new AbortController();
+  const shifter = options.loop && replay !== "-" ? venue.passShifter?.() : undefined;
   const done = (async () => {
-    do {
-      const first = await firstEventTime(replay);
-      offsetNs = first === undefined ? 0n : nowNanos() - first;
-      const summary = await replayCapture(adapter, readCaptureFile(replay), {
-        pace: "recorded", speed: options.speed ?? 1, signal: abort.signal, headerTime: "now", log,
+    if (shifter !== undefined) {
+      for await (const ev of readCaptureFile(replay)) shifter.learn(ev);
+      shifter.finish();
+    }
+    const speed = options.speed && options.speed > 0 ? options.speed : 1;
+    let passStartMs = performance.now();
+    let retimed = false;
+    for (let pass = 0; ; pass++) {
+      if (pass > 0 && shifter !== undefined) {
+        // A pass starts one pass length after the last (the shifter moved its clock on by that much).
+        const due = passStartMs + shifter.passMs / speed;
+        if (due - performance.now() > 1 && !(await sleep(due - performance.now(), abort.signal))) break;
+        passStartMs = Math.max(due, performance.now());
+      }
+      options.onPass?.(pass);
+      // Venue times continue from now, and never step back (an accelerated replay runs ahead of the clock).
+      const feed = new PassFeed(replay, shifter, pass, (t) => {
+        const fresh = nowNanos() - t;
+        offsetNs = retimed && fresh < offsetNs ? offsetNs : fresh;
+        retimed = true;
       });
-      if (!summary.completed) break;
+      const summary = await replayCapture(adapter, feed.events(), {
+        pace: "recorded", speed, signal: abort.signal, headerTime: "now", log,
+        onSend: shifter?.answer ? (text) => feed.answer(text) : undefined,
+      });
+      if (!summary.completed || !options.loop || abort.signal.aborted) break;
       adapter.onClose({ ...IDLE_IO, nowMs: Date.now() });
-    } while (options.loop && !abort.signal.aborted);
+    }
   })();
   return {
     adapter,
@@ -101,8 +131,36 @@ export async function startVenueAdapter(options: VenueRunOptions): Promise<Venue
   };
 }
 
-/** Capture time (ns) of the first event of a capture file, or `undefined` when it has none. */
-async function firstEventTime(file: string): Promise<bigint | undefined> {
-  for await (const event of readCaptureFile(file)) return BigInt(event.t);
-  return undefined;
+/** The events of one pass of a replay: shifted for the pass, with the shifter's answers after the event that asked. */
+class PassFeed {
+  private readonly answers: CaptureEvent[] = [];
+  private last: CaptureEvent | undefined;
+  private readonly file: string;
+  private readonly shifter: PassShifter | undefined;
+  private readonly pass: number;
+  private readonly onFirst: (t: bigint) => void;
+
+  constructor(file: string, shifter: PassShifter | undefined, pass: number, onFirst: (t: bigint) => void) {
+    this.file = file;
+    this.shifter = shifter;
+    this.pass = pass;
+    this.onFirst = onFirst;
+  }
+
+  /** The adapter sent `text`: queue what the venue answers that the capture does not hold. */
+  answer(text: string): void {
+    const at = this.last;
+    if (at === undefined || this.shifter?.answer === undefined) return;
+    for (const data of this.shifter.answer(text, this.pass)) this.answers.push({ t: at.t, kind: "recv", url: at.url, data });
+  }
+
+  async *events(): AsyncGenerator<CaptureEvent> {
+    for await (const raw of readCaptureFile(this.file)) {
+      const ev = this.shifter === undefined ? raw : this.shifter.shift(raw, this.pass);
+      if (this.last === undefined) this.onFirst(ev.t);
+      this.last = ev;
+      yield ev;
+      while (this.answers.length > 0) yield this.answers.shift()!;
+    }
+  }
 }

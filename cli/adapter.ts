@@ -29,8 +29,10 @@ stdout (binary, or JSON lines with --json).
 
 options:
   --replay FILE       replay this capture instead of connecting
-  --speed X           replay speed factor (default 1)
-  --loop              replay the capture over and over
+  --speed X           replay speed factor (default 1; 10 = ten minutes of the capture a minute)
+  --loop              replay the capture over and over, each pass continuing the last as the venue
+                      would (trade ids, sequences, update ids, blocks, hashes, subscription ids and
+                      times move on), so the adapter's gap and order checks accept every pass
   --relay-socket PATH the market-data relay's Unix socket (same as --socket)
   --out FILE          write messages to FILE instead of stdout (no relay)
   --json              JSON lines instead of binary (no relay)

@@ -8,10 +8,12 @@ import type { VenueEntry } from "../registry.ts";
 import { intSetting } from "../registry.ts";
 import { BinanceSim } from "../sim/binance.ts";
 import { BinanceAdapter } from "./adapter.ts";
+import { BinancePassShifter } from "./pass-shift.ts";
 
 export { BINANCE_REST_URL, BINANCE_WS_URL, BinanceAdapter, type BinanceOptions } from "./adapter.ts";
 export { DepthSync, type DepthPhase, type DepthVerdict } from "./depth-sync.ts";
 
+export { BinancePassShifter } from "./pass-shift.ts";
 /** Registry entry of Binance. Settings: bookDepth, bookIntervalMs, staleAfterMs, snapshotLimit, trades=trade|aggTrade. */
 export const binanceVenue: VenueEntry = {
   name: "binance",
@@ -28,4 +30,5 @@ export const binanceVenue: VenueEntry = {
     });
   },
   simulator: (seed, dynamics) => new BinanceSim(seed, undefined, dynamics),
+  passShifter: () => new BinancePassShifter(),
 };

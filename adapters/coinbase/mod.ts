@@ -8,9 +8,11 @@ import type { VenueEntry } from "../registry.ts";
 import { intSetting } from "../registry.ts";
 import { CoinbaseSim } from "../sim/coinbase.ts";
 import { CoinbaseAdapter } from "./adapter.ts";
+import { CoinbasePassShifter } from "./pass-shift.ts";
 
 export { COINBASE_WS_URL, CoinbaseAdapter, type CoinbaseOptions } from "./adapter.ts";
 export { COINBASE_REST_URL, TradeBackfill } from "./backfill.ts";
+export { CoinbasePassShifter } from "./pass-shift.ts";
 
 /**
  * Registry entry of Coinbase. Settings: bookDepth, bookIntervalMs, heartbeatStaleMs, level2StaleMs,
@@ -28,4 +30,5 @@ export const coinbaseVenue: VenueEntry = {
     backfill: intSetting(o.settings, "backfill") !== 0, backfillTimeoutMs: intSetting(o.settings, "backfillTimeoutMs"),
   }),
   simulator: (seed, dynamics) => new CoinbaseSim(seed, undefined, dynamics),
+  passShifter: () => new CoinbasePassShifter(),
 };

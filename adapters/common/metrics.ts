@@ -63,7 +63,7 @@ export interface AdapterMetricsSnapshot {
   lastError: string;
 }
 
-const BUCKETS = 160; // 2^(i/8) µs: 1 µs … ~1.1 × 10^6 s
+const BUCKETS = 320; // 2^(i/8) µs: 1 µs … 2^40 µs ≈ 1.1 × 10^6 s (160 buckets stopped at 2^20 µs ≈ 1 s, so every slower latency read as 1.05 s)
 const STEPS_PER_OCTAVE = 8;
 
 /** Mutable adapter counters and latency histogram. */

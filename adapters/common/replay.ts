@@ -35,6 +35,11 @@ export interface ReplayOptions {
    * adapter does (a service replaying into a relay).
    */
   headerTime?: "capture" | "now";
+  /**
+   * Told about each frame the adapter sends (nothing is sent: replay). A looping replay uses it to
+   * answer requests the capture does not answer (see pass-shift.ts).
+   */
+  onSend?: (text: string) => void;
 }
 
 /** Counts of a finished replay. */
@@ -60,13 +65,16 @@ class ReplayIo implements AdapterIo {
   restNotRequested = 0;
   reconnectsAsked = 0;
   private readonly logFn: (m: string) => void;
+  private readonly onSend: ((text: string) => void) | undefined;
 
-  constructor(log: (m: string) => void) {
+  constructor(log: (m: string) => void, onSend?: (text: string) => void) {
     this.logFn = log;
+    this.onSend = onSend;
   }
 
-  send(): void {
+  send(text: string): void {
     this.framesNotSent++;
+    this.onSend?.(text);
   }
 
   requestRest(): void {
@@ -89,7 +97,7 @@ class ReplayIo implements AdapterIo {
 export async function replayCapture(
   adapter: VenueAdapter, events: AsyncIterable<CaptureEvent> | Iterable<CaptureEvent>, options: ReplayOptions = {},
 ): Promise<ReplaySummary> {
-  const io = new ReplayIo(options.log ?? (() => {}));
+  const io = new ReplayIo(options.log ?? (() => {}), options.onSend);
   const recorded = options.pace === "recorded";
   const stampCapture = options.headerTime !== "now";
   const speed = options.speed && options.speed > 0 ? options.speed : 1;

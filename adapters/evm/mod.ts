@@ -15,6 +15,7 @@
 import type { VenueAdapterOptions, VenueEntry } from "../registry.ts";
 import { intSetting } from "../registry.ts";
 import { EvmAdapter } from "./adapter.ts";
+import { EvmPassShifter } from "./pass-shift.ts";
 import type { EvmChainName } from "./chains.ts";
 import { PoolCache, PoolCacheError } from "./pool-cache.ts";
 import { SIM_FACTORIES } from "./sim/chain.ts";
@@ -22,6 +23,7 @@ import { SIM_FACTORIES } from "./sim/chain.ts";
 export { EvmAdapter, type EvmAdapterOptions } from "./adapter.ts";
 export { ETHEREUM, EVM_CHAINS, evmChain, POLYGON, type EvmChain, type EvmChainName } from "./chains.ts";
 export { EvmFeed } from "./feed.ts";
+export { EvmPassShifter } from "./pass-shift.ts";
 export { EvmMetrics } from "./metrics.ts";
 export { normalizeEvmCapture, type NormalizeEvmOptions, type NormalizeEvmResult } from "./normalize.ts";
 export { PoolCache, PoolCacheError } from "./pool-cache.ts";
@@ -127,6 +129,7 @@ export const polygonVenue: VenueEntry = {
   defaultSymbols: [], // resolved in create(): DEFAULT_POOLS, or every pool with simulated=1 / allPools=1
   env: { wsUrl: "AP_POLYGON_WS_URL", restUrl: "AP_POLYGON_REST_URL" },
   create: (o) => create("polygon", o),
+  passShifter: () => new EvmPassShifter(),
 };
 
 /** Registry entry of Ethereum (chain 1). */
@@ -136,4 +139,5 @@ export const ethereumVenue: VenueEntry = {
   defaultSymbols: [], // resolved in create(): DEFAULT_POOLS, or every pool with simulated=1 / allPools=1
   env: { wsUrl: "AP_ETHEREUM_WS_URL", restUrl: "AP_ETHEREUM_REST_URL" },
   create: (o) => create("ethereum", o),
+  passShifter: () => new EvmPassShifter(),
 };

@@ -8,10 +8,12 @@ import type { VenueEntry } from "../registry.ts";
 import { intSetting } from "../registry.ts";
 import { KrakenSim } from "../sim/kraken.ts";
 import { KrakenAdapter } from "./adapter.ts";
+import { KrakenPassShifter } from "./pass-shift.ts";
 
 export { KRAKEN_BOOK_DEPTHS, KRAKEN_WS_URL, KrakenAdapter, splitKrakenSymbol, type KrakenOptions } from "./adapter.ts";
 export { checksumDigits, checksumText, krakenChecksum } from "./checksum.ts";
 
+export { KrakenPassShifter } from "./pass-shift.ts";
 /** Registry entry of Kraken. Settings: bookSubscribeDepth, bookDepth, bookIntervalMs, heartbeatStaleMs. */
 export const krakenVenue: VenueEntry = {
   name: "kraken",
@@ -24,4 +26,5 @@ export const krakenVenue: VenueEntry = {
     bookIntervalMs: intSetting(o.settings, "bookIntervalMs"), heartbeatStaleMs: intSetting(o.settings, "heartbeatStaleMs"),
   }),
   simulator: (seed, dynamics) => new KrakenSim(seed, undefined, dynamics),
+  passShifter: () => new KrakenPassShifter(),
 };

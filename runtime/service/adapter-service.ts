@@ -3,17 +3,24 @@
  * circuit breaker to the market-data relay. The breaker trips on a burst of parse errors or a runaway
  * message rate; while open, messages are dropped and counted, never silently.
  *
+ * The service reports Degraded, not Running, while the breaker is open, and for any second in which
+ * it failed at its job: errors at least as many as the messages it published (`judgeState`), or frames
+ * arriving, nothing published and frames refused (out of order, unknown subscription or instrument) —
+ * an adapter whose every frame is dropped is alive but not up.
+ *
  * @module
  */
 
 import * as v from "valibot";
-import { HeaderOffset, RelayDomain, ServiceState } from "../../protocol/mod.ts";
+import { HEADER_SIZE, HeaderOffset, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
+import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
 import { startVenueAdapter } from "../../adapters/run.ts";
 import { Role } from "../../relay/control.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { BreakerOptionsSchema } from "./breaker-options.ts";
 import { connectRelay } from "./relay-link.ts";
+import { judgeState } from "./status-reporter.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
 /** `options` of an adapter service. */
@@ -34,6 +41,16 @@ export const AdapterOptionsSchema = v.object({
 /** Parsed adapter options. */
 export type AdapterOptions = v.InferOutput<typeof AdapterOptionsSchema>;
 
+/** Errors of an adapter's counters (what the breaker and the status count). */
+function errorCount(s: AdapterMetricsSnapshot): number {
+  return s.parseErrors + s.venueErrors + s.restErrors;
+}
+
+/** Frames an adapter received and dropped as not acceptable (out of order, unknown subscription or instrument). */
+function refusedCount(s: AdapterMetricsSnapshot): number {
+  return s.outOfOrder + s.unknownFrames + s.unknownInstruments;
+}
+
 /** Starts an adapter service with validated `options`. */
 export async function startAdapterService(ctx: ServiceContext, options: AdapterOptions): Promise<RunningService> {
   const relay = await connectRelay(ctx, RelayDomain.MarketData, Role.Publisher);
@@ -44,6 +61,8 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
   const breaker = new CircuitBreaker(ctx.name, options.breaker);
   let breakerDropped = 0;
   let otherDomain = 0;
+  let trades = 0;
+  let poolEvents = 0;
   const sink = {
     publish(bytes: Uint8Array): void {
       if (!breaker.allow(Date.now())) {
@@ -51,6 +70,9 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         return;
       }
       const domain = bytes[HeaderOffset.relayDomain];
+      const tlv = bytes[HEADER_SIZE];
+      if (tlv === TlvType.Trade) trades++;
+      else if (tlv === TlvType.PoolSwap || tlv === TlvType.PoolSync || tlv === TlvType.PoolMint || tlv === TlvType.PoolBurn) poolEvents++;
       if (domain === RelayDomain.MarketData) relay.publish(bytes);
       else if (domain === RelayDomain.Execution && execution) execution.publish(bytes);
       else otherDomain++;
@@ -63,12 +85,22 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
   });
   const metrics = run.adapter.metrics;
   let seenErrors = 0;
+  let ticks = 0;
+  let mark = metrics.snapshot();
+  let failingSecond = false;
   const watch = setInterval(() => {
     const s = metrics.snapshot();
-    const errors = s.parseErrors + s.venueErrors + s.restErrors;
+    const errors = errorCount(s);
     const now = Date.now();
     for (; seenErrors < errors; seenErrors++) breaker.failure(now);
     if (errors === seenErrors) breaker.success(now);
+    if (++ticks % 10 === 0) {
+      const published = s.published - mark.published;
+      const refused = refusedCount(s) - refusedCount(mark);
+      failingSecond = judgeState(ServiceState.Running, errors - errorCount(mark), published) === ServiceState.Degraded ||
+        (s.frames > mark.frames && published === 0 && refused > 0);
+      mark = s;
+    }
   }, 100);
   run.done.then(() => ctx.log.info("replay finished"), (e) => ctx.log.error("adapter stopped with an error", { error: String(e) }));
 
@@ -77,11 +109,11 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
       const s = metrics.snapshot();
       const open = breaker.status(Date.now()).state !== "closed";
       return {
-        state: open || s.staleTimeouts > 0 && s.connects === 0 ? ServiceState.Degraded : ServiceState.Running,
+        state: open || failingSecond || s.staleTimeouts > 0 && s.connects === 0 ? ServiceState.Degraded : ServiceState.Running,
         connections: relay.connected ? 1 : 0,
         processed: BigInt(s.published),
         dropped: BigInt(breakerDropped + otherDomain + relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0)),
-        errors: BigInt(s.parseErrors + s.venueErrors + s.restErrors),
+        errors: BigInt(errorCount(s)),
         p50Micros: Math.round(s.latency.p50Ms * 1000),
         p99Micros: Math.round(s.latency.p99Ms * 1000),
         lastSequence: 0n,
@@ -92,6 +124,7 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
       const l = `adapter="${ctx.name}",venue="${options.venue}"`;
       const rows: [string, string, number][] = [
         ["frames_total", "counter", s.frames], ["published_total", "counter", s.published],
+        ["trades_total", "counter", trades], ["pool_events_total", "counter", poolEvents],
         ["parse_errors_total", "counter", s.parseErrors], ["unknown_frames_total", "counter", s.unknownFrames],
         ["unknown_instruments_total", "counter", s.unknownInstruments], ["inexact_total", "counter", s.inexact],
         ["connects_total", "counter", s.connects], ["reconnects_total", "counter", s.reconnects],
@@ -102,6 +135,8 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         ["wrong_domain_dropped_total", "counter", otherDomain], ["latency_p50_ms", "gauge", s.latency.p50Ms],
         ["latency_p99_ms", "gauge", s.latency.p99Ms], ["fast_path_frames_total", "counter", s.fastPathFrames],
         ["backfilled_total", "counter", s.backfilled], ["backfill_lost_total", "counter", s.backfillLost],
+        ["out_of_order_total", "counter", s.outOfOrder],
+        ["unknown_subscriptions_total", "counter", (s as { evm?: { unknownSubscriptions: number } }).evm?.unknownSubscriptions ?? 0],
       ];
       return rows.map(([n, t, val]) => `# TYPE alphapulse_adapter_${n} ${t}\nalphapulse_adapter_${n}{${l}} ${val}`).join("\n") + "\n";
     },
