@@ -19,6 +19,9 @@
 import type { Logger } from "../relay/log.ts";
 import type { ControlPlane } from "./control-plane.ts";
 
+/** Largest WebSocket frame header a server writes (2 bytes + 8 for a 64-bit length; no mask). */
+const WS_FRAME_HEADER_MAX = 10;
+
 /** The upstream of a domain could not be opened (relay down, timeout): the request gets a 502. */
 export class StreamUnavailableError extends Error {
   /** Relay domain asked for. */
@@ -302,7 +305,8 @@ export class StreamHub {
         this.counters.encoded++;
       }
       const socket = c.socket!;
-      if (socket.bufferedAmount() + text.length > bound) {
+      // A socket's buffered bytes include each frame's header (2–10 bytes): counted so the bound holds.
+      if (socket.bufferedAmount() + text.length + WS_FRAME_HEADER_MAX > bound) {
         c.dropped++;
         c.droppedBytes += text.length;
         this.counters.dropped++;

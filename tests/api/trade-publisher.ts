@@ -5,8 +5,11 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { encodeMessage, pairInstrument, RelayDomain, Venue } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client.ts";
+import { TOOLS_TOKEN_FILE } from "../../relay/identity.ts";
 import { Role } from "../../relay/control.ts";
 import { silentLogger } from "../../relay/log.ts";
 
@@ -20,11 +23,14 @@ export interface TradePublisher {
   close(): Promise<void>;
 }
 
-/** Connects to `<runtimeDir>/market-data.sock` (waiting for it) and publishes `perTick` trades every `tickMs`. */
+/**
+ * Connects to `<runtimeDir>/market-data.sock` (waiting for it) as a tool (id 91, the `tools.token` that
+ * `ap start` writes beside its sockets) and publishes `perTick` trades every `tickMs`.
+ */
 export async function startTradePublisher(socketPath: string, perTick: number, tickMs: number): Promise<TradePublisher> {
   const client = await RelayClient.connect({
     endpoint: { kind: "unix", path: socketPath }, domain: RelayDomain.MarketData, serviceId: 91, role: Role.Publisher,
-    waitForRelay: true, logger: silentLogger,
+    token: readFileSync(join(dirname(socketPath), TOOLS_TOKEN_FILE), "utf8").trim(), waitForRelay: true, logger: silentLogger,
   });
   const instrument = pairInstrument("SOL", "USD", Venue.Coinbase);
   let sequence = 0n;
