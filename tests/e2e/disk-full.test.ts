@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -45,8 +45,10 @@ const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 120_00
 
 describe.skipIf(!MOUNT)("disk full for the journal (8 KiB tmpfs) in the supervised demo", () => {
   beforeAll(async () => {
-    mkdirSync(journalDir, { recursive: true });
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8k", "tmpfs", journalDir]);
+    // The runtime directory and its journal must be private (ap start refuses anything else).
+    mkdirSync(journalDir, { recursive: true, mode: 0o700 });
+    chmodSync(join(dir, "run"), 0o700);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8k,mode=0700", "tmpfs", journalDir]);
     mounted = true;
     system = await startDemo(join(dir, "run"), "disk-full-test", "error");
   }, 180_000);

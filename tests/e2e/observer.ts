@@ -7,11 +7,29 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, ServiceState, Side, TlvType, Venue } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client.ts";
 import { firstTlvType, readGap, Role } from "../../relay/control.ts";
+import { TOOLS_RANGE, TOOLS_TOKEN_FILE } from "../../relay/identity.ts";
 import { silentLogger } from "../../relay/log.ts";
 import { readJournal } from "../../runtime/journal.ts";
+
+/**
+ * The identity a test client of a running system presents: the tools' token (`tools.token`, ids 90–99)
+ * that `ap start` writes beside its sockets, with a Hello id of that range; none for a relay started
+ * without identities (no such file).
+ */
+export function toolsIdentity(socket: string, serviceId: number): { serviceId: number; token?: string } {
+  let token: string;
+  try {
+    token = readFileSync(join(dirname(socket), TOOLS_TOKEN_FILE), "utf8").trim();
+  } catch {
+    return { serviceId };
+  }
+  return { serviceId: serviceId >= TOOLS_RANGE.lo && serviceId <= TOOLS_RANGE.hi ? serviceId : TOOLS_RANGE.hi - 1, token };
+}
 
 /** What one subscriber saw of one source. */
 export interface SourceAccount {
@@ -38,7 +56,7 @@ export class SequenceObserver {
   /** Connects to the relay at `socket` (Unix) as a subscriber of every type, waiting for the relay if needed. */
   static async connect(socket: string, domain: number, serviceId: number): Promise<SequenceObserver> {
     const client = await RelayClient.connect({
-      endpoint: { kind: "unix", path: socket }, domain, serviceId, role: Role.Subscriber, logger: silentLogger, waitForRelay: true,
+      endpoint: { kind: "unix", path: socket }, domain, ...toolsIdentity(socket, serviceId), role: Role.Subscriber, logger: silentLogger, waitForRelay: true,
       reconnect: { initialMs: 20, maxMs: 500 },
     });
     const o = new SequenceObserver(client);
@@ -117,7 +135,7 @@ export class LoadPublisher {
   /** Connects to the relay of `domain` at `socket` and publishes `ratePerSec` messages a second (10 ms ticks). */
   static async start(socket: string, source: number, ratePerSec: number, domain: number = RelayDomain.MarketData): Promise<LoadPublisher> {
     const client = await RelayClient.connect({
-      endpoint: { kind: "unix", path: socket }, domain, serviceId: source, role: Role.Publisher, logger: silentLogger,
+      endpoint: { kind: "unix", path: socket }, domain, ...toolsIdentity(socket, source), role: Role.Publisher, logger: silentLogger,
       waitForRelay: true, reconnect: { initialMs: 20, maxMs: 500 },
     });
     const p = new LoadPublisher(client, domain, source);
