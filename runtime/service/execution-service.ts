@@ -27,7 +27,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { serviceStateDirs } from "../paths.ts";
 import * as v from "valibot";
 import { CancelReason, MessageBuilder, MessageView, OrderStatus, RejectReason, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
@@ -113,7 +113,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
 
   // The trading state, the API's risk limits and open alerts survive restarts; anything unusable or
   // missing-but-expected about them or the snapshot starts the service HALTED (execution-state.ts).
-  const trading = new ExecutionTradingState(new TradingStateStore(join(ctx.runtimeDir, "state"), ctx.name), risk, ctx.log, riskConfig.limits);
+  const trading = new ExecutionTradingState(new TradingStateStore(serviceStateDirs(ctx).snapshots, ctx.name), risk, ctx.log, riskConfig.limits);
   await trading.restore({ recovery: recovered, snapshotExisted });
 
   // A new run of LiquidationAlert ids, persisted before the first alert (and a fresh snapshot after a
@@ -201,7 +201,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
     if (order === undefined) return;
     orders++;
     const orderMessage = orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE).add(order).finish();
-    ctx.log.info("order planned", {
+    ctx.log.debug("order planned", {
       cid: `signal:${order.signalId}`, orderId: order.orderId, side: order.side, quantity: order.quantity, price: order.price,
       from: cidOf(bytes, offset), order: cidOf(orderMessage),
     });
