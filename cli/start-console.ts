@@ -119,7 +119,7 @@ export async function readStatus(apiUrl: string, token: string, log: { warnings:
     return {
       messagesPerSecond: row("relay-market-data")?.messagesPerSecond ?? 0,
       signals: Number(row("relay-signal")?.processed ?? 0),
-      orders: Number(portfolio.ordersPlanned ?? row("relay-execution")?.processed ?? 0),
+      orders: Number((portfolio.orders as { planned?: unknown } | undefined)?.planned ?? 0),
       fills: Number(totals.fills ?? 0),
       pnl: pnlByQuote(portfolio.positions),
       tradingState: String(portfolio.tradingState ?? "?"),
@@ -141,7 +141,7 @@ export function statusLine(f: StatusFigures, now: Date = new Date()): string {
     time,
     `${Math.round(f.messagesPerSecond)} msg/s`,
     `signals ${f.signals}`,
-    `execution msgs ${f.orders}`,
+    `orders ${f.orders}`,
     `fills ${f.fills}`,
     `P&L ${pnl}`,
     `trading ${f.tradingState}`,

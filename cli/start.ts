@@ -105,7 +105,7 @@ Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
       process.stderr.write(bannerText(banner));
     } else {
       process.stdout.write(bannerText(banner));
-      status = new LiveStatus(system.apiUrl, system.token, logs, (t) => void process.stdout.write(t), () => process.stdout.columns ?? 120);
+      status = new LiveStatus(system.apiUrl, system.token, logs, (t) => void process.stdout.write(t), () => process.stdout.columns || 160);
       status.start();
     }
     return await new Promise<number>((resolve) => {

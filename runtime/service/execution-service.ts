@@ -134,7 +134,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
     journalAppend(copy);
     const m = view.wrap(copy);
     if (m.findTlv(TlvType.OrderAck) && m.u8At(16) === OrderStatus.Rejected) {
-      ctx.log.warn("order rejected", { cid: `order:${m.u64(0)}`, reason: REJECT_REASONS[m.u8At(17)] ?? m.u8At(17), ack: `${m.source}:${m.sequence}` });
+      ctx.log.debug("order rejected", { cid: `order:${m.u64(0)}`, reason: REJECT_REASONS[m.u8At(17)] ?? m.u8At(17), ack: `${m.source}:${m.sequence}` });
     }
     if (view.wrap(copy).relayDomain === RelayDomain.Execution) {
       execRelay.publish(copy);
@@ -259,6 +259,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
       },
       portfolio: async () => jsonSafe({
         tradingState: trading.status().tradingState, tradingReason: risk.stateReason, alerts: trading.alerts, totals: portfolio.totals(), positions: portfolio.positionsList(),
+        orders: { planned: orders, accepted: risk.counters.accepted },
         openOrders: risk.openOrders, journal: journal.stats(), recoveredMessages: replayed, recovery: recovered,
         snapshots: { saved: recovery.saved, failures: recovery.failures, lastError: recovery.lastError },
       }),
