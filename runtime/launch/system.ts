@@ -17,7 +17,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { generateToken } from "../../api/auth.ts";
 import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
-import type { Logger } from "../../relay/log.ts";
+import { LOG_LEVEL_ENV, logLevelFromEnv, type Logger } from "../../relay/log.ts";
 import { ControlError, serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { configPaths, type RuntimePaths } from "../paths.ts";
@@ -141,12 +141,13 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
       recordChild(claim, e, log);
     });
     const ap = apInvocation(options.mainPath);
+    const logLevel = logLevelFromEnv() ?? config.logs.level; // explicit, so no child reads (and warns about) an old variable name
     for (const name of names) {
       const r = resolveService(name, resolved);
       sup.add({
         name, kind: r.kind, command: ap.command,
         args: [...ap.args, "service", name, "--resolved", resolvedFile],
-        env: { ALPHAPULSE_API_TOKEN: token, ...secrets.run.envFor(r.kind, r.serviceId), ...supervisedChildEnv() }, stdinPipe: true,
+        env: { ALPHAPULSE_API_TOKEN: token, [LOG_LEVEL_ENV]: logLevel, ...secrets.run.envFor(r.kind, r.serviceId), ...supervisedChildEnv() }, stdinPipe: true,
         ...(options.childOutput ? { onOutput: ((out) => (_stream: string, text: string) => out(name, text))(options.childOutput) } : {}),
       });
     }
