@@ -24,6 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { envSetting } from "../runtime/config/env-vars.ts";
 import { freePort, startNatsServer, type LocalNatsServer } from "./nats-bridge-server.ts";
 import { killWorker, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 
@@ -150,7 +151,7 @@ async function measureOnce(ctx: RunContext, system: SystemName, mode: "count" | 
 async function measure(ctx: RunContext, system: SystemName, seconds: number, rate: number, log: (s: string) => void): Promise<CrossRelayResult> {
   log(`  ${system}: throughput…`);
   const t = await measureOnce(ctx, system, "count", seconds, rate);
-  if (process.env.AP_BENCH_DEBUG) log(JSON.stringify({ pub: t.pub, sub: { ...t.sub, latenciesNs: undefined }, a: t.statsA, b: t.statsB }));
+  if (envSetting("ALPHAPULSE_BENCH_DEBUG")) log(JSON.stringify({ pub: t.pub, sub: { ...t.sub, latenciesNs: undefined }, a: t.statsA, b: t.statsB }));
   log(`  ${system}: latency at ${rate} msgs/s…`);
   const l = await measureOnce(ctx, system, "latency", seconds, rate);
   const count = t.sub.count as number;

@@ -8,6 +8,7 @@
 
 import process from "node:process";
 import { loadVenue, UnknownVenueError, type VenueAdapterOptions, type VenueEntry } from "../adapters/registry.ts";
+import { envSetting } from "../runtime/config/env-vars.ts";
 import { CommandError } from "./command.ts";
 import type { OptionSpecs, Parsed } from "./relay-options.ts";
 
@@ -49,7 +50,7 @@ export function venueOptions(venue: VenueEntry, values: Parsed["values"]): Omit<
     if (!m) throw new CommandError(`--set wants NAME=VALUE, got ${JSON.stringify(kv)}`, 2);
     settings[m[1]!] = m[2]!;
   }
-  const env = (name: string | undefined): string | undefined => (name ? process.env[name] || undefined : undefined);
+  const env = (name: string | undefined): string | undefined => (name ? envSetting(name) : undefined);
   return {
     symbols, settings,
     wsUrl: str("ws-url") ?? env(venue.env.wsUrl),

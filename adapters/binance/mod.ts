@@ -19,7 +19,7 @@ export const binanceVenue: VenueEntry = {
   name: "binance",
   summary: "Binance spot combined streams (trade, bookTicker, depth@100ms + REST snapshot)",
   defaultSymbols: ["BTCUSDT", "ETHUSDT"],
-  env: { wsUrl: "AP_BINANCE_WS_URL", restUrl: "AP_BINANCE_REST_URL" },
+  env: { wsUrl: "ALPHAPULSE_BINANCE_WS_URL", restUrl: "ALPHAPULSE_BINANCE_REST_URL" },
   create: (o) => {
     const trades = o.settings?.trades;
     if (trades !== undefined && trades !== "trade" && trades !== "aggTrade") throw new RangeError(`setting trades=${trades} must be trade or aggTrade`);

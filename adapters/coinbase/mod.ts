@@ -22,7 +22,7 @@ export const coinbaseVenue: VenueEntry = {
   name: "coinbase",
   summary: "Coinbase Exchange public feed (matches, ticker, level2_batch, heartbeat)",
   defaultSymbols: ["BTC-USD", "ETH-USD"],
-  env: { wsUrl: "AP_COINBASE_WS_URL", restUrl: "AP_COINBASE_REST_URL" },
+  env: { wsUrl: "ALPHAPULSE_COINBASE_WS_URL", restUrl: "ALPHAPULSE_COINBASE_REST_URL" },
   create: (o) => new CoinbaseAdapter({
     sink: o.sink, products: o.symbols ?? [], anySymbol: o.anySymbol, url: o.wsUrl, restUrl: o.restUrl,
     bookDepth: intSetting(o.settings, "bookDepth"), bookIntervalMs: intSetting(o.settings, "bookIntervalMs"),

@@ -63,8 +63,8 @@ async function loadCache(path: string | undefined): Promise<PoolCache> {
 
 /** Where a user sets each chain's URLs (config/live.yaml variables, `ap` environment variables). */
 export const ENDPOINT_SETTINGS: Readonly<Record<EvmChainName, { ws: string; http: string; apWs: string; apHttp: string }>> = {
-  polygon: { ws: "POLYGON_WS_URL", http: "POLYGON_RPC_URL", apWs: "AP_POLYGON_WS_URL", apHttp: "AP_POLYGON_REST_URL" },
-  ethereum: { ws: "ETHEREUM_WS_URL", http: "ETHEREUM_RPC_URL", apWs: "AP_ETHEREUM_WS_URL", apHttp: "AP_ETHEREUM_REST_URL" },
+  polygon: { ws: "POLYGON_WS_URL", http: "POLYGON_RPC_URL", apWs: "ALPHAPULSE_POLYGON_WS_URL", apHttp: "ALPHAPULSE_POLYGON_REST_URL" },
+  ethereum: { ws: "ETHEREUM_WS_URL", http: "ETHEREUM_RPC_URL", apWs: "ALPHAPULSE_ETHEREUM_WS_URL", apHttp: "ALPHAPULSE_ETHEREUM_REST_URL" },
 };
 
 /**
@@ -127,7 +127,7 @@ export const polygonVenue: VenueEntry = {
   name: "polygon",
   summary: "Polygon PoS DEX pools (Uniswap V2/V3-style logs: QuickSwap, Uniswap V3, SushiSwap) and gas via JSON-RPC",
   defaultSymbols: [], // resolved in create(): DEFAULT_POOLS, or every pool with simulated=1 / allPools=1
-  env: { wsUrl: "AP_POLYGON_WS_URL", restUrl: "AP_POLYGON_REST_URL" },
+  env: { wsUrl: "ALPHAPULSE_POLYGON_WS_URL", restUrl: "ALPHAPULSE_POLYGON_REST_URL" },
   create: (o) => create("polygon", o),
   passShifter: () => new EvmPassShifter(),
 };
@@ -137,7 +137,7 @@ export const ethereumVenue: VenueEntry = {
   name: "ethereum",
   summary: "Ethereum DEX pools (Uniswap V2/V3, SushiSwap logs) and gas via JSON-RPC",
   defaultSymbols: [], // resolved in create(): DEFAULT_POOLS, or every pool with simulated=1 / allPools=1
-  env: { wsUrl: "AP_ETHEREUM_WS_URL", restUrl: "AP_ETHEREUM_REST_URL" },
+  env: { wsUrl: "ALPHAPULSE_ETHEREUM_WS_URL", restUrl: "ALPHAPULSE_ETHEREUM_REST_URL" },
   create: (o) => create("ethereum", o),
   passShifter: () => new EvmPassShifter(),
 };

@@ -19,7 +19,7 @@ export const krakenVenue: VenueEntry = {
   name: "kraken",
   summary: "Kraken WebSocket v2 (trade, ticker bbo, book with CRC-32 checksum)",
   defaultSymbols: ["BTC/USD", "ETH/USD"],
-  env: { wsUrl: "AP_KRAKEN_WS_URL" },
+  env: { wsUrl: "ALPHAPULSE_KRAKEN_WS_URL" },
   create: (o) => new KrakenAdapter({
     sink: o.sink, symbols: o.symbols ?? [], anySymbol: o.anySymbol, url: o.wsUrl,
     bookSubscribeDepth: intSetting(o.settings, "bookSubscribeDepth"), bookDepth: intSetting(o.settings, "bookDepth"),

@@ -61,8 +61,29 @@ export type NatsConfig = v.InferOutput<typeof NatsConfigSchema>;
 /** The whole application config. */
 export const AppConfigSchema = v.pipe(
   v.object({
-    /** Directory for sockets, control sockets, snapshots, journals. Default: a per-user runtime dir. */
+    /**
+     * Name of this system's state (`[a-z0-9._-]`): the default state directory is
+     * `$XDG_STATE_HOME/alphapulse/<name>`. Empty: `ap start` uses the config file's stem and a hash of its
+     * path (runtime/paths.ts `configRunName`).
+     */
+    name: v.pipe(optionalText, v.regex(/^(?:[a-z0-9][a-z0-9._-]{0,62})?$/, "must be lower-case letters, digits, dots, dashes and underscores")),
+    /** Directory of sockets, control sockets, the lock and pid files. Default: a per-user runtime dir. */
     runtimeDir: optionalText,
+    /**
+     * Directory of durable state: snapshots and trading state, journals, log files (created 0700).
+     * Empty: `runtimeDir` when that is set, else `$XDG_STATE_HOME/alphapulse/<name>` or
+     * `~/.local/state/alphapulse/<name>`.
+     */
+    stateDir: optionalText,
+    /** Log files in `<stateDir>/logs` (`alphapulse.log`, rotated by size to `.1` … `.<maxFiles-1>`). */
+    logs: v.optional(v.object({
+      /** Lowest level logged: `debug` (every order and fill), `info` (lifecycle), `warn`, `error`. `ALPHAPULSE_LOG_LEVEL` overrides it. */
+      level: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+      /** Size at which the log file is rotated. */
+      maxFileBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 10 * 1024 * 1024),
+      /** Files kept, the current one included. */
+      maxFiles: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 5),
+    }), {}),
     api: v.optional(v.object({
       host: v.optional(v.string(), "127.0.0.1"),
       port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)), 8080),

@@ -1,8 +1,9 @@
 /**
  * Claims the runtime directory for one `ap start`, in the order that keeps a refused start harmless:
- * socket path lengths (nothing touched yet), the private directory and its `state/` and `journal/`
- * (created 0700 or verified), the instance lock ({@link acquireInstanceLock}: refused while another
- * system or its orphans live), the files this start will replace (no symlinks), then the API port. Only
+ * socket path lengths (nothing touched yet), the private runtime and state directories and the state
+ * directory's `state/`, `journal/` and `logs/` (created 0700 or verified), the instance lock
+ * ({@link acquireInstanceLock}: refused while another system or its orphans live) — taken on the state
+ * directory too when it is a directory of its own, so two systems never write one state — the files this start will replace (no symlinks), then the API port. Only
  * after all that is anything written. The claim knows which files this start creates, and its
  * {@link RuntimeClaim.release} removes exactly those — never another instance's sockets or files.
  *
@@ -43,6 +44,15 @@ export async function claimRuntimeDir(paths: RuntimePaths, config: AppConfig): P
   checkSocketPaths(paths, config);
   ensureRuntimeDirs(paths);
   const lock: InstanceLock = acquireInstanceLock(paths.dir);
+  let stateLock: InstanceLock | undefined;
+  if (paths.stateDir !== paths.dir) {
+    try {
+      stateLock = acquireInstanceLock(paths.stateDir);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
   const configFile = join(paths.dir, RESOLVED_CONFIG_FILE);
   const apiFile = join(paths.dir, API_ADDRESS_FILE);
   const children = new ChildPidFile(paths.dir);
@@ -52,6 +62,7 @@ export async function claimRuntimeDir(paths: RuntimePaths, config: AppConfig): P
     if (checkReplaceable(apiFile)) removeOwnFile(apiFile);
     await checkApiAddress(config.api.host, config.api.port);
   } catch (e) {
+    stateLock?.release();
     lock.release();
     throw e;
   }
@@ -64,6 +75,7 @@ export async function claimRuntimeDir(paths: RuntimePaths, config: AppConfig): P
       removeOwnFile(apiFile);
       removeOwnFile(configFile);
       children.remove();
+      stateLock?.release();
       lock.release();
     },
   };

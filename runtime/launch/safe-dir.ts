@@ -1,9 +1,10 @@
 /**
- * The runtime directory holds sockets, the resolved config, the API address, state and journals, so
- * `ap start` trusts it only as a private directory: created 0700 by this user, or — when it exists — a
- * real directory (never a symlink) owned by this user without group/other permission bits (checked
- * with `lstat`, refused with the reason, never repaired). Its `state/` and `journal/` subdirectories
- * get the same treatment. Files the supervisor writes there are opened with `O_NOFOLLOW | O_EXCL` and
+ * The runtime directory holds sockets, the resolved config and the API address, and the state directory
+ * holds snapshots, trading state, journals and logs, so `ap start` trusts each only as a private
+ * directory: created 0700 by this user (parents included, e.g. `~/.local/state/alphapulse`), or — when
+ * it exists — a real directory (never a symlink) owned by this user without group/other permission bits
+ * (checked with `lstat`, refused with the reason, never repaired). The state directory's `state/`,
+ * `journal/` and `logs/` subdirectories get the same treatment. Files the supervisor writes there are opened with `O_NOFOLLOW | O_EXCL` and
  * mode 0600 after removing an earlier regular file of the same name, so a planted symlink or hard link
  * can never redirect a write to another file; a symlink in their place is refused.
  *
@@ -30,11 +31,19 @@ export class UnsafeFileError extends Error {
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 
-/** Creates or verifies the runtime directory and its `state/` and `journal/` subdirectories (all 0700, ours). */
+/**
+ * Creates or verifies the runtime directory, the state directory and its `state/`, `journal/` and
+ * `logs/` subdirectories (all 0700, ours). Missing parents of the state directory are created 0700 too.
+ */
 export function ensureRuntimeDirs(paths: RuntimePaths): void {
   ensurePrivateDir(paths.dir);
+  if (paths.stateDir !== paths.dir) {
+    if (!fs.existsSync(paths.stateDir)) fs.mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(paths.stateDir);
+  }
   ensurePrivateDir(paths.snapshotDir);
   ensurePrivateDir(paths.journalDir);
+  ensurePrivateDir(paths.logDir);
 }
 
 /**

@@ -17,10 +17,10 @@ import { join } from "node:path";
 import process from "node:process";
 import { generateToken } from "../../api/auth.ts";
 import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
-import type { Logger } from "../../relay/log.ts";
+import { LOG_LEVEL_ENV, logLevelFromEnv, type Logger } from "../../relay/log.ts";
 import { ControlError, serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
-import { runtimePaths, type RuntimePaths } from "../paths.ts";
+import { configPaths, type RuntimePaths } from "../paths.ts";
 import { supervisedChildEnv } from "../process/parent-watch.ts";
 import { apInvocation, processSpawner } from "../process/select.ts";
 import { allServiceNames, resolveService } from "../service/registry.ts";
@@ -43,6 +43,13 @@ export interface StartSystemOptions {
   log: Logger;
   /** How long to wait for the API to listen. Default 90 s (a loaded 2-core machine starts a dozen runtimes slowly). */
   apiTimeoutMs?: number;
+  /**
+   * Called once the runtime and state directories are claimed, before any service starts (`ap start`
+   * opens its log file there). A throw refuses the start.
+   */
+  onClaimed?: (paths: RuntimePaths) => void;
+  /** Receives what each child process writes (stdout and stderr); omitted: the children inherit both. */
+  childOutput?: (service: string, text: string) => void;
 }
 
 /** A running system. */
@@ -87,13 +94,19 @@ function recordChild(claim: RuntimeClaim, e: SupervisorEvent, log: Logger): void
  * as its message and the typed error as its `cause`.
  */
 export async function startSystem(config: AppConfig, options: StartSystemOptions): Promise<RunningSystem> {
-  const paths = runtimePaths(config.runtimeDir);
+  const paths = configPaths(config);
   const log = options.log;
   await validateServiceOptions(config);
   let claim: RuntimeClaim;
   try {
     claim = await claimRuntimeDir(paths, config);
   } catch (e) {
+    throw SystemStartError.refused(e);
+  }
+  try {
+    options.onClaimed?.(paths);
+  } catch (e) {
+    claim.release();
     throw SystemStartError.refused(e);
   }
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token || generateToken();
@@ -103,7 +116,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     log.info("service not started: environment not set", { child: svc.name, missing });
     return { ...svc, enabled: false };
   });
-  const resolved: AppConfig = { ...config, services, runtimeDir: paths.dir, api: { ...config.api, token: "" } };
+  const resolved: AppConfig = { ...config, services, runtimeDir: paths.dir, stateDir: paths.stateDir, api: { ...config.api, token: "" } };
   const resolvedFile = claim.configFile;
   try {
     claim.writeConfig(resolved);
@@ -128,12 +141,14 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
       recordChild(claim, e, log);
     });
     const ap = apInvocation(options.mainPath);
+    const logLevel = logLevelFromEnv() ?? config.logs.level; // explicit, so no child reads (and warns about) an old variable name
     for (const name of names) {
       const r = resolveService(name, resolved);
       sup.add({
         name, kind: r.kind, command: ap.command,
         args: [...ap.args, "service", name, "--resolved", resolvedFile],
-        env: { ALPHAPULSE_API_TOKEN: token, ...secrets.run.envFor(r.kind, r.serviceId), ...supervisedChildEnv() }, stdinPipe: true,
+        env: { ALPHAPULSE_API_TOKEN: token, [LOG_LEVEL_ENV]: logLevel, ...secrets.run.envFor(r.kind, r.serviceId), ...supervisedChildEnv() }, stdinPipe: true,
+        ...(options.childOutput ? { onOutput: ((out) => (_stream: string, text: string) => out(name, text))(options.childOutput) } : {}),
       });
     }
     sup.startAll();

@@ -7,7 +7,7 @@
  */
 
 import { lstat } from "node:fs/promises";
-import { join } from "node:path";
+import { serviceStateDirs } from "../paths.ts";
 import { MessageView, RelayDomain } from "../../protocol/mod.ts";
 import { DiscardSink } from "../../strategies/contract.ts";
 import { Portfolio } from "../../strategies/portfolio/portfolio.ts";
@@ -34,9 +34,9 @@ export interface ExecutionRecovery {
 export async function recoverExecution(
   ctx: ServiceContext, risk: RiskManager, portfolio: Portfolio, journalOptions: { maxFileBytes: number; maxFiles: number },
 ): Promise<ExecutionRecovery> {
-  const journalDir = join(ctx.runtimeDir, "journal");
+  const journalDir = serviceStateDirs(ctx).journal;
   const journal = await Journal.open({ dir: journalDir, prefix: ctx.name, ...journalOptions });
-  const recovery = new RecoveryManager({ dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: journalDir, prefix: ctx.name }, log: ctx.log });
+  const recovery = new RecoveryManager({ dir: serviceStateDirs(ctx).snapshots, service: ctx.name, journal: { dir: journalDir, prefix: ctx.name }, log: ctx.log });
   const snapshotExisted = await lstat(recovery.path).then(() => true, () => false);
 
   // Risk replays recorded outcomes; the portfolio sees what it saw live.

@@ -27,7 +27,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { serviceStateDirs } from "../paths.ts";
 import * as v from "valibot";
 import { CancelReason, MessageBuilder, MessageView, OrderStatus, RejectReason, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
@@ -113,7 +113,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
 
   // The trading state, the API's risk limits and open alerts survive restarts; anything unusable or
   // missing-but-expected about them or the snapshot starts the service HALTED (execution-state.ts).
-  const trading = new ExecutionTradingState(new TradingStateStore(join(ctx.runtimeDir, "state"), ctx.name), risk, ctx.log, riskConfig.limits);
+  const trading = new ExecutionTradingState(new TradingStateStore(serviceStateDirs(ctx).snapshots, ctx.name), risk, ctx.log, riskConfig.limits);
   await trading.restore({ recovery: recovered, snapshotExisted });
 
   // A new run of LiquidationAlert ids, persisted before the first alert (and a fresh snapshot after a
@@ -134,7 +134,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
     journalAppend(copy);
     const m = view.wrap(copy);
     if (m.findTlv(TlvType.OrderAck) && m.u8At(16) === OrderStatus.Rejected) {
-      ctx.log.warn("order rejected", { cid: `order:${m.u64(0)}`, reason: REJECT_REASONS[m.u8At(17)] ?? m.u8At(17), ack: `${m.source}:${m.sequence}` });
+      ctx.log.debug("order rejected", { cid: `order:${m.u64(0)}`, reason: REJECT_REASONS[m.u8At(17)] ?? m.u8At(17), ack: `${m.source}:${m.sequence}` });
     }
     if (view.wrap(copy).relayDomain === RelayDomain.Execution) {
       execRelay.publish(copy);
@@ -201,7 +201,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
     if (order === undefined) return;
     orders++;
     const orderMessage = orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE).add(order).finish();
-    ctx.log.info("order planned", {
+    ctx.log.debug("order planned", {
       cid: `signal:${order.signalId}`, orderId: order.orderId, side: order.side, quantity: order.quantity, price: order.price,
       from: cidOf(bytes, offset), order: cidOf(orderMessage),
     });
@@ -259,6 +259,7 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
       },
       portfolio: async () => jsonSafe({
         tradingState: trading.status().tradingState, tradingReason: risk.stateReason, alerts: trading.alerts, totals: portfolio.totals(), positions: portfolio.positionsList(),
+        orders: { planned: orders, accepted: risk.counters.accepted },
         openOrders: risk.openOrders, journal: journal.stats(), recoveredMessages: replayed, recovery: recovered,
         snapshots: { saved: recovery.saved, failures: recovery.failures, lastError: recovery.lastError },
       }),

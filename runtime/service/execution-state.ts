@@ -1,7 +1,7 @@
 /**
  * The execution service's trading state across restarts, failing closed.
  *
- * What is kept (in `<runtimeDir>/state/<service>.trading-state.json`, see trading-state-file.ts): the
+ * What is kept (in `<stateDir>/state/<service>.trading-state.json`, see trading-state-file.ts): the
  * trading state and its reason (a kill switch engaged or released through the API), the risk limits set
  * through the API, and open alerts. It is written at every start and on every change.
  *

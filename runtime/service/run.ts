@@ -13,7 +13,7 @@ import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
 import { createLogger, type Logger } from "../../relay/log.ts";
 import { serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
-import { runtimePaths } from "../paths.ts";
+import { configPaths } from "../paths.ts";
 import { watchSupervisor } from "../process/parent-watch.ts";
 import { jsonSafe } from "./json-safe.ts";
 import { StatusReporter } from "./status-reporter.ts";
@@ -31,11 +31,11 @@ export interface HostedService {
 
 /** Starts the service `name` of `config` in this process (relay identity from `secrets`, else the environment). */
 export async function hostService(name: string, config: AppConfig, log?: Logger, secrets?: RunSecrets): Promise<HostedService> {
-  const paths = runtimePaths(config.runtimeDir);
+  const paths = configPaths(config);
   const resolved = resolveService(name, config);
   const logger = log ?? createLogger(name);
   const ctx: ServiceContext = {
-    name, serviceId: resolved.serviceId, runtimeDir: paths.dir, relaySocket: paths.relaySocket, log: logger,
+    name, serviceId: resolved.serviceId, runtimeDir: paths.dir, stateDir: paths.stateDir, relaySocket: paths.relaySocket, log: logger,
     identity: hostIdentity(secrets, resolved.kind, resolved.serviceId),
   };
   const service = await resolved.start(ctx);

@@ -5,7 +5,7 @@
  * dropped signal is counted.
  *
  * Restarts: a strategy that can snapshot itself (momentum: windows and cooldowns; every strategy: its
- * signal-id epoch) is restored from `<runtimeDir>/state/<name>.snapshot.json` on start, then a new id
+ * signal-id epoch) is restored from `<stateDir>/state/<name>.snapshot.json` on start, then a new id
  * epoch begins and is written to disk BEFORE the first message is read — so signal ids never repeat
  * after a restart, even a `kill -9` right after start. Snapshots are also written every
  * `snapshotIntervalMs` and on graceful shutdown. An unusable snapshot is logged as a warning; the
@@ -14,7 +14,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { serviceStateDirs } from "../paths.ts";
 import * as hdr from "hdr-histogram-js";
 import * as v from "valibot";
 import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
@@ -114,7 +114,7 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
   };
   const strategy = await createStrategy(options.strategy, { source: ctx.serviceId, ...options.config }, { sink, configFile: `${ctx.name}.options.config` });
   const recovery = isRestartable(strategy)
-    ? new RecoveryManager({ dir: join(ctx.runtimeDir, "state"), service: ctx.name, journal: { dir: join(ctx.runtimeDir, "journal"), prefix: ctx.name }, log: ctx.log })
+    ? new RecoveryManager({ dir: serviceStateDirs(ctx).snapshots, service: ctx.name, journal: { dir: serviceStateDirs(ctx).journal, prefix: ctx.name }, log: ctx.log })
     : undefined;
   const restart = recovery !== undefined && isRestartable(strategy) ? await restoreStrategy(ctx, strategy, recovery) : undefined;
   const saveSnapshot = async (): Promise<void> => {

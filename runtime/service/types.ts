@@ -46,8 +46,13 @@ export interface ServiceContext {
   name: string;
   /** Source id this service stamps on what it publishes (PROTOCOL §6 ranges). */
   serviceId: number;
-  /** Directory of sockets, control sockets, snapshots and journals of this run. */
+  /** Directory of sockets and control sockets of this run (runtime/paths.ts). */
   runtimeDir: string;
+  /**
+   * Directory of durable state: snapshots and trading state in `state/`, journals in `journal/`
+   * (runtime/paths.ts). Absent (contexts built by hand): `runtimeDir`.
+   */
+  stateDir?: string;
   /** Unix socket path of each domain's relay. */
   relaySocket(domain: number): string;
   /** Structured logger for this service. */

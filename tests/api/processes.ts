@@ -70,7 +70,7 @@ export async function startSystemProcess(dir: string, runtimeDir: string, token:
   writeFileSync(configFile, smallSystemYaml(runtimeDir, api));
   const [cmd, args] = apCommand();
   const child = spawn(cmd, [...args, "start", "--config", configFile], {
-    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ALPHAPULSE_API_TOKEN: token, AP_LOG_LEVEL: "warn" },
+    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ALPHAPULSE_API_TOKEN: token, ALPHAPULSE_LOG_LEVEL: "warn" },
   });
   let out = "";
   child.stdout!.setEncoding("utf8").on("data", (t: string) => (out += t));
@@ -98,7 +98,7 @@ export async function startSystemProcess(dir: string, runtimeDir: string, token:
 /** Runs `ap <args>` to completion; resolves with its exit code and output. */
 export function runAp(args: readonly string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const [cmd, lead] = apCommand();
-  const child = spawn(cmd, [...lead, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AP_LOG_LEVEL: "warn" } });
+  const child = spawn(cmd, [...lead, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ALPHAPULSE_LOG_LEVEL: "warn" } });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));

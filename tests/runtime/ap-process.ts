@@ -44,7 +44,7 @@ export interface ApResult {
 /** Runs `ap <args>` to its end (killed after `timeoutMs`). */
 export function runAp(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ApResult> {
   const [cmd, pre] = apCommand();
-  const child = spawn(cmd, [...pre, ...args], { cwd: ROOT, env: { ...process.env, AP_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, [...pre, ...args], { cwd: ROOT, env: { ...process.env, ALPHAPULSE_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
@@ -65,25 +65,30 @@ export interface RunningAp {
   readonly apiUrl: string;
   readonly token: string;
   output(): string;
+  /** What it wrote to stdout / stderr so far. */
+  stdout(): string;
+  stderr(): string;
   /** Resolves with the exit code once it has ended. */
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `ap start --config <file>` and waits until it prints that it is running. */
-export async function startAp(configFile: string, timeoutMs = 90_000): Promise<RunningAp> {
+/** Starts `ap start --config <file> [args]` (extra environment `env`) and waits until it prints that it is running. */
+export async function startAp(configFile: string, timeoutMs = 90_000, env: Record<string, string> = {}, args: readonly string[] = []): Promise<RunningAp> {
   const [cmd, pre] = apCommand();
-  const child = spawn(cmd, [...pre, "start", "--config", configFile], {
-    cwd: ROOT, env: { ...process.env, AP_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn(cmd, [...pre, "start", "--config", configFile, ...args], {
+    cwd: ROOT, env: { ...process.env, ALPHAPULSE_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stdout!.setEncoding("utf8").on("data", (t: string) => (out += t));
-  child.stderr!.setEncoding("utf8").on("data", (t: string) => (out += t));
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (t: string) => ((out += t), (stdout += t)));
+  child.stderr!.setEncoding("utf8").on("data", (t: string) => ((out += t), (stderr += t)));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   const end = Date.now() + timeoutMs;
   for (;;) {
     const api = /API\s+(http:\/\/\S+)/.exec(out);
     const token = /Token\s+(\S+)/.exec(out);
-    if (api && token) return { child, pid: child.pid!, apiUrl: api[1]!, token: token[1]!, output: () => out, exited };
+    if (api && token) return { child, pid: child.pid!, apiUrl: api[1]!, token: token[1]!, output: () => out, stdout: () => stdout, stderr: () => stderr, exited };
     if (child.exitCode !== null || Date.now() > end) {
       child.kill("SIGKILL");
       throw new Error(`ap start did not come up (exit ${child.exitCode}):\n${out}`);

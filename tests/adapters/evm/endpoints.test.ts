@@ -36,8 +36,8 @@ describe("EVM endpoints", () => {
 
   it("refuses an empty, malformed or wrong-kind URL with a message naming what to set, without echoing the URL", async () => {
     await expect(polygonVenue.create({ sink: new CollectingSink(), wsUrl: "" })).rejects.toThrow(RangeError);
-    expect(() => evmEndpoint("polygon", "ws", "")).toThrow(/polygon: the node's WebSocket URL \(eth_subscribe\) is empty — set POLYGON_WS_URL in config\/live\.yaml, or --ws-url \/ AP_POLYGON_WS_URL/);
-    expect(() => evmEndpoint("polygon", "http", " ")).toThrow(/POLYGON_RPC_URL.*AP_POLYGON_REST_URL/);
+    expect(() => evmEndpoint("polygon", "ws", "")).toThrow(/polygon: the node's WebSocket URL \(eth_subscribe\) is empty — set POLYGON_WS_URL in config\/live\.yaml, or --ws-url \/ ALPHAPULSE_POLYGON_WS_URL/);
+    expect(() => evmEndpoint("polygon", "http", " ")).toThrow(/POLYGON_RPC_URL.*ALPHAPULSE_POLYGON_REST_URL/);
     expect(() => evmEndpoint("ethereum", "ws", "https://eth.example/v2/SECRETKEY")).toThrow(/must start with wss:\/\/ \(or ws:\/\/\), not https:\/\/ — check ETHEREUM_WS_URL/);
     expect(() => evmEndpoint("ethereum", "http", "wss://eth.example/v2/SECRETKEY")).toThrow(/must start with https:\/\//);
     expect(() => evmEndpoint("ethereum", "http", "eth.example/SECRETKEY")).toThrow(/is not a URL — check ETHEREUM_RPC_URL/);
