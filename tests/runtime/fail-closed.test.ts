@@ -123,7 +123,7 @@ async function expectFailClosed(alert: { name: string; file: string; kind: strin
 }
 
 beforeAll(async () => {
-  process.env.AP_LOG_LEVEL = "error";
+  process.env.ALPHAPULSE_LOG_LEVEL = "error";
   const yaml = `
 runtimeDir: ${runDir}
 api: { port: 0 }

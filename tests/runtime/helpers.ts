@@ -26,10 +26,10 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 
 /**
  * Starts the real embedded demo (config/default.yaml) as supervised processes, in `runtimeDir`, with the
- * API on a free port and fast restarts; the services log at `level` and above (they inherit AP_LOG_LEVEL).
+ * API on a free port and fast restarts; the services log at `level` and above (they inherit ALPHAPULSE_LOG_LEVEL).
  */
 export async function startDemo(runtimeDir: string, name: string, level: "warn" | "error"): Promise<RunningSystem> {
-  process.env.AP_LOG_LEVEL = level;
+  process.env.ALPHAPULSE_LOG_LEVEL = level;
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const text = readFileSync(join(root, "config/default.yaml"), "utf8");
   const config = parseConfig(text, AppConfigSchema, { ALPHAPULSE_RUNTIME_DIR: runtimeDir, ALPHAPULSE_PORT: "0" });

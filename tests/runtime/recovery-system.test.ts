@@ -64,7 +64,7 @@ async function settledPortfolio(): Promise<PortfolioBody> {
 }
 
 beforeAll(async () => {
-  process.env.AP_LOG_LEVEL = "warn";
+  process.env.ALPHAPULSE_LOG_LEVEL = "warn";
   // A small trading system: one replaying adapter, the momentum strategy, risk + paper execution.
   // Snapshots only on shutdown (a long period), so what is after the last snapshot is known.
   const yaml = `

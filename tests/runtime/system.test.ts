@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), "ap-system-"));
 let system: RunningSystem;
 
 beforeAll(async () => {
-  process.env.AP_LOG_LEVEL = "warn"; // the services inherit it: keep the test output to warnings and errors
+  process.env.ALPHAPULSE_LOG_LEVEL = "warn"; // the services inherit it: keep the test output to warnings and errors
   const config = parseConfig(`runtimeDir: ${join(dir, "run")}\napi: { port: 0 }\nsupervisor: { initialBackoffMs: 50 }`, AppConfigSchema, {});
   system = await startSystem(config, { mainPath: MAIN, log: createLogger("test-supervisor", { level: "warn" }) });
 }, 60_000);
