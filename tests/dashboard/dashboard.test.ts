@@ -86,7 +86,7 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
   const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? "").trim();
 
   beforeAll(async () => {
-    process.env.AP_LOG_LEVEL ??= "warn";
+    process.env.ALPHAPULSE_LOG_LEVEL ??= "warn";
     const loaded = await testConfig(join(dir, "run"), await freePort());
     config = loaded.config;
     notes.push(`config: ${loaded.source}`);

@@ -39,7 +39,7 @@ interface AdapterProcess {
 
 function spawnAdapter(args: readonly string[]): AdapterProcess {
   const { cmd, argv } = tsCommand(MAIN, ["adapter", ...args, "--metrics-every", "1"]);
-  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, AP_LOG_LEVEL: "warn" } });
+  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ALPHAPULSE_LOG_LEVEL: "warn" } });
   const p: AdapterProcess = { child, metrics: [], exited: new Promise((r) => child.once("exit", () => r())) };
   let buffered = "";
   child.stderr!.on("data", (d: Uint8Array) => {
@@ -108,8 +108,8 @@ describe("a looping demo never goes quiet", () => {
     const text = readFileSync(join(ROOT, "config/default.yaml"), "utf8");
     const config = parseConfig(text, AppConfigSchema, { ALPHAPULSE_RUNTIME_DIR: join(dir, "run"), ALPHAPULSE_PORT: "0" });
     const services = config.services.map((s) => (s.kind === "adapter" ? { ...s, options: { ...s.options, speed: SPEED } } : s));
-    const level = process.env.AP_LOG_LEVEL;
-    process.env.AP_LOG_LEVEL = "error"; // the services inherit it (10× faster, risk refuses many orders: warnings)
+    const level = process.env.ALPHAPULSE_LOG_LEVEL;
+    process.env.ALPHAPULSE_LOG_LEVEL = "error"; // the services inherit it (10× faster, risk refuses many orders: warnings)
     const prev = process.cwd();
     let system: RunningSystem | undefined;
     try {
@@ -158,8 +158,8 @@ describe("a looping demo never goes quiet", () => {
       expect(health.status).toBe("ok");
     } finally {
       await system?.stop();
-      if (level === undefined) delete process.env.AP_LOG_LEVEL;
-      else process.env.AP_LOG_LEVEL = level;
+      if (level === undefined) delete process.env.ALPHAPULSE_LOG_LEVEL;
+      else process.env.ALPHAPULSE_LOG_LEVEL = level;
     }
   }, 420_000);
 });

@@ -200,7 +200,7 @@ const MAIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 /** Starts `ap relay market-data --socket PATH …` (of `main`, default this checkout's) and resolves once it listens. */
 export async function spawnRelay(socketPath: string, extra: readonly string[] = [], main = MAIN): Promise<RelayProcess> {
   const { cmd, argv } = tsCommand(main, ["relay", "market-data", "--socket", socketPath, "--metrics-every", "0", ...extra]);
-  const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, AP_LOG_LEVEL: "info" } });
+  const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ALPHAPULSE_LOG_LEVEL: "info" } });
   const logs: Record<string, unknown>[] = [];
   let buffered = "";
   let onLog: (() => void) | undefined;

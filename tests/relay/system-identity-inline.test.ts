@@ -25,7 +25,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-identity-inline-"));
 let system: RunningSystem | undefined;
 
 beforeAll(async () => {
-  process.env.AP_LOG_LEVEL = "error";
+  process.env.ALPHAPULSE_LOG_LEVEL = "error";
   const replay = path.join(ROOT, "fixtures/demo/coinbase.sim.jsonl");
   const config = parseConfig([
     `runtimeDir: ${path.join(dir, "run")}`,

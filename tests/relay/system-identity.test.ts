@@ -41,7 +41,7 @@ async function relayHealth(): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
-  process.env.AP_LOG_LEVEL = "error";
+  process.env.ALPHAPULSE_LOG_LEVEL = "error";
   const replay = path.join(ROOT, "fixtures/demo/coinbase.sim.jsonl");
   const config = parseConfig([
     `runtimeDir: ${path.join(dir, "run")}`,
