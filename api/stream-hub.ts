@@ -19,7 +19,7 @@
  */
 
 import type { Logger } from "../relay/log.ts";
-import type { ControlPlane } from "./control-plane.ts";
+import type { ControlPlane, StreamStop } from "./control-plane.ts";
 
 /** Largest WebSocket frame header a server writes (2 bytes + 8 for a 64-bit length; no mask). */
 const WS_FRAME_HEADER_MAX = 10;
@@ -131,7 +131,7 @@ interface Upstream {
   /** Leases taken and not released (attached or not). */
   leases: number;
   ready: Promise<void>;
-  stop: (() => void) | undefined;
+  stop: StreamStop | undefined;
   closed: boolean;
 }
 
@@ -232,6 +232,12 @@ export class StreamHub {
     } catch (e) {
       release();
       throw e;
+    }
+    // A held upstream outlives its relay's restarts: a new client is refused while the relay is away.
+    if (up.stop?.connected?.() === false) {
+      release();
+      this.counters.upstreamFailures++;
+      throw new StreamUnavailableError(domain, new Error("relay not connected (reconnecting)"));
     }
     const filter = types.length > 0 ? new Uint8Array(256) : undefined;
     for (const t of types) filter![t] = 1;

@@ -19,6 +19,8 @@ const TOKEN = "history-test-token";
 /** The memory control plane with one listener set per domain, whose first `signal` upstream fails. */
 class DomainControlPlane extends MemoryControlPlane {
   readonly byDomain = new Map<string, Set<StreamListener>>();
+  /** Domains whose relay is away (the subscription reconnecting). */
+  readonly away = new Set<string>();
   signalFailures = 1;
   override async stream(domain: string, types: readonly number[], listener: StreamListener) {
     if (domain === "signal" && this.signalFailures > 0) {
@@ -30,10 +32,10 @@ class DomainControlPlane extends MemoryControlPlane {
     const set = this.byDomain.get(domain) ?? new Set();
     this.byDomain.set(domain, set);
     set.add(listener);
-    return () => {
+    return Object.assign(() => {
       set.delete(listener);
       return stop();
-    };
+    }, { connected: () => !this.away.has(domain) });
   }
   publish(domain: string, json: unknown) {
     for (const l of this.byDomain.get(domain) ?? []) l(json);
@@ -111,5 +113,20 @@ describe("GET /history", () => {
     expect(control.streamOpens.get("execution")).toBe(opensBefore);
     control.publish("execution", fill(7));
     expect((await get("/history?domain=execution")).body.messages.map((m: any) => m.header.sequence)).toEqual(["6", "7"]);
+  });
+
+  it("refuses a new /stream client with 502 while a held upstream's relay is away, and serves it once back", async () => {
+    const failures = hub.counters.upstreamFailures;
+    control.away.add("signal");
+    const refused = await openRawWs(server.port, `/stream?domain=signal&token=${TOKEN}`);
+    expect(refused.status).toBe(502);
+    expect(hub.counters.upstreamFailures).toBe(failures + 1);
+    expect(hub.clientCount).toBe(0);
+    expect(control.byDomain.get("signal")?.size).toBe(1); // still held, for the history
+    control.away.delete("signal");
+    const ok = await openRawWs(server.port, `/stream?domain=signal&token=${TOKEN}`);
+    expect(ok.status).toBe(101);
+    ok.close();
+    await until("client gone", async () => (hub.clientCount === 0 ? true : undefined), 10_000, 10);
   });
 });
