@@ -26,6 +26,8 @@ import { BadBodyError, readJsonObject } from "./body.ts";
 import { NotFoundError, type ControlPlane } from "./control-plane.ts";
 import { requireKnownHost, type HostPolicy } from "./host-check.ts";
 import { CircuitBreakersSchema, HealthSchema, ServiceActionSchema, ServicesSchema, StrategyActionSchema, TradingStatusSchema } from "./schemas.ts";
+import { registerHistoryRoute } from "./history-route.ts";
+import { HISTORY_DOMAINS, RecentHistory, type RecentHistoryOptions } from "./recent-history.ts";
 import { StreamHub } from "./stream-hub.ts";
 import { registerStreamRoute } from "./stream-route.ts";
 import { streamMetricsText } from "./stream-metrics.ts";
@@ -50,6 +52,8 @@ export interface ApiOptions {
   extraMetrics?: () => string;
   /** Logger for stream upstream failures. */
   log?: Logger;
+  /** Keep recent traffic for `GET /history` (holds the market-data, signal and execution upstreams open). Default off. */
+  history?: RecentHistoryOptions;
 }
 
 function badRequest(c: Context, issues: readonly v.BaseIssue<unknown>[], where: string) {
@@ -66,10 +70,17 @@ function checked<S extends v.GenericSchema>(schema: S, value: unknown): v.InferO
  * Builds the API over a control plane into `app` (a fresh one by default; pass one when the runtime's
  * WebSocket upgrader must be created from the app first, as on Node); returns it with its stream hub.
  */
-export function createApiApp(control: ControlPlane, options: ApiOptions, app: Hono = new Hono()): { app: Hono; hub: StreamHub } {
+export function createApiApp(
+  control: ControlPlane, options: ApiOptions, app: Hono = new Hono(),
+): { app: Hono; hub: StreamHub; history: RecentHistory | undefined } {
   const hub = new StreamHub(control, {
     maxClients: options.maxStreamClients ?? 256, clientQueueBytes: options.streamQueueBytes ?? 1024 * 1024, log: options.log,
   });
+  const history = options.history ? new RecentHistory(options.history) : undefined;
+  if (history) {
+    hub.tap((domain, json) => history.record(domain, json));
+    for (const domain of HISTORY_DOMAINS) hub.hold(domain);
+  }
   const maxBody = options.maxBodyBytes ?? 64 * 1024;
 
   app.onError((err, c) => {
@@ -104,7 +115,7 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
   });
 
   const auth = requireBearer(options.token);
-  for (const path of ["/stats", "/strategies", "/portfolio", "/services", "/services/*", "/strategies/*", "/kill-switch", "/risk/*", "/circuit-breakers", "/circuit-breakers/*", "/stream/clients"]) {
+  for (const path of ["/stats", "/strategies", "/portfolio", "/services", "/services/*", "/strategies/*", "/kill-switch", "/risk/*", "/circuit-breakers", "/circuit-breakers/*", "/stream/clients", "/history"]) {
     app.use(path, auth);
   }
   app.use("/stream", requireBearer(options.token, { allowQueryToken: true }));
@@ -159,6 +170,7 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
 
   app.get("/stream/clients", (c) => c.json(hub.clients()));
   registerStreamRoute(app, hub, options.upgradeWebSocket, badRequest);
+  registerHistoryRoute(app, history, badRequest);
 
-  return { app, hub };
+  return { app, hub, history };
 }

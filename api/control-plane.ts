@@ -88,6 +88,9 @@ export interface StrategyInfo {
 /** A live message for `/stream`, already in PROTOCOL §7 JSON form. */
 export type StreamListener = (json: unknown) => void;
 
+/** Stops a stream; `connected`, when given, says whether its relay is connected right now. */
+export type StreamStop = (() => void) & { connected?: () => boolean };
+
 /** Errors the control plane raises for a request that names something that does not exist. */
 export class NotFoundError extends Error {
   /** @param what e.g. `service "x"` */
@@ -131,7 +134,8 @@ export interface ControlPlane {
   resetCircuitBreaker(name: string): Promise<void>;
   /**
    * Streams live messages of a relay domain (`market-data`, `signal`, `execution`, `system`), filtered
-   * by TLV types (empty = all). Returns a function that stops the stream.
+   * by TLV types (empty = all). Returns a function that stops the stream; it may also tell whether the
+   * relay is connected right now (the subscription reconnects by itself).
    */
-  stream(domain: string, types: readonly number[], listener: StreamListener): Promise<() => void>;
+  stream(domain: string, types: readonly number[], listener: StreamListener): Promise<StreamStop>;
 }

@@ -65,6 +65,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
       token, upgradeWebSocket, extend, log: ctx.log,
       hosts: { host: config.api.host, port: () => boundPort, extraHosts: config.api.allowedHosts },
       maxStreamClients: config.api.maxStreamClients, streamQueueBytes: config.api.streamQueueBytes,
+      history: config.api.history,
       extraMetrics: () => rejectionMetricsText(net.count),
     }, app).hub;
   };

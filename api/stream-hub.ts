@@ -4,7 +4,9 @@
  * TLV type filter it matches. Each client has a bounded queue (the bytes its socket has not written
  * yet): past it, that client's messages are dropped and counted — one slow client never grows the API's
  * memory or holds the others back. The number of clients is capped; the upstream of a domain is closed
- * when its last client leaves. An upstream that cannot be opened fails only the requests waiting for it.
+ * when its last client leaves, unless the domain is held ({@link StreamHub.hold}: kept open with no
+ * client, reopened until it opens, for the taps that record history). An upstream that cannot be opened
+ * fails only the requests waiting for it.
  *
  * @example
  * ```ts
@@ -17,7 +19,7 @@
  */
 
 import type { Logger } from "../relay/log.ts";
-import type { ControlPlane } from "./control-plane.ts";
+import type { ControlPlane, StreamStop } from "./control-plane.ts";
 
 /** Largest WebSocket frame header a server writes (2 bytes + 8 for a 64-bit length; no mask). */
 const WS_FRAME_HEADER_MAX = 10;
@@ -63,9 +65,14 @@ export interface StreamHubOptions {
   openTimeoutMs?: number;
   /** How long a lease may wait for its WebSocket to open before it is given back. Default 10 s. */
   attachTimeoutMs?: number;
+  /** How long to wait before opening a held domain's upstream again after a failure. Default 2 s. */
+  holdRetryMs?: number;
   /** Logger for upstream failures. */
   log?: Logger;
 }
+
+/** Sees every message of every open upstream, clients or not (e.g. the recent history). */
+export type StreamTap = (domain: string, json: unknown) => void;
 
 /** Totals of the hub, for `/metrics` and the service's status. */
 export interface StreamHubCounters {
@@ -83,6 +90,8 @@ export interface StreamHubCounters {
   upstreamFailures: number;
   /** Sends that threw (socket already gone). */
   sendErrors: number;
+  /** Taps that threw. */
+  tapErrors: number;
 }
 
 /** One client as `/stream/clients` lists it. */
@@ -122,7 +131,7 @@ interface Upstream {
   /** Leases taken and not released (attached or not). */
   leases: number;
   ready: Promise<void>;
-  stop: (() => void) | undefined;
+  stop: StreamStop | undefined;
   closed: boolean;
 }
 
@@ -147,17 +156,39 @@ function wants(client: Client, types: readonly number[]): boolean {
 /** Shared per-domain upstreams fanned out to WebSocket clients. */
 export class StreamHub {
   /** Live totals. */
-  readonly counters: StreamHubCounters = { received: 0, encoded: 0, sent: 0, dropped: 0, refused: 0, upstreamFailures: 0, sendErrors: 0 };
+  readonly counters: StreamHubCounters = { received: 0, encoded: 0, sent: 0, dropped: 0, refused: 0, upstreamFailures: 0, sendErrors: 0, tapErrors: 0 };
   private readonly control: ControlPlane;
   private readonly options: Required<Omit<StreamHubOptions, "log">> & { log?: Logger };
   private readonly upstreams = new Map<string, Upstream>();
+  private readonly taps: StreamTap[] = [];
+  private readonly held = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   private leases = 0;
   private nextId = 1;
 
   /** @param control where upstreams come from @param options caps and bounds */
   constructor(control: ControlPlane, options: StreamHubOptions) {
     this.control = control;
-    this.options = { openTimeoutMs: 5_000, attachTimeoutMs: 10_000, ...options };
+    this.options = { openTimeoutMs: 5_000, attachTimeoutMs: 10_000, holdRetryMs: 2_000, ...options };
+  }
+
+  /** Adds a tap that sees every message of every upstream (a throwing tap is logged, never fatal). */
+  tap(tap: StreamTap): void {
+    this.taps.push(tap);
+  }
+
+  /**
+   * Keeps `domain`'s upstream open with no client until {@link close}; a failed open is retried every
+   * `holdRetryMs` (the relay may start after the API). Idempotent.
+   */
+  hold(domain: string): void {
+    if (this.held.has(domain)) return;
+    this.held.set(domain, undefined);
+    this.openHeld(domain);
+  }
+
+  /** Domains held open. */
+  get heldDomains(): string[] {
+    return [...this.held.keys()];
   }
 
   /** Clients attached or being attached. */
@@ -202,6 +233,12 @@ export class StreamHub {
       release();
       throw e;
     }
+    // A held upstream outlives its relay's restarts: a new client is refused while the relay is away.
+    if (up.stop?.connected?.() === false) {
+      release();
+      this.counters.upstreamFailures++;
+      throw new StreamUnavailableError(domain, new Error("relay not connected (reconnecting)"));
+    }
     const filter = types.length > 0 ? new Uint8Array(256) : undefined;
     for (const t of types) filter![t] = 1;
     const client: Client = { id: this.nextId++, types: [...types], filter, since: Date.now(), socket: undefined, sent: 0, dropped: 0, droppedBytes: 0 };
@@ -243,8 +280,10 @@ export class StreamHub {
     return out;
   }
 
-  /** Closes every client (1001 going away) and upstream. */
+  /** Closes every client (1001 going away) and upstream, and lets go of held domains. */
   close(): void {
+    for (const timer of this.held.values()) clearTimeout(timer);
+    this.held.clear();
     for (const up of [...this.upstreams.values()]) {
       for (const c of up.clients) {
         try {
@@ -256,6 +295,17 @@ export class StreamHub {
       up.clients.clear();
       this.closeUpstream(up);
     }
+  }
+
+  private openHeld(domain: string): void {
+    if (!this.held.has(domain)) return;
+    this.held.set(domain, undefined);
+    const up = this.upstreams.get(domain) ?? this.openUpstream(domain);
+    up.leases++;
+    up.ready.catch(() => {
+      up.leases--;
+      if (this.held.has(domain)) this.held.set(domain, setTimeout(() => this.openHeld(domain), this.options.holdRetryMs));
+    });
   }
 
   private openUpstream(domain: string): Upstream {
@@ -294,6 +344,14 @@ export class StreamHub {
 
   private fanOut(up: Upstream, json: unknown): void {
     this.counters.received++;
+    for (const tap of this.taps) {
+      try {
+        tap(up.domain, json);
+      } catch (e) {
+        this.counters.tapErrors++;
+        this.options.log?.error("stream tap failed", { domain: up.domain, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
     if (up.clients.size === 0) return;
     const types = tlvTypes(json);
     const bound = this.options.clientQueueBytes;

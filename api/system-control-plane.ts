@@ -21,7 +21,7 @@ import { allServiceNames, resolveService } from "../runtime/service/registry.ts"
 import type { ServiceStatus } from "../runtime/supervisor.ts";
 import {
   NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,
-  type ServiceStats, type StrategyInfo, type TradingState, type TradingStatus,
+  type ServiceStats, type StrategyInfo, type StreamStop, type TradingState, type TradingStatus,
 } from "./control-plane.ts";
 import { RiskLimitsBodySchema } from "./schemas.ts";
 
@@ -250,7 +250,7 @@ export class SystemControlPlane implements ControlPlane {
     throw new NotFoundError(`circuit breaker "${name}"`);
   }
 
-  async stream(domain: string, types: readonly number[], listener: StreamListener): Promise<() => void> {
+  async stream(domain: string, types: readonly number[], listener: StreamListener): Promise<StreamStop> {
     const d = parseDomain(domain);
     if (d === undefined) throw new NotFoundError(`relay domain "${domain}"`);
     const client = await RelayClient.connect({
@@ -272,10 +272,10 @@ export class SystemControlPlane implements ControlPlane {
         this.log.error("stream: delivering a message failed", { domain, error: String(e) });
       }
     });
-    return () => {
+    return Object.assign(() => {
       this.streams.delete(client);
       client.close().catch((e: unknown) => this.log.warn("stream: closing the relay subscription failed", { domain, error: String(e) }));
-    };
+    }, { connected: () => client.connected });
   }
 
   /** Services that own circuit breakers: adapters and strategies. */

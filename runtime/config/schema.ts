@@ -95,6 +95,15 @@ export const AppConfigSchema = v.pipe(
       maxStreamClients: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 256),
       /** Bytes queued for one `/stream` client past which its messages are dropped (counted). */
       streamQueueBytes: v.optional(positiveInt, 1024 * 1024),
+      /** Recent traffic the API keeps for `GET /history` (the dashboard opens on it): bounds of api/recent-history.ts. */
+      history: v.optional(v.object({
+        /** Messages kept per kind of signal or execution message (orders, acks, fills, momentum, …). */
+        perFeed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 200),
+        /** Latest-state slots kept: one per instrument or pool and TLV type (last trade, book, pool sync, …). */
+        maxKeys: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)), 2048),
+        /** Characters of JSON kept over all domains; the oldest entries go first past it. */
+        maxBytes: v.optional(positiveInt, 4 * 1024 * 1024),
+      }), {}),
     }), {}),
     relays: v.optional(v.object({
       verifyChecksum: v.optional(v.boolean(), true),

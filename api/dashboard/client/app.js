@@ -2,7 +2,8 @@
 /**
  * The dashboard's entry module: gets a working API token, then keeps every panel live — REST polls
  * (`/stats`, `/services`, `/kill-switch`, `/strategies`, `/circuit-breakers`, `/portfolio`) and three
- * self-reconnecting `/stream` WebSockets (market data, signals, execution). Handlers only update state
+ * self-reconnecting `/stream` WebSockets (market data, signals, execution), each opened on the API's
+ * recent history (`/history`) and joined to it without duplicates ({@link HistorySeam}). Handlers only update state
  * and mark views; views render in batched animation frames. A one-second tick ages everything and
  * raises stale markers when a source goes quiet or offline.
  * @module
@@ -18,6 +19,7 @@ import { MarketsPanel } from "./markets.js";
 import { Poller } from "./poller.js";
 import { PortfolioPanel } from "./portfolio.js";
 import { PoolsPanel } from "./pools.js";
+import { HistorySeam } from "./history.js";
 import { FrameScheduler } from "./scheduler.js";
 import { ServicesPanel } from "./services.js";
 import { Labels, readSettings } from "./settings.js";
@@ -124,12 +126,19 @@ class Dashboard {
       }),
     };
 
-    /** @param {string} domain @param {number[]} types @param {(msg: any, now: number) => void} handle */
-    const stream = (domain, types, handle) => new LiveStream({
-      domain, types, token, staleAfterMs,
-      onMessage: (msg) => handle(msg, Date.now()),
-      onState: () => scheduler.mark(this.health),
-    });
+    /** @type {HistorySeam[]} */
+    this.seams = [];
+    /** @param {string} domain @param {number[]} types @param {(msg: any, at: number) => void} handle */
+    const stream = (domain, types, handle) => {
+      const seam = new HistorySeam({ get: (path) => api.get(path), domain, types, apply: handle });
+      this.seams.push(seam);
+      return new LiveStream({
+        domain, types, token, staleAfterMs,
+        onMessage: (msg) => seam.onMessage(msg),
+        onOpen: () => seam.onOpen(),
+        onState: () => scheduler.mark(this.health),
+      });
+    };
     this.streams = {
       "market-data": stream("market-data", [1, 2, 3, 4, 7], (msg, now) => {
         for (const tlv of msg.tlvs ?? []) {
@@ -157,6 +166,7 @@ class Dashboard {
 
   start() {
     for (const p of Object.values(this.polls)) p.start();
+    for (const seam of this.seams) seam.start();
     for (const s of Object.values(this.streams)) s.start();
     this.ticker = setInterval(() => {
       const now = Date.now();
@@ -169,6 +179,7 @@ class Dashboard {
   stop() {
     for (const p of Object.values(this.polls)) p.stop();
     for (const s of Object.values(this.streams)) s.stop();
+    for (const seam of this.seams) seam.stop();
     clearInterval(this.ticker);
   }
 

@@ -19,6 +19,7 @@ export class LiveStream {
    * @param {number} o.staleAfterMs
    * @param {(msg: any) => void} o.onMessage one decoded PROTOCOL §7 message
    * @param {(state: StreamState) => void} o.onState
+   * @param {() => void} [o.onOpen] each time the socket opens (before its first message)
    */
   constructor(o) {
     this.domain = o.domain;
@@ -27,6 +28,7 @@ export class LiveStream {
     this.staleAfterMs = o.staleAfterMs;
     this.onMessage = o.onMessage;
     this.onState = o.onState;
+    this.onOpen = o.onOpen ?? (() => {});
     /** @type {StreamState} */
     this.state = "connecting";
     /** @type {WebSocket | undefined} */
@@ -82,6 +84,7 @@ export class LiveStream {
     this.ws = ws;
     ws.onopen = () => {
       this.connectedAt = Date.now();
+      this.onOpen();
       this.setState("live");
     };
     ws.onmessage = (event) => {
