@@ -22,6 +22,11 @@
  * across sources, by `ringBytesTotal` with each pinned chunk counted once (least recently written
  * sources evicted first).
  *
+ * A publishing connection is told what became of its messages: every refusal (invalid, wrongDomain,
+ * badControl, foreignSource, sourceOwned, duplicate, sequenceJump) and acceptance is counted on its
+ * session, and at most every 100 ms while it sends, it gets a refusal notice — a StatusReport with its
+ * accepted/refused totals and one Gap per refused run, reason 16+ (relay/refusal-notice.ts).
+ *
  * When a subscriber's connection goes with messages still queued for it, their per-source ranges are
  * remembered under its service id (relay/discard-memory.ts). A connection of that service id whose
  * first RetransmitRequest comes within 0.5 s of its Hello is a client resuming its stream (the client asks
