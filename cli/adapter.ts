@@ -55,7 +55,7 @@ interface Output {
 async function openOutput(values: Record<string, unknown>, serviceId: number): Promise<Output> {
   const relaySocket = values["relay-socket"];
   if (typeof relaySocket === "string" || typeof values.socket === "string" || typeof values.tcp === "string") {
-    const target = clientTarget({ ...values, socket: relaySocket ?? values.socket } as never, RelayDomain.MarketData);
+    const target = await clientTarget({ ...values, socket: relaySocket ?? values.socket } as never, RelayDomain.MarketData);
     let client: RelayClient;
     try {
       client = await RelayClient.connect({

@@ -140,7 +140,7 @@ export async function runNatsReplay(args: readonly string[]): Promise<number> {
   let lastSeq = 0;
   try {
     if (toDomain !== undefined) {
-      const target = clientTarget(values, toDomain);
+      const target = await clientTarget(values, toDomain);
       try {
         client = await RelayClient.connect({ ...target, token: target.token ?? "", domain: toDomain, role: Role.Publisher, logger: createLogger("replay") });
       } catch (e) {

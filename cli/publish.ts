@@ -15,7 +15,8 @@ import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
 import { createLogger } from "../relay/log.ts";
 import { CommandError, type Command } from "./command.ts";
-import { inputName, openInput, readLines } from "./io.ts";
+import { inputName, openInput, readLines, writeStderr } from "./io.ts";
+import { reportRefusals } from "./refusal-report.ts";
 import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, flushOrFail, parseCommandArgs } from "./relay-options.ts";
 
 const USAGE = `usage: ap publish <domain> [FILE|-] [--json] [options]
@@ -29,7 +30,11 @@ options:
 ${CONNECT_USAGE}
   -h, --help          show this help
 
-exit status: 0 all published; 1 bad input or relay unreachable; 2 usage error.`;
+Then it waits (up to 10 s) for the relay's account of the messages; refusals are printed on stderr
+per reason (sourceOwned, duplicate, foreignSource, sequenceJump, invalid, …).
+
+exit status: 0 published (refusals, if some, on stderr); 1 bad input, relay unreachable, or the relay
+refused every message; 2 usage error.`;
 
 /** Bytes queued in the client before reading more input waits for the relay. */
 const MAX_QUEUED = 4 * 1024 * 1024;
@@ -44,7 +49,7 @@ export const publishCommand: Command = {
     if (positionals.length < 1 || positionals.length > 2) throw new CommandError("expected <domain> [FILE|-]", 2);
     const domain = domainArg(positionals[0]);
     const path = positionals[1];
-    const target = clientTarget(values, domain);
+    const target = await clientTarget(values, domain);
     let client: RelayClient;
     try {
       client = await RelayClient.connect({
@@ -92,11 +97,14 @@ export const publishCommand: Command = {
         if (framer.buffered > 0) throw new CommandError(`${inputName(path)}: stream ends inside a message (Truncated)`, 1);
       }
       await flushOrFail(client);
+      if (client.stats.droppedOutgoing > 0) throw new CommandError(`${client.stats.droppedOutgoing} of ${count} messages were dropped (relay unreachable)`, 1);
+      const outcome = await reportRefusals(client, count,
+        "ap replay FILE --to DOMAIN --speed max --restamp SOURCE (90–99) sends a recording as a new source with fresh sequences");
+      if (outcome.exitCode !== 0 || client.refusals.refusedTotal > 0) for (const line of outcome.lines) writeStderr(`ap publish: ${line}`);
+      return outcome.exitCode;
     } finally {
       await client.close();
     }
-    if (client.stats.droppedOutgoing > 0) throw new CommandError(`${client.stats.droppedOutgoing} of ${count} messages were dropped (relay unreachable)`, 1);
-    return 0;
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * Command-line options shared by the relay commands (`ap relay`, `publish`, `subscribe`, `record`,
  * `replay`): the domain argument, where the relay is (`--socket PATH`, or `--tcp HOST:PORT` with
- * `--tls-ca F` / `--tcp-plain`), and the token (`--token-env NAME`, read from the environment so it never
+ * `--tls-ca F` / `--tcp-plain`, else the socket in the runtime directory found as `ap start` places it —
+ * {@link relayRuntimeDir}), and the token (`--token-env NAME`, read from the environment so it never
  * shows in a process list). On a Unix socket without `--token-env`, the token is the tools' identity token
  * (`tools.token`, ids 90–99) that `ap start` writes next to its relays' sockets, when that file is there.
  *
@@ -13,8 +14,11 @@ import path from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { RelayDomain } from "../protocol/mod.ts";
+import { ConfigError } from "../runtime/config/load.ts";
+import { loadAppConfig } from "../runtime/launch/load-app-config.ts";
+import { runtimePaths } from "../runtime/paths.ts";
 import { IdentityError, RelayKey, TOOLS_TOKEN_FILE } from "../relay/identity.ts";
-import { defaultSocketPath, DOMAIN_NAMES, parseDomain } from "../relay/paths.ts";
+import { DOMAIN_NAMES, parseDomain } from "../relay/paths.ts";
 import type { Endpoint } from "../relay/transport/types.ts";
 import { CommandError } from "./command.ts";
 
@@ -29,12 +33,17 @@ export const CONNECT_OPTIONS: OptionSpecs = {
   "tcp-plain": { type: "boolean" },
   "token-env": { type: "string" },
   "service-id": { type: "string" },
+  "runtime-dir": { type: "string" },
+  config: { type: "string" },
 };
 
 /** Usage lines of {@link CONNECT_OPTIONS}. */
 export const CONNECT_USAGE = `connection:
-  --socket PATH       the relay's Unix socket (default: $XDG_RUNTIME_DIR/alphapulse/<domain>.sock,
-                      else /tmp/alphapulse-<uid>/<domain>.sock)
+  --socket PATH       the relay's Unix socket (default: <domain>.sock in the runtime directory)
+  --runtime-dir DIR   the runtime directory of the ap start system (default: $ALPHAPULSE_RUNTIME_DIR,
+                      else the runtimeDir of --config FILE, else $XDG_RUNTIME_DIR/alphapulse, else
+                      /tmp/alphapulse-<uid> — where ap start puts its relays)
+  --config FILE       the config ap start was given, to find its runtimeDir
   --tcp HOST:PORT     connect over TCP with TLS 1.3 instead (needs --token-env)
   --tls-ca FILE       PEM CA certificate that signed the relay's certificate
   --tcp-plain         plain TCP without TLS (loopback relays only)
@@ -121,8 +130,31 @@ export interface ClientTarget {
   serviceId: number;
 }
 
-/** The connection target of a client command. */
-export function clientTarget(values: Parsed["values"], domain: RelayDomain): ClientTarget {
+/**
+ * The runtime directory of the system whose relays a client command talks to, found the way `ap start`
+ * places them: `--runtime-dir`, else `ALPHAPULSE_RUNTIME_DIR`, else the `runtimeDir` of the `--config`
+ * file, else the per-user default (runtime/paths.ts). An unreadable or invalid config is a
+ * {@link CommandError} naming the file.
+ */
+export async function relayRuntimeDir(values: Parsed["values"], env: Record<string, string | undefined> = process.env): Promise<string> {
+  const flag = values["runtime-dir"];
+  if (typeof flag === "string" && flag !== "") return runtimePaths(flag).dir;
+  const fromEnv = env.ALPHAPULSE_RUNTIME_DIR;
+  if (fromEnv !== undefined && fromEnv !== "") return runtimePaths(fromEnv).dir;
+  const config = values.config;
+  if (typeof config === "string") {
+    try {
+      return runtimePaths((await loadAppConfig(config)).runtimeDir).dir;
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CommandError(`--config ${config}: ${e.message}`, 1);
+      throw new CommandError(`--config ${config}: ${e instanceof Error ? e.message : String(e)}`, 1);
+    }
+  }
+  return runtimePaths("").dir;
+}
+
+/** The connection target of a client command (the relay's socket found by {@link relayRuntimeDir}). */
+export async function clientTarget(values: Parsed["values"], domain: RelayDomain): Promise<ClientTarget> {
   const token = tokenFromEnv(values);
   const serviceId = intOption(values, "service-id", 90);
   if (serviceId > 0xffff) throw new CommandError("--service-id must be a u16", 2);
@@ -137,7 +169,7 @@ export function clientTarget(values: Parsed["values"], domain: RelayDomain): Cli
     return { endpoint, token, serviceId };
   }
   const socket = values.socket;
-  const socketPath = typeof socket === "string" ? socket : defaultSocketPath(domain);
+  const socketPath = typeof socket === "string" ? socket : runtimePaths(await relayRuntimeDir(values)).relaySocket(domain);
   return { endpoint: { kind: "unix", path: socketPath }, token: token ?? toolsToken(socketPath), serviceId };
 }
 

@@ -17,10 +17,12 @@ import { HeaderOffset, ProtocolError, StreamFramer, TlvType, validateMessage, vi
 import { RelayClient } from "../relay/client.ts";
 import { firstTlvType, isControlType, Role } from "../relay/control.ts";
 import { createLogger } from "../relay/log.ts";
+import { domainName } from "../relay/paths.ts";
 import { CommandError, type Command } from "./command.ts";
 import { openInput, writeStderr } from "./io.ts";
 import { NATS_REPLAY_USAGE } from "./nats-replay-usage.ts";
 import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, flushOrFail, parseCommandArgs } from "./relay-options.ts";
+import { reportRefusals } from "./refusal-report.ts";
 import { Pacer, parseRestamp, parseSpeed, Restamper } from "./replay-pacing.ts";
 
 const USAGE = `usage: ap replay FILE --to <domain> [--speed N|max] [--restamp SOURCE] [options]
@@ -40,7 +42,12 @@ ${CONNECT_USAGE}
 
 ${NATS_REPLAY_USAGE}
 
-exit status: 0 replayed; 1 bad recording or relay unreachable; 2 usage error.`;
+After sending it waits (up to 10 s) for the relay's account of the messages and prints how many it
+accepted and refused, per reason (e.g. sourceOwned: another connection publishes that source;
+duplicate: the relay has seen those sequences — --restamp sends them as a new source).
+
+exit status: 0 replayed (some may have been refused: see stderr); 1 bad recording, relay unreachable,
+or the relay refused every message; 2 usage error.`;
 
 const MAX_QUEUED = 4 * 1024 * 1024;
 
@@ -60,7 +67,7 @@ export const replayCommand: Command = {
     const pacer = new Pacer(parseSpeed(typeof values.speed === "string" ? values.speed : undefined));
     const restamp = parseRestamp(values);
     const restamper = restamp >= 0 ? new Restamper(restamp) : undefined;
-    const target = clientTarget(values, domain);
+    const target = await clientTarget(values, domain);
     let client: RelayClient;
     try {
       client = await RelayClient.connect({ ...target, token: target.token ?? "", domain, role: Role.Publisher, logger: createLogger("replay") });
@@ -102,11 +109,16 @@ export const replayCommand: Command = {
       }
       if (framer.buffered > 0) throw new CommandError(`${file}: recording ends inside a message (Truncated)`, 1);
       await flushOrFail(client);
+      writeStderr(`ap replay: ${sent} messages sent, ${skipped} skipped${client.stats.droppedOutgoing ? `, ${client.stats.droppedOutgoing} dropped` : ""}`);
+      const hint = restamper === undefined
+        ? `--restamp SOURCE (90–99) sends them as a new source with fresh sequences: ap replay ${file} --to ${domainName(domain)} --restamp 90`
+        : undefined;
+      const outcome = await reportRefusals(client, sent - client.stats.droppedOutgoing, hint);
+      for (const line of outcome.lines) writeStderr(`ap replay: ${line}`);
+      return client.stats.droppedOutgoing > 0 ? 1 : outcome.exitCode;
     } finally {
       await client.close();
     }
-    writeStderr(`ap replay: ${sent} messages sent, ${skipped} skipped${client.stats.droppedOutgoing ? `, ${client.stats.droppedOutgoing} dropped` : ""}`);
-    return client.stats.droppedOutgoing > 0 ? 1 : 0;
   },
 };
 

@@ -59,7 +59,7 @@ export async function runSubscription(
   const { values, positionals } = parseCommandArgs(args, { ...CONNECT_OPTIONS, types: { type: "string" }, count: { type: "string" }, ...extraOptions });
   if (positionals.length !== 1) throw new CommandError("expected exactly one domain", 2);
   const domain = domainArg(positionals[0]);
-  const target = clientTarget(values, domain);
+  const target = await clientTarget(values, domain);
   const types = typesOption(values);
   const limit = intOption(values, "count", 0);
   const sink = start(values);

@@ -21,6 +21,11 @@
  * to the consumer too. Gap detection is on when there is no type filter (a filter makes sequences jump
  * legitimately).
  *
+ * Refusals: the relay tells a publishing connection what it accepted and refused of its messages
+ * (relay/refusal-notice.ts). Those notices are taken here, never delivered: {@link RelayClient.refused}
+ * counts refusals per reason, {@link RelayClient.onRefusal} hears each notice that reports new ones, and
+ * {@link RelayClient.judged} waits until the relay has accepted or refused a number of messages.
+ *
  * Reconnects with exponential backoff and jitter, forever, until {@link RelayClient.close}.
  *
  * @example
@@ -35,12 +40,14 @@
 import { ChunkViews, EXTENDED_TLV_MARKER, HEADER_SIZE, StreamFramer, TlvType, validateMessage } from "../protocol/mod.ts";
 import { QuickCheck, quickCheck } from "./check.ts";
 import { ClientInbox } from "./client-inbox.ts";
+import { ClientRefusals, type RefusalListener, type RefusedCounts } from "./client-refusals.ts";
 import { OutgoingBatches } from "./client-outgoing.ts";
 import { SourceSequencer } from "./client-sequencer.ts";
 import { BusyPoll } from "./busy-poll.ts";
 import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, firstTlvTypeAt, Role } from "./control.ts";
 import { processTokenFor } from "./identity.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { isRefusalNotice, readRefusalNotice } from "./refusal-notice.ts";
 import type { MessageSink } from "./sink.ts";
 import { selectTransport } from "./transport/select.ts";
 import { formatEndpoint, type Connection, type Endpoint, type Transport } from "./transport/types.ts";
@@ -126,6 +133,8 @@ export class RelayClient implements MessageSink {
   readonly stats: RelayClientStats = {
     published: 0, droppedOutgoing: 0, delivered: 0, duplicates: 0, invalid: 0, gapsDetected: 0, retransmitRequests: 0, lost: 0, reconnects: 0, handlerErrors: 0,
   };
+  /** What the relay accepted and refused of this client's messages (relay/client-refusals.ts). */
+  readonly refusals = new ClientRefusals();
   private readonly opts: RelayClientOptions;
   private readonly log: Logger;
   private readonly role: number;
@@ -238,6 +247,24 @@ export class RelayClient implements MessageSink {
     this.sequencer.resumeFrom(source, next);
   }
 
+  /** Messages the relay refused, per reason (`unreported`: refused while this client did not read). */
+  get refused(): Readonly<RefusedCounts> {
+    return this.refusals.refused;
+  }
+
+  /** Calls `listener` for every refusal notice that reports new refusals. */
+  onRefusal(listener: RefusalListener): void {
+    this.refusals.onRefusal(listener);
+  }
+
+  /**
+   * Resolves true once the relay has accepted or refused `expected` of this client's messages in all
+   * (e.g. {@link RelayClientStats.published} after {@link flush}), false after `timeoutMs`.
+   */
+  judged(expected: number, timeoutMs = 5000): Promise<boolean> {
+    return this.refusals.judged(expected, timeoutMs);
+  }
+
   // ---------------------------------------------------------------- receiving
 
   /** Delivers every message to `handler` (zero-copy; bytes may be kept). Replaces the async iterator. */
@@ -277,6 +304,14 @@ export class RelayClient implements MessageSink {
     const verify = this.opts.verifyChecksum ?? false;
     if (quickCheck(u8, dv, base, length, verify) !== QuickCheck.ok && validateMessage(bytes, offset, length, { verifyChecksum: verify }) !== undefined) {
       this.stats.invalid++;
+      return;
+    }
+    if (isRefusalNotice(u8, dv, base)) {
+      try {
+        this.refusals.take(readRefusalNotice(bytes, offset));
+      } catch (e) {
+        this.log.warn("unreadable refusal notice from the relay", { error: e });
+      }
       return;
     }
     if (!this.gapRecovery) {
@@ -320,6 +355,7 @@ export class RelayClient implements MessageSink {
   private adopt(conn: Connection): void {
     this.conn = conn;
     this.framer.reset();
+    this.refusals.newConnection();
     conn.setHandlers({
       data: (chunk) => {
         this.gotData = true;

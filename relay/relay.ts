@@ -22,6 +22,11 @@
  * across sources, by `ringBytesTotal` with each pinned chunk counted once (least recently written
  * sources evicted first).
  *
+ * A publishing connection is told what became of its messages: every refusal (invalid, wrongDomain,
+ * badControl, foreignSource, sourceOwned, duplicate, sequenceJump) and acceptance is counted on its
+ * session, and at most every 100 ms while it sends, it gets a refusal notice — a StatusReport with its
+ * accepted/refused totals and one Gap per refused run, reason 16+ (relay/refusal-notice.ts).
+ *
  * When a subscriber's connection goes with messages still queued for it, their per-source ranges are
  * remembered under its service id (relay/discard-memory.ts). A connection of that service id whose
  * first RetransmitRequest comes within 0.5 s of its Hello is a client resuming its stream (the client asks
@@ -55,6 +60,7 @@ import { Outbox } from "./outbox.ts";
 import {
   DEFAULT_CONNECTION_BUFFER_BYTES, DEFAULT_PARTIAL_BYTES_TOTAL, DEFAULT_PARTIAL_DEADLINE_MS, PartialLimits,
 } from "./partial-limits.ts";
+import { MAX_NOTICE_BACKLOG, NOTICE_INTERVAL_MS, PublisherReport, RefusalReason } from "./refusal-notice.ts";
 import { Refusals } from "./refusals.ts";
 import { domainName } from "./paths.ts";
 import type { RetransmitFallback } from "./retransmit-source.ts";
@@ -162,6 +168,9 @@ export class Relay {
   private readonly dirty: Session[] = [];
   private nextId = 1;
   private gapSequence = 0n;
+  /** Publishing connections whose refusal notice is due, and the timer that sends them. */
+  private noticesDue: Session[] = [];
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   // Per source (u16): last accepted sequence and timestamp as two u32 words each, whether seen, ring.
   private readonly lastHi = new Uint32Array(65536);
   private readonly lastLo = new Uint32Array(65536);
@@ -241,6 +250,7 @@ export class Relay {
   close(): void {
     this.stopped = true;
     clearInterval(this.sweepTimer);
+    clearTimeout(this.noticeTimer);
     for (const s of [...this.sessions]) this.disconnect(s, DisconnectReason.shutdown, "relay shutting down", false);
   }
 
@@ -311,7 +321,9 @@ export class Relay {
           this.disconnect(s, DisconnectReason.noHello, `first message is invalid: ${err.message}`);
           return;
         }
-        m.drop(err.kind === "TypeNotInDomain" ? DropReason.wrongDomain : DropReason.invalid);
+        const wrong = err.kind === "TypeNotInDomain";
+        m.drop(wrong ? DropReason.wrongDomain : DropReason.invalid);
+        this.noteRefusal(s, wrong ? RefusalReason.wrongDomain : RefusalReason.invalid, dv, base);
         this.log.debug("message dropped", { conn: s.id, reason: err.kind, detail: err.message });
         return;
       }
@@ -331,6 +343,7 @@ export class Relay {
     }
     if (u8[base + HeaderOffset.relayDomain] !== this.domain) {
       m.drop(DropReason.wrongDomain);
+      this.noteRefusal(s, RefusalReason.wrongDomain, dv, base);
       return;
     }
     if (!canPublish(s.role)) {
@@ -344,6 +357,7 @@ export class Relay {
       const v = base + HEADER_SIZE + (u8[base + HEADER_SIZE] === EXTENDED_TLV_MARKER ? 5 : 2);
       if (!this.owners.mayNotify(dv.getUint16(v, true), s)) {
         m.drop(DropReason.badControl);
+        this.noteRefusal(s, RefusalReason.badControl, dv, base);
         this.log.warn("dropped a Gap notice about a source this connection does not publish", { conn: s.id, peer: s.conn.peer, source: dv.getUint16(v, true) });
         return;
       }
@@ -353,6 +367,7 @@ export class Relay {
     // relays, bridges and tools any other.
     if ((source < s.ownLo || source > s.ownHi) && !s.anySource) {
       this.refusals.foreignSource(s, source);
+      this.noteRefusal(s, RefusalReason.foreignSource, dv, base);
       return;
     }
     // A source is bound to the open connection publishing it (relay/source-owners.ts): checked before
@@ -361,6 +376,7 @@ export class Relay {
     const owner = this.owners.ownerOf(source);
     if (owner !== s && owner !== undefined && owner.serviceId !== s.serviceId && !(s.proven && !s.anySource && source >= s.ownLo && source <= s.ownHi)) {
       this.refusals.sourceOwned(s, owner, source);
+      this.noteRefusal(s, RefusalReason.sourceOwned, dv, base);
       return;
     }
     const lo = dv.getUint32(base + HeaderOffset.sequence, true);
@@ -377,16 +393,21 @@ export class Relay {
           this.restartSource(s, source);
         } else {
           m.drop(DropReason.duplicate);
+          this.noteRefusal(s, RefusalReason.duplicate, dv, base);
           return;
         }
       } else if ((hi - lh) * 4294967296 + (lo - this.lastLo[source]!) > this.jumpWindow) {
         this.refuseJump(s, source, hi, lo);
+        this.noteRefusal(s, RefusalReason.sequenceJump, dv, base);
         return;
       }
     } else {
       this.seen[source] = 1;
     }
     if (owner !== s) this.takeSource(s, owner, source);
+    const report = s.report!;
+    report.accepted++;
+    if (!report.due) this.noticeDue(s, report);
     this.lastHi[source] = hi;
     this.lastLo[source] = lo;
     this.lastTsHi[source] = tsHi;
@@ -398,6 +419,45 @@ export class Relay {
     ring.push(buffer, base, length, hi, lo);
     if (rings.overBudget) rings.enforceBudget(source);
     this.forward(s, buffer, length, u8, base, source, hi, lo);
+  }
+
+  /** Counts a refused message (header at absolute `base` of `dv`) in `s`'s report for its next notice. */
+  private noteRefusal(s: Session, reason: number, dv: DataView, base: number): void {
+    const report = s.report;
+    if (report === undefined) return;
+    const full = report.refuse(reason, dv.getUint16(base + HeaderOffset.source, true), dv.getBigUint64(base + HeaderOffset.sequence, true));
+    if (full) this.sendNotice(s, report);
+    else if (!report.due) this.noticeDue(s, report);
+  }
+
+  /** Schedules `s`'s next refusal notice (relay/refusal-notice.ts). */
+  private noticeDue(s: Session, report: PublisherReport): void {
+    report.due = true;
+    this.noticesDue.push(s);
+    if (this.noticeTimer === undefined) {
+      this.noticeTimer = setTimeout(() => this.sendNotices(), NOTICE_INTERVAL_MS);
+      (this.noticeTimer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  private sendNotices(): void {
+    this.noticeTimer = undefined;
+    const due = this.noticesDue;
+    this.noticesDue = [];
+    for (const s of due) {
+      const report = s.report!;
+      if (report.due) this.sendNotice(s, report);
+    }
+  }
+
+  /** Writes `s`'s notice now (without its runs when `s` does not read what it is sent). Never throws. */
+  private sendNotice(s: Session, report: PublisherReport): void {
+    if (s.state !== SessionState.Open) return;
+    try {
+      s.conn.write([report.takeNotice(this.domain, this.serviceId, this.sessions.size, s.conn.pendingBytes <= MAX_NOTICE_BACKLOG)]);
+    } catch (e) {
+      this.log.error("could not send a refusal notice", { conn: s.id, peer: s.conn.peer, error: e });
+    }
   }
 
   private forward(
@@ -505,7 +565,10 @@ export class Relay {
     s.state = SessionState.Open;
     s.role = role;
     s.serviceId = serviceId;
-    if (canPublish(role)) this.metrics.publishers++;
+    if (canPublish(role)) {
+      this.metrics.publishers++;
+      s.report = new PublisherReport();
+    }
     if (canSubscribe(role)) {
       s.outbox = new Outbox(s.conn, {
         maxQueueBytes: this.queueBytes,

@@ -8,6 +8,7 @@
 import { StreamFramer } from "../protocol/mod.ts";
 import type { DiscardedRange } from "./discard-memory.ts";
 import type { Outbox } from "./outbox.ts";
+import type { PublisherReport } from "./refusal-notice.ts";
 import type { Connection } from "./transport/types.ts";
 
 /** Where a connection is in its life. */
@@ -46,6 +47,8 @@ export class Session {
   /** Wanted TLV types (1 = wanted), or undefined for every type. */
   filter: Uint8Array | undefined;
   outbox: Outbox | undefined;
+  /** What this publishing connection had accepted and refused (relay/refusal-notice.ts); undefined for subscribers. */
+  report: PublisherReport | undefined;
   helloTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set during one chunk's processing when this session's outbox got messages. */
   dirty = false;
