@@ -20,6 +20,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import * as v from "valibot";
 import { issuePath } from "../runtime/config/load.ts";
 import type { Logger } from "../relay/log.ts";
+import { mergeExpositions } from "../relay/prometheus/mod.ts";
 import { ControlError } from "../runtime/control/channel.ts";
 import { requireBearer } from "./auth.ts";
 import { BadBodyError, readJsonObject } from "./body.ts";
@@ -100,7 +101,9 @@ export function createApiApp(control: ControlPlane, options: ApiOptions, app: Ho
 
   app.get("/metrics", async (c) => {
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
-    return c.body((await control.metricsText()) + streamMetricsText(hub) + (options.extraMetrics?.() ?? ""));
+    return c.body(mergeExpositions([
+      { service: "system", text: await control.metricsText() }, { service: "api", text: streamMetricsText(hub) + (options.extraMetrics?.() ?? "") },
+    ]));
   });
 
   const auth = requireBearer(options.token);

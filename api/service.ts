@@ -13,6 +13,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { ServiceState } from "../protocol/mod.ts";
+import { Exposition } from "../relay/prometheus/mod.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import { runtimePaths } from "../runtime/paths.ts";
 import type { RunningService, ServiceContext } from "../runtime/service/types.ts";
@@ -104,10 +105,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
 
 /** Prometheus text of the safety net's counter. */
 function rejectionMetricsText(count: number): string {
-  return [
-    "# HELP alphapulse_api_unhandled_rejections_total Promise rejections nobody handled in the API process (logged, kept running).",
-    "# TYPE alphapulse_api_unhandled_rejections_total counter",
-    `alphapulse_api_unhandled_rejections_total ${count}`,
-    "",
-  ].join("\n");
+  return new Exposition()
+    .counter("alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", count)
+    .render();
 }
