@@ -20,6 +20,9 @@ import type { UpgradeWebSocket } from "hono/ws";
 import * as v from "valibot";
 import { issuePath } from "../runtime/config/load.ts";
 import type { Logger } from "../relay/log.ts";
+import { mergeExpositions } from "../relay/prometheus/mod.ts";
+import type { FiringAlert } from "./alerts/evaluator.ts";
+import { registerAlertRoutes } from "./alerts/route.ts";
 import { ControlError } from "../runtime/control/channel.ts";
 import { requireBearer } from "./auth.ts";
 import { BadBodyError, readJsonObject } from "./body.ts";
@@ -48,6 +51,8 @@ export interface ApiOptions {
   maxStreamClients?: number;
   /** Unwritten bytes of one `/stream` client past which its messages are dropped (counted). Default 1 MiB. */
   streamQueueBytes?: number;
+  /** What the API's alerting finds firing, for `GET /alerts` (undefined: alerting disabled). */
+  alerts?: () => FiringAlert[];
   /** More Prometheus text appended to `/metrics` (the API process's own figures). */
   extraMetrics?: () => string;
   /** Logger for stream upstream failures. */
@@ -109,9 +114,13 @@ export function createApiApp(
     return c.json(report, report.status === "ok" ? 200 : 503);
   });
 
+  registerAlertRoutes(app, options.token, options.alerts);
+
   app.get("/metrics", async (c) => {
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
-    return c.body((await control.metricsText()) + streamMetricsText(hub) + (options.extraMetrics?.() ?? ""));
+    return c.body(mergeExpositions([
+      { service: "system", text: await control.metricsText() }, { service: "api", text: streamMetricsText(hub) + (options.extraMetrics?.() ?? "") },
+    ]));
   });
 
   const auth = requireBearer(options.token);

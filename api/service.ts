@@ -13,9 +13,11 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { ServiceState } from "../protocol/mod.ts";
+import { Exposition } from "../relay/prometheus/mod.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import { runtimePaths } from "../runtime/paths.ts";
 import type { RunningService, ServiceContext } from "../runtime/service/types.ts";
+import { startAlerting } from "./alerts/start.ts";
 import { createApiApp } from "./app.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import { installRejectionNet } from "./safety-net.ts";
@@ -59,6 +61,8 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   }
   let hub: StreamHub | undefined;
   let boundPort: number | undefined;
+  let url = "";
+  const alerting = startAlerting(config, () => control.metricsText(), ctx.log, () => url);
   const serving = await httpServing();
   const build: Parameters<typeof serving.serve>[0] = (app, upgradeWebSocket) => {
     hub = createApiApp(control, {
@@ -66,7 +70,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
       hosts: { host: config.api.host, port: () => boundPort, extraHosts: config.api.allowedHosts },
       maxStreamClients: config.api.maxStreamClients, streamQueueBytes: config.api.streamQueueBytes,
       history: config.api.history,
-      extraMetrics: () => rejectionMetricsText(net.count),
+      extraMetrics: () => rejectionMetricsText(net.count), alerts: alerting && (() => alerting.evaluator.firing()),
     }, app).hub;
   };
   const sticky = config.api.port === 0 ? await previousPort(ctx.runtimeDir) : undefined;
@@ -75,6 +79,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
     server = await serving.serve(build, { hostname: config.api.host, port: sticky ?? config.api.port });
   } catch (e) {
     if (sticky === undefined) {
+      await alerting?.stop();
       await control.close();
       net.uninstall();
       throw e;
@@ -83,7 +88,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
     server = await serving.serve(build, { hostname: config.api.host, port: 0 });
   }
   boundPort = server.port;
-  const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
+  url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   await writeFile(join(ctx.runtimeDir, "api.json"), JSON.stringify({ url, port: server.port }));
   ctx.log.info("api listening", { url });
   return {
@@ -95,6 +100,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
     metricsText: () => (hub ? streamMetricsText(hub) : "") + rejectionMetricsText(net.count),
     control: {},
     async stop() {
+      await alerting?.stop();
       hub?.close();
       await server.close();
       await control.close();
@@ -105,10 +111,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
 
 /** Prometheus text of the safety net's counter. */
 function rejectionMetricsText(count: number): string {
-  return [
-    "# HELP alphapulse_api_unhandled_rejections_total Promise rejections nobody handled in the API process (logged, kept running).",
-    "# TYPE alphapulse_api_unhandled_rejections_total counter",
-    `alphapulse_api_unhandled_rejections_total ${count}`,
-    "",
-  ].join("\n");
+  return new Exposition()
+    .counter("alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", count)
+    .render();
 }

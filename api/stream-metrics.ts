@@ -4,6 +4,7 @@
  * @module
  */
 
+import { Exposition } from "../relay/prometheus/mod.ts";
 import type { StreamHub } from "./stream-hub.ts";
 
 /** The hub's figures as Prometheus text (`alphapulse_api_stream_*`). */
@@ -21,6 +22,10 @@ export function streamMetricsText(hub: StreamHub): string {
     ["upstream_failures_total", "counter", "/stream upstreams that could not be opened (answered 502).", c.upstreamFailures],
     ["send_errors_total", "counter", "Sends to /stream clients that failed.", c.sendErrors],
   ];
-  return rows.map(([name, type, help, value]) =>
-    `# HELP alphapulse_api_stream_${name} ${help}\n# TYPE alphapulse_api_stream_${name} ${type}\nalphapulse_api_stream_${name} ${value}\n`).join("");
+  const e = new Exposition();
+  for (const [name, type, help, value] of rows) {
+    if (type === "counter") e.counter(`alphapulse_api_stream_${name}`, help, value);
+    else e.gauge(`alphapulse_api_stream_${name}`, help, value);
+  }
+  return e.render();
 }

@@ -14,6 +14,7 @@ import { RelayClient } from "../relay/client.ts";
 import { Role } from "../relay/control.ts";
 import type { Logger } from "../relay/log.ts";
 import { parseDomain } from "../relay/paths.ts";
+import { Exposition, mergeExpositions, type Labels, type MergeProblem } from "../relay/prometheus/mod.ts";
 import { callControl, ControlError } from "../runtime/control/channel.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
@@ -142,32 +143,46 @@ export class SystemControlPlane implements ControlPlane {
 
   async metricsText(): Promise<string> {
     const now = Date.now();
-    const lines: string[] = [];
-    const series = (name: string, type: string, help: string, value: (r: Reported) => number | bigint) => {
-      lines.push(`# HELP alphapulse_service_${name} ${help}`, `# TYPE alphapulse_service_${name} ${type}`);
-      for (const [id, svc] of this.names) {
+    const e = new Exposition();
+    const rows = (value: (r: Reported) => number | bigint): [Labels, number | bigint][] => {
+      const out: [Labels, number | bigint][] = [];
+      for (const [id, service] of this.names) {
         const r = this.reports.get(id);
-        if (r) lines.push(`alphapulse_service_${name}{service="${svc}",kind="${this.kinds.get(svc)}"} ${value(r)}`);
+        if (r) out.push([{ service, kind: this.kinds.get(service)! }, value(r)]);
       }
+      return out;
     };
-    series("up", "gauge", "1 when the service reported within 3 s.", (r) => (now - r.lastSeen <= SILENT_AFTER_MS ? 1 : 0));
-    series("state", "gauge", "Reported state (1 starting, 2 running, 3 degraded, 4 stopping).", (r) => r.state);
-    series("uptime_seconds", "gauge", "Seconds since the service started.", (r) => r.uptimeSeconds);
-    series("connections", "gauge", "Open connections.", (r) => r.connections);
-    series("messages_per_second", "gauge", "Messages handled per second.", (r) => r.messagesPerSecond);
-    series("errors_per_million", "gauge", "Errors per million messages.", (r) => r.errorsPerMillion);
-    series("latency_p50_microseconds", "gauge", "Processing latency p50.", (r) => r.p50Micros);
-    series("latency_p99_microseconds", "gauge", "Processing latency p99.", (r) => r.p99Micros);
-    series("processed_total", "counter", "Messages handled since start.", (r) => r.processed);
-    series("dropped_total", "counter", "Messages dropped since start.", (r) => r.dropped);
-    const detailed = await Promise.all([...this.names.values()].filter((n) => n !== "api").map(async (name) => {
+    const p = "alphapulse_service_";
+    e.gauge(`${p}up`, "1 when the service reported within 3 s.", rows((r) => (now - r.lastSeen <= SILENT_AFTER_MS ? 1 : 0)))
+      .gauge(`${p}state`, "Reported state (1 starting, 2 running, 3 degraded, 4 stopping).", rows((r) => r.state))
+      .gauge(`${p}uptime_seconds`, "Seconds since the service started.", rows((r) => r.uptimeSeconds))
+      .gauge(`${p}connections`, "Open connections.", rows((r) => r.connections))
+      .gauge(`${p}messages_per_second`, "Messages handled per second.", rows((r) => r.messagesPerSecond))
+      .gauge(`${p}errors_per_million`, "Errors per million messages.", rows((r) => r.errorsPerMillion))
+      .gauge(`${p}latency_p50_seconds`, "Processing latency p50 as the service's last status report said.", rows((r) => r.p50Micros / 1e6))
+      .gauge(`${p}latency_p99_seconds`, "Processing latency p99 as the service's last status report said.", rows((r) => r.p99Micros / 1e6))
+      .counter(`${p}processed_total`, "Messages handled since start.", rows((r) => r.processed))
+      .counter(`${p}dropped_total`, "Messages dropped since start.", rows((r) => r.dropped));
+    try {
+      const services = (await this.supervisor("services", {}, 1_000)) as ServiceStatus[];
+      const labels = (s: ServiceStatus): Labels => ({ service: s.name, kind: s.kind });
+      e.counter(`${p}restarts_total`, "Restarts by the supervisor since the system started.", services.map((s) => [labels(s), s.restarts]))
+        .gauge(`${p}failed`, "1 when the supervisor gave up on the service (crash loop).", services.map((s) => [labels(s), s.state === "failed" ? 1 : 0]))
+        .gauge(`${p}running`, "1 while the supervisor has the service's process running.", services.map((s) => [labels(s), s.state === "running" ? 1 : 0]));
+    } catch (err) {
+      this.log.debug("metrics: the supervisor did not answer", { error: String(err) });
+    }
+    const detailed = await Promise.all([...this.names.values()].filter((n) => n !== "api").map(async (service) => {
       try {
-        return String(await callControl(this.paths.controlSocket(name), "metrics", {}, 1_000));
+        return { service, text: String(await callControl(this.paths.controlSocket(service), "metrics", {}, 1_000)) };
       } catch {
-        return "";
+        return { service, text: "" };
       }
     }));
-    return lines.join("\n") + "\n" + detailed.filter(Boolean).join("");
+    const problems: MergeProblem[] = [];
+    const text = mergeExpositions([{ service: "api", text: e.render() }, ...detailed], problems);
+    for (const problem of problems) this.log.warn("metrics: a service's metrics were not merged in full", { ...problem });
+    return text;
   }
 
   async stats(): Promise<ServiceStats[]> {

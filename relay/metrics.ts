@@ -1,7 +1,8 @@
 /**
  * Relay metrics: message and byte counters in and out, connection gauges, drops per reason, errors per
  * {@link ProtocolErrorKind}, disconnects per reason, and a forward-latency histogram (hdr-histogram-js).
- * `snapshot()` gives a plain object (for the API/JSON) and {@link renderPrometheus} the text exposition.
+ * `snapshot()` gives a plain object (for the API/JSON) and {@link renderPrometheus} the text exposition
+ * (relay/prometheus/), the forward latency as a histogram in seconds.
  *
  * Counters are plain numbers incremented on the hot path; nothing here allocates per message.
  *
@@ -17,6 +18,7 @@
 
 import * as hdr from "hdr-histogram-js";
 import { ProtocolErrorKind } from "../protocol/mod.ts";
+import { BucketHistogram, Exposition, type HistogramValue, type Labels } from "./prometheus/mod.ts";
 
 /** Why a relay (or client) dropped a message. Every dropped message is counted under one of these. */
 export const DropReason = {
@@ -107,6 +109,8 @@ export interface RelayMetricsSnapshot {
   errors: Record<ProtocolErrorKind, number>;
   disconnects: Record<DisconnectReason, number>;
   forwardLatency: LatencySnapshot;
+  /** The forward latency in Prometheus buckets (seconds). */
+  forwardHistogram?: HistogramValue;
 }
 
 function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
@@ -155,6 +159,8 @@ export class RelayMetrics {
   readonly disconnects: Record<DisconnectReason, number> = zeros(Object.values(DisconnectReason));
   /** Nanoseconds from a chunk's arrival to its messages being handed to the subscribers' sockets. */
   readonly forwardLatency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_NANOS, numberOfSignificantValueDigits: 3 });
+  /** The forward latency in Prometheus buckets (seconds), per message. */
+  readonly forwardBuckets = new BucketHistogram();
   private readonly started = performance.now();
 
   /** @param domain relay domain name (label) */
@@ -176,6 +182,7 @@ export class RelayMetrics {
   recordForward(nanos: number, count: number): void {
     const v = nanos < 1 ? 1 : nanos > HIGHEST_NANOS ? HIGHEST_NANOS : Math.round(nanos);
     this.forwardLatency.recordValueWithCount(v, count);
+    this.forwardBuckets.observe(v / 1e9, count);
   }
 
   /** A plain-object copy of every metric. */
@@ -209,6 +216,7 @@ export class RelayMetrics {
         p999Micros: us(99.9),
         maxMicros: Math.round(h.maxValue / 100) / 10,
       },
+      forwardHistogram: this.forwardBuckets.snapshot(),
     };
   }
 }
@@ -218,38 +226,32 @@ export class RelayMetrics {
  * with the relay domain.
  */
 export function renderPrometheus(s: RelayMetricsSnapshot, prefix = "alphapulse_relay"): string {
-  const d = `domain="${s.domain}"`;
-  const out: string[] = [];
-  const metric = (name: string, type: "counter" | "gauge", help: string, rows: [labels: string, value: number][]): void => {
-    out.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} ${type}`);
-    for (const [labels, value] of rows) out.push(`${prefix}_${name}{${d}${labels ? "," + labels : ""}} ${value}`);
-  };
-  metric("uptime_seconds", "gauge", "Seconds since the relay started.", [["", s.uptimeSeconds]]);
-  metric("messages_in_total", "counter", "Messages received.", [["", s.messagesIn]]);
-  metric("bytes_in_total", "counter", "Bytes received.", [["", s.bytesIn]]);
-  metric("messages_out_total", "counter", "Message deliveries to subscribers.", [["", s.messagesOut]]);
-  metric("bytes_out_total", "counter", "Bytes delivered to subscribers.", [["", s.bytesOut]]);
-  metric("connections", "gauge", "Open connections.", [["", s.connections]]);
-  metric("subscribers", "gauge", "Connections receiving messages.", [["", s.subscribers]]);
-  metric("publishers", "gauge", "Connections allowed to publish.", [["", s.publishers]]);
-  metric("retransmit_requests_total", "counter", "RetransmitRequests answered.", [["", s.retransmitRequests]]);
-  metric("gaps_sent_total", "counter", "Gap messages sent.", [["", s.gapsSent]]);
-  metric("ring_bytes", "gauge", "Bytes of received chunks kept for retransmission (each chunk once) and of the rings' indexes.", [["", s.ringBytes]]);
-  metric("ring_sources", "gauge", "Sources with messages kept for retransmission.", [["", s.ringSources]]);
-  metric("ring_budget_evictions_total", "counter", "Ring entries evicted to stay under the relay-wide ring budget.", [["", s.ringBudgetEvictions]]);
-  metric("recalled_ranges_total", "counter", "Discarded ranges answered to a returning subscriber.", [["", s.recalledRanges]]);
-  metric("dropped_total", "counter", "Dropped messages by reason.", Object.entries(s.drops).map(([k, v]) => [`reason="${k}"`, v]));
-  metric("protocol_errors_total", "counter", "Protocol errors by kind.", Object.entries(s.errors).map(([k, v]) => [`kind="${k}"`, v]));
-  metric("disconnects_total", "counter", "Connections closed by reason.", Object.entries(s.disconnects).map(([k, v]) => [`reason="${k}"`, v]));
-  const l = s.forwardLatency;
-  out.push(
-    `# HELP ${prefix}_forward_latency_microseconds Time from receipt to hand-off to subscriber sockets.`,
-    `# TYPE ${prefix}_forward_latency_microseconds summary`,
-    `${prefix}_forward_latency_microseconds{${d},quantile="0.5"} ${l.p50Micros}`,
-    `${prefix}_forward_latency_microseconds{${d},quantile="0.9"} ${l.p90Micros}`,
-    `${prefix}_forward_latency_microseconds{${d},quantile="0.99"} ${l.p99Micros}`,
-    `${prefix}_forward_latency_microseconds{${d},quantile="0.999"} ${l.p999Micros}`,
-    `${prefix}_forward_latency_microseconds_count{${d}} ${l.count}`,
-  );
-  return out.join("\n") + "\n";
+  return relayExposition(s, prefix).render();
+}
+
+/** The relay's metric families (added to `e`, or a new exposition labelled with the domain). */
+export function relayExposition(s: RelayMetricsSnapshot, prefix = "alphapulse_relay", e = new Exposition({ domain: s.domain })): Exposition {
+  const n = (name: string): string => `${prefix}_${name}`;
+  const by = (key: string, r: Record<string, number>): [Labels, number][] => Object.entries(r).map(([k, v]) => [{ [key]: k }, v]);
+  e.gauge(n("uptime_seconds"), "Seconds since the relay started.", s.uptimeSeconds)
+    .counter(n("messages_in_total"), "Messages received.", s.messagesIn)
+    .counter(n("bytes_in_total"), "Bytes received.", s.bytesIn)
+    .counter(n("messages_out_total"), "Message deliveries to subscribers.", s.messagesOut)
+    .counter(n("bytes_out_total"), "Bytes delivered to subscribers.", s.bytesOut)
+    .gauge(n("connections"), "Open connections.", s.connections)
+    .gauge(n("subscribers"), "Connections receiving messages.", s.subscribers)
+    .gauge(n("publishers"), "Connections allowed to publish.", s.publishers)
+    .counter(n("retransmit_requests_total"), "RetransmitRequests answered.", s.retransmitRequests)
+    .counter(n("gaps_sent_total"), "Gap messages sent.", s.gapsSent)
+    .gauge(n("ring_bytes"), "Bytes of received chunks kept for retransmission (each chunk once) and of the rings' indexes.", s.ringBytes)
+    .gauge(n("ring_sources"), "Sources with messages kept for retransmission.", s.ringSources)
+    .counter(n("ring_budget_evictions_total"), "Ring entries evicted to stay under the relay-wide ring budget.", s.ringBudgetEvictions)
+    .counter(n("recalled_ranges_total"), "Discarded ranges answered to a returning subscriber.", s.recalledRanges)
+    .counter(n("dropped_total"), "Dropped messages by reason.", by("reason", s.drops))
+    .counter(n("protocol_errors_total"), "Protocol errors by kind.", by("kind", s.errors))
+    .counter(n("disconnects_total"), "Connections closed by reason.", by("reason", s.disconnects));
+  if (s.forwardHistogram !== undefined) {
+    e.histogram(n("forward_latency_seconds"), "Time from a chunk's receipt to its hand-off to the subscribers' sockets.", {}, s.forwardHistogram);
+  }
+  return e;
 }

@@ -13,6 +13,8 @@
  * @module
  */
 
+import type { HistogramValue } from "../../relay/prometheus/exposition.ts";
+
 /** Plain-data view of {@link AdapterMetrics}. */
 export interface AdapterMetricsSnapshot {
   /** WebSocket frames received (or replayed). */
@@ -94,6 +96,7 @@ export class AdapterMetrics {
   private latencyCount = 0;
   private latencyNegative = 0;
   private latencyMaxUs = 0;
+  private latencySumUs = 0;
 
   /** Records one venue-to-receive latency in ms (negative = clock skew, counted apart). */
   recordLatencyMs(ms: number): void {
@@ -105,6 +108,7 @@ export class AdapterMetrics {
     const i = us < 1 ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log2(us) * STEPS_PER_OCTAVE));
     this.buckets[i]!++;
     this.latencyCount++;
+    this.latencySumUs += us;
     if (us > this.latencyMaxUs) this.latencyMaxUs = us;
   }
 
@@ -122,6 +126,21 @@ export class AdapterMetrics {
       if (seen >= target) return Math.min(this.latencyMaxUs, 2 ** ((i + 1) / STEPS_PER_OCTAVE)) / 1000;
     }
     return this.latencyMaxUs / 1000;
+  }
+
+  /**
+   * The latency as a Prometheus histogram in seconds, one bucket per octave from 2^7 µs to 2^25 µs (exact:
+   * each bound is a bucket edge here).
+   */
+  latencyHistogram(): HistogramValue {
+    const buckets: [number, number][] = [];
+    let seen = 0;
+    let i = 0;
+    for (let octave = 7; octave <= 25; octave++) {
+      for (; i < octave * STEPS_PER_OCTAVE; i++) seen += this.buckets[i]!;
+      buckets.push([2 ** octave / 1e6, seen]);
+    }
+    return { buckets, sum: this.latencySumUs / 1e6, count: this.latencyCount };
   }
 
   /** A plain copy of every counter and latency quantiles (upper bucket bounds, ≤ 9 % high). */

@@ -134,6 +134,16 @@ export const AppConfigSchema = v.pipe(
       crashLoopWindowMs: v.optional(positiveInt, 60_000),
       shutdownDeadlineMs: v.optional(positiveInt, 5_000),
     }), {}),
+    /** The API's own alert evaluation (api/alerts/): every `intervalMs`, notifying webhooks with retries. */
+    alerting: v.optional(v.object({
+      enabled: v.optional(v.boolean(), true),
+      intervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 5_000),
+      webhooks: v.optional(v.array(v.object({
+        url: v.pipe(v.string(), v.url()), format: v.optional(v.picklist(["alertmanager", "slack"]), "alertmanager"),
+      })), []),
+      maxAttempts: v.optional(positiveInt, 5),
+      retryDelayMs: v.optional(positiveInt, 500),
+    }), {}),
     services: v.optional(v.array(ServiceConfigSchema), []),
   }),
   v.check((c) => new Set(c.services.map((s) => s.name)).size === c.services.length, "service names must be unique"),

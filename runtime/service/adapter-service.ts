@@ -16,6 +16,7 @@ import { HEADER_SIZE, HeaderOffset, RelayDomain, ServiceState, TlvType } from ".
 import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
 import { startVenueAdapter } from "../../adapters/run.ts";
 import { Role } from "../../relay/control.ts";
+import { Exposition } from "../../relay/prometheus/mod.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { BreakerOptionsSchema } from "./breaker-options.ts";
@@ -121,24 +122,35 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
     },
     metricsText() {
       const s = metrics.snapshot();
-      const l = `adapter="${ctx.name}",venue="${options.venue}"`;
-      const rows: [string, string, number][] = [
-        ["frames_total", "counter", s.frames], ["published_total", "counter", s.published],
-        ["trades_total", "counter", trades], ["pool_events_total", "counter", poolEvents],
-        ["parse_errors_total", "counter", s.parseErrors], ["unknown_frames_total", "counter", s.unknownFrames],
-        ["unknown_instruments_total", "counter", s.unknownInstruments], ["inexact_total", "counter", s.inexact],
-        ["connects_total", "counter", s.connects], ["reconnects_total", "counter", s.reconnects],
-        ["stale_timeouts_total", "counter", s.staleTimeouts], ["gaps_total", "counter", s.gaps],
-        ["resyncs_total", "counter", s.resyncs], ["checksum_mismatches_total", "counter", s.checksumMismatches],
-        ["rate_limit_waits_total", "counter", s.rateLimitWaits], ["breaker_dropped_total", "counter", breakerDropped],
-        ["relay_dropped_total", "counter", relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0)],
-        ["wrong_domain_dropped_total", "counter", otherDomain], ["latency_p50_ms", "gauge", s.latency.p50Ms],
-        ["latency_p99_ms", "gauge", s.latency.p99Ms], ["fast_path_frames_total", "counter", s.fastPathFrames],
-        ["backfilled_total", "counter", s.backfilled], ["backfill_lost_total", "counter", s.backfillLost],
-        ["out_of_order_total", "counter", s.outOfOrder],
-        ["unknown_subscriptions_total", "counter", (s as { evm?: { unknownSubscriptions: number } }).evm?.unknownSubscriptions ?? 0],
-      ];
-      return rows.map(([n, t, val]) => `# TYPE alphapulse_adapter_${n} ${t}\nalphapulse_adapter_${n}{${l}} ${val}`).join("\n") + "\n";
+      const e = new Exposition({ adapter: ctx.name, venue: options.venue });
+      const c = (name: string, help: string, value: number): void => void e.counter(`alphapulse_adapter_${name}`, help, value);
+      c("frames_total", "Venue frames received (or replayed).", s.frames);
+      c("published_total", "Protocol messages published.", s.published);
+      c("trades_total", "Trades published.", trades);
+      c("pool_events_total", "DEX pool events published.", poolEvents);
+      c("parse_errors_total", "Frames that could not be parsed.", s.parseErrors);
+      c("unknown_frames_total", "Frames of an unknown kind.", s.unknownFrames);
+      c("unknown_instruments_total", "Messages for instruments not in the registry.", s.unknownInstruments);
+      c("inexact_total", "Values that could not be represented exactly.", s.inexact);
+      c("connects_total", "Venue connections made.", s.connects);
+      c("reconnects_total", "Venue reconnections.", s.reconnects);
+      c("stale_timeouts_total", "Connections dropped for silence.", s.staleTimeouts);
+      c("gaps_total", "Sequence gaps in the venue feed.", s.gaps);
+      c("resyncs_total", "Book resynchronisations.", s.resyncs);
+      c("checksum_mismatches_total", "Book checksum mismatches.", s.checksumMismatches);
+      c("rate_limit_waits_total", "Waits for the venue's rate limit.", s.rateLimitWaits);
+      c("breaker_dropped_total", "Messages dropped while the circuit breaker was open.", breakerDropped);
+      c("relay_dropped_total", "Messages the relay links dropped.", relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0));
+      c("wrong_domain_dropped_total", "Messages of another relay domain dropped.", otherDomain);
+      c("fast_path_frames_total", "Frames parsed on the fast path.", s.fastPathFrames);
+      c("backfilled_total", "Trades backfilled after a gap.", s.backfilled);
+      c("backfill_lost_total", "Trades a backfill could not recover.", s.backfillLost);
+      c("out_of_order_total", "Venue messages out of order (dropped).", s.outOfOrder);
+      c("unknown_subscriptions_total", "EVM log notifications for unknown subscriptions.",
+        (s as { evm?: { unknownSubscriptions: number } }).evm?.unknownSubscriptions ?? 0);
+      e.gauge("alphapulse_adapter_breaker_open", "1 while the adapter's circuit breaker is not closed.", breaker.status(Date.now()).state !== "closed" ? 1 : 0);
+      e.histogram("alphapulse_adapter_latency_seconds", "Venue event time to receipt.", {}, metrics.latencyHistogram());
+      return e.render();
     },
     control: {
       breakers: async () => [breaker.status(Date.now())],

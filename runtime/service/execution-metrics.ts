@@ -1,10 +1,11 @@
 /**
- * The execution service's own metrics rows (`alphapulse_execution_<name> <value>`): orders, risk
- * decisions, paper fills, portfolio P&L, journal, recovery and snapshots.
+ * The execution service's own metric families (`alphapulse_execution_*`): orders, risk decisions, daily
+ * loss against its limit, paper fills, portfolio P&L, journal, recovery and snapshots.
  *
  * @module
  */
 
+import type { Exposition } from "../../relay/prometheus/mod.ts";
 import type { PaperExecutionEngine } from "../../strategies/execution/paper-engine.ts";
 import type { Portfolio } from "../../strategies/portfolio/portfolio.ts";
 import type { RiskManager } from "../../strategies/risk/risk-manager.ts";
@@ -12,7 +13,7 @@ import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
 import type { Journal } from "../journal.ts";
 import type { RecoveryManager, RecoveryReport } from "../recovery.ts";
 
-/** What the rows are read from. */
+/** What the figures are read from. */
 export interface ExecutionMetricSources {
   orders: number;
   failures: number;
@@ -28,23 +29,43 @@ export interface ExecutionMetricSources {
   stopCancels: number;
 }
 
-/** `[name, value]` rows, names without the `alphapulse_execution_` prefix. */
-export function executionMetricRows(s: ExecutionMetricSources): [string, number | bigint][] {
+/** Adds the execution service's families to `e`. */
+export function addExecutionMetrics(e: Exposition, s: ExecutionMetricSources): Exposition {
   const { risk, paper, journal, recovery, recovered } = s;
   const t = s.portfolio.totals();
   const j = journal.stats();
-  return [
-    ["orders_planned_total", s.orders], ["risk_accepted_total", risk.counters.accepted],
-    ["risk_rejected_total{reason=\"risk\"}", risk.counters.rejectedRisk], ["risk_rejected_total{reason=\"stale\"}", risk.counters.rejectedStale],
-    ["risk_rejected_total{reason=\"kill_switch\"}", risk.counters.rejectedKillSwitch], ["risk_rejected_total{reason=\"invalid\"}", risk.counters.rejectedInvalid],
-    ["risk_clock_skew_total{kind=\"order\"}", risk.counters.clockSkewOrders], ["risk_clock_skew_total{kind=\"market_data\"}", risk.counters.clockSkewMarketData],
-    ["risk_clock_skew_total{kind=\"execution\"}", risk.counters.clockSkewExecution], ["risk_stale_order_stamps_total", risk.counters.staleOrderStamps],
-    ["paper_fills_total", paper.counters.fills], ["open_orders", risk.openOrders], ["trading_halted", risk.state === TradingState.Halted ? 1 : 0],
-    ["portfolio_realized_pnl_e8", t.realized], ["portfolio_unrealized_pnl_e8", t.unrealized], ["portfolio_fees_e8", t.fees],
-    ["portfolio_win_rate", t.winRate], ["journal_written_total", j.written], ["journal_dropped_total", j.droppedMessages],
-    ["journal_write_errors_total", j.writeErrors], ["failures_total", s.failures],
-    ["recovery_from_snapshot", recovered.mode === "snapshot" ? 1 : 0], ["recovery_replayed_messages", recovered.replayedMessages],
-    ["recovery_millis", Math.round(recovered.millis)], ["recovery_expired_orders", s.expiredOrders], ["snapshots_saved_total", recovery.saved],
-    ["snapshot_failures_total", recovery.failures], ["stop_cancelled_orders", s.stopCancels],
-  ];
+  const c = risk.counters;
+  const p = "alphapulse_execution_";
+  return e
+    .counter(`${p}orders_planned_total`, "Orders the planner made from signals.", s.orders)
+    .counter(`${p}risk_accepted_total`, "Orders the risk manager accepted.", c.accepted)
+    .counter(`${p}risk_rejected_total`, "Orders the risk manager rejected, by reason.", [
+      [{ reason: "risk" }, c.rejectedRisk], [{ reason: "stale" }, c.rejectedStale],
+      [{ reason: "kill_switch" }, c.rejectedKillSwitch], [{ reason: "invalid" }, c.rejectedInvalid],
+    ])
+    .counter(`${p}risk_clock_skew_total`, "Messages stamped ahead of the local clock, by kind.", [
+      [{ kind: "order" }, c.clockSkewOrders], [{ kind: "market_data" }, c.clockSkewMarketData], [{ kind: "execution" }, c.clockSkewExecution],
+    ])
+    .counter(`${p}risk_stale_order_stamps_total`, "Orders whose stamps were stale.", c.staleOrderStamps)
+    .counter(`${p}paper_fills_total`, "Fills of the paper venue.", paper.counters.fills)
+    .gauge(`${p}open_orders`, "Orders open at the venue.", risk.openOrders)
+    .gauge(`${p}trading_halted`, "1 while trading is HALTED (kill switch engaged).", risk.state === TradingState.Halted ? 1 : 0)
+    .gauge(`${p}trading_state`, "Trading state (0 active, 1 reducing, 2 halted).", risk.state === TradingState.Active ? 0 : risk.state === TradingState.Halted ? 2 : 1)
+    .gauge(`${p}daily_pnl_quote`, "Net P&L of the current UTC day, in quote units.", Number(risk.dailyPnl()) / 1e8)
+    .gauge(`${p}daily_loss_limit_quote`, "The daily loss limit, in quote units (0: none).", Number(risk.limits.dailyLossLimit) / 1e8)
+    .gauge(`${p}portfolio_realized_pnl_e8`, "Realized P&L (quote × 1e8).", t.realized)
+    .gauge(`${p}portfolio_unrealized_pnl_e8`, "Unrealized P&L (quote × 1e8).", t.unrealized)
+    .gauge(`${p}portfolio_fees_e8`, "Fees paid (quote × 1e8).", t.fees)
+    .gauge(`${p}portfolio_win_rate`, "Share of winning round trips.", t.winRate)
+    .counter(`${p}journal_written_total`, "Messages written to the journal.", j.written)
+    .counter(`${p}journal_dropped_total`, "Messages the journal dropped.", j.droppedMessages)
+    .counter(`${p}journal_write_errors_total`, "Journal write errors.", j.writeErrors)
+    .counter(`${p}failures_total`, "Messages the service failed on.", s.failures)
+    .gauge(`${p}recovery_from_snapshot`, "1 when the last start recovered from a snapshot.", recovered.mode === "snapshot" ? 1 : 0)
+    .gauge(`${p}recovery_replayed_messages`, "Journal messages replayed at the last start.", recovered.replayedMessages)
+    .gauge(`${p}recovery_seconds`, "Time the last start's recovery took.", Math.round(recovered.millis) / 1000)
+    .gauge(`${p}recovery_expired_orders`, "Orders expired at start because the paper venue lost them.", s.expiredOrders)
+    .counter(`${p}snapshots_saved_total`, "Snapshots saved.", recovery.saved)
+    .counter(`${p}snapshot_failures_total`, "Snapshots that failed.", recovery.failures)
+    .gauge(`${p}stop_cancelled_orders`, "Open orders cancelled by the last stop.", s.stopCancels);
 }

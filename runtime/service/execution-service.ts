@@ -31,6 +31,7 @@ import { serviceStateDirs } from "../paths.ts";
 import * as v from "valibot";
 import { CancelReason, MessageBuilder, MessageView, OrderStatus, RejectReason, RelayDomain, ServiceState, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
+import { Exposition } from "../../relay/prometheus/mod.ts";
 import { type MessageSink } from "../../strategies/contract.ts";
 import { MarketState } from "../../strategies/execution/market-state.ts";
 import { PaperConfigSchema } from "../../strategies/execution/paper-config.ts";
@@ -43,7 +44,7 @@ import { RiskManager } from "../../strategies/risk/risk-manager.ts";
 import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
 import { ControlError } from "../control/channel.ts";
 import { TradingStateStore } from "../state/trading-state-file.ts";
-import { executionMetricRows } from "./execution-metrics.ts";
+import { addExecutionMetrics } from "./execution-metrics.ts";
 import { recoverExecution } from "./execution-recovery.ts";
 import { ExecutionTradingState } from "./execution-state.ts";
 import { jsonSafe } from "./json-safe.ts";
@@ -226,8 +227,8 @@ export async function startExecutionService(ctx: ServiceContext, options: Execut
       };
     },
     metricsText() {
-      const rows = executionMetricRows({ orders, failures, risk, paper, portfolio, journal, recovery, recovered, expiredOrders: lostOrders.length, stopCancels });
-      return rows.map(([n, x]) => `alphapulse_execution_${n} ${x}`).join("\n") + "\n" + trading.metricsText(ctx.name);
+      const e = addExecutionMetrics(new Exposition(), { orders, failures, risk, paper, portfolio, journal, recovery, recovered, expiredOrders: lostOrders.length, stopCancels });
+      return trading.addMetrics(e, ctx.name).render();
     },
     control: {
       tradingState: async () => trading.status().tradingState,

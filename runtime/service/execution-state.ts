@@ -31,6 +31,7 @@
 import { basename } from "node:path";
 import * as v from "valibot";
 import type { Logger } from "../../relay/log.ts";
+import { Exposition } from "../../relay/prometheus/mod.ts";
 import { limitsToInput, RiskLimitsSchema, strictestLimits, type RiskLimits } from "../../strategies/risk/limits.ts";
 import type { RiskManager } from "../../strategies/risk/risk-manager.ts";
 import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
@@ -154,11 +155,17 @@ export class ExecutionTradingState {
     return { tradingState: API_STATE[this.risk.state], reason: this.risk.stateReason, alerts: this.alerts };
   }
 
-  /** Prometheus lines of the open alerts (`alphapulse_alert{service,name,file,kind} 1`) and their count. */
+  /** Prometheus text of the open alerts (`alphapulse_alert{service,name,file,kind} 1`) and their count. */
   metricsText(service: string): string {
-    const lines = this.alerts.map((a) => `alphapulse_alert{service="${service}",name="${a.name}",file="${a.file}",kind="${a.kind}"} 1`);
-    lines.push(`alphapulse_execution_alerts_open ${this.alerts.length}`);
-    return lines.join("\n") + "\n";
+    return this.addMetrics(new Exposition(), service).render();
+  }
+
+  /** Adds the open alerts (`alphapulse_alert{service,name,file,kind} 1`) and their count to `e`. */
+  addMetrics(e: Exposition, service: string): Exposition {
+    return e
+      .gauge("alphapulse_alert", "1 for each open fail-closed alert of the execution service (cleared by releasing the kill switch).",
+        this.alerts.map((a) => [{ service, name: a.name, file: a.file, kind: a.kind }, 1]))
+      .gauge("alphapulse_execution_alerts_open", "Open fail-closed alerts.", this.alerts.length);
   }
 
   private raise(name: string, path: string, kind: string, reason: string, extra: Record<string, unknown> = {}): void {

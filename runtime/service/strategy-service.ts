@@ -16,6 +16,7 @@
 
 import { serviceStateDirs } from "../paths.ts";
 import * as hdr from "hdr-histogram-js";
+import { BucketHistogram, Exposition } from "../../relay/prometheus/mod.ts";
 import * as v from "valibot";
 import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
 import { Role } from "../../relay/control.ts";
@@ -121,6 +122,7 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
     if (recovery !== undefined && isRestartable(strategy)) await recovery.save(strategy.toSnapshot(), null, {});
   };
   recovery?.startPeriodic(saveSnapshot, options.snapshotIntervalMs);
+  const buckets = new BucketHistogram();
   const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 2 });
   const view = new MessageView();
   const input = await connectRelay(ctx, RelayDomain.MarketData, Role.Subscriber);
@@ -141,7 +143,9 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
         ctx.log.error("strategy failed on a message", { cid: `${view.source}:${view.sequence}`, error: String(e), failures });
       }
     }
-    latency.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
+    const nanos = Math.max(1, Math.round((performance.now() - t0) * 1e6));
+    latency.recordValue(nanos);
+    buckets.observe(nanos / 1e9);
   };
   input.onMessage(onInput);
   executionInput?.onMessage(onInput);
@@ -157,26 +161,24 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
       };
     },
     metricsText() {
-      const l = `strategy="${ctx.name}",kind="${options.strategy}"`;
-      const stats = strategy.stats();
-      const rows = [
-        `alphapulse_strategy_enabled{${l}} ${enabled ? 1 : 0}`,
-        `alphapulse_strategy_market_messages_total{${l}} ${processed}`,
-        `alphapulse_strategy_signals_total{${l}} ${signals}`,
-        `alphapulse_strategy_signals_suppressed_total{${l}} ${suppressed}`,
-        `alphapulse_strategy_signals_breaker_dropped_total{${l}} ${breakerDropped}`,
-        `alphapulse_strategy_failures_total{${l}} ${failures}`,
-        ...Object.entries(stats).map(([k, n]) => `alphapulse_strategy_stat{${l},name="${k}"} ${n}`),
-      ];
+      const e = new Exposition({ strategy: ctx.name, kind: options.strategy });
+      const p = "alphapulse_strategy_";
+      e.gauge(`${p}enabled`, "1 while the strategy is enabled.", enabled ? 1 : 0)
+        .counter(`${p}market_messages_total`, "Messages the strategy processed.", processed)
+        .counter(`${p}signals_total`, "Signals published.", signals)
+        .counter(`${p}signals_suppressed_total`, "Signals suppressed while disabled.", suppressed)
+        .counter(`${p}signals_breaker_dropped_total`, "Signals dropped while the circuit breaker was open.", breakerDropped)
+        .counter(`${p}failures_total`, "Messages the strategy failed on.", failures)
+        .gauge(`${p}breaker_open`, "1 while the strategy's circuit breaker is not closed.", breaker.status(Date.now()).state !== "closed" ? 1 : 0)
+        .gauge(`${p}stat`, "The strategy's own figures, by name.", Object.entries(strategy.stats()).map(([name, n]) => [{ name }, n]))
+        .histogram(`${p}processing_seconds`, "Time to process one input message.", {}, buckets.snapshot());
       if (restart !== undefined && recovery !== undefined) {
-        rows.push(
-          `alphapulse_strategy_snapshot_restored{${l}} ${restart.restored ? 1 : 0}`,
-          `alphapulse_strategy_signal_id_epoch{${l}} ${restart.epoch}`,
-          `alphapulse_strategy_snapshots_saved_total{${l}} ${recovery.saved}`,
-          `alphapulse_strategy_snapshot_failures_total{${l}} ${recovery.failures}`,
-        );
+        e.gauge(`${p}snapshot_restored`, "1 when the state was restored from a snapshot at start.", restart.restored ? 1 : 0)
+          .gauge(`${p}signal_id_epoch`, "Epoch of the signal ids of this run.", restart.epoch)
+          .counter(`${p}snapshots_saved_total`, "Snapshots saved.", recovery.saved)
+          .counter(`${p}snapshot_failures_total`, "Snapshots that failed.", recovery.failures);
       }
-      return rows.join("\n") + "\n";
+      return e.render();
     },
     control: {
       enabled: async () => enabled,

@@ -345,7 +345,8 @@ export class RiskManager {
     if (o.remaining <= 0n || o.dex) this.open.delete(orderId);
   }
 
-  private dailyPnl(): bigint {
+  /** The day's net P&L so far (quote × 1e8; the day starts at the first look after UTC midnight). */
+  dailyPnl(): bigint {
     const nowNs = this.clock.nowNs;
     const day = Math.floor(nowNs / NS_PER_DAY);
     const net = this.portfolio.totals().net;

@@ -134,7 +134,9 @@ describe("metrics and paths", () => {
     expect(text).toContain('alphapulse_relay_messages_in_total{domain="market-data"} 5');
     expect(text).toContain('alphapulse_relay_dropped_total{domain="market-data",reason="duplicate"} 2');
     expect(text).toContain('alphapulse_relay_protocol_errors_total{domain="market-data",kind="ChecksumMismatch"} 1');
-    expect(text).toMatch(/# TYPE alphapulse_relay_forward_latency_microseconds summary/);
+    expect(text).toMatch(/# TYPE alphapulse_relay_forward_latency_seconds histogram/);
+    expect(text).toContain('alphapulse_relay_forward_latency_seconds_bucket{domain="market-data",le="0.000025"} 3');
+    expect(text).toContain('alphapulse_relay_forward_latency_seconds_count{domain="market-data"} 3');
   });
 
   it("parses domains and builds default socket paths", () => {

@@ -1,0 +1,15 @@
+/**
+ * `GET /alerts` (bearer token): what the API's own alert evaluation finds firing, oldest first, each with
+ * its name, severity, labels, summary and since. The dashboard's banner reads it.
+ *
+ * @module
+ */
+
+import type { Hono } from "hono";
+import { requireBearer } from "../auth.ts";
+import type { FiringAlert } from "./evaluator.ts";
+
+/** Registers `GET /alerts`; `firing` is undefined when alerting is disabled (then the list is empty and says so). */
+export function registerAlertRoutes(app: Hono, token: string, firing: (() => FiringAlert[]) | undefined): void {
+  app.get("/alerts", requireBearer(token), (c) => c.json({ enabled: firing !== undefined, alerts: firing?.() ?? [] }));
+}
