@@ -29,10 +29,9 @@
  */
 
 import { createHash } from "node:crypto";
-import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { readJournal, type JournalPosition } from "./journal.ts";
-import { readDurable, writeDurable } from "./state/durable-file.ts";
+import { moveAside, readDurable, writeDurable } from "./state/durable-file.ts";
 
 /**
  * Format version of the snapshot file (its envelope; the state carries its own versions). Version 2
@@ -281,14 +280,8 @@ export class RecoveryManager {
   }
 
   /** Renames an unusable snapshot to `<file>.unusable-<time>` (kept for inspection); its new path, or undefined if that failed. */
-  private async moveAside(): Promise<string | undefined> {
-    const to = `${this.path}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    try {
-      await rename(this.path, to);
-      return to;
-    } catch {
-      return undefined;
-    }
+  private moveAside(): Promise<string | undefined> {
+    return moveAside(this.path);
   }
 
   /**

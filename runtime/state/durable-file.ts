@@ -136,3 +136,17 @@ export async function readDurable(path: string): Promise<string | undefined> {
     await f.close();
   }
 }
+
+/**
+ * Renames an unusable state file to `<file>.unusable-<time>` (kept for inspection, out of the way of the
+ * next write); the new path, or undefined when it could not be moved.
+ */
+export async function moveAside(path: string): Promise<string | undefined> {
+  const to = `${path}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  try {
+    await rename(path, to);
+    return to;
+  } catch {
+    return undefined;
+  }
+}

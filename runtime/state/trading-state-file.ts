@@ -14,11 +14,10 @@
  * @module
  */
 
-import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
-import { readDurable, writeDurable } from "./durable-file.ts";
+import { moveAside, readDurable, writeDurable } from "./durable-file.ts";
 import { SealedJsonError, sealJson, unsealJson } from "./sealed-json.ts";
 
 /** Version of the trading-state body this build reads and writes (1 was the unsealed `{state, reason, apiLimits}`). */
@@ -107,14 +106,8 @@ export class TradingStateStore {
   }
 
   /** Renames the unusable trading-state file to `<file>.unusable-<time>` (kept for inspection); the new path, or undefined. */
-  async moveAside(): Promise<string | undefined> {
-    const to = `${this.path}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    try {
-      await rename(this.path, to);
-      return to;
-    } catch {
-      return undefined;
-    }
+  moveAside(): Promise<string | undefined> {
+    return moveAside(this.path);
   }
 
   private async loadFrom(path: string): Promise<TradingStateLoad> {

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { until as pollUntil } from "../runtime/helpers.ts";
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -23,15 +24,9 @@ export function apCommand(): [string, string[]] {
   return deno ? [deno.execPath(), ["run", "-A", MAIN]] : [process.execPath, ["--import", "tsx", MAIN]];
 }
 
-/** Polls `probe` until it returns a value (not `undefined`, not a rejection), or fails naming `what`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+/** Polls `probe` until it returns a value (not `undefined`, not a rejection), or fails naming `what` (default 60 s). */
+export function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+  return pollUntil(what, probe, timeoutMs, intervalMs);
 }
 
 /** YAML of a small system in `runtimeDir`: the four relays, the execution service and the API on a free port. */
