@@ -108,6 +108,7 @@ export function renderDashboardPage(s: DashboardSettings) {
   <button id="forget-token" class="btn ghost" type="button" title="Forget the API token in this tab">Sign out</button>
 </header>
 <div id="banner" class="banner" role="status" hidden></div>
+<div id="alerts-banner" class="banner alerts" role="alert" hidden></div>
 <main class="grid" id="dashboard" aria-busy="true">
   <section class="panel span-12 kpis" id="panel-summary" aria-label="Summary">
     <div class="kpi"><span class="kpi-label">Realized P&amp;L</span><span class="kpi-value" id="kpi-realized">—</span></div>

@@ -306,6 +306,9 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
     await page.click("#kill-confirm");
     await expect.poll(() => text(pill)).toBe("HALTED");
     expect((await api("/kill-switch")).body).toMatchObject({ tradingState: "HALTED" });
+    // The API's own alerting sees the engaged kill switch; the page's alert banner says so.
+    await expect.poll(() => text("#alerts-banner"), { timeout: 30_000 }).toMatch(/critical: trading is HALTED: the kill switch is engaged \(since \d\d:\d\d:\d\d\.\d{3}\)/);
+    expect(await page.locator("#alerts-banner").isVisible()).toBe(true);
 
     await page.click("#kill-switch");
     await page.locator("#kill-dialog[open]").waitFor();
@@ -319,7 +322,8 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
     await page.click("#kill-confirm");
     await expect.poll(() => text(pill)).toBe("ACTIVE");
     expect((await api("/kill-switch")).body).toMatchObject({ tradingState: "ACTIVE" });
-  }, 60_000);
+    await expect.poll(() => text("#alerts-banner"), { timeout: 30_000 }).not.toMatch(/HALTED/);
+  }, 120_000);
 
   it("switches a strategy off and on", async () => {
     const strategies = (await api("/strategies")).body as { name: string; enabled: boolean; up: boolean }[];

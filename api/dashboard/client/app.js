@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The dashboard's entry module: gets a working API token, then keeps every panel live — REST polls
- * (`/stats`, `/services`, `/kill-switch`, `/strategies`, `/circuit-breakers`, `/portfolio`) and three
+ * (`/stats`, `/services`, `/kill-switch`, `/alerts`, `/strategies`, `/circuit-breakers`, `/portfolio`) and three
  * self-reconnecting `/stream` WebSockets (market data, signals, execution), each opened on the API's
  * recent history (`/history`) and joined to it without duplicates ({@link HistorySeam}). Handlers only update state
  * and mark views; views render in batched animation frames. A one-second tick ages everything and
@@ -25,6 +25,26 @@ import { ServicesPanel } from "./services.js";
 import { Labels, readSettings } from "./settings.js";
 import { LiveStream } from "./stream.js";
 import { adoptTokenFromUrl, forgetToken, promptToken, storedToken } from "./token.js";
+
+/**
+ * The alert banner: what the API's own alert evaluation finds firing (`GET /alerts`), most severe first,
+ * hidden when nothing fires.
+ * @param {{ name: string, severity: string, summary: string, since: string }[]} alerts
+ */
+function showAlerts(alerts) {
+  const banner = byId("alerts-banner");
+  if (alerts.length === 0) {
+    setText(banner, "");
+    show(banner, false);
+    return;
+  }
+  const rank = (/** @type {string} */ s) => (s === "critical" ? 0 : s === "warning" ? 1 : 2);
+  const sorted = [...alerts].sort((a, b) => rank(a.severity) - rank(b.severity));
+  const parts = sorted.map((a) => `${a.severity}: ${a.summary} (since ${clockOfMillis(Date.parse(a.since))})`);
+  setText(banner, `${alerts.length === 1 ? "1 alert" : `${alerts.length} alerts`} firing — ${parts.join("; ")}`);
+  setData(banner, "count", String(alerts.length));
+  show(banner, true);
+}
 
 const settings = readSettings();
 const labels = new Labels(settings);
@@ -102,6 +122,15 @@ class Dashboard {
           if (e.status === 404) return ABSENT_POLL_MS;
         } finally {
           scheduler.mark(this.trading);
+        }
+      }),
+      alerts: new Poller("alerts", 2 * p, async () => {
+        try {
+          showAlerts((await api.get("/alerts")).alerts);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status === 0 || e.status === 401) throw e;
+          showAlerts([]);
+          if (e.status === 404) return ABSENT_POLL_MS;
         }
       }),
       strategies: new Poller("strategies", 2 * p, async () => {
