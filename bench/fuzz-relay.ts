@@ -70,6 +70,8 @@ export interface RelayFuzzOptions {
   ringBytesPerSource?: number;
   /** Relay limit (default: the relay's own). */
   overflowDisconnectMs?: number;
+  /** Bytes a subscriber's connection takes before its queue fills (relay `writeWindowBytes`; default 256 KiB). */
+  writeWindowBytes?: number;
   /** Progress lines (default none). */
   progress?: (line: string) => void;
 }
@@ -306,6 +308,7 @@ export async function runRelayFuzz(options: RelayFuzzOptions): Promise<RelayFuzz
     ...(options.subscriberQueueBytes !== undefined ? { subscriberQueueBytes: options.subscriberQueueBytes } : {}),
     ...(options.ringBytesPerSource !== undefined ? { ringBytesPerSource: options.ringBytesPerSource } : {}),
     ...(options.overflowDisconnectMs !== undefined ? { overflowDisconnectMs: options.overflowDisconnectMs } : {}),
+    ...(options.writeWindowBytes !== undefined ? { writeWindowBytes: options.writeWindowBytes } : {}),
   });
   const relay: Relay = server.relay;
   const failures: string[] = [];

@@ -9,7 +9,7 @@ import { runRelayFuzz } from "../../bench/fuzz-relay.ts";
  */
 describe("fuzzing (short CI run)", () => {
   it("the relay connection handler survives 20 000 mutated inputs from many connections; honest clients lose nothing", async () => {
-    const r = await runRelayFuzz({ count: 20_000, seed: 7, connections: 6, subscriberQueueBytes: 64 * 1024, overflowDisconnectMs: 200, ringBytesPerSource: 256 * 1024 });
+    const r = await runRelayFuzz({ count: 20_000, seed: 7, connections: 6, subscriberQueueBytes: 64 * 1024, overflowDisconnectMs: 200, ringBytesPerSource: 256 * 1024, writeWindowBytes: 64 * 1024 });
     expect(r.failures).toEqual([]);
     expect(r.thrown).toBe(0);
     expect(r.invalidOutput).toBe(0);
