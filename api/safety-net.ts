@@ -7,8 +7,8 @@
  */
 
 import process from "node:process";
-import type { Logger } from "../relay/log.ts";
-import { IS_DENO } from "../runtime/platform.ts";
+import type { Logger } from "../core/log.ts";
+import { IS_DENO } from "../core/platform.ts";
 
 /** An installed net. */
 export interface RejectionNet {

@@ -13,7 +13,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { ServiceState } from "../protocol/mod.ts";
-import { Exposition } from "../relay/prometheus/mod.ts";
+import { Exposition } from "../core/metrics/mod.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import { runtimePaths } from "../runtime/paths.ts";
 import type { RunningService, ServiceContext } from "../runtime/service/types.ts";

@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { Logger } from "../relay/log.ts";
+import type { Logger } from "../core/log.ts";
 import type { ControlPlane, StreamStop } from "./control-plane.ts";
 
 /** Largest WebSocket frame header a server writes (2 bytes + 8 for a 64-bit length; no mask). */

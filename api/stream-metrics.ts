@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Exposition } from "../relay/prometheus/mod.ts";
+import { Exposition } from "../core/metrics/mod.ts";
 import type { StreamHub } from "./stream-hub.ts";
 
 /** The hub's figures as Prometheus text (`alphapulse_api_stream_*`). */

@@ -10,15 +10,15 @@
 
 import type * as v from "valibot";
 import { decodeMessage, messageToJson, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { Role } from "../relay/control.ts";
-import type { Logger } from "../relay/log.ts";
-import { parseDomain } from "../relay/paths.ts";
-import { Exposition, mergeExpositions, type Labels, type MergeProblem } from "../relay/prometheus/mod.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { Role } from "../relay/wire/control.ts";
+import type { Logger } from "../core/log.ts";
+import { parseDomain } from "../relay/wire/socket-paths.ts";
+import { Exposition, mergeExpositions, type Labels, type MergeProblem } from "../core/metrics/mod.ts";
 import { callControl, ControlError } from "../runtime/control/channel.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
-import { allServiceNames, resolveService } from "../runtime/service/registry.ts";
+import { allServiceNames, resolveService } from "../app/service-registry.ts";
 import type { ServiceStatus } from "../runtime/supervisor.ts";
 import {
   NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,

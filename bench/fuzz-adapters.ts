@@ -31,7 +31,7 @@ import process from "node:process";
 import type { AdapterIo, VenueAdapter } from "../adapters/common/adapter.ts";
 import { parseCaptureText, type CaptureEvent } from "../adapters/common/capture.ts";
 import { loadVenue } from "../adapters/registry.ts";
-import { Rng } from "../adapters/sim/rng.ts";
+import { Rng } from "../core/prng.ts";
 import { validateMessage } from "../protocol/mod.ts";
 
 /** A fuzzed venue: the registry name and its capture (and pool cache for EVM chains). */

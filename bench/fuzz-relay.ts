@@ -38,16 +38,16 @@ import path from "node:path";
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import fc from "fast-check";
-import { Rng } from "../adapters/sim/rng.ts";
+import { Rng } from "../core/prng.ts";
 import {
   AssetType, HEADER_SIZE, HeaderOffset, MessageBuilder, RelayDomain, Side, StreamFramer, TlvType, Venue, encodeMessage, messageChecksum,
   pairAssetId, validateMessage,
 } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { encodeHello, encodeRetransmitRequest, encodeSubscribe, Role } from "../relay/control.ts";
-import { silentLogger } from "../relay/log.ts";
-import type { Relay } from "../relay/relay.ts";
-import { startRelayServer } from "../relay/server.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { encodeHello, encodeRetransmitRequest, encodeSubscribe, Role } from "../relay/wire/control.ts";
+import { silentLogger } from "../core/log.ts";
+import type { Relay } from "../relay/server/relay.ts";
+import { startRelayServer } from "../relay/server/server.ts";
 import type { Connection, ConnectionHandlers } from "../relay/transport/types.ts";
 import { domainTlvArb, metaArb } from "../tests/protocol/arbitraries.ts";
 

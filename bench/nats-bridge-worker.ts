@@ -20,10 +20,10 @@ import process from "node:process";
 import readline from "node:readline";
 import { NatsBridge } from "../bridge/bridge.ts";
 import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { firstTlvType, Role } from "../relay/control.ts";
-import { silentLogger } from "../relay/log.ts";
-import { startRelayServer } from "../relay/server.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { firstTlvType, Role } from "../relay/wire/control.ts";
+import { silentLogger } from "../core/log.ts";
+import { startRelayServer } from "../relay/server/server.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit } from "./worker-io.ts";
 

@@ -27,12 +27,12 @@ import {
 } from "../protocol/mod.ts";
 import { Journal } from "../runtime/journal.ts";
 import { RecoveryManager, type RecoveryReport } from "../runtime/recovery.ts";
-import { parseConfig } from "../strategies/config.ts";
-import { MarketState } from "../strategies/execution/market-state.ts";
-import { PortfolioConfigSchema } from "../strategies/portfolio/config.ts";
-import { Portfolio } from "../strategies/portfolio/portfolio.ts";
-import { RiskConfigSchema } from "../strategies/risk/limits.ts";
-import { RiskManager } from "../strategies/risk/risk-manager.ts";
+import { parseConfig } from "../trading/config.ts";
+import { MarketState } from "../trading/execution/market-state.ts";
+import { PortfolioConfigSchema } from "../trading/portfolio/config.ts";
+import { Portfolio } from "../trading/portfolio/portfolio.ts";
+import { RiskConfigSchema } from "../trading/risk/limits.ts";
+import { RiskManager } from "../trading/risk/risk-manager.ts";
 import { benchOptions, cpuNowMs } from "./options.ts";
 
 const OPTIONS = benchOptions(1);

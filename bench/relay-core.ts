@@ -10,9 +10,9 @@
 
 import process from "node:process";
 import { AssetType, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
-import { encodeHello, Role } from "../relay/control.ts";
-import { silentLogger } from "../relay/log.ts";
-import { Relay } from "../relay/relay.ts";
+import { encodeHello, Role } from "../relay/wire/control.ts";
+import { silentLogger } from "../core/log.ts";
+import { Relay } from "../relay/server/relay.ts";
 import type { Connection, ConnectionHandlers } from "../relay/transport/types.ts";
 
 /** An in-memory connection that swallows writes. */

@@ -20,11 +20,11 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import { AssetType, ChunkViews, epochMillis, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
-import { BusyPoll } from "../relay/busy-poll.ts";
-import { RelayClient } from "../relay/client.ts";
-import { Role } from "../relay/control.ts";
-import { silentLogger } from "../relay/log.ts";
-import { startRelayServer } from "../relay/server.ts";
+import { BusyPoll } from "../relay/client/busy-poll.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { Role } from "../relay/wire/control.ts";
+import { silentLogger } from "../core/log.ts";
+import { startRelayServer } from "../relay/server/server.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 

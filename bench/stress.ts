@@ -32,10 +32,10 @@ import process from "node:process";
 import { setImmediate } from "node:timers";
 import { fileURLToPath } from "node:url";
 import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { firstTlvType, readGap, Role } from "../relay/control.ts";
-import { silentLogger, type Logger } from "../relay/log.ts";
-import { startRelayServer } from "../relay/server.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { firstTlvType, readGap, Role } from "../relay/wire/control.ts";
+import { silentLogger, type Logger } from "../core/log.ts";
+import { startRelayServer } from "../relay/server/server.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { startWorker, type WorkerProcess } from "./worker-process.ts";
 

@@ -45,12 +45,12 @@ import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } fr
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { HeaderOffset, nowNanos, type RelayDomain, TlvType, viewsOf } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { encodeGap, firstTlvType, isControlType, readGap, Role } from "../relay/control.ts";
-import { createLogger, type Logger } from "../relay/log.ts";
-import { domainName } from "../relay/paths.ts";
-import type { Relay } from "../relay/relay.ts";
-import { RetransmitFallback, type RetransmitFallbackOptions } from "../relay/retransmit-source.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { encodeGap, firstTlvType, isControlType, readGap, Role } from "../relay/wire/control.ts";
+import { createLogger, type Logger } from "../core/log.ts";
+import { domainName } from "../relay/wire/socket-paths.ts";
+import type { Relay } from "../relay/server/relay.ts";
+import { RetransmitFallback, type RetransmitFallbackOptions } from "../relay/server/retransmit-source.ts";
 import type { Endpoint, Transport } from "../relay/transport/types.ts";
 import { natsClientOptions, type NatsConnectOptions } from "./connect.ts";
 import { InboundSequencer } from "./inbound.ts";

@@ -30,8 +30,8 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { HeaderOffset, type RelayDomain, viewsOf } from "../protocol/mod.ts";
-import { readGap } from "../relay/control.ts";
-import { createLogger, type Logger } from "../relay/log.ts";
+import { readGap } from "../relay/wire/control.ts";
+import { createLogger, type Logger } from "../core/log.ts";
 import { recoverFromJetStream } from "./jetstream.ts";
 
 /** Settings of a {@link JetStreamGapFiller}. */

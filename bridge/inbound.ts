@@ -22,7 +22,7 @@
  */
 
 import { HeaderOffset, viewsOf } from "../protocol/mod.ts";
-import type { Logger } from "../relay/log.ts";
+import type { Logger } from "../core/log.ts";
 
 /** Fetches `source`'s messages `from..to` (inclusive) that a store still holds, in sequence order. */
 export type RecoverFn = (source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined) => Promise<Uint8Array[]>;

@@ -18,8 +18,8 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type RelayDomain, TlvType } from "../protocol/mod.ts";
-import { firstTlvType } from "../relay/control.ts";
-import type { Logger } from "../relay/log.ts";
+import { firstTlvType } from "../relay/wire/control.ts";
+import type { Logger } from "../core/log.ts";
 import { sequenceAt, splitPayload, timestampAt } from "./payload.ts";
 import { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceSubject, streamName } from "./subjects.ts";
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { Exposition, type Labels } from "../relay/prometheus/mod.ts";
-import type { RetransmitFallbackStats } from "../relay/retransmit-source.ts";
+import { Exposition, type Labels } from "../core/metrics/mod.ts";
+import type { RetransmitFallbackStats } from "../relay/server/retransmit-source.ts";
 import type { InboundStats } from "./inbound.ts";
 import type { OutboundStats } from "./outbound.ts";
 
@@ -57,7 +57,7 @@ export interface NatsBridgeSnapshot {
   };
 }
 
-/** Renders a snapshot in the Prometheus text format (0.0.4, relay/prometheus/). */
+/** Renders a snapshot in the Prometheus text format (0.0.4, core/metrics/). */
 export function renderNatsPrometheus(s: NatsBridgeSnapshot, prefix = "alphapulse_nats"): string {
   return natsExposition(s, prefix).render();
 }

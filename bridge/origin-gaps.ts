@@ -28,7 +28,7 @@
  */
 
 import { HeaderOffset, nowNanos, type RelayDomain, TlvType, viewsOf } from "../protocol/mod.ts";
-import { encodeGap, firstTlvType, type GapNotice, readGap } from "../relay/control.ts";
+import { encodeGap, firstTlvType, type GapNotice, readGap } from "../relay/wire/control.ts";
 
 /** The origin Gap notice stored on `source`'s subject (see the module documentation). */
 export function encodeOriginGap(domain: RelayDomain, source: number, reason: number, from: bigint, to: bigint, timestamp: bigint = nowNanos()): Uint8Array {

@@ -24,8 +24,8 @@
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type RelayDomain, TlvType } from "../protocol/mod.ts";
-import { firstTlvType } from "../relay/control.ts";
-import type { RetransmitSource, RunAnchor } from "../relay/retransmit-source.ts";
+import { firstTlvType } from "../relay/wire/control.ts";
+import type { RetransmitSource, RunAnchor } from "../relay/server/retransmit-source.ts";
 import { readStream } from "./jetstream.ts";
 import { sequenceAt, splitPayload, timestampAt } from "./payload.ts";
 import { DEFAULT_SUBJECT_PREFIX, sourceSubject, streamName } from "./subjects.ts";

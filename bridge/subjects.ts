@@ -18,7 +18,7 @@
  */
 
 import type { RelayDomain } from "../protocol/mod.ts";
-import { domainName } from "../relay/paths.ts";
+import { domainName } from "../relay/wire/socket-paths.ts";
 
 /** The default first subject token. */
 export const DEFAULT_SUBJECT_PREFIX = "alphapulse";

@@ -12,9 +12,9 @@ import { CaptureError, CaptureWriter, openTextOut } from "../adapters/common/cap
 import type { MessageSink } from "../adapters/common/sink.ts";
 import { startVenueAdapter, type VenueRun } from "../adapters/run.ts";
 import { RelayDomain, SourceId, decodeMessage, messageToJson } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { Role } from "../relay/control.ts";
-import { createLogger } from "../relay/log.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { Role } from "../relay/wire/control.ts";
+import { createLogger } from "../core/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { StdoutWriter, writeStderr } from "./io.ts";
 import { CONNECT_OPTIONS, CONNECT_USAGE, clientTarget, parseCommandArgs } from "./relay-options.ts";

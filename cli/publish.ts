@@ -11,9 +11,9 @@
  */
 
 import { encodeJsonMessage, ProtocolError, StreamFramer, validateMessage, type Json } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { Role } from "../relay/control.ts";
-import { createLogger } from "../relay/log.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { Role } from "../relay/wire/control.ts";
+import { createLogger } from "../core/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { inputName, openInput, readLines, writeStderr } from "./io.ts";
 import { reportRefusals } from "./refusal-report.ts";

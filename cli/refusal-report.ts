@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { RelayClient } from "../relay/client.ts";
-import type { RefusedCounts } from "../relay/client-refusals.ts";
+import type { RelayClient } from "../relay/client/client.ts";
+import type { RefusedCounts } from "../relay/client/refusals.ts";
 
 /** Milliseconds the relay has, after the last write, to account for every message. */
 const JUDGE_TIMEOUT_MS = 10_000;

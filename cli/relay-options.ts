@@ -17,8 +17,8 @@ import type { RelayDomain } from "../protocol/mod.ts";
 import { ConfigError } from "../runtime/config/load.ts";
 import { loadAppConfig } from "../runtime/launch/load-app-config.ts";
 import { runtimePaths } from "../runtime/paths.ts";
-import { IdentityError, RelayKey, TOOLS_TOKEN_FILE } from "../relay/identity.ts";
-import { DOMAIN_NAMES, parseDomain } from "../relay/paths.ts";
+import { IdentityError, RelayKey, TOOLS_TOKEN_FILE } from "../relay/wire/identity.ts";
+import { DOMAIN_NAMES, parseDomain } from "../relay/wire/socket-paths.ts";
 import type { Endpoint } from "../relay/transport/types.ts";
 import { CommandError } from "./command.ts";
 

@@ -10,13 +10,13 @@
  */
 
 import process from "node:process";
-import { createLogger } from "../relay/log.ts";
-import { renderPrometheus } from "../relay/metrics.ts";
-import { domainName } from "../relay/paths.ts";
-import { DEFAULT_CONNECTION_BUFFER_BYTES, DEFAULT_PARTIAL_BYTES_TOTAL, DEFAULT_PARTIAL_DEADLINE_MS } from "../relay/partial-limits.ts";
-import { DEFAULT_SEQUENCE_JUMP_WINDOW } from "../relay/relay.ts";
-import { DEFAULT_RING_BYTES_TOTAL } from "../relay/ring-store.ts";
-import { RelayConfigError, startRelayServer, type RelayServer, type TcpListenOptions } from "../relay/server.ts";
+import { createLogger } from "../core/log.ts";
+import { renderPrometheus } from "../relay/server/metrics.ts";
+import { domainName } from "../relay/wire/socket-paths.ts";
+import { DEFAULT_CONNECTION_BUFFER_BYTES, DEFAULT_PARTIAL_BYTES_TOTAL, DEFAULT_PARTIAL_DEADLINE_MS } from "../relay/server/partial-limits.ts";
+import { DEFAULT_SEQUENCE_JUMP_WINDOW } from "../relay/server/relay.ts";
+import { DEFAULT_RING_BYTES_TOTAL } from "../relay/server/ring-store.ts";
+import { RelayConfigError, startRelayServer, type RelayServer, type TcpListenOptions } from "../relay/server/server.ts";
 import { CommandError, type Command } from "./command.ts";
 import { domainArg, hostPort, intOption, parseCommandArgs, readTextFile, relayKeyOption, tokenFromEnv } from "./relay-options.ts";
 

@@ -14,10 +14,10 @@
  */
 
 import { HeaderOffset, ProtocolError, StreamFramer, TlvType, validateMessage, viewsOf } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { firstTlvType, isControlType, Role } from "../relay/control.ts";
-import { createLogger } from "../relay/log.ts";
-import { domainName } from "../relay/paths.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { firstTlvType, isControlType, Role } from "../relay/wire/control.ts";
+import { createLogger } from "../core/log.ts";
+import { domainName } from "../relay/wire/socket-paths.ts";
 import { CommandError, type Command } from "./command.ts";
 import { openInput, writeStderr } from "./io.ts";
 import { NATS_REPLAY_USAGE } from "./nats-replay-usage.ts";

@@ -7,7 +7,7 @@
 
 import { ConfigError } from "../runtime/config/load.ts";
 import { DEFAULT_CONFIG, loadAppConfig, readResolvedConfig } from "../runtime/launch/load-app-config.ts";
-import { UnknownServiceError } from "../runtime/service/registry.ts";
+import { UnknownServiceError } from "../app/service-registry.ts";
 import { runServiceProcess } from "../runtime/service/run.ts";
 import { parseOptions } from "./args.ts";
 import { CommandError, type Command } from "./command.ts";

@@ -15,7 +15,7 @@
 
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { configureLogging, createLogger, isLogLevel, LOG_LEVEL_ENV, logLevelFromEnv } from "../relay/log.ts";
+import { configureLogging, createLogger, isLogLevel, LOG_LEVEL_ENV, logLevelFromEnv } from "../core/log.ts";
 import { ConfigError } from "../runtime/config/load.ts";
 import { DEFAULT_CONFIG, loadAppConfig } from "../runtime/launch/load-app-config.ts";
 import { requireTradingServices } from "../runtime/launch/validate-services.ts";

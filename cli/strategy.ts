@@ -10,11 +10,11 @@
  */
 
 import process from "node:process";
-import { FileSink } from "../strategies/file-sink.ts";
-import { StrategyConfigError } from "../strategies/config.ts";
-import type { MessageSink } from "../strategies/contract.ts";
-import { STRATEGIES, loadStrategy, strategyEntry, strategyNames } from "../strategies/registry.ts";
-import { MessageRunner } from "../strategies/runner.ts";
+import { FileSink } from "../trading/strategies/file-sink.ts";
+import { StrategyConfigError } from "../trading/config.ts";
+import type { MessageSink } from "../trading/strategies/contract.ts";
+import { STRATEGIES, loadStrategy, strategyEntry, strategyNames } from "../trading/strategies/registry.ts";
+import { MessageRunner } from "../trading/strategies/message-runner.ts";
 import { CommandError, type Command, type CommandContext } from "./command.ts";
 import { StdoutWriter, inputName, openInput } from "./io.ts";
 

@@ -12,9 +12,9 @@
 
 import process from "node:process";
 import { decodeMessage, messageToJson } from "../protocol/mod.ts";
-import { RelayClient } from "../relay/client.ts";
-import { Role } from "../relay/control.ts";
-import { createLogger } from "../relay/log.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { Role } from "../relay/wire/control.ts";
+import { createLogger } from "../core/log.ts";
 import { CommandError, type Command } from "./command.ts";
 import { EXIT_BROKEN_PIPE, StdoutWriter } from "./io.ts";
 import { clientTarget, CONNECT_OPTIONS, CONNECT_USAGE, domainArg, intOption, parseCommandArgs, type Parsed } from "./relay-options.ts";

@@ -22,7 +22,7 @@ import { homedir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import process from "node:process";
 import { RELAY_DOMAIN_NAMES, type RelayDomain } from "../protocol/mod.ts";
-import { defaultSocketDir } from "../relay/paths.ts";
+import { defaultSocketDir } from "../relay/wire/socket-paths.ts";
 
 /** Subdirectories of a state directory. */
 export const STATE_SUBDIRS = { snapshots: "state", journal: "journal", logs: "logs" } as const;

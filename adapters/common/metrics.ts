@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { HistogramValue } from "../../relay/prometheus/exposition.ts";
+import type { HistogramValue } from "../../core/metrics/exposition.ts";
 
 /** Plain-data view of {@link AdapterMetrics}. */
 export interface AdapterMetricsSnapshot {

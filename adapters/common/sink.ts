@@ -1,7 +1,7 @@
 /**
  * Where adapters put the Protocol V2 messages they build.
  *
- * The interface is the relay's (relay/sink.ts), re-exported here so adapters import it from one place;
+ * The interface is the relay's (core/sink.ts), re-exported here so adapters import it from one place;
  * the relay client implements it.
  *
  * Contract: `bytes` is one whole message and is only valid during the call — adapters build into a
@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { MessageSink } from "../../relay/sink.ts";
+import type { MessageSink } from "../../core/sink.ts";
 
 export type { MessageSink };
 

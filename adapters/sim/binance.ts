@@ -9,7 +9,7 @@
  */
 
 import { MarketModel, type MarketDynamics, formatFixed, type SymbolSpec } from "./market.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../../core/prng.ts";
 import type { SimClient, SimRestAnswer, VenueSim } from "./venue-sim.ts";
 
 /** Symbols simulated by default. */

@@ -12,7 +12,7 @@
  */
 
 import { MarketModel, type MarketDynamics, formatFixed, type MarketEvent, type SymbolSpec } from "./market.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../../core/prng.ts";
 import { isoMicros, type SimClient, type SimRestAnswer, type VenueSim } from "./venue-sim.ts";
 
 /** Products simulated by default. DOGE-USD trades around 0.036 to exercise small prices. */

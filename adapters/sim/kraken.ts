@@ -11,7 +11,7 @@
 import { crc32 } from "../../protocol/mod.ts";
 import { checksumDigits } from "../kraken/checksum.ts";
 import { MarketModel, type MarketDynamics, formatFixed, type SymbolSpec } from "./market.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../../core/prng.ts";
 import { isoMicros, type SimClient, type SimRestAnswer, type VenueSim } from "./venue-sim.ts";
 
 /** Symbols simulated by default. */

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../core/prng.ts";
 
 /** Static description of a simulated symbol. */
 export interface SymbolSpec {

@@ -13,8 +13,8 @@
  * @module
  */
 
-import type { Logger } from "../../relay/log.ts";
-import type { Labels } from "../../relay/prometheus/mod.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Labels } from "../../core/metrics/mod.ts";
 import { ALERT_RULES, LONGEST_RANGE_MS, type AlertRule, type Severity } from "./rules.ts";
 import { MetricsWindow } from "./window.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Labels } from "../../relay/prometheus/mod.ts";
+import type { Labels } from "../../core/metrics/mod.ts";
 import type { MetricsWindow, SeriesValue } from "./window.ts";
 
 /** How urgent an alert is. */

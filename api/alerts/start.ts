@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Logger } from "../../relay/log.ts";
+import type { Logger } from "../../core/log.ts";
 import type { AppConfig } from "../../runtime/config/schema.ts";
 import { AlertEvaluator } from "./evaluator.ts";
 import { WebhookNotifier } from "./webhook.ts";

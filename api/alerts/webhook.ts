@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Logger } from "../../relay/log.ts";
+import type { Logger } from "../../core/log.ts";
 import type { AlertEvent } from "./evaluator.ts";
 
 /** Body formats. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseExposition, type Labels, type MetricFamily } from "../../relay/prometheus/mod.ts";
+import { parseExposition, type Labels, type MetricFamily } from "../../core/metrics/mod.ts";
 
 /** One series' value at the latest scrape. */
 export interface SeriesValue {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { IS_DENO } from "../../runtime/platform.ts";
+import { IS_DENO } from "../../core/platform.ts";
 import type { HttpServing } from "./types.ts";
 
 /** Returns the HTTP serving implementation of the runtime this process runs on. */

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { prepareSocketPath, restrictSocket } from "../../relay/paths.ts";
+import { prepareSocketPath, restrictSocket } from "../../relay/wire/socket-paths.ts";
 import { selectTransport } from "../../relay/transport/select.ts";
 import type { Connection, Listener } from "../../relay/transport/types.ts";
 

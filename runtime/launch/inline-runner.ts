@@ -7,10 +7,10 @@
  */
 
 import process from "node:process";
-import type { Logger } from "../../relay/log.ts";
+import type { Logger } from "../../core/log.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { hostService, type HostedService } from "../service/run.ts";
-import { resolveService } from "../service/registry.ts";
+import { resolveService } from "../../app/service-registry.ts";
 import type { RunSecrets } from "../service/service-secrets.ts";
 import type { ServiceRunState, ServiceStatus } from "../supervisor.ts";
 

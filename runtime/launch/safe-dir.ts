@@ -12,7 +12,7 @@
  */
 
 import fs from "node:fs";
-import { checkPrivateDir, ensurePrivateDir, PrivateDirError } from "../../relay/paths.ts";
+import { checkPrivateDir, ensurePrivateDir, PrivateDirError } from "../../relay/wire/socket-paths.ts";
 import type { RuntimePaths } from "../paths.ts";
 
 export { checkPrivateDir, ensurePrivateDir, PrivateDirError };

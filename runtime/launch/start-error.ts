@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PrivateDirError } from "../../relay/paths.ts";
+import { PrivateDirError } from "../../relay/wire/socket-paths.ts";
 
 /** The system could not be brought up (everything started was stopped again). */
 export class SystemStartError extends Error {

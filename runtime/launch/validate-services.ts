@@ -57,7 +57,7 @@ async function validateOne(file: string, index: number, configured: ServiceConfi
     }
     case "strategy": {
       const m = await import("../service/strategy-service.ts");
-      const { strategyEntry } = await import("../../strategies/registry.ts");
+      const { strategyEntry } = await import("../../trading/strategies/registry.ts");
       unknown(m.StrategyOptionsSchema, raw, base);
       const parsed = check(file, base, m.StrategyOptionsSchema, options);
       const entry = strategyEntry(String(parsed.strategy));
@@ -66,10 +66,10 @@ async function validateOne(file: string, index: number, configured: ServiceConfi
     }
     case "execution": {
       const m = await import("../service/execution-service.ts");
-      const { PlannerConfigSchema } = await import("../../strategies/execution/planner.ts");
-      const { RiskConfigSchema } = await import("../../strategies/risk/limits.ts");
-      const { PaperConfigSchema } = await import("../../strategies/execution/paper-config.ts");
-      const { PortfolioConfigSchema } = await import("../../strategies/portfolio/config.ts");
+      const { PlannerConfigSchema } = await import("../../trading/execution/planner.ts");
+      const { RiskConfigSchema } = await import("../../trading/risk/limits.ts");
+      const { PaperConfigSchema } = await import("../../trading/execution/paper-config.ts");
+      const { PortfolioConfigSchema } = await import("../../trading/portfolio/config.ts");
       unknown(m.ExecutionOptionsSchema, raw, base);
       const parsed = check(file, base, m.ExecutionOptionsSchema, options) as Record<string, unknown>;
       const sections: [string, v.GenericSchema][] = [

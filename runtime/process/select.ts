@@ -4,7 +4,7 @@
  * @module
  */
 
-import { IS_DENO } from "../platform.ts";
+import { IS_DENO } from "../../core/platform.ts";
 import type { ProcessSpawner } from "./types.ts";
 
 /** Returns the spawner of the current runtime (loaded lazily so Node never parses Deno code and vice versa). */

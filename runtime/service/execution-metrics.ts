@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { Exposition } from "../../relay/prometheus/mod.ts";
-import type { PaperExecutionEngine } from "../../strategies/execution/paper-engine.ts";
-import type { Portfolio } from "../../strategies/portfolio/portfolio.ts";
-import type { RiskManager } from "../../strategies/risk/risk-manager.ts";
-import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
+import type { Exposition } from "../../core/metrics/mod.ts";
+import type { PaperExecutionEngine } from "../../trading/execution/paper-engine.ts";
+import type { Portfolio } from "../../trading/portfolio/portfolio.ts";
+import type { RiskManager } from "../../trading/risk/risk-manager.ts";
+import { TradingState } from "../../trading/risk/risk-snapshot.ts";
 import type { Journal } from "../journal.ts";
 import type { RecoveryManager, RecoveryReport } from "../recovery.ts";
 

@@ -9,9 +9,9 @@
 import { lstat } from "node:fs/promises";
 import { serviceStateDirs } from "../paths.ts";
 import { MessageView, RelayDomain } from "../../protocol/mod.ts";
-import { DiscardSink } from "../../strategies/contract.ts";
-import { Portfolio } from "../../strategies/portfolio/portfolio.ts";
-import { RiskManager } from "../../strategies/risk/risk-manager.ts";
+import { DiscardSink } from "../../trading/strategies/contract.ts";
+import { Portfolio } from "../../trading/portfolio/portfolio.ts";
+import { RiskManager } from "../../trading/risk/risk-manager.ts";
 import { Journal } from "../journal.ts";
 import { RecoveryManager, type RecoveryReport } from "../recovery.ts";
 import type { ServiceContext } from "./types.ts";

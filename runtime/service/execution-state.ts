@@ -30,11 +30,11 @@
 
 import { basename } from "node:path";
 import * as v from "valibot";
-import type { Logger } from "../../relay/log.ts";
-import { Exposition } from "../../relay/prometheus/mod.ts";
-import { limitsToInput, RiskLimitsSchema, strictestLimits, type RiskLimits } from "../../strategies/risk/limits.ts";
-import type { RiskManager } from "../../strategies/risk/risk-manager.ts";
-import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
+import type { Logger } from "../../core/log.ts";
+import { Exposition } from "../../core/metrics/mod.ts";
+import { limitsToInput, RiskLimitsSchema, strictestLimits, type RiskLimits } from "../../trading/risk/limits.ts";
+import type { RiskManager } from "../../trading/risk/risk-manager.ts";
+import { TradingState } from "../../trading/risk/risk-snapshot.ts";
 import type { RecoveryReport } from "../recovery.ts";
 import { TradingStateFileError, type Alert, type TradingStateRecord, type TradingStateStore } from "../state/trading-state-file.ts";
 import { jsonSafe } from "./json-safe.ts";

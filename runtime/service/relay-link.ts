@@ -7,7 +7,7 @@
  */
 
 import type { RelayDomain } from "../../protocol/mod.ts";
-import { RelayClient, type RelayClientOptions } from "../../relay/client.ts";
+import { RelayClient, type RelayClientOptions } from "../../relay/client/client.ts";
 import type { ServiceContext } from "./types.ts";
 
 /** The Hello token of `ctx`'s service, when it has an identity. */

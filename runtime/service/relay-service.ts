@@ -13,9 +13,9 @@
 
 import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
 import type { NatsBridge } from "../../bridge/bridge.ts";
-import { renderPrometheus } from "../../relay/metrics.ts";
-import { domainName } from "../../relay/paths.ts";
-import { startRelayServer } from "../../relay/server.ts";
+import { renderPrometheus } from "../../relay/server/metrics.ts";
+import { domainName } from "../../relay/wire/socket-paths.ts";
+import { startRelayServer } from "../../relay/server/server.ts";
 import type { AppConfig } from "../config/schema.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 

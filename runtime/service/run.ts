@@ -10,7 +10,7 @@
 
 import process from "node:process";
 import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
-import { createLogger, type Logger } from "../../relay/log.ts";
+import { createLogger, type Logger } from "../../core/log.ts";
 import { serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { configPaths } from "../paths.ts";
@@ -18,7 +18,7 @@ import { watchSupervisor } from "../process/parent-watch.ts";
 import { jsonSafe } from "./json-safe.ts";
 import { StatusReporter } from "./status-reporter.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
-import { resolveService } from "./registry.ts";
+import { resolveService } from "../../app/service-registry.ts";
 import { hostIdentity, type RunSecrets } from "./service-secrets.ts";
 
 /** A service started in this process with its control socket and status reporter. */

@@ -24,7 +24,7 @@ import process from "node:process";
 import {
   API_RANGE, credentialFromKey, EXECUTION_RANGE, credentialFromToken, IdentityError, RelayKey, setProcessCredential, TOOLS_RANGE, TOOLS_TOKEN_FILE,
   type RelayCredential,
-} from "../../relay/identity.ts";
+} from "../../relay/wire/identity.ts";
 
 /** Environment variable carrying the run key to relay processes. */
 export const RELAY_KEY_ENV = "ALPHAPULSE_RELAY_KEY";

@@ -11,9 +11,9 @@
  */
 
 import { MessageBuilder, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { Role } from "../../relay/control.ts";
-import type { Logger } from "../../relay/log.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { Role } from "../../relay/wire/control.ts";
+import type { Logger } from "../../core/log.ts";
 import type { ServiceStatusFields } from "./types.ts";
 
 const U32 = 0xffffffff;

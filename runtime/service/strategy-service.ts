@@ -16,13 +16,13 @@
 
 import { serviceStateDirs } from "../paths.ts";
 import * as hdr from "hdr-histogram-js";
-import { BucketHistogram, Exposition } from "../../relay/prometheus/mod.ts";
+import { BucketHistogram, Exposition } from "../../core/metrics/mod.ts";
 import * as v from "valibot";
 import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
-import { Role } from "../../relay/control.ts";
-import type { TradingStrategy } from "../../strategies/contract.ts";
-import { createStrategy, strategyNames } from "../../strategies/registry.ts";
-import type { SignalIdSpace } from "../../strategies/signal-id.ts";
+import { Role } from "../../relay/wire/control.ts";
+import type { TradingStrategy } from "../../trading/strategies/contract.ts";
+import { createStrategy, strategyNames } from "../../trading/strategies/registry.ts";
+import type { SignalIdSpace } from "../../trading/strategies/signal-id.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { RecoveryManager } from "../recovery.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Logger } from "../../relay/log.ts";
+import type { Logger } from "../../core/log.ts";
 import type { ControlHandler } from "../control/channel.ts";
 import type { ServiceIdentity } from "./service-secrets.ts";
 

@@ -16,7 +16,7 @@
 
 import { join } from "node:path";
 import * as v from "valibot";
-import { TradingState } from "../../strategies/risk/risk-snapshot.ts";
+import { TradingState } from "../../trading/risk/risk-snapshot.ts";
 import { moveAside, readDurable, writeDurable } from "./durable-file.ts";
 import { SealedJsonError, sealJson, unsealJson } from "./sealed-json.ts";
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
-import { createLogger } from "../../relay/log.ts";
+import { createLogger } from "../../core/log.ts";
 import { startReceiver, type WebhookReceiver } from "../metrics/webhook-receiver.ts";
 import { until } from "../runtime/helpers.ts";
 

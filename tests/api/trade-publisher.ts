@@ -8,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { encodeMessage, pairInstrument, RelayDomain, Venue } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { TOOLS_TOKEN_FILE } from "../../relay/identity.ts";
-import { Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { TOOLS_TOKEN_FILE } from "../../relay/wire/identity.ts";
+import { Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
 
 /** A running publisher. */
 export interface TradePublisher {

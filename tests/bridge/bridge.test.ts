@@ -10,8 +10,8 @@ import { JetStreamGapFiller } from "../../bridge/gap-filler.ts";
 import { recoverFromJetStream } from "../../bridge/jetstream.ts";
 import type { NatsBridge } from "../../bridge/bridge.ts";
 import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
-import type { RelayClient } from "../../relay/client.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import type { RelayClient } from "../../relay/client/client.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, collector, headerOf, Role, sleep, tempDir, TradeSource, until } from "../relay/helpers.ts";
 import { bridgeOf, natsOrSkip, range, relayAt, sequencesOf, uniquePrefix } from "./helpers.ts";
 
@@ -176,7 +176,7 @@ describe.skipIf(nats === undefined)("NATS bridge between two relays", () => {
     const bridgeB = await track(bridgeOf(relayB.socketPath, nats!.url, prefix));
     await nats!.kill();
     const { NatsBridge } = await import("../../bridge/bridge.ts");
-    const { silentLogger } = await import("../../relay/log.ts");
+    const { silentLogger } = await import("../../core/log.ts");
     const bridgeA = await NatsBridge.start({
       domain: RelayDomain.MarketData, relay: { kind: "unix", path: relayA.socketPath }, nats: { url: nats!.url, reconnect: { initialMs: 50, maxMs: 200 } },
       retention: { maxAgeSeconds: 600 }, subjectPrefix: prefix, logger: silentLogger,
@@ -203,7 +203,7 @@ describe.skipIf(nats === undefined)("NATS bridge between two relays", () => {
   it("closes promptly while NATS is unreachable", async () => {
     await nats!.kill();
     const { NatsBridge } = await import("../../bridge/bridge.ts");
-    const { silentLogger } = await import("../../relay/log.ts");
+    const { silentLogger } = await import("../../core/log.ts");
     const bridge = await NatsBridge.start({
       domain: RelayDomain.MarketData, relay: { kind: "unix", path: relayA.socketPath }, nats: { url: nats!.url },
       subjectPrefix: uniquePrefix(), logger: silentLogger,

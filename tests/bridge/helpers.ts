@@ -8,8 +8,8 @@ import path from "node:path";
 import process from "node:process";
 import { NatsBridge, type NatsBridgeOptions } from "../../bridge/bridge.ts";
 import { RelayDomain } from "../../protocol/mod.ts";
-import { createLogger, silentLogger } from "../../relay/log.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import { createLogger, silentLogger } from "../../core/log.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { startNatsServer, type LocalNatsServer } from "../../bench/nats-bridge-server.ts";
 import { headerOf, startTestRelay } from "../relay/helpers.ts";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InboundSequencer, type RecoverFn } from "../../bridge/inbound.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { silentLogger } from "../../core/log.ts";
 import { seqOf, trade } from "./messages.ts";
 
 function sequencer(store?: Map<bigint, Uint8Array>, extra: { holdBytes?: number } = {}): { seq: InboundSequencer; injected: bigint[]; asked: [bigint, bigint][] } {

@@ -9,7 +9,7 @@ import path from "node:path";
 import * as v from "valibot";
 import { afterAll, describe, expect, it } from "vitest";
 import { SystemControlPlane } from "../../api/system-control-plane.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { silentLogger } from "../../core/log.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { runtimePaths } from "../../runtime/paths.ts";
 import { hostService, type HostedService } from "../../runtime/service/run.ts";

@@ -9,11 +9,11 @@ import path from "node:path";
 import process from "node:process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeMessage, pairInstrument, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
-import type { RelayClient } from "../../relay/client.ts";
-import { startRelayServer, type RelayServer } from "../../relay/server.ts";
+import type { RelayClient } from "../../relay/client/client.ts";
+import { startRelayServer, type RelayServer } from "../../relay/server/server.ts";
 import { relayRuntimeDir } from "../../cli/relay-options.ts";
 import { runtimePaths } from "../../runtime/paths.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { silentLogger } from "../../core/log.ts";
 import { client, Role, tempDir, tsCommand } from "../relay/helpers.ts";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
-import { createLogger } from "../../relay/log.ts";
+import { createLogger } from "../../core/log.ts";
 import { loadConfigFile, parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema, type AppConfig } from "../../runtime/config/schema.ts";
 import { callControl } from "../../runtime/control/channel.ts";

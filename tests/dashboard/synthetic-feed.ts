@@ -11,9 +11,9 @@
 import {
   encodeMessage, pairInstrument, RelayDomain, Venue, type InstrumentId, type Tlv,
 } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
 import type { RuntimePaths } from "../../runtime/paths.ts";
 
 /** Mainnet addresses, so the dashboard's well-known token labels apply. */

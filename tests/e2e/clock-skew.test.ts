@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   MessageView, OrderStatus, OrderType, RejectReason, Side, Venue, encodeMessage, pairInstrument, type OrderAckTlv, type OrderRequestTlv, type Tlv,
 } from "../../protocol/mod.ts";
-import { parseConfig } from "../../strategies/config.ts";
-import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
-import { RiskManager } from "../../strategies/risk/risk-manager.ts";
-import { CollectSink, decodedAll } from "../strategies/helpers.ts";
+import { parseConfig } from "../../trading/config.ts";
+import { RiskConfigSchema } from "../../trading/risk/limits.ts";
+import { RiskManager } from "../../trading/risk/risk-manager.ts";
+import { CollectSink, decodedAll } from "../trading/helpers.ts";
 
 /**
- * Clock skew (issue 8). Staleness is judged in one place: the risk manager (`strategies/risk/`). Ages
+ * Clock skew (issue 8). Staleness is judged in one place: the risk manager (`trading/risk/`). Ages
  * are measured from each message's OWN header stamp — market data by the stamp of the message that
  * carried it, an order by its own stamp — against risk's clock ("now": the latest stamp accepted in
  * `stamps` mode, the local wall clock in `wall` mode). A stamp more than `maxFutureSkewMs` ahead of now

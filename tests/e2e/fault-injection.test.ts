@@ -5,7 +5,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayDomain } from "../../protocol/mod.ts";
-import { domainName } from "../../relay/paths.ts";
+import { domainName } from "../../relay/wire/socket-paths.ts";
 import type { RunningSystem } from "../../runtime/launch/system.ts";
 import { startDemo, until as waitUntil } from "../runtime/helpers.ts";
 import { journalWindow, LoadPublisher, SequenceObserver, type JournalWindow, type SourceAccount } from "./observer.ts";

@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { encodeGap, Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
-import { startRelayServer } from "../../relay/server.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { encodeGap, Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
+import { startRelayServer } from "../../relay/server/server.ts";
 
 /**
  * Found by `bench/fuzz-relay.ts` (issue 8): TLV types 80–99 belong to every domain and the relay treated

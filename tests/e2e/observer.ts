@@ -10,10 +10,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AssetType, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, ServiceState, Side, TlvType, Venue } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { firstTlvType, readGap, Role } from "../../relay/control.ts";
-import { TOOLS_RANGE, TOOLS_TOKEN_FILE } from "../../relay/identity.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { firstTlvType, readGap, Role } from "../../relay/wire/control.ts";
+import { TOOLS_RANGE, TOOLS_TOKEN_FILE } from "../../relay/wire/identity.ts";
+import { silentLogger } from "../../core/log.ts";
 import { readJournal } from "../../runtime/journal.ts";
 
 /**

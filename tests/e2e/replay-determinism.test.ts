@@ -7,21 +7,21 @@ import { parseCaptureText } from "../../adapters/common/capture.ts";
 import { replayCapture } from "../../adapters/common/replay.ts";
 import { loadVenue } from "../../adapters/registry.ts";
 import { MessageView, RelayDomain, TlvType, decodeMessage, encodeMessage } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
-import { startRelayServer } from "../../relay/server.ts";
-import { parseConfig } from "../../strategies/config.ts";
-import type { MessageSink } from "../../strategies/contract.ts";
-import { MarketState } from "../../strategies/execution/market-state.ts";
-import { PaperConfigSchema } from "../../strategies/execution/paper-config.ts";
-import { PaperExecutionEngine } from "../../strategies/execution/paper-engine.ts";
-import { ExecutionPlanner, PlannerConfigSchema } from "../../strategies/execution/planner.ts";
-import { Portfolio } from "../../strategies/portfolio/portfolio.ts";
-import { PortfolioConfigSchema } from "../../strategies/portfolio/config.ts";
-import { createStrategy } from "../../strategies/registry.ts";
-import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
-import { RiskManager } from "../../strategies/risk/risk-manager.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
+import { startRelayServer } from "../../relay/server/server.ts";
+import { parseConfig } from "../../trading/config.ts";
+import type { MessageSink } from "../../trading/strategies/contract.ts";
+import { MarketState } from "../../trading/execution/market-state.ts";
+import { PaperConfigSchema } from "../../trading/execution/paper-config.ts";
+import { PaperExecutionEngine } from "../../trading/execution/paper-engine.ts";
+import { ExecutionPlanner, PlannerConfigSchema } from "../../trading/execution/planner.ts";
+import { Portfolio } from "../../trading/portfolio/portfolio.ts";
+import { PortfolioConfigSchema } from "../../trading/portfolio/config.ts";
+import { createStrategy } from "../../trading/strategies/registry.ts";
+import { RiskConfigSchema } from "../../trading/risk/limits.ts";
+import { RiskManager } from "../../trading/risk/risk-manager.ts";
 
 /**
  * Historical replay (issue 8): a recorded session — the demo's Coinbase capture — normalised by the real
@@ -86,7 +86,7 @@ interface PipelineOutput {
   positions: string;
 }
 
-/** Market data → momentum → planner → risk → paper → portfolio, queue order (as tests/strategies/pipeline). */
+/** Market data → momentum → planner → risk → paper → portfolio, queue order (as tests/trading/pipeline). */
 async function runPipeline(market: readonly Uint8Array[]): Promise<PipelineOutput> {
   const view = new MessageView();
   const queue: Uint8Array[] = [];

@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertEvaluator, type AlertEvent } from "../../api/alerts/evaluator.ts";
 import { WebhookNotifier } from "../../api/alerts/webhook.ts";
-import { createLogger } from "../../relay/log.ts";
-import { Exposition } from "../../relay/prometheus/mod.ts";
+import { createLogger } from "../../core/log.ts";
+import { Exposition } from "../../core/metrics/mod.ts";
 import { until } from "../runtime/helpers.ts";
 import { startReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
 

@@ -1,12 +1,12 @@
 /**
- * The exposition module (relay/prometheus): one HELP/TYPE per family, histograms, escaping, parsing back and
+ * The exposition module (core/metrics): one HELP/TYPE per family, histograms, escaping, parsing back and
  * merging several processes' text; the relay's and bridge's renderings pass `promtool check metrics`.
  */
 import { describe, expect, it } from "vitest";
 import type { NatsBridgeSnapshot } from "../../bridge/metrics.ts";
 import { renderNatsPrometheus } from "../../bridge/metrics.ts";
-import { DropReason, RelayMetrics, renderPrometheus } from "../../relay/metrics.ts";
-import { BucketHistogram, Exposition, ExpositionError, mergeExpositions, parseExposition, type MergeProblem } from "../../relay/prometheus/mod.ts";
+import { DropReason, RelayMetrics, renderPrometheus } from "../../relay/server/metrics.ts";
+import { BucketHistogram, Exposition, ExpositionError, mergeExpositions, parseExposition, type MergeProblem } from "../../core/metrics/mod.ts";
 import { promtool, promtoolMissing } from "./promtool.ts";
 
 const counts = (...keys: string[]) => Object.fromEntries(keys.map((k, i) => [k, i]));

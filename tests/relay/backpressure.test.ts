@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GapReason, TlvType } from "../../protocol/mod.ts";
-import type { RelayClient } from "../../relay/client.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import type { RelayClient } from "../../relay/client/client.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, firstType, headerOf, rawPeer, Role, sleep, spawnRelay, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
 
 let env: { dir: string; cleanup: () => void };

@@ -6,9 +6,9 @@
 
 import process from "node:process";
 import { RelayDomain } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
 
 const [socketPath, wantText] = process.argv.slice(2);
 const want = Number(wantText);

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { BusyPoll } from "../../relay/busy-poll.ts";
+import { BusyPoll } from "../../relay/client/busy-poll.ts";
 import { client, Role, sleep, startTestRelay, tempDir, TradeSource, tsCommand, until } from "./helpers.ts";
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "busy-poll-child.ts");

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeMessage, encodeMessage, messageToJson, pairInstrument, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, collector, headerOf, Role, startTestRelay, tempDir, tsCommand, until } from "./helpers.ts";
 
 const MAIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../main.ts");

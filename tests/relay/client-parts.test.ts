@@ -9,11 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AssetType, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, Venue, viewsOf } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { SourceSequencer } from "../../relay/client-sequencer.ts";
-import { encodeGap, Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
-import { startRelayServer } from "../../relay/server.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { SourceSequencer } from "../../relay/client/sequencer.ts";
+import { encodeGap, Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
+import { startRelayServer } from "../../relay/server/server.ts";
 
 function trade(b: MessageBuilder, source: number): Uint8Array {
   return b.begin(RelayDomain.MarketData, source).addTrade(pairAssetId("BTC", "USD"), Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 1n, 1n, 0n).finish().slice();

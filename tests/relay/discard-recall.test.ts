@@ -7,9 +7,9 @@
 
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DiscardedRanges, DiscardMemory } from "../../relay/discard-memory.ts";
-import type { RelayClient } from "../../relay/client.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import { DiscardedRanges, DiscardMemory } from "../../relay/server/discard-memory.ts";
+import type { RelayClient } from "../../relay/client/client.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, Role, startTestRelay, tempDir, TradeSource, tradeSequencesBySource, unixProxy, until } from "./helpers.ts";
 
 describe("DiscardMemory", () => {

@@ -9,10 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { AssetType, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, StreamFramer, TlvType, Venue } from "../../protocol/mod.ts";
-import { RelayClient, type RelayClientOptions } from "../../relay/client.ts";
-import { encodeHello, Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
-import { startRelayServer, type RelayServer, type RelayServerOptions } from "../../relay/server.ts";
+import { RelayClient, type RelayClientOptions } from "../../relay/client/client.ts";
+import { encodeHello, Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
+import { startRelayServer, type RelayServer, type RelayServerOptions } from "../../relay/server/server.ts";
 import { selectTransport } from "../../relay/transport/select.ts";
 import type { Connection } from "../../relay/transport/types.ts";
 

@@ -9,10 +9,10 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AssetType, encodeMessage, pairAssetId, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
-import type { RelayClient } from "../../relay/client.ts";
-import { EXECUTION_RANGE, RelayKey, TOOLS_RANGE } from "../../relay/identity.ts";
-import { renderPrometheus } from "../../relay/metrics.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import type { RelayClient } from "../../relay/client/client.ts";
+import { EXECUTION_RANGE, RelayKey, TOOLS_RANGE } from "../../relay/wire/identity.ts";
+import { renderPrometheus } from "../../relay/server/metrics.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, firstType, headerOf, rawPeer, Role, sleep, startTestRelay, tempDir, until, type RawPeer } from "./helpers.ts";
 
 const MAX_SEQUENCE = (1n << 63n) - 1n;

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HEADER_SIZE } from "../../protocol/mod.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, collector, IS_DENO, rawPeer, Role, sleep, spawnRelay, startTestRelay, tempDir, TradeSource, until, type RawPeer } from "./helpers.ts";
 
 /** The 32-byte header of a market-data message declaring `payload` bytes (its checksum is never checked: it never completes). */

@@ -10,10 +10,10 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AssetType, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
-import { startRelayServer } from "../../relay/server.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
+import { startRelayServer } from "../../relay/server/server.ts";
 import { tradeSequencesBySource, unixProxy } from "./helpers.ts";
 
 const until = async (what: () => boolean, ms = 5000): Promise<void> => {

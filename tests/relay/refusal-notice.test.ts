@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeMessage, pairInstrument, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
-import type { RelayClient } from "../../relay/client.ts";
-import type { RefusalNotice } from "../../relay/refusal-notice.ts";
-import { MAX_PENDING_RUNS, PublisherReport, RefusalReason, readRefusalNotice } from "../../relay/refusal-notice.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import type { RelayClient } from "../../relay/client/client.ts";
+import type { RefusalNotice } from "../../relay/wire/refusal-notice.ts";
+import { MAX_PENDING_RUNS, PublisherReport, RefusalReason, readRefusalNotice } from "../../relay/wire/refusal-notice.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, collector, headerOf, Role, startTestRelay, tempDir, until } from "./helpers.ts";
 
 function trade(source: number, sequence: number, ts = 1_700_000_000_000_000_000n): Uint8Array {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeMessage, HeaderOffset, MessageBuilder, pairInstrument, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
-import { encodeSubscribe } from "../../relay/control.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import { encodeSubscribe } from "../../relay/wire/control.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { selectTransport } from "../../relay/transport/select.ts";
 import { client, collector, firstType, headerOf, IS_DENO, leaveStaleSocket, rawPeer, Role, sleep, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
 

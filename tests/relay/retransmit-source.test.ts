@@ -8,10 +8,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AssetType, HEADER_SIZE, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../../protocol/mod.ts";
-import { encodeGap, readGap } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
-import { type FallbackRequest, RetransmitFallback, type RetransmitSource, type RunAnchor } from "../../relay/retransmit-source.ts";
-import { SourceRing } from "../../relay/source-ring.ts";
+import { encodeGap, readGap } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
+import { type FallbackRequest, RetransmitFallback, type RetransmitSource, type RunAnchor } from "../../relay/server/retransmit-source.ts";
+import { SourceRing } from "../../relay/server/source-ring.ts";
 
 const builder = new MessageBuilder(256);
 const BTC = pairAssetId("BTC", "USD");

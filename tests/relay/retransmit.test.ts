@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GapReason, RelayDomain, TlvType } from "../../protocol/mod.ts";
-import { encodeRetransmitRequest } from "../../relay/control.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import { encodeRetransmitRequest } from "../../relay/wire/control.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, collector, firstType, headerOf, rawPeer, Role, sleep, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
 
 let env: { dir: string; cleanup: () => void };

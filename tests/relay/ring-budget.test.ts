@@ -7,10 +7,10 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GapReason, HeaderOffset, RelayDomain } from "../../protocol/mod.ts";
-import { encodeRetransmitRequest, readGap } from "../../relay/control.ts";
-import { RelayMetrics } from "../../relay/metrics.ts";
-import { CHUNK_OVERHEAD_BYTES, RingStore } from "../../relay/ring-store.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import { encodeRetransmitRequest, readGap } from "../../relay/wire/control.ts";
+import { RelayMetrics } from "../../relay/server/metrics.ts";
+import { CHUNK_OVERHEAD_BYTES, RingStore } from "../../relay/server/ring-store.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { firstType, headerOf, rawPeer, Role, startTestRelay, tempDir, TradeSource, until, type RawPeer } from "./helpers.ts";
 
 /** A received chunk of `size` bytes (its contents do not matter to the store). */

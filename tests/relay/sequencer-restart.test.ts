@@ -8,9 +8,9 @@
 
 import { describe, expect, it } from "vitest";
 import { AssetType, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, Venue, viewsOf } from "../../protocol/mod.ts";
-import { SourceSequencer } from "../../relay/client-sequencer.ts";
-import { encodeGap } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
+import { SourceSequencer } from "../../relay/client/sequencer.ts";
+import { encodeGap } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
 
 const T0 = 1_700_000_000_000_000_000n;
 

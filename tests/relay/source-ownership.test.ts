@@ -8,9 +8,9 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GapReason, RelayDomain } from "../../protocol/mod.ts";
-import { encodeGap } from "../../relay/control.ts";
-import { renderPrometheus } from "../../relay/metrics.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import { encodeGap } from "../../relay/wire/control.ts";
+import { renderPrometheus } from "../../relay/server/metrics.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { client, collector, firstType, headerOf, rawPeer, Role, startTestRelay, tempDir, TradeSource, unixProxy, until, type RawPeer } from "./helpers.ts";
 
 /** Sequences of `source`'s Trades among `messages`. */

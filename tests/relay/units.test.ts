@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeMessage, HeaderOffset, pairInstrument, RelayDomain, TlvType, validateMessage, Venue, viewsOf } from "../../protocol/mod.ts";
-import { QuickCheck, quickCheck } from "../../relay/check.ts";
-import { DropReason, RelayMetrics, renderPrometheus } from "../../relay/metrics.ts";
-import { Outbox } from "../../relay/outbox.ts";
-import { defaultSocketPath, domainName, parseDomain } from "../../relay/paths.ts";
-import { SourceRing } from "../../relay/source-ring.ts";
+import { QuickCheck, quickCheck } from "../../relay/wire/check.ts";
+import { DropReason, RelayMetrics, renderPrometheus } from "../../relay/server/metrics.ts";
+import { Outbox } from "../../relay/server/outbox.ts";
+import { defaultSocketPath, domainName, parseDomain } from "../../relay/wire/socket-paths.ts";
+import { SourceRing } from "../../relay/server/source-ring.ts";
 import type { Connection, ConnectionHandlers } from "../../relay/transport/types.ts";
 import { client, rawPeer, Role, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
 

@@ -23,10 +23,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CancelReason, MessageBuilder, MessageView, OrderStatus, OrderType, RejectReason, RelayDomain, Side, TlvType, Venue, pairInstrument,
 } from "../../protocol/mod.ts";
-import { RelayClient } from "../../relay/client.ts";
-import { TOOLS_TOKEN_FILE } from "../../relay/identity.ts";
-import { Role } from "../../relay/control.ts";
-import { createLogger } from "../../relay/log.ts";
+import { RelayClient } from "../../relay/client/client.ts";
+import { TOOLS_TOKEN_FILE } from "../../relay/wire/identity.ts";
+import { Role } from "../../relay/wire/control.ts";
+import { createLogger } from "../../core/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { callControl } from "../../runtime/control/channel.ts";

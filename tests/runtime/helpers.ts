@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
-import { createLogger } from "../../relay/log.ts";
+import { createLogger } from "../../core/log.ts";
 
 /** Polls `probe` until it returns a value (not `undefined`, not a rejection), or fails naming `what`. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {

@@ -5,7 +5,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessageView, RelayDomain, TlvType } from "../../protocol/mod.ts";
-import { createLogger } from "../../relay/log.ts";
+import { createLogger } from "../../core/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { readJournal } from "../../runtime/journal.ts";

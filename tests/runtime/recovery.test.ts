@@ -10,9 +10,9 @@ import {
 import { Journal, JournalPositionError, journalFiles, readJournal, type JournalPosition } from "../../runtime/journal.ts";
 import { RecoveryManager, snapshotDigestInput, type RecoveryLog, type Snapshot } from "../../runtime/recovery.ts";
 import { expireLostOrders } from "../../runtime/service/execution-service.ts";
-import { parseConfig } from "../../strategies/config.ts";
-import { RiskConfigSchema } from "../../strategies/risk/limits.ts";
-import { RiskManager } from "../../strategies/risk/risk-manager.ts";
+import { parseConfig } from "../../trading/config.ts";
+import { RiskConfigSchema } from "../../trading/risk/limits.ts";
+import { RiskManager } from "../../trading/risk/risk-manager.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ap-recovery-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

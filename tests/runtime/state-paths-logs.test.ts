@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { StartLogs } from "../../cli/start-logs.ts";
 import { formatE8, pnlByQuote, statusLine } from "../../cli/start-console.ts";
 import { pairAssetId } from "../../protocol/mod.ts";
-import { configureLogging, createLogger, logLevelFromEnv } from "../../relay/log.ts";
+import { configureLogging, createLogger, logLevelFromEnv } from "../../core/log.ts";
 import { envSetting } from "../../runtime/config/env-vars.ts";
 import { RotatingLogFile } from "../../runtime/launch/log-file.ts";
 import { configPaths, defaultStateDir, resolveStateDir, runtimePaths } from "../../runtime/paths.ts";

@@ -6,10 +6,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMessage, RelayDomain, ServiceState } from "../../protocol/mod.ts";
-import type { RelayClient } from "../../relay/client.ts";
-import { Role } from "../../relay/control.ts";
-import { silentLogger } from "../../relay/log.ts";
-import type { RelayServer } from "../../relay/server.ts";
+import type { RelayClient } from "../../relay/client/client.ts";
+import { Role } from "../../relay/wire/control.ts";
+import { silentLogger } from "../../core/log.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
 import { errorsPerMillion, judgeState, StatusReporter } from "../../runtime/service/status-reporter.ts";
 import type { ServiceStatusFields } from "../../runtime/service/types.ts";
 import { client, collector, startTestRelay, tempDir } from "../relay/helpers.ts";

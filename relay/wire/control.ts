@@ -1,0 +1,103 @@
+/**
+ * Control messages of the relay protocol (PROTOCOL.md §4, System TLVs 82–85): Hello, Subscribe,
+ * RetransmitRequest and Gap — encoding for clients and the relay, and in-place readers.
+ *
+ * Control messages are rare (once per connection or per gap), so they are encoded with the typed
+ * encoder rather than the hot-path builder.
+ *
+ * @module
+ */
+
+import { encodeMessage, EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset, TlvType, viewsOf } from "../../protocol/mod.ts";
+
+/** Hello roles (PROTOCOL.md §4, Hello). */
+export const Role = { Publisher: 1, Subscriber: 2, Both: 3 } as const;
+/** A Hello role. */
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** True when `role` may publish. */
+export function canPublish(role: number): boolean {
+  return (role & 1) !== 0;
+}
+
+/** True when `role` receives messages. */
+export function canSubscribe(role: number): boolean {
+  return (role & 2) !== 0;
+}
+
+/** Encodes a Hello message. */
+export function encodeHello(domain: number, serviceId: number, role: number, token = ""): Uint8Array {
+  return encodeMessage({ relayDomain: domain, source: serviceId, sequence: 0n, timestamp: 0n }, [
+    { type: TlvType.Hello, name: "Hello", role, serviceId, token },
+  ]);
+}
+
+/** Encodes a Subscribe message (empty `types` = every type of the domain). */
+export function encodeSubscribe(domain: number, serviceId: number, types: readonly number[]): Uint8Array {
+  return encodeMessage({ relayDomain: domain, source: serviceId, sequence: 0n, timestamp: 0n }, [
+    { type: TlvType.Subscribe, name: "Subscribe", types: [...types] },
+  ]);
+}
+
+/** Encodes a RetransmitRequest for `source`'s sequences `from..to` (inclusive). */
+export function encodeRetransmitRequest(domain: number, serviceId: number, source: number, from: bigint, to: bigint): Uint8Array {
+  return encodeMessage({ relayDomain: domain, source: serviceId, sequence: 0n, timestamp: 0n }, [
+    { type: TlvType.RetransmitRequest, name: "RetransmitRequest", source, fromSequence: from, toSequence: to },
+  ]);
+}
+
+/** Encodes a Gap notice: `source`'s sequences `from..to` will not be delivered, for `reason` (GapReason). */
+export function encodeGap(
+  domain: number, relaySource: number, sequence: bigint, timestamp: bigint,
+  source: number, reason: number, from: bigint, to: bigint,
+): Uint8Array {
+  return encodeMessage({ relayDomain: domain, source: relaySource, sequence, timestamp }, [
+    { type: TlvType.Gap, name: "Gap", source, reason, fromSequence: from, toSequence: to },
+  ]);
+}
+
+/**
+ * Type of the first TLV of the (validated) message at `bytes[offset…]`, or -1 when it has none.
+ * Control messages carry their control TLV first.
+ */
+export function firstTlvType(bytes: Uint8Array, offset: number): number {
+  const { u8, dv } = viewsOf(bytes);
+  return firstTlvTypeAt(u8, dv, bytes.byteOffset + offset);
+}
+
+/**
+ * {@link firstTlvType} over whole-buffer views ({@link viewsOf}) at the message's absolute offset `base`,
+ * for per-message paths that hold the views already (no typed-array getter per call).
+ */
+export function firstTlvTypeAt(u8: Uint8Array, dv: DataView, base: number): number {
+  const payload = dv.getUint32(base + HeaderOffset.payloadSize, true);
+  if (payload < 2) return -1;
+  const t = u8[base + HEADER_SIZE]!;
+  return t === EXTENDED_TLV_MARKER ? (payload >= 5 ? u8[base + HEADER_SIZE + 2]! : -1) : t;
+}
+
+/** True for the TLV types a relay consumes instead of forwarding (Hello, Subscribe, RetransmitRequest). */
+export function isControlType(type: number): boolean {
+  return type === TlvType.Hello || type === TlvType.Subscribe || type === TlvType.RetransmitRequest;
+}
+
+/** A Gap notice read from a message. */
+export interface GapNotice {
+  source: number;
+  reason: number;
+  from: bigint;
+  to: bigint;
+}
+
+/** Reads the Gap of a (validated) message whose first TLV is a Gap; undefined otherwise. */
+export function readGap(bytes: Uint8Array, offset: number): GapNotice | undefined {
+  if (firstTlvType(bytes, offset) !== TlvType.Gap) return undefined;
+  const { dv } = viewsOf(bytes);
+  const v = bytes.byteOffset + offset + HEADER_SIZE + 2;
+  return {
+    source: dv.getUint16(v, true),
+    reason: dv.getUint8(v + 2),
+    from: dv.getBigUint64(v + 8, true),
+    to: dv.getBigUint64(v + 16, true),
+  };
+}

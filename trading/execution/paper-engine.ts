@@ -1,0 +1,315 @@
+/**
+ * Paper execution: a venue simulator on the execution relay. OrderRequests (from the risk manager) are
+ * acknowledged and filled against the latest quotes and books the engine also consumes; DEX orders are
+ * filled at the pool's exact computed output. No keys, no network — the whole system trades end to end.
+ *
+ * CEX orders (prices and sizes 1e8):
+ * - market: walks the visible levels (book, else the quote's top); beyond the visible depth the rest
+ *   fills at the last visible price worsened by `beyondDepthSlippageBps`; with `maxSlippageBps` > 0 no
+ *   fill is worse than best ± that, and the rest expires.
+ * - limit: the marketable part fills at once (taker), the rest rests and fills later as maker at its
+ *   limit price when quotes, books or trades cross it.
+ * - IOC: like limit (a zero price means market), the unfilled rest expires.
+ * - FOK: fills completely at once or not at all (OrderAck expired).
+ * Taker fills are worsened by `slippageBps`; fees are maker/taker bps of the notional, per venue.
+ *
+ * DEX orders (flag bit0, route = pool + minAmountOut): exact-input swaps; `quantity` is the input token
+ * amount in 10^8 whole-token units (sell = token0 in, buy = token1 in). The exact output comes from the
+ * pool's current state (V2 getAmountOut; V3 inside the current range only); below `minAmountOut`, or
+ * beyond the known V3 range, the order is rejected (reason venue), as the chain would revert. The Fill
+ * reports the token0 quantity and the price in token1 per token0 (1e8); its fee is 0 because the pool
+ * fee is inside that price. Paper swaps do not move the pool.
+ *
+ * Message order per order: OrderAck accepted, Fill…, then OrderAck expired for an unfilled IOC/market
+ * rest. Rejections are one OrderAck (rejected, with the reason). Cancel → OrderAck cancelled.
+ *
+ * @example
+ * ```ts
+ * const paper = new PaperExecutionEngine(config, { sink: executionRelay, pools });
+ * paper.onMessage(view); // market data, OrderRequests, Cancels
+ * ```
+ * @module
+ */
+
+import {
+  MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
+  type BookLevel, type InstrumentId, type MessageView,
+} from "../../protocol/mod.ts";
+import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
+import { hopOut } from "../dex/cycle.ts";
+import type { PoolMeta } from "../dex/pool-cache.ts";
+import { MarketState } from "./market-state.ts";
+import type { PaperConfig } from "./paper-config.ts";
+
+const BPS = 10_000n;
+const Liquidity = { Maker: 1, Taker: 2 } as const;
+
+interface Resting {
+  orderId: bigint;
+  id: InstrumentId;
+  slot: number;
+  side: number;
+  price: bigint;
+  remaining: bigint;
+}
+
+/** Counters of the paper engine. */
+export interface PaperCounters {
+  orders: number;
+  accepted: number;
+  rejected: number;
+  fills: number;
+  expired: number;
+  cancelled: number;
+  /** OrderRequests from sources not allowed (ignored). */
+  foreignOrders: number;
+}
+
+/** Options of a {@link PaperExecutionEngine}. */
+export interface PaperEngineOptions {
+  sink?: MessageSink;
+  pools?: Iterable<PoolMeta>;
+  /** Shared market state (default: its own). */
+  market?: MarketState;
+}
+
+/** Paper venue (see module docs). */
+export class PaperExecutionEngine {
+  /** The market it fills against. */
+  readonly market: MarketState;
+  /** Counters. */
+  readonly counters: PaperCounters = { orders: 0, accepted: 0, rejected: 0, fills: 0, expired: 0, cancelled: 0, foreignOrders: 0 };
+  private readonly config: PaperConfig;
+  private sink: MessageSink;
+  private readonly builder = new MessageBuilder(1024);
+  private readonly resting = new Map<bigint, Resting>();
+  private readonly restingBySlot = new Map<number, Resting[]>();
+  private venueOrderId = 0n;
+
+  /** @param config validated config @param options sink, pools, shared market */
+  constructor(config: PaperConfig, options: PaperEngineOptions = {}) {
+    this.config = config;
+    this.sink = options.sink ?? new DiscardSink();
+    this.market = options.market ?? new MarketState({ pools: options.pools });
+  }
+
+  /** Sets where acks and fills go. */
+  connect(sink: MessageSink): void {
+    this.sink = sink;
+  }
+
+  /** Resting limit orders. */
+  get restingOrders(): number {
+    return this.resting.size;
+  }
+
+  /** Processes one message; returns how many messages it published. */
+  onMessage(view: MessageView): number {
+    this.market.noteTime(view);
+    if (!view.firstTlv()) return 0;
+    const accepted = this.config.orderSources.includes(view.source);
+    let published = 0;
+    do {
+      const t = view.tlvType;
+      if (t === TlvType.OrderRequest) {
+        if (accepted) published += this.onOrder(view);
+        else this.counters.foreignOrders++;
+      } else if (t === TlvType.Cancel) {
+        if (accepted) published += this.onCancel(view.u64(0));
+      } else {
+        this.market.onTlv(view);
+        if (this.resting.size > 0 && (t === TlvType.Quote || t === TlvType.OrderBook || t === TlvType.Trade)) {
+          const slot = this.market.instruments.slotAt(view.dv, view.tlvStart, false);
+          if (this.restingBySlot.has(slot)) published += this.matchResting(slot, t === TlvType.Trade ? view : undefined);
+        }
+      }
+    } while (view.nextTlv());
+    return published;
+  }
+
+  private fees(venue: number): { makerBps: number; takerBps: number } {
+    return this.config.venueFees[String(venue)] ?? this.config.fees;
+  }
+
+  private onOrder(view: MessageView): number {
+    this.counters.orders++;
+    const orderId = view.u64(0);
+    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
+    const side = view.u8At(20);
+    const type = view.u8At(21);
+    const price = view.i64(24);
+    const quantity = view.i64(32);
+    const maxSlippageBps = BigInt(view.u16(56));
+    const flags = view.u8At(58);
+    if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell) || type < OrderType.Market || type > OrderType.FOK || (type === OrderType.Limit && price <= 0n)) {
+      return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
+    }
+    if ((flags & ORDER_FLAG_DEX_ROUTE) !== 0) {
+      if (view.tlvLength < 100) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
+      return this.onDexOrder(view, orderId, id, side, quantity);
+    }
+    const levels = this.takerLevels(id, side);
+    if (levels.length === 0) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Venue);
+    const best = levels[0]!.price;
+    const buy = side === Side.Buy;
+    // Worst acceptable price: the limit, or best ± maxSlippage; none for a plain market order.
+    let bound: bigint | undefined = type !== OrderType.Market && price > 0n ? price : undefined;
+    if (bound === undefined && maxSlippageBps > 0n) bound = buy ? (best * (BPS + maxSlippageBps)) / BPS : (best * (BPS - maxSlippageBps)) / BPS;
+    const within = (p: bigint): boolean => bound === undefined || (buy ? p <= bound : p >= bound);
+    const chunks: BookLevel[] = [];
+    let left = quantity;
+    for (const l of levels) {
+      if (left === 0n || !within(l.price)) break;
+      const q = l.size < left ? l.size : left;
+      if (q <= 0n) continue;
+      chunks.push({ price: l.price, size: q });
+      left -= q;
+    }
+    const marketLike = type === OrderType.Market || ((type === OrderType.IOC || type === OrderType.FOK) && price <= 0n);
+    if (left > 0n && marketLike && chunks.length === levels.length) {
+      const last = levels[levels.length - 1]!.price;
+      const extra = BigInt(this.config.beyondDepthSlippageBps);
+      const p = buy ? (last * (BPS + extra)) / BPS : (last * (BPS - extra)) / BPS;
+      if (within(p)) {
+        chunks.push({ price: p, size: left });
+        left = 0n;
+      }
+    }
+    if (type === OrderType.FOK && left > 0n) return this.ack(orderId, OrderStatus.Expired, RejectReason.None);
+    let published = this.ack(orderId, OrderStatus.Accepted, RejectReason.None);
+    this.counters.accepted++;
+    const slip = BigInt(this.config.slippageBps);
+    const takerBps = BigInt(this.fees(id.venue).takerBps);
+    for (const c of chunks) {
+      const p = slip === 0n ? c.price : buy ? (c.price * (BPS + slip)) / BPS : (c.price * (BPS - slip)) / BPS;
+      published += this.fill(orderId, id, side, Liquidity.Taker, p, c.size, takerBps);
+    }
+    if (left > 0n) {
+      if (type === OrderType.Limit) {
+        if (this.resting.size >= this.config.maxRestingOrders) published += this.ack(orderId, OrderStatus.Expired, RejectReason.Venue);
+        else this.rest({ orderId, id, slot: this.market.instruments.slotOf(id, true), side, price, remaining: left });
+      } else {
+        published += this.ack(orderId, OrderStatus.Expired, RejectReason.None);
+      }
+    }
+    return published;
+  }
+
+  /** Opposite-side levels a taker order consumes, best first: the book, else the quote's top. */
+  private takerLevels(id: InstrumentId, side: number): BookLevel[] {
+    const book = this.market.book(id);
+    const levels = book === undefined ? undefined : side === Side.Buy ? book.asks : book.bids;
+    if (levels !== undefined && levels.length > 0) return levels;
+    const q = this.market.quote(id);
+    if (q === undefined) return [];
+    if (side === Side.Buy) return q.askSize > 0n && q.askPrice > 0n ? [{ price: q.askPrice, size: q.askSize }] : [];
+    return q.bidSize > 0n && q.bidPrice > 0n ? [{ price: q.bidPrice, size: q.bidSize }] : [];
+  }
+
+  private rest(r: Resting): void {
+    this.resting.set(r.orderId, r);
+    let list = this.restingBySlot.get(r.slot);
+    if (list === undefined) this.restingBySlot.set(r.slot, (list = []));
+    list.push(r);
+  }
+
+  private unrest(r: Resting): void {
+    this.resting.delete(r.orderId);
+    const list = this.restingBySlot.get(r.slot);
+    if (list === undefined) return;
+    list.splice(list.indexOf(r), 1);
+    if (list.length === 0) this.restingBySlot.delete(r.slot);
+  }
+
+  /** Fills resting orders of a slot that the new quote/book/trade crosses, at their limit price (maker). */
+  private matchResting(slot: number, trade: MessageView | undefined): number {
+    const list = this.restingBySlot.get(slot);
+    if (list === undefined) return 0;
+    let published = 0;
+    for (const r of [...list]) {
+      const buy = r.side === Side.Buy;
+      let available = 0n;
+      if (trade !== undefined) {
+        const p = trade.i64(16);
+        if (buy ? p < r.price : p > r.price) available = trade.i64(24);
+      } else {
+        for (const l of this.takerLevels(r.id, r.side)) {
+          if (buy ? l.price > r.price : l.price < r.price) break;
+          available += l.size;
+        }
+      }
+      if (available <= 0n) continue;
+      const q = available < r.remaining ? available : r.remaining;
+      published += this.fill(r.orderId, r.id, r.side, Liquidity.Maker, r.price, q, BigInt(this.fees(r.id.venue).makerBps));
+      r.remaining -= q;
+      if (r.remaining === 0n) this.unrest(r);
+    }
+    return published;
+  }
+
+  private onCancel(orderId: bigint): number {
+    const r = this.resting.get(orderId);
+    if (r === undefined) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
+    this.unrest(r);
+    this.counters.cancelled++;
+    return this.ack(orderId, OrderStatus.Cancelled, RejectReason.None);
+  }
+
+  private onDexOrder(view: MessageView, orderId: bigint, id: InstrumentId, side: number, quantity: bigint): number {
+    const pool = this.market.pools.byAddress(view.address(64));
+    const minOut = view.u128(84);
+    if (pool === undefined || !pool.hasState || pool.decimals0 < 0 || pool.decimals1 < 0) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Venue);
+    pool.materialize();
+    const sell = side === Side.Sell;
+    const d0 = 10n ** BigInt(pool.decimals0);
+    const d1 = 10n ** BigInt(pool.decimals1);
+    const amountIn = (quantity * (sell ? d0 : d1)) / PRICE_SCALE;
+    const out = amountIn > 0n ? hopOut(pool, sell, amountIn) : 0n;
+    if (out <= 0n || out < minOut) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Venue);
+    const baseRaw = sell ? amountIn : out;
+    const quoteRaw = sell ? out : amountIn;
+    const baseQty = (baseRaw * PRICE_SCALE) / d0;
+    const price = (quoteRaw * d0 * PRICE_SCALE) / (baseRaw * d1);
+    let published = this.ack(orderId, OrderStatus.Accepted, RejectReason.None);
+    this.counters.accepted++;
+    published += this.fill(orderId, id, side, Liquidity.Taker, price, baseQty, 0n);
+    return published;
+  }
+
+  private ack(orderId: bigint, status: number, reason: number): number {
+    if (status === OrderStatus.Rejected) this.counters.rejected++;
+    if (status === OrderStatus.Expired) this.counters.expired++;
+    const b = this.builder;
+    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+    const at = b.reserve(TlvType.OrderAck, 32);
+    const dv = b.dv;
+    dv.setBigUint64(at, orderId, true);
+    dv.setBigUint64(at + 8, status === OrderStatus.Accepted ? ++this.venueOrderId : 0n, true);
+    dv.setUint8(at + 16, status);
+    dv.setUint8(at + 17, reason);
+    dv.setBigUint64(at + 24, this.market.now, true);
+    this.sink.publish(b.finish());
+    return 1;
+  }
+
+  private fill(orderId: bigint, id: InstrumentId, side: number, liquidity: number, price: bigint, quantity: bigint, feeBps: bigint): number {
+    this.counters.fills++;
+    const fee = (((price * quantity) / PRICE_SCALE) * feeBps) / BPS;
+    const b = this.builder;
+    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+    const at = b.reserve(TlvType.Fill, 56);
+    const dv = b.dv;
+    dv.setBigUint64(at, orderId, true);
+    dv.setBigUint64(at + 8, id.assetId, true);
+    dv.setUint16(at + 16, id.venue, true);
+    dv.setUint8(at + 18, id.assetType);
+    dv.setUint8(at + 20, side);
+    dv.setUint8(at + 21, liquidity);
+    dv.setBigInt64(at + 24, price, true);
+    dv.setBigInt64(at + 32, quantity, true);
+    dv.setBigInt64(at + 40, fee, true);
+    dv.setBigUint64(at + 48, this.market.now, true);
+    this.sink.publish(b.finish());
+    return 1;
+  }
+}

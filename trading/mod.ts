@@ -1,0 +1,43 @@
+/**
+ * Strategies, risk and paper execution: the public API.
+ *
+ * - Strategies (`TradingStrategy`): flash arbitrage over DEX pools, momentum over trades; by name from
+ *   the registry; as a service over byte streams or relays; over files with `ap strategy`.
+ * - Risk manager: the only path to execution, every limit, trading states and the kill switch.
+ * - Paper execution engine, execution planner, portfolio (P&L, win rate, slippage, liquidation alerts).
+ * - Exact DEX math (Uniswap V2 and V3) and pool state.
+ *
+ * @example
+ * ```ts
+ * import { loadStrategy, runStrategyOverRelays } from "../strategies/strategies/mod.ts";
+ * const strategy = await loadStrategy("momentum", "config/momentum.yaml");
+ * await runStrategyOverRelays(strategy, { serviceId: 21, inputs: [md], output: signals, signal });
+ * ```
+ * @module
+ */
+
+export { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "./strategies/contract.ts";
+export { STRATEGIES, createStrategy, loadStrategy, strategyEntry, strategyNames, type StrategyDeps, type StrategyEntry } from "./strategies/registry.ts";
+export { StrategyConfigError, loadYamlConfig, parseConfig, parseYamlConfig } from "./config.ts";
+export { MessageRunner, type RunnerStats } from "./strategies/message-runner.ts";
+export { FileSink } from "./strategies/file-sink.ts";
+export { loadPaperEngine, loadPortfolio, loadRiskManager } from "./engines.ts";
+export { FlashArbitrageStrategy, arbitrageEconomics, type ArbitrageEconomics } from "./strategies/arbitrage/strategy.ts";
+export { ArbitrageConfigSchema, type ArbitrageConfig } from "./strategies/arbitrage/config.ts";
+export { MomentumStrategy } from "./strategies/momentum/strategy.ts";
+export { MomentumConfigSchema, type MomentumConfig } from "./strategies/momentum/config.ts";
+export { RiskManager, type RiskDecision } from "./risk/risk-manager.ts";
+export { TradingState, type RiskCounters } from "./risk/risk-snapshot.ts";
+export { RiskConfigSchema, RiskLimitsSchema, type RiskConfig, type RiskLimits } from "./risk/limits.ts";
+export { PaperExecutionEngine, type PaperCounters } from "./execution/paper-engine.ts";
+export { PaperConfigSchema, type PaperConfig } from "./execution/paper-config.ts";
+export { ExecutionPlanner, PlannerConfigSchema, type PlannerConfig } from "./execution/planner.ts";
+export { MarketState, poolMidPrice } from "./execution/market-state.ts";
+export { Portfolio, type PortfolioTotals, type PositionSnapshot } from "./portfolio/portfolio.ts";
+export { PortfolioConfigSchema, type PortfolioConfig } from "./portfolio/config.ts";
+export { Position } from "./portfolio/position.ts";
+export { PoolBook, PoolKind, PoolState } from "./dex/pool-book.ts";
+export { loadPoolCache, poolCacheFromJson, type PoolMeta } from "./dex/pool-cache.ts";
+export { optimizeCycle, hopOut, hopCapacity } from "./dex/cycle.ts";
+export * as v2 from "./dex/v2-math.ts";
+export * as v3 from "./dex/v3-math.ts";

@@ -1,0 +1,417 @@
+/**
+ * The portfolio: positions from Fills, realized and unrealized P&L marked to market (exact bigint fixed
+ * point), win rate over round trips, execution slippage against the expected price, and
+ * LiquidationAlert signals for leveraged positions near their liquidation price.
+ *
+ * Expected price of an order, for slippage: its limit price; for a market order, the reference price of
+ * the signal it names (MomentumSignal.referencePrice, remembered by signalId) or else the mark when the
+ * order was seen. Slippage cost is positive when fills are worse than expected.
+ *
+ * Liquidation price (isolated margin, linear contract): long = entry·(1 − 1/leverage + mm),
+ * short = entry·(1 + 1/leverage − mm). An alert is published when the mark comes within
+ * `alertDistanceBps` of it, again whenever the severity rises by a tenth, and re-armed once the
+ * distance is back outside.
+ *
+ * @example
+ * ```ts
+ * const portfolio = new Portfolio(config, market, sink);
+ * portfolio.onMessage(view); // Fills, OrderRequests, signals and market data
+ * portfolio.totals();        // { realized, unrealized, fees, net, winRate, … }
+ * const snap = portfolio.toSnapshot();                  // JSON-safe, versioned
+ * Portfolio.fromSnapshot(snap, config, new MarketState()); // same positions, P&L, slippage memory
+ * ```
+ * @module
+ */
+
+import * as v from "valibot";
+import {
+  OrderType, PRICE_SCALE, RelayDomain, Side, TlvType, parseInstrument, type InstrumentId, type MessageBuilder as Builder, type MessageView,
+} from "../../protocol/mod.ts";
+import { MessageBuilder } from "../../protocol/mod.ts";
+import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
+import type { MarketState } from "../execution/market-state.ts";
+import { SignalIdSpace, type SignalIdSpaceJson } from "../strategies/signal-id.ts";
+import { clampI32, writeSignalIdentity } from "../strategies/signal-writer.ts";
+import type { PortfolioConfig } from "./config.ts";
+import { Position, floorDiv, type PositionJson } from "./position.ts";
+import {
+  BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64IntPairs, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
+} from "./snapshot-codec.ts";
+
+/** Version of {@link PortfolioSnapshot} this build writes and reads. */
+export const PORTFOLIO_SNAPSHOT_VERSION = 1;
+
+/** Schema of a portfolio snapshot (validated on restore). */
+export const PortfolioSnapshotSchema = v.strictObject({
+  kind: v.literal("portfolio"),
+  version: v.literal(PORTFOLIO_SNAPSHOT_VERSION),
+  /** Epoch of the LiquidationAlert signal ids. */
+  ids: v.strictObject({ epoch: CountNumber }),
+  /** The market table's instruments in slot order (restored first, so slots — and list orders — match). */
+  instruments: v.array(InstrumentJsonSchema),
+  positions: v.array(v.strictObject({
+    instrument: InstrumentJsonSchema,
+    position: v.strictObject({
+      quantity: BigIntText, cost: BigIntText, realized: BigIntText, fees: BigIntText, fills: CountNumber,
+      tripRealized: BigIntText, tripFees: BigIntText,
+    }),
+  })),
+  roundTrips: CountNumber,
+  wins: CountNumber,
+  fills: CountNumber,
+  alerts: CountNumber,
+  slippageCost: BigIntText,
+  slippageNotional: BigIntText,
+  /** Expected price per order id, oldest first. */
+  expected: U64IntPairs,
+  /** Reference price per signal id, oldest first. */
+  signalPrices: U64IntPairs,
+  /** Last alert severity bucket per instrument. */
+  alerted: v.array(v.strictObject({ instrument: InstrumentJsonSchema, bucket: CountNumber })),
+});
+
+/** A validated portfolio snapshot (bigints restored). */
+export type PortfolioSnapshotValues = v.InferOutput<typeof PortfolioSnapshotSchema>;
+
+/**
+ * The JSON-safe state of a {@link Portfolio}: everything its figures are computed from, so a restored
+ * portfolio gives the same totals and positions and goes on exactly as the original would. Marks are not
+ * part of it (market data refreshes them).
+ */
+export interface PortfolioSnapshot {
+  kind: "portfolio";
+  version: typeof PORTFOLIO_SNAPSHOT_VERSION;
+  ids: SignalIdSpaceJson;
+  instruments: InstrumentJson[];
+  positions: { instrument: InstrumentJson; position: PositionJson }[];
+  roundTrips: number;
+  wins: number;
+  fills: number;
+  alerts: number;
+  slippageCost: string;
+  slippageNotional: string;
+  expected: [string, string][];
+  signalPrices: [string, string][];
+  alerted: { instrument: InstrumentJson; bucket: number }[];
+}
+
+/** Leverage settings of one instrument. */
+interface Leverage {
+  initialBps: bigint;
+  maintenanceBps: bigint;
+}
+
+/** Aggregate figures (quote currency × 1e8 unless noted). */
+export interface PortfolioTotals {
+  realized: bigint;
+  unrealized: bigint;
+  fees: bigint;
+  /** realized + unrealized − fees. */
+  net: bigint;
+  roundTrips: number;
+  wins: number;
+  /** wins / roundTrips (0 when none). */
+  winRate: number;
+  /** Cost of fills worse than expected (negative: better). */
+  slippageCost: bigint;
+  /** Notional-weighted slippage in bps. */
+  slippageBps: number;
+  fills: number;
+}
+
+/** One position's figures. */
+export interface PositionSnapshot {
+  instrument: InstrumentId;
+  quantity: bigint;
+  averagePrice: bigint;
+  realized: bigint;
+  unrealized: bigint;
+  fees: bigint;
+  mark?: bigint;
+}
+
+/** Portfolio over Fill/OrderRequest/signal/market-data messages (see module docs). */
+export class Portfolio {
+  /** Positions by instrument slot of the market's table. */
+  private readonly positions: (Position | undefined)[] = [];
+  private readonly config: PortfolioConfig;
+  private readonly market: MarketState;
+  private readonly feedMarket: boolean;
+  private sink: MessageSink;
+  private readonly builder: Builder = new MessageBuilder(512);
+  private readonly leverage = new Map<number, Leverage>();
+  private readonly leverageById: { id: InstrumentId; lev: Leverage }[] = [];
+  private readonly alerted = new Map<number, number>();
+  private readonly expected = new Map<bigint, { price: bigint }>();
+  private readonly signalPrices = new Map<bigint, bigint>();
+  private roundTrips = 0;
+  private wins = 0;
+  private slippageCost = 0n;
+  private slippageNotional = 0n;
+  private fills = 0;
+  private ordinal = 0;
+  /** Alerts published. */
+  alerts = 0;
+  /** Where LiquidationAlert signal ids come from (never repeated across restarts; see {@link SignalIdSpace}). */
+  readonly ids = new SignalIdSpace();
+
+  /**
+   * @param config validated config
+   * @param market shared market state
+   * @param sink where LiquidationAlerts go
+   * @param feedMarket true when this portfolio feeds `market` itself (false when another engine does)
+   */
+  constructor(config: PortfolioConfig, market: MarketState, sink: MessageSink = new DiscardSink(), feedMarket = true) {
+    this.config = config;
+    this.market = market;
+    this.sink = sink;
+    this.feedMarket = feedMarket;
+    for (const [text, l] of Object.entries(config.leverage)) {
+      const lev = { initialBps: BigInt(Math.round(10_000 / l.leverage)), maintenanceBps: BigInt(l.maintenanceMarginBps) };
+      this.leverageById.push({ id: parseInstrument(text), lev });
+    }
+  }
+
+  /** Sets where alerts go. */
+  connect(sink: MessageSink): void {
+    this.sink = sink;
+  }
+
+  /** Processes one message; returns the number of alerts published. */
+  onMessage(view: MessageView): number {
+    if (this.feedMarket) this.market.noteTime(view);
+    if (!view.firstTlv()) return 0;
+    this.ordinal = 0;
+    let published = 0;
+    let signalId = 0n;
+    do {
+      const t = view.tlvType;
+      if (t === TlvType.Fill) this.onFill(view);
+      else if (t === TlvType.OrderRequest) this.onOrder(view);
+      else if (t === TlvType.SignalIdentity) signalId = view.u64(8);
+      else if (t === TlvType.MomentumSignal) this.remember(this.signalPrices, signalId, view.i64(24));
+      else if (t === TlvType.Quote || t === TlvType.Trade || t === TlvType.OrderBook) {
+        if (this.feedMarket) this.market.onTlv(view);
+        if (this.leverageById.length > 0) published += this.checkLiquidation(view, this.market.instruments.slotAt(view.dv, view.tlvStart, false));
+      } else if (this.feedMarket && t >= TlvType.PoolSwap && t <= TlvType.PoolSync) {
+        this.market.onTlv(view);
+      }
+    } while (view.nextTlv());
+    return published;
+  }
+
+  private remember<V>(map: Map<bigint, V>, key: bigint, value: V): void {
+    if (map.size >= this.config.maxTracked) map.delete(map.keys().next().value!);
+    map.set(key, value);
+  }
+
+  private onOrder(view: MessageView): void {
+    const orderId = view.u64(0);
+    const type = view.u8At(21);
+    let price = type === OrderType.Market ? 0n : view.i64(24);
+    if (price <= 0n) {
+      const signalId = view.u64(40);
+      price = (signalId !== 0n ? this.signalPrices.get(signalId) : undefined) ?? this.market.mark(readId(view, 8)) ?? 0n;
+    }
+    if (price > 0n) this.remember(this.expected, orderId, { price });
+  }
+
+  private onFill(view: MessageView): void {
+    const slot = this.market.instruments.slotAt(view.dv, view.tlvStart + 8, true);
+    if (slot < 0) return;
+    const side = view.u8At(20);
+    const price = view.i64(24);
+    const quantity = view.i64(32);
+    const fee = view.i64(40);
+    if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell)) return;
+    let pos = this.positions[slot];
+    if (pos === undefined) this.positions[slot] = pos = new Position();
+    const effect = pos.apply(side, price, quantity, fee);
+    this.fills++;
+    if (effect.roundTrip !== undefined) {
+      this.roundTrips++;
+      if (effect.roundTrip > 0n) this.wins++;
+    }
+    const exp = this.expected.get(view.u64(0));
+    if (exp !== undefined) {
+      const diff = side === Side.Buy ? price - exp.price : exp.price - price;
+      this.slippageCost += floorDiv(diff * quantity, PRICE_SCALE);
+      this.slippageNotional += (exp.price * quantity) / PRICE_SCALE;
+    }
+    this.matchLeverage(slot);
+  }
+
+  private checkLiquidation(view: MessageView, slot: number): number {
+    if (slot < 0) return 0;
+    const lev = this.leverage.get(slot);
+    const pos = this.positions[slot];
+    if (lev === undefined || pos === undefined || pos.quantity === 0n) return 0;
+    const id = this.market.instruments.instrument(slot);
+    const mark = this.market.mark(id);
+    if (mark === undefined || mark <= 0n) return 0;
+    const long = pos.quantity > 0n;
+    const entry = pos.averagePrice;
+    const liq = long ? (entry * (10_000n - lev.initialBps + lev.maintenanceBps)) / 10_000n : (entry * (10_000n + lev.initialBps - lev.maintenanceBps)) / 10_000n;
+    const distance = Number(((long ? mark - liq : liq - mark) * 10_000n) / mark);
+    const alertAt = this.config.alertDistanceBps;
+    if (distance > alertAt) {
+      this.alerted.delete(slot);
+      return 0;
+    }
+    const severity = distance <= 0 ? 100 : Math.max(1, Math.min(100, Math.round((100 * (alertAt - distance)) / alertAt)));
+    const bucket = Math.floor(severity / 10);
+    const prev = this.alerted.get(slot);
+    if (prev !== undefined && bucket <= prev) return 0;
+    this.alerted.set(slot, bucket);
+    const b = this.builder;
+    b.begin(RelayDomain.Signal, this.config.source).setTimestamp(view.timestamp);
+    writeSignalIdentity(b, this.config.strategyId, severity, this.ids.derive(this.config.strategyId, view.source, view.sequence, this.ordinal++));
+    const at = b.reserve(TlvType.LiquidationAlert, 48);
+    const dv = b.dv;
+    this.market.instruments.write(dv, at, slot);
+    dv.setUint8(at + 12, long ? 1 : 2);
+    dv.setUint8(at + 13, severity);
+    dv.setBigInt64(at + 16, long ? pos.quantity : -pos.quantity, true);
+    dv.setBigInt64(at + 24, liq, true);
+    dv.setBigInt64(at + 32, mark, true);
+    dv.setInt32(at + 40, clampI32(distance), true);
+    this.alerts++;
+    this.sink.publish(b.finish());
+    return 1;
+  }
+
+  /** The portfolio's state as a plain JSON-safe, versioned object (see {@link PortfolioSnapshot}). */
+  toSnapshot(): PortfolioSnapshot {
+    const table = this.market.instruments;
+    const positions: PortfolioSnapshot["positions"] = [];
+    for (let s = 0; s < this.positions.length; s++) {
+      const pos = this.positions[s];
+      if (pos !== undefined) positions.push({ instrument: instrumentJson(table.instrument(s)), position: pos.toJson() });
+    }
+    return {
+      kind: "portfolio", version: PORTFOLIO_SNAPSHOT_VERSION, ids: this.ids.toJson(), instruments: instrumentList(table), positions, roundTrips: this.roundTrips, wins: this.wins, fills: this.fills,
+      alerts: this.alerts, slippageCost: String(this.slippageCost), slippageNotional: String(this.slippageNotional),
+      expected: [...this.expected].map(([k, e]) => [String(k), String(e.price)]),
+      signalPrices: [...this.signalPrices].map(([k, p]) => [String(k), String(p)]),
+      alerted: [...this.alerted].map(([slot, bucket]) => ({ instrument: instrumentJson(table.instrument(slot)), bucket })),
+    };
+  }
+
+  /**
+   * Validates a snapshot (a {@link PortfolioSnapshot}, e.g. parsed from JSON). Throws a
+   * {@link SnapshotError} naming the field when it is not one this build can restore.
+   */
+  static parseSnapshot(snapshot: unknown): PortfolioSnapshotValues {
+    return parseSnapshot(PortfolioSnapshotSchema, snapshot, "portfolio", PORTFOLIO_SNAPSHOT_VERSION);
+  }
+
+  /** A portfolio restored from a snapshot (validated first: {@link SnapshotError} when refused). */
+  static fromSnapshot(snapshot: unknown, config: PortfolioConfig, market: MarketState, sink?: MessageSink, feedMarket = true): Portfolio {
+    const p = new Portfolio(config, market, sink, feedMarket);
+    p.restore(snapshot);
+    return p;
+  }
+
+  /**
+   * Replaces this portfolio's state with a snapshot's. The snapshot is validated before anything
+   * changes: a refused one ({@link SnapshotError}) leaves the portfolio as it was.
+   */
+  restore(snapshot: unknown): void {
+    this.applySnapshot(Portfolio.parseSnapshot(snapshot));
+  }
+
+  /** Replaces this portfolio's state with an already validated snapshot. */
+  applySnapshot(s: PortfolioSnapshotValues): void {
+    const table = this.market.instruments;
+    for (const id of s.instruments) table.slotOf(id, true);
+    const slots = s.positions.map((p) => table.slotOf(p.instrument, true));
+    const alertSlots = s.alerted.map((a) => table.slotOf(a.instrument, true));
+    if (slots.some((x) => x < 0) || alertSlots.some((x) => x < 0)) {
+      throw new SnapshotError("portfolio", "positions", `more instruments than the market table holds (${table.capacity})`);
+    }
+    this.positions.length = 0;
+    this.leverage.clear();
+    s.positions.forEach((p, i) => {
+      const slot = slots[i]!;
+      this.positions[slot] = Position.fromValues(p.position);
+      this.matchLeverage(slot);
+    });
+    this.roundTrips = s.roundTrips;
+    this.wins = s.wins;
+    this.fills = s.fills;
+    this.alerts = s.alerts;
+    this.slippageCost = s.slippageCost;
+    this.slippageNotional = s.slippageNotional;
+    this.expected.clear();
+    for (const [k, price] of s.expected) this.expected.set(k, { price });
+    this.signalPrices.clear();
+    for (const [k, price] of s.signalPrices) this.signalPrices.set(k, price);
+    this.alerted.clear();
+    s.alerted.forEach((a, i) => this.alerted.set(alertSlots[i]!, a.bucket));
+    this.ids.restore(s.ids);
+  }
+
+  private matchLeverage(slot: number): void {
+    if (this.leverageById.length === 0 || this.leverage.has(slot)) return;
+    const id = this.market.instruments.instrument(slot);
+    const match = this.leverageById.find((l) => l.id.assetId === id.assetId && l.id.venue === id.venue);
+    if (match !== undefined) this.leverage.set(slot, match.lev);
+  }
+
+  /** Position figures of an instrument (undefined when never traded). */
+  position(id: InstrumentId): PositionSnapshot | undefined {
+    const slot = this.market.instruments.slotOf(id, false);
+    const pos = slot < 0 ? undefined : this.positions[slot];
+    if (pos === undefined) return undefined;
+    const mark = this.market.mark(id);
+    return {
+      instrument: id, quantity: pos.quantity, averagePrice: pos.averagePrice, realized: pos.realizedQuote,
+      unrealized: mark === undefined || pos.quantity === 0n ? 0n : floorDiv(pos.unrealized(mark), PRICE_SCALE), fees: pos.fees, mark,
+    };
+  }
+
+  /** Every position. */
+  positionsList(): PositionSnapshot[] {
+    const out: PositionSnapshot[] = [];
+    for (let s = 0; s < this.positions.length; s++) {
+      if (this.positions[s] === undefined) continue;
+      out.push(this.position(this.market.instruments.instrument(s))!);
+    }
+    return out;
+  }
+
+  /** Signed quantity of an instrument (0 when none). */
+  quantity(id: InstrumentId): bigint {
+    const slot = this.market.instruments.slotOf(id, false);
+    return slot < 0 ? 0n : this.positions[slot]?.quantity ?? 0n;
+  }
+
+  /** Aggregate P&L, win rate and slippage. */
+  totals(): PortfolioTotals {
+    let realized = 0n;
+    let unrealized = 0n;
+    let fees = 0n;
+    for (let s = 0; s < this.positions.length; s++) {
+      const pos = this.positions[s];
+      if (pos === undefined) continue;
+      realized += pos.realized;
+      fees += pos.fees;
+      if (pos.quantity !== 0n) {
+        const mark = this.market.mark(this.market.instruments.instrument(s));
+        if (mark !== undefined) unrealized += pos.unrealized(mark);
+      }
+    }
+    const r = floorDiv(realized, PRICE_SCALE);
+    const u = floorDiv(unrealized, PRICE_SCALE);
+    return {
+      realized: r, unrealized: u, fees, net: r + u - fees, roundTrips: this.roundTrips, wins: this.wins,
+      winRate: this.roundTrips === 0 ? 0 : this.wins / this.roundTrips, slippageCost: this.slippageCost,
+      slippageBps: this.slippageNotional === 0n ? 0 : Number((this.slippageCost * 1_000_000n) / this.slippageNotional) / 100,
+      fills: this.fills,
+    };
+  }
+}
+
+function readId(view: MessageView, off: number): InstrumentId {
+  return { assetId: view.u64(off), venue: view.u16(off + 8), assetType: view.u8At(off + 10) };
+}

@@ -1,0 +1,76 @@
+/**
+ * The contract every trading strategy fulfils, and the small types around it.
+ *
+ * A strategy reads market data in place and publishes signal messages:
+ *
+ * - {@link TradingStrategy.onMarketData} takes one validated message (a reused {@link MessageView}),
+ *   updates preallocated per-instrument or per-pool state without allocating, and publishes zero or more
+ *   signal messages (relay domain Signal, SignalIdentity first) to its {@link MessageSink}. It returns how
+ *   many it published.
+ * - {@link TradingStrategy.checkRiskLimits} is the strategy's own sanity check of one of its signals
+ *   (still valid, still profitable at the current gas price, confident enough). The risk manager
+ *   (`strategies/risk/`) remains the only path to execution; this is the check before that.
+ * - {@link TradingStrategy.toOrderRequests} turns a signal into OrderRequest TLVs. It is plural because
+ *   an arbitrage has two legs and a DEX route in an OrderRequest names a single pool.
+ *
+ * Determinism: a strategy never reads the wall clock or a random source. Signal timestamps, ids and
+ * validity derive from the input messages, so a recording replays into exactly the same bytes.
+ *
+ * @example
+ * ```ts
+ * const strategy = await createStrategy("momentum", config, { sink });
+ * for (const view of messages) strategy.onMarketData(view);
+ * ```
+ * @module
+ */
+
+import type { MessageView, OrderRequestTlv } from "../../protocol/mod.ts";
+import type { MessageSink } from "../../core/sink.ts";
+
+/**
+ * Where a strategy's messages go: a relay connection, a file writer, a test array. `publish` must take
+ * the bytes synchronously (send or copy them): they are a view of a reused builder buffer.
+ * The relay's own interface (relay/sink.ts), which the relay client implements.
+ */
+export type { MessageSink } from "../../core/sink.ts";
+
+/** Outcome of a strategy-level risk check: ok, or a PROTOCOL reject reason with a human explanation. */
+export type RiskCheck =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: number; readonly detail: string };
+
+/** A sink that discards (the default until {@link TradingStrategy.connect}); counts what it dropped. */
+export class DiscardSink implements MessageSink {
+  /** Messages discarded. */
+  dropped = 0;
+  /** Discards `bytes`. */
+  publish(_bytes: Uint8Array): void {
+    this.dropped++;
+  }
+}
+
+/** The shared ok result. */
+export const RISK_OK: RiskCheck = Object.freeze({ ok: true });
+
+/** Counters a strategy exposes for metrics: every input it ignored or dropped is counted here. */
+export type StrategyStats = Readonly<Record<string, number>>;
+
+/** A trading strategy (see the module documentation). */
+export interface TradingStrategy {
+  /** Registry name, e.g. `flash-arbitrage`. */
+  readonly name: string;
+  /** strategyId written into SignalIdentity. */
+  readonly strategyId: number;
+  /** Header `source` of the signal messages (PROTOCOL.md §6: strategies 20–39). */
+  readonly source: number;
+  /** Sets where signals are published from now on (a relay publisher, a file, a test array). */
+  connect(sink: MessageSink): void;
+  /** Processes one validated message; publishes signals to the sink; returns how many. */
+  onMarketData(view: MessageView): number;
+  /** Strategy-level check of one of its own signal messages (a view of a Signal-domain message). */
+  checkRiskLimits(signal: MessageView): RiskCheck;
+  /** OrderRequests (TLV values) that would act on a signal message; empty when it cannot be traded. */
+  toOrderRequests(signal: MessageView): OrderRequestTlv[];
+  /** Counters for metrics. */
+  stats(): StrategyStats;
+}
