@@ -37,7 +37,10 @@ export {
   type Message, type MessageMeta, type ValidateOptions,
 } from "./message.ts";
 export { ChunkViews, viewsOf, type BufferViews } from "./views.ts";
-export { MessageView, PoolSwapField, PoolSyncField, QuoteField, TradeField } from "./view.ts";
+export { MessageView } from "./view.ts";
+export {
+  ArbitrageSignalField, CancelField, FillField, GapField, GasPriceField, HeartbeatField, HelloField, LiquidationAlertField, MomentumSignalField, OrderAckField, OrderBookField, OrderRequestField, PoolBurnField, PoolMintField, PoolSwapField, PoolSyncField, QuoteField, RetransmitRequestField, SignalIdentityField, StatusReportField, TradeField,
+} from "./fields.ts";
 export { MessageBuilder } from "./builder.ts";
 export { StreamFramer, type MessageHandler } from "./framer.ts";
 export { epochMillis, nowNanos, writeEpochMillisAsNanos, writeNanosParts, writeNowNanos } from "./time.ts";

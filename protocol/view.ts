@@ -154,17 +154,3 @@ export class MessageView {
   /** The whole message as a subarray of the wrapped bytes (no copy). */
   messageBytes(): Uint8Array { return this.bytes.subarray(this.offset, this.offset + this.length); }
 }
-
-/** Offsets of Trade fields within its value, for in-place reads. */
-export const TradeField = { assetId: 0, venue: 8, assetType: 10, side: 12, flags: 13, price: 16, size: 24, execTimestamp: 32 } as const;
-/** Offsets of Quote fields within its value. */
-export const QuoteField = { assetId: 0, venue: 8, assetType: 10, bidPrice: 12, bidSize: 20, askPrice: 28, askSize: 36, quoteTimestamp: 44 } as const;
-/** Offsets of PoolSwap fields within its value. */
-export const PoolSwapField = {
-  venue: 0, flags: 2, tokenInDecimals: 3, tokenOutDecimals: 4, pool: 8, tokenIn: 28, tokenOut: 48, amountIn: 68,
-  amountOut: 84, blockNumber: 100, logIndex: 108, blockTimestamp: 112, sqrtPriceX96After: 120, liquidityAfter: 140, tickAfter: 156,
-} as const;
-/** Offsets of PoolSync fields within its value. */
-export const PoolSyncField = {
-  venue: 0, flags: 2, token0Decimals: 3, token1Decimals: 4, pool: 8, reserve0: 28, reserve1: 44, blockNumber: 60, logIndex: 68, blockTimestamp: 76,
-} as const;
