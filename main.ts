@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   normalize: async () => (await import("./cli/normalize.ts")).normalizeCommand,
   adapter: async () => (await import("./cli/adapter.ts")).adapterCommand,
   "kill-switch": async () => (await import("./cli/kill-switch.ts")).killSwitchCommand,
+  import: async () => (await import("./cli/import.ts")).importCommand,
 };
 
 async function printHelp(): Promise<void> {
