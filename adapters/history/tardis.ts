@@ -134,7 +134,7 @@ export class TardisImporter {
         }
       } catch (e) {
         if (e instanceof RowError) report.bad(line, e.message);
-        else if (isProtocolError(e)) report.bad(line, e.message);
+        else if (isProtocolError(e)) report.bad(line, e.message.replace(/^[A-Za-z]+: /, ""));
         else throw e;
       }
     }

@@ -126,8 +126,15 @@ export function splitSymbol(symbol: string): [string, string] | undefined {
   const parts = s.split(/[-/_]/);
   if (parts.length === 2 && parts[0] !== "" && parts[1] !== "") return [parts[0]!, parts[1]!];
   if (parts.length !== 1) return undefined;
-  for (const q of QUOTES) if (s.length > q.length && s.endsWith(q)) return [s.slice(0, -q.length), q];
-  return undefined;
+  // Longest quote first, but not at the cost of a base under 3 letters: XBTUSD is XBT/USD, not XB/TUSD.
+  let fallback: [string, string] | undefined;
+  for (const q of QUOTES) {
+    if (s.length <= q.length || !s.endsWith(q)) continue;
+    const base = s.slice(0, -q.length);
+    if (base.length >= 3) return [base, q];
+    fallback ??= [base, q];
+  }
+  return fallback;
 }
 
 /** Parses `--symbol-map` entries `SYM=BASE/QUOTE` (comma-separated or repeated). Throws RangeError. */
