@@ -67,3 +67,15 @@ export function joined(list: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Index of the first message that differs between two lists (or where one ends), -1 when identical. */
+export function firstDifference(a: readonly Uint8Array[], b: readonly Uint8Array[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length !== y.length) return i;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return i;
+  }
+  return a.length === b.length ? -1 : n;
+}
