@@ -21,7 +21,7 @@ export type JsonItem =
   | { readonly kind: "junk"; readonly text: string; readonly line: number };
 
 /** Splits text chunks into top-level objects (`name` for errors). */
-export async function* splitJsonObjects(chunks: AsyncIterable<Uint8Array | string>, name: string): AsyncGenerator<JsonItem> {
+export async function* splitJsonObjects(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, name: string): AsyncGenerator<JsonItem> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let line = 1;
   let depth = 0;

@@ -25,7 +25,7 @@ export interface FileLine {
 export const READ_CHUNK = 1 << 20;
 
 /** Splits a stream of byte chunks into numbered lines. `name` is used in errors. */
-export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>, name: string): AsyncGenerator<FileLine> {
+export async function* splitLines(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, name: string): AsyncGenerator<FileLine> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let rest = "";
   let line = 0;
