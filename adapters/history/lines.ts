@@ -24,6 +24,9 @@ export interface FileLine {
 /** Chunk size of the reads (1 MiB). */
 export const READ_CHUNK = 1 << 20;
 
+/** Longest line accepted (16 Mi characters), so a file without newlines cannot exhaust memory. */
+export const MAX_LINE = 16 << 20;
+
 /** Splits a stream of byte chunks into numbered lines. `name` is used in errors. */
 export async function* splitLines(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, name: string): AsyncGenerator<FileLine> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -47,6 +50,7 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array | string> | I
       nl = rest.indexOf("\n", from);
     }
     rest = from === 0 ? rest : rest.slice(from);
+    if (rest.length > MAX_LINE) throw new ImportError(ImportErrorKind.Unreadable, name, line + 1, `line longer than ${MAX_LINE} characters`);
   }
   if (rest.length > 0) {
     line++;
