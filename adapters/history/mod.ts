@@ -12,7 +12,7 @@ export { cryptofeedVenue, mergeCryptofeed, readCryptofeedEvents, secondsToNanos 
 export { ImportError, ImportErrorKind } from "./errors.ts";
 export { EvmLogImporter, readBlockTimes, rpcShape, type EvmLogImportOptions } from "./ethereum-etl.ts";
 export { readJsonObjects, splitJsonObjects, type JsonItem } from "./json-objects.ts";
-export { readFileLines, splitLines, type FileLine } from "./lines.ts";
+export { readFileLineBatches, readFileLines, splitLineBatches, splitLines, type FileLine } from "./lines.ts";
 export { RecordingFile } from "./recording.ts";
 export { FileReport, ImportReport, type BadRow } from "./report.ts";
 export { detectTardisFormat, TARDIS_FORMATS, type TardisFormat } from "./tardis-format.ts";

@@ -26,7 +26,7 @@ import { OrderBook } from "../common/book.ts";
 import { DecimalReader } from "../common/decimal.ts";
 import type { MessageSink } from "../common/sink.ts";
 import { ImportError, ImportErrorKind } from "./errors.ts";
-import { readFileLines, type FileLine } from "./lines.ts";
+import { readFileLineBatches, type FileLine } from "./lines.ts";
 import type { FileReport } from "./report.ts";
 import { detectTardisFormat, TARDIS_FORMATS, type TardisFormat } from "./tardis-format.ts";
 import { importVenue, unknownExchangeReason, type ImportInstrument, type ImportVenueInfo, type SymbolResolver } from "./venues.ts";
@@ -81,11 +81,11 @@ export class TardisImporter {
 
   /** Imports one file; its first line must be a tardis header. */
   async importFile(path: string, report: FileReport): Promise<void> {
-    await this.importLines(readFileLines(path), path, report);
+    await this.importLines(readFileLineBatches(path), path, report);
   }
 
-  /** Imports numbered lines of one file (`name` for messages). */
-  async importLines(lines: AsyncIterable<FileLine>, name: string, report: FileReport): Promise<void> {
+  /** Imports numbered lines of one file, in batches (`name` for messages). */
+  async importLines(batches: AsyncIterable<readonly FileLine[]>, name: string, report: FileReport): Promise<void> {
     let format: TardisFormat | undefined;
     const l2 = new Map<string, L2State>();
     let pending: L2State | undefined;
@@ -94,7 +94,7 @@ export class TardisImporter {
       if (pending !== undefined) report.messages += this.writeBook(pending.ins, pending.book, this.bookDepth, pendingTime);
       pending = undefined;
     };
-    for await (const { line, text } of lines) {
+    for await (const batch of batches) for (const { line, text } of batch) {
       if (format === undefined) {
         format = detectTardisFormat(text);
         if (format === undefined) {
