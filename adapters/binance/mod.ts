@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueEntry } from "../venue-entry.ts";
 import { BinanceSim } from "../sim/binance.ts";
 import { BinanceAdapter } from "./adapter.ts";
 import { BinancePassShifter } from "./pass-shift.ts";

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueEntry } from "../venue-entry.ts";
 import { CoinbaseSim } from "../sim/coinbase.ts";
 import { CoinbaseAdapter } from "./adapter.ts";
 import { CoinbasePassShifter } from "./pass-shift.ts";

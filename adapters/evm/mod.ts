@@ -12,8 +12,7 @@
  * @module
  */
 
-import type { VenueAdapterOptions, VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueAdapterOptions, type VenueEntry } from "../venue-entry.ts";
 import { EvmAdapter } from "./adapter.ts";
 import { EvmPassShifter } from "./pass-shift.ts";
 import type { EvmChainName } from "./chains.ts";

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueEntry } from "../venue-entry.ts";
 import { KrakenSim } from "../sim/kraken.ts";
 import { KrakenAdapter } from "./adapter.ts";
 import { KrakenPassShifter } from "./pass-shift.ts";
