@@ -10,7 +10,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { CaptureError, CaptureWriter, openTextOut } from "../adapters/common/capture.ts";
 import type { MessageSink } from "../adapters/common/sink.ts";
-import { startVenueAdapter, type VenueRun } from "../adapters/run.ts";
+import { startVenueAdapter, type VenueRun } from "../adapters/start-venue-adapter.ts";
 import { RelayDomain, SourceId, decodeMessage, messageToJson } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client/client.ts";
 import { Role } from "../relay/wire/control.ts";

@@ -1,19 +1,26 @@
 /**
- * Binance spot venue: adapter and registry entry.
+ * Binance spot venue: the adapter (composed of frame.ts, symbols.ts, book-sync.ts and options.ts), the
+ * depth bridging rule, the looping-replay pass shifter, and the registry entry.
+ *
+ * @example
+ * ```ts
+ * import { BinanceAdapter } from "./adapters/binance/mod.ts";
+ * const adapter = new BinanceAdapter({ sink, symbols: ["BTCUSDT"] });
+ * ```
  *
  * @module
  */
 
-import type { VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueEntry } from "../venue-entry.ts";
 import { BinanceSim } from "../sim/binance.ts";
 import { BinanceAdapter } from "./adapter.ts";
 import { BinancePassShifter } from "./pass-shift.ts";
 
-export { BINANCE_REST_URL, BINANCE_WS_URL, BinanceAdapter, type BinanceOptions } from "./adapter.ts";
+export { BinanceAdapter } from "./adapter.ts";
+export { BINANCE_REST_URL, BINANCE_WS_URL, type BinanceOptions } from "./options.ts";
 export { DepthSync, type DepthPhase, type DepthVerdict } from "./depth-sync.ts";
-
 export { BinancePassShifter } from "./pass-shift.ts";
+
 /** Registry entry of Binance. Settings: bookDepth, bookIntervalMs, staleAfterMs, snapshotLimit, trades=trade|aggTrade. */
 export const binanceVenue: VenueEntry = {
   name: "binance",

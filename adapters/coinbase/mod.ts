@@ -1,16 +1,23 @@
 /**
- * Coinbase Exchange venue: adapter and registry entry.
+ * Coinbase Exchange venue: the adapter (composed of frame.ts, products.ts, book-sync.ts, trade-gaps.ts
+ * and options.ts), the REST trade backfill, the looping-replay pass shifter, and the registry entry.
+ *
+ * @example
+ * ```ts
+ * import { CoinbaseAdapter } from "./adapters/coinbase/mod.ts";
+ * const adapter = new CoinbaseAdapter({ sink, products: ["BTC-USD"] });
+ * ```
  *
  * @module
  */
 
-import type { VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueEntry } from "../venue-entry.ts";
 import { CoinbaseSim } from "../sim/coinbase.ts";
 import { CoinbaseAdapter } from "./adapter.ts";
 import { CoinbasePassShifter } from "./pass-shift.ts";
 
-export { COINBASE_WS_URL, CoinbaseAdapter, type CoinbaseOptions } from "./adapter.ts";
+export { CoinbaseAdapter } from "./adapter.ts";
+export { COINBASE_WS_URL, type CoinbaseOptions } from "./options.ts";
 export { COINBASE_REST_URL, TradeBackfill } from "./backfill.ts";
 export { CoinbasePassShifter } from "./pass-shift.ts";
 

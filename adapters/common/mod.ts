@@ -3,6 +3,13 @@
  * reconnect with back-off, REST with rate-limit back-off), capture/replay (PROTOCOL §8), the WebSocket
  * and HTTP clients, the exact in-place JSON/decimal/time readers, the order book and the message emitter.
  *
+ * @example
+ * ```ts
+ * import { AdapterTask, CollectingSink } from "./adapters/common/mod.ts";
+ * const sink = new CollectingSink();
+ * const task = new AdapterTask(adapter, { backoff: { baseMs: 100, capMs: 60_000 } });
+ * ```
+ *
  * @module
  */
 

@@ -9,11 +9,16 @@
  * `simulated=1` (the simulated node: its factories map to venues 65000/65001, every pool followed).
  * Symbols are pool addresses (`--symbols 0xpool,0xpool`); without them, {@link DEFAULT_POOLS}.
  *
+ * @example
+ * ```ts
+ * import { polygonVenue } from "./adapters/evm/mod.ts";
+ * const adapter = await polygonVenue.create({ sink, settings: { simulated: "1" } });
+ * ```
+ *
  * @module
  */
 
-import type { VenueAdapterOptions, VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueAdapterOptions, type VenueEntry } from "../venue-entry.ts";
 import { EvmAdapter } from "./adapter.ts";
 import { EvmPassShifter } from "./pass-shift.ts";
 import type { EvmChainName } from "./chains.ts";

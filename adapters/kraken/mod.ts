@@ -1,19 +1,27 @@
 /**
- * Kraken WebSocket v2 venue: adapter and registry entry.
+ * Kraken WebSocket v2 venue: the adapter (composed of frame.ts, symbols.ts, book-sync.ts and
+ * options.ts), the book checksum, the looping-replay pass shifter, and the registry entry.
+ *
+ * @example
+ * ```ts
+ * import { KrakenAdapter } from "./adapters/kraken/mod.ts";
+ * const adapter = new KrakenAdapter({ sink, symbols: ["BTC/USD"] });
+ * ```
  *
  * @module
  */
 
-import type { VenueEntry } from "../registry.ts";
-import { intSetting } from "../registry.ts";
+import { intSetting, type VenueEntry } from "../venue-entry.ts";
 import { KrakenSim } from "../sim/kraken.ts";
 import { KrakenAdapter } from "./adapter.ts";
 import { KrakenPassShifter } from "./pass-shift.ts";
 
-export { KRAKEN_BOOK_DEPTHS, KRAKEN_WS_URL, KrakenAdapter, splitKrakenSymbol, type KrakenOptions } from "./adapter.ts";
+export { KrakenAdapter } from "./adapter.ts";
+export { KRAKEN_BOOK_DEPTHS, KRAKEN_WS_URL, type KrakenOptions } from "./options.ts";
+export { splitKrakenSymbol } from "./symbols.ts";
 export { checksumDigits, checksumText, krakenChecksum } from "./checksum.ts";
-
 export { KrakenPassShifter } from "./pass-shift.ts";
+
 /** Registry entry of Kraken. Settings: bookSubscribeDepth, bookDepth, bookIntervalMs, heartbeatStaleMs. */
 export const krakenVenue: VenueEntry = {
   name: "kraken",

@@ -14,7 +14,7 @@
 
 import type { AdapterIo } from "../common/adapter.ts";
 import type { CaptureEvent } from "../common/capture.ts";
-import type { VenueEntry } from "../registry.ts";
+import type { VenueEntry } from "../venue-entry.ts";
 import type { MarketDynamics } from "./market.ts";
 import type { SimClient } from "./venue-sim.ts";
 

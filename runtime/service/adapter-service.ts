@@ -14,7 +14,7 @@
 import * as v from "valibot";
 import { HEADER_SIZE, HeaderOffset, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
 import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
-import { startVenueAdapter } from "../../adapters/run.ts";
+import { startVenueAdapter } from "../../adapters/start-venue-adapter.ts";
 import { Role } from "../../relay/wire/control.ts";
 import { Exposition } from "../../core/metrics/mod.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";

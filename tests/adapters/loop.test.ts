@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
 import type { EvmCountersSnapshot } from "../../adapters/evm/metrics.ts";
-import { startVenueAdapter, type VenueRun } from "../../adapters/run.ts";
+import { startVenueAdapter, type VenueRun } from "../../adapters/start-venue-adapter.ts";
 import { decodeMessage, type Tlv } from "../../protocol/mod.ts";
 
 interface Case {

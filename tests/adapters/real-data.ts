@@ -9,13 +9,17 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { CaptureEvent } from "../../adapters/common/capture.ts";
 
-/** `../shared/data` relative to the repository, or undefined when absent. */
+/**
+ * `../shared/data` relative to the repository (or `$ALPHAPULSE_SHARED_DATA`, for a checkout elsewhere, such
+ * as a git worktree), or undefined when absent.
+ */
 export const SHARED_DATA: string | undefined = (() => {
   const here = dirname(fileURLToPath(import.meta.url));
-  const dir = resolve(here, "../../../shared/data");
+  const dir = process.env.ALPHAPULSE_SHARED_DATA ?? resolve(here, "../../../shared/data");
   return existsSync(dir) ? dir : undefined;
 })();
 

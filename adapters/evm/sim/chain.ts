@@ -17,7 +17,7 @@ import type { FactoryInfo } from "../chains.ts";
 import { EventTopic } from "../events.ts";
 import { Selector } from "../metadata.ts";
 import { Q96, sqrtPriceAtTick, tickAtSqrtPrice, toUnits, v2AmountOut, v3PositionAmounts, v3SwapExactIn } from "./amm.ts";
-import { Prng } from "./prng.ts";
+import { Rng } from "../../../core/prng.ts";
 
 /** Simulated venue of V2-style pools. */
 export const SIM_VENUE_V2 = Venue.Simulated;
@@ -154,7 +154,7 @@ export class SimChain {
   readonly tokens = new Map<string, SimToken>();
   /** Pools by address. */
   readonly pools = new Map<string, SimPool>();
-  private readonly rng: Prng;
+  private readonly rng: Rng;
   private readonly blockTime: number;
   private readonly logsPerBlock: number;
   private readonly withTimestamp: boolean;
@@ -168,7 +168,7 @@ export class SimChain {
   constructor(options: SimChainOptions) {
     this.name = options.chain;
     this.chainId = options.chain === "polygon" ? ChainId.Polygon : ChainId.Ethereum;
-    this.rng = new Prng(options.seed ?? 1);
+    this.rng = new Rng(options.seed ?? 1);
     this.blockTime = options.blockTimeSec ?? (options.chain === "polygon" ? 2 : 12);
     this.logsPerBlock = options.logsPerBlock ?? 4;
     this.withTimestamp = options.logBlockTimestamp ?? true;

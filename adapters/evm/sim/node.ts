@@ -24,7 +24,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { blockHeaderJson, quantity, SimChain, type SimBlock, type SimChainOptions, type SimLog } from "./chain.ts";
-import { Prng } from "./prng.ts";
+import { Rng } from "../../../core/prng.ts";
 
 /** Settings of a {@link SimNode}. */
 export interface SimNodeOptions {
@@ -74,7 +74,7 @@ export class SimNode {
   private readonly subs = new Map<WebSocket, Map<string, Subscription>>();
   private readonly counts = new Map<string, number>();
   private readonly failures = new Map<string, InjectedFailure[]>();
-  private readonly rng: Prng;
+  private readonly rng: Rng;
   private readonly maxLogsRange: number;
   private silent = false;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -84,7 +84,7 @@ export class SimNode {
 
   private constructor(options: SimNodeOptions) {
     this.chain = options.chain instanceof SimChain ? options.chain : new SimChain(options.chain);
-    this.rng = new Prng(this.chain.chainId * 7919);
+    this.rng = new Rng(this.chain.chainId * 7919);
     this.maxLogsRange = options.maxLogsRange ?? 2000;
     this.server = createServer((req, res) => this.onHttp(req, res));
     this.wss = new WebSocketServer({ noServer: true });

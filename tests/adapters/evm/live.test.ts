@@ -231,6 +231,7 @@ describe("EVM adapter live against the simulated node", () => {
     await waitFor(() => r.adapter.metrics.gasPrices === 2, "first blocks");
     n.setSilent(true);
     const missed = n.mine(2);
+    expect(logsOf(missed).length).toBeGreaterThan(0); // the backfill has logs to recover
     await waitFor(() => r.adapter.metrics.staleTimeouts >= 1, "stale timeout");
     n.setSilent(false);
     await waitFor(() => r.adapter.metrics.backfills >= 1, "backfill");
@@ -240,15 +241,17 @@ describe("EVM adapter live against the simulated node", () => {
   });
 
   it("metadata eth_call through HTTP 429 (Retry-After); a backfill against a node that caps the eth_getLogs range", async () => {
-    const n = await node("ethereum", 28, { maxLogsRange: 2 });
+    const n = await node("ethereum", 29, { maxLogsRange: 2 }); // seed 29: the first block has logs (new pools → eth_call)
     n.failNext("eth_call", 1, { httpStatus: 429, retryAfter: "0" });
     const r = await startAdapter(n, "ethereum", { logsChunkBlocks: 8 }); // empty cache: metadata is fetched
     cleanups.push(() => r.stop());
     const first = n.mine(1);
+    expect(logsOf(first).length).toBeGreaterThan(0);
     await waitFor(() => poolTlvs(r.decoded()).length === logsOf(first).length, "first block's logs");
     expect(r.adapter.metrics.rateLimitWaits).toBeGreaterThanOrEqual(1);
     n.dropConnections();
     const missed = n.mine(6);
+    expect(logsOf(missed).length).toBeGreaterThan(0); // the backfill has logs to recover
     await waitFor(() => r.adapter.metrics.backfills === 1, "backfill", 10_000);
     const all = logsOf([...first, ...missed]);
     await waitFor(() => poolTlvs(r.decoded()).length === all.length, "all logs");
@@ -266,6 +269,7 @@ describe("EVM adapter live against the simulated node", () => {
     n.failNext("eth_blockNumber", 1, { rpcError: { code: -32603, message: "simulated internal error" } });
     n.dropConnections();
     const missed = n.mine(3);
+    expect(logsOf(missed).length).toBeGreaterThan(0); // the backfill has logs to recover
     await waitFor(() => r.adapter.metrics.backfills === 1, "backfill after the failed one");
     const all = logsOf([...first, ...missed]);
     await waitFor(() => poolTlvs(r.decoded()).length === all.length, "all logs");

@@ -4,6 +4,7 @@
  * the hot-path TLV writer. Skipped cleanly when ../shared is absent.
  */
 import { existsSync, readFileSync } from "node:fs";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { decodeMessage, MessageBuilder, RelayDomain, type PoolSwapTlv, type PoolSyncTlv } from "../../../protocol/mod.ts";
@@ -16,7 +17,7 @@ import { ETHEREUM } from "../../../adapters/evm/chains.ts";
 import { EvmFeed } from "../../../adapters/evm/feed.ts";
 import { PoolCache } from "../../../adapters/evm/pool-cache.ts";
 
-const DIR = fileURLToPath(new URL("../../../../shared/data/evm/", import.meta.url));
+const DIR = process.env.ALPHAPULSE_SHARED_DATA !== undefined ? `${process.env.ALPHAPULSE_SHARED_DATA}/evm/` : fileURLToPath(new URL("../../../../shared/data/evm/", import.meta.url));
 const FILES = [
   ["eth_mainnet_17173049-17173050.uniswap_logs.rpc.jsonl", "eth_mainnet_17173049-17173050.uniswap_logs.decoded.jsonl"],
   ["polygon.uniswap_logs.rpc.jsonl", "polygon.uniswap_logs.decoded.jsonl"],

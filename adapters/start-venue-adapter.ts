@@ -28,7 +28,7 @@ import { replayCapture } from "./common/replay.ts";
 import type { MessageSink } from "./common/sink.ts";
 import { AdapterTask } from "./common/task.ts";
 import { loadVenue, type VenueAdapterOptions } from "./registry.ts";
-import { retimeMessage } from "./retime.ts";
+import { retimeMessage } from "./retime-message.ts";
 
 /** What to run. */
 export interface VenueRunOptions extends Omit<VenueAdapterOptions, "sink"> {
