@@ -35,6 +35,9 @@ import { createStrategy } from "../trading/strategies/registry.ts";
 import { beginSignal, writeSignalIdentity } from "../trading/strategies/signal-writer.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
+import { installRuntimePlatform } from "../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const [role, a1, a2, a3] = process.argv.slice(2);
 const clock = monotonicClock();
