@@ -150,7 +150,10 @@ export function createPlatform(spec: PlatformSpec): Platform {
   for (const b of spec.services) loaders.set(b.service, b.load);
   const loaded = new Map<PlatformService<unknown>, Promise<unknown>>();
   return {
-    ...spec,
+    runtime: spec.runtime,
+    label: spec.label,
+    execPath: spec.execPath,
+    services: spec.services,
     scriptArgs: (fromSources) => spec.scriptArgs(fromSources),
     onUnhandledRejection: (note) => spec.onUnhandledRejection(note),
     load<T>(service: PlatformService<T>): Promise<T> {

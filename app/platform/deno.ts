@@ -24,7 +24,7 @@ interface RejectionEvent extends Event {
   readonly reason: unknown;
 }
 
-/** Assembles the platform of a Deno process (call {@link ../platform/select.ts} rather than this). */
+/** Assembles the platform of a Deno process (entry points call `selectPlatform()` of `select.ts` instead). */
 export function denoPlatform(): Platform {
   const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;
   return createPlatform({

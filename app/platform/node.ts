@@ -13,7 +13,7 @@ import { bindService, createPlatform, type Platform } from "../../core/platform.
 import { TRANSPORT } from "../../relay/transport/types.ts";
 import { PROCESS_SPAWNER } from "../../runtime/process/types.ts";
 
-/** Assembles the platform of a Node process (call {@link ../platform/select.ts} rather than this). */
+/** Assembles the platform of a Node process (entry points call `selectPlatform()` of `select.ts` instead). */
 export function nodePlatform(): Platform {
   return createPlatform({
     runtime: "node",
