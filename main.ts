@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /**
  * `ap`: the AlphaPulse command line. Runs the same on Node (`npx tsx main.ts <command>`) and Deno
- * (`deno run -A main.ts <command>`); `ap --help` lists the commands.
+ * (`deno run -A main.ts <command>`); `ap --help` lists the commands. The runtime is chosen here, once:
+ * the platform of `app/platform/` is installed before any command runs.
  *
  * @module
  */
 
 import process from "node:process";
+import { selectPlatform } from "./app/platform/select.ts";
 import { CommandError, type Command } from "./cli/command.ts";
+import { installPlatform } from "./core/platform.ts";
 
 /** Lazily loaded commands: name → loader. Add a command by adding a line here. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -66,4 +69,5 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+installPlatform(selectPlatform()); // the runtime is chosen here, once, for every layer below
 process.exitCode = await main(process.argv.slice(2));

@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    // Installs the runtime's platform (core/platform.ts) before each test file, as main.ts does.
+    setupFiles: ["tests/setup/platform.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     teardownTimeout: 10_000,

@@ -6,9 +6,8 @@
  * @module
  */
 
-import process from "node:process";
 import type { Logger } from "../core/log.ts";
-import { IS_DENO } from "../core/platform.ts";
+import { platform } from "../core/platform.ts";
 
 /** An installed net. */
 export interface RejectionNet {
@@ -18,11 +17,7 @@ export interface RejectionNet {
   uninstall(): void;
 }
 
-interface RejectionEvent extends Event {
-  reason: unknown;
-}
-
-/** Installs the net for this process (Deno: the `unhandledrejection` event; Node: `process`'s). */
+/** Installs the net for this process, through the installed platform (Deno: the `unhandledrejection` event; Node: `process`'s). */
 export function installRejectionNet(log: Logger): RejectionNet {
   let count = 0;
   const note = (reason: unknown) => {
@@ -31,18 +26,7 @@ export function installRejectionNet(log: Logger): RejectionNet {
       error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason), total: count,
     });
   };
-  let uninstall: () => void;
-  if (IS_DENO) {
-    const onEvent = (e: Event) => {
-      e.preventDefault();
-      note((e as RejectionEvent).reason);
-    };
-    globalThis.addEventListener("unhandledrejection", onEvent);
-    uninstall = () => globalThis.removeEventListener("unhandledrejection", onEvent);
-  } else {
-    process.on("unhandledRejection", note);
-    uninstall = () => process.off("unhandledRejection", note);
-  }
+  const uninstall = platform().onUnhandledRejection(note);
   return {
     get count() {
       return count;

@@ -21,7 +21,8 @@ import { startAlerting } from "./alerts/start.ts";
 import { createApiApp } from "./app.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import { installRejectionNet } from "./safety-net.ts";
-import { httpServing } from "./serve/select.ts";
+import { platform } from "../core/platform.ts";
+import { HTTP_SERVING } from "./serve/types.ts";
 import type { StreamHub } from "./stream-hub.ts";
 import { streamMetricsText } from "./stream-metrics.ts";
 import { SystemControlPlane } from "./system-control-plane.ts";
@@ -63,7 +64,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   let boundPort: number | undefined;
   let url = "";
   const alerting = startAlerting(config, () => control.metricsText(), ctx.log, () => url);
-  const serving = await httpServing();
+  const serving = await platform().load(HTTP_SERVING);
   const build: Parameters<typeof serving.serve>[0] = (app, upgradeWebSocket) => {
     hub = createApiApp(control, {
       token, upgradeWebSocket, extend, log: ctx.log,

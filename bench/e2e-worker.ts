@@ -29,11 +29,15 @@ import { RelayClient } from "../relay/client/client.ts";
 import { Role } from "../relay/wire/control.ts";
 import { silentLogger } from "../core/log.ts";
 import { startRelayServer } from "../relay/server/server.ts";
-import { selectTransport } from "../relay/transport/select.ts";
+import { platform } from "../core/platform.ts";
+import { TRANSPORT } from "../relay/transport/types.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
 import { beginSignal, writeSignalIdentity } from "../trading/strategies/signal-writer.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
+import { installRuntimePlatform } from "../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const [role, a1, a2, a3] = process.argv.slice(2);
 const clock = monotonicClock();
@@ -184,7 +188,7 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
 
 async function pongRole(socket: string): Promise<void> {
   if (process.argv.includes("busy")) new BusyPoll().start(); // exits with the process
-  const transport = await selectTransport();
+  const transport = await platform().load(TRANSPORT);
   await transport.listen({ kind: "unix", path: socket }, (conn) => {
     conn.setHandlers({ data: (chunk) => conn.write([chunk]), close: () => {} });
   });
@@ -201,7 +205,7 @@ async function pongRole(socket: string): Promise<void> {
  */
 async function pingRole(socket: string, count: number, paced: boolean): Promise<void> {
   if (process.argv.includes("busy")) new BusyPoll().start(); // exits with the process
-  const transport = await selectTransport();
+  const transport = await platform().load(TRANSPORT);
   const conn = await transport.connect({ kind: "unix", path: socket });
   const rtts = new Float64Array(count);
   const msg = new Uint8Array(8);

@@ -50,6 +50,9 @@ import type { Relay } from "../relay/server/relay.ts";
 import { startRelayServer } from "../relay/server/server.ts";
 import type { Connection, ConnectionHandlers } from "../relay/transport/types.ts";
 import { domainTlvArb, metaArb } from "../tests/protocol/arbitraries.ts";
+import { installRuntimePlatform } from "../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 /** Source of the honest publisher (fuzzed messages never carry it). */
 export const HONEST_SOURCE = 7777;

@@ -26,6 +26,9 @@ import { silentLogger } from "../core/log.ts";
 import { startRelayServer } from "../relay/server/server.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit } from "./worker-io.ts";
+import { installRuntimePlatform } from "../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const [role, target, arg3, secondsText, rateText] = process.argv.slice(2);
 const clock = monotonicClock();

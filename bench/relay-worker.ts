@@ -27,6 +27,9 @@ import { silentLogger } from "../core/log.ts";
 import { startRelayServer } from "../relay/server/server.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
+import { installRuntimePlatform } from "../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const busyPoll = process.argv.includes("--busy-poll");
 const [role, target, mode, secondsText, rateText] = process.argv.slice(2).filter((a) => a !== "--busy-poll");

@@ -38,6 +38,9 @@ import { silentLogger, type Logger } from "../core/log.ts";
 import { startRelayServer } from "../relay/server/server.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { startWorker, type WorkerProcess } from "./worker-process.ts";
+import { installRuntimePlatform } from "../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 /** One line for `ap bench --help`. */
 export const summary = "stress: max-rate publishers → relay → fast and slow subscribers, every message accounted per source, RSS";

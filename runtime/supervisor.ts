@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const sup = new Supervisor(await processSpawner());
+ * const sup = new Supervisor(await platform().load(PROCESS_SPAWNER));
  * sup.add({ name: "relay-market-data", kind: "relay", command, args });
  * sup.startAll();
  * // …

@@ -31,4 +31,4 @@ export { replayCapture, type ReplayOptions, type ReplaySummary } from "./replay.
 export { CollectingSink, FanoutSink, type MessageSink } from "./sink.ts";
 export { AdapterTask, type AdapterTaskOptions, type TaskState } from "./task.ts";
 export { VenueTime, writeVenueTime } from "./venue-time.ts";
-export { isDeno, nativeWebSocketConnector, nodeWebSocketConnector, webSocketConnector, type WebSocketConnection, type WebSocketConnector, type WebSocketHandlers } from "./ws.ts";
+export { nativeWebSocketConnector, nodeWebSocketConnector, WEBSOCKET_CONNECTOR, webSocketConnector, type WebSocketConnection, type WebSocketConnector, type WebSocketHandlers } from "./ws.ts";

@@ -1,6 +1,7 @@
 /**
- * A minimal WebSocket client interface with one implementation per runtime, chosen at startup:
- * Deno's native `WebSocket`, and the `ws` package on Node (Node 20 has no global WebSocket client).
+ * A minimal WebSocket client interface with one implementation per runtime, chosen once by the entry
+ * point (`app/platform/`): Deno's native `WebSocket`, and the `ws` package on Node (Node 20 has no
+ * global WebSocket client).
  *
  * Frames reach the adapter as the venue's raw text — never `JSON.parse`d here — so prices can be read
  * from the exact digits the venue sent. Binary frames are decoded as UTF-8 text.
@@ -17,6 +18,8 @@
  * ```
  * @module
  */
+
+import { platform, platformService, type PlatformService } from "../../core/platform.ts";
 
 /** Callbacks of one connection. `onClose` is called exactly once, also after a failed connect. */
 export interface WebSocketHandlers {
@@ -138,15 +141,13 @@ export async function nodeWebSocketConnector(): Promise<WebSocketConnector> {
   };
 }
 
-let cached: Promise<WebSocketConnector> | undefined;
+/** The key of the WebSocket client in the installed platform (`app/platform/`). */
+export const WEBSOCKET_CONNECTOR: PlatformService<WebSocketConnector> = platformService<WebSocketConnector>("WebSocket client (adapters/common/ws.ts)");
 
-/** True on Deno. */
-export function isDeno(): boolean {
-  return typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-}
-
-/** The connector for this runtime, chosen once: native `WebSocket` on Deno, the `ws` package on Node. */
+/**
+ * The connector of the installed platform (native `WebSocket` on Deno, the `ws` package on Node), loaded
+ * once. Throws `PlatformNotInstalledError` when the entry point installed no platform.
+ */
 export function webSocketConnector(): Promise<WebSocketConnector> {
-  cached ??= isDeno() ? Promise.resolve(nativeWebSocketConnector()) : nodeWebSocketConnector();
-  return cached;
+  return platform().load(WEBSOCKET_CONNECTOR);
 }

@@ -1,11 +1,13 @@
 /**
  * One interface for serving a Hono app over HTTP with WebSockets, one implementation per runtime:
- * `Deno.serve` + `hono/deno` on Deno, `@hono/node-server` + `@hono/node-ws` on Node.
+ * `Deno.serve` + `hono/deno` on Deno, `@hono/node-server` + `@hono/node-ws` on Node; chosen once by the
+ * entry point (`app/platform/`) and reached with `platform().load(HTTP_SERVING)`.
  *
  * @module
  */
 
 import type { Hono } from "hono";
+import { platformService, type PlatformService } from "../../core/platform.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 
 /** A listening server. */
@@ -32,3 +34,6 @@ export type AppBuilder = (app: Hono, upgradeWebSocket: UpgradeWebSocket) => void
 export interface HttpServing {
   serve(build: AppBuilder, options: ListenOptions): Promise<HttpServerHandle>;
 }
+
+/** The key of HTTP serving in the installed platform: `await platform().load(HTTP_SERVING)`. */
+export const HTTP_SERVING: PlatformService<HttpServing> = platformService<HttpServing>("HTTP serving (api/serve/)");

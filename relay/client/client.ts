@@ -49,8 +49,8 @@ import { processTokenFor } from "../wire/identity.ts";
 import { createLogger, type Logger } from "../../core/log.ts";
 import { isRefusalNotice, readRefusalNotice } from "../wire/refusal-notice.ts";
 import type { MessageSink } from "../../core/sink.ts";
-import { selectTransport } from "../transport/select.ts";
-import { formatEndpoint, type Connection, type Endpoint, type Transport } from "../transport/types.ts";
+import { platform } from "../../core/platform.ts";
+import { formatEndpoint, TRANSPORT, type Connection, type Endpoint, type Transport } from "../transport/types.ts";
 
 /** Receives one message `bytes[offset, offset+length)`; the bytes may be kept (never reused). */
 export type ClientMessageHandler = (bytes: Uint8Array, offset: number, length: number) => void;
@@ -179,7 +179,7 @@ export class RelayClient implements MessageSink {
    */
   static async connect(options: RelayClientOptions): Promise<RelayClient> {
     const c = new RelayClient(options);
-    c.transport = options.transport ?? (await selectTransport());
+    c.transport = options.transport ?? (await platform().load(TRANSPORT));
     c.busyPoll?.start();
     if (options.waitForRelay) {
       await new Promise<void>((resolve) => {

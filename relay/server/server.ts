@@ -20,8 +20,8 @@ import fs from "node:fs";
 import { createLogger, type Logger } from "../../core/log.ts";
 import { defaultSocketPath, domainName, prepareSocketPath, restrictSocket } from "../wire/socket-paths.ts";
 import { Relay, type RelayOptions } from "./relay.ts";
-import { selectTransport } from "../transport/select.ts";
-import { formatEndpoint, type Endpoint, type Listener, type Transport } from "../transport/types.ts";
+import { platform } from "../../core/platform.ts";
+import { formatEndpoint, TRANSPORT, type Endpoint, type Listener, type Transport } from "../transport/types.ts";
 
 /** TCP listener settings. */
 export interface TcpListenOptions {
@@ -73,7 +73,7 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Starts a relay with its listeners. Rejects with a typed error when a listener cannot start. */
 export async function startRelayServer(options: RelayServerOptions): Promise<RelayServer> {
-  const transport = options.transport ?? (await selectTransport());
+  const transport = options.transport ?? (await platform().load(TRANSPORT));
   const log: Logger = options.logger ?? createLogger(`relay.${domainName(options.domain)}`);
   const tcp = options.tcp;
   if (tcp) {

@@ -1,7 +1,7 @@
 /**
  * The one socket interface the relay and its client speak, with one implementation per runtime
  * (`node.ts` on `node:net`/`node:tls`, `deno.ts` on `Deno.listen`/`Deno.connect`/`Deno.listenTls`),
- * chosen at startup by `select.ts`. Why: `node:net` under Deno measured several times slower than
+ * chosen once by the entry point (`app/platform/`) and reached with `platform().load(TRANSPORT)`. Why: `node:net` under Deno measured several times slower than
  * Deno's own sockets, and the relay's hot path is exactly this layer.
  *
  * Contract every implementation keeps:
@@ -15,6 +15,8 @@
  *
  * @module
  */
+
+import { platformService, type PlatformService } from "../../core/platform.ts";
 
 /** Where to listen or connect. */
 export type Endpoint =
@@ -87,3 +89,6 @@ export interface Transport {
 export function formatEndpoint(e: Endpoint): string {
   return e.kind === "unix" ? `unix:${e.path}` : `${e.tls ? "tls" : "tcp"}:${e.host}:${e.port}`;
 }
+
+/** The key of the relay transport in the installed platform: `await platform().load(TRANSPORT)`. */
+export const TRANSPORT: PlatformService<Transport> = platformService<Transport>("relay transport (relay/transport/)");

@@ -42,10 +42,8 @@ export function domainName(domain: RelayDomain): DomainName {
   return RELAY_DOMAIN_NAMES[domain] as DomainName;
 }
 
-/** This process's user id (0 where the runtime cannot tell). */
+/** This process's user id (0 where the runtime cannot tell); `node:process` `getuid`, which Deno 2 implements too. */
 export function currentUid(): number {
-  const d = (globalThis as { Deno?: { uid?: () => number | null } }).Deno;
-  if (d?.uid) return d.uid() ?? 0;
   return typeof process.getuid === "function" ? process.getuid() : 0;
 }
 

@@ -17,8 +17,8 @@
  */
 
 import { prepareSocketPath, restrictSocket } from "../../relay/wire/socket-paths.ts";
-import { selectTransport } from "../../relay/transport/select.ts";
-import type { Connection, Listener } from "../../relay/transport/types.ts";
+import { platform } from "../../core/platform.ts";
+import { TRANSPORT, type Connection, type Listener } from "../../relay/transport/types.ts";
 
 /** A handler of one operation. */
 export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown>;
@@ -71,7 +71,7 @@ export interface ControlServer {
 
 /** Serves `handlers` on a Unix socket at `path` (mode 0600; a stale socket file is replaced). */
 export async function serveControl(path: string, handlers: Record<string, ControlHandler>): Promise<ControlServer> {
-  const transport = await selectTransport();
+  const transport = await platform().load(TRANSPORT);
   await prepareSocketPath(path, transport);
   const open = new Set<Connection>();
   const listener: Listener = await transport.listen({ kind: "unix", path }, (conn) => {
@@ -117,7 +117,7 @@ export interface ControlClient {
 
 /** Connects to a control server at `path`; rejects with `Unavailable` when nothing answers. */
 export async function connectControl(path: string): Promise<ControlClient> {
-  const transport = await selectTransport();
+  const transport = await platform().load(TRANSPORT);
   let conn: Connection;
   try {
     conn = await transport.connect({ kind: "unix", path });

@@ -22,7 +22,9 @@ import { ControlError, serveControl, type ControlServer } from "../control/chann
 import type { AppConfig } from "../config/schema.ts";
 import { configPaths, type RuntimePaths } from "../paths.ts";
 import { supervisedChildEnv } from "../process/parent-watch.ts";
-import { apInvocation, processSpawner } from "../process/select.ts";
+import { platform } from "../../core/platform.ts";
+import { apInvocation } from "../process/invocation.ts";
+import { PROCESS_SPAWNER } from "../process/types.ts";
 import { allServiceNames, resolveService } from "../../app/service-registry.ts";
 import { installRunSecrets } from "../service/service-secrets.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
@@ -135,7 +137,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     await inline.startAll();
   } else {
     const s = config.supervisor;
-    const sup = new Supervisor(await processSpawner(), s, (e: SupervisorEvent) => {
+    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), s, (e: SupervisorEvent) => {
       const level = e.event === "crash-loop" ? "error" : e.event === "exited" && e.exit?.code !== 0 ? "warn" : "info";
       log[level](`service ${e.event}`, { child: e.service, pid: e.pid, exit: e.exit, delayMs: e.delayMs });
       recordChild(claim, e, log);

@@ -1,9 +1,11 @@
 /**
  * One interface for starting and stopping OS processes, with one implementation per runtime
- * (`node:child_process` on Node, `Deno.Command` on Deno), chosen by {@link ../process/select.ts}.
+ * (`node:child_process` on Node, `Deno.Command` on Deno), chosen once by the entry point (`app/platform/`) and reached with `platform().load(PROCESS_SPAWNER)`.
  *
  * @module
  */
+
+import { platformService, type PlatformService } from "../../core/platform.ts";
 
 /** How a child process ended. */
 export interface ProcessExit {
@@ -49,3 +51,6 @@ export interface ProcessSpawner {
   /** Starts a process; rejects when the executable cannot be started. */
   spawn(options: SpawnOptions): ChildProcessHandle;
 }
+
+/** The key of the process spawner in the installed platform: `await platform().load(PROCESS_SPAWNER)`. */
+export const PROCESS_SPAWNER: PlatformService<ProcessSpawner> = platformService<ProcessSpawner>("process spawner (runtime/process/)");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "../../api/app.ts";
-import { httpServing } from "../../api/serve/select.ts";
-import type { HttpServerHandle } from "../../api/serve/types.ts";
+import { platform } from "../../core/platform.ts";
+import { HTTP_SERVING, type HttpServerHandle } from "../../api/serve/types.ts";
 import { MemoryControlPlane } from "./memory-control-plane.ts";
 
 const TOKEN = "t0ken-for-tests";
@@ -11,7 +11,7 @@ const control = new MemoryControlPlane();
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
-  server = await (await httpServing()).serve(
+  server = await (await platform().load(HTTP_SERVING)).serve(
     (app, upgradeWebSocket) => void createApiApp(control, { token: TOKEN, upgradeWebSocket, hosts: { host: "127.0.0.1", port: () => server?.port } }, app),
     { hostname: "127.0.0.1", port: 0 },
   );

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "../../api/app.ts";
 import type { StreamListener } from "../../api/control-plane.ts";
-import { httpServing } from "../../api/serve/select.ts";
-import type { HttpServerHandle } from "../../api/serve/types.ts";
+import { platform } from "../../core/platform.ts";
+import { HTTP_SERVING, type HttpServerHandle } from "../../api/serve/types.ts";
 import type { StreamHub } from "../../api/stream-hub.ts";
 import { MemoryControlPlane } from "./memory-control-plane.ts";
 import { until } from "./processes.ts";
@@ -47,7 +47,7 @@ let server: HttpServerHandle;
 let hub: StreamHub;
 
 beforeAll(async () => {
-  server = await (await httpServing()).serve((app, upgradeWebSocket) => {
+  server = await (await platform().load(HTTP_SERVING)).serve((app, upgradeWebSocket) => {
     hub = createApiApp(control, {
       token: TOKEN, upgradeWebSocket, hosts: { host: "127.0.0.1", port: () => server?.port }, history: { perFeed: 2 },
     }, app).hub;

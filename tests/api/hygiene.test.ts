@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "../../api/app.ts";
 import { RiskLimitsBodySchema } from "../../api/schemas.ts";
-import { httpServing } from "../../api/serve/select.ts";
-import type { HttpServerHandle } from "../../api/serve/types.ts";
+import { platform } from "../../core/platform.ts";
+import { HTTP_SERVING, type HttpServerHandle } from "../../api/serve/types.ts";
 import { MemoryControlPlane } from "./memory-control-plane.ts";
 import { rawHttp } from "./raw-http.ts";
 import { openRawWs } from "./raw-ws.ts";
@@ -20,7 +20,7 @@ let port: number;
 let host: string;
 
 beforeAll(async () => {
-  server = await (await httpServing()).serve((app, upgradeWebSocket) => void createApiApp(control, {
+  server = await (await platform().load(HTTP_SERVING)).serve((app, upgradeWebSocket) => void createApiApp(control, {
     token: TOKEN, upgradeWebSocket, maxBodyBytes: 16 * 1024,
     hosts: { host: "127.0.0.1", port: () => server?.port, extraHosts: ["alphapulse.lan", "proxy.lan:8443"] },
   }, app), { hostname: "127.0.0.1", port: 0 });

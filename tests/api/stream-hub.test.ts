@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "../../api/app.ts";
-import { httpServing } from "../../api/serve/select.ts";
-import type { HttpServerHandle } from "../../api/serve/types.ts";
+import { platform } from "../../core/platform.ts";
+import { HTTP_SERVING, type HttpServerHandle } from "../../api/serve/types.ts";
 import type { StreamHub } from "../../api/stream-hub.ts";
 import { MemoryControlPlane } from "./memory-control-plane.ts";
 import { until } from "./processes.ts";
@@ -18,7 +18,7 @@ let server: HttpServerHandle;
 let hub: StreamHub;
 
 beforeAll(async () => {
-  server = await (await httpServing()).serve((app, upgradeWebSocket) => {
+  server = await (await platform().load(HTTP_SERVING)).serve((app, upgradeWebSocket) => {
     hub = createApiApp(control, { token: TOKEN, upgradeWebSocket, maxStreamClients: 4, hosts: { host: "127.0.0.1", port: () => server?.port } }, app).hub;
   }, { hostname: "127.0.0.1", port: 0 });
 });

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apInvocation } from "../../runtime/process/select.ts";
+import { apInvocation } from "../../runtime/process/invocation.ts";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";

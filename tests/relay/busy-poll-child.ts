@@ -9,6 +9,9 @@ import { RelayDomain } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client/client.ts";
 import { Role } from "../../relay/wire/control.ts";
 import { silentLogger } from "../../core/log.ts";
+import { installRuntimePlatform } from "../../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const [socketPath, wantText] = process.argv.slice(2);
 const want = Number(wantText);

@@ -13,8 +13,8 @@ import { RelayClient, type RelayClientOptions } from "../../relay/client/client.
 import { encodeHello, Role } from "../../relay/wire/control.ts";
 import { silentLogger } from "../../core/log.ts";
 import { startRelayServer, type RelayServer, type RelayServerOptions } from "../../relay/server/server.ts";
-import { selectTransport } from "../../relay/transport/select.ts";
-import type { Connection } from "../../relay/transport/types.ts";
+import { platform } from "../../core/platform.ts";
+import { TRANSPORT, type Connection } from "../../relay/transport/types.ts";
 
 /** True when the tests run inside Deno. */
 export const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -128,7 +128,7 @@ export interface RawPeer {
 
 /** Opens a raw connection to `socketPath`, optionally sending a Hello first. */
 export async function rawPeer(socketPath: string, hello?: { serviceId: number; role: number; token?: string; domain?: number }): Promise<RawPeer> {
-  const transport = await selectTransport();
+  const transport = await platform().load(TRANSPORT);
   const conn = await transport.connect({ kind: "unix", path: socketPath });
   const framer = new StreamFramer();
   const messages: Uint8Array[] = [];

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeMessage, HeaderOffset, MessageBuilder, pairInstrument, RelayDomain, TlvType, Venue } from "../../protocol/mod.ts";
 import { encodeSubscribe } from "../../relay/wire/control.ts";
 import type { RelayServer } from "../../relay/server/server.ts";
-import { selectTransport } from "../../relay/transport/select.ts";
+import { platform } from "../../core/platform.ts";
+import { TRANSPORT } from "../../relay/transport/types.ts";
 import { client, collector, firstType, headerOf, IS_DENO, leaveStaleSocket, rawPeer, Role, sleep, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
 
 let env: { dir: string; cleanup: () => void };
@@ -27,7 +28,7 @@ function quote(source: number, seq: bigint, domain: number = RelayDomain.MarketD
 
 describe("relay", () => {
   it("uses this runtime's own transport", async () => {
-    expect((await selectTransport()).name).toBe(IS_DENO ? "deno" : "node");
+    expect((await platform().load(TRANSPORT)).name).toBe(IS_DENO ? "deno" : "node");
   });
 
   it("delivers every message to every subscriber, in per-source order", async () => {

@@ -23,6 +23,9 @@ import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { rawPeer, Role, sleep, spawnRelay, tempDir, TradeSource, until } from "./helpers.ts";
+import { installRuntimePlatform } from "../../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 function rssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");

@@ -6,8 +6,8 @@ import { RelayClient } from "../../relay/client/client.ts";
 import { encodeHello } from "../../relay/wire/control.ts";
 import { silentLogger } from "../../core/log.ts";
 import { isLoopbackHost, RelayConfigError, startRelayServer, type RelayServer } from "../../relay/server/server.ts";
-import { selectTransport } from "../../relay/transport/select.ts";
-import type { Endpoint } from "../../relay/transport/types.ts";
+import { platform } from "../../core/platform.ts";
+import { TRANSPORT, type Endpoint } from "../../relay/transport/types.ts";
 import { collector, headerOf, Role, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
 
 const TOKEN = "correct horse battery staple";
@@ -51,7 +51,7 @@ afterAll(async () => {
 
 /** Connects over TLS, sends a Hello with `token`, and resolves true if the relay closed the connection. */
 async function closedAfterHello(token: string): Promise<boolean> {
-  const transport = await selectTransport();
+  const transport = await platform().load(TRANSPORT);
   const conn = await transport.connect(tls);
   return new Promise((resolve) => {
     const t = setTimeout(() => {
@@ -90,7 +90,7 @@ describe("TCP with TLS and a Hello token", () => {
   });
 
   it("refuses a client that does not trust the certificate", async () => {
-    const transport = await selectTransport();
+    const transport = await platform().load(TRANSPORT);
     await expect(transport.connect({ kind: "tcp", host: "127.0.0.1", port: (tls as { port: number }).port, tls: {} })).rejects.toThrow();
   });
 

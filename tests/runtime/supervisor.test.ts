@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { processSpawner } from "../../runtime/process/select.ts";
+import { platform } from "../../core/platform.ts";
+import { PROCESS_SPAWNER } from "../../runtime/process/types.ts";
 import { Supervisor, type ServiceSpec, type SupervisorEvent } from "../../runtime/supervisor.ts";
 
 const child = fileURLToPath(new URL("./fixtures/child.mjs", import.meta.url));
@@ -37,7 +38,7 @@ const fast = { initialBackoffMs: 20, maxBackoffMs: 100, crashLoopLimit: 3, crash
 describe("Supervisor (real child processes)", () => {
   it("restarts a crashed service and leaves the others running", async () => {
     const events: SupervisorEvent[] = [];
-    const sup = new Supervisor(await processSpawner(), { ...fast, crashLoopLimit: 100 }, (e) => events.push(e));
+    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), { ...fast, crashLoopLimit: 100 }, (e) => events.push(e));
     sup.add(spec("steady", "run"));
     sup.add(spec("flaky", "crash", "150"));
     sup.startAll();
@@ -52,7 +53,7 @@ describe("Supervisor (real child processes)", () => {
   });
 
   it("marks a crash loop failed and stops restarting it", async () => {
-    const sup = new Supervisor(await processSpawner(), fast);
+    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), fast);
     sup.add(spec("loop", "crash", "5"));
     sup.start("loop");
     await until(() => sup.status("loop")!.state === "failed");
@@ -64,7 +65,7 @@ describe("Supervisor (real child processes)", () => {
   });
 
   it("kills a child that ignores SIGTERM once the grace period ends", async () => {
-    const sup = new Supervisor(await processSpawner(), fast);
+    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), fast);
     sup.add(spec("stubborn", "ignore-term"));
     sup.start("stubborn");
     await until(() => isReady(sup, "stubborn"));
@@ -76,7 +77,7 @@ describe("Supervisor (real child processes)", () => {
   });
 
   it("restart() replaces the process and counts it", async () => {
-    const sup = new Supervisor(await processSpawner(), fast);
+    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), fast);
     sup.add(spec("svc", "run"));
     sup.start("svc");
     await until(() => isReady(sup, "svc"));
@@ -90,7 +91,7 @@ describe("Supervisor (real child processes)", () => {
   });
 
   it("rejects duplicate and unknown names", async () => {
-    const sup = new Supervisor(await processSpawner(), fast);
+    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), fast);
     sup.add(spec("a", "run"));
     expect(() => sup.add(spec("a", "run"))).toThrow(/already registered/);
     expect(() => sup.start("nope")).toThrow(/no service named "nope"/);

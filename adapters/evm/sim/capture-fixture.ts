@@ -17,6 +17,9 @@ import { openTextOut } from "../../common/capture.ts";
 import { CollectingSink } from "../../common/sink.ts";
 import { PoolCache } from "../pool-cache.ts";
 import { recordSimSession } from "./session.ts";
+import { installRuntimePlatform } from "../../../app/platform/select.ts";
+
+installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const outDir = process.argv[2] ?? "fixtures/evm";
 await mkdir(outDir, { recursive: true });

@@ -1,0 +1,34 @@
+/**
+ * The Node platform: `node:net` sockets for the relay, `node:child_process` for services,
+ * `@hono/node-server` for HTTP, the `ws` package for venue WebSockets. Every implementation is imported
+ * on first use only, so a command that needs none of them loads none of them.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { nodeWebSocketConnector, WEBSOCKET_CONNECTOR } from "../../adapters/common/ws.ts";
+import { HTTP_SERVING } from "../../api/serve/types.ts";
+import { bindService, createPlatform, type Platform } from "../../core/platform.ts";
+import { TRANSPORT } from "../../relay/transport/types.ts";
+import { PROCESS_SPAWNER } from "../../runtime/process/types.ts";
+
+/** Assembles the platform of a Node process (entry points call `selectPlatform()` of `select.ts` instead). */
+export function nodePlatform(): Platform {
+  return createPlatform({
+    runtime: "node",
+    label: `node ${process.version}`,
+    execPath: process.execPath,
+    scriptArgs: (fromSources) => (fromSources ? ["--import", "tsx"] : []),
+    onUnhandledRejection(note) {
+      process.on("unhandledRejection", note);
+      return () => process.off("unhandledRejection", note);
+    },
+    services: [
+      bindService(TRANSPORT, async () => (await import("../../relay/transport/node.ts")).nodeTransport),
+      bindService(PROCESS_SPAWNER, async () => (await import("../../runtime/process/node.ts")).nodeSpawner),
+      bindService(HTTP_SERVING, async () => (await import("../../api/serve/node.ts")).nodeServing),
+      bindService(WEBSOCKET_CONNECTOR, () => nodeWebSocketConnector()),
+    ],
+  });
+}
