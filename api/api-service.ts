@@ -13,7 +13,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { ServiceState } from "../protocol/mod.ts";
-import { Exposition } from "../core/metrics/mod.ts";
+import { MetricsRegistry } from "../core/metrics/mod.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import { runtimePaths } from "../runtime/paths.ts";
 import type { RunningService, ServiceContext } from "../runtime/service/types.ts";
@@ -23,7 +23,6 @@ import { dashboardRoutes } from "./dashboard/routes.ts";
 import { installRejectionNet } from "./safety-net.ts";
 import { httpServing } from "./serve/select.ts";
 import type { StreamHub } from "./stream-hub.ts";
-import { streamMetricsText } from "./stream-metrics.ts";
 import { SystemControlPlane } from "./system-control-plane.ts";
 
 /** Thrown when the API has no token to require. */
@@ -52,6 +51,10 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token;
   if (!token) throw new MissingTokenError();
   const net = installRejectionNet(ctx.log);
+  const metrics = new MetricsRegistry();
+  metrics.register((e) => void e.counter(
+    "alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", net.count,
+  ));
   const control = new SystemControlPlane(config, runtimePaths(config.runtimeDir), ctx.log);
   try {
     await control.start(ctx.serviceId);
@@ -70,7 +73,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
       hosts: { host: config.api.host, port: () => boundPort, extraHosts: config.api.allowedHosts },
       maxStreamClients: config.api.maxStreamClients, streamQueueBytes: config.api.streamQueueBytes,
       history: config.api.history,
-      extraMetrics: () => rejectionMetricsText(net.count), alerts: alerting && (() => alerting.evaluator.firing()),
+      metrics, alerts: alerting && (() => alerting.evaluator.firing()),
     }, app).hub;
   };
   const sticky = config.api.port === 0 ? await previousPort(ctx.runtimeDir) : undefined;
@@ -97,7 +100,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
       dropped: BigInt(hub?.counters.dropped ?? 0), errors: BigInt(net.count + (hub?.counters.upstreamFailures ?? 0)),
       p50Micros: 0, p99Micros: 0, lastSequence: 0n,
     }),
-    metricsText: () => (hub ? streamMetricsText(hub) : "") + rejectionMetricsText(net.count),
+    metricsText: () => metrics.render(),
     control: {},
     async stop() {
       await alerting?.stop();
@@ -107,11 +110,4 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
       net.uninstall();
     },
   };
-}
-
-/** Prometheus text of the safety net's counter. */
-function rejectionMetricsText(count: number): string {
-  return new Exposition()
-    .counter("alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", count)
-    .render();
 }
