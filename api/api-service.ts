@@ -51,10 +51,15 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token;
   if (!token) throw new MissingTokenError();
   const net = installRejectionNet(ctx.log);
-  const metrics = new MetricsRegistry();
-  metrics.register((e) => void e.counter(
-    "alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", net.count,
-  ));
+  // One registry per app built (a retry on a new port builds a second app and hub; the first one's is dropped).
+  const processMetrics = (): MetricsRegistry => {
+    const registry = new MetricsRegistry();
+    registry.register((e) => void e.counter(
+      "alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", net.count,
+    ));
+    return registry;
+  };
+  let metrics = processMetrics();
   const control = new SystemControlPlane(config, runtimePaths(config.runtimeDir), ctx.log);
   try {
     await control.start(ctx.serviceId);
@@ -68,6 +73,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   const alerting = startAlerting(config, () => control.metricsText(), ctx.log, () => url);
   const serving = await httpServing();
   const build: Parameters<typeof serving.serve>[0] = (app, upgradeWebSocket) => {
+    metrics = processMetrics();
     hub = createApiApp(control, {
       token, upgradeWebSocket, extend, log: ctx.log,
       hosts: { host: config.api.host, port: () => boundPort, extraHosts: config.api.allowedHosts },
