@@ -20,7 +20,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import * as v from "valibot";
 import { issuePath } from "../runtime/config/load.ts";
 import type { Logger } from "../core/log.ts";
-import { mergeExpositions } from "../core/metrics/mod.ts";
+import { mergeExpositions, MetricsRegistry } from "../core/metrics/mod.ts";
 import type { FiringAlert } from "./alerts/evaluator.ts";
 import { registerAlertRoutes } from "./alerts/route.ts";
 import { ControlError } from "../runtime/control/channel.ts";
@@ -33,7 +33,7 @@ import { registerHistoryRoute } from "./history-route.ts";
 import { HISTORY_DOMAINS, RecentHistory, type RecentHistoryOptions } from "./recent-history.ts";
 import { StreamHub } from "./stream-hub.ts";
 import { registerStreamRoute } from "./stream-route.ts";
-import { streamMetricsText } from "./stream-metrics.ts";
+import { addStreamMetrics } from "./stream-metrics.ts";
 
 /** Options of {@link createApiApp}. */
 export interface ApiOptions {
@@ -53,8 +53,11 @@ export interface ApiOptions {
   streamQueueBytes?: number;
   /** What the API's alerting finds firing, for `GET /alerts` (undefined: alerting disabled). */
   alerts?: () => FiringAlert[];
-  /** More Prometheus text appended to `/metrics` (the API process's own figures). */
-  extraMetrics?: () => string;
+  /**
+   * The API process's metrics registry: the stream hub registers its collector here, and `/metrics` serves
+   * it beside the system's. Default: a registry of its own.
+   */
+  metrics?: MetricsRegistry;
   /** Logger for stream upstream failures. */
   log?: Logger;
   /** Keep recent traffic for `GET /history` (holds the market-data, signal and execution upstreams open). Default off. */
@@ -81,6 +84,8 @@ export function createApiApp(
   const hub = new StreamHub(control, {
     maxClients: options.maxStreamClients ?? 256, clientQueueBytes: options.streamQueueBytes ?? 1024 * 1024, log: options.log,
   });
+  const metrics = options.metrics ?? new MetricsRegistry();
+  metrics.register((e) => addStreamMetrics(e, hub));
   const history = options.history ? new RecentHistory(options.history) : undefined;
   if (history) {
     hub.tap((domain, json) => history.record(domain, json));
@@ -119,7 +124,7 @@ export function createApiApp(
   app.get("/metrics", async (c) => {
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
     return c.body(mergeExpositions([
-      { service: "system", text: await control.metricsText() }, { service: "api", text: streamMetricsText(hub) + (options.extraMetrics?.() ?? "") },
+      { service: "system", text: await control.metricsText() }, { service: "api", text: metrics.render() },
     ]));
   });
 

@@ -19,12 +19,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Generates a random API token (32 bytes, hex). */
-export function generateToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Options of {@link requireBearer}. */
 export interface BearerOptions {
   /**

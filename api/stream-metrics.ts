@@ -1,14 +1,15 @@
 /**
- * Prometheus text of the `/stream` hub: clients, upstreams, messages sent and dropped, refusals.
+ * The `/stream` hub's collector for the API process's metrics registry: clients, upstreams, messages sent and
+ * dropped, refusals.
  *
  * @module
  */
 
-import { Exposition } from "../core/metrics/mod.ts";
+import type { Exposition } from "../core/metrics/mod.ts";
 import type { StreamHub } from "./stream-hub.ts";
 
-/** The hub's figures as Prometheus text (`alphapulse_api_stream_*`). */
-export function streamMetricsText(hub: StreamHub): string {
+/** Adds the hub's figures (`alphapulse_api_stream_*`) to `e`. */
+export function addStreamMetrics(e: Exposition, hub: StreamHub): void {
   const c = hub.counters;
   const rows: [string, string, string, number][] = [
     ["clients", "gauge", "Open /stream WebSocket clients (and those being opened).", hub.clientCount],
@@ -22,10 +23,8 @@ export function streamMetricsText(hub: StreamHub): string {
     ["upstream_failures_total", "counter", "/stream upstreams that could not be opened (answered 502).", c.upstreamFailures],
     ["send_errors_total", "counter", "Sends to /stream clients that failed.", c.sendErrors],
   ];
-  const e = new Exposition();
   for (const [name, type, help, value] of rows) {
     if (type === "counter") e.counter(`alphapulse_api_stream_${name}`, help, value);
     else e.gauge(`alphapulse_api_stream_${name}`, help, value);
   }
-  return e.render();
 }

@@ -18,16 +18,13 @@ import { Exposition, mergeExpositions, type Labels, type MergeProblem } from "..
 import { callControl, ControlError } from "../runtime/control/channel.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
-import { allServiceNames, resolveService } from "../app/service-registry.ts";
+import { allServiceNames, describeService, SUPERVISOR_CONTROL } from "../runtime/service/system-services.ts";
 import type { ServiceStatus } from "../runtime/supervisor.ts";
 import {
   NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,
   type ServiceStats, type StrategyInfo, type StreamStop, type TradingState, type TradingStatus,
 } from "./control-plane.ts";
 import { RiskLimitsBodySchema } from "./schemas.ts";
-
-/** Name of the supervisor's control socket. */
-export const SUPERVISOR_CONTROL = "supervisor";
 
 /** What the API last heard from one service. */
 interface Reported {
@@ -66,7 +63,7 @@ export class SystemControlPlane implements ControlPlane {
     this.paths = paths;
     this.log = log;
     for (const name of allServiceNames(config)) {
-      const r = resolveService(name, config);
+      const r = describeService(name, config);
       this.names.set(r.serviceId, name);
       this.kinds.set(name, r.kind);
     }

@@ -55,7 +55,8 @@ import type { Endpoint, Transport } from "../relay/transport/types.ts";
 import { natsClientOptions, type NatsConnectOptions } from "./connect.ts";
 import { InboundSequencer } from "./inbound.ts";
 import { ensureStream, newestStoredSequence, readStream, recoverFromJetStream, type StreamRetention } from "./jetstream.ts";
-import { type NatsBridgeSnapshot, renderNatsPrometheus } from "./metrics.ts";
+import { Exposition } from "../core/metrics/mod.ts";
+import { natsExposition, type NatsBridgeSnapshot } from "./metrics.ts";
 import { encodeOriginGap, readOriginGap } from "./origin-gaps.ts";
 import { AckResult, type OutboundBatch, OutboundQueue } from "./outbound.ts";
 import { splitPayload } from "./payload.ts";
@@ -279,9 +280,17 @@ export class NatsBridge {
     };
   }
 
-  /** Prometheus text of {@link snapshot} (`alphapulse_nats_*`). */
+  /** Adds the families of {@link snapshot} (`alphapulse_nats_*`, labelled with the domain) to `e`: the bridge's collector. */
+  addMetrics(e: Exposition): void {
+    const s = this.snapshot();
+    natsExposition(s, undefined, e.withLabels({ domain: s.domain }));
+  }
+
+  /** Prometheus text of {@link snapshot} (`alphapulse_nats_*`), for a bridge outside a service's registry. */
   metricsText(): string {
-    return renderNatsPrometheus(this.snapshot());
+    const e = new Exposition();
+    this.addMetrics(e);
+    return e.render();
   }
 
   /** Waits (up to `timeoutMs`) for buffered messages to be acknowledged, then disconnects from both sides. */

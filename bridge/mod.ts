@@ -10,20 +10,30 @@
  *   drops; relays without a bridge in their process).
  * - {@link connectNats}: NATS connection from config and environment.
  *
- * Depends on `relay/` and `protocol/` only (and `@nats-io/*`).
+ * Depends on `relay/`, `core/` and `protocol/` only (and `@nats-io/*`). Every name is listed, so a change of the
+ * surface shows in the diff.
  *
  * @module
  */
 
+/** Bridges one relay domain to NATS subjects (and back), with its options. */
 export { NatsBridge, type NatsBridgeOptions } from "./bridge.ts";
+/** NATS connections from config and environment, and their typed refusal. */
 export { connectNats, connectNatsOnce, NatsConfigError, withNatsEnv, type NatsConnectOptions, type NatsTlsFiles } from "./connect.ts";
+/** Consumer-side recovery of Gap ranges from JetStream. */
 export { JetStreamGapFiller, type GapFillerOptions, type GapFillerStats } from "./gap-filler.ts";
+/** Origin Gap notices: losses at the origin relay, carried across NATS. */
 export { encodeOriginGap, readOriginGap } from "./origin-gaps.ts";
+/** Answers RetransmitRequests beyond the relay's ring from JetStream. */
 export { DEFAULT_RETRANSMIT_MAX_BYTES, JetStreamRetransmitSource, type JetStreamRetransmitStats } from "./retransmit.ts";
+/** JetStream streams: created, read back, recovered from. */
 export {
   ensureStream, newestStoredSequence, readStream, recoverFromJetStream, streamConfigFor,
   type ReadStreamOptions, type RecoverOptions, type StoredPayload, type StreamRetention, type StreamStart,
 } from "./jetstream.ts";
-export { renderNatsPrometheus, type NatsBridgeSnapshot } from "./metrics.ts";
+/** The bridge's figures and their metric families (`alphapulse_nats_*`). */
+export { natsExposition, renderNatsPrometheus, type NatsBridgeSnapshot } from "./metrics.ts";
+/** Splits a batch payload back into messages. */
 export { splitPayload } from "./payload.ts";
+/** NATS subject and stream names of a domain and source. */
 export { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceSubject, streamName } from "./subjects.ts";

@@ -7,8 +7,9 @@
 
 import { ConfigError } from "../runtime/config/load.ts";
 import { DEFAULT_CONFIG, loadAppConfig, readResolvedConfig } from "../runtime/launch/load-app-config.ts";
-import { UnknownServiceError } from "../app/service-registry.ts";
-import { runServiceProcess } from "../runtime/service/run.ts";
+import { serviceRegistry } from "../app/service-registry.ts";
+import { runServiceProcess } from "../runtime/service/host-service.ts";
+import { UnknownServiceError } from "../runtime/service/system-services.ts";
 import { parseOptions } from "./args.ts";
 import { CommandError, type Command } from "./command.ts";
 
@@ -28,7 +29,7 @@ service listed in the config) until SIGTERM/SIGINT, then stops it within the shu
     if (!name || positionals.length > 1) throw new CommandError("expected exactly one service name; ap service --help", 2);
     try {
       const config = values.resolved ? await readResolvedConfig(values.resolved) : await loadAppConfig(values.config ?? DEFAULT_CONFIG);
-      return await runServiceProcess(name, config);
+      return await runServiceProcess(name, config, serviceRegistry);
     } catch (e) {
       if (e instanceof ConfigError || e instanceof UnknownServiceError) throw new CommandError(e.message, 1);
       throw e;

@@ -101,12 +101,25 @@ export function renderFamilies(families: Iterable<MetricFamily>): string {
 /** Families being built; adding to a family twice appends samples under its one HELP/TYPE. */
 export class Exposition {
   private readonly common: Labels;
-  private readonly families = new Map<string, MetricFamily>();
+  private readonly families: Map<string, MetricFamily>;
 
-  /** @param common labels put first on every sample (e.g. `{ domain }`) */
-  constructor(common: Labels = {}) {
+  /**
+   * @param common labels put first on every sample (e.g. `{ domain }`)
+   * @param families the family table to add to (shared by {@link withLabels}); a new one by default
+   */
+  constructor(common: Labels = {}, families: Map<string, MetricFamily> = new Map()) {
     for (const k of Object.keys(common)) if (!LABEL.test(k)) throw new ExpositionError(`label name "${k}" is not valid Prometheus`);
     this.common = common;
+    this.families = families;
+  }
+
+  /**
+   * A view that adds `labels` (after this one's common labels) to every sample it adds, writing into the
+   * same families: several parts of one process (relay and bridge, several adapters) share one HELP/TYPE
+   * per family.
+   */
+  withLabels(labels: Labels): Exposition {
+    return new Exposition({ ...this.common, ...labels }, this.families);
   }
 
   /** Adds a counter (name ends in `_total`): one value, or `[labels, value]` rows. */

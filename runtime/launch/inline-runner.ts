@@ -9,8 +9,8 @@
 import process from "node:process";
 import type { Logger } from "../../core/log.ts";
 import type { AppConfig } from "../config/schema.ts";
-import { hostService, type HostedService } from "../service/run.ts";
-import { resolveService } from "../../app/service-registry.ts";
+import { hostService, type HostedService } from "../service/host-service.ts";
+import { describeService, type ServiceRegistry } from "../service/system-services.ts";
 import type { RunSecrets } from "../service/service-secrets.ts";
 import type { ServiceRunState, ServiceStatus } from "../supervisor.ts";
 
@@ -31,11 +31,16 @@ export class InlineRunner {
   private readonly config: AppConfig;
   private readonly log: Logger;
 
+  private readonly registry: ServiceRegistry;
   private readonly secrets: RunSecrets | undefined;
 
-  /** @param config app config @param names services in start order @param log logger @param secrets the run's relay identities */
-  constructor(config: AppConfig, names: readonly string[], log: Logger, secrets?: RunSecrets) {
+  /**
+   * @param config app config @param names services in start order @param registry starts each service
+   * @param log logger @param secrets the run's relay identities
+   */
+  constructor(config: AppConfig, names: readonly string[], registry: ServiceRegistry, log: Logger, secrets?: RunSecrets) {
     this.config = config;
+    this.registry = registry;
     this.secrets = secrets;
     this.log = log;
     for (const n of names) this.entries.set(n, { hosted: undefined, state: "stopped", restarts: 0, startedAt: 0, error: null });
@@ -56,7 +61,7 @@ export class InlineRunner {
     if (e.hosted) return;
     e.state = "starting";
     try {
-      e.hosted = await hostService(name, this.config, undefined, this.secrets);
+      e.hosted = await hostService(name, this.config, this.registry, undefined, this.secrets);
       e.state = "running";
       e.startedAt = Date.now();
       e.error = null;
@@ -90,7 +95,7 @@ export class InlineRunner {
   list(): ServiceStatus[] {
     const now = Date.now();
     return [...this.entries].map(([name, e]) => ({
-      name, kind: resolveService(name, this.config).kind, pid: e.hosted ? process.pid : null, state: e.state,
+      name, kind: describeService(name, this.config).kind, pid: e.hosted ? process.pid : null, state: e.state,
       restarts: e.restarts, uptimeSeconds: e.hosted ? Math.floor((now - e.startedAt) / 1000) : 0, lastExit: null,
     }));
   }

@@ -8,10 +8,9 @@
 
 import net from "node:net";
 import { checkSocketPathLength } from "../../relay/wire/socket-paths.ts";
-import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
 import type { AppConfig } from "../config/schema.ts";
 import type { RuntimePaths } from "../paths.ts";
-import { allServiceNames, RELAY_DOMAINS } from "../../app/service-registry.ts";
+import { allServiceNames, RELAY_DOMAINS, SUPERVISOR_CONTROL } from "../service/system-services.ts";
 
 /** The API address cannot be bound. */
 export class ApiAddressError extends Error {

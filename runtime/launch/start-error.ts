@@ -1,5 +1,5 @@
 /**
- * The typed failure of `startSystem`: the system could not be brought up, or was refused before anything
+ * The typed failure of `launchSystem`: the system could not be brought up, or was refused before anything
  * started. Its message is one line saying what and why (what `ap start` prints); a refusal keeps the
  * specific error (a locked directory, an unsafe path, a port in use…) as its `cause`.
  *

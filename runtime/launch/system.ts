@@ -1,11 +1,12 @@
 /**
  * Brings a whole AlphaPulse system up and down: the relays, the configured services and the API, each
  * as its own supervised OS process (or all in this process with `inline`), plus the supervisor's
- * control socket the API uses for `/services`. `ap start` and the system tests both use this.
+ * control socket the API uses for `/services`. The composition root (`app/system.ts`) calls this with its
+ * service registry; `ap start` and the system tests go through it.
  *
  * @example
  * ```ts
- * const system = await startSystem(config, { mainPath });
+ * const system = await launchSystem(config, { mainPath, log, registry });
  * console.log(system.apiUrl, system.token);
  * await system.stop();
  * ```
@@ -15,8 +16,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { generateToken } from "../../api/auth.ts";
-import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
 import { LOG_LEVEL_ENV, logLevelFromEnv, type Logger } from "../../core/log.ts";
 import { ControlError, serveControl, type ControlServer } from "../control/channel.ts";
 import type { AppConfig } from "../config/schema.ts";
@@ -25,7 +24,8 @@ import { supervisedChildEnv } from "../process/parent-watch.ts";
 import { platform } from "../../core/platform.ts";
 import { apInvocation } from "../process/invocation.ts";
 import { PROCESS_SPAWNER } from "../process/types.ts";
-import { allServiceNames, resolveService } from "../../app/service-registry.ts";
+import { allServiceNames, describeService, SUPERVISOR_CONTROL, type ServiceRegistry } from "../service/system-services.ts";
+import { generateToken } from "./api-token.ts";
 import { installRunSecrets } from "../service/service-secrets.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
 import { API_ADDRESS_FILE, claimRuntimeDir, type RuntimeClaim } from "./claim-dir.ts";
@@ -41,6 +41,8 @@ export interface StartSystemOptions {
   mainPath: string;
   /** Host every service in this process. */
   inline?: boolean;
+  /** Starts each service when hosted in this process (`inline`); children resolve through `ap service`. */
+  registry: ServiceRegistry;
   /** Logger of the supervisor itself. */
   log: Logger;
   /** How long to wait for the API to listen. Default 90 s (a loaded 2-core machine starts a dozen runtimes slowly). */
@@ -95,7 +97,7 @@ function recordChild(claim: RuntimeClaim, e: SupervisorEvent, log: Logger): void
  * directory, the one-system lock, the API port); a refusal is a {@link SystemStartError} with the reason
  * as its message and the typed error as its `cause`.
  */
-export async function startSystem(config: AppConfig, options: StartSystemOptions): Promise<RunningSystem> {
+export async function launchSystem(config: AppConfig, options: StartSystemOptions): Promise<RunningSystem> {
   const paths = configPaths(config);
   const log = options.log;
   await validateServiceOptions(config);
@@ -132,7 +134,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
 
   let runner: { list: Supervisor["list"]; start(n: string): unknown; stop(n: string): Promise<void>; restart(n: string): Promise<void>; shutdown(): Promise<void> };
   if (options.inline) {
-    const inline = new InlineRunner(resolved, names, log, secrets.run);
+    const inline = new InlineRunner(resolved, names, options.registry, log, secrets.run);
     runner = inline;
     await inline.startAll();
   } else {
@@ -145,7 +147,7 @@ export async function startSystem(config: AppConfig, options: StartSystemOptions
     const ap = apInvocation(options.mainPath);
     const logLevel = logLevelFromEnv() ?? config.logs.level; // explicit, so no child reads (and warns about) an old variable name
     for (const name of names) {
-      const r = resolveService(name, resolved);
+      const r = describeService(name, resolved);
       sup.add({
         name, kind: r.kind, command: ap.command,
         args: [...ap.args, "service", name, "--resolved", resolvedFile],

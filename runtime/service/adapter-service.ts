@@ -16,7 +16,7 @@ import { HEADER_SIZE, HeaderOffset, RelayDomain, ServiceState, TlvType } from ".
 import type { AdapterMetricsSnapshot } from "../../adapters/common/metrics.ts";
 import { startVenueAdapter } from "../../adapters/start-venue-adapter.ts";
 import { Role } from "../../relay/wire/control.ts";
-import { Exposition } from "../../core/metrics/mod.ts";
+import { MetricsRegistry } from "../../core/metrics/mod.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { BreakerOptionsSchema } from "./breaker-options.ts";
@@ -105,6 +105,38 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
   }, 100);
   run.done.then(() => ctx.log.info("replay finished"), (e) => ctx.log.error("adapter stopped with an error", { error: String(e) }));
 
+  const prometheus = new MetricsRegistry({ adapter: ctx.name, venue: options.venue });
+  prometheus.register((e) => {
+    const s = metrics.snapshot();
+    const c = (name: string, help: string, value: number): void => void e.counter(`alphapulse_adapter_${name}`, help, value);
+    c("frames_total", "Venue frames received (or replayed).", s.frames);
+    c("published_total", "Protocol messages published.", s.published);
+    c("trades_total", "Trades published.", trades);
+    c("pool_events_total", "DEX pool events published.", poolEvents);
+    c("parse_errors_total", "Frames that could not be parsed.", s.parseErrors);
+    c("unknown_frames_total", "Frames of an unknown kind.", s.unknownFrames);
+    c("unknown_instruments_total", "Messages for instruments not in the registry.", s.unknownInstruments);
+    c("inexact_total", "Values that could not be represented exactly.", s.inexact);
+    c("connects_total", "Venue connections made.", s.connects);
+    c("reconnects_total", "Venue reconnections.", s.reconnects);
+    c("stale_timeouts_total", "Connections dropped for silence.", s.staleTimeouts);
+    c("gaps_total", "Sequence gaps in the venue feed.", s.gaps);
+    c("resyncs_total", "Book resynchronisations.", s.resyncs);
+    c("checksum_mismatches_total", "Book checksum mismatches.", s.checksumMismatches);
+    c("rate_limit_waits_total", "Waits for the venue's rate limit.", s.rateLimitWaits);
+    c("breaker_dropped_total", "Messages dropped while the circuit breaker was open.", breakerDropped);
+    c("relay_dropped_total", "Messages the relay links dropped.", relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0));
+    c("wrong_domain_dropped_total", "Messages of another relay domain dropped.", otherDomain);
+    c("fast_path_frames_total", "Frames parsed on the fast path.", s.fastPathFrames);
+    c("backfilled_total", "Trades backfilled after a gap.", s.backfilled);
+    c("backfill_lost_total", "Trades a backfill could not recover.", s.backfillLost);
+    c("out_of_order_total", "Venue messages out of order (dropped).", s.outOfOrder);
+    c("unknown_subscriptions_total", "EVM log notifications for unknown subscriptions.",
+      (s as { evm?: { unknownSubscriptions: number } }).evm?.unknownSubscriptions ?? 0);
+    e.gauge("alphapulse_adapter_breaker_open", "1 while the adapter's circuit breaker is not closed.", breaker.status(Date.now()).state !== "closed" ? 1 : 0);
+    e.histogram("alphapulse_adapter_latency_seconds", "Venue event time to receipt.", {}, metrics.latencyHistogram());
+  });
+
   return {
     status() {
       const s = metrics.snapshot();
@@ -120,38 +152,7 @@ export async function startAdapterService(ctx: ServiceContext, options: AdapterO
         lastSequence: 0n,
       };
     },
-    metricsText() {
-      const s = metrics.snapshot();
-      const e = new Exposition({ adapter: ctx.name, venue: options.venue });
-      const c = (name: string, help: string, value: number): void => void e.counter(`alphapulse_adapter_${name}`, help, value);
-      c("frames_total", "Venue frames received (or replayed).", s.frames);
-      c("published_total", "Protocol messages published.", s.published);
-      c("trades_total", "Trades published.", trades);
-      c("pool_events_total", "DEX pool events published.", poolEvents);
-      c("parse_errors_total", "Frames that could not be parsed.", s.parseErrors);
-      c("unknown_frames_total", "Frames of an unknown kind.", s.unknownFrames);
-      c("unknown_instruments_total", "Messages for instruments not in the registry.", s.unknownInstruments);
-      c("inexact_total", "Values that could not be represented exactly.", s.inexact);
-      c("connects_total", "Venue connections made.", s.connects);
-      c("reconnects_total", "Venue reconnections.", s.reconnects);
-      c("stale_timeouts_total", "Connections dropped for silence.", s.staleTimeouts);
-      c("gaps_total", "Sequence gaps in the venue feed.", s.gaps);
-      c("resyncs_total", "Book resynchronisations.", s.resyncs);
-      c("checksum_mismatches_total", "Book checksum mismatches.", s.checksumMismatches);
-      c("rate_limit_waits_total", "Waits for the venue's rate limit.", s.rateLimitWaits);
-      c("breaker_dropped_total", "Messages dropped while the circuit breaker was open.", breakerDropped);
-      c("relay_dropped_total", "Messages the relay links dropped.", relay.stats.droppedOutgoing + (execution?.stats.droppedOutgoing ?? 0));
-      c("wrong_domain_dropped_total", "Messages of another relay domain dropped.", otherDomain);
-      c("fast_path_frames_total", "Frames parsed on the fast path.", s.fastPathFrames);
-      c("backfilled_total", "Trades backfilled after a gap.", s.backfilled);
-      c("backfill_lost_total", "Trades a backfill could not recover.", s.backfillLost);
-      c("out_of_order_total", "Venue messages out of order (dropped).", s.outOfOrder);
-      c("unknown_subscriptions_total", "EVM log notifications for unknown subscriptions.",
-        (s as { evm?: { unknownSubscriptions: number } }).evm?.unknownSubscriptions ?? 0);
-      e.gauge("alphapulse_adapter_breaker_open", "1 while the adapter's circuit breaker is not closed.", breaker.status(Date.now()).state !== "closed" ? 1 : 0);
-      e.histogram("alphapulse_adapter_latency_seconds", "Venue event time to receipt.", {}, metrics.latencyHistogram());
-      return e.render();
-    },
+    metricsText: () => prometheus.render(),
     control: {
       breakers: async () => [breaker.status(Date.now())],
       resetBreaker: async (args) => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { createLogger } from "../../core/log.ts";
 import { startReceiver, type WebhookReceiver } from "../metrics/webhook-receiver.ts";
 import { until } from "../runtime/helpers.ts";

@@ -110,6 +110,13 @@ describe("the built CLI", () => {
     expect(output).not.toMatch(/"msg":"service exited","child":"[^"]+","pid":\d+,"exit":\{"code":[1-9]/);
   }, 600_000);
 
+  it("the built ap bench says how to run the benchmarks (they are not in the build) and exits 2", async () => {
+    const r = await built(["bench", "relay"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("ap bench: benchmarks are not part of the built CLI; from a source checkout run `npm run bench -- <name> [options]`");
+    expect(fs.existsSync(path.join(buildDir, "bench"))).toBe(false);
+  }, 120_000);
+
   it("apInvocation spawns the compiled main.js when built, and the sources through tsx (Node) or deno run", () => {
     const fromBuild = apInvocation("/x/dist/main.ts", true);
     expect(fromBuild.args).toEqual(IS_DENO ? ["run", "-A", "/x/dist/main.js"] : ["/x/dist/main.js"]);

@@ -16,12 +16,12 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SUPERVISOR_CONTROL } from "../../api/system-control-plane.ts";
+import { SUPERVISOR_CONTROL } from "../../runtime/service/system-services.ts";
 import { createLogger } from "../../core/log.ts";
 import { loadConfigFile, parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema, type AppConfig } from "../../runtime/config/schema.ts";
 import { callControl } from "../../runtime/control/channel.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { SyntheticFeed, SYNTHETIC_STRATEGY, V2_POOL, V3_POOL } from "./synthetic-feed.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -20,7 +20,7 @@ import type { RelayClient } from "../../relay/client/client.ts";
 import { createLogger } from "../../core/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { client, collector, Role, spawnRelay, tsCommand, type RelayProcess } from "../relay/helpers.ts";
 import { until } from "../runtime/helpers.ts";
 

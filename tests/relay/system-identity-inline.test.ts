@@ -17,7 +17,7 @@ import { processTokenFor, TOOLS_TOKEN_FILE } from "../../relay/wire/identity.ts"
 import { createLogger, silentLogger } from "../../core/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { headerOf, rawPeer, Role, sleep, until } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

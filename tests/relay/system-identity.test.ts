@@ -20,7 +20,7 @@ import { createLogger, silentLogger } from "../../core/log.ts";
 import { callControl } from "../../runtime/control/channel.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { firstType, headerOf, rawPeer, Role, sleep, until } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -31,7 +31,7 @@ import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { callControl } from "../../runtime/control/channel.ts";
 import { readJournal } from "../../runtime/journal.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { until as waitUntil } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -9,7 +9,7 @@ import { createLogger } from "../../core/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { readJournal } from "../../runtime/journal.ts";
-import { startSystem, type RunningSystem } from "../../runtime/launch/system.ts";
+import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { until as waitUntil } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -13,7 +13,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { ServiceState } from "../protocol/mod.ts";
-import { Exposition } from "../core/metrics/mod.ts";
+import { MetricsRegistry } from "../core/metrics/mod.ts";
 import type { AppConfig } from "../runtime/config/schema.ts";
 import { runtimePaths } from "../runtime/paths.ts";
 import type { RunningService, ServiceContext } from "../runtime/service/types.ts";
@@ -24,7 +24,6 @@ import { installRejectionNet } from "./safety-net.ts";
 import { platform } from "../core/platform.ts";
 import { HTTP_SERVING } from "./serve/types.ts";
 import type { StreamHub } from "./stream-hub.ts";
-import { streamMetricsText } from "./stream-metrics.ts";
 import { SystemControlPlane } from "./system-control-plane.ts";
 
 /** Thrown when the API has no token to require. */
@@ -53,6 +52,15 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   const token = process.env.ALPHAPULSE_API_TOKEN || config.api.token;
   if (!token) throw new MissingTokenError();
   const net = installRejectionNet(ctx.log);
+  // One registry per app built (a retry on a new port builds a second app and hub; the first one's is dropped).
+  const processMetrics = (): MetricsRegistry => {
+    const registry = new MetricsRegistry();
+    registry.register((e) => void e.counter(
+      "alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", net.count,
+    ));
+    return registry;
+  };
+  let metrics = processMetrics();
   const control = new SystemControlPlane(config, runtimePaths(config.runtimeDir), ctx.log);
   try {
     await control.start(ctx.serviceId);
@@ -66,12 +74,13 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
   const alerting = startAlerting(config, () => control.metricsText(), ctx.log, () => url);
   const serving = await platform().load(HTTP_SERVING);
   const build: Parameters<typeof serving.serve>[0] = (app, upgradeWebSocket) => {
+    metrics = processMetrics();
     hub = createApiApp(control, {
       token, upgradeWebSocket, extend, log: ctx.log,
       hosts: { host: config.api.host, port: () => boundPort, extraHosts: config.api.allowedHosts },
       maxStreamClients: config.api.maxStreamClients, streamQueueBytes: config.api.streamQueueBytes,
       history: config.api.history,
-      extraMetrics: () => rejectionMetricsText(net.count), alerts: alerting && (() => alerting.evaluator.firing()),
+      metrics, alerts: alerting && (() => alerting.evaluator.firing()),
     }, app).hub;
   };
   const sticky = config.api.port === 0 ? await previousPort(ctx.runtimeDir) : undefined;
@@ -98,7 +107,7 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
       dropped: BigInt(hub?.counters.dropped ?? 0), errors: BigInt(net.count + (hub?.counters.upstreamFailures ?? 0)),
       p50Micros: 0, p99Micros: 0, lastSequence: 0n,
     }),
-    metricsText: () => (hub ? streamMetricsText(hub) : "") + rejectionMetricsText(net.count),
+    metricsText: () => metrics.render(),
     control: {},
     async stop() {
       await alerting?.stop();
@@ -108,11 +117,4 @@ export async function startApiService(ctx: ServiceContext, config: AppConfig, ex
       net.uninstall();
     },
   };
-}
-
-/** Prometheus text of the safety net's counter. */
-function rejectionMetricsText(count: number): string {
-  return new Exposition()
-    .counter("alphapulse_api_unhandled_rejections_total", "Promise rejections nobody handled in the API process (logged, kept running).", count)
-    .render();
 }

@@ -3,7 +3,7 @@
  * socket (`status`, `metrics` and the service's own operations), reports Heartbeat/StatusReport on the
  * system relay, and on SIGTERM/SIGINT stops it within the deadline and exits.
  *
- * `ap service <name> --config F` calls this; the supervisor starts one such process per service.
+ * `ap service <name> --config F` calls this (with the registry of `app/`); the supervisor starts one such process per service.
  *
  * @module
  */
@@ -17,8 +17,8 @@ import { configPaths } from "../paths.ts";
 import { watchSupervisor } from "../process/parent-watch.ts";
 import { jsonSafe } from "./json-safe.ts";
 import { StatusReporter } from "./status-reporter.ts";
+import type { ServiceRegistry } from "./system-services.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
-import { resolveService } from "../../app/service-registry.ts";
 import { hostIdentity, type RunSecrets } from "./service-secrets.ts";
 
 /** A service started in this process with its control socket and status reporter. */
@@ -29,10 +29,15 @@ export interface HostedService {
   stop(): Promise<void>;
 }
 
-/** Starts the service `name` of `config` in this process (relay identity from `secrets`, else the environment). */
-export async function hostService(name: string, config: AppConfig, log?: Logger, secrets?: RunSecrets): Promise<HostedService> {
+/**
+ * Starts the service `name` of `config` in this process through `registry` (relay identity from `secrets`,
+ * else the environment).
+ */
+export async function hostService(
+  name: string, config: AppConfig, registry: ServiceRegistry, log?: Logger, secrets?: RunSecrets,
+): Promise<HostedService> {
   const paths = configPaths(config);
-  const resolved = resolveService(name, config);
+  const resolved = registry.resolve(name, config);
   const logger = log ?? createLogger(name);
   const ctx: ServiceContext = {
     name, serviceId: resolved.serviceId, runtimeDir: paths.dir, stateDir: paths.stateDir, relaySocket: paths.relaySocket, log: logger,
@@ -72,14 +77,14 @@ export async function hostService(name: string, config: AppConfig, log?: Logger,
  * Runs `name` until SIGTERM/SIGINT — or until its supervisor dies (parent-watch.ts) — then stops it
  * within `deadlineMs` and exits (0, or 1 if stopping failed).
  */
-export async function runServiceProcess(name: string, config: AppConfig): Promise<never> {
+export async function runServiceProcess(name: string, config: AppConfig, registry: ServiceRegistry): Promise<never> {
   const log = createLogger(name);
   let onSupervisorGone = (_reason: string): void => process.exit(1);
   watchSupervisor(process.env, (reason) => {
     log.warn("supervisor gone: stopping", { reason });
     onSupervisorGone(reason);
   });
-  const hosted = await hostService(name, config, log);
+  const hosted = await hostService(name, config, registry, log);
   return await new Promise<never>(() => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -12,7 +12,8 @@ import { SystemControlPlane } from "../../api/system-control-plane.ts";
 import { silentLogger } from "../../core/log.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { runtimePaths } from "../../runtime/paths.ts";
-import { hostService, type HostedService } from "../../runtime/service/run.ts";
+import { serviceRegistry } from "../../app/service-registry.ts";
+import { hostService, type HostedService } from "../../runtime/service/host-service.ts";
 import { tempDir, until } from "../relay/helpers.ts";
 import { natsOrSkip } from "./helpers.ts";
 
@@ -57,8 +58,8 @@ describe.skipIf(nats === undefined)("relay service with a NATS bridge", () => {
       runtimeDir: path.join(tmp.dir, "run"),
       relays: { nats: { url: nats!.url, streams: { "market-data": { maxAgeSeconds: 60, maxBytes: 64 * 1024 * 1024 } } } },
     });
-    hosted.push(await hostService("relay-system", config, silentLogger));
-    const md = await hostService("relay-market-data", config, silentLogger);
+    hosted.push(await hostService("relay-system", config, serviceRegistry, silentLogger));
+    const md = await hostService("relay-market-data", config, serviceRegistry, silentLogger);
     hosted.push(md);
     plane = new SystemControlPlane(config, runtimePaths(config.runtimeDir), silentLogger);
     await plane.start(61);

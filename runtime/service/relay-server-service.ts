@@ -13,7 +13,8 @@
 
 import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
 import type { NatsBridge } from "../../bridge/bridge.ts";
-import { renderPrometheus } from "../../relay/server/metrics.ts";
+import { MetricsRegistry } from "../../core/metrics/mod.ts";
+import { relayExposition } from "../../relay/server/metrics.ts";
 import { domainName } from "../../relay/wire/socket-paths.ts";
 import { startRelayServer } from "../../relay/server/server.ts";
 import type { AppConfig } from "../config/schema.ts";
@@ -60,6 +61,12 @@ export async function startRelayService(ctx: ServiceContext, domain: RelayDomain
     }
   }
   const m = server.relay.metrics;
+  const prometheus = new MetricsRegistry();
+  prometheus.register((e) => {
+    const s = m.snapshot();
+    relayExposition(s, undefined, e.withLabels({ domain: s.domain }));
+  });
+  if (bridge !== undefined) prometheus.register((e) => bridge.addMetrics(e));
   return {
     status() {
       const s = m.snapshot();
@@ -77,7 +84,7 @@ export async function startRelayService(ctx: ServiceContext, domain: RelayDomain
         errors: BigInt(errors), p50Micros: s.forwardLatency.p50Micros, p99Micros: s.forwardLatency.p99Micros, lastSequence: 0n,
       };
     },
-    metricsText: () => renderPrometheus(m.snapshot()) + (bridge?.metricsText() ?? ""),
+    metricsText: () => prometheus.render(),
     control: {
       metrics: async () => m.snapshot(),
       nats: async () => bridge?.snapshot() ?? { enabled: false },
