@@ -36,10 +36,15 @@ const ENTRY_LAYER = 8;
 /** Folders outside the product: they may import anything in it, and nothing in the product may import them. */
 export const TOOLING = Object.freeze(["bench", "tests", "fixtures", "scripts"]);
 
-/** What each part of relay/ may import from relay/ (besides itself, core and protocol). */
+/**
+ * What each part of relay/ may import from relay/ (besides itself, core and protocol). `transport` here is
+ * the Transport interface (relay/transport/types.ts) that client, server and socket-path code all speak;
+ * the per-runtime implementations are reached only through the installed platform (checked by
+ * tests/architecture/platform.test.ts).
+ */
 export const RELAY_PARTS = Object.freeze({
-  wire: [],
-  client: ["wire"],
+  wire: ["transport"],
+  client: ["wire", "transport"],
   server: ["wire", "transport"],
   transport: ["wire"],
 });
