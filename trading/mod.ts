@@ -16,12 +16,12 @@
  * @module
  */
 
-export { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "./strategies/contract.ts";
+export { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "./strategies/contract.ts";
 export { STRATEGIES, createStrategy, loadStrategy, strategyEntry, strategyNames, type StrategyDeps, type StrategyEntry } from "./strategies/registry.ts";
 export { StrategyConfigError, loadYamlConfig, parseConfig, parseYamlConfig } from "./config.ts";
 export { MessageRunner, type RunnerStats } from "./strategies/message-runner.ts";
 export { FileSink } from "./strategies/file-sink.ts";
-export { loadPaperEngine, loadPortfolio, loadRiskManager } from "./engines.ts";
+export { loadPaperEngine, loadPortfolio, loadRiskManager } from "./load-engines.ts";
 export { FlashArbitrageStrategy, arbitrageEconomics, type ArbitrageEconomics } from "./strategies/arbitrage/strategy.ts";
 export { ArbitrageConfigSchema, type ArbitrageConfig } from "./strategies/arbitrage/config.ts";
 export { MomentumStrategy } from "./strategies/momentum/strategy.ts";

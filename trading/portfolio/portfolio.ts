@@ -36,7 +36,7 @@ import type { PortfolioConfig } from "./config.ts";
 import { Position, floorDiv, type PositionJson } from "./position.ts";
 import {
   BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64IntPairs, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
-} from "./snapshot-codec.ts";
+} from "../snapshot-codec.ts";
 
 /** Version of {@link PortfolioSnapshot} this build writes and reads. */
 export const PORTFOLIO_SNAPSHOT_VERSION = 1;

@@ -53,7 +53,7 @@ import type { PoolMeta } from "../dex/pool-cache.ts";
 import { MarketState } from "../execution/market-state.ts";
 import { PortfolioConfigSchema } from "../portfolio/config.ts";
 import { Portfolio } from "../portfolio/portfolio.ts";
-import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../portfolio/snapshot-codec.ts";
+import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";
 import { RiskLimitsError, RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
 import { ClockMode, RiskClock, StampCheck, stampNs } from "./risk-clock.ts";
 import { RISK_SNAPSHOT_VERSION, RiskSnapshotSchema, TradingState, type RiskCounters, type RiskSnapshot, type RiskSnapshotValues } from "./risk-snapshot.ts";

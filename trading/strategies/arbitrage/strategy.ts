@@ -25,12 +25,9 @@
  * @module
  */
 
-import {
-  AssetType, MessageBuilder, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_PAPER, OrderType, PRICE_SCALE, RejectReason, Side, TlvType,
-  addressAssetId, readAddress, writeU128, type MessageView, type OrderRequestTlv,
-} from "../../../protocol/mod.ts";
-import { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "../contract.ts";
-import { cycleReserves, hopOut, optimizeCycle } from "../../dex/cycle.ts";
+import { MessageBuilder, TlvType, writeU128, type MessageView } from "../../../protocol/mod.ts";
+import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
+import { cycleReserves, optimizeCycle } from "../../dex/cycle.ts";
 import { GasBook, chainOfVenue } from "../../dex/gas-book.ts";
 import { bitLength } from "../../dex/int-math.ts";
 import { PoolBook, type PoolState } from "../../dex/pool-book.ts";
@@ -38,8 +35,8 @@ import type { PoolMeta } from "../../dex/pool-cache.ts";
 import { UsdPrices } from "../../dex/usd-prices.ts";
 import { FEE_SCALE } from "../../dex/v2-math.ts";
 import * as v from "valibot";
-import { CountNumber, U64Text, parseSnapshot } from "../../portfolio/snapshot-codec.ts";
-import { deriveId, SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
+import { CountNumber, U64Text, parseSnapshot } from "../../snapshot-codec.ts";
+import { SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
 
 /** Version of {@link ArbitrageSnapshot} this build writes and reads. */
 export const ARBITRAGE_SNAPSHOT_VERSION = 1;
@@ -421,68 +418,6 @@ export class FlashArbitrageStrategy implements TradingStrategy {
     writeU128(dv, at + 168, minAmountOut, "minAmountOut");
     this.counters.signals++;
     this.sink.publish(builder.finish());
-  }
-
-  /**
-   * Re-checks one of this strategy's ArbitrageSignal messages against the latest state: still valid
-   * (validUntil after the latest input timestamp), net profit at or above the minimum, current gas price
-   * at or below the signal's break-even price.
-   */
-  checkRiskLimits(signal: MessageView): RiskCheck {
-    if (!signal.findTlv(TlvType.ArbitrageSignal)) return { ok: false, reason: RejectReason.Invalid, detail: "not an ArbitrageSignal message" };
-    const net = signal.i64(136);
-    if (net < this.config.minNetProfitUsd) {
-      return { ok: false, reason: RejectReason.RiskLimit, detail: `net profit ${net} below minimum ${this.config.minNetProfitUsd} (USD×1e8)` };
-    }
-    const validUntil = signal.u64(152);
-    if (validUntil < this.now) return { ok: false, reason: RejectReason.Stale, detail: `signal expired at ${validUntil}, now ${this.now}` };
-    const gasNow = this.gas.priceWei(signal.u32(0));
-    const maxGas = signal.u64(160);
-    if (gasNow !== undefined && gasNow > maxGas) {
-      return { ok: false, reason: RejectReason.RiskLimit, detail: `gas price ${gasNow} wei above break-even ${maxGas}` };
-    }
-    const source = this.book.byAddress(signal.address(8));
-    const target = this.book.byAddress(signal.address(28));
-    if (!source?.hasState || !target?.hasState) return { ok: false, reason: RejectReason.Stale, detail: "a pool of the signal has no current state" };
-    return RISK_OK;
-  }
-
-  /**
-   * The two DEX legs of an ArbitrageSignal as market OrderRequests with DEX routes (paper flag set):
-   * sell amountIn of tokenIn on the source pool (minAmountOut = expected intermediate less tolerance),
-   * then sell that intermediate amount on the target pool (minAmountOut = the signal's). Quantities are
-   * the input token amounts in 10^8 whole-token units (floored from raw units).
-   */
-  toOrderRequests(signal: MessageView): OrderRequestTlv[] {
-    if (!signal.findTlv(TlvType.SignalIdentity)) return [];
-    const signalId = signal.u64(8);
-    if (!signal.findTlv(TlvType.ArbitrageSignal)) return [];
-    const source = this.book.byAddress(signal.address(8));
-    const target = this.book.byAddress(signal.address(28));
-    if (source === undefined || target === undefined || !source.hasState || !target.hasState) return [];
-    const tokenIn = readAddress(signal.u8, signal.tlvStart + 48);
-    const amountIn = signal.u128(88);
-    const tol = BigInt(signal.u16(148));
-    const minOut = signal.u128(168);
-    const createdAt = signal.timestamp;
-    source.materialize();
-    const xIsToken0 = this.book.tokens[source.token0]!.address === tokenIn;
-    const mid = hopOut(source, xIsToken0, amountIn);
-    if (mid <= 0n) return [];
-    const decX = xIsToken0 ? source.decimals0 : source.decimals1;
-    const decY = xIsToken0 ? source.decimals1 : source.decimals0;
-    const leg = (pool: PoolState, sellToken0: boolean, raw: bigint, dec: number, minAmountOut: bigint, n: number): OrderRequestTlv => ({
-      type: TlvType.OrderRequest, name: "OrderRequest",
-      orderId: deriveId(this.strategyId, 0, signalId, n),
-      instrument: { assetId: addressAssetId(pool.address), venue: pool.venue, assetType: AssetType.Pool },
-      side: sellToken0 ? Side.Sell : Side.Buy, orderType: OrderType.Market, strategyId: this.strategyId,
-      price: 0n, quantity: (raw * PRICE_SCALE) / 10n ** BigInt(dec), signalId, createdAt,
-      maxSlippageBps: Number(tol), flags: ORDER_FLAG_DEX_ROUTE | ORDER_FLAG_PAPER, pool: pool.address, minAmountOut,
-    });
-    return [
-      leg(source, xIsToken0, amountIn, decX, (mid * (BPS - tol)) / BPS, 1),
-      leg(target, !xIsToken0, mid, decY, minOut, 2),
-    ];
   }
 
   /** Counters for metrics, including the pool book's. */

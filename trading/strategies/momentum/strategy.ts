@@ -28,15 +28,12 @@
  * @module
  */
 
-import {
-  MessageBuilder, OrderType, PRICE_SCALE, RejectReason, Side, TlvType, parseInstrument,
-  type MessageView, type OrderRequestTlv,
-} from "../../../protocol/mod.ts";
-import { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "../contract.ts";
+import { MessageBuilder, TlvType, parseInstrument, type MessageView } from "../../../protocol/mod.ts";
+import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
 import { InstrumentTable } from "../../instrument-table.ts";
 import * as v from "valibot";
-import { CountNumber, FiniteNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, parseSnapshot, type InstrumentJson } from "../../portfolio/snapshot-codec.ts";
-import { deriveId, SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
+import { CountNumber, FiniteNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, parseSnapshot, type InstrumentJson } from "../../snapshot-codec.ts";
+import { SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
 import { beginSignal, clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { MomentumConfig } from "./config.ts";
 
@@ -340,42 +337,6 @@ export class MomentumStrategy implements TradingStrategy {
   /** Instruments tracked so far. */
   get instrumentCount(): number {
     return this.table.size;
-  }
-
-  /** A MomentumSignal is acceptable when its confidence reaches `minConfidence` and it has a direction and a price. */
-  checkRiskLimits(signal: MessageView): RiskCheck {
-    if (!signal.findTlv(TlvType.SignalIdentity)) return { ok: false, reason: RejectReason.Invalid, detail: "no SignalIdentity" };
-    const confidence = signal.u8At(2);
-    if (!signal.findTlv(TlvType.MomentumSignal)) return { ok: false, reason: RejectReason.Invalid, detail: "not a MomentumSignal message" };
-    if (signal.i8(12) === 0) return { ok: false, reason: RejectReason.Invalid, detail: "signal has no direction" };
-    if (signal.i64(24) <= 0n) return { ok: false, reason: RejectReason.Invalid, detail: "signal has no reference price" };
-    if (confidence < this.config.minConfidence) {
-      return { ok: false, reason: RejectReason.RiskLimit, detail: `confidence ${confidence} below ${this.config.minConfidence}` };
-    }
-    return RISK_OK;
-  }
-
-  /**
-   * One market order in the signal's direction on the signal's instrument: quantity =
-   * orderNotional × confidence/100 ÷ referencePrice (base units × 1e8), capped at maxOrderQuantity.
-   */
-  toOrderRequests(signal: MessageView): OrderRequestTlv[] {
-    if (!signal.findTlv(TlvType.SignalIdentity)) return [];
-    const confidence = BigInt(signal.u8At(2));
-    const signalId = signal.u64(8);
-    if (!signal.findTlv(TlvType.MomentumSignal)) return [];
-    const direction = signal.i8(12);
-    const price = signal.i64(24);
-    if (direction === 0 || price <= 0n) return [];
-    let quantity = (this.config.orderNotional * confidence * PRICE_SCALE) / (100n * price);
-    if (quantity > this.config.maxOrderQuantity) quantity = this.config.maxOrderQuantity;
-    if (quantity <= 0n) return [];
-    return [{
-      type: TlvType.OrderRequest, name: "OrderRequest", orderId: deriveId(this.strategyId, 0, signalId, 1),
-      instrument: { assetId: signal.u64(0), venue: signal.u16(8), assetType: signal.u8At(10) },
-      side: direction > 0 ? Side.Buy : Side.Sell, orderType: OrderType.Market, strategyId: this.strategyId,
-      price: 0n, quantity, signalId, createdAt: signal.timestamp, maxSlippageBps: this.config.maxSlippageBps, flags: 0,
-    }];
   }
 
   /** Counters for metrics. */
