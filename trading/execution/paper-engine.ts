@@ -98,6 +98,11 @@ export class PaperExecutionEngine {
     this.sink = sink;
   }
 
+  /** Header source of its acks and fills. */
+  get source(): number {
+    return this.config.source;
+  }
+
   /** Resting limit orders. */
   get restingOrders(): number {
     return this.resting.size;

@@ -47,6 +47,7 @@ import {
   CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
   parseInstrument, type InstrumentId,
 } from "../../protocol/mod.ts";
+import type { Clock } from "../../core/clock.ts";
 import { describeIssues } from "../config.ts";
 import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
@@ -85,7 +86,9 @@ export interface RiskManagerOptions {
   pools?: Iterable<PoolMeta>;
   /** Shared market state (default: its own). */
   market?: MarketState;
-  /** Wall clock in ms since the epoch for config `clock: wall` (default `Date.now`; tests inject one). */
+  /** The clock of config `clock: wall` (default the system clock; a backtest passes a ManualClock). */
+  clock?: Clock;
+  /** Wall clock in ms since the epoch for config `clock: wall`, instead of `clock` (tests inject one). */
   wallMs?: () => number;
 }
 
@@ -132,7 +135,7 @@ export class RiskManager {
     this.market = options.market ?? new MarketState({ pools: options.pools });
     this.portfolio = new Portfolio(v.parse(PortfolioConfigSchema, {}), this.market, new DiscardSink(), false);
     this.rateTimes = new Float64Array(Math.max(1, config.limits.maxOrdersPerSecond));
-    this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, wallMs: options.wallMs });
+    this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, clock: options.clock, wallMs: options.wallMs });
   }
 
   /** Sets where forwarded orders, rejections and cancels go. */
