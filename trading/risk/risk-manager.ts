@@ -44,8 +44,9 @@
 
 import * as v from "valibot";
 import {
-  CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
-  parseInstrument, type InstrumentId,
+  CancelField, CancelReason, FillField, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderAckField,
+  OrderRequestField, OrderStatus, OrderType, parseInstrument, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
+  type InstrumentId,
 } from "../../protocol/mod.ts";
 import type { Clock } from "../../core/clock.ts";
 import { describeIssues } from "../config.ts";
@@ -223,8 +224,8 @@ export class RiskManager {
       const at = this.builder.reserve(TlvType.Cancel, 24);
       const dv = this.builder.dv;
       dv.setBigUint64(at, orderId, true);
-      dv.setUint8(at + 8, reason);
-      dv.setBigUint64(at + 16, now, true);
+      dv.setUint8(at + CancelField.reason, reason);
+      dv.setBigUint64(at + CancelField.requestedAt, now, true);
       this.sink.publish(this.builder.finish());
       n++;
     }
@@ -336,15 +337,15 @@ export class RiskManager {
   }
 
   private onAck(view: MessageView): void {
-    const status = view.u8At(16);
-    if (status === OrderStatus.Rejected || status === OrderStatus.Cancelled || status === OrderStatus.Expired) this.open.delete(view.u64(0));
+    const status = view.u8At(OrderAckField.status);
+    if (status === OrderStatus.Rejected || status === OrderStatus.Cancelled || status === OrderStatus.Expired) this.open.delete(view.u64(OrderAckField.orderId));
   }
 
   private onFill(view: MessageView): void {
-    const orderId = view.u64(0);
+    const orderId = view.u64(FillField.orderId);
     const o = this.open.get(orderId);
     if (o === undefined) return;
-    o.remaining -= view.i64(32);
+    o.remaining -= view.i64(FillField.quantity);
     if (o.remaining <= 0n || o.dex) this.open.delete(orderId);
   }
 
@@ -376,13 +377,13 @@ export class RiskManager {
 
   private onOrder(view: MessageView): number {
     this.counters.orders++;
-    const orderId = view.u64(0);
-    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
-    const side = view.u8At(20);
-    const type = view.u8At(21);
-    const price = view.i64(24);
-    const quantity = view.i64(32);
-    const flags = view.u8At(58);
+    const orderId = view.u64(OrderRequestField.orderId);
+    const id: InstrumentId = { assetId: view.u64(OrderRequestField.assetId), venue: view.u16(OrderRequestField.venue), assetType: view.u8At(OrderRequestField.assetType) };
+    const side = view.u8At(OrderRequestField.side);
+    const type = view.u8At(OrderRequestField.orderType);
+    const price = view.i64(OrderRequestField.price);
+    const quantity = view.i64(OrderRequestField.quantity);
+    const flags = view.u8At(OrderRequestField.flags);
     if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell) || type < OrderType.Market || type > OrderType.FOK) {
       return this.reject(orderId, RejectReason.Invalid, `malformed order (side ${side}, type ${type}, quantity ${quantity})`);
     }
@@ -479,14 +480,14 @@ export class RiskManager {
         if (own) this.replayAccepted(view);
       } else if (t === TlvType.OrderAck) {
         if (fromExecution) this.onAck(view);
-        else if (own && view.u8At(16) === OrderStatus.Rejected) this.countRejection(view.u8At(17));
+        else if (own && view.u8At(OrderAckField.status) === OrderStatus.Rejected) this.countRejection(view.u8At(OrderAckField.rejectReason));
       } else if (t === TlvType.Fill) {
         if (fromExecution) {
           this.onFill(view);
           fills = true;
         }
       } else if (t === TlvType.Cancel) {
-        if (own && view.u8At(8) === CancelReason.KillSwitch) this.counters.killSwitchCancels++;
+        if (own && view.u8At(CancelField.reason) === CancelReason.KillSwitch) this.counters.killSwitchCancels++;
         else if (own) this.counters.cancelsForwarded++;
       } else if (inTime) {
         this.market.onTlv(view);
@@ -502,12 +503,12 @@ export class RiskManager {
   }
 
   private replayAccepted(view: MessageView): void {
-    const orderId = view.u64(0);
-    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
-    const side = view.u8At(20);
-    const price = view.i64(24);
-    const quantity = view.i64(32);
-    const flags = view.u8At(58);
+    const orderId = view.u64(OrderRequestField.orderId);
+    const id: InstrumentId = { assetId: view.u64(OrderRequestField.assetId), venue: view.u16(OrderRequestField.venue), assetType: view.u8At(OrderRequestField.assetType) };
+    const side = view.u8At(OrderRequestField.side);
+    const price = view.i64(OrderRequestField.price);
+    const quantity = view.i64(OrderRequestField.quantity);
+    const flags = view.u8At(OrderRequestField.flags);
     this.counters.orders++;
     const slot = this.market.instruments.slotOf(id, true);
     if (slot < 0) return;
@@ -602,9 +603,9 @@ export class RiskManager {
     const at = b.reserve(TlvType.OrderAck, 32);
     const dv = b.dv;
     dv.setBigUint64(at, orderId, true);
-    dv.setUint8(at + 16, OrderStatus.Rejected);
-    dv.setUint8(at + 17, reason);
-    dv.setBigUint64(at + 24, now, true);
+    dv.setUint8(at + OrderAckField.status, OrderStatus.Rejected);
+    dv.setUint8(at + OrderAckField.rejectReason, reason);
+    dv.setBigUint64(at + OrderAckField.ackedAt, now, true);
     this.sink.publish(b.finish());
     return 1;
   }
