@@ -22,7 +22,8 @@ export { StrategyConfigError, loadYamlConfig, parseConfig, parseYamlConfig } fro
 export { MessageRunner, type RunnerStats } from "./strategies/message-runner.ts";
 export { FileSink } from "./strategies/file-sink.ts";
 export { loadPaperEngine, loadPortfolio, loadRiskManager } from "./load-engines.ts";
-export { FlashArbitrageStrategy, arbitrageEconomics, type ArbitrageEconomics } from "./strategies/arbitrage/strategy.ts";
+export { FlashArbitrageStrategy } from "./strategies/arbitrage/strategy.ts";
+export { arbitrageEconomics, type ArbitrageEconomics } from "./strategies/arbitrage/economics.ts";
 export { ArbitrageConfigSchema, type ArbitrageConfig } from "./strategies/arbitrage/config.ts";
 export { MomentumStrategy } from "./strategies/momentum/strategy.ts";
 export { MomentumConfigSchema, type MomentumConfig } from "./strategies/momentum/config.ts";

@@ -23,7 +23,6 @@
  * @module
  */
 
-import * as v from "valibot";
 import {
   FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE, RelayDomain,
   Side, SignalIdentityField, TlvType, type InstrumentId, type MessageBuilder as Builder, type MessageView,
@@ -31,70 +30,12 @@ import {
 import { MessageBuilder } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
 import type { MarketState } from "../execution/market-state.ts";
-import { SignalIdSpace, type SignalIdSpaceJson } from "../strategies/signal-id.ts";
+import { SignalIdSpace } from "../strategies/signal-id.ts";
 import { clampI32, writeSignalIdentity } from "../strategies/signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
-import { Position, floorDiv, type PositionJson } from "./position.ts";
-import {
-  BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64IntPairs, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
-} from "../snapshot-codec.ts";
-
-/** Version of {@link PortfolioSnapshot} this build writes and reads. */
-export const PORTFOLIO_SNAPSHOT_VERSION = 1;
-
-/** Schema of a portfolio snapshot (validated on restore). */
-export const PortfolioSnapshotSchema = v.strictObject({
-  kind: v.literal("portfolio"),
-  version: v.literal(PORTFOLIO_SNAPSHOT_VERSION),
-  /** Epoch of the LiquidationAlert signal ids. */
-  ids: v.strictObject({ epoch: CountNumber }),
-  /** The market table's instruments in slot order (restored first, so slots — and list orders — match). */
-  instruments: v.array(InstrumentJsonSchema),
-  positions: v.array(v.strictObject({
-    instrument: InstrumentJsonSchema,
-    position: v.strictObject({
-      quantity: BigIntText, cost: BigIntText, realized: BigIntText, fees: BigIntText, fills: CountNumber,
-      tripRealized: BigIntText, tripFees: BigIntText,
-    }),
-  })),
-  roundTrips: CountNumber,
-  wins: CountNumber,
-  fills: CountNumber,
-  alerts: CountNumber,
-  slippageCost: BigIntText,
-  slippageNotional: BigIntText,
-  /** Expected price per order id, oldest first. */
-  expected: U64IntPairs,
-  /** Reference price per signal id, oldest first. */
-  signalPrices: U64IntPairs,
-  /** Last alert severity bucket per instrument. */
-  alerted: v.array(v.strictObject({ instrument: InstrumentJsonSchema, bucket: CountNumber })),
-});
-
-/** A validated portfolio snapshot (bigints restored). */
-export type PortfolioSnapshotValues = v.InferOutput<typeof PortfolioSnapshotSchema>;
-
-/**
- * The JSON-safe state of a {@link Portfolio}: everything its figures are computed from, so a restored
- * portfolio gives the same totals and positions and goes on exactly as the original would. Marks are not
- * part of it (market data refreshes them).
- */
-export interface PortfolioSnapshot {
-  kind: "portfolio";
-  version: typeof PORTFOLIO_SNAPSHOT_VERSION;
-  ids: SignalIdSpaceJson;
-  instruments: InstrumentJson[];
-  positions: { instrument: InstrumentJson; position: PositionJson }[];
-  roundTrips: number;
-  wins: number;
-  fills: number;
-  alerts: number;
-  slippageCost: string;
-  slippageNotional: string;
-  expected: [string, string][];
-  signalPrices: [string, string][];
-  alerted: { instrument: InstrumentJson; bucket: number }[];
-}
+import { Position, floorDiv } from "./position.ts";
+import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";
+import { PORTFOLIO_SNAPSHOT_VERSION, PortfolioSnapshotSchema, type PortfolioSnapshot, type PortfolioSnapshotValues } from "./portfolio-snapshot.ts";
 
 /** Leverage settings of one instrument. */
 interface Leverage {

@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MessageView, Side, decodeMessage, encodeMessage, type ArbitrageSignalTlv, type Tlv } from "../../../protocol/mod.ts";
-import { FlashArbitrageStrategy, arbitrageEconomics } from "../../../trading/strategies/arbitrage/strategy.ts";
+import { MessageView, decodeMessage, encodeMessage, type ArbitrageSignalTlv, type Tlv } from "../../../protocol/mod.ts";
+import { arbitrageEconomics } from "../../../trading/strategies/arbitrage/economics.ts";
+import { FlashArbitrageStrategy } from "../../../trading/strategies/arbitrage/strategy.ts";
 import { ArbitrageConfigSchema } from "../../../trading/strategies/arbitrage/config.ts";
 import { parseConfig } from "../../../trading/config.ts";
 import type { PoolMeta } from "../../../trading/dex/pool-cache.ts";
 import { SUSHI_V2, UNI_V2, UNI_V3, USDC, WETH, v3State } from "../../../fixtures/strategies/generate.ts";
-import { CollectSink, viewOf } from "../helpers.ts";
+import { CollectSink } from "../helpers.ts";
 
 const E6 = 10n ** 6n;
 const E18 = 10n ** 18n;

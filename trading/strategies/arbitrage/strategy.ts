@@ -34,70 +34,16 @@ import { PoolBook, type PoolState } from "../../dex/pool-book.ts";
 import type { PoolMeta } from "../../dex/pool-cache.ts";
 import { UsdPrices } from "../../dex/usd-prices.ts";
 import { FEE_SCALE } from "../../dex/v2-math.ts";
-import * as v from "valibot";
-import { CountNumber, U64Text, parseSnapshot } from "../../snapshot-codec.ts";
-import { SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
-
-/** Version of {@link ArbitrageSnapshot} this build writes and reads. */
-export const ARBITRAGE_SNAPSHOT_VERSION = 1;
-
-/** Schema of a flash-arbitrage snapshot (validated on restore). */
-export const ArbitrageSnapshotSchema = v.strictObject({
-  kind: v.literal("flash-arbitrage"),
-  version: v.literal(ARBITRAGE_SNAPSHOT_VERSION),
-  ids: v.strictObject({ epoch: CountNumber }),
-  /** Latest input timestamp seen (ns, decimal). */
-  now: U64Text,
-});
-
-/**
- * The JSON-safe state of a {@link FlashArbitrageStrategy} that matters after a restart: the signal-id
- * epoch (ids never repeat) and its clock. Pool, gas and USD prices come back with the market data, and
- * with them the opportunities (a still-open one is signalled again, under a new id).
- */
-export interface ArbitrageSnapshot {
-  kind: "flash-arbitrage";
-  version: typeof ARBITRAGE_SNAPSHOT_VERSION;
-  ids: SignalIdSpaceJson;
-  now: string;
-}
+import { parseSnapshot } from "../../snapshot-codec.ts";
+import { SignalIdSpace } from "../signal-id.ts";
+import { arbitrageEconomics, type ArbitrageEconomics } from "./economics.ts";
 import { beginSignal, clampI32, clampI64, clampU64, writeSignalIdentity } from "../signal-writer.ts";
 import type { ArbitrageConfig } from "./config.ts";
+import { ARBITRAGE_SNAPSHOT_VERSION, ArbitrageSnapshotSchema, type ArbitrageSnapshot } from "./snapshot.ts";
 
 /** Screening threshold on the float cycle gain: pairs below it cannot be profitable. */
 const SCREEN = 1 - 1e-9;
-const WEI_PER_NATIVE = 10n ** 18n;
 const BPS = 10_000n;
-
-const POW10: bigint[] = Array.from({ length: 78 }, (_, i) => 10n ** BigInt(i));
-const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
-
-/** USD economics of one cycle (all USD × 1e8). */
-export interface ArbitrageEconomics {
-  /** Profit after pool fees and price impact, before gas (floored). */
-  grossUsd: bigint;
-  /** Gas cost (rounded up). */
-  gasCostUsd: bigint;
-  /** gross − gas. */
-  netUsd: bigint;
-  /** Gas price at which net would be zero (floor). */
-  breakEvenGasPriceWei: bigint;
-}
-
-/**
- * USD economics of a profit of `profitRaw` units of a token priced `tokenUsd` (USD×1e8 per whole token,
- * `decimals`), paying `gasUnits` at `gasPriceWei` with the native token at `nativeUsd` (USD×1e8).
- */
-export function arbitrageEconomics(
-  profitRaw: bigint, tokenUsd: bigint, decimals: number, gasPriceWei: bigint, gasUnits: bigint, nativeUsd: bigint,
-): ArbitrageEconomics {
-  const grossUsd = (profitRaw * tokenUsd) / pow10(decimals);
-  const gasNum = gasPriceWei * gasUnits * nativeUsd;
-  const gasCostUsd = gasNum / WEI_PER_NATIVE + (gasNum % WEI_PER_NATIVE === 0n ? 0n : 1n);
-  const perWei = gasUnits * nativeUsd;
-  const breakEvenGasPriceWei = perWei === 0n || grossUsd <= 0n ? 0n : (grossUsd * WEI_PER_NATIVE) / perWei;
-  return { grossUsd, gasCostUsd, netUsd: grossUsd - gasCostUsd, breakEvenGasPriceWei };
-}
 
 interface Candidate {
   start0: boolean;
