@@ -44,8 +44,8 @@
 
 import * as v from "valibot";
 import {
-  CancelField, CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderAckField,
-  OrderRequestField, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
+  CancelField, CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, OrderAckField,
+  OrderRequestField, OrderStatus, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
   type InstrumentId,
 } from "../../protocol/mod.ts";
 import type { Clock } from "../../core/clock.ts";
@@ -58,7 +58,8 @@ import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "..
 import { ActiveLimits } from "./active-limits.ts";
 import { RiskLimitsError, type RiskConfig, type RiskLimits } from "./limits.ts";
 import { OpenOrders } from "./open-orders.ts";
-import { RiskClock, stampNs } from "./risk-clock.ts";
+import { checkOrder, type OrderCheckContext } from "./order-check.ts";
+import { RiskClock } from "./risk-clock.ts";
 import { writeCancel, writeForward, writeRejection } from "./risk-messages.ts";
 import { StampGate, isMarketData } from "./stamp-gate.ts";
 import { RISK_SNAPSHOT_VERSION, RiskSnapshotSchema, TradingState, type RiskCounters, type RiskSnapshot, type RiskSnapshotValues } from "./risk-snapshot.ts";
@@ -109,6 +110,7 @@ export class RiskManager {
   private readonly builder = new MessageBuilder(1024);
   private readonly open: OpenOrders;
   private readonly gate: StampGate;
+  private readonly orderContext: OrderCheckContext;
   private day = -1;
   private dayBaseline = 0n;
 
@@ -123,6 +125,10 @@ export class RiskManager {
     this.open = new OpenOrders(config.limits.maxOrdersPerSecond);
     this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, clock: options.clock, wallMs: options.wallMs });
     this.gate = new StampGate(this.clock, this.market, this.counters);
+    this.orderContext = {
+      state: () => this.stateValue, stateReason: () => this.stateReasonValue, limits: this.active, market: this.market, portfolio: this.portfolio,
+      open: this.open, dailyLossReached: () => this.checkDailyLoss(),
+    };
   }
 
   /** Sets where forwarded orders, rejections and cancels go. */
@@ -276,71 +282,14 @@ export class RiskManager {
 
   private onOrder(view: MessageView): number {
     this.counters.orders++;
-    const orderId = view.u64(OrderRequestField.orderId);
-    const id: InstrumentId = { assetId: view.u64(OrderRequestField.assetId), venue: view.u16(OrderRequestField.venue), assetType: view.u8At(OrderRequestField.assetType) };
-    const side = view.u8At(OrderRequestField.side);
-    const type = view.u8At(OrderRequestField.orderType);
-    const price = view.i64(OrderRequestField.price);
-    const quantity = view.i64(OrderRequestField.quantity);
-    const flags = view.u8At(OrderRequestField.flags);
-    if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell) || type < OrderType.Market || type > OrderType.FOK) {
-      return this.reject(orderId, RejectReason.Invalid, `malformed order (side ${side}, type ${type}, quantity ${quantity})`);
-    }
-    if (type === OrderType.Limit && price <= 0n) return this.reject(orderId, RejectReason.Invalid, "limit order without a price");
-    if (this.stateValue === TradingState.Halted) return this.reject(orderId, RejectReason.KillSwitch, `trading halted: ${this.stateReasonValue}`);
-
-    const limits = this.active.current;
     const now = this.clock.nowNs;
-    const orderAgeMs = (now - stampNs(view)) / 1e6;
-    if (-orderAgeMs > limits.maxFutureSkewMs) {
-      this.counters.clockSkewOrders++;
-      return this.reject(orderId, RejectReason.Stale, `clock skew: order stamped ${Math.round(-orderAgeMs)} ms ahead of risk's clock (tolerance ${limits.maxFutureSkewMs} ms)`);
+    const v = checkOrder(view, now, this.orderContext);
+    if (!v.accepted) {
+      if (v.skew !== undefined) this.counters[v.skew]++;
+      return this.reject(v.orderId, v.reason, v.detail);
     }
-    const maxOrderAgeMs = limits.maxOrderAgeMs ?? limits.maxDataAgeMs;
-    if (orderAgeMs > maxOrderAgeMs) {
-      this.counters.staleOrderStamps++;
-      return this.reject(orderId, RejectReason.Stale, `order stamped ${Math.round(orderAgeMs)} ms before now (limit ${maxOrderAgeMs} ms)`);
-    }
-    const updated = this.market.lastUpdate(id);
-    if (updated === 0) return this.reject(orderId, RejectReason.Stale, "no market data for the instrument");
-    // Data stamped ahead of now (within the tolerance: further ahead it was never stored) is fresh.
-    const ageMs = Math.max(0, (now - updated) / 1e6);
-    if (ageMs > limits.maxDataAgeMs) return this.reject(orderId, RejectReason.Stale, `market data ${Math.round(ageMs)} ms old (limit ${limits.maxDataAgeMs} ms)`);
-
-    const ref = price > 0n ? price : this.market.mark(id);
-    if (ref === undefined || ref <= 0n) return this.reject(orderId, RejectReason.Stale, "no price to value the order");
-    // A DEX buy spends token1 (the quote): its quantity is the input; its base size is that valued at the mid.
-    const dexBuy = (flags & ORDER_FLAG_DEX_ROUTE) !== 0 && side === Side.Buy;
-    const base = dexBuy ? (quantity * PRICE_SCALE) / ref : quantity;
-    const dq = side === Side.Buy ? base : -base;
-    const position = this.portfolio.quantity(id);
-    const shrinks = position !== 0n && (position > 0n) !== (dq > 0n) && base <= (position < 0n ? -position : position);
-    if (this.checkDailyLoss() && !shrinks) {
-      return this.reject(orderId, RejectReason.RiskLimit, `daily loss limit ${this.active.current.dailyLossLimit} reached: only position-reducing orders`);
-    }
-    if (this.stateValue === TradingState.Reducing && !shrinks) {
-      return this.reject(orderId, RejectReason.RiskLimit, `trading is REDUCING (${this.stateReasonValue}): order would not shrink the position`);
-    }
-    if ((flags & ORDER_FLAG_REDUCE_ONLY) !== 0 && !shrinks) return this.reject(orderId, RejectReason.RiskLimit, "reduce-only order would not shrink the position");
-
-    const slot = this.market.instruments.slotOf(id, true);
-    if (!shrinks) {
-      const after = position + this.open.pending(slot) + dq;
-      const limit = this.active.positionLimit(id);
-      if ((after < 0n ? -after : after) > limit) {
-        return this.reject(orderId, RejectReason.RiskLimit, `position would reach ${after} (limit ${limit}, base×1e8, open orders included)`);
-      }
-    }
-    const notional = dexBuy ? quantity : (ref * quantity) / PRICE_SCALE;
-    if (notional > this.active.current.maxOrderNotional) {
-      return this.reject(orderId, RejectReason.RiskLimit, `notional ${notional} above the limit ${this.active.current.maxOrderNotional} (quote×1e8)`);
-    }
-    if (this.open.size >= this.active.current.maxOpenOrders) return this.reject(orderId, RejectReason.RiskLimit, `${this.open.size} orders open (limit ${this.active.current.maxOpenOrders})`);
-    if (this.open.rateExceeded(now, this.active.current.maxOrdersPerSecond)) {
-      return this.reject(orderId, RejectReason.RiskLimit, `order rate above ${this.active.current.maxOrdersPerSecond}/s`);
-    }
-    this.admit(orderId, slot, base, side, flags, now);
-    this.lastDecision = { orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
+    this.admit(v.orderId, v.slot, v.base, v.side, v.flags, now);
+    this.lastDecision = { orderId: v.orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
     return this.forward(view, view.tlvLength);
   }
 
