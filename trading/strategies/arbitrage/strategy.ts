@@ -25,7 +25,7 @@
  * @module
  */
 
-import { MessageBuilder, TlvType, writeU128, type MessageView } from "../../../protocol/mod.ts";
+import { ArbitrageSignalField, MessageBuilder, TlvType, writeU128, type MessageView } from "../../../protocol/mod.ts";
 import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
 import { cycleReserves, optimizeCycle } from "../../dex/cycle.ts";
 import { GasBook, chainOfVenue } from "../../dex/gas-book.ts";
@@ -344,24 +344,24 @@ export class FlashArbitrageStrategy implements TradingStrategy {
     const at = builder.reserve(TlvType.ArbitrageSignal, 184);
     const dv = builder.dv;
     const bytes = builder.bytes;
-    dv.setUint32(at, c.chain, true);
-    dv.setUint16(at + 4, a.venue, true);
-    dv.setUint16(at + 6, b.venue, true);
-    bytes.set(a.addressBytes, at + 8);
-    bytes.set(b.addressBytes, at + 28);
-    bytes.set(this.book.tokens[x]!.addressBytes, at + 48);
-    bytes.set(this.book.tokens[y]!.addressBytes, at + 68);
-    writeU128(dv, at + 88, c.amountIn, "amountIn");
-    dv.setBigInt64(at + 104, clampI64(c.eco.grossUsd), true);
-    dv.setBigInt64(at + 112, clampI64(c.eco.gasCostUsd), true);
-    dv.setBigInt64(at + 120, clampI64(dexFeesUsd), true);
-    dv.setBigInt64(at + 128, clampI64(slippageUsd), true);
-    dv.setBigInt64(at + 136, clampI64(c.eco.netUsd), true);
-    dv.setInt32(at + 144, clampI32(spread), true);
-    dv.setUint16(at + 148, cfg.slippageToleranceBps, true);
-    dv.setBigUint64(at + 152, clampU64(timestamp + BigInt(cfg.validityMs) * 1_000_000n), true);
-    dv.setBigUint64(at + 160, clampU64(c.eco.breakEvenGasPriceWei), true);
-    writeU128(dv, at + 168, minAmountOut, "minAmountOut");
+    dv.setUint32(at + ArbitrageSignalField.chainId, c.chain, true);
+    dv.setUint16(at + ArbitrageSignalField.sourceVenue, a.venue, true);
+    dv.setUint16(at + ArbitrageSignalField.targetVenue, b.venue, true);
+    bytes.set(a.addressBytes, at + ArbitrageSignalField.sourcePool);
+    bytes.set(b.addressBytes, at + ArbitrageSignalField.targetPool);
+    bytes.set(this.book.tokens[x]!.addressBytes, at + ArbitrageSignalField.tokenIn);
+    bytes.set(this.book.tokens[y]!.addressBytes, at + ArbitrageSignalField.tokenOut);
+    writeU128(dv, at + ArbitrageSignalField.amountIn, c.amountIn, "amountIn");
+    dv.setBigInt64(at + ArbitrageSignalField.expectedProfitUsd, clampI64(c.eco.grossUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.gasCostUsd, clampI64(c.eco.gasCostUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.dexFeesUsd, clampI64(dexFeesUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.slippageUsd, clampI64(slippageUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.netProfitUsd, clampI64(c.eco.netUsd), true);
+    dv.setInt32(at + ArbitrageSignalField.spreadBps, clampI32(spread), true);
+    dv.setUint16(at + ArbitrageSignalField.slippageToleranceBps, cfg.slippageToleranceBps, true);
+    dv.setBigUint64(at + ArbitrageSignalField.validUntil, clampU64(timestamp + BigInt(cfg.validityMs) * 1_000_000n), true);
+    dv.setBigUint64(at + ArbitrageSignalField.maxGasPriceWei, clampU64(c.eco.breakEvenGasPriceWei), true);
+    writeU128(dv, at + ArbitrageSignalField.minAmountOut, minAmountOut, "minAmountOut");
     this.counters.signals++;
     this.sink.publish(builder.finish());
   }

@@ -28,7 +28,7 @@
  * @module
  */
 
-import { MessageBuilder, TlvType, parseInstrument, type MessageView } from "../../../protocol/mod.ts";
+import { MomentumSignalField, MessageBuilder, TlvType, parseInstrument, type MessageView } from "../../../protocol/mod.ts";
 import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
 import { InstrumentTable } from "../../instrument-table.ts";
 import { SnapshotError, instrumentJson, parseSnapshot } from "../../snapshot-codec.ts";
@@ -275,11 +275,11 @@ export class MomentumStrategy implements TradingStrategy {
     const at = b.reserve(TlvType.MomentumSignal, 32);
     const dv = b.dv;
     this.table.write(dv, at, slot);
-    dv.setInt8(at + 12, direction);
-    dv.setUint16(at + 14, this.windowSeconds[w]!, true);
-    dv.setInt32(at + 16, clampI32(momentumBps), true);
-    dv.setUint32(at + 24, this.priceLo[slot]!, true);
-    dv.setUint32(at + 28, this.priceHi[slot]!, true);
+    dv.setInt8(at + MomentumSignalField.direction, direction);
+    dv.setUint16(at + MomentumSignalField.windowSeconds, this.windowSeconds[w]!, true);
+    dv.setInt32(at + MomentumSignalField.momentumBps, clampI32(momentumBps), true);
+    dv.setUint32(at + MomentumSignalField.referencePrice, this.priceLo[slot]!, true);
+    dv.setUint32(at + MomentumSignalField.referencePrice + 4, this.priceHi[slot]!, true);
     this.counters.signals++;
     this.sink.publish(b.finish());
   }
