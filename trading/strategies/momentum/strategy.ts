@@ -28,7 +28,7 @@
  * @module
  */
 
-import { MomentumSignalField, MessageBuilder, TlvType, parseInstrument, type MessageView } from "../../../protocol/mod.ts";
+import { TradeField, MomentumSignalField, MessageBuilder, TlvType, parseInstrument, type MessageView } from "../../../protocol/mod.ts";
 import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
 import { InstrumentTable } from "../../instrument-table.ts";
 import { SnapshotError, instrumentJson, parseSnapshot } from "../../snapshot-codec.ts";
@@ -162,10 +162,10 @@ export class MomentumStrategy implements TradingStrategy {
     const dv = view.dv;
     const base = view.tlvStart;
     this.counters.trades++;
-    const lo = dv.getUint32(base, true);
-    const hi = dv.getUint32(base + 4, true);
-    const venue = dv.getUint16(base + 8, true);
-    const assetType = dv.getUint8(base + 10);
+    const lo = dv.getUint32(base + TradeField.assetId, true);
+    const hi = dv.getUint32(base + TradeField.assetId + 4, true);
+    const venue = dv.getUint16(base + TradeField.venue, true);
+    const assetType = dv.getUint8(base + TradeField.assetType);
     if (this.filter !== undefined && this.filter.slot(lo, hi, venue, assetType, false) < 0) {
       this.counters.filtered++;
       return 0;
@@ -175,17 +175,17 @@ export class MomentumStrategy implements TradingStrategy {
       this.counters.instrumentsFull++;
       return 0;
     }
-    const pLo = dv.getUint32(base + 16, true);
-    const pHi = dv.getInt32(base + 20, true);
+    const pLo = dv.getUint32(base + TradeField.price, true);
+    const pHi = dv.getInt32(base + TradeField.price + 4, true);
     const price = pHi * TWO32 + pLo;
     if (price <= 0 || price > MAX_EXACT) {
       this.counters.badPrice++;
       return 0;
     }
-    const size = dv.getUint32(base + 24, true) + dv.getInt32(base + 28, true) * TWO32;
-    const side = dv.getUint8(base + 12);
+    const size = dv.getUint32(base + TradeField.size, true) + dv.getInt32(base + TradeField.size + 4, true) * TWO32;
+    const side = dv.getUint8(base + TradeField.side);
     const signedSize = side === 1 ? size : side === 2 ? -size : 0;
-    let time = dv.getUint32(base + 32, true) + dv.getUint32(base + 36, true) * TWO32;
+    let time = dv.getUint32(base + TradeField.execTimestamp, true) + dv.getUint32(base + TradeField.execTimestamp + 4, true) * TWO32;
     const header = dv.getUint32(view.start + 16, true) + dv.getUint32(view.start + 20, true) * TWO32;
     if (time === 0) time = header;
     else if (time - header > this.futureSkewNs) {
