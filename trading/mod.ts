@@ -2,27 +2,32 @@
  * Strategies, risk and paper execution: the public API.
  *
  * - Strategies (`TradingStrategy`): flash arbitrage over DEX pools, momentum over trades; by name from
- *   the registry; as a service over byte streams or relays; over files with `ap strategy`.
+ *   the registry; over any message stream with `MessageRunner`; over files with `ap strategy`.
+ * - The execution pipeline: planner → risk → paper venue → portfolio as plain calls, on any `Clock`.
  * - Risk manager: the only path to execution, every limit, trading states and the kill switch.
  * - Paper execution engine, execution planner, portfolio (P&L, win rate, slippage, liquidation alerts).
  * - Exact DEX math (Uniswap V2 and V3) and pool state.
  *
  * @example
  * ```ts
- * import { loadStrategy, runStrategyOverRelays } from "../strategies/strategies/mod.ts";
+ * import { ExecutionPipeline, ManualClock, loadStrategy } from "./trading/mod.ts";
  * const strategy = await loadStrategy("momentum", "config/momentum.yaml");
- * await runStrategyOverRelays(strategy, { serviceId: 21, inputs: [md], output: signals, signal });
+ * const clock = new ManualClock(firstStampNs);
+ * const pipeline = new ExecutionPipeline(stages, (bytes) => fills.push(bytes), { clock });
+ * strategy.connect({ publish: (signal) => void pipeline.onSignal(signal) });
+ * for (const bytes of history) { clock.set(stampOf(bytes)); pipeline.onMarketData(bytes); strategy.onMarketData(view.wrap(bytes)); }
  * ```
  * @module
  */
 
-export { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "./strategies/contract.ts";
+export { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "./strategies/contract.ts";
 export { STRATEGIES, createStrategy, loadStrategy, strategyEntry, strategyNames, type StrategyDeps, type StrategyEntry } from "./strategies/registry.ts";
 export { StrategyConfigError, loadYamlConfig, parseConfig, parseYamlConfig } from "./config.ts";
 export { MessageRunner, type RunnerStats } from "./strategies/message-runner.ts";
 export { FileSink } from "./strategies/file-sink.ts";
-export { loadPaperEngine, loadPortfolio, loadRiskManager } from "./engines.ts";
-export { FlashArbitrageStrategy, arbitrageEconomics, type ArbitrageEconomics } from "./strategies/arbitrage/strategy.ts";
+export { loadPaperEngine, loadPortfolio, loadRiskManager } from "./load-engines.ts";
+export { FlashArbitrageStrategy } from "./strategies/arbitrage/strategy.ts";
+export { arbitrageEconomics, type ArbitrageEconomics } from "./strategies/arbitrage/economics.ts";
 export { ArbitrageConfigSchema, type ArbitrageConfig } from "./strategies/arbitrage/config.ts";
 export { MomentumStrategy } from "./strategies/momentum/strategy.ts";
 export { MomentumConfigSchema, type MomentumConfig } from "./strategies/momentum/config.ts";
@@ -39,5 +44,7 @@ export { Position } from "./portfolio/position.ts";
 export { PoolBook, PoolKind, PoolState } from "./dex/pool-book.ts";
 export { loadPoolCache, poolCacheFromJson, type PoolMeta } from "./dex/pool-cache.ts";
 export { optimizeCycle, hopOut, hopCapacity } from "./dex/cycle.ts";
-export * as v2 from "./dex/v2-math.ts";
-export * as v3 from "./dex/v3-math.ts";
+export { FEE_SCALE, v2AmountOut, v2MinAmountIn, v2OptimalCycle, v2OptimalInput, type CycleOptimum } from "./dex/v2-math.ts";
+export { Q96, getSqrtRatioAtTick, v3SwapExactIn, v3RangeBounds, type V3Range } from "./dex/v3-math.ts";
+export { ExecutionPipeline, PLANNER_SOURCE, expireLostOrders, type PipelineCounters, type PipelineOptions, type PipelineOutput, type PipelineStages, type PlannedOrder } from "./execution/pipeline.ts";
+export { ClockError, ManualClock, systemClock, type Clock } from "../core/clock.ts";

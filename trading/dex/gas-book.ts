@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { MessageView } from "../../protocol/mod.ts";
+import { GasPriceField, type MessageView } from "../../protocol/mod.ts";
 
 /** Gas price per chain id, in wei. */
 export class GasBook {
@@ -26,12 +26,12 @@ export class GasBook {
 
   /** Reads the GasPrice TLV under the cursor; older blocks than the one held are ignored. */
   onGasPrice(view: MessageView): void {
-    const chain = view.u32(0);
-    const block = view.u64(8);
+    const chain = view.u32(GasPriceField.chainId);
+    const block = view.u64(GasPriceField.blockNumber);
     const seen = this.blocks.get(chain);
     if (seen !== undefined && block < seen) return;
     this.blocks.set(chain, block);
-    this.latest.set(chain, view.u64(16) + view.u64(24));
+    this.latest.set(chain, view.u64(GasPriceField.baseFeeWei) + view.u64(GasPriceField.priorityFeeWei));
   }
 
   /** Wei per gas unit on `chain` (latest or fallback), or `undefined`. */

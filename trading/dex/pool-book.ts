@@ -21,7 +21,7 @@
  * @module
  */
 
-import { POOL_FLAG_REMOVED, POOL_FLAG_V3, TlvType, parseAddress, type MessageView } from "../../protocol/mod.ts";
+import { PoolSyncField, PoolSwapField, PoolMintField, POOL_FLAG_REMOVED, POOL_FLAG_V3, TlvType, parseAddress, type MessageView } from "../../protocol/mod.ts";
 import { AddressTable } from "./address-table.ts";
 import type { PoolMeta } from "./pool-cache.ts";
 import { v3NetInToTarget, v3RangeBounds, v3VirtualReserves, type V3Range } from "./v3-math.ts";
@@ -314,23 +314,23 @@ export class PoolBook {
   private applySync(view: MessageView): PoolState | undefined {
     const dv = view.dv;
     const base = view.tlvStart;
-    let index = this.table.lookup(dv, base + 8);
+    let index = this.table.lookup(dv, base + PoolSyncField.pool);
     if (index < 0) {
       if (!this.learnV2) {
         this.counters.unknownPool++;
         return undefined;
       }
-      index = this.newPool(view.address(8), PoolKind.V2, dv.getUint16(base, true), this.defaultV2Fee, 1).index;
+      index = this.newPool(view.address(PoolSyncField.pool), PoolKind.V2, dv.getUint16(base + PoolSyncField.venue, true), this.defaultV2Fee, 1).index;
     }
     const pool = this.pools[index]!;
     if (pool.kind !== PoolKind.V2) {
       this.counters.kindMismatch++;
       return undefined;
     }
-    if ((view.u8At(2) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
-    if (!this.order(pool, dv, base + 60, base + 68)) return undefined;
+    if ((view.u8At(PoolSyncField.flags) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
+    if (!this.order(pool, dv, base + PoolSyncField.blockNumber, base + PoolSyncField.logIndex)) return undefined;
     const w = pool.words;
-    readWords(dv, base + 28, w, 0, 8);
+    readWords(dv, base + PoolSyncField.reserve0, w, 0, 8);
     const r0 = words128(w, 0);
     const r1 = words128(w, 4);
     pool.hasState = r0 > 0 && r1 > 0;
@@ -339,8 +339,8 @@ export class PoolBook {
     pool.version++;
     if (pool.pair === undefined) {
       if (pool.decimals0 === 0 && pool.decimals1 === 0) {
-        pool.decimals0 = view.u8At(3);
-        pool.decimals1 = view.u8At(4);
+        pool.decimals0 = view.u8At(PoolSyncField.token0Decimals);
+        pool.decimals1 = view.u8At(PoolSyncField.token1Decimals);
       }
       return undefined; // tokens not known yet: kept until a swap tells them
     }
@@ -350,21 +350,21 @@ export class PoolBook {
   private applySwap(view: MessageView): PoolState | undefined {
     const dv = view.dv;
     const base = view.tlvStart;
-    const v3 = (view.u8At(2) & POOL_FLAG_V3) !== 0;
-    let index = this.table.lookup(dv, base + 8);
+    const v3 = (view.u8At(PoolSwapField.flags) & POOL_FLAG_V3) !== 0;
+    let index = this.table.lookup(dv, base + PoolSwapField.pool);
     if (index < 0) {
       if (v3 || !this.learnV2) {
         this.counters.unknownPool++;
         return undefined;
       }
-      index = this.newPool(view.address(8), PoolKind.V2, dv.getUint16(base, true), this.defaultV2Fee, 1).index;
+      index = this.newPool(view.address(PoolSwapField.pool), PoolKind.V2, dv.getUint16(base + PoolSwapField.venue, true), this.defaultV2Fee, 1).index;
     }
     const pool = this.pools[index]!;
     if (pool.pair === undefined && !v3) {
-      const tokenIn = view.address(28);
-      const tokenOut = view.address(48);
-      const decIn = view.u8At(3);
-      const decOut = view.u8At(4);
+      const tokenIn = view.address(PoolSwapField.tokenIn);
+      const tokenOut = view.address(PoolSwapField.tokenOut);
+      const decIn = view.u8At(PoolSwapField.tokenInDecimals);
+      const decOut = view.u8At(PoolSwapField.tokenOutDecimals);
       if (tokenIn < tokenOut) this.setTokens(pool, tokenIn, decIn, tokenOut, decOut);
       else this.setTokens(pool, tokenOut, decOut, tokenIn, decIn);
       this.counters.learnt++;
@@ -375,12 +375,12 @@ export class PoolBook {
       this.counters.kindMismatch++;
       return undefined;
     }
-    if ((view.u8At(2) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
-    if (!this.order(pool, dv, base + 100, base + 108)) return undefined;
+    if ((view.u8At(PoolSwapField.flags) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
+    if (!this.order(pool, dv, base + PoolSwapField.blockNumber, base + PoolSwapField.logIndex)) return undefined;
     const w = pool.words;
-    readWords(dv, base + 120, w, 0, 5);
-    readWords(dv, base + 140, w, 5, 4);
-    pool.tick = dv.getInt32(base + 156, true);
+    readWords(dv, base + PoolSwapField.sqrtPriceX96After, w, 0, 5);
+    readWords(dv, base + PoolSwapField.liquidityAfter, w, 5, 4);
+    pool.tick = dv.getInt32(base + PoolSwapField.tickAfter, true);
     this.refreshV3(pool);
     pool.updatedAt = view.dv.getUint32(view.start + 16, true) + view.dv.getUint32(view.start + 20, true) * TWO32;
     pool.version++;
@@ -395,23 +395,23 @@ export class PoolBook {
     pool.rate = pool.hasState ? sqrtP * sqrtP : Number.NaN;
   }
 
-  /** V3 mint/burn: active liquidity changes when the position's range holds the current tick. */
+  /** V3 mint/burn (one layout: PoolMintField = PoolBurnField): active liquidity changes when the position's range holds the current tick. */
   private applyLiquidity(view: MessageView, sign: bigint): PoolState | undefined {
-    if ((view.u8At(2) & POOL_FLAG_V3) === 0) return undefined; // V2: a PoolSync follows
-    const index = this.table.lookup(view.dv, view.tlvStart + 8);
+    if ((view.u8At(PoolMintField.flags) & POOL_FLAG_V3) === 0) return undefined; // V2: a PoolSync follows
+    const index = this.table.lookup(view.dv, view.tlvStart + PoolMintField.pool);
     if (index < 0) {
       this.counters.unknownPool++;
       return undefined;
     }
     const pool = this.pools[index]!;
     if (pool.kind !== PoolKind.V3 || pool.blockNumber < 0) return undefined;
-    if ((view.u8At(2) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
-    const lower = view.i32(96);
-    const upper = view.i32(100);
-    if (!this.order(pool, view.dv, view.tlvStart + 104, view.tlvStart + 112)) return undefined;
+    if ((view.u8At(PoolMintField.flags) & POOL_FLAG_REMOVED) !== 0) return this.removed(pool);
+    const lower = view.i32(PoolMintField.tickLower);
+    const upper = view.i32(PoolMintField.tickUpper);
+    if (!this.order(pool, view.dv, view.tlvStart + PoolMintField.blockNumber, view.tlvStart + PoolMintField.logIndex)) return undefined;
     if (pool.tick < lower || pool.tick >= upper) return undefined;
     pool.materialize();
-    pool.setLiquidity(pool.liquidity + sign * view.u128(80));
+    pool.setLiquidity(pool.liquidity + sign * view.u128(PoolMintField.liquidity));
     this.refreshV3(pool);
     pool.version++;
     return pool.pair === undefined ? undefined : pool;

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { TlvType, parseInstrument, type MessageView } from "../../protocol/mod.ts";
+import { QuoteField, TlvType, parseInstrument, type MessageView } from "../../protocol/mod.ts";
 import { PoolKind, type PoolBook, type PoolState } from "./pool-book.ts";
 
 /** Where prices come from. Keys are lowercase token addresses. */
@@ -68,13 +68,13 @@ export class UsdPrices {
   /** Updates quote-derived prices from the Quote TLV under the view's cursor. */
   onQuote(view: MessageView): void {
     if (this.quoteSources.length === 0 || view.tlvType !== TlvType.Quote) return;
-    const lo = view.u32(0);
-    const hi = view.u32(4);
-    const venue = view.u16(8);
+    const lo = view.u32(QuoteField.assetId);
+    const hi = view.u32(QuoteField.assetId + 4);
+    const venue = view.u16(QuoteField.venue);
     for (const q of this.quoteSources) {
       if (q.lo !== lo || q.hi !== hi || q.venue !== venue) continue;
-      const bid = view.i64(12);
-      const ask = view.i64(28);
+      const bid = view.i64(QuoteField.bidPrice);
+      const ask = view.i64(QuoteField.askPrice);
       if (bid > 0n && ask > 0n) this.quoted.set(q.token, (bid + ask) / 2n);
     }
   }

@@ -32,8 +32,8 @@
  */
 
 import {
-  MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
-  type BookLevel, type InstrumentId, type MessageView,
+  CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
+  PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType, TradeField, type BookLevel, type InstrumentId, type MessageView,
 } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
 import { hopOut } from "../dex/cycle.ts";
@@ -98,6 +98,11 @@ export class PaperExecutionEngine {
     this.sink = sink;
   }
 
+  /** Header source of its acks and fills. */
+  get source(): number {
+    return this.config.source;
+  }
+
   /** Resting limit orders. */
   get restingOrders(): number {
     return this.resting.size;
@@ -115,7 +120,7 @@ export class PaperExecutionEngine {
         if (accepted) published += this.onOrder(view);
         else this.counters.foreignOrders++;
       } else if (t === TlvType.Cancel) {
-        if (accepted) published += this.onCancel(view.u64(0));
+        if (accepted) published += this.onCancel(view.u64(CancelField.orderId));
       } else {
         this.market.onTlv(view);
         if (this.resting.size > 0 && (t === TlvType.Quote || t === TlvType.OrderBook || t === TlvType.Trade)) {
@@ -133,14 +138,14 @@ export class PaperExecutionEngine {
 
   private onOrder(view: MessageView): number {
     this.counters.orders++;
-    const orderId = view.u64(0);
-    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
-    const side = view.u8At(20);
-    const type = view.u8At(21);
-    const price = view.i64(24);
-    const quantity = view.i64(32);
-    const maxSlippageBps = BigInt(view.u16(56));
-    const flags = view.u8At(58);
+    const orderId = view.u64(OrderRequestField.orderId);
+    const id: InstrumentId = { assetId: view.u64(OrderRequestField.assetId), venue: view.u16(OrderRequestField.venue), assetType: view.u8At(OrderRequestField.assetType) };
+    const side = view.u8At(OrderRequestField.side);
+    const type = view.u8At(OrderRequestField.orderType);
+    const price = view.i64(OrderRequestField.price);
+    const quantity = view.i64(OrderRequestField.quantity);
+    const maxSlippageBps = BigInt(view.u16(OrderRequestField.maxSlippageBps));
+    const flags = view.u8At(OrderRequestField.flags);
     if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell) || type < OrderType.Market || type > OrderType.FOK || (type === OrderType.Limit && price <= 0n)) {
       return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
     }
@@ -230,8 +235,8 @@ export class PaperExecutionEngine {
       const buy = r.side === Side.Buy;
       let available = 0n;
       if (trade !== undefined) {
-        const p = trade.i64(16);
-        if (buy ? p < r.price : p > r.price) available = trade.i64(24);
+        const p = trade.i64(TradeField.price);
+        if (buy ? p < r.price : p > r.price) available = trade.i64(TradeField.size);
       } else {
         for (const l of this.takerLevels(r.id, r.side)) {
           if (buy ? l.price > r.price : l.price < r.price) break;
@@ -256,8 +261,8 @@ export class PaperExecutionEngine {
   }
 
   private onDexOrder(view: MessageView, orderId: bigint, id: InstrumentId, side: number, quantity: bigint): number {
-    const pool = this.market.pools.byAddress(view.address(64));
-    const minOut = view.u128(84);
+    const pool = this.market.pools.byAddress(view.address(OrderRequestField.pool));
+    const minOut = view.u128(OrderRequestField.minAmountOut);
     if (pool === undefined || !pool.hasState || pool.decimals0 < 0 || pool.decimals1 < 0) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Venue);
     pool.materialize();
     const sell = side === Side.Sell;
@@ -284,10 +289,10 @@ export class PaperExecutionEngine {
     const at = b.reserve(TlvType.OrderAck, 32);
     const dv = b.dv;
     dv.setBigUint64(at, orderId, true);
-    dv.setBigUint64(at + 8, status === OrderStatus.Accepted ? ++this.venueOrderId : 0n, true);
-    dv.setUint8(at + 16, status);
-    dv.setUint8(at + 17, reason);
-    dv.setBigUint64(at + 24, this.market.now, true);
+    dv.setBigUint64(at + OrderAckField.venueOrderId, status === OrderStatus.Accepted ? ++this.venueOrderId : 0n, true);
+    dv.setUint8(at + OrderAckField.status, status);
+    dv.setUint8(at + OrderAckField.rejectReason, reason);
+    dv.setBigUint64(at + OrderAckField.ackedAt, this.market.now, true);
     this.sink.publish(b.finish());
     return 1;
   }
@@ -300,15 +305,15 @@ export class PaperExecutionEngine {
     const at = b.reserve(TlvType.Fill, 56);
     const dv = b.dv;
     dv.setBigUint64(at, orderId, true);
-    dv.setBigUint64(at + 8, id.assetId, true);
-    dv.setUint16(at + 16, id.venue, true);
-    dv.setUint8(at + 18, id.assetType);
-    dv.setUint8(at + 20, side);
-    dv.setUint8(at + 21, liquidity);
-    dv.setBigInt64(at + 24, price, true);
-    dv.setBigInt64(at + 32, quantity, true);
-    dv.setBigInt64(at + 40, fee, true);
-    dv.setBigUint64(at + 48, this.market.now, true);
+    dv.setBigUint64(at + FillField.assetId, id.assetId, true);
+    dv.setUint16(at + FillField.venue, id.venue, true);
+    dv.setUint8(at + FillField.assetType, id.assetType);
+    dv.setUint8(at + FillField.side, side);
+    dv.setUint8(at + FillField.liquidity, liquidity);
+    dv.setBigInt64(at + FillField.price, price, true);
+    dv.setBigInt64(at + FillField.quantity, quantity, true);
+    dv.setBigInt64(at + FillField.fee, fee, true);
+    dv.setBigUint64(at + FillField.filledAt, this.market.now, true);
     this.sink.publish(b.finish());
     return 1;
   }

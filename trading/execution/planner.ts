@@ -12,7 +12,9 @@
  */
 
 import * as v from "valibot";
-import { OrderType, PRICE_SCALE, Side, TlvType, venueNumber, type InstrumentId, type MessageView, type OrderRequestTlv } from "../../protocol/mod.ts";
+import {
+  MomentumSignalField, OrderType, PRICE_SCALE, Side, SignalIdentityField, TlvType, venueNumber, type InstrumentId, type MessageView, type OrderRequestTlv,
+} from "../../protocol/mod.ts";
 import { NonNegativeFixed8, U16 } from "../config.ts";
 import { deriveId } from "../strategies/signal-id.ts";
 import type { MarketState } from "./market-state.ts";
@@ -92,14 +94,14 @@ export class ExecutionPlanner {
   /** An order for a MomentumSignal message (direction ±1), or `undefined` when no venue quotes it or it sizes to nothing. */
   plan(signal: MessageView): OrderRequestTlv | undefined {
     if (!signal.findTlv(TlvType.SignalIdentity)) return undefined;
-    const strategyId = this.config.strategyId || signal.u16(0);
-    const confidence = signal.u8At(2);
-    const signalId = signal.u64(8);
+    const strategyId = this.config.strategyId || signal.u16(SignalIdentityField.strategyId);
+    const confidence = signal.u8At(SignalIdentityField.confidence);
+    const signalId = signal.u64(SignalIdentityField.signalId);
     if (!signal.findTlv(TlvType.MomentumSignal)) return undefined;
-    const direction = signal.i8(12);
+    const direction = signal.i8(MomentumSignalField.direction);
     if (direction === 0) return undefined;
     const side = direction > 0 ? Side.Buy : Side.Sell;
-    const choice = this.chooseVenue(signal.u64(0), signal.u8At(10), side);
+    const choice = this.chooseVenue(signal.u64(MomentumSignalField.assetId), signal.u8At(MomentumSignalField.assetType), side);
     if (choice === undefined) return undefined;
     const quantity = this.size(confidence, choice.price);
     if (quantity <= 0n) return undefined;

@@ -23,77 +23,19 @@
  * @module
  */
 
-import * as v from "valibot";
 import {
-  OrderType, PRICE_SCALE, RelayDomain, Side, TlvType, parseInstrument, type InstrumentId, type MessageBuilder as Builder, type MessageView,
+  FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE, RelayDomain,
+  Side, SignalIdentityField, TlvType, type InstrumentId, type MessageBuilder as Builder, type MessageView,
 } from "../../protocol/mod.ts";
 import { MessageBuilder } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
 import type { MarketState } from "../execution/market-state.ts";
-import { SignalIdSpace, type SignalIdSpaceJson } from "../strategies/signal-id.ts";
+import { SignalIdSpace } from "../strategies/signal-id.ts";
 import { clampI32, writeSignalIdentity } from "../strategies/signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
-import { Position, floorDiv, type PositionJson } from "./position.ts";
-import {
-  BigIntText, CountNumber, InstrumentJsonSchema, SnapshotError, U64IntPairs, instrumentJson, instrumentList, parseSnapshot, type InstrumentJson,
-} from "./snapshot-codec.ts";
-
-/** Version of {@link PortfolioSnapshot} this build writes and reads. */
-export const PORTFOLIO_SNAPSHOT_VERSION = 1;
-
-/** Schema of a portfolio snapshot (validated on restore). */
-export const PortfolioSnapshotSchema = v.strictObject({
-  kind: v.literal("portfolio"),
-  version: v.literal(PORTFOLIO_SNAPSHOT_VERSION),
-  /** Epoch of the LiquidationAlert signal ids. */
-  ids: v.strictObject({ epoch: CountNumber }),
-  /** The market table's instruments in slot order (restored first, so slots — and list orders — match). */
-  instruments: v.array(InstrumentJsonSchema),
-  positions: v.array(v.strictObject({
-    instrument: InstrumentJsonSchema,
-    position: v.strictObject({
-      quantity: BigIntText, cost: BigIntText, realized: BigIntText, fees: BigIntText, fills: CountNumber,
-      tripRealized: BigIntText, tripFees: BigIntText,
-    }),
-  })),
-  roundTrips: CountNumber,
-  wins: CountNumber,
-  fills: CountNumber,
-  alerts: CountNumber,
-  slippageCost: BigIntText,
-  slippageNotional: BigIntText,
-  /** Expected price per order id, oldest first. */
-  expected: U64IntPairs,
-  /** Reference price per signal id, oldest first. */
-  signalPrices: U64IntPairs,
-  /** Last alert severity bucket per instrument. */
-  alerted: v.array(v.strictObject({ instrument: InstrumentJsonSchema, bucket: CountNumber })),
-});
-
-/** A validated portfolio snapshot (bigints restored). */
-export type PortfolioSnapshotValues = v.InferOutput<typeof PortfolioSnapshotSchema>;
-
-/**
- * The JSON-safe state of a {@link Portfolio}: everything its figures are computed from, so a restored
- * portfolio gives the same totals and positions and goes on exactly as the original would. Marks are not
- * part of it (market data refreshes them).
- */
-export interface PortfolioSnapshot {
-  kind: "portfolio";
-  version: typeof PORTFOLIO_SNAPSHOT_VERSION;
-  ids: SignalIdSpaceJson;
-  instruments: InstrumentJson[];
-  positions: { instrument: InstrumentJson; position: PositionJson }[];
-  roundTrips: number;
-  wins: number;
-  fills: number;
-  alerts: number;
-  slippageCost: string;
-  slippageNotional: string;
-  expected: [string, string][];
-  signalPrices: [string, string][];
-  alerted: { instrument: InstrumentJson; bucket: number }[];
-}
+import { Position, floorDiv } from "./position.ts";
+import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";
+import { PORTFOLIO_SNAPSHOT_VERSION, PortfolioSnapshotSchema, type PortfolioSnapshot, type PortfolioSnapshotValues } from "./portfolio-snapshot.ts";
 
 /** Leverage settings of one instrument. */
 interface Leverage {
@@ -188,8 +130,8 @@ export class Portfolio {
       const t = view.tlvType;
       if (t === TlvType.Fill) this.onFill(view);
       else if (t === TlvType.OrderRequest) this.onOrder(view);
-      else if (t === TlvType.SignalIdentity) signalId = view.u64(8);
-      else if (t === TlvType.MomentumSignal) this.remember(this.signalPrices, signalId, view.i64(24));
+      else if (t === TlvType.SignalIdentity) signalId = view.u64(SignalIdentityField.signalId);
+      else if (t === TlvType.MomentumSignal) this.remember(this.signalPrices, signalId, view.i64(MomentumSignalField.referencePrice));
       else if (t === TlvType.Quote || t === TlvType.Trade || t === TlvType.OrderBook) {
         if (this.feedMarket) this.market.onTlv(view);
         if (this.leverageById.length > 0) published += this.checkLiquidation(view, this.market.instruments.slotAt(view.dv, view.tlvStart, false));
@@ -206,23 +148,23 @@ export class Portfolio {
   }
 
   private onOrder(view: MessageView): void {
-    const orderId = view.u64(0);
-    const type = view.u8At(21);
-    let price = type === OrderType.Market ? 0n : view.i64(24);
+    const orderId = view.u64(OrderRequestField.orderId);
+    const type = view.u8At(OrderRequestField.orderType);
+    let price = type === OrderType.Market ? 0n : view.i64(OrderRequestField.price);
     if (price <= 0n) {
-      const signalId = view.u64(40);
-      price = (signalId !== 0n ? this.signalPrices.get(signalId) : undefined) ?? this.market.mark(readId(view, 8)) ?? 0n;
+      const signalId = view.u64(OrderRequestField.signalId);
+      price = (signalId !== 0n ? this.signalPrices.get(signalId) : undefined) ?? this.market.mark(readId(view, OrderRequestField.assetId)) ?? 0n;
     }
     if (price > 0n) this.remember(this.expected, orderId, { price });
   }
 
   private onFill(view: MessageView): void {
-    const slot = this.market.instruments.slotAt(view.dv, view.tlvStart + 8, true);
+    const slot = this.market.instruments.slotAt(view.dv, view.tlvStart + FillField.assetId, true);
     if (slot < 0) return;
-    const side = view.u8At(20);
-    const price = view.i64(24);
-    const quantity = view.i64(32);
-    const fee = view.i64(40);
+    const side = view.u8At(FillField.side);
+    const price = view.i64(FillField.price);
+    const quantity = view.i64(FillField.quantity);
+    const fee = view.i64(FillField.fee);
     if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell)) return;
     let pos = this.positions[slot];
     if (pos === undefined) this.positions[slot] = pos = new Position();
@@ -232,7 +174,7 @@ export class Portfolio {
       this.roundTrips++;
       if (effect.roundTrip > 0n) this.wins++;
     }
-    const exp = this.expected.get(view.u64(0));
+    const exp = this.expected.get(view.u64(FillField.orderId));
     if (exp !== undefined) {
       const diff = side === Side.Buy ? price - exp.price : exp.price - price;
       this.slippageCost += floorDiv(diff * quantity, PRICE_SCALE);
@@ -269,12 +211,12 @@ export class Portfolio {
     const at = b.reserve(TlvType.LiquidationAlert, 48);
     const dv = b.dv;
     this.market.instruments.write(dv, at, slot);
-    dv.setUint8(at + 12, long ? 1 : 2);
-    dv.setUint8(at + 13, severity);
-    dv.setBigInt64(at + 16, long ? pos.quantity : -pos.quantity, true);
-    dv.setBigInt64(at + 24, liq, true);
-    dv.setBigInt64(at + 32, mark, true);
-    dv.setInt32(at + 40, clampI32(distance), true);
+    dv.setUint8(at + LiquidationAlertField.side, long ? 1 : 2);
+    dv.setUint8(at + LiquidationAlertField.severity, severity);
+    dv.setBigInt64(at + LiquidationAlertField.positionSize, long ? pos.quantity : -pos.quantity, true);
+    dv.setBigInt64(at + LiquidationAlertField.liquidationPrice, liq, true);
+    dv.setBigInt64(at + LiquidationAlertField.markPrice, mark, true);
+    dv.setInt32(at + LiquidationAlertField.distanceBps, clampI32(distance), true);
     this.alerts++;
     this.sink.publish(b.finish());
     return 1;

@@ -2,8 +2,8 @@
  * The risk manager's notion of "now", and how far ahead of it a message's own header stamp may be.
  *
  * Two modes (risk config `clock`):
- * - `wall` — now is the local wall clock (injectable: {@link RiskClockOptions.wallMs}). Used by the live
- *   execution service: a feed that goes quiet ages by the clock, not by the next message.
+ * - `wall` — now is a {@link Clock} (core/clock.ts): the system clock live, so a feed that goes quiet ages
+ *   by the clock, not by the next message; a {@link ManualClock} driven from the data in a backtest.
  * - `stamps` — now is the latest header stamp accepted, never moving backwards, so a replay of the same
  *   messages decides the same way on every run and runtime. A stamp more than `maxFutureSkewMs` ahead of
  *   now does not move it: a single future-stamped message cannot make every later order look old. Since
@@ -25,6 +25,7 @@
  */
 
 import type { MessageView } from "../../protocol/mod.ts";
+import { clockFromMs, systemClock, type Clock, type ManualClock } from "../../core/clock.ts";
 
 /** Where "now" comes from. */
 export const ClockMode = { Stamps: "stamps", Wall: "wall" } as const;
@@ -48,7 +49,9 @@ export interface RiskClockOptions {
   mode: ClockMode;
   /** How far (ms) a stamp may be ahead of now and still count as in time. */
   maxFutureSkewMs: number;
-  /** Wall clock in ms since the epoch (default `Date.now`); `wall` mode only. */
+  /** The clock of `wall` mode (default {@link systemClock}; a backtest passes a {@link ManualClock} driven by its data). */
+  clock?: Clock;
+  /** Wall clock in ms since the epoch, instead of `clock` (tests inject one). */
   wallMs?: () => number;
 }
 
@@ -63,7 +66,8 @@ export function stampNs(view: MessageView): number {
 export class RiskClock {
   /** Where now comes from. */
   readonly mode: ClockMode;
-  private readonly wallMs: () => number;
+  /** The clock `wall` mode reads. */
+  readonly wall: Clock;
   private toleranceNs: number;
   private hi = 0;
   private lo = 0;
@@ -73,7 +77,7 @@ export class RiskClock {
   /** @param options mode, tolerance, wall clock */
   constructor(options: RiskClockOptions) {
     this.mode = options.mode;
-    this.wallMs = options.wallMs ?? Date.now;
+    this.wall = options.clock ?? (options.wallMs === undefined ? systemClock : clockFromMs(options.wallMs));
     this.toleranceNs = options.maxFutureSkewMs * 1e6;
   }
 
@@ -89,12 +93,12 @@ export class RiskClock {
 
   /** Now as float ns since the epoch (0 in `stamps` mode before the first message). */
   get nowNs(): number {
-    return this.mode === ClockMode.Wall ? this.wallMs() * 1e6 : this.hi * TWO32 + this.lo;
+    return this.mode === ClockMode.Wall ? this.wall.nowMs() * 1e6 : this.hi * TWO32 + this.lo;
   }
 
   /** Now as exact ns (`wall` mode: the wall clock to the microsecond), for stamping messages. */
   get now(): bigint {
-    if (this.mode === ClockMode.Wall) return BigInt(Math.round(this.wallMs() * 1000)) * 1000n;
+    if (this.mode === ClockMode.Wall) return this.wall.nowNs();
     return this.latestStamp;
   }
 
@@ -116,7 +120,7 @@ export class RiskClock {
   /** How the message's stamp relates to now; changes nothing. */
   check(view: MessageView): StampCheck {
     const s = stampNs(view);
-    if (this.mode === ClockMode.Wall) return s <= this.wallMs() * 1e6 + this.toleranceNs ? StampCheck.InTime : StampCheck.Ahead;
+    if (this.mode === ClockMode.Wall) return s <= this.wall.nowMs() * 1e6 + this.toleranceNs ? StampCheck.InTime : StampCheck.Ahead;
     const now = this.hi * TWO32 + this.lo;
     if (this.jump !== 0 && Math.abs(s - this.jump) <= this.toleranceNs) return StampCheck.ConfirmsJump;
     if (now === 0 || s <= now + this.toleranceNs) return StampCheck.InTime;

@@ -44,31 +44,27 @@
 
 import * as v from "valibot";
 import {
-  CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_REDUCE_ONLY, OrderStatus, OrderType, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
-  parseInstrument, type InstrumentId,
+  CancelField, CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, OrderAckField,
+  OrderRequestField, OrderStatus, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
+  type InstrumentId,
 } from "../../protocol/mod.ts";
-import { describeIssues } from "../config.ts";
+import type { Clock } from "../../core/clock.ts";
 import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
 import { MarketState } from "../execution/market-state.ts";
 import { PortfolioConfigSchema } from "../portfolio/config.ts";
 import { Portfolio } from "../portfolio/portfolio.ts";
-import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../portfolio/snapshot-codec.ts";
-import { RiskLimitsError, RiskLimitsPatchSchema, type RiskConfig, type RiskLimits } from "./limits.ts";
-import { ClockMode, RiskClock, StampCheck, stampNs } from "./risk-clock.ts";
+import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";
+import { ActiveLimits } from "./active-limits.ts";
+import { RiskLimitsError, type RiskConfig, type RiskLimits } from "./limits.ts";
+import { OpenOrders } from "./open-orders.ts";
+import { checkOrder, type OrderCheckContext } from "./order-check.ts";
+import { RiskClock } from "./risk-clock.ts";
+import { writeCancel, writeForward, writeRejection } from "./risk-messages.ts";
+import { StampGate, isMarketData } from "./stamp-gate.ts";
 import { RISK_SNAPSHOT_VERSION, RiskSnapshotSchema, TradingState, type RiskCounters, type RiskSnapshot, type RiskSnapshotValues } from "./risk-snapshot.ts";
 
 const NS_PER_DAY = 86_400_000_000_000;
-
-interface OpenOrder {
-  slot: number;
-  /** Quantity not yet filled. */
-  remaining: bigint;
-  /** 1n buy, −1n sell. */
-  sign: bigint;
-  /** A DEX swap: done with its one fill. */
-  dex: boolean;
-}
 
 /** The outcome of the last decision, for logs and the API. */
 export interface RiskDecision {
@@ -85,7 +81,9 @@ export interface RiskManagerOptions {
   pools?: Iterable<PoolMeta>;
   /** Shared market state (default: its own). */
   market?: MarketState;
-  /** Wall clock in ms since the epoch for config `clock: wall` (default `Date.now`; tests inject one). */
+  /** The clock of config `clock: wall` (default the system clock; a backtest passes a ManualClock). */
+  clock?: Clock;
+  /** Wall clock in ms since the epoch for config `clock: wall`, instead of `clock` (tests inject one). */
   wallMs?: () => number;
 }
 
@@ -105,34 +103,32 @@ export class RiskManager {
   /** The last decision taken. */
   lastDecision: RiskDecision | undefined;
   private readonly config: RiskConfig;
-  private limitsValue: RiskLimits;
-  private positionLimitIds: { id: InstrumentId; limit: bigint }[] = [];
+  private readonly active: ActiveLimits;
   private stateValue: TradingState;
   private stateReasonValue = "configured";
   private sink: MessageSink;
   private readonly builder = new MessageBuilder(1024);
-  private readonly open = new Map<bigint, OpenOrder>();
-  private rateTimes: Float64Array;
-  private rateCount = 0;
-  private rateHead = 0;
+  private readonly open: OpenOrders;
+  private readonly gate: StampGate;
+  private readonly orderContext: OrderCheckContext;
   private day = -1;
   private dayBaseline = 0n;
-  /** `stamps` mode: the market-data message of a jump waiting for confirmation (copied). */
-  private held = new Uint8Array(0);
-  private heldLength = 0;
-  private readonly heldView = new MessageView();
 
   /** @param config validated config @param options sink, pools, shared market */
   constructor(config: RiskConfig, options: RiskManagerOptions = {}) {
     this.config = config;
-    this.limitsValue = config.limits;
-    this.resolvePositionLimits();
+    this.active = new ActiveLimits(config.limits);
     this.stateValue = config.state;
     this.sink = options.sink ?? new DiscardSink();
     this.market = options.market ?? new MarketState({ pools: options.pools });
     this.portfolio = new Portfolio(v.parse(PortfolioConfigSchema, {}), this.market, new DiscardSink(), false);
-    this.rateTimes = new Float64Array(Math.max(1, config.limits.maxOrdersPerSecond));
-    this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, wallMs: options.wallMs });
+    this.open = new OpenOrders(config.limits.maxOrdersPerSecond);
+    this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, clock: options.clock, wallMs: options.wallMs });
+    this.gate = new StampGate(this.clock, this.market, this.counters);
+    this.orderContext = {
+      state: () => this.stateValue, stateReason: () => this.stateReasonValue, limits: this.active, market: this.market, portfolio: this.portfolio,
+      open: this.open, dailyLossReached: () => this.checkDailyLoss(),
+    };
   }
 
   /** Sets where forwarded orders, rejections and cancels go. */
@@ -142,7 +138,7 @@ export class RiskManager {
 
   /** Current limits. */
   get limits(): RiskLimits {
-    return this.limitsValue;
+    return this.active.current;
   }
 
   /** Current trading state. */
@@ -165,18 +161,11 @@ export class RiskManager {
    * and the issues (path: reason) are returned.
    */
   updateLimits(patch: unknown): { ok: true; limits: RiskLimits } | { ok: false; issues: string[] } {
-    const parsed = v.safeParse(RiskLimitsPatchSchema, patch);
-    if (!parsed.success) return { ok: false, issues: describeIssues(parsed.issues) };
-    const next = { ...this.limitsValue };
-    for (const [k, val] of Object.entries(parsed.output)) if (val !== undefined) (next as Record<string, unknown>)[k] = val;
-    this.limitsValue = next;
-    this.resolvePositionLimits();
+    const r = this.active.patch(patch);
+    if (!r.ok) return r;
+    const next = r.limits;
     this.clock.setTolerance(next.maxFutureSkewMs);
-    if (next.maxOrdersPerSecond !== this.rateTimes.length) {
-      this.rateTimes = new Float64Array(Math.max(1, next.maxOrdersPerSecond));
-      this.rateCount = 0;
-      this.rateHead = 0;
-    }
+    this.open.resize(next.maxOrdersPerSecond);
     return { ok: true, limits: next };
   }
 
@@ -188,10 +177,6 @@ export class RiskManager {
     const r = this.updateLimits(patch);
     if (!r.ok) throw new RiskLimitsError(r.issues);
     return r.limits;
-  }
-
-  private resolvePositionLimits(): void {
-    this.positionLimitIds = Object.entries(this.limitsValue.positionLimits).map(([text, limit]) => ({ id: parseInstrument(text), limit }));
   }
 
   /**
@@ -214,15 +199,8 @@ export class RiskManager {
    */
   cancelOpenOrders(reason: number): number {
     let n = 0;
-    for (const orderId of [...this.open.keys()]) {
-      const now = this.clock.now;
-      this.builder.begin(RelayDomain.Execution, this.config.source).setTimestamp(now);
-      const at = this.builder.reserve(TlvType.Cancel, 24);
-      const dv = this.builder.dv;
-      dv.setBigUint64(at, orderId, true);
-      dv.setUint8(at + 8, reason);
-      dv.setBigUint64(at + 16, now, true);
-      this.sink.publish(this.builder.finish());
+    for (const orderId of this.open.ids()) {
+      this.sink.publish(writeCancel(this.builder, this.config.source, orderId, reason, this.clock.now));
       n++;
     }
     if (reason === CancelReason.KillSwitch) this.counters.killSwitchCancels += n;
@@ -237,7 +215,7 @@ export class RiskManager {
 
   /** Processes one message; returns how many messages it published. */
   onMessage(view: MessageView): number {
-    const inTime = this.takeTime(view);
+    const inTime = this.gate.take(view);
     if (!view.firstTlv()) return 0;
     const source = view.source;
     const fromExecution = source === this.config.executionSource;
@@ -251,11 +229,11 @@ export class RiskManager {
         if (this.acceptsFrom(source)) published += this.onOrder(view);
         else this.counters.foreignOrders++;
       } else if (t === TlvType.OrderAck) {
-        if (fromExecution) this.onAck(view);
+        if (fromExecution) this.open.onAck(view);
         execution = true;
       } else if (t === TlvType.Fill) {
         if (fromExecution) {
-          this.onFill(view);
+          this.open.onFill(view);
           fills = true;
         }
         execution = true;
@@ -268,7 +246,7 @@ export class RiskManager {
         marketData = true;
       }
     } while (view.nextTlv());
-    if (!inTime) this.onAhead(view, marketData, execution);
+    if (!inTime) this.gate.onAhead(view, marketData, execution);
     if (fills) {
       this.portfolio.onMessage(view);
       this.checkDailyLoss();
@@ -276,73 +254,9 @@ export class RiskManager {
     return published;
   }
 
-  /**
-   * Judges the message's stamp against the clock: true (and the clock moved on) when it is in time;
-   * false when it is more than `maxFutureSkewMs` ahead. A message confirming a held jump first applies
-   * the held market data; one that moves now while a jump is held refutes (drops) it.
-   */
-  private takeTime(view: MessageView): boolean {
-    const check = this.clock.check(view);
-    if (check === StampCheck.Ahead) return false;
-    if (check === StampCheck.ConfirmsJump) this.applyHeld();
-    if (this.clock.advance(view) && this.clock.holdingJump) this.dropHeld();
-    this.market.noteTime(view);
-    return true;
-  }
-
-  /** A message stamped too far ahead: its market data held (`stamps` mode) or dropped, the rest counted. */
-  private onAhead(view: MessageView, marketData: boolean, execution: boolean): void {
-    if (execution) this.counters.clockSkewExecution++;
-    if (!marketData) return;
-    if (this.clock.mode !== ClockMode.Stamps) {
-      this.counters.clockSkewMarketData++;
-      return;
-    }
-    if (this.heldLength > 0) this.counters.clockSkewMarketData++;
-    const n = view.length;
-    if (this.held.length < n) this.held = new Uint8Array(Math.max(n, 2 * this.held.length, 256));
-    this.held.set(view.u8.subarray(view.start, view.start + n), 0);
-    this.heldLength = n;
-    this.clock.holdJump(view);
-  }
-
-  /** A held jump was confirmed: its market data goes into the market state, dated by its own stamp. */
-  private applyHeld(): void {
-    this.clock.dropJump();
-    if (this.heldLength === 0) return;
-    const h = this.heldView.wrap(this.held.subarray(0, this.heldLength), 0);
-    this.heldLength = 0;
-    this.clock.advance(h);
-    this.market.noteTime(h);
-    if (!h.firstTlv()) return;
-    do if (isMarketData(h.tlvType)) this.market.onTlv(h);
-    while (h.nextTlv());
-  }
-
-  /** A held jump was refuted by a message inside the tolerance: its market data is dropped. */
-  private dropHeld(): void {
-    this.clock.dropJump();
-    if (this.heldLength === 0) return;
-    this.heldLength = 0;
-    this.counters.clockSkewMarketData++;
-  }
-
   private acceptsFrom(source: number): boolean {
     const allowed = this.config.orderSources;
     return allowed === undefined ? source >= 20 && source <= 39 : allowed.includes(source);
-  }
-
-  private onAck(view: MessageView): void {
-    const status = view.u8At(16);
-    if (status === OrderStatus.Rejected || status === OrderStatus.Cancelled || status === OrderStatus.Expired) this.open.delete(view.u64(0));
-  }
-
-  private onFill(view: MessageView): void {
-    const orderId = view.u64(0);
-    const o = this.open.get(orderId);
-    if (o === undefined) return;
-    o.remaining -= view.i64(32);
-    if (o.remaining <= 0n || o.dex) this.open.delete(orderId);
   }
 
   /** The day's net P&L so far (quote × 1e8; the day starts at the first look after UTC midnight). */
@@ -359,98 +273,29 @@ export class RiskManager {
 
   private checkDailyLoss(): boolean {
     const pnl = this.dailyPnl();
-    if (pnl <= -this.limitsValue.dailyLossLimit && this.limitsValue.dailyLossLimit > 0n) {
-      if (this.stateValue === TradingState.Active) this.setTradingState(TradingState.Reducing, `daily loss ${pnl} reached the limit ${this.limitsValue.dailyLossLimit} (quote×1e8)`);
+    if (pnl <= -this.active.current.dailyLossLimit && this.active.current.dailyLossLimit > 0n) {
+      if (this.stateValue === TradingState.Active) this.setTradingState(TradingState.Reducing, `daily loss ${pnl} reached the limit ${this.active.current.dailyLossLimit} (quote×1e8)`);
       return true;
     }
     return false;
   }
 
-  private positionLimit(id: InstrumentId): bigint {
-    for (const p of this.positionLimitIds) if (p.id.assetId === id.assetId && p.id.venue === id.venue) return p.limit;
-    return this.limitsValue.maxPosition;
-  }
-
   private onOrder(view: MessageView): number {
     this.counters.orders++;
-    const orderId = view.u64(0);
-    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
-    const side = view.u8At(20);
-    const type = view.u8At(21);
-    const price = view.i64(24);
-    const quantity = view.i64(32);
-    const flags = view.u8At(58);
-    if (quantity <= 0n || (side !== Side.Buy && side !== Side.Sell) || type < OrderType.Market || type > OrderType.FOK) {
-      return this.reject(orderId, RejectReason.Invalid, `malformed order (side ${side}, type ${type}, quantity ${quantity})`);
-    }
-    if (type === OrderType.Limit && price <= 0n) return this.reject(orderId, RejectReason.Invalid, "limit order without a price");
-    if (this.stateValue === TradingState.Halted) return this.reject(orderId, RejectReason.KillSwitch, `trading halted: ${this.stateReasonValue}`);
-
-    const limits = this.limitsValue;
     const now = this.clock.nowNs;
-    const orderAgeMs = (now - stampNs(view)) / 1e6;
-    if (-orderAgeMs > limits.maxFutureSkewMs) {
-      this.counters.clockSkewOrders++;
-      return this.reject(orderId, RejectReason.Stale, `clock skew: order stamped ${Math.round(-orderAgeMs)} ms ahead of risk's clock (tolerance ${limits.maxFutureSkewMs} ms)`);
+    const v = checkOrder(view, now, this.orderContext);
+    if (!v.accepted) {
+      if (v.skew !== undefined) this.counters[v.skew]++;
+      return this.reject(v.orderId, v.reason, v.detail);
     }
-    const maxOrderAgeMs = limits.maxOrderAgeMs ?? limits.maxDataAgeMs;
-    if (orderAgeMs > maxOrderAgeMs) {
-      this.counters.staleOrderStamps++;
-      return this.reject(orderId, RejectReason.Stale, `order stamped ${Math.round(orderAgeMs)} ms before now (limit ${maxOrderAgeMs} ms)`);
-    }
-    const updated = this.market.lastUpdate(id);
-    if (updated === 0) return this.reject(orderId, RejectReason.Stale, "no market data for the instrument");
-    // Data stamped ahead of now (within the tolerance: further ahead it was never stored) is fresh.
-    const ageMs = Math.max(0, (now - updated) / 1e6);
-    if (ageMs > limits.maxDataAgeMs) return this.reject(orderId, RejectReason.Stale, `market data ${Math.round(ageMs)} ms old (limit ${limits.maxDataAgeMs} ms)`);
-
-    const ref = price > 0n ? price : this.market.mark(id);
-    if (ref === undefined || ref <= 0n) return this.reject(orderId, RejectReason.Stale, "no price to value the order");
-    // A DEX buy spends token1 (the quote): its quantity is the input; its base size is that valued at the mid.
-    const dexBuy = (flags & ORDER_FLAG_DEX_ROUTE) !== 0 && side === Side.Buy;
-    const base = dexBuy ? (quantity * PRICE_SCALE) / ref : quantity;
-    const dq = side === Side.Buy ? base : -base;
-    const position = this.portfolio.quantity(id);
-    const shrinks = position !== 0n && (position > 0n) !== (dq > 0n) && base <= (position < 0n ? -position : position);
-    if (this.checkDailyLoss() && !shrinks) {
-      return this.reject(orderId, RejectReason.RiskLimit, `daily loss limit ${this.limitsValue.dailyLossLimit} reached: only position-reducing orders`);
-    }
-    if (this.stateValue === TradingState.Reducing && !shrinks) {
-      return this.reject(orderId, RejectReason.RiskLimit, `trading is REDUCING (${this.stateReasonValue}): order would not shrink the position`);
-    }
-    if ((flags & ORDER_FLAG_REDUCE_ONLY) !== 0 && !shrinks) return this.reject(orderId, RejectReason.RiskLimit, "reduce-only order would not shrink the position");
-
-    const slot = this.market.instruments.slotOf(id, true);
-    if (!shrinks) {
-      let pending = 0n;
-      for (const o of this.open.values()) if (o.slot === slot) pending += o.sign * o.remaining;
-      const after = position + pending + dq;
-      const limit = this.positionLimit(id);
-      if ((after < 0n ? -after : after) > limit) {
-        return this.reject(orderId, RejectReason.RiskLimit, `position would reach ${after} (limit ${limit}, base×1e8, open orders included)`);
-      }
-    }
-    const notional = dexBuy ? quantity : (ref * quantity) / PRICE_SCALE;
-    if (notional > this.limitsValue.maxOrderNotional) {
-      return this.reject(orderId, RejectReason.RiskLimit, `notional ${notional} above the limit ${this.limitsValue.maxOrderNotional} (quote×1e8)`);
-    }
-    if (this.open.size >= this.limitsValue.maxOpenOrders) return this.reject(orderId, RejectReason.RiskLimit, `${this.open.size} orders open (limit ${this.limitsValue.maxOpenOrders})`);
-    const cap = this.rateTimes.length;
-    if (this.limitsValue.maxOrdersPerSecond === 0 || (this.rateCount >= cap && now - this.rateTimes[this.rateHead]! < 1e9)) {
-      return this.reject(orderId, RejectReason.RiskLimit, `order rate above ${this.limitsValue.maxOrdersPerSecond}/s`);
-    }
-    this.admit(orderId, slot, base, side, flags, now);
-    this.lastDecision = { orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
+    this.admit(v.orderId, v.slot, v.base, v.side, v.flags, now);
+    this.lastDecision = { orderId: v.orderId, accepted: true, reason: RejectReason.None, detail: "forwarded" };
     return this.forward(view, view.tlvLength);
   }
 
   /** Records an accepted order: open, counted, in the rate window. */
   private admit(orderId: bigint, slot: number, base: bigint, side: number, flags: number, now: number): void {
-    const cap = this.rateTimes.length;
-    this.rateTimes[this.rateHead] = now;
-    this.rateHead = (this.rateHead + 1) % cap;
-    if (this.rateCount < cap) this.rateCount++;
-    this.open.set(orderId, { slot, remaining: base, sign: side === Side.Buy ? 1n : -1n, dex: (flags & ORDER_FLAG_DEX_ROUTE) !== 0 });
+    this.open.admit(orderId, { slot, remaining: base, sign: side === Side.Buy ? 1n : -1n, dex: (flags & ORDER_FLAG_DEX_ROUTE) !== 0 }, now);
     this.counters.accepted++;
   }
 
@@ -463,7 +308,7 @@ export class RiskManager {
    * Replaying a journal (or a snapshot and the journal's tail after it) rebuilds the state it recorded.
    */
   replay(view: MessageView): void {
-    const inTime = this.takeTime(view);
+    const inTime = this.gate.take(view);
     if (!view.firstTlv()) return;
     const source = view.source;
     const own = source === this.config.source;
@@ -475,15 +320,15 @@ export class RiskManager {
       if (t === TlvType.OrderRequest) {
         if (own) this.replayAccepted(view);
       } else if (t === TlvType.OrderAck) {
-        if (fromExecution) this.onAck(view);
-        else if (own && view.u8At(16) === OrderStatus.Rejected) this.countRejection(view.u8At(17));
+        if (fromExecution) this.open.onAck(view);
+        else if (own && view.u8At(OrderAckField.status) === OrderStatus.Rejected) this.countRejection(view.u8At(OrderAckField.rejectReason));
       } else if (t === TlvType.Fill) {
         if (fromExecution) {
-          this.onFill(view);
+          this.open.onFill(view);
           fills = true;
         }
       } else if (t === TlvType.Cancel) {
-        if (own && view.u8At(8) === CancelReason.KillSwitch) this.counters.killSwitchCancels++;
+        if (own && view.u8At(CancelField.reason) === CancelReason.KillSwitch) this.counters.killSwitchCancels++;
         else if (own) this.counters.cancelsForwarded++;
       } else if (inTime) {
         this.market.onTlv(view);
@@ -491,7 +336,7 @@ export class RiskManager {
         marketData = true;
       }
     } while (view.nextTlv());
-    if (!inTime && marketData) this.onAhead(view, true, false);
+    if (!inTime && marketData) this.gate.onAhead(view, true, false);
     if (fills) {
       this.portfolio.onMessage(view);
       this.checkDailyLoss();
@@ -499,12 +344,12 @@ export class RiskManager {
   }
 
   private replayAccepted(view: MessageView): void {
-    const orderId = view.u64(0);
-    const id: InstrumentId = { assetId: view.u64(8), venue: view.u16(16), assetType: view.u8At(18) };
-    const side = view.u8At(20);
-    const price = view.i64(24);
-    const quantity = view.i64(32);
-    const flags = view.u8At(58);
+    const orderId = view.u64(OrderRequestField.orderId);
+    const id: InstrumentId = { assetId: view.u64(OrderRequestField.assetId), venue: view.u16(OrderRequestField.venue), assetType: view.u8At(OrderRequestField.assetType) };
+    const side = view.u8At(OrderRequestField.side);
+    const price = view.i64(OrderRequestField.price);
+    const quantity = view.i64(OrderRequestField.quantity);
+    const flags = view.u8At(OrderRequestField.flags);
     this.counters.orders++;
     const slot = this.market.instruments.slotOf(id, true);
     if (slot < 0) return;
@@ -519,15 +364,12 @@ export class RiskManager {
   /** The manager's state as a plain JSON-safe, versioned object (see {@link RiskSnapshot}). */
   toSnapshot(): RiskSnapshot {
     const table = this.market.instruments;
-    const cap = this.rateTimes.length;
-    const rateTimes: number[] = [];
-    for (let i = 0; i < this.rateCount; i++) rateTimes.push(this.rateTimes[(this.rateHead - this.rateCount + i + cap) % cap]!);
     return {
       kind: "risk", version: RISK_SNAPSHOT_VERSION, state: this.stateValue, stateReason: this.stateReasonValue, marketTime: String(this.clock.latestStamp),
-      instruments: instrumentList(table), openOrders: [...this.open].map(([orderId, o]) => ({
+      instruments: instrumentList(table), openOrders: this.open.entries().map(([orderId, o]) => ({
         orderId: String(orderId), instrument: instrumentJson(table.instrument(o.slot)), remaining: String(o.remaining), sign: o.sign > 0n ? 1 : -1, dex: o.dex,
       })),
-      day: this.day, dayBaseline: String(this.dayBaseline), rateTimes, counters: { ...this.counters }, portfolio: this.portfolio.toSnapshot(),
+      day: this.day, dayBaseline: String(this.dayBaseline), rateTimes: this.open.rateTimes(), counters: { ...this.counters }, portfolio: this.portfolio.toSnapshot(),
     };
   }
 
@@ -559,27 +401,16 @@ export class RiskManager {
     this.stateReasonValue = s.stateReason;
     this.market.noteTime(timeMessage(s.marketTime));
     this.clock.restoreStamp(s.marketTime);
-    this.open.clear();
-    s.openOrders.forEach((o, i) => this.open.set(o.orderId, { slot: slots[i]!, remaining: o.remaining, sign: BigInt(o.sign), dex: o.dex }));
+    this.open.restore(s.openOrders.map((o, i) => [o.orderId, { slot: slots[i]!, remaining: o.remaining, sign: BigInt(o.sign), dex: o.dex }]), s.rateTimes);
     this.day = s.day;
     this.dayBaseline = s.dayBaseline;
-    const cap = this.rateTimes.length;
-    this.rateTimes.fill(0);
-    const times = s.rateTimes.slice(-cap);
-    times.forEach((t, i) => (this.rateTimes[i] = t));
-    this.rateCount = times.length;
-    this.rateHead = times.length % cap;
     Object.assign(this.counters, s.counters);
   }
 
-  /** Re-publishes the TLV under the cursor (its full value) under this service's source. */
+  /** Re-publishes the TLV under the cursor (its first `length` bytes) under this service's source. */
   private forward(view: MessageView, length: number): number {
-    const b = this.builder;
-    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(view.timestamp);
-    const at = b.reserve(view.tlvType, length);
-    b.bytes.set(view.u8.subarray(view.tlvStart, view.tlvStart + length), at);
     if (view.tlvType === TlvType.Cancel) this.counters.cancelsForwarded++;
-    this.sink.publish(b.finish());
+    this.sink.publish(writeForward(this.builder, this.config.source, view, length));
     return 1;
   }
 
@@ -593,26 +424,12 @@ export class RiskManager {
   private reject(orderId: bigint, reason: number, detail: string): number {
     this.countRejection(reason);
     this.lastDecision = { orderId, accepted: false, reason, detail };
-    const b = this.builder;
-    const now = this.clock.now;
-    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(now);
-    const at = b.reserve(TlvType.OrderAck, 32);
-    const dv = b.dv;
-    dv.setBigUint64(at, orderId, true);
-    dv.setUint8(at + 16, OrderStatus.Rejected);
-    dv.setUint8(at + 17, reason);
-    dv.setBigUint64(at + 24, now, true);
-    this.sink.publish(b.finish());
+    this.sink.publish(writeRejection(this.builder, this.config.source, orderId, reason, this.clock.now));
     return 1;
   }
 }
 
 const timeView = new MessageView();
-
-/** A TLV type the market state keeps (quotes, trades, books, pool events). */
-function isMarketData(t: number): boolean {
-  return t === TlvType.Quote || t === TlvType.Trade || t === TlvType.OrderBook || (t >= TlvType.PoolSwap && t <= TlvType.PoolSync);
-}
 
 /** A header-only message at time `ns`, to move a market's "now" forward on restore. */
 function timeMessage(ns: bigint): MessageView {

@@ -11,8 +11,8 @@
  */
 
 import * as v from "valibot";
-import { PortfolioSnapshotSchema, type PortfolioSnapshot } from "../portfolio/portfolio.ts";
-import { BigIntText, CountNumber, FiniteNumber, InstrumentJsonSchema, U64Text, type InstrumentJson } from "../portfolio/snapshot-codec.ts";
+import { PortfolioSnapshotSchema, type PortfolioSnapshot } from "../portfolio/portfolio-snapshot.ts";
+import { BigIntText, CountNumber, FiniteNumber, InstrumentJsonSchema, U64Text, type InstrumentJson } from "../snapshot-codec.ts";
 
 /** Version of {@link RiskSnapshot} this build writes and reads. */
 export const RISK_SNAPSHOT_VERSION = 1;

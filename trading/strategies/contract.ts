@@ -7,11 +7,10 @@
  *   updates preallocated per-instrument or per-pool state without allocating, and publishes zero or more
  *   signal messages (relay domain Signal, SignalIdentity first) to its {@link MessageSink}. It returns how
  *   many it published.
- * - {@link TradingStrategy.checkRiskLimits} is the strategy's own sanity check of one of its signals
- *   (still valid, still profitable at the current gas price, confident enough). The risk manager
- *   (`strategies/risk/`) remains the only path to execution; this is the check before that.
- * - {@link TradingStrategy.toOrderRequests} turns a signal into OrderRequest TLVs. It is plural because
- *   an arbitrage has two legs and a DEX route in an OrderRequest names a single pool.
+ *
+ * That is all the runtime calls (runtime/service/strategy-service.ts, `ap strategy`). Turning a signal into
+ * orders is the execution planner's job (trading/execution/planner.ts), checking them the risk manager's
+ * (trading/risk/): a strategy only says what it sees.
  *
  * Determinism: a strategy never reads the wall clock or a random source. Signal timestamps, ids and
  * validity derive from the input messages, so a recording replays into exactly the same bytes.
@@ -24,7 +23,7 @@
  * @module
  */
 
-import type { MessageView, OrderRequestTlv } from "../../protocol/mod.ts";
+import type { MessageView } from "../../protocol/mod.ts";
 import type { MessageSink } from "../../core/sink.ts";
 
 /**
@@ -33,11 +32,6 @@ import type { MessageSink } from "../../core/sink.ts";
  * The relay's own interface (relay/sink.ts), which the relay client implements.
  */
 export type { MessageSink } from "../../core/sink.ts";
-
-/** Outcome of a strategy-level risk check: ok, or a PROTOCOL reject reason with a human explanation. */
-export type RiskCheck =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: number; readonly detail: string };
 
 /** A sink that discards (the default until {@link TradingStrategy.connect}); counts what it dropped. */
 export class DiscardSink implements MessageSink {
@@ -48,9 +42,6 @@ export class DiscardSink implements MessageSink {
     this.dropped++;
   }
 }
-
-/** The shared ok result. */
-export const RISK_OK: RiskCheck = Object.freeze({ ok: true });
 
 /** Counters a strategy exposes for metrics: every input it ignored or dropped is counted here. */
 export type StrategyStats = Readonly<Record<string, number>>;
@@ -67,10 +58,6 @@ export interface TradingStrategy {
   connect(sink: MessageSink): void;
   /** Processes one validated message; publishes signals to the sink; returns how many. */
   onMarketData(view: MessageView): number;
-  /** Strategy-level check of one of its own signal messages (a view of a Signal-domain message). */
-  checkRiskLimits(signal: MessageView): RiskCheck;
-  /** OrderRequests (TLV values) that would act on a signal message; empty when it cannot be traded. */
-  toOrderRequests(signal: MessageView): OrderRequestTlv[];
   /** Counters for metrics. */
   stats(): StrategyStats;
 }

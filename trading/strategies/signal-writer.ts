@@ -13,7 +13,7 @@
  * @module
  */
 
-import { RelayDomain, TlvType, type MessageBuilder } from "../../protocol/mod.ts";
+import { SignalIdentityField, RelayDomain, TlvType, type MessageBuilder } from "../../protocol/mod.ts";
 
 /** Starts a Signal-domain message from `source` stamped with `timestamp` (ns). */
 export function beginSignal(builder: MessageBuilder, source: number, timestamp: bigint): void {
@@ -24,9 +24,9 @@ export function beginSignal(builder: MessageBuilder, source: number, timestamp: 
 export function writeSignalIdentity(builder: MessageBuilder, strategyId: number, confidence: number, signalId: bigint): void {
   const at = builder.reserve(TlvType.SignalIdentity, 16);
   const dv = builder.dv;
-  dv.setUint16(at, strategyId, true);
-  dv.setUint8(at + 2, Math.max(0, Math.min(100, Math.round(confidence))));
-  dv.setBigUint64(at + 8, signalId, true);
+  dv.setUint16(at + SignalIdentityField.strategyId, strategyId, true);
+  dv.setUint8(at + SignalIdentityField.confidence, Math.max(0, Math.min(100, Math.round(confidence))));
+  dv.setBigUint64(at + SignalIdentityField.signalId, signalId, true);
 }
 
 /** Clamps a bigint to i64 (USD amounts in signals). */

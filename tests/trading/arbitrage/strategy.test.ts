@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MessageView, RejectReason, Side, decodeMessage, encodeMessage, type ArbitrageSignalTlv, type Tlv } from "../../../protocol/mod.ts";
-import { FlashArbitrageStrategy, arbitrageEconomics } from "../../../trading/strategies/arbitrage/strategy.ts";
+import { MessageView, decodeMessage, encodeMessage, type ArbitrageSignalTlv, type Tlv } from "../../../protocol/mod.ts";
+import { arbitrageEconomics } from "../../../trading/strategies/arbitrage/economics.ts";
+import { FlashArbitrageStrategy } from "../../../trading/strategies/arbitrage/strategy.ts";
 import { ArbitrageConfigSchema } from "../../../trading/strategies/arbitrage/config.ts";
 import { parseConfig } from "../../../trading/config.ts";
 import type { PoolMeta } from "../../../trading/dex/pool-cache.ts";
 import { SUSHI_V2, UNI_V2, UNI_V3, USDC, WETH, v3State } from "../../../fixtures/strategies/generate.ts";
-import { CollectSink, viewOf } from "../helpers.ts";
+import { CollectSink } from "../helpers.ts";
 
 const E6 = 10n ** 6n;
 const E18 = 10n ** 18n;
@@ -172,23 +173,4 @@ describe("flash-arbitrage strategy", () => {
     expect(pool.liquidity).toBe(s.liquidity);
   });
 
-  it("checkRiskLimits and toOrderRequests on its own signal", () => {
-    const { sink, strategy, feed } = setup();
-    feed.sync(UNI_V2, 40_000_000n * E6, 20_000n * E18, 10n);
-    feed.sync(SUSHI_V2, 20_600_000n * E6, 10_000n * E18, 11n);
-    const signal = viewOf(sink.messages[0]!);
-    expect(strategy.checkRiskLimits(signal)).toEqual({ ok: true });
-    const orders = strategy.toOrderRequests(signal);
-    expect(orders.map((o) => [o.side, o.pool, o.flags])).toEqual([[Side.Sell, UNI_V2, 5], [Side.Buy, SUSHI_V2, 5]]);
-    const arb = decodeMessage(sink.messages[0]!).tlvs[1] as ArbitrageSignalTlv;
-    expect(orders[0]!.quantity).toBe((arb.amountIn * 100_000_000n) / E6);
-    expect(orders[1]!.minAmountOut).toBe(arb.minAmountOut);
-    // Gas rises above the break-even price: the signal no longer passes.
-    feed.gas(arb.maxGasPriceWei + 1n, 5n);
-    expect(strategy.checkRiskLimits(viewOf(sink.messages[0]!))).toMatchObject({ ok: false, reason: RejectReason.RiskLimit });
-    // Time passes beyond validUntil.
-    feed.gas(1n, 6n);
-    for (let i = 0; i < 15; i++) feed.gas(1n, BigInt(7 + i));
-    expect(strategy.checkRiskLimits(viewOf(sink.messages[0]!))).toMatchObject({ ok: false, reason: RejectReason.Stale });
-  });
 });

@@ -6,7 +6,7 @@ import { ArbitrageConfigSchema } from "../../../trading/strategies/arbitrage/con
 import { parseConfig } from "../../../trading/config.ts";
 import { MomentumConfigSchema } from "../../../trading/strategies/momentum/config.ts";
 import { MomentumStrategy } from "../../../trading/strategies/momentum/strategy.ts";
-import { SnapshotError } from "../../../trading/portfolio/snapshot-codec.ts";
+import { SnapshotError } from "../../../trading/snapshot-codec.ts";
 import { SignalIdSpace, deriveId } from "../../../trading/strategies/signal-id.ts";
 import { CollectSink } from "../helpers.ts";
 

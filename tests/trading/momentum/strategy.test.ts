@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { MessageView, RejectReason, Side, Venue, decodeMessage, encodeMessage, pairInstrument, type MomentumSignalTlv } from "../../../protocol/mod.ts";
+import { MessageView, OrderType, Side, Venue, decodeMessage, encodeMessage, pairInstrument, type MomentumSignalTlv } from "../../../protocol/mod.ts";
 import { parseConfig } from "../../../trading/config.ts";
+import { MarketState } from "../../../trading/execution/market-state.ts";
+import { ExecutionPlanner, PlannerConfigSchema } from "../../../trading/execution/planner.ts";
 import { MomentumConfigSchema } from "../../../trading/strategies/momentum/config.ts";
 import { MomentumStrategy } from "../../../trading/strategies/momentum/strategy.ts";
 import { CollectSink, viewOf } from "../helpers.ts";
@@ -104,18 +106,21 @@ describe("momentum strategy", () => {
     expect(signals(sink)[0]).toMatchObject({ momentumBps: 20 });
   });
 
-  it("checkRiskLimits and toOrderRequests size by confidence", () => {
-    const { sink, trade, strategy } = setup({ orderNotional: "1000", minConfidence: 0 });
+  it("its signal becomes an order where orders are made: the planner sizes it by confidence", () => {
+    const { sink, trade } = setup();
     trade(BTC, 0, 100_00000000n);
     trade(BTC, 1, 100_00000000n);
     trade(BTC, 2, 100_20000000n);
-    const view = viewOf(sink.messages[0]!);
-    expect(strategy.checkRiskLimits(view)).toEqual({ ok: true });
     const confidence = (decodeMessage(sink.messages[0]!).tlvs[0] as { confidence: number }).confidence;
-    const [order] = strategy.toOrderRequests(viewOf(sink.messages[0]!));
-    expect(order).toMatchObject({ side: Side.Buy, orderType: 1, instrument: BTC, price: 0n });
-    expect(order!.quantity).toBe((1000_00000000n * BigInt(confidence) * 100_000_000n) / (100n * 100_20000000n));
-    const strict = setup({ minConfidence: 100 });
-    expect(strict.strategy.checkRiskLimits(viewOf(sink.messages[0]!))).toMatchObject({ ok: false, reason: RejectReason.RiskLimit });
+    expect(confidence).toBeGreaterThan(0);
+    const market = new MarketState();
+    market.onMessage(viewOf(encodeMessage({ relayDomain: 1, source: 3, sequence: 9n, timestamp: T0 + 3_000_000_000n }, [
+      { type: 2, name: "Quote", instrument: BTC, bidPrice: 100_10000000n, bidSize: 100_000_000n, askPrice: 100_30000000n, askSize: 100_000_000n, quoteTimestamp: 0n },
+    ])));
+    const planner = new ExecutionPlanner(parseConfig(PlannerConfigSchema, { capital: "1000", capitalFraction: 1, orderType: "market" }), market);
+    const order = planner.plan(viewOf(sink.messages[0]!))!;
+    expect(order).toMatchObject({ side: Side.Buy, orderType: OrderType.Market, instrument: BTC, price: 0n, signalId: (decodeMessage(sink.messages[0]!).tlvs[0] as { signalId: bigint }).signalId });
+    // capital × fraction × confidence/100 ÷ the ask the order would take.
+    expect(order.quantity).toBe((1000_00000000n * BigInt(confidence) * 100_000_000n) / (100n * 100_30000000n));
   });
 });

@@ -8,7 +8,7 @@ import { parseConfig } from "../../../trading/config.ts";
 import { MarketState } from "../../../trading/execution/market-state.ts";
 import { PortfolioConfigSchema } from "../../../trading/portfolio/config.ts";
 import { Portfolio } from "../../../trading/portfolio/portfolio.ts";
-import { SnapshotError } from "../../../trading/portfolio/snapshot-codec.ts";
+import { SnapshotError } from "../../../trading/snapshot-codec.ts";
 import { RiskConfigSchema } from "../../../trading/risk/limits.ts";
 import { RiskManager } from "../../../trading/risk/risk-manager.ts";
 import { TradingState } from "../../../trading/risk/risk-snapshot.ts";

@@ -25,82 +25,25 @@
  * @module
  */
 
-import {
-  AssetType, MessageBuilder, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_PAPER, OrderType, PRICE_SCALE, RejectReason, Side, TlvType,
-  addressAssetId, readAddress, writeU128, type MessageView, type OrderRequestTlv,
-} from "../../../protocol/mod.ts";
-import { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "../contract.ts";
-import { cycleReserves, hopOut, optimizeCycle } from "../../dex/cycle.ts";
+import { ArbitrageSignalField, MessageBuilder, TlvType, writeU128, type MessageView } from "../../../protocol/mod.ts";
+import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
+import { cycleReserves, optimizeCycle } from "../../dex/cycle.ts";
 import { GasBook, chainOfVenue } from "../../dex/gas-book.ts";
 import { bitLength } from "../../dex/int-math.ts";
 import { PoolBook, type PoolState } from "../../dex/pool-book.ts";
 import type { PoolMeta } from "../../dex/pool-cache.ts";
 import { UsdPrices } from "../../dex/usd-prices.ts";
 import { FEE_SCALE } from "../../dex/v2-math.ts";
-import * as v from "valibot";
-import { CountNumber, U64Text, parseSnapshot } from "../../portfolio/snapshot-codec.ts";
-import { deriveId, SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
-
-/** Version of {@link ArbitrageSnapshot} this build writes and reads. */
-export const ARBITRAGE_SNAPSHOT_VERSION = 1;
-
-/** Schema of a flash-arbitrage snapshot (validated on restore). */
-export const ArbitrageSnapshotSchema = v.strictObject({
-  kind: v.literal("flash-arbitrage"),
-  version: v.literal(ARBITRAGE_SNAPSHOT_VERSION),
-  ids: v.strictObject({ epoch: CountNumber }),
-  /** Latest input timestamp seen (ns, decimal). */
-  now: U64Text,
-});
-
-/**
- * The JSON-safe state of a {@link FlashArbitrageStrategy} that matters after a restart: the signal-id
- * epoch (ids never repeat) and its clock. Pool, gas and USD prices come back with the market data, and
- * with them the opportunities (a still-open one is signalled again, under a new id).
- */
-export interface ArbitrageSnapshot {
-  kind: "flash-arbitrage";
-  version: typeof ARBITRAGE_SNAPSHOT_VERSION;
-  ids: SignalIdSpaceJson;
-  now: string;
-}
+import { parseSnapshot } from "../../snapshot-codec.ts";
+import { SignalIdSpace } from "../signal-id.ts";
+import { arbitrageEconomics, type ArbitrageEconomics } from "./economics.ts";
 import { beginSignal, clampI32, clampI64, clampU64, writeSignalIdentity } from "../signal-writer.ts";
 import type { ArbitrageConfig } from "./config.ts";
+import { ARBITRAGE_SNAPSHOT_VERSION, ArbitrageSnapshotSchema, type ArbitrageSnapshot } from "./snapshot.ts";
 
 /** Screening threshold on the float cycle gain: pairs below it cannot be profitable. */
 const SCREEN = 1 - 1e-9;
-const WEI_PER_NATIVE = 10n ** 18n;
 const BPS = 10_000n;
-
-const POW10: bigint[] = Array.from({ length: 78 }, (_, i) => 10n ** BigInt(i));
-const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
-
-/** USD economics of one cycle (all USD × 1e8). */
-export interface ArbitrageEconomics {
-  /** Profit after pool fees and price impact, before gas (floored). */
-  grossUsd: bigint;
-  /** Gas cost (rounded up). */
-  gasCostUsd: bigint;
-  /** gross − gas. */
-  netUsd: bigint;
-  /** Gas price at which net would be zero (floor). */
-  breakEvenGasPriceWei: bigint;
-}
-
-/**
- * USD economics of a profit of `profitRaw` units of a token priced `tokenUsd` (USD×1e8 per whole token,
- * `decimals`), paying `gasUnits` at `gasPriceWei` with the native token at `nativeUsd` (USD×1e8).
- */
-export function arbitrageEconomics(
-  profitRaw: bigint, tokenUsd: bigint, decimals: number, gasPriceWei: bigint, gasUnits: bigint, nativeUsd: bigint,
-): ArbitrageEconomics {
-  const grossUsd = (profitRaw * tokenUsd) / pow10(decimals);
-  const gasNum = gasPriceWei * gasUnits * nativeUsd;
-  const gasCostUsd = gasNum / WEI_PER_NATIVE + (gasNum % WEI_PER_NATIVE === 0n ? 0n : 1n);
-  const perWei = gasUnits * nativeUsd;
-  const breakEvenGasPriceWei = perWei === 0n || grossUsd <= 0n ? 0n : (grossUsd * WEI_PER_NATIVE) / perWei;
-  return { grossUsd, gasCostUsd, netUsd: grossUsd - gasCostUsd, breakEvenGasPriceWei };
-}
 
 interface Candidate {
   start0: boolean;
@@ -401,88 +344,26 @@ export class FlashArbitrageStrategy implements TradingStrategy {
     const at = builder.reserve(TlvType.ArbitrageSignal, 184);
     const dv = builder.dv;
     const bytes = builder.bytes;
-    dv.setUint32(at, c.chain, true);
-    dv.setUint16(at + 4, a.venue, true);
-    dv.setUint16(at + 6, b.venue, true);
-    bytes.set(a.addressBytes, at + 8);
-    bytes.set(b.addressBytes, at + 28);
-    bytes.set(this.book.tokens[x]!.addressBytes, at + 48);
-    bytes.set(this.book.tokens[y]!.addressBytes, at + 68);
-    writeU128(dv, at + 88, c.amountIn, "amountIn");
-    dv.setBigInt64(at + 104, clampI64(c.eco.grossUsd), true);
-    dv.setBigInt64(at + 112, clampI64(c.eco.gasCostUsd), true);
-    dv.setBigInt64(at + 120, clampI64(dexFeesUsd), true);
-    dv.setBigInt64(at + 128, clampI64(slippageUsd), true);
-    dv.setBigInt64(at + 136, clampI64(c.eco.netUsd), true);
-    dv.setInt32(at + 144, clampI32(spread), true);
-    dv.setUint16(at + 148, cfg.slippageToleranceBps, true);
-    dv.setBigUint64(at + 152, clampU64(timestamp + BigInt(cfg.validityMs) * 1_000_000n), true);
-    dv.setBigUint64(at + 160, clampU64(c.eco.breakEvenGasPriceWei), true);
-    writeU128(dv, at + 168, minAmountOut, "minAmountOut");
+    dv.setUint32(at + ArbitrageSignalField.chainId, c.chain, true);
+    dv.setUint16(at + ArbitrageSignalField.sourceVenue, a.venue, true);
+    dv.setUint16(at + ArbitrageSignalField.targetVenue, b.venue, true);
+    bytes.set(a.addressBytes, at + ArbitrageSignalField.sourcePool);
+    bytes.set(b.addressBytes, at + ArbitrageSignalField.targetPool);
+    bytes.set(this.book.tokens[x]!.addressBytes, at + ArbitrageSignalField.tokenIn);
+    bytes.set(this.book.tokens[y]!.addressBytes, at + ArbitrageSignalField.tokenOut);
+    writeU128(dv, at + ArbitrageSignalField.amountIn, c.amountIn, "amountIn");
+    dv.setBigInt64(at + ArbitrageSignalField.expectedProfitUsd, clampI64(c.eco.grossUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.gasCostUsd, clampI64(c.eco.gasCostUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.dexFeesUsd, clampI64(dexFeesUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.slippageUsd, clampI64(slippageUsd), true);
+    dv.setBigInt64(at + ArbitrageSignalField.netProfitUsd, clampI64(c.eco.netUsd), true);
+    dv.setInt32(at + ArbitrageSignalField.spreadBps, clampI32(spread), true);
+    dv.setUint16(at + ArbitrageSignalField.slippageToleranceBps, cfg.slippageToleranceBps, true);
+    dv.setBigUint64(at + ArbitrageSignalField.validUntil, clampU64(timestamp + BigInt(cfg.validityMs) * 1_000_000n), true);
+    dv.setBigUint64(at + ArbitrageSignalField.maxGasPriceWei, clampU64(c.eco.breakEvenGasPriceWei), true);
+    writeU128(dv, at + ArbitrageSignalField.minAmountOut, minAmountOut, "minAmountOut");
     this.counters.signals++;
     this.sink.publish(builder.finish());
-  }
-
-  /**
-   * Re-checks one of this strategy's ArbitrageSignal messages against the latest state: still valid
-   * (validUntil after the latest input timestamp), net profit at or above the minimum, current gas price
-   * at or below the signal's break-even price.
-   */
-  checkRiskLimits(signal: MessageView): RiskCheck {
-    if (!signal.findTlv(TlvType.ArbitrageSignal)) return { ok: false, reason: RejectReason.Invalid, detail: "not an ArbitrageSignal message" };
-    const net = signal.i64(136);
-    if (net < this.config.minNetProfitUsd) {
-      return { ok: false, reason: RejectReason.RiskLimit, detail: `net profit ${net} below minimum ${this.config.minNetProfitUsd} (USD×1e8)` };
-    }
-    const validUntil = signal.u64(152);
-    if (validUntil < this.now) return { ok: false, reason: RejectReason.Stale, detail: `signal expired at ${validUntil}, now ${this.now}` };
-    const gasNow = this.gas.priceWei(signal.u32(0));
-    const maxGas = signal.u64(160);
-    if (gasNow !== undefined && gasNow > maxGas) {
-      return { ok: false, reason: RejectReason.RiskLimit, detail: `gas price ${gasNow} wei above break-even ${maxGas}` };
-    }
-    const source = this.book.byAddress(signal.address(8));
-    const target = this.book.byAddress(signal.address(28));
-    if (!source?.hasState || !target?.hasState) return { ok: false, reason: RejectReason.Stale, detail: "a pool of the signal has no current state" };
-    return RISK_OK;
-  }
-
-  /**
-   * The two DEX legs of an ArbitrageSignal as market OrderRequests with DEX routes (paper flag set):
-   * sell amountIn of tokenIn on the source pool (minAmountOut = expected intermediate less tolerance),
-   * then sell that intermediate amount on the target pool (minAmountOut = the signal's). Quantities are
-   * the input token amounts in 10^8 whole-token units (floored from raw units).
-   */
-  toOrderRequests(signal: MessageView): OrderRequestTlv[] {
-    if (!signal.findTlv(TlvType.SignalIdentity)) return [];
-    const signalId = signal.u64(8);
-    if (!signal.findTlv(TlvType.ArbitrageSignal)) return [];
-    const source = this.book.byAddress(signal.address(8));
-    const target = this.book.byAddress(signal.address(28));
-    if (source === undefined || target === undefined || !source.hasState || !target.hasState) return [];
-    const tokenIn = readAddress(signal.u8, signal.tlvStart + 48);
-    const amountIn = signal.u128(88);
-    const tol = BigInt(signal.u16(148));
-    const minOut = signal.u128(168);
-    const createdAt = signal.timestamp;
-    source.materialize();
-    const xIsToken0 = this.book.tokens[source.token0]!.address === tokenIn;
-    const mid = hopOut(source, xIsToken0, amountIn);
-    if (mid <= 0n) return [];
-    const decX = xIsToken0 ? source.decimals0 : source.decimals1;
-    const decY = xIsToken0 ? source.decimals1 : source.decimals0;
-    const leg = (pool: PoolState, sellToken0: boolean, raw: bigint, dec: number, minAmountOut: bigint, n: number): OrderRequestTlv => ({
-      type: TlvType.OrderRequest, name: "OrderRequest",
-      orderId: deriveId(this.strategyId, 0, signalId, n),
-      instrument: { assetId: addressAssetId(pool.address), venue: pool.venue, assetType: AssetType.Pool },
-      side: sellToken0 ? Side.Sell : Side.Buy, orderType: OrderType.Market, strategyId: this.strategyId,
-      price: 0n, quantity: (raw * PRICE_SCALE) / 10n ** BigInt(dec), signalId, createdAt,
-      maxSlippageBps: Number(tol), flags: ORDER_FLAG_DEX_ROUTE | ORDER_FLAG_PAPER, pool: pool.address, minAmountOut,
-    });
-    return [
-      leg(source, xIsToken0, amountIn, decX, (mid * (BPS - tol)) / BPS, 1),
-      leg(target, !xIsToken0, mid, decY, minOut, 2),
-    ];
   }
 
   /** Counters for metrics, including the pool book's. */

@@ -47,11 +47,14 @@ export const MomentumConfigSchema = v.strictObject({
   maxFutureSkewMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3_600_000)), 1_000),
   /** Signals below this confidence (0–100) are not published. */
   minConfidence: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 0),
-  /** Order sizing for toOrderRequests: notional (quote currency) at confidence 100. */
+  /**
+   * Accepted so that existing config files still load, but unused: orders are sized and bounded by the
+   * execution planner (trading/execution/planner.ts: capital, capitalFraction, maxQuantity, maxSlippageBps).
+   */
   orderNotional: v.optional(Fixed8, "1000"),
-  /** Largest order quantity (base units × 1e8). */
+  /** Unused (see `orderNotional`). */
   maxOrderQuantity: v.optional(Fixed8, "1000000"),
-  /** Slippage bound written into orders (bps). */
+  /** Unused (see `orderNotional`). */
   maxSlippageBps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)), 50),
 });
 

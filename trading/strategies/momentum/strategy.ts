@@ -28,70 +28,17 @@
  * @module
  */
 
-import {
-  MessageBuilder, OrderType, PRICE_SCALE, RejectReason, Side, TlvType, parseInstrument,
-  type MessageView, type OrderRequestTlv,
-} from "../../../protocol/mod.ts";
-import { DiscardSink, RISK_OK, type MessageSink, type RiskCheck, type StrategyStats, type TradingStrategy } from "../contract.ts";
+import { TradeField, MomentumSignalField, MessageBuilder, TlvType, parseInstrument, type MessageView } from "../../../protocol/mod.ts";
+import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
 import { InstrumentTable } from "../../instrument-table.ts";
-import * as v from "valibot";
-import { CountNumber, FiniteNumber, InstrumentJsonSchema, SnapshotError, U64Text, instrumentJson, parseSnapshot, type InstrumentJson } from "../../portfolio/snapshot-codec.ts";
-import { deriveId, SignalIdSpace, type SignalIdSpaceJson } from "../signal-id.ts";
+import { SnapshotError, instrumentJson, parseSnapshot } from "../../snapshot-codec.ts";
+import { MOMENTUM_SNAPSHOT_VERSION, MomentumSnapshotSchema, type MomentumSnapshot } from "./snapshot.ts";
+import { SignalIdSpace } from "../signal-id.ts";
 import { beginSignal, clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { MomentumConfig } from "./config.ts";
 
 const TWO32 = 4_294_967_296;
 const MAX_EXACT = 9_007_199_254_740_991;
-
-/** Version of {@link MomentumSnapshot} this build writes and reads. */
-export const MOMENTUM_SNAPSHOT_VERSION = 1;
-
-/** Schema of a momentum snapshot (validated on restore). */
-export const MomentumSnapshotSchema = v.strictObject({
-  kind: v.literal("momentum"),
-  version: v.literal(MOMENTUM_SNAPSHOT_VERSION),
-  ids: v.strictObject({ epoch: CountNumber }),
-  /** Window lengths (s) and ring capacity the state was built with: restored only when they match. */
-  windowSeconds: v.array(CountNumber),
-  ringCapacity: CountNumber,
-  instruments: v.array(v.strictObject({
-    instrument: InstrumentJsonSchema,
-    /** Trades seen. */
-    count: CountNumber,
-    lastTime: FiniteNumber,
-    /** Last trade price (i64 × 1e8 as u64 bits, decimal). */
-    lastPrice: U64Text,
-    /** Index (in `count` terms) of the first trade kept below. */
-    from: CountNumber,
-    trades: v.array(v.tuple([FiniteNumber, FiniteNumber, FiniteNumber, FiniteNumber])),
-    windows: v.array(v.strictObject({ start: CountNumber, volume: FiniteNumber, signed: FiniteNumber, lastSignal: v.nullable(FiniteNumber) })),
-  })),
-});
-
-/** A validated momentum snapshot. */
-export type MomentumSnapshotValues = v.InferOutput<typeof MomentumSnapshotSchema>;
-
-/**
- * The JSON-safe state of a {@link MomentumStrategy} that matters after a restart: the signal-id epoch,
- * and per instrument the trades still inside a window (time, price, size, signed size), each window's
- * running sums and the time of its last signal (the cooldown).
- */
-export interface MomentumSnapshot {
-  kind: "momentum";
-  version: typeof MOMENTUM_SNAPSHOT_VERSION;
-  ids: SignalIdSpaceJson;
-  windowSeconds: number[];
-  ringCapacity: number;
-  instruments: {
-    instrument: InstrumentJson;
-    count: number;
-    lastTime: number;
-    lastPrice: string;
-    from: number;
-    trades: [number, number, number, number][];
-    windows: { start: number; volume: number; signed: number; lastSignal: number | null }[];
-  }[];
-}
 
 /** Counters of the momentum strategy. */
 export interface MomentumCounters {
@@ -215,10 +162,10 @@ export class MomentumStrategy implements TradingStrategy {
     const dv = view.dv;
     const base = view.tlvStart;
     this.counters.trades++;
-    const lo = dv.getUint32(base, true);
-    const hi = dv.getUint32(base + 4, true);
-    const venue = dv.getUint16(base + 8, true);
-    const assetType = dv.getUint8(base + 10);
+    const lo = dv.getUint32(base + TradeField.assetId, true);
+    const hi = dv.getUint32(base + TradeField.assetId + 4, true);
+    const venue = dv.getUint16(base + TradeField.venue, true);
+    const assetType = dv.getUint8(base + TradeField.assetType);
     if (this.filter !== undefined && this.filter.slot(lo, hi, venue, assetType, false) < 0) {
       this.counters.filtered++;
       return 0;
@@ -228,17 +175,17 @@ export class MomentumStrategy implements TradingStrategy {
       this.counters.instrumentsFull++;
       return 0;
     }
-    const pLo = dv.getUint32(base + 16, true);
-    const pHi = dv.getInt32(base + 20, true);
+    const pLo = dv.getUint32(base + TradeField.price, true);
+    const pHi = dv.getInt32(base + TradeField.price + 4, true);
     const price = pHi * TWO32 + pLo;
     if (price <= 0 || price > MAX_EXACT) {
       this.counters.badPrice++;
       return 0;
     }
-    const size = dv.getUint32(base + 24, true) + dv.getInt32(base + 28, true) * TWO32;
-    const side = dv.getUint8(base + 12);
+    const size = dv.getUint32(base + TradeField.size, true) + dv.getInt32(base + TradeField.size + 4, true) * TWO32;
+    const side = dv.getUint8(base + TradeField.side);
     const signedSize = side === 1 ? size : side === 2 ? -size : 0;
-    let time = dv.getUint32(base + 32, true) + dv.getUint32(base + 36, true) * TWO32;
+    let time = dv.getUint32(base + TradeField.execTimestamp, true) + dv.getUint32(base + TradeField.execTimestamp + 4, true) * TWO32;
     const header = dv.getUint32(view.start + 16, true) + dv.getUint32(view.start + 20, true) * TWO32;
     if (time === 0) time = header;
     else if (time - header > this.futureSkewNs) {
@@ -328,11 +275,11 @@ export class MomentumStrategy implements TradingStrategy {
     const at = b.reserve(TlvType.MomentumSignal, 32);
     const dv = b.dv;
     this.table.write(dv, at, slot);
-    dv.setInt8(at + 12, direction);
-    dv.setUint16(at + 14, this.windowSeconds[w]!, true);
-    dv.setInt32(at + 16, clampI32(momentumBps), true);
-    dv.setUint32(at + 24, this.priceLo[slot]!, true);
-    dv.setUint32(at + 28, this.priceHi[slot]!, true);
+    dv.setInt8(at + MomentumSignalField.direction, direction);
+    dv.setUint16(at + MomentumSignalField.windowSeconds, this.windowSeconds[w]!, true);
+    dv.setInt32(at + MomentumSignalField.momentumBps, clampI32(momentumBps), true);
+    dv.setUint32(at + MomentumSignalField.referencePrice, this.priceLo[slot]!, true);
+    dv.setUint32(at + MomentumSignalField.referencePrice + 4, this.priceHi[slot]!, true);
     this.counters.signals++;
     this.sink.publish(b.finish());
   }
@@ -340,42 +287,6 @@ export class MomentumStrategy implements TradingStrategy {
   /** Instruments tracked so far. */
   get instrumentCount(): number {
     return this.table.size;
-  }
-
-  /** A MomentumSignal is acceptable when its confidence reaches `minConfidence` and it has a direction and a price. */
-  checkRiskLimits(signal: MessageView): RiskCheck {
-    if (!signal.findTlv(TlvType.SignalIdentity)) return { ok: false, reason: RejectReason.Invalid, detail: "no SignalIdentity" };
-    const confidence = signal.u8At(2);
-    if (!signal.findTlv(TlvType.MomentumSignal)) return { ok: false, reason: RejectReason.Invalid, detail: "not a MomentumSignal message" };
-    if (signal.i8(12) === 0) return { ok: false, reason: RejectReason.Invalid, detail: "signal has no direction" };
-    if (signal.i64(24) <= 0n) return { ok: false, reason: RejectReason.Invalid, detail: "signal has no reference price" };
-    if (confidence < this.config.minConfidence) {
-      return { ok: false, reason: RejectReason.RiskLimit, detail: `confidence ${confidence} below ${this.config.minConfidence}` };
-    }
-    return RISK_OK;
-  }
-
-  /**
-   * One market order in the signal's direction on the signal's instrument: quantity =
-   * orderNotional × confidence/100 ÷ referencePrice (base units × 1e8), capped at maxOrderQuantity.
-   */
-  toOrderRequests(signal: MessageView): OrderRequestTlv[] {
-    if (!signal.findTlv(TlvType.SignalIdentity)) return [];
-    const confidence = BigInt(signal.u8At(2));
-    const signalId = signal.u64(8);
-    if (!signal.findTlv(TlvType.MomentumSignal)) return [];
-    const direction = signal.i8(12);
-    const price = signal.i64(24);
-    if (direction === 0 || price <= 0n) return [];
-    let quantity = (this.config.orderNotional * confidence * PRICE_SCALE) / (100n * price);
-    if (quantity > this.config.maxOrderQuantity) quantity = this.config.maxOrderQuantity;
-    if (quantity <= 0n) return [];
-    return [{
-      type: TlvType.OrderRequest, name: "OrderRequest", orderId: deriveId(this.strategyId, 0, signalId, 1),
-      instrument: { assetId: signal.u64(0), venue: signal.u16(8), assetType: signal.u8At(10) },
-      side: direction > 0 ? Side.Buy : Side.Sell, orderType: OrderType.Market, strategyId: this.strategyId,
-      price: 0n, quantity, signalId, createdAt: signal.timestamp, maxSlippageBps: this.config.maxSlippageBps, flags: 0,
-    }];
   }
 
   /** Counters for metrics. */

@@ -1,8 +1,8 @@
 /**
  * Builds the execution-side engines from YAML config files (or their defaults): the risk manager, the
  * paper execution engine and the portfolio, with the pool cache their configs name resolved relative to
- * the config file. What the runtime calls to start them as services (see {@link runEngineService} and
- * relay-service.ts).
+ * the config file. For tools and tests that run one engine on its own; the execution service builds
+ * them from its options (runtime/service/execution-service.ts).
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { StrategyConfigError } from "../../trading/config.ts";
-import { loadPaperEngine, loadPortfolio, loadRiskManager } from "../../trading/engines.ts";
+import { loadPaperEngine, loadPortfolio, loadRiskManager } from "../../trading/load-engines.ts";
 import { loadStrategy } from "../../trading/strategies/registry.ts";
 import { FIXTURES } from "./helpers.ts";
 

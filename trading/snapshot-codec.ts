@@ -17,8 +17,8 @@
  */
 
 import * as v from "valibot";
-import type { InstrumentId } from "../../protocol/mod.ts";
-import type { InstrumentTable } from "../instrument-table.ts";
+import type { InstrumentId } from "../protocol/mod.ts";
+import type { InstrumentTable } from "./instrument-table.ts";
 
 /** A snapshot that cannot be restored: wrong kind or version, or a field with a bad value. */
 export class SnapshotError extends Error {

@@ -1,0 +1,234 @@
+/**
+ * The execution pipeline: signal → planner → risk → paper venue → portfolio, in one process, with no
+ * sockets, files or timers — what the execution service runs live (runtime/service/execution-service.ts
+ * owns the relays, the journal, recovery and control around it) and what a backtest runs over history
+ * with a {@link ManualClock}.
+ *
+ *   signal ─▶ portfolio (reference prices) ─▶ planner ─OrderRequest(43)─▶ risk ─OrderRequest(40)─▶ paper venue
+ *                                                  └─ OrderAck rejected(40)            OrderAck/Fill(41) ─┘
+ *   market data ─▶ planner's market, risk, paper venue, portfolio         portfolio, risk ◀── acks, fills
+ *
+ * Every stage speaks real Protocol V2 messages. Each message a stage emits goes, in the order emitted, to
+ * the pipeline's output (the service journals and publishes it; a backtest records it), and — when it is of
+ * the execution domain — on to the stages, in the fixed order risk, paper venue, portfolio, after the
+ * message that caused it has been through all three. Every stage sees every execution message because each
+ * keeps its own view of time and orders from them: risk acts on planner orders (43), acks and fills of the
+ * venue (41) and its own cancels; the venue on risk's orders and cancels (40); the portfolio on orders
+ * (expected prices) and fills; each counts what it ignores. LiquidationAlerts (signal domain) only go out.
+ *
+ * A stage that throws leaves the rest of that input undelivered (the pipeline is ready for the next input);
+ * the error propagates to the caller, which counts it.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new ExecutionPipeline({ planner, plannerMarket, risk, paper, portfolio }, (bytes) => journal.append(bytes));
+ * pipeline.onMarketData(quoteBytes);
+ * const planned = pipeline.onSignal(signalBytes); // { order, message, decision } | undefined
+ * pipeline.killSwitch("operator");                // Cancels, then the venue's acks
+ * ```
+ * @module
+ */
+
+import { MessageBuilder, MessageView, OrderAckField, OrderStatus, RejectReason, RelayDomain, TlvType, type OrderRequestTlv } from "../../protocol/mod.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { MessageSink } from "../../core/sink.ts";
+import type { Portfolio } from "../portfolio/portfolio.ts";
+import type { RiskDecision, RiskManager } from "../risk/risk-manager.ts";
+import { TradingState } from "../risk/risk-snapshot.ts";
+import type { MarketState } from "./market-state.ts";
+import type { PaperExecutionEngine } from "./paper-engine.ts";
+import type { ExecutionPlanner } from "./planner.ts";
+
+/** Source id of the planner's OrderRequests (execution range 40–59; risk 40, paper 41, portfolio 42). */
+export const PLANNER_SOURCE = 43;
+
+/** The stages of a pipeline, built by the caller from its config. */
+export interface PipelineStages {
+  planner: ExecutionPlanner;
+  /** The market state the planner routes by (fed with every market-data message). */
+  plannerMarket: MarketState;
+  risk: RiskManager;
+  paper: PaperExecutionEngine;
+  portfolio: Portfolio;
+}
+
+/** Options of an {@link ExecutionPipeline}. */
+export interface PipelineOptions {
+  /** Stamps the planner's orders (default: the protocol's wall time, as live). */
+  clock?: Clock;
+}
+
+/** What became of a signal the planner acted on. */
+export interface PlannedOrder {
+  /** The order the planner made. */
+  order: OrderRequestTlv;
+  /** The order as published (under {@link PLANNER_SOURCE}). */
+  message: Uint8Array;
+  /** Risk's decision on it (undefined only if risk never decided, e.g. a foreign source). */
+  decision: RiskDecision | undefined;
+}
+
+/** Receives every message a stage emits, in order: an owned copy. */
+export type PipelineOutput = (message: Uint8Array) => void;
+
+/**
+ * Publishes, as the paper venue (`venueSource`), an OrderAck expired (reason venue) for every order the
+ * risk manager counts as open — after a restart, the in-memory paper venue no longer has them. Returns
+ * their ids. The acks go to `publish`.
+ */
+export function expireLostOrders(risk: RiskManager, venueSource: number, publish: (bytes: Uint8Array) => void): bigint[] {
+  const ids = risk.toSnapshot().openOrders.map((o) => BigInt(o.orderId));
+  const b = new MessageBuilder(128);
+  for (const orderId of ids) {
+    b.begin(RelayDomain.Execution, venueSource).setTimestamp(risk.market.now);
+    const at = b.reserve(TlvType.OrderAck, 32);
+    b.dv.setBigUint64(at + OrderAckField.orderId, orderId, true);
+    b.dv.setUint8(at + OrderAckField.status, OrderStatus.Expired);
+    b.dv.setUint8(at + OrderAckField.rejectReason, RejectReason.Venue);
+    b.dv.setBigUint64(at + OrderAckField.ackedAt, risk.market.now, true);
+    publish(b.finish());
+  }
+  return ids;
+}
+
+/** Counters of a pipeline. */
+export interface PipelineCounters {
+  /** Orders the planner made from signals. */
+  ordersPlanned: number;
+  /** Messages the stages emitted. */
+  emitted: number;
+}
+
+/** Planner, risk, paper venue and portfolio as one pipeline (see module docs). */
+export class ExecutionPipeline {
+  /** Counters. */
+  readonly counters: PipelineCounters = { ordersPlanned: 0, emitted: 0 };
+  /** The planner. */
+  readonly planner: ExecutionPlanner;
+  /** The risk manager. */
+  readonly risk: RiskManager;
+  /** The paper venue. */
+  readonly paper: PaperExecutionEngine;
+  /** The portfolio. */
+  readonly portfolio: Portfolio;
+  private readonly plannerMarket: MarketState;
+  private readonly output: PipelineOutput;
+  private readonly clock: Clock | undefined;
+  /** Emitted execution messages not yet through the stages, oldest first. */
+  private readonly pending: Uint8Array[] = [];
+  private readonly view = new MessageView();
+  private readonly stageView = new MessageView();
+  private readonly emitView = new MessageView();
+  private readonly orderBuilder = new MessageBuilder(512);
+
+  /** @param stages the stages (connected to this pipeline here) @param output every emitted message @param options clock */
+  constructor(stages: PipelineStages, output: PipelineOutput, options: PipelineOptions = {}) {
+    this.planner = stages.planner;
+    this.plannerMarket = stages.plannerMarket;
+    this.risk = stages.risk;
+    this.paper = stages.paper;
+    this.portfolio = stages.portfolio;
+    this.output = output;
+    this.clock = options.clock;
+    const sink: MessageSink = { publish: (bytes) => this.emit(bytes) };
+    this.risk.connect(sink);
+    this.paper.connect(sink);
+    this.portfolio.connect(sink);
+  }
+
+  /** One market-data message (at `offset` of `bytes`): the planner's market, then the stages. Returns messages emitted. */
+  onMarketData(bytes: Uint8Array, offset = 0): number {
+    const before = this.counters.emitted;
+    this.run(() => {
+      this.plannerMarket.onMessage(this.view.wrap(bytes, offset));
+      this.deliver(offset === 0 ? bytes : bytes.subarray(offset));
+    });
+    return this.counters.emitted - before;
+  }
+
+  /**
+   * One signal message: the portfolio notes its reference price, the planner makes an order or not, and
+   * the order goes through risk, the venue and the portfolio. Returns the order and risk's decision, or
+   * undefined when the planner made none.
+   */
+  onSignal(bytes: Uint8Array, offset = 0): PlannedOrder | undefined {
+    let planned: PlannedOrder | undefined;
+    this.run(() => {
+      this.portfolio.onMessage(this.view.wrap(bytes, offset));
+      const order = this.planner.plan(this.view.wrap(bytes, offset));
+      if (order === undefined) return;
+      this.counters.ordersPlanned++;
+      const b = this.clock === undefined ? this.orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE) : this.orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE, this.clock.nowMs());
+      const message = this.emit(b.add(order).finish());
+      this.settle();
+      const d = this.risk.lastDecision;
+      planned = { order, message, decision: d !== undefined && d.orderId === order.orderId ? d : undefined };
+    });
+    return planned;
+  }
+
+  /** One execution-domain message from elsewhere (another service on the execution relay). Returns messages emitted. */
+  onExecution(bytes: Uint8Array): number {
+    const before = this.counters.emitted;
+    this.run(() => this.deliver(bytes));
+    return this.counters.emitted - before;
+  }
+
+  /** The kill switch: HALTED, a Cancel per open order and the venue's answers. Returns the Cancels published. */
+  killSwitch(reason: string): number {
+    let n = 0;
+    this.run(() => (n = this.risk.killSwitch(reason)));
+    return n;
+  }
+
+  /** Trading ACTIVE again (the kill switch released). */
+  activate(reason: string): void {
+    this.run(() => void this.risk.setTradingState(TradingState.Active, reason));
+  }
+
+  /** A Cancel with `reason` for every open order (the graceful stop), and the venue's answers. Returns the Cancels published. */
+  cancelOpenOrders(reason: number): number {
+    let n = 0;
+    this.run(() => (n = this.risk.cancelOpenOrders(reason)));
+    return n;
+  }
+
+  /** Expires, through the venue's own acks, the orders risk counts open that the venue lost (a restart). Returns their ids. */
+  expireLostOrders(): bigint[] {
+    let ids: bigint[] = [];
+    this.run(() => (ids = expireLostOrders(this.risk, this.paper.source, (bytes) => this.emit(bytes))));
+    return ids;
+  }
+
+  /** Runs `f`, then delivers what it emitted; whatever happens, nothing is left pending. */
+  private run(f: () => void): void {
+    try {
+      f();
+      this.settle();
+    } finally {
+      this.pending.length = 0;
+    }
+  }
+
+  /** A stage's message: copied, handed to the output, and queued for the stages when it is an execution message. */
+  private emit(bytes: Uint8Array): Uint8Array {
+    const copy = bytes.slice();
+    this.counters.emitted++;
+    this.output(copy);
+    if (this.emitView.wrap(copy).relayDomain === RelayDomain.Execution) this.pending.push(copy);
+    return copy;
+  }
+
+  /** Delivers pending messages, oldest first, until none is left (what they emit is delivered after them). */
+  private settle(): void {
+    for (let i = 0; i < this.pending.length; i++) this.deliver(this.pending[i]!);
+    this.pending.length = 0;
+  }
+
+  /** One message through the three stages, in order. */
+  private deliver(bytes: Uint8Array): void {
+    this.risk.onMessage(this.stageView.wrap(bytes));
+    this.paper.onMessage(this.stageView.wrap(bytes));
+    this.portfolio.onMessage(this.stageView.wrap(bytes));
+  }
+}
