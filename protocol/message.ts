@@ -13,7 +13,7 @@
  * @module
  */
 
-import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset } from "./constants.ts";
+import { HEADER_SIZE, HeaderOffset } from "./constants.ts";
 import { messageChecksumAt } from "./crc32.ts";
 import { ProtocolError } from "./errors.ts";
 import { checkHeader, readHeader, typeBelongsToDomain, writeHeaderStart, type MessageHeader } from "./header.ts";
@@ -21,6 +21,7 @@ import { writeU64 } from "./ints.ts";
 import { checkTlvLength, readTlvValue, tlvHeaderSize, tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
 import { tlvSpec } from "./tlv-schema.ts";
 import type { Tlv } from "./tlv-types.ts";
+import { TlvCursor, TlvStep } from "./tlv-walk.ts";
 import { viewsOf } from "./views.ts";
 
 /** A decoded message: header plus TLVs in wire order. */
@@ -46,6 +47,9 @@ export interface ValidateOptions {
   /** Reject registered TLVs whose value length is not what their type defines. */
   checkTlvSizes?: boolean;
 }
+
+/** The cursor {@link validateMessageAt} walks with (it calls nothing that walks, so one is enough). */
+const VALIDATE_CURSOR = new TlvCursor();
 
 /** All checks on (shared, so a call without options allocates nothing). */
 const DEFAULT_VALIDATION: ValidateOptions = {};
@@ -99,23 +103,11 @@ export function validateMessageAt(
   const domain = u8[base + HeaderOffset.relayDomain]!;
   const checkDomain = options.checkDomain !== false;
   const checkSizes = options.checkTlvSizes !== false;
-  let p = HEADER_SIZE;
-  while (p < total) {
-    const at = p;
-    if (total - p < 2) return new ProtocolError("TlvOverrun", `TLV header needs 2 bytes, ${total - p} left`, at);
-    let type = u8[base + p]!;
-    let len: number;
-    if (type === EXTENDED_TLV_MARKER) {
-      if (u8[base + p + 1] !== 0) return new ProtocolError("BadExtendedTlv", `extended TLV second byte is ${u8[base + p + 1]}, must be 0`, at + 1);
-      if (total - p < 5) return new ProtocolError("TlvOverrun", `extended TLV header needs 5 bytes, ${total - p} left`, at);
-      type = u8[base + p + 2]!;
-      len = u8[base + p + 3]! | (u8[base + p + 4]! << 8);
-      p += 5;
-    } else {
-      len = u8[base + p + 1]!;
-      p += 2;
-    }
-    if (p + len > total) return new ProtocolError("TlvOverrun", `TLV type ${type} value of ${len} bytes runs past the message end`, at);
+  const tlvs = VALIDATE_CURSOR.reset(u8, base + HEADER_SIZE, base + total);
+  let step: number;
+  while ((step = tlvs.step()) === TlvStep.ok) {
+    const type = tlvs.type;
+    const at = tlvs.at - base;
     if (checkDomain && !typeBelongsToDomain(type, domain)) {
       return new ProtocolError("TypeNotInDomain", `TLV type ${type} does not belong to relay domain ${domain}`, at);
     }
@@ -123,15 +115,29 @@ export function validateMessageAt(
       const spec = tlvSpec(type);
       if (spec) {
         try {
-          checkTlvLength(spec, dv, base + p, len, at);
+          checkTlvLength(spec, dv, tlvs.value, tlvs.length, at);
         } catch (e) {
           return e as ProtocolError;
         }
       }
     }
-    p += len;
   }
-  return undefined;
+  return step === TlvStep.end ? undefined : walkError(step, tlvs, base);
+}
+
+/** The typed error for a walk that stopped on a malformed TLV (offsets relative to `base`). */
+function walkError(step: number, tlvs: TlvCursor, base: number): ProtocolError {
+  const at = tlvs.at - base;
+  const left = tlvs.end - tlvs.at;
+  if (step === TlvStep.badExtendedMarker) {
+    return new ProtocolError("BadExtendedTlv", `extended TLV second byte is ${tlvs.u8[tlvs.at + 1]}, must be 0`, at + 1);
+  }
+  if (step === TlvStep.truncatedHeader) {
+    return left < 2
+      ? new ProtocolError("TlvOverrun", `TLV header needs 2 bytes, ${left} left`, at)
+      : new ProtocolError("TlvOverrun", `extended TLV header needs 5 bytes, ${left} left`, at);
+  }
+  return new ProtocolError("TlvOverrun", `TLV type ${tlvs.type} value of ${tlvs.length} bytes runs past the message end`, at);
 }
 
 /** Like {@link validateMessage} but throws the error; returns the message length. */
@@ -151,22 +157,8 @@ export function decodeMessage(bytes: Uint8Array, offset = 0, options?: ValidateO
   const base = bytes.byteOffset + offset;
   const header = readHeader(dv, base);
   const tlvs: Tlv[] = [];
-  let p = HEADER_SIZE;
-  while (p < total) {
-    const at = p;
-    let type = u8[base + p]!;
-    let len: number;
-    if (type === EXTENDED_TLV_MARKER) {
-      type = u8[base + p + 2]!;
-      len = u8[base + p + 3]! | (u8[base + p + 4]! << 8);
-      p += 5;
-    } else {
-      len = u8[base + p + 1]!;
-      p += 2;
-    }
-    tlvs.push(readTlvValue(type, u8, dv, base + p, len, at));
-    p += len;
-  }
+  const cursor = new TlvCursor().reset(u8, base + HEADER_SIZE, base + total);
+  while (cursor.step() === TlvStep.ok) tlvs.push(readTlvValue(cursor.type, u8, dv, cursor.value, cursor.length, cursor.at - base));
   return { header, tlvs };
 }
 

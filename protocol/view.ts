@@ -16,11 +16,12 @@
  * @module
  */
 
-import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset } from "./constants.ts";
+import { HEADER_SIZE, HeaderOffset } from "./constants.ts";
 import type { ProtocolError } from "./errors.ts";
 import { getI64, getU64 } from "./int64.ts";
 import { readAddress, readU128, readU160 } from "./ints.ts";
 import { validateMessageAt, type ValidateOptions } from "./message.ts";
+import { TlvCursor, TlvStep } from "./tlv-walk.ts";
 import { viewsOf } from "./views.ts";
 
 /** Reusable, allocation-free reader over one message at a time. */
@@ -41,7 +42,7 @@ export class MessageView {
   tlvStart = 0;
   /** Length of the current TLV's value. */
   tlvLength = 0;
-  private next = 0;
+  private readonly tlvs = new TlvCursor();
   private end = 0;
   private lastBuffer: ArrayBufferLike | undefined;
   // `bytes.byteOffset` of the wrapped array: the getter is a ~20 ns builtin call on Node 20's V8, so it
@@ -68,7 +69,7 @@ export class MessageView {
     // Reading payloadSize needs a whole header; the TLV cursor never walks past the wrapped bytes.
     const limit = base + bytes.length;
     this.end = limit - this.start >= HEADER_SIZE ? Math.min(this.start + HEADER_SIZE + this.payloadSize, limit) : this.start;
-    this.next = this.start + HEADER_SIZE;
+    this.tlvs.reset(this.u8, this.start + HEADER_SIZE, this.end);
     this.tlvType = 0;
     return this;
   }
@@ -99,28 +100,17 @@ export class MessageView {
 
   /** Moves the cursor to the first TLV; false when there is none. */
   firstTlv(): boolean {
-    this.next = this.start + HEADER_SIZE;
+    this.tlvs.reset(this.u8, this.start + HEADER_SIZE, this.end);
     return this.nextTlv();
   }
 
   /** Advances the cursor to the next TLV; false at the end (or on a malformed TLV header). */
   nextTlv(): boolean {
-    const p = this.next;
-    if (p + 2 > this.end) return false;
-    const u8 = this.u8;
-    let type = u8[p]!;
-    if (type === EXTENDED_TLV_MARKER) {
-      if (p + 5 > this.end) return false;
-      type = u8[p + 2]!;
-      this.tlvLength = u8[p + 3]! | (u8[p + 4]! << 8);
-      this.tlvStart = p + 5;
-    } else {
-      this.tlvLength = u8[p + 1]!;
-      this.tlvStart = p + 2;
-    }
-    if (this.tlvStart + this.tlvLength > this.end) return false;
-    this.tlvType = type;
-    this.next = this.tlvStart + this.tlvLength;
+    const tlvs = this.tlvs;
+    if (tlvs.step() !== TlvStep.ok) return false;
+    this.tlvType = tlvs.type;
+    this.tlvStart = tlvs.value;
+    this.tlvLength = tlvs.length;
     return true;
   }
 
