@@ -21,7 +21,7 @@ import { writeU64 } from "./ints.ts";
 import { checkTlvLength, readTlvValue, tlvHeaderSize, tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
 import { tlvSpec } from "./tlv-schema.ts";
 import type { Tlv } from "./tlv-types.ts";
-import { TlvCursor, TlvStep } from "./tlv-walk.ts";
+import { TlvFault, tlvLength, tlvNext, tlvType, tlvValue } from "./tlv-walk.ts";
 import { viewsOf } from "./views.ts";
 
 /** A decoded message: header plus TLVs in wire order. */
@@ -47,9 +47,6 @@ export interface ValidateOptions {
   /** Reject registered TLVs whose value length is not what their type defines. */
   checkTlvSizes?: boolean;
 }
-
-/** The cursor {@link validateMessageAt} walks with (it calls nothing that walks, so one is enough). */
-const VALIDATE_CURSOR = new TlvCursor();
 
 /** All checks on (shared, so a call without options allocates nothing). */
 const DEFAULT_VALIDATION: ValidateOptions = {};
@@ -103,11 +100,12 @@ export function validateMessageAt(
   const domain = u8[base + HeaderOffset.relayDomain]!;
   const checkDomain = options.checkDomain !== false;
   const checkSizes = options.checkTlvSizes !== false;
-  const tlvs = VALIDATE_CURSOR.reset(u8, base + HEADER_SIZE, base + total);
-  let step: number;
-  while ((step = tlvs.step()) === TlvStep.ok) {
-    const type = tlvs.type;
-    const at = tlvs.at - base;
+  const end = base + total;
+  for (let p = base + HEADER_SIZE; p < end;) {
+    const next = tlvNext(u8, p, end);
+    if (next < 0) return walkError(next, u8, p, end, base);
+    const type = tlvType(u8, p);
+    const at = p - base;
     if (checkDomain && !typeBelongsToDomain(type, domain)) {
       return new ProtocolError("TypeNotInDomain", `TLV type ${type} does not belong to relay domain ${domain}`, at);
     }
@@ -115,29 +113,31 @@ export function validateMessageAt(
       const spec = tlvSpec(type);
       if (spec) {
         try {
-          checkTlvLength(spec, dv, tlvs.value, tlvs.length, at);
+          const value = tlvValue(u8, p);
+          checkTlvLength(spec, dv, value, next - value, at);
         } catch (e) {
           return e as ProtocolError;
         }
       }
     }
+    p = next;
   }
-  return step === TlvStep.end ? undefined : walkError(step, tlvs, base);
+  return undefined;
 }
 
 /** The typed error for a walk that stopped on a malformed TLV (offsets relative to `base`). */
-function walkError(step: number, tlvs: TlvCursor, base: number): ProtocolError {
-  const at = tlvs.at - base;
-  const left = tlvs.end - tlvs.at;
-  if (step === TlvStep.badExtendedMarker) {
-    return new ProtocolError("BadExtendedTlv", `extended TLV second byte is ${tlvs.u8[tlvs.at + 1]}, must be 0`, at + 1);
+function walkError(fault: number, u8: Uint8Array, p: number, end: number, base: number): ProtocolError {
+  const at = p - base;
+  const left = end - p;
+  if (fault === TlvFault.badExtendedMarker) {
+    return new ProtocolError("BadExtendedTlv", `extended TLV second byte is ${u8[p + 1]}, must be 0`, at + 1);
   }
-  if (step === TlvStep.truncatedHeader) {
+  if (fault === TlvFault.truncatedHeader) {
     return left < 2
       ? new ProtocolError("TlvOverrun", `TLV header needs 2 bytes, ${left} left`, at)
       : new ProtocolError("TlvOverrun", `extended TLV header needs 5 bytes, ${left} left`, at);
   }
-  return new ProtocolError("TlvOverrun", `TLV type ${tlvs.type} value of ${tlvs.length} bytes runs past the message end`, at);
+  return new ProtocolError("TlvOverrun", `TLV type ${tlvType(u8, p)} value of ${tlvLength(u8, p)} bytes runs past the message end`, at);
 }
 
 /** Like {@link validateMessage} but throws the error; returns the message length. */
@@ -157,8 +157,13 @@ export function decodeMessage(bytes: Uint8Array, offset = 0, options?: ValidateO
   const base = bytes.byteOffset + offset;
   const header = readHeader(dv, base);
   const tlvs: Tlv[] = [];
-  const cursor = new TlvCursor().reset(u8, base + HEADER_SIZE, base + total);
-  while (cursor.step() === TlvStep.ok) tlvs.push(readTlvValue(cursor.type, u8, dv, cursor.value, cursor.length, cursor.at - base));
+  const end = base + total;
+  for (let p = base + HEADER_SIZE, next = 0; p < end; p = next) {
+    next = tlvNext(u8, p, end);
+    if (next < 0) break; // not after validation
+    const value = tlvValue(u8, p);
+    tlvs.push(readTlvValue(tlvType(u8, p), u8, dv, value, next - value, p - base));
+  }
   return { header, tlvs };
 }
 

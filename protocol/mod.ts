@@ -38,7 +38,7 @@ export {
 } from "./message.ts";
 export { ChunkViews, viewsOf, type BufferViews } from "./views.ts";
 export { MessageView } from "./view.ts";
-export { TlvCursor, TlvStep } from "./tlv-walk.ts";
+export { TlvFault, tlvLength, tlvNext, tlvType, tlvValue } from "./tlv-walk.ts";
 export {
   ArbitrageSignalField, CancelField, FillField, GapField, GasPriceField, HeartbeatField, HelloField, LiquidationAlertField, MomentumSignalField, OrderAckField, OrderBookField, OrderRequestField, PoolBurnField, PoolMintField, PoolSwapField, PoolSyncField, QuoteField, RetransmitRequestField, SignalIdentityField, StatusReportField, TradeField,
 } from "./fields.ts";

@@ -21,7 +21,7 @@ import type { ProtocolError } from "./errors.ts";
 import { getI64, getU64 } from "./int64.ts";
 import { readAddress, readU128, readU160 } from "./ints.ts";
 import { validateMessageAt, type ValidateOptions } from "./message.ts";
-import { TlvCursor, TlvStep } from "./tlv-walk.ts";
+import { tlvNext, tlvType, tlvValue } from "./tlv-walk.ts";
 import { viewsOf } from "./views.ts";
 
 /** Reusable, allocation-free reader over one message at a time. */
@@ -42,7 +42,7 @@ export class MessageView {
   tlvStart = 0;
   /** Length of the current TLV's value. */
   tlvLength = 0;
-  private readonly tlvs = new TlvCursor();
+  private next = 0;
   private end = 0;
   private lastBuffer: ArrayBufferLike | undefined;
   // `bytes.byteOffset` of the wrapped array: the getter is a ~20 ns builtin call on Node 20's V8, so it
@@ -69,7 +69,7 @@ export class MessageView {
     // Reading payloadSize needs a whole header; the TLV cursor never walks past the wrapped bytes.
     const limit = base + bytes.length;
     this.end = limit - this.start >= HEADER_SIZE ? Math.min(this.start + HEADER_SIZE + this.payloadSize, limit) : this.start;
-    this.tlvs.reset(this.u8, this.start + HEADER_SIZE, this.end);
+    this.next = this.start + HEADER_SIZE;
     this.tlvType = 0;
     return this;
   }
@@ -100,17 +100,21 @@ export class MessageView {
 
   /** Moves the cursor to the first TLV; false when there is none. */
   firstTlv(): boolean {
-    this.tlvs.reset(this.u8, this.start + HEADER_SIZE, this.end);
+    this.next = this.start + HEADER_SIZE;
     return this.nextTlv();
   }
 
   /** Advances the cursor to the next TLV; false at the end (or on a malformed TLV header). */
   nextTlv(): boolean {
-    const tlvs = this.tlvs;
-    if (tlvs.step() !== TlvStep.ok) return false;
-    this.tlvType = tlvs.type;
-    this.tlvStart = tlvs.value;
-    this.tlvLength = tlvs.length;
+    const p = this.next;
+    if (p >= this.end) return false;
+    const u8 = this.u8;
+    const next = tlvNext(u8, p, this.end);
+    if (next < 0) return false;
+    this.tlvType = tlvType(u8, p);
+    this.tlvStart = tlvValue(u8, p);
+    this.tlvLength = next - this.tlvStart;
+    this.next = next;
     return true;
   }
 

@@ -33,7 +33,7 @@
  */
 
 import {
-  ChunkViews, GapField, GapReason, HelloField, HEADER_SIZE, HeaderOffset, isProtocolError, type RelayDomain, TlvCursor, TlvStep, TlvType,
+  ChunkViews, GapField, GapReason, HelloField, HEADER_SIZE, HeaderOffset, isProtocolError, type RelayDomain, tlvNext, TlvType, tlvType, tlvValue,
   validateMessage, viewsOf,
 } from "../../protocol/mod.ts";
 import { createLogger, type Logger } from "../../core/log.ts";
@@ -89,9 +89,8 @@ export class Relay {
   private readonly rings: RingStore;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private stopped = false;
-  // Views, buffer and byte offset of the chunk being read (many messages per chunk), and its TLV cursor.
+  // Views, buffer and byte offset of the chunk being read (many messages per chunk).
   private readonly chunk = new ChunkViews();
-  private readonly tlvs = new TlvCursor();
 
   /** @param options domain and limits */
   constructor(options: RelayOptions) {
@@ -241,8 +240,8 @@ export class Relay {
         return;
       }
     }
-    const tlvs = this.tlvs.reset(u8, base + HEADER_SIZE, base + length);
-    const first = tlvs.step() === TlvStep.ok ? tlvs.type : -1;
+    const firstAt = base + HEADER_SIZE;
+    const first = tlvNext(u8, firstAt, base + length) >= 0 ? tlvType(u8, firstAt) : -1;
     if (s.state === SessionState.AwaitHello) {
       if (first !== TlvType.Hello) {
         this.disconnect(s, DisconnectReason.noHello, `first message must be Hello, got TLV type ${first}`);
@@ -268,7 +267,7 @@ export class Relay {
     // publishes that source may send one (e.g. a NATS bridge passing on an origin loss). Anyone else's
     // would silence another publisher's stream.
     if (first === TlvType.Gap) {
-      const gapSource = dv.getUint16(tlvs.value + GapField.source, true);
+      const gapSource = dv.getUint16(tlvValue(u8, firstAt) + GapField.source, true);
       if (!this.sources.owners.mayNotify(gapSource, s)) {
         m.drop(DropReason.badControl);
         this.notices.refused(s, RefusalReason.badControl, dv, base);
@@ -300,12 +299,15 @@ export class Relay {
   private control(s: Session, bytes: Uint8Array, offset: number, length: number): void {
     const { u8, dv } = viewsOf(bytes);
     const base = bytes.byteOffset + offset;
-    const tlvs = this.tlvs.reset(u8, base + HEADER_SIZE, base + length);
-    while (s.state !== SessionState.Closed && tlvs.step() === TlvStep.ok) {
-      const type = tlvs.type;
-      if (type === TlvType.Hello) this.onHello(s, u8, dv, tlvs.value, tlvs.length);
-      else if (type === TlvType.Subscribe) this.onSubscribe(s, dv, tlvs.value);
-      else if (type === TlvType.RetransmitRequest) this.answers.request(s, dv, tlvs.value);
+    const end = base + length;
+    for (let p = base + HEADER_SIZE, next = 0; p < end && s.state !== SessionState.Closed; p = next) {
+      next = tlvNext(u8, p, end);
+      if (next < 0) return;
+      const type = tlvType(u8, p);
+      const v = tlvValue(u8, p);
+      if (type === TlvType.Hello) this.onHello(s, u8, dv, v, next - v);
+      else if (type === TlvType.Subscribe) this.onSubscribe(s, dv, v);
+      else if (type === TlvType.RetransmitRequest) this.answers.request(s, dv, v);
     }
   }
 

@@ -54,10 +54,14 @@ export class SourceAdmission {
   /** Per source, the open connection that publishes it. */
   readonly owners = new SourceOwners<Session>();
   private readonly o: SourceAdmissionOptions;
+  private readonly sequences: SourceSequences;
+  private readonly jumpWindow: number;
 
   /** @param options the relay's state the checks read and update */
   constructor(options: SourceAdmissionOptions) {
     this.o = options;
+    this.sequences = options.sequences;
+    this.jumpWindow = options.jumpWindow;
   }
 
   /**
@@ -81,7 +85,7 @@ export class SourceAdmission {
     const hi = dv.getUint32(base + HeaderOffset.sequence + 4, true);
     const tsLo = dv.getUint32(base + HeaderOffset.timestamp, true);
     const tsHi = dv.getUint32(base + HeaderOffset.timestamp + 4, true);
-    const seqs = o.sequences;
+    const seqs = this.sequences;
     if (seqs.seen[source] === 1) {
       const lh = seqs.lastHi[source]!;
       if (hi < lh || (hi === lh && lo <= seqs.lastLo[source]!)) {
@@ -94,7 +98,7 @@ export class SourceAdmission {
           o.metrics.drop(DropReason.duplicate);
           return RefusalReason.duplicate;
         }
-      } else if ((hi - lh) * 4294967296 + (lo - seqs.lastLo[source]!) > o.jumpWindow) {
+      } else if ((hi - lh) * 4294967296 + (lo - seqs.lastLo[source]!) > this.jumpWindow) {
         o.refusals.sequenceJump(s, source, seqs.last(source), (BigInt(hi) << 32n) | BigInt(lo), o.jumpWindow);
         return RefusalReason.sequenceJump;
       }

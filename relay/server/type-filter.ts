@@ -12,18 +12,20 @@
  * @module
  */
 
-import { HEADER_SIZE, TlvCursor, TlvStep, TlvType, tlvSpec } from "../../protocol/mod.ts";
+import { HEADER_SIZE, tlvNext, TlvType, tlvSpec, tlvType } from "../../protocol/mod.ts";
 
 /** Offset of the type list within a Subscribe value: right after its fixed part (the count). */
 const SUBSCRIBE_TYPES_AT = tlvSpec(TlvType.Subscribe)!.baseSize;
 
-/** The filter's cursor (the check calls nothing that walks, so one is enough). */
-const tlvs = new TlvCursor();
-
 /** True when any TLV of the message at `u8[base, base+length)` has a type set in `filter`. */
 export function matchesFilter(u8: Uint8Array, base: number, length: number, filter: Uint8Array): boolean {
-  tlvs.reset(u8, base + HEADER_SIZE, base + length);
-  while (tlvs.step() === TlvStep.ok) if (filter[tlvs.type] === 1) return true;
+  const end = base + length;
+  for (let p = base + HEADER_SIZE; p < end;) {
+    const next = tlvNext(u8, p, end);
+    if (next < 0) return false;
+    if (filter[tlvType(u8, p)] === 1) return true;
+    p = next;
+  }
   return false;
 }
 

@@ -11,7 +11,7 @@
  */
 
 import { messageChecksumAt } from "../../protocol/crc32.ts";
-import { HEADER_SIZE, HeaderOffset, TLV_SPECS, TlvCursor, TlvStep, typeBelongsToDomain } from "../../protocol/mod.ts";
+import { HEADER_SIZE, HeaderOffset, TLV_SPECS, tlvNext, tlvType, tlvValue, typeBelongsToDomain } from "../../protocol/mod.ts";
 
 /** Per TLV type: -1 unregistered (any length), 0 variable size (full validation), else the fixed size. */
 const FIXED_SIZE = new Int32Array(256).fill(-1);
@@ -23,9 +23,6 @@ const ALLOWED: Uint8Array[] = [0, 1, 2, 3, 4].map((d) => {
   for (let type = 0; type < 256; type++) t[type] = d >= 1 && typeBelongsToDomain(type, d) ? 1 : 0;
   return t;
 });
-
-/** The check's cursor (the check calls nothing that walks, so one is enough). */
-const CURSOR = new TlvCursor();
 
 /** Verdict of {@link quickCheck}. */
 export const QuickCheck = {
@@ -43,13 +40,15 @@ export function quickCheck(u8: Uint8Array, dv: DataView, base: number, length: n
   if (verifyChecksum && messageChecksumAt(u8, dv, base, length) !== dv.getUint32(base + HeaderOffset.checksum, true)) return QuickCheck.full;
   const allowed = ALLOWED[u8[base + HeaderOffset.relayDomain]!];
   if (allowed === undefined) return QuickCheck.full;
-  const tlvs = CURSOR.reset(u8, base + HEADER_SIZE, base + length);
-  let step: number;
-  while ((step = tlvs.step()) === TlvStep.ok) {
-    const type = tlvs.type;
+  const end = base + length;
+  for (let p = base + HEADER_SIZE; p < end;) {
+    const next = tlvNext(u8, p, end);
+    if (next < 0) return QuickCheck.full;
+    const type = tlvType(u8, p);
     if (allowed[type] === 0) return QuickCheck.full;
     const fixed = FIXED_SIZE[type]!;
-    if (fixed === 0 || (fixed > 0 && fixed !== tlvs.length)) return QuickCheck.full;
+    if (fixed === 0 || (fixed > 0 && fixed !== next - tlvValue(u8, p))) return QuickCheck.full;
+    p = next;
   }
-  return step === TlvStep.end ? QuickCheck.ok : QuickCheck.full;
+  return QuickCheck.ok;
 }

@@ -9,7 +9,7 @@
  */
 
 import {
-  encodeMessage, GapField, HEADER_SIZE, HeaderOffset, TlvCursor, TlvStep, TlvType, viewsOf,
+  encodeMessage, GapField, HEADER_SIZE, HeaderOffset, tlvNext, TlvType, tlvType, tlvValue, viewsOf,
 } from "../../protocol/mod.ts";
 
 /** Hello roles (PROTOCOL.md §4, Hello). */
@@ -72,16 +72,13 @@ export function firstTlvType(bytes: Uint8Array, offset: number): number {
  * for per-message paths that hold the views already (no typed-array getter per call).
  */
 export function firstTlvTypeAt(u8: Uint8Array, dv: DataView, base: number): number {
-  return firstTlvAt(u8, dv, base) ? FIRST.type : -1;
+  return hasFirstTlv(u8, dv, base) ? tlvType(u8, base + HEADER_SIZE) : -1;
 }
 
-/** The cursor of the first-TLV readers (they call nothing that walks, so one is enough). */
-const FIRST = new TlvCursor();
-
-/** Puts {@link FIRST} on the first TLV of the message at absolute `base`; false when it has none. */
-function firstTlvAt(u8: Uint8Array, dv: DataView, base: number): boolean {
-  const end = base + HEADER_SIZE + dv.getUint32(base + HeaderOffset.payloadSize, true);
-  return FIRST.reset(u8, base + HEADER_SIZE, end).step() === TlvStep.ok;
+/** True when the message at absolute `base` has a whole first TLV. */
+function hasFirstTlv(u8: Uint8Array, dv: DataView, base: number): boolean {
+  const first = base + HEADER_SIZE;
+  return tlvNext(u8, first, first + dv.getUint32(base + HeaderOffset.payloadSize, true)) >= 0;
 }
 
 /**
@@ -89,7 +86,7 @@ function firstTlvAt(u8: Uint8Array, dv: DataView, base: number): boolean {
  * is a Gap, else -1: where {@link GapField} offsets apply.
  */
 export function gapValueAt(u8: Uint8Array, dv: DataView, base: number): number {
-  return firstTlvAt(u8, dv, base) && FIRST.type === TlvType.Gap ? FIRST.value : -1;
+  return hasFirstTlv(u8, dv, base) && tlvType(u8, base + HEADER_SIZE) === TlvType.Gap ? tlvValue(u8, base + HEADER_SIZE) : -1;
 }
 
 /** True for the TLV types a relay consumes instead of forwarding (Hello, Subscribe, RetransmitRequest). */
