@@ -17,12 +17,12 @@ import { HEADER_SIZE, HeaderOffset } from "./constants.ts";
 import { messageChecksumAt } from "./crc32.ts";
 import { ProtocolError } from "./errors.ts";
 import { checkHeader, readHeader, typeBelongsToDomain, writeHeaderStart, type MessageHeader } from "./header.ts";
-import { writeU64 } from "./ints.ts";
+import { writeU64 } from "./wide-ints.ts";
 import { checkTlvLength, readTlvValue, tlvHeaderSize, tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
 import { tlvSpec } from "./tlv-schema.ts";
 import type { Tlv } from "./tlv-types.ts";
 import { TlvFault, tlvLength, tlvNext, tlvType, tlvValue } from "./tlv-walk.ts";
-import { viewsOf } from "./views.ts";
+import { viewsOf } from "./buffer-views.ts";
 
 /** A decoded message: header plus TLVs in wire order. */
 export interface Message {

@@ -18,11 +18,11 @@
 
 import { HEADER_SIZE, HeaderOffset } from "./constants.ts";
 import type { ProtocolError } from "./errors.ts";
-import { getI64, getU64 } from "./int64.ts";
-import { readAddress, readU128, readU160 } from "./ints.ts";
+import { getI64, getU64 } from "./fast-int64.ts";
+import { readAddress, readU128, readU160 } from "./wide-ints.ts";
 import { validateMessageAt, type ValidateOptions } from "./message.ts";
 import { tlvNext, tlvType, tlvValue } from "./tlv-walk.ts";
-import { viewsOf } from "./views.ts";
+import { viewsOf } from "./buffer-views.ts";
 
 /** Reusable, allocation-free reader over one message at a time. */
 export class MessageView {
