@@ -2,7 +2,8 @@
  * The one TLV walker (protocol/tlv-walk.ts) against the codec: over random TLV sequences — standard and
  * extended, at any offset of a larger buffer with junk around — it visits exactly the TLVs the codec
  * wrote; cut short anywhere, it visits exactly the whole ones before the cut and then names the fault.
- * Every reader built on it (MessageView, decodeMessage, matchesFilter) sees the same TLVs.
+ * Every reader built on it (decodeMessage, matchesFilter) sees the same TLVs, and so does MessageView's
+ * hand-written step.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -95,6 +96,24 @@ describe("tlv walk", () => {
           // Junk after the cut may read as anything but the header bytes before it are the codec's.
           expect(fault).toBe(cut - broken.at < header ? TlvFault.truncatedHeader : TlvFault.valueOverrun);
         }
+      }),
+    );
+  });
+
+  it("MessageView's own step visits exactly what tlvNext visits, whole or cut short (property)", () => {
+    const view = new MessageView();
+    fc.assert(
+      fc.property(fc.array(specArb, { maxLength: 8 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (specs, cutSeed, junk) => {
+        // The TLVs after a 32-byte header whose payloadSize claims them all; the array may end early.
+        const { u8, end } = writeAll(specs, HEADER_SIZE, junk);
+        new DataView(u8.buffer).setUint32(24, end - HEADER_SIZE, true);
+        const cut = HEADER_SIZE + (cutSeed % (end - HEADER_SIZE + 1));
+        const bytes = u8.subarray(0, cut);
+        const seen: Written[] = [];
+        view.wrap(bytes, 0);
+        if (view.firstTlv()) do seen.push({ type: view.tlvType, at: 0, value: view.tlvStart, length: view.tlvLength }); while (view.nextTlv());
+        const walked = walk(u8, HEADER_SIZE, cut).visited.map((w) => ({ ...w, at: 0 }));
+        expect(seen).toEqual(walked);
       }),
     );
   });
