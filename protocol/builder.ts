@@ -18,10 +18,10 @@
 
 import { HEADER_SIZE, HeaderOffset, MAX_MESSAGE_SIZE } from "./constants.ts";
 import { messageChecksumAt } from "./crc32.ts";
-import { set64 } from "./int64.ts";
+import { set64 } from "./fast-int64.ts";
 import { ProtocolError } from "./errors.ts";
 import { writeHeaderStart } from "./header.ts";
-import { fitsI64, fitsU64, writeU64 } from "./ints.ts";
+import { fitsI64, fitsU64, writeU64 } from "./wide-ints.ts";
 import { epochMillis, writeEpochMillisAsNanos } from "./time.ts";
 import { tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
 import type { Tlv } from "./tlv-types.ts";

@@ -16,7 +16,7 @@
  */
 
 import { HeaderOffset } from "./constants.ts";
-import { viewsOf } from "./views.ts";
+import { viewsOf } from "./buffer-views.ts";
 
 const TABLES = buildTables();
 

@@ -16,7 +16,7 @@
 
 import { PRICE_DECIMALS } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
-import { I64_MAX, I64_MIN } from "./ints.ts";
+import { I64_MAX, I64_MIN } from "./wide-ints.ts";
 
 /** Result of {@link parseDecimal}: the scaled integer and whether rounding happened. */
 export interface FixedPoint {

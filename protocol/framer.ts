@@ -22,7 +22,7 @@
 
 import { HEADER_SIZE } from "./constants.ts";
 import { checkHeader } from "./header.ts";
-import { viewsOf } from "./views.ts";
+import { viewsOf } from "./buffer-views.ts";
 
 /** Receives one whole message: `bytes[offset, offset+length)`. */
 export type MessageHandler = (bytes: Uint8Array, offset: number, length: number) => void;

@@ -17,7 +17,7 @@
 
 import { AssetType, Venue } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
-import { parseAddress } from "./ints.ts";
+import { parseAddress } from "./wide-ints.ts";
 
 /** Size of an encoded InstrumentId. */
 export const INSTRUMENT_SIZE = 12;

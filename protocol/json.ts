@@ -15,7 +15,7 @@
 
 import { ProtocolError } from "./errors.ts";
 import { instrumentSymbol, pairAssetId, type InstrumentId } from "./instrument.ts";
-import { fromHex, normalizeAddress, toHex } from "./ints.ts";
+import { fromHex, normalizeAddress, toHex } from "./wide-ints.ts";
 import { encodeMessage, type Message, type MessageMeta } from "./message.ts";
 import { tlvSpec, type FieldSpec } from "./tlv-schema.ts";
 import type { Tlv } from "./tlv-types.ts";

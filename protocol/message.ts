@@ -13,15 +13,16 @@
  * @module
  */
 
-import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset } from "./constants.ts";
+import { HEADER_SIZE, HeaderOffset } from "./constants.ts";
 import { messageChecksumAt } from "./crc32.ts";
 import { ProtocolError } from "./errors.ts";
 import { checkHeader, readHeader, typeBelongsToDomain, writeHeaderStart, type MessageHeader } from "./header.ts";
-import { writeU64 } from "./ints.ts";
+import { writeU64 } from "./wide-ints.ts";
 import { checkTlvLength, readTlvValue, tlvHeaderSize, tlvValueSize, writeTlvHeader, writeTlvValue } from "./tlv-codec.ts";
 import { tlvSpec } from "./tlv-schema.ts";
 import type { Tlv } from "./tlv-types.ts";
-import { viewsOf } from "./views.ts";
+import { TlvFault, tlvLength, tlvNext, tlvType, tlvValue } from "./tlv-walk.ts";
+import { viewsOf } from "./buffer-views.ts";
 
 /** A decoded message: header plus TLVs in wire order. */
 export interface Message {
@@ -99,23 +100,12 @@ export function validateMessageAt(
   const domain = u8[base + HeaderOffset.relayDomain]!;
   const checkDomain = options.checkDomain !== false;
   const checkSizes = options.checkTlvSizes !== false;
-  let p = HEADER_SIZE;
-  while (p < total) {
-    const at = p;
-    if (total - p < 2) return new ProtocolError("TlvOverrun", `TLV header needs 2 bytes, ${total - p} left`, at);
-    let type = u8[base + p]!;
-    let len: number;
-    if (type === EXTENDED_TLV_MARKER) {
-      if (u8[base + p + 1] !== 0) return new ProtocolError("BadExtendedTlv", `extended TLV second byte is ${u8[base + p + 1]}, must be 0`, at + 1);
-      if (total - p < 5) return new ProtocolError("TlvOverrun", `extended TLV header needs 5 bytes, ${total - p} left`, at);
-      type = u8[base + p + 2]!;
-      len = u8[base + p + 3]! | (u8[base + p + 4]! << 8);
-      p += 5;
-    } else {
-      len = u8[base + p + 1]!;
-      p += 2;
-    }
-    if (p + len > total) return new ProtocolError("TlvOverrun", `TLV type ${type} value of ${len} bytes runs past the message end`, at);
+  const end = base + total;
+  for (let p = base + HEADER_SIZE; p < end;) {
+    const next = tlvNext(u8, p, end);
+    if (next < 0) return walkError(next, u8, p, end, base);
+    const type = tlvType(u8, p);
+    const at = p - base;
     if (checkDomain && !typeBelongsToDomain(type, domain)) {
       return new ProtocolError("TypeNotInDomain", `TLV type ${type} does not belong to relay domain ${domain}`, at);
     }
@@ -123,15 +113,31 @@ export function validateMessageAt(
       const spec = tlvSpec(type);
       if (spec) {
         try {
-          checkTlvLength(spec, dv, base + p, len, at);
+          const value = tlvValue(u8, p);
+          checkTlvLength(spec, dv, value, next - value, at);
         } catch (e) {
           return e as ProtocolError;
         }
       }
     }
-    p += len;
+    p = next;
   }
   return undefined;
+}
+
+/** The typed error for a walk that stopped on a malformed TLV (offsets relative to `base`). */
+function walkError(fault: number, u8: Uint8Array, p: number, end: number, base: number): ProtocolError {
+  const at = p - base;
+  const left = end - p;
+  if (fault === TlvFault.badExtendedMarker) {
+    return new ProtocolError("BadExtendedTlv", `extended TLV second byte is ${u8[p + 1]}, must be 0`, at + 1);
+  }
+  if (fault === TlvFault.truncatedHeader) {
+    return left < 2
+      ? new ProtocolError("TlvOverrun", `TLV header needs 2 bytes, ${left} left`, at)
+      : new ProtocolError("TlvOverrun", `extended TLV header needs 5 bytes, ${left} left`, at);
+  }
+  return new ProtocolError("TlvOverrun", `TLV type ${tlvType(u8, p)} value of ${tlvLength(u8, p)} bytes runs past the message end`, at);
 }
 
 /** Like {@link validateMessage} but throws the error; returns the message length. */
@@ -151,21 +157,12 @@ export function decodeMessage(bytes: Uint8Array, offset = 0, options?: ValidateO
   const base = bytes.byteOffset + offset;
   const header = readHeader(dv, base);
   const tlvs: Tlv[] = [];
-  let p = HEADER_SIZE;
-  while (p < total) {
-    const at = p;
-    let type = u8[base + p]!;
-    let len: number;
-    if (type === EXTENDED_TLV_MARKER) {
-      type = u8[base + p + 2]!;
-      len = u8[base + p + 3]! | (u8[base + p + 4]! << 8);
-      p += 5;
-    } else {
-      len = u8[base + p + 1]!;
-      p += 2;
-    }
-    tlvs.push(readTlvValue(type, u8, dv, base + p, len, at));
-    p += len;
+  const end = base + total;
+  for (let p = base + HEADER_SIZE, next = 0; p < end; p = next) {
+    next = tlvNext(u8, p, end);
+    if (next < 0) break; // not after validation
+    const value = tlvValue(u8, p);
+    tlvs.push(readTlvValue(tlvType(u8, p), u8, dv, value, next - value, p - base));
   }
   return { header, tlvs };
 }

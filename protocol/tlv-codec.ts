@@ -9,7 +9,7 @@
 import { EXTENDED_TLV_MARKER, POOL_FLAG_V3, ORDER_FLAG_DEX_ROUTE } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
 import { readInstrument, writeInstrument, type InstrumentId } from "./instrument.ts";
-import { readAddress, readU128, readU160, writeAddress, writeI64, writeU128, writeU160, writeU64 } from "./ints.ts";
+import { readAddress, readU128, readU160, writeAddress, writeI64, writeU128, writeU160, writeU64 } from "./wide-ints.ts";
 import { FIELD_SIZE, MAX_BOOK_LEVELS, MAX_EXTRA_HOPS, MAX_HELLO_TOKEN, tlvSpec, type FieldSpec, type TlvSpec } from "./tlv-schema.ts";
 import type { BookLevel, Tlv } from "./tlv-types.ts";
 

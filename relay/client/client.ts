@@ -37,14 +37,14 @@
  * @module
  */
 
-import { ChunkViews, EXTENDED_TLV_MARKER, HEADER_SIZE, StreamFramer, TlvType, validateMessage } from "../../protocol/mod.ts";
+import { ChunkViews, StreamFramer, validateMessage } from "../../protocol/mod.ts";
 import { QuickCheck, quickCheck } from "../wire/check.ts";
 import { ClientInbox } from "./inbox.ts";
 import { ClientRefusals, type RefusalListener, type RefusedCounts } from "./refusals.ts";
 import { OutgoingBatches } from "./outgoing.ts";
 import { SourceSequencer } from "./sequencer.ts";
 import { BusyPoll } from "./busy-poll.ts";
-import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, firstTlvTypeAt, Role } from "../wire/control.ts";
+import { canSubscribe, encodeHello, encodeRetransmitRequest, encodeSubscribe, gapValueAt, Role } from "../wire/control.ts";
 import { processTokenFor } from "../wire/identity.ts";
 import { createLogger, type Logger } from "../../core/log.ts";
 import { isRefusalNotice, readRefusalNotice } from "../wire/refusal-notice.ts";
@@ -318,10 +318,11 @@ export class RelayClient implements MessageSink {
       this.deliver(bytes, offset, length);
       return;
     }
-    if (firstTlvTypeAt(u8, dv, base) === TlvType.Gap) {
+    const gap = gapValueAt(u8, dv, base);
+    if (gap >= 0) {
       // The notice first: it stands in the stream before the messages it releases.
       this.deliver(bytes, offset, length);
-      this.sequencer.onGapNotice(dv, base + HEADER_SIZE + (u8[base + HEADER_SIZE] === EXTENDED_TLV_MARKER ? 5 : 2));
+      this.sequencer.onGapNotice(dv, gap);
       return;
     }
     this.sequencer.accept(bytes, offset, length, dv, base);

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { GapReason, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
+import { GapField, GapReason, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
 import type { Logger } from "../../core/log.ts";
 
 const TWO32 = 4_294_967_296;
@@ -185,10 +185,10 @@ export class SourceSequencer {
 
   /** A Gap notice (value at absolute offset `v` of `dv`): the relay will not deliver `from..to` of a source. */
   onGapNotice(dv: DataView, v: number): void {
-    const source = dv.getUint16(v, true);
-    const from = dv.getBigUint64(v + 8, true);
-    const to = dv.getBigUint64(v + 16, true);
-    const reason = dv.getUint8(v + 2);
+    const source = dv.getUint16(v + GapField.source, true);
+    const from = dv.getBigUint64(v + GapField.fromSequence, true);
+    const to = dv.getBigUint64(v + GapField.toSequence, true);
+    const reason = dv.getUint8(v + GapField.reason);
     if (this.known[source] === 0) return;
     const exp = this.expected(source);
     if (to < exp) return;

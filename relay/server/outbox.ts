@@ -16,8 +16,12 @@
  * @module
  */
 
-import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset, TlvType, viewsOf } from "../../protocol/mod.ts";
+import { GapField, HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
+import { gapValueAt } from "../wire/control.ts";
 import type { Connection } from "../transport/types.ts";
+
+/** Bytes of a Gap TLV's value. */
+const GAP_VALUE_SIZE = GapField.toSequence + 8;
 
 /** Receives the per-source sequence ranges a discarded queue held (see {@link Outbox.discard}). */
 export interface DiscardSink {
@@ -60,11 +64,9 @@ function countMessages(s: Uint8Array, sink?: DiscardSink): number {
   while (p + HEADER_SIZE <= end) {
     const len = HEADER_SIZE + dv.getUint32(p + HeaderOffset.payloadSize, true);
     if (sink !== undefined && p + len <= end) {
-      const ext = u8[p + HEADER_SIZE] === EXTENDED_TLV_MARKER;
-      const type = len < HEADER_SIZE + 2 ? -1 : ext ? u8[p + HEADER_SIZE + 2]! : u8[p + HEADER_SIZE]!;
-      const v = p + HEADER_SIZE + (ext ? 5 : 2);
-      if (type === TlvType.Gap && v + 24 <= p + len) {
-        sink.note(dv.getUint16(v, true), dv.getBigUint64(v + 8, true), dv.getBigUint64(v + 16, true));
+      const v = gapValueAt(u8, dv, p);
+      if (v >= 0 && v + GAP_VALUE_SIZE <= p + len) {
+        sink.note(dv.getUint16(v + GapField.source, true), dv.getBigUint64(v + GapField.fromSequence, true), dv.getBigUint64(v + GapField.toSequence, true));
       } else {
         const sq = dv.getBigUint64(p + HeaderOffset.sequence, true);
         sink.note(dv.getUint16(p + HeaderOffset.source, true), sq, sq);

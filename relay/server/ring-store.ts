@@ -33,7 +33,7 @@ import { type ChunkLedger, SourceRing } from "./source-ring.ts";
 
 /**
  * What keeping one chunk alive costs besides its bytes: its ArrayBuffer and Buffer objects, the views
- * cached for it (protocol/views.ts), the runtime's backing-store bookkeeping and this ledger's map entry.
+ * cached for it (protocol/buffer-views.ts), the runtime's backing-store bookkeeping and this ledger's map entry.
  * Measured from two heap snapshots of the relay fuzzer (108 k more chunks retained: about 0.9 KiB of
  * objects each); negligible for 64 KiB socket reads, most of the memory for chunks of a few hundred bytes.
  */

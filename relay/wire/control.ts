@@ -8,7 +8,9 @@
  * @module
  */
 
-import { encodeMessage, EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset, TlvType, viewsOf } from "../../protocol/mod.ts";
+import {
+  encodeMessage, GapField, HEADER_SIZE, HeaderOffset, tlvNext, TlvType, tlvType, tlvValue, viewsOf,
+} from "../../protocol/mod.ts";
 
 /** Hello roles (PROTOCOL.md §4, Hello). */
 export const Role = { Publisher: 1, Subscriber: 2, Both: 3 } as const;
@@ -70,10 +72,21 @@ export function firstTlvType(bytes: Uint8Array, offset: number): number {
  * for per-message paths that hold the views already (no typed-array getter per call).
  */
 export function firstTlvTypeAt(u8: Uint8Array, dv: DataView, base: number): number {
-  const payload = dv.getUint32(base + HeaderOffset.payloadSize, true);
-  if (payload < 2) return -1;
-  const t = u8[base + HEADER_SIZE]!;
-  return t === EXTENDED_TLV_MARKER ? (payload >= 5 ? u8[base + HEADER_SIZE + 2]! : -1) : t;
+  return hasFirstTlv(u8, dv, base) ? tlvType(u8, base + HEADER_SIZE) : -1;
+}
+
+/** True when the message at absolute `base` has a whole first TLV. */
+function hasFirstTlv(u8: Uint8Array, dv: DataView, base: number): boolean {
+  const first = base + HEADER_SIZE;
+  return tlvNext(u8, first, first + dv.getUint32(base + HeaderOffset.payloadSize, true)) >= 0;
+}
+
+/**
+ * Absolute offset (in the whole-buffer views) of the value of the (validated) message's first TLV when it
+ * is a Gap, else -1: where {@link GapField} offsets apply.
+ */
+export function gapValueAt(u8: Uint8Array, dv: DataView, base: number): number {
+  return hasFirstTlv(u8, dv, base) && tlvType(u8, base + HEADER_SIZE) === TlvType.Gap ? tlvValue(u8, base + HEADER_SIZE) : -1;
 }
 
 /** True for the TLV types a relay consumes instead of forwarding (Hello, Subscribe, RetransmitRequest). */
@@ -91,13 +104,13 @@ export interface GapNotice {
 
 /** Reads the Gap of a (validated) message whose first TLV is a Gap; undefined otherwise. */
 export function readGap(bytes: Uint8Array, offset: number): GapNotice | undefined {
-  if (firstTlvType(bytes, offset) !== TlvType.Gap) return undefined;
-  const { dv } = viewsOf(bytes);
-  const v = bytes.byteOffset + offset + HEADER_SIZE + 2;
+  const { u8, dv } = viewsOf(bytes);
+  const v = gapValueAt(u8, dv, bytes.byteOffset + offset);
+  if (v < 0) return undefined;
   return {
-    source: dv.getUint16(v, true),
-    reason: dv.getUint8(v + 2),
-    from: dv.getBigUint64(v + 8, true),
-    to: dv.getBigUint64(v + 16, true),
+    source: dv.getUint16(v + GapField.source, true),
+    reason: dv.getUint8(v + GapField.reason),
+    from: dv.getBigUint64(v + GapField.fromSequence, true),
+    to: dv.getBigUint64(v + GapField.toSequence, true),
   };
 }

@@ -3,7 +3,8 @@
  *
  * 64-bit fields are `bigint`; 128- and 160-bit fields (token amounts, sqrtPriceX96) are `bigint`
  * written as unsigned little-endian words. Nothing here passes a 64-bit value through `number`.
- * Writers check ranges and throw {@link ProtocolError} `InvalidValue` naming the field.
+ * Writers check ranges and throw {@link ProtocolError} `InvalidValue` naming the field. (The unchecked
+ * 64-bit reads and writes of the hot paths are in fast-int64.ts.)
  *
  * @module
  */

@@ -18,10 +18,11 @@
 
 import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset } from "./constants.ts";
 import type { ProtocolError } from "./errors.ts";
-import { getI64, getU64 } from "./int64.ts";
-import { readAddress, readU128, readU160 } from "./ints.ts";
+import { getI64, getU64 } from "./fast-int64.ts";
+import { readAddress, readU128, readU160 } from "./wide-ints.ts";
 import { validateMessageAt, type ValidateOptions } from "./message.ts";
-import { viewsOf } from "./views.ts";
+import type { tlvNext } from "./tlv-walk.ts";
+import { viewsOf } from "./buffer-views.ts";
 
 /** Reusable, allocation-free reader over one message at a time. */
 export class MessageView {
@@ -103,14 +104,22 @@ export class MessageView {
     return this.nextTlv();
   }
 
-  /** Advances the cursor to the next TLV; false at the end (or on a malformed TLV header). */
+  /**
+   * Advances the cursor to the next TLV; false at the end (or on a malformed TLV header).
+   *
+   * The one place besides protocol/tlv-walk.ts that steps over a TLV header, on purpose: written with
+   * {@link tlvNext}/`tlvType`/`tlvValue` this walk measured ~0.6× as fast (V8 re-reads the marker byte
+   * per accessor), and it is every consumer's hot path. tests/protocol/tlv-walk.test.ts checks that it
+   * visits exactly the TLVs {@link tlvNext} visits.
+   */
   nextTlv(): boolean {
     const p = this.next;
-    if (p + 2 > this.end) return false;
+    const end = this.end;
+    if (p + 2 > end) return false;
     const u8 = this.u8;
     let type = u8[p]!;
     if (type === EXTENDED_TLV_MARKER) {
-      if (p + 5 > this.end) return false;
+      if (u8[p + 1] !== 0 || p + 5 > end) return false;
       type = u8[p + 2]!;
       this.tlvLength = u8[p + 3]! | (u8[p + 4]! << 8);
       this.tlvStart = p + 5;
@@ -118,7 +127,7 @@ export class MessageView {
       this.tlvLength = u8[p + 1]!;
       this.tlvStart = p + 2;
     }
-    if (this.tlvStart + this.tlvLength > this.end) return false;
+    if (this.tlvStart + this.tlvLength > end) return false;
     this.tlvType = type;
     this.next = this.tlvStart + this.tlvLength;
     return true;

@@ -1,5 +1,6 @@
 /**
- * Fast unaligned little-endian 64-bit reads and writes for the hot paths (builder, zero-copy view).
+ * Fast unaligned little-endian 64-bit reads and writes for the hot paths (builder, zero-copy view),
+ * unchecked (the range-checked writers and the wider integers are in wide-ints.ts).
  *
  * Why not just `DataView.getBigInt64`/`setBigInt64`: in Node 20's V8 (11.x) they are a builtin call
  * each, ~20 ns; moving the two 32-bit halves through a `BigInt64Array` scratch costs a few ns there.
@@ -18,9 +19,12 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const LO = LITTLE_ENDIAN_HOST ? 0 : 1;
 const HI = 1 - LO;
 
+/**
+ * Major version of the V8 engine running this code, 0 where the host does not say. Node and Deno 2 both
+ * report it as `process.versions.v8` (Deno through its Node compatibility global).
+ */
 function v8Major(): number {
-  const g = globalThis as { process?: { versions?: { v8?: string } }; Deno?: { version?: { v8?: string } } };
-  const version = g.process?.versions?.v8 ?? g.Deno?.version?.v8;
+  const version = (globalThis as { process?: { versions?: { v8?: string } } }).process?.versions?.v8;
   return version === undefined ? 0 : Number.parseInt(version, 10);
 }
 
