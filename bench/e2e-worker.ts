@@ -32,7 +32,7 @@ import { startRelayServer } from "../relay/server/server.ts";
 import { platform } from "../core/platform.ts";
 import { TRANSPORT } from "../relay/transport/types.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
-import { beginSignal, writeSignalIdentity } from "../trading/strategies/signal-writer.ts";
+import { beginSignal, writeSignalIdentity } from "../trading/signal-writer.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { installRuntimePlatform } from "../app/platform/select.ts";

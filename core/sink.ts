@@ -22,3 +22,13 @@ export interface MessageSink {
   /** Takes one whole message; the caller may reuse `bytes` as soon as this returns. */
   publish(bytes: Uint8Array): void;
 }
+
+/** A sink that discards (the default output of a strategy or engine until it is connected); counts what it dropped. */
+export class DiscardSink implements MessageSink {
+  /** Messages discarded. */
+  dropped = 0;
+  /** Discards `bytes`. */
+  publish(_bytes: Uint8Array): void {
+    this.dropped++;
+  }
+}

@@ -9,7 +9,7 @@
 import { lstat } from "node:fs/promises";
 import { serviceStateDirs } from "../paths.ts";
 import { MessageView, RelayDomain } from "../../protocol/mod.ts";
-import { DiscardSink } from "../../trading/strategies/contract.ts";
+import { DiscardSink } from "../../core/sink.ts";
 import { Portfolio } from "../../trading/portfolio/portfolio.ts";
 import { RiskManager } from "../../trading/risk/risk-manager.ts";
 import { Journal } from "../journal.ts";

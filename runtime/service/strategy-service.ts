@@ -22,7 +22,7 @@ import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/
 import { Role } from "../../relay/wire/control.ts";
 import type { TradingStrategy } from "../../trading/strategies/contract.ts";
 import { createStrategy, strategyNames } from "../../trading/strategies/registry.ts";
-import type { SignalIdSpace } from "../../trading/strategies/signal-id.ts";
+import type { SignalIdSpace } from "../../trading/signal-id.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
 import { RecoveryManager } from "../recovery.ts";

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { decodeMessage, encodeMessage, type ArbitrageSignalTlv, type MomentumSignalTlv } from "../../protocol/mod.ts";
 import { v2AmountOut, v2OptimalCycle } from "../../trading/dex/v2-math.ts";
 import { getSqrtRatioAtTick, v3RangeBounds, v3SwapExactIn } from "../../trading/dex/v3-math.ts";
-import { deriveId } from "../../trading/strategies/signal-id.ts";
+import { deriveId } from "../../trading/signal-id.ts";
 import { MARKET_SOURCE, SUSHI_V2, T0, UNI_V2, UNI_V3, USDC, WETH, v3State } from "../../fixtures/strategies/generate.ts";
 import { FIXTURES, ap, splitMessages } from "./helpers.ts";
 

@@ -35,7 +35,7 @@ import {
   CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
   PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType, TradeField, type BookLevel, type InstrumentId, type MessageView,
 } from "../../protocol/mod.ts";
-import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
+import { DiscardSink, type MessageSink } from "../../core/sink.ts";
 import { hopOut } from "../dex/cycle.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
 import { MarketState } from "./market-state.ts";

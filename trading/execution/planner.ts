@@ -16,7 +16,7 @@ import {
   MomentumSignalField, OrderType, PRICE_SCALE, Side, SignalIdentityField, TlvType, venueNumber, type InstrumentId, type MessageView, type OrderRequestTlv,
 } from "../../protocol/mod.ts";
 import { NonNegativeFixed8, U16 } from "../config.ts";
-import { deriveId } from "../strategies/signal-id.ts";
+import { deriveId } from "../signal-id.ts";
 import type { MarketState } from "./market-state.ts";
 
 /** Schema of the planner config. */

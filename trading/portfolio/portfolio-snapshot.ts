@@ -6,7 +6,7 @@
 
 import * as v from "valibot";
 import { BigIntText, CountNumber, InstrumentJsonSchema, U64IntPairs, type InstrumentJson } from "../snapshot-codec.ts";
-import type { SignalIdSpaceJson } from "../strategies/signal-id.ts";
+import type { SignalIdSpaceJson } from "../signal-id.ts";
 import type { PositionJson } from "./position.ts";
 
 /** Version of {@link PortfolioSnapshot} this build writes and reads. */

@@ -28,10 +28,10 @@ import {
   Side, SignalIdentityField, TlvType, type InstrumentId, type MessageBuilder as Builder, type MessageView,
 } from "../../protocol/mod.ts";
 import { MessageBuilder } from "../../protocol/mod.ts";
-import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
+import { DiscardSink, type MessageSink } from "../../core/sink.ts";
 import type { MarketState } from "../execution/market-state.ts";
-import { SignalIdSpace } from "../strategies/signal-id.ts";
-import { clampI32, writeSignalIdentity } from "../strategies/signal-writer.ts";
+import { SignalIdSpace } from "../signal-id.ts";
+import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
 import { Position, floorDiv } from "./position.ts";
 import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";

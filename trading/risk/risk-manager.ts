@@ -49,7 +49,7 @@ import {
   type InstrumentId,
 } from "../../protocol/mod.ts";
 import type { Clock } from "../../core/clock.ts";
-import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
+import { DiscardSink, type MessageSink } from "../../core/sink.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
 import { MarketState } from "../execution/market-state.ts";
 import { PortfolioConfigSchema } from "../portfolio/config.ts";

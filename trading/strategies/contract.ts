@@ -29,19 +29,9 @@ import type { MessageSink } from "../../core/sink.ts";
 /**
  * Where a strategy's messages go: a relay connection, a file writer, a test array. `publish` must take
  * the bytes synchronously (send or copy them): they are a view of a reused builder buffer.
- * The relay's own interface (relay/sink.ts), which the relay client implements.
+ * The shared interface (core/sink.ts), which the relay client implements.
  */
-export type { MessageSink } from "../../core/sink.ts";
-
-/** A sink that discards (the default until {@link TradingStrategy.connect}); counts what it dropped. */
-export class DiscardSink implements MessageSink {
-  /** Messages discarded. */
-  dropped = 0;
-  /** Discards `bytes`. */
-  publish(_bytes: Uint8Array): void {
-    this.dropped++;
-  }
-}
+export { DiscardSink, type MessageSink } from "../../core/sink.ts";
 
 /** Counters a strategy exposes for metrics: every input it ignored or dropped is counted here. */
 export type StrategyStats = Readonly<Record<string, number>>;

@@ -7,7 +7,7 @@ import { parseConfig } from "../../../trading/config.ts";
 import { MomentumConfigSchema } from "../../../trading/strategies/momentum/config.ts";
 import { MomentumStrategy } from "../../../trading/strategies/momentum/strategy.ts";
 import { SnapshotError } from "../../../trading/snapshot-codec.ts";
-import { SignalIdSpace, deriveId } from "../../../trading/strategies/signal-id.ts";
+import { SignalIdSpace, deriveId } from "../../../trading/signal-id.ts";
 import { CollectSink } from "../helpers.ts";
 
 const T0 = 1_700_000_000_000_000_000n;

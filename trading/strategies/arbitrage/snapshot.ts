@@ -6,7 +6,7 @@
 
 import * as v from "valibot";
 import { CountNumber, U64Text } from "../../snapshot-codec.ts";
-import type { SignalIdSpaceJson } from "../signal-id.ts";
+import type { SignalIdSpaceJson } from "../../signal-id.ts";
 
 /** Version of {@link ArbitrageSnapshot} this build writes and reads. */
 export const ARBITRAGE_SNAPSHOT_VERSION = 1;

@@ -35,9 +35,9 @@ import type { PoolMeta } from "../../dex/pool-cache.ts";
 import { UsdPrices } from "../../dex/usd-prices.ts";
 import { FEE_SCALE } from "../../dex/v2-math.ts";
 import { parseSnapshot } from "../../snapshot-codec.ts";
-import { SignalIdSpace } from "../signal-id.ts";
+import { SignalIdSpace } from "../../signal-id.ts";
 import { arbitrageEconomics, type ArbitrageEconomics } from "./economics.ts";
-import { beginSignal, clampI32, clampI64, clampU64, writeSignalIdentity } from "../signal-writer.ts";
+import { beginSignal, clampI32, clampI64, clampU64, writeSignalIdentity } from "../../signal-writer.ts";
 import type { ArbitrageConfig } from "./config.ts";
 import { ARBITRAGE_SNAPSHOT_VERSION, ArbitrageSnapshotSchema, type ArbitrageSnapshot } from "./snapshot.ts";
 

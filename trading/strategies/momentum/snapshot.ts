@@ -6,7 +6,7 @@
 
 import * as v from "valibot";
 import { CountNumber, FiniteNumber, InstrumentJsonSchema, U64Text, type InstrumentJson } from "../../snapshot-codec.ts";
-import type { SignalIdSpaceJson } from "../signal-id.ts";
+import type { SignalIdSpaceJson } from "../../signal-id.ts";
 
 /** Version of {@link MomentumSnapshot} this build writes and reads. */
 export const MOMENTUM_SNAPSHOT_VERSION = 1;

@@ -33,8 +33,8 @@ import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy
 import { InstrumentTable } from "../../instrument-table.ts";
 import { SnapshotError, instrumentJson, parseSnapshot } from "../../snapshot-codec.ts";
 import { MOMENTUM_SNAPSHOT_VERSION, MomentumSnapshotSchema, type MomentumSnapshot } from "./snapshot.ts";
-import { SignalIdSpace } from "../signal-id.ts";
-import { beginSignal, clampI32, writeSignalIdentity } from "../signal-writer.ts";
+import { SignalIdSpace } from "../../signal-id.ts";
+import { beginSignal, clampI32, writeSignalIdentity } from "../../signal-writer.ts";
 import type { MomentumConfig } from "./config.ts";
 
 const TWO32 = 4_294_967_296;

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { SignalIdentityField, RelayDomain, TlvType, type MessageBuilder } from "../../protocol/mod.ts";
+import { SignalIdentityField, RelayDomain, TlvType, type MessageBuilder } from "../protocol/mod.ts";
 
 /** Starts a Signal-domain message from `source` stamped with `timestamp` (ns). */
 export function beginSignal(builder: MessageBuilder, source: number, timestamp: bigint): void {
