@@ -93,7 +93,7 @@ describe("layering check, synthetic trees", () => {
   it("catches relay/client importing relay/server", () => {
     const offences = check({ "relay/client/client.ts": `import { f } from "../server/server.ts";\nexport const e = f;\n` });
     expect(of(offences, RULE.relayPart)).toEqual([
-      "relay/client/client.ts:1 relay-part: relay/client may import only core, protocol, relay/wire, not relay/server (../server/server.ts)",
+      "relay/client/client.ts:1 relay-part: relay/client may import only core, protocol, relay/wire, relay/transport, not relay/server (../server/server.ts)",
     ]);
   });
 
