@@ -68,6 +68,9 @@ export {
   readTlvValue, tlvHeaderSize, tlvValueSize, writeTlvHeader, writeTlvValue,
 } from "./protocol/mod.ts";
 
+/** The one TLV walker: from one TLV to the next without allocating, with the fault when cut short. */
+export { TlvFault, tlvLength, tlvNext, tlvType, tlvValue } from "./protocol/mod.ts";
+
 /** Decoded TLV shapes, one per type. */
 export {
   type ArbitrageSignalTlv, type BookLevel, type CancelTlv, type FillTlv, type GapTlv, type GasPriceTlv, type
