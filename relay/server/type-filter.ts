@@ -12,19 +12,35 @@
  * @module
  */
 
-import { HEADER_SIZE, tlvNext, TlvType, tlvSpec, tlvType } from "../../protocol/mod.ts";
+import { EXTENDED_TLV_MARKER, HEADER_SIZE, TlvType, tlvSpec } from "../../protocol/mod.ts";
 
 /** Offset of the type list within a Subscribe value: right after its fixed part (the count). */
 const SUBSCRIBE_TYPES_AT = tlvSpec(TlvType.Subscribe)!.baseSize;
 
-/** True when any TLV of the message at `u8[base, base+length)` has a type set in `filter`. */
+/**
+ * True when any TLV of the message at `u8[base, base+length)` has a type set in `filter`. The message
+ * was checked (the relay filters accepted messages only), so the loop only steps.
+ *
+ * The TLV step is written out here rather than called from protocol/tlv-walk.ts: it runs per message
+ * and filtered subscriber, and through the walker's functions it measured ~0.85–0.9× as fast.
+ * tests/protocol/tlv-walk.test.ts checks that it sees exactly the TLVs `tlvNext` visits.
+ */
 export function matchesFilter(u8: Uint8Array, base: number, length: number, filter: Uint8Array): boolean {
   const end = base + length;
-  for (let p = base + HEADER_SIZE; p < end;) {
-    const next = tlvNext(u8, p, end);
-    if (next < 0) return false;
-    if (filter[tlvType(u8, p)] === 1) return true;
-    p = next;
+  let p = base + HEADER_SIZE;
+  while (p + 2 <= end) {
+    let type = u8[p]!;
+    let len: number;
+    if (type === EXTENDED_TLV_MARKER) {
+      type = u8[p + 2]!;
+      len = u8[p + 3]! | (u8[p + 4]! << 8);
+      p += 5;
+    } else {
+      len = u8[p + 1]!;
+      p += 2;
+    }
+    if (filter[type] === 1) return true;
+    p += len;
   }
   return false;
 }

@@ -7,11 +7,16 @@
  *
  * The header's framing fields were checked by the framer already.
  *
+ * The TLV step is written out here rather than called from protocol/tlv-walk.ts: this runs on every
+ * message the relay takes in, and through the walker's functions it measured ~0.85–0.9× as fast (V8
+ * re-reads the marker byte and branches on it twice). tests/protocol/tlv-walk.test.ts checks that it
+ * accepts exactly what a check built on `tlvNext` accepts, whole or cut short.
+ *
  * @module
  */
 
 import { messageChecksumAt } from "../../protocol/crc32.ts";
-import { HEADER_SIZE, HeaderOffset, TLV_SPECS, tlvNext, tlvType, tlvValue, typeBelongsToDomain } from "../../protocol/mod.ts";
+import { EXTENDED_TLV_MARKER, HEADER_SIZE, HeaderOffset, TLV_SPECS, typeBelongsToDomain } from "../../protocol/mod.ts";
 
 /** Per TLV type: -1 unregistered (any length), 0 variable size (full validation), else the fixed size. */
 const FIXED_SIZE = new Int32Array(256).fill(-1);
@@ -41,14 +46,24 @@ export function quickCheck(u8: Uint8Array, dv: DataView, base: number, length: n
   const allowed = ALLOWED[u8[base + HeaderOffset.relayDomain]!];
   if (allowed === undefined) return QuickCheck.full;
   const end = base + length;
-  for (let p = base + HEADER_SIZE; p < end;) {
-    const next = tlvNext(u8, p, end);
-    if (next < 0) return QuickCheck.full;
-    const type = tlvType(u8, p);
-    if (allowed[type] === 0) return QuickCheck.full;
+  let p = base + HEADER_SIZE;
+  while (p < end) {
+    if (end - p < 2) return QuickCheck.full;
+    let type = u8[p]!;
+    let len: number;
+    if (type === EXTENDED_TLV_MARKER) {
+      if (end - p < 5 || u8[p + 1] !== 0) return QuickCheck.full;
+      type = u8[p + 2]!;
+      len = u8[p + 3]! | (u8[p + 4]! << 8);
+      p += 5;
+    } else {
+      len = u8[p + 1]!;
+      p += 2;
+    }
+    if (p + len > end || allowed[type] === 0) return QuickCheck.full;
     const fixed = FIXED_SIZE[type]!;
-    if (fixed === 0 || (fixed > 0 && fixed !== next - tlvValue(u8, p))) return QuickCheck.full;
-    p = next;
+    if (fixed === 0 || (fixed > 0 && fixed !== len)) return QuickCheck.full;
+    p += len;
   }
   return QuickCheck.ok;
 }

@@ -2,16 +2,17 @@
  * The one TLV walker (protocol/tlv-walk.ts) against the codec: over random TLV sequences — standard and
  * extended, at any offset of a larger buffer with junk around — it visits exactly the TLVs the codec
  * wrote; cut short anywhere, it visits exactly the whole ones before the cut and then names the fault.
- * Every reader built on it (decodeMessage, matchesFilter) sees the same TLVs, and so does MessageView's
- * hand-written step.
+ * Every reader built on it (decodeMessage) sees the same TLVs, and so do the hand-written steps kept
+ * on the hottest paths: MessageView's, the relay's quickCheck and its type filter (matchesFilter).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  decodeMessage, encodeMessage, HEADER_SIZE, MessageView, TlvFault, tlvLength, tlvNext, tlvType, tlvValue, viewsOf,
-  writeTlvHeader,
+  decodeMessage, encodeMessage, HEADER_SIZE, HeaderOffset, MessageView, TLV_SPECS, TlvFault, tlvLength, tlvNext, tlvSpec, tlvType,
+  tlvValue, typeBelongsToDomain, viewsOf, writeTlvHeader,
 } from "../../protocol/mod.ts";
 import { matchesFilter } from "../../relay/server/type-filter.ts";
+import { QuickCheck, quickCheck } from "../../relay/wire/check.ts";
 import { messageArb } from "./arbitraries.ts";
 
 /** One TLV as written: type, value length, and whether a standard-size value is written in extended form. */
@@ -26,6 +27,32 @@ const specArb: fc.Arbitrary<Spec> = fc.record({
   length: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 1200 })),
   forceExtended: fc.boolean(),
 });
+
+/** Specs that are often registered TLVs of their right size (so a check can pass), else anything. */
+const checkedSpecArb: fc.Arbitrary<Spec> = fc.oneof(
+  fc.record({
+    spec: fc.constantFrom(...TLV_SPECS),
+    lengthDelta: fc.constantFrom(0, 0, 0, 1, -1),
+    forceExtended: fc.boolean(),
+  }).map(({ spec, lengthDelta, forceExtended }) => ({ type: spec.type, length: Math.max(0, spec.baseSize + lengthDelta), forceExtended })),
+  specArb,
+);
+
+/** quickCheck's verdict rebuilt on the walker: every TLV whole, of the domain, and of its fixed size. */
+function checkByWalker(u8: Uint8Array, base: number, end: number): number {
+  const domain = u8[base + HeaderOffset.relayDomain]!;
+  if (domain > 4) return QuickCheck.full;
+  for (let p = base + HEADER_SIZE; p < end;) {
+    const next = tlvNext(u8, p, end);
+    if (next < 0) return QuickCheck.full;
+    const type = tlvType(u8, p);
+    if (domain < 1 || !typeBelongsToDomain(type, domain)) return QuickCheck.full;
+    const spec = tlvSpec(type);
+    if (spec !== undefined && (spec.tail !== "none" || spec.baseSize !== next - tlvValue(u8, p))) return QuickCheck.full;
+    p = next;
+  }
+  return QuickCheck.ok;
+}
 
 interface Written {
   type: number;
@@ -114,6 +141,58 @@ describe("tlv walk", () => {
         if (view.firstTlv()) do seen.push({ type: view.tlvType, at: 0, value: view.tlvStart, length: view.tlvLength }); while (view.nextTlv());
         const walked = walk(u8, HEADER_SIZE, cut).visited.map((w) => ({ ...w, at: 0 }));
         expect(seen).toEqual(walked);
+      }),
+    );
+  });
+
+  it("quickCheck's own step accepts exactly what a check built on tlvNext accepts, whole, cut short or corrupted (property)", () => {
+    let passed = 0;
+    fc.assert(
+      fc.property(
+        fc.array(checkedSpecArb, { maxLength: 6 }), fc.integer({ min: 0, max: 5 }), fc.nat(), fc.boolean(),
+        fc.option(fc.tuple(fc.boolean(), fc.nat(), fc.integer({ min: 0, max: 255 }))), fc.integer({ min: 0, max: 255 }),
+        (specs, domainSeed, cutSeed, cutShort, corrupt, junk) => {
+          const { u8, written, end } = writeAll(specs, HEADER_SIZE, junk);
+          // The domain of the first TLV, most of the time, so that whole messages can pass.
+          const first = specs[0];
+          const domain = domainSeed === 5 || first === undefined ? domainSeed : [1, 2, 3, 4].find((d) => typeBelongsToDomain(first.type, d)) ?? domainSeed;
+          u8[HeaderOffset.relayDomain] = domain;
+          if (corrupt !== null && written.length > 0) {
+            const [marker, at, byte] = corrupt;
+            if (marker) {
+              // A TLV start made an extended marker, with its second byte as given (bad unless 0).
+              const w = written[at % written.length]!;
+              u8[w.at] = 255;
+              u8[w.at + 1] = byte;
+            } else {
+              u8[HEADER_SIZE + (at % (end - HEADER_SIZE))] = byte;
+            }
+          }
+          const cut = cutShort ? HEADER_SIZE + (cutSeed % (end - HEADER_SIZE + 1)) : end;
+          const dv = new DataView(u8.buffer);
+          const expected = checkByWalker(u8, 0, cut);
+          if (expected === QuickCheck.ok) passed++;
+          expect(quickCheck(u8, dv, 0, cut, false)).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(passed).toBeGreaterThan(20); // the property saw sound messages, not only refusals
+  });
+
+  it("the type filter's own step sees exactly the TLVs tlvNext visits in a checked message (property)", () => {
+    fc.assert(
+      fc.property(fc.array(specArb, { maxLength: 8 }), fc.nat(40), fc.integer({ min: 0, max: 255 }), (specs, start, junk) => {
+        // The filter reads only messages the relay checked: whole TLVs after a header.
+        const base = start;
+        const { u8, end } = writeAll(specs, base + HEADER_SIZE, junk);
+        const types = new Set(walk(u8, base + HEADER_SIZE, end).visited.map((w) => w.type));
+        const filter = new Uint8Array(256);
+        for (let t = 0; t < 256; t++) {
+          filter[t] = 1;
+          expect(matchesFilter(u8, base, end - base, filter)).toBe(types.has(t));
+          filter[t] = 0;
+        }
       }),
     );
   });
