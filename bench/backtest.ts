@@ -122,6 +122,22 @@ const CONFIG = {
   },
 };
 
+/** Profiles only the backtest run (BENCH_BACKTEST_PROFILE=1, Node): writes backtest-run.cpuprofile. */
+async function startProfile(): Promise<() => Promise<void>> {
+  const { Session } = await import("node:inspector");
+  const { writeFile } = await import("node:fs/promises");
+  const s = new Session();
+  s.connect();
+  const post = (m: string, p?: object): Promise<unknown> => new Promise((res, rej) => s.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return async () => {
+    const r = (await post("Profiler.stop")) as { profile: unknown };
+    await writeFile("backtest-run.cpuprofile", JSON.stringify(r.profile));
+    s.disconnect();
+  };
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs the benchmark. */
@@ -135,6 +151,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const base = await tardisRecording(dir);
   const bytes = replicate(base, target);
   const config = backtestConfig(v.parse(BacktestFileSchema, CONFIG), "bench-backtest.yaml");
+  const profile = process.env.BENCH_BACKTEST_PROFILE === "1";
   const decodeRates: number[] = [];
   const backtestRates: number[] = [];
   let last: { messages: number; orders: number; fills: number } | undefined;
@@ -145,7 +162,9 @@ export async function run(args: readonly string[]): Promise<number> {
     const engine = await BacktestEngine.create(config);
     t = performance.now();
     const source: MessageSource = sourceFromBytes("replicated", bytes);
+    const inspector = profile ? await startProfile() : undefined;
     const result = engine.run([source]);
+    if (inspector !== undefined) await inspector();
     backtestRates.push(result.messages / ((performance.now() - t) / 1000));
     last = { messages: result.messages, orders: result.recorder.orders, fills: result.recorder.fills.length };
   }

@@ -78,11 +78,13 @@ export function buildStages(config: BacktestConfig, clock: ManualClock): Pipelin
   const plannerConfig = v.parse(PlannerConfigSchema, e.planner);
   const riskConfig = v.parse(RiskConfigSchema, { orderSources: [PLANNER_SOURCE, ...Array.from({ length: 20 }, (_, i) => 20 + i)], clock: "wall", ...e.risk });
   const plannerMarket = new MarketState();
+  // The portfolio marks by the paper venue's market (fed by the venue before the portfolio sees each
+  // message: the same picture a portfolio feeding its own market has), one copy of the data fewer.
+  const paper = new PaperExecutionEngine(v.parse(PaperConfigSchema, e.paper));
   return {
     planner: new ExecutionPlanner(plannerConfig, plannerMarket), plannerMarket,
     risk: new RiskManager(riskConfig, { clock }),
-    paper: new PaperExecutionEngine(v.parse(PaperConfigSchema, e.paper)),
-    portfolio: new Portfolio(v.parse(PortfolioConfigSchema, e.portfolio), new MarketState()),
+    paper, portfolio: new Portfolio(v.parse(PortfolioConfigSchema, e.portfolio), paper.market, undefined, false),
   };
 }
 

@@ -38,6 +38,8 @@ export interface FillRecord {
   fee: bigint;
   /** Mid of the instrument when the planner decided (×1e8), when known. */
   decisionMid: bigint | undefined;
+  /** When the planner decided (its order's stamp, ns), when known. */
+  decisionAt: bigint | undefined;
 }
 
 /** Per-strategy counts and positions. */
@@ -71,7 +73,7 @@ export class Recorder {
   rejected = 0;
   /** Orders (or their rest) expired unfilled. */
   expired = 0;
-  private readonly orderInfo = new Map<bigint, { strategyId: number; mid: bigint | undefined }>();
+  private readonly orderInfo = new Map<bigint, { strategyId: number; mid: bigint | undefined; at: bigint }>();
   private readonly market: MarketState;
 
   /** @param market the market the planner decides by (the decision-time mid comes from it) */
@@ -95,7 +97,7 @@ export class Recorder {
       if (t.name === "OrderRequest" && m.header.source === PLANNER_SOURCE) {
         this.orders++;
         this.book(t.strategyId).orders++;
-        this.orderInfo.set(t.orderId, { strategyId: t.strategyId, mid: this.market.mark(t.instrument) });
+        this.orderInfo.set(t.orderId, { strategyId: t.strategyId, mid: this.market.mark(t.instrument), at: m.header.timestamp });
       } else if (t.name === "OrderAck") {
         const info = this.orderInfo.get(t.orderId);
         if (t.status === OrderStatus.Rejected) {
@@ -110,7 +112,7 @@ export class Recorder {
         const strategyId = info?.strategyId ?? 0;
         this.fills.push({
           seq: this.fills.length + 1, at: t.filledAt, orderId: t.orderId, strategyId, instrument: t.instrument, side: t.side,
-          liquidity: t.liquidity, price: t.price, quantity: t.quantity, fee: t.fee, decisionMid: info?.mid,
+          liquidity: t.liquidity, price: t.price, quantity: t.quantity, fee: t.fee, decisionMid: info?.mid, decisionAt: info?.at,
         });
         const b = this.book(strategyId);
         b.fills++;

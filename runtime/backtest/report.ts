@@ -70,6 +70,7 @@ export function buildReport(result: BacktestResult) {
       seq: f.seq, time: isoNs(f.at), timeNs: String(f.at), orderId: String(f.orderId), strategyId: f.strategyId, instrument: name,
       side: f.side === Side.Buy ? "buy" : "sell", liquidity: f.liquidity === 1 ? "maker" : "taker", price: d8(f.price), quantity: d8(f.quantity),
       notional: d16(notional), fee: d8(f.fee), currency: quoteCurrency(f.instrument),
+      decisionTime: f.decisionAt === undefined ? null : isoNs(f.decisionAt), decisionTimeNs: f.decisionAt === undefined ? null : String(f.decisionAt),
       decisionMid: f.decisionMid === undefined ? null : d8(f.decisionMid), slippage: slip === undefined ? null : d16(slip),
     };
   });

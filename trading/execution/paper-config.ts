@@ -40,6 +40,12 @@ export const PaperConfigSchema = v.strictObject({
    * state of the order's arrival. Released by the first market-data message stamped after it.
    */
   latencyMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3_600_000)), 0),
+  /**
+   * A quote older than this (ms, by its own venue time against the venue's now) is no liquidity: a taker
+   * order that would fill against it alone is rejected (reason venue), as no resting order matches it.
+   * 0 (the default): any last quote is used, however old.
+   */
+  maxQuoteAgeMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
   /** PROTOCOL §8 pool cache (relative to the config file), for DEX orders. */
   poolCache: v.optional(v.string()),
   /** Most resting limit orders. */

@@ -16,6 +16,7 @@
  * market-data message stamped after arrival + latency, and executes — before that message is applied —
  * against the book/quote as of arrival + latency; its acks and fills carry that instant. A Cancel of a
  * held order cancels it. With 0 every order executes on arrival, against the state of that moment.
+ * `maxQuoteAgeMs` (default 0: off): a quote older than that by its own venue time is no liquidity.
  *
  * DEX orders (flag bit0, route = pool + minAmountOut): exact-input swaps; `quantity` is the input token
  * amount in 10^8 whole-token units (sell = token0 in, buy = token1 in). The exact output comes from the
@@ -99,6 +100,7 @@ export class PaperExecutionEngine {
   private readonly restingBySlot = new Map<number, Resting[]>();
   private venueOrderId = 0n;
   private readonly latencyNs: bigint;
+  private readonly maxQuoteAgeNs: bigint;
   /** Orders held for latency, oldest first (their due times are non-decreasing). */
   private inFlight: InFlight[] = [];
   /** Stamp of acks and fills while held orders execute (else the market's now). */
@@ -111,6 +113,7 @@ export class PaperExecutionEngine {
     this.sink = options.sink ?? new DiscardSink();
     this.market = options.market ?? new MarketState({ pools: options.pools });
     this.latencyNs = BigInt(Math.round(config.latencyMs * 1_000_000));
+    this.maxQuoteAgeNs = BigInt(config.maxQuoteAgeMs) * 1_000_000n;
   }
 
   /** Orders held for latency, not yet at the venue. */
@@ -262,7 +265,7 @@ export class PaperExecutionEngine {
     const levels = book === undefined ? undefined : side === Side.Buy ? book.asks : book.bids;
     if (levels !== undefined && levels.length > 0) return levels;
     const q = this.market.quote(id);
-    if (q === undefined) return [];
+    if (q === undefined || (this.maxQuoteAgeNs > 0n && q.quoteTimestamp > 0n && this.stamp - q.quoteTimestamp > this.maxQuoteAgeNs)) return [];
     if (side === Side.Buy) return q.askSize > 0n && q.askPrice > 0n ? [{ price: q.askPrice, size: q.askSize }] : [];
     return q.bidSize > 0n && q.bidPrice > 0n ? [{ price: q.bidPrice, size: q.bidSize }] : [];
   }
