@@ -20,6 +20,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import process from "node:process";
 import * as v from "valibot";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
@@ -72,20 +73,23 @@ export const BacktestFileSchema = v.object({
 export interface BacktestConfig {
   readonly file: string;
   readonly settings: v.InferOutput<typeof BacktestSettingsSchema>;
-  readonly strategies: readonly v.InferOutput<typeof BacktestStrategySchema>[];
+  /** The strategies, each with the folder its relative paths resolve against. */
+  readonly strategies: readonly (v.InferOutput<typeof BacktestStrategySchema> & { baseDir: string })[];
   readonly execution: v.InferOutput<typeof ExecutionSchema>;
 }
 
 /** Normalises either shape to a {@link BacktestConfig}; {@link ConfigError} when it has no strategy. */
 export function backtestConfig(data: v.InferOutput<typeof BacktestFileSchema>, file: string): BacktestConfig {
-  const strategies = [...(data.strategies ?? [])];
+  // The backtest's own sections resolve paths against the config's folder; services, as `ap start` does,
+  // against the working directory.
+  const strategies = (data.strategies ?? []).map((s) => ({ ...s, baseDir: dirname(file) }));
   let execution = data.execution;
   for (const [i, s] of (data.services ?? []).entries()) {
     if (!s.enabled) continue;
     if (s.kind === "strategy") {
       const r = v.safeParse(BacktestStrategySchema, { strategy: s.options.strategy, config: s.options.config ?? {} });
       if (!r.success) throw new ConfigError(file, `services[${i}].options`, r.issues[0].message);
-      strategies.push(r.output);
+      strategies.push({ ...r.output, baseDir: "." });
     } else if (s.kind === "execution" && execution === undefined) {
       const { planner = {}, risk = {}, paper = {}, portfolio = {} } = s.options as Record<string, Record<string, unknown>>;
       execution = { planner, risk, paper, portfolio };

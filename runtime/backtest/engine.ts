@@ -21,7 +21,6 @@
  * @module
  */
 
-import { dirname } from "node:path";
 import * as v from "valibot";
 import { ManualClock } from "../../core/clock.ts";
 import { MessageView, parseDecimal, RelayDomain, type InstrumentId } from "../../protocol/mod.ts";
@@ -117,7 +116,7 @@ export class BacktestEngine {
     const clock = new ManualClock();
     const stages = buildStages(config, clock);
     const strategies: TradingStrategy[] = [];
-    for (const s of config.strategies) strategies.push(await createStrategy(s.strategy, s.config, { configDir: dirname(config.file), configFile: config.file }));
+    for (const s of config.strategies) strategies.push(await createStrategy(s.strategy, s.config, { configDir: s.baseDir, configFile: config.file }));
     return new BacktestEngine(config, clock, stages, strategies);
   }
 

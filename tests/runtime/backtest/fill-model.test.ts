@@ -6,6 +6,10 @@
  * whole run in simulated time whose fills the test checks against the book it built.
  */
 
+import { copyFileSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import { describe, expect, it } from "vitest";
 import {
   encodeMessage, MessageView, OrderStatus, OrderType, pairInstrument, RejectReason, Side, Venue, type FillTlv, type OrderAckTlv, type OrderRequestTlv, type Tlv,
@@ -15,7 +19,9 @@ import { PaperConfigSchema } from "../../../trading/execution/paper-config.ts";
 import { PaperExecutionEngine } from "../../../trading/execution/paper-engine.ts";
 import { backtestConfig, BacktestFileSchema } from "../../../runtime/backtest/config.ts";
 import { BacktestEngine } from "../../../runtime/backtest/engine.ts";
-import { mergeSources, sourceFromBytes } from "../../../runtime/backtest/sources.ts";
+import { loadBacktestConfig } from "../../../runtime/backtest/config.ts";
+import { loadSource, mergeSources, SourceError, sourceFromBytes } from "../../../runtime/backtest/sources.ts";
+import { fileURLToPath } from "node:url";
 import { CollectSink, decodedAll } from "../../trading/helpers.ts";
 import * as v from "valibot";
 
@@ -141,6 +147,41 @@ describe("backtest inputs and a whole run", () => {
     }
     expect(result.equity[0]!.tNs).toBe(T0 + 2000n * MS);
     expect(result.equity.at(-1)!.tNs).toBe(result.lastNs);
+  });
+});
+
+describe("captures and an application config", () => {
+  const root = fileURLToPath(new URL("../../../", import.meta.url));
+  it("runs config/default.yaml's strategies and execution over three venue captures merged by time", async () => {
+    // An application config's relative paths resolve against the working directory (as for ap start): vitest runs from the root.
+    expect(realpathSync(process.cwd())).toBe(realpathSync(root));
+    const sources = [
+      await loadSource(join(root, "fixtures/demo/binance.sim.jsonl")), await loadSource(`kraken:${join(root, "fixtures/demo/kraken.sim.jsonl")}`),
+      await loadSource(join(root, "fixtures/demo/coinbase.sim.jsonl")),
+    ];
+    expect(sources.map((s) => s.kind)).toEqual(["capture", "capture", "capture"]);
+    const config = await loadBacktestConfig(join(root, "config/default.yaml"));
+    expect(config.strategies.map((s) => s.strategy)).toEqual(["flash-arbitrage", "momentum"]);
+    const engine = await BacktestEngine.create(config);
+    const result = engine.run(sources);
+    expect(result.messages).toBe(sources.reduce((n, s) => n + s.offsets.length, 0));
+    expect(new Set(result.recorder.fills.map((f) => f.instrument.venue)).size).toBeGreaterThan(1);
+    expect(result.equity.at(-1)!.currencies.size).toBeGreaterThan(1);
+  });
+
+  it("refuses a capture whose venue it cannot tell, saying how to name it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ap-bt-src-"));
+    try {
+      const file = join(dir, "session.jsonl");
+      copyFileSync(join(root, "fixtures/demo/binance.sim.jsonl"), file);
+      const e = await loadSource(file).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(SourceError);
+      expect((e as SourceError).kind).toBe("unknown-venue");
+      expect((e as SourceError).message).toContain("VENUE:FILE");
+      expect((await loadSource(`binance:${file}`)).offsets.length).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
