@@ -8,7 +8,8 @@
  * timestamp shifted by the span of the data per copy until it holds `--messages` (default 5 000 000).
  * Each round times both (the backtest including framing and validation of the recording, as `ap backtest`
  * does on load); the medians of `--rounds` (default 3) are reported. Targets (issue 17): ≥ 1 M msgs/s
- * and ≥ 25% of the bare decode rate.
+ * and ≥ 25% of the bare decode rate. `--json` prints the figures and writes them to
+ * `bench/results/backtest-<node|deno>.json`.
  *
  * @example
  * ```sh
@@ -17,7 +18,8 @@
  * @module
  */
 
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -175,7 +177,13 @@ export async function run(args: readonly string[]): Promise<number> {
     shareOfBareDecode: Number((median(backtestRates) / median(decodeRates)).toFixed(3)),
     targets: { msgsPerSec: 1_000_000, shareOfBareDecode: 0.25 },
   };
-  if (values.json === true) process.stdout.write(`${JSON.stringify(out)}\n`);
+  if (values.json === true) {
+    const runtime = out.runtime.startsWith("node") ? "node" : "deno";
+    const file = new URL(`./results/backtest-${runtime}.json`, import.meta.url);
+    const record = { benchmark: "backtest", date: new Date().toISOString(), cpu: cpus()[0]?.model ?? "?", cores: cpus().length, loadAverage: loadavg(), ...out };
+    await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  }
   else {
     process.stdout.write(`backtest bench (${out.runtime}): ${out.messages} market-data messages (${(out.bytes / 1e6).toFixed(0)} MB), median of ${rounds} rounds\n`);
     process.stdout.write(`  bare decode (frame + validate + TLV walk): ${out.bareDecodeMsgsPerSec.toLocaleString("en")} msgs/s\n`);

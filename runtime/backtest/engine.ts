@@ -23,7 +23,7 @@
 
 import * as v from "valibot";
 import { ManualClock } from "../../core/clock.ts";
-import { MessageView, parseDecimal, RelayDomain, type InstrumentId } from "../../protocol/mod.ts";
+import { MessageView, parseDecimal, RelayDomain } from "../../protocol/mod.ts";
 import { MarketState } from "../../trading/execution/market-state.ts";
 import { PaperConfigSchema } from "../../trading/execution/paper-config.ts";
 import { PaperExecutionEngine } from "../../trading/execution/paper-engine.ts";
@@ -175,9 +175,3 @@ export class BacktestEngine {
   }
 }
 
-/** Instruments of a market, in slot order. */
-export function marketInstruments(market: MarketState): InstrumentId[] {
-  const out: InstrumentId[] = [];
-  for (let s = 0; s < market.instruments.size; s++) out.push(market.instruments.instrument(s));
-  return out;
-}
