@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   adapter: async () => (await import("./cli/adapter.ts")).adapterCommand,
   "kill-switch": async () => (await import("./cli/kill-switch.ts")).killSwitchCommand,
   import: async () => (await import("./cli/import.ts")).importCommand,
+  backtest: async () => (await import("./cli/backtest.ts")).backtestCommand,
 };
 
 async function printHelp(): Promise<void> {

@@ -29,6 +29,7 @@ export const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
   e2e: () => import("./e2e.ts"),
   nats: () => import("./nats-bridge.ts"),
   stress: () => import("./stress.ts"),
+  backtest: () => import("./backtest.ts"),
 };
 
 /** One usage line per benchmark (add one with each entry of {@link BENCHES}). */
@@ -36,6 +37,7 @@ const OPTIONS: Readonly<Record<string, string>> = {
   relay: "[--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats]   relay vs nats-server",
   nats: "[--json] [--seconds N] [--rate N] [--systems nats,nats-unbatched,tls-link]   NATS bridge vs TLS relay link",
   stress: "[--json] [--seconds N] [--publishers N] [--fast N] [--slow N] [--slow-us N] [--queue-bytes N] [--ring-bytes N] [--overflow-ms N]   every message accounted per source, RSS",
+  backtest: "[--json] [--messages N] [--rounds N] [--data DIR]   backtest msgs/s (momentum+planner+risk+paper+portfolio) vs bare decode, tardis data",
 };
 
 /** Usage text: how to call, and one line per benchmark. */

@@ -33,6 +33,8 @@ export interface QuoteView {
   bidSize: bigint;
   askPrice: bigint;
   askSize: bigint;
+  /** The venue's time of the quote (ns; 0 when the venue gave none). */
+  quoteTimestamp: bigint;
 }
 
 /** A decoded book (levels best first). */
@@ -121,14 +123,19 @@ export class MarketState {
         this.dropped++;
         return;
       }
-      const src = view.u8.subarray(view.tlvStart, view.tlvStart + view.tlvLength);
+      // Quotes and trades are copied byte by byte: a subarray per update is garbage on the hot path.
+      const u8 = view.u8;
+      const from = view.tlvStart;
       if (t === TlvType.Quote) {
-        this.quotes.set(src.subarray(0, QUOTE), slot * QUOTE);
+        const q = this.quotes;
+        for (let i = 0, o = slot * QUOTE; i < QUOTE; i++) q[o + i] = u8[from + i]!;
         this.hasQuote[slot] = 1;
       } else if (t === TlvType.Trade) {
-        this.trades.set(src.subarray(0, TRADE), slot * TRADE);
+        const tr = this.trades;
+        for (let i = 0, o = slot * TRADE; i < TRADE; i++) tr[o + i] = u8[from + i]!;
         this.hasTrade[slot] = 1;
       } else {
+        const src = u8.subarray(from, from + view.tlvLength);
         let buf = this.books[slot];
         if (buf === undefined || buf.length < src.length) this.books[slot] = buf = new Uint8Array(Math.max(src.length, 32 + 16 * 20));
         buf.set(src, 0);
@@ -152,7 +159,7 @@ export class MarketState {
     const s = this.slot(id);
     if (s < 0 || this.hasQuote[s] === 0) return undefined;
     const dv = new DataView(this.quotes.buffer, s * QUOTE, QUOTE);
-    return { bidPrice: dv.getBigInt64(12, true), bidSize: dv.getBigInt64(20, true), askPrice: dv.getBigInt64(28, true), askSize: dv.getBigInt64(36, true) };
+    return { bidPrice: dv.getBigInt64(12, true), bidSize: dv.getBigInt64(20, true), askPrice: dv.getBigInt64(28, true), askSize: dv.getBigInt64(36, true), quoteTimestamp: dv.getBigUint64(44, true) };
   }
 
   /** Latest book of an instrument. */

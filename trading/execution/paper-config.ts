@@ -33,6 +33,19 @@ export const PaperConfigSchema = v.strictObject({
   slippageBps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)), 0),
   /** A market order larger than the visible depth fills its remainder at the last visible price worsened by this (bps). */
   beyondDepthSlippageBps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)), 10),
+  /**
+   * Simulated order latency (ms): a CEX order reaches the book this long after its decision (the order's
+   * arrival) and fills against the book or quote as of that instant — the state after every market-data
+   * message stamped up to it; its acks and fills carry that instant. 0 (the default): at once, against the
+   * state of the order's arrival. Released by the first market-data message stamped after it.
+   */
+  latencyMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3_600_000)), 0),
+  /**
+   * A quote older than this (ms, by its own venue time against the venue's now) is no liquidity: a taker
+   * order that would fill against it alone is rejected (reason venue), as no resting order matches it.
+   * 0 (the default): any last quote is used, however old.
+   */
+  maxQuoteAgeMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
   /** PROTOCOL §8 pool cache (relative to the config file), for DEX orders. */
   poolCache: v.optional(v.string()),
   /** Most resting limit orders. */

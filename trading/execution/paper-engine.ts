@@ -12,6 +12,11 @@
  * - IOC: like limit (a zero price means market), the unfilled rest expires.
  * - FOK: fills completely at once or not at all (OrderAck expired).
  * Taker fills are worsened by `slippageBps`; fees are maker/taker bps of the notional, per venue.
+ * Latency (`latencyMs`, default 0): a CEX order is held from its arrival (its decision) until the first
+ * market-data message stamped after arrival + latency, and executes — before that message is applied —
+ * against the book/quote as of arrival + latency; its acks and fills carry that instant. A Cancel of a
+ * held order cancels it. With 0 every order executes on arrival, against the state of that moment.
+ * `maxQuoteAgeMs` (default 0: off): a quote older than that by its own venue time is no liquidity.
  *
  * DEX orders (flag bit0, route = pool + minAmountOut): exact-input swaps; `quantity` is the input token
  * amount in 10^8 whole-token units (sell = token0 in, buy = token1 in). The exact output comes from the
@@ -35,6 +40,7 @@ import {
   CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
   PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType, TradeField, type BookLevel, type InstrumentId, type MessageView,
 } from "../../protocol/mod.ts";
+import { MessageView as MessageViewClass } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../../core/sink.ts";
 import { hopOut } from "../dex/cycle.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
@@ -43,6 +49,14 @@ import type { PaperConfig } from "./paper-config.ts";
 
 const BPS = 10_000n;
 const Liquidity = { Maker: 1, Taker: 2 } as const;
+
+/** A CEX order on its way to the venue (latency): the message copy, its TLV's offset, when it arrives. */
+interface InFlight {
+  bytes: Uint8Array;
+  tlvStart: number;
+  orderId: bigint;
+  due: bigint;
+}
 
 interface Resting {
   orderId: bigint;
@@ -85,12 +99,26 @@ export class PaperExecutionEngine {
   private readonly resting = new Map<bigint, Resting>();
   private readonly restingBySlot = new Map<number, Resting[]>();
   private venueOrderId = 0n;
+  private readonly latencyNs: bigint;
+  private readonly maxQuoteAgeNs: bigint;
+  /** Orders held for latency, oldest first (their due times are non-decreasing). */
+  private inFlight: InFlight[] = [];
+  /** Stamp of acks and fills while held orders execute (else the market's now). */
+  private stampAt: bigint | undefined;
+  private readonly heldView = new MessageViewClass();
 
   /** @param config validated config @param options sink, pools, shared market */
   constructor(config: PaperConfig, options: PaperEngineOptions = {}) {
     this.config = config;
     this.sink = options.sink ?? new DiscardSink();
     this.market = options.market ?? new MarketState({ pools: options.pools });
+    this.latencyNs = BigInt(Math.round(config.latencyMs * 1_000_000));
+    this.maxQuoteAgeNs = BigInt(config.maxQuoteAgeMs) * 1_000_000n;
+  }
+
+  /** Orders held for latency, not yet at the venue. */
+  get ordersInFlight(): number {
+    return this.inFlight.length;
   }
 
   /** Sets where acks and fills go. */
@@ -110,15 +138,16 @@ export class PaperExecutionEngine {
 
   /** Processes one message; returns how many messages it published. */
   onMessage(view: MessageView): number {
+    let published = this.inFlight.length > 0 ? this.releaseDue(view) : 0;
     this.market.noteTime(view);
-    if (!view.firstTlv()) return 0;
+    if (!view.firstTlv()) return published;
     const accepted = this.config.orderSources.includes(view.source);
-    let published = 0;
     do {
       const t = view.tlvType;
       if (t === TlvType.OrderRequest) {
-        if (accepted) published += this.onOrder(view);
-        else this.counters.foreignOrders++;
+        if (!accepted) this.counters.foreignOrders++;
+        else if (this.latencyNs > 0n && (view.u8At(OrderRequestField.flags) & ORDER_FLAG_DEX_ROUTE) === 0) this.hold(view);
+        else published += this.onOrder(view);
       } else if (t === TlvType.Cancel) {
         if (accepted) published += this.onCancel(view.u64(CancelField.orderId));
       } else {
@@ -130,6 +159,36 @@ export class PaperExecutionEngine {
       }
     } while (view.nextTlv());
     return published;
+  }
+
+  private hold(view: MessageView): void {
+    const bytes = view.u8.slice(view.start, view.start + view.length);
+    this.inFlight.push({ bytes, tlvStart: view.tlvStart - view.start, orderId: view.u64(OrderRequestField.orderId), due: this.market.now + this.latencyNs });
+  }
+
+  /** Executes held orders due before the message's stamp, against the market as it is before that message. */
+  private releaseDue(view: MessageView): number {
+    const stamp = view.dv.getBigUint64(view.start + 16, true);
+    let published = 0;
+    let n = 0;
+    try {
+      for (; n < this.inFlight.length && this.inFlight[n]!.due < stamp; n++) {
+        const o = this.inFlight[n]!;
+        const v = this.heldView.wrap(o.bytes);
+        v.firstTlv();
+        while (v.tlvStart !== o.tlvStart && v.nextTlv());
+        this.stampAt = o.due;
+        published += this.onOrder(v);
+      }
+    } finally {
+      this.stampAt = undefined;
+      if (n > 0) this.inFlight = this.inFlight.slice(n);
+    }
+    return published;
+  }
+
+  private get stamp(): bigint {
+    return this.stampAt ?? this.market.now;
   }
 
   private fees(venue: number): { makerBps: number; takerBps: number } {
@@ -206,7 +265,7 @@ export class PaperExecutionEngine {
     const levels = book === undefined ? undefined : side === Side.Buy ? book.asks : book.bids;
     if (levels !== undefined && levels.length > 0) return levels;
     const q = this.market.quote(id);
-    if (q === undefined) return [];
+    if (q === undefined || (this.maxQuoteAgeNs > 0n && q.quoteTimestamp > 0n && this.stamp - q.quoteTimestamp > this.maxQuoteAgeNs)) return [];
     if (side === Side.Buy) return q.askSize > 0n && q.askPrice > 0n ? [{ price: q.askPrice, size: q.askSize }] : [];
     return q.bidSize > 0n && q.bidPrice > 0n ? [{ price: q.bidPrice, size: q.bidSize }] : [];
   }
@@ -253,6 +312,12 @@ export class PaperExecutionEngine {
   }
 
   private onCancel(orderId: bigint): number {
+    const held = this.inFlight.findIndex((o) => o.orderId === orderId);
+    if (held >= 0) {
+      this.inFlight.splice(held, 1);
+      this.counters.cancelled++;
+      return this.ack(orderId, OrderStatus.Cancelled, RejectReason.None);
+    }
     const r = this.resting.get(orderId);
     if (r === undefined) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
     this.unrest(r);
@@ -285,14 +350,14 @@ export class PaperExecutionEngine {
     if (status === OrderStatus.Rejected) this.counters.rejected++;
     if (status === OrderStatus.Expired) this.counters.expired++;
     const b = this.builder;
-    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.stamp);
     const at = b.reserve(TlvType.OrderAck, 32);
     const dv = b.dv;
     dv.setBigUint64(at, orderId, true);
     dv.setBigUint64(at + OrderAckField.venueOrderId, status === OrderStatus.Accepted ? ++this.venueOrderId : 0n, true);
     dv.setUint8(at + OrderAckField.status, status);
     dv.setUint8(at + OrderAckField.rejectReason, reason);
-    dv.setBigUint64(at + OrderAckField.ackedAt, this.market.now, true);
+    dv.setBigUint64(at + OrderAckField.ackedAt, this.stamp, true);
     this.sink.publish(b.finish());
     return 1;
   }
@@ -301,7 +366,7 @@ export class PaperExecutionEngine {
     this.counters.fills++;
     const fee = (((price * quantity) / PRICE_SCALE) * feeBps) / BPS;
     const b = this.builder;
-    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
+    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.stamp);
     const at = b.reserve(TlvType.Fill, 56);
     const dv = b.dv;
     dv.setBigUint64(at, orderId, true);
@@ -313,7 +378,7 @@ export class PaperExecutionEngine {
     dv.setBigInt64(at + FillField.price, price, true);
     dv.setBigInt64(at + FillField.quantity, quantity, true);
     dv.setBigInt64(at + FillField.fee, fee, true);
-    dv.setBigUint64(at + FillField.filledAt, this.market.now, true);
+    dv.setBigUint64(at + FillField.filledAt, this.stamp, true);
     this.sink.publish(b.finish());
     return 1;
   }

@@ -1,0 +1,190 @@
+/**
+ * Backtest inputs: recordings (PROTOCOL §5, what `ap record` and `ap import` write) read whole and checked
+ * message by message, and captures (PROTOCOL §8) run through the venue adapter's replay path (as `ap
+ * normalize` does) into the same form — then merged by header timestamp into one schedule.
+ *
+ * A {@link MessageSource} is one contiguous buffer and the offsets of its messages. The merge is a stable
+ * k-way merge on the exact u64 stamps (ties: the earlier file first, then file order); a file whose own
+ * stamps go backwards is stable-sorted first.
+ *
+ * @example
+ * ```ts
+ * const sources = await Promise.all(paths.map((p) => loadSource(p)));
+ * const schedule = mergeSources(sources); // { source: Uint8Array of indices, offset: Uint32Array }
+ * ```
+ * @module
+ */
+
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { HEADER_SIZE, validateMessage, type ProtocolError } from "../../protocol/mod.ts";
+import { readCaptureFile } from "../../adapters/common/capture.ts";
+import { replayCapture } from "../../adapters/common/replay.ts";
+import { loadVenue, VENUES } from "../../adapters/registry.ts";
+
+/** Why an input cannot be used. */
+export const SourceErrorKind = { Unreadable: "unreadable", BadMessage: "bad-message", UnknownVenue: "unknown-venue" } as const;
+/** A {@link SourceErrorKind} value. */
+export type SourceErrorKind = (typeof SourceErrorKind)[keyof typeof SourceErrorKind];
+
+/** An input that cannot be used: which file, where (byte offset or line), and why. */
+export class SourceError extends Error {
+  /** What went wrong. */
+  readonly kind: SourceErrorKind;
+  /** The file. */
+  readonly file: string;
+  /** @param kind what @param file which file @param message where and why */
+  constructor(kind: SourceErrorKind, file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = "SourceError";
+    this.kind = kind;
+    this.file = file;
+  }
+}
+
+/** One input's messages: a buffer and the offsets of its messages, in file order. */
+export interface MessageSource {
+  /** File name (for reports). */
+  readonly name: string;
+  /** What it was: a recording, or a capture of a venue. */
+  readonly kind: "recording" | "capture";
+  readonly bytes: Uint8Array;
+  readonly offsets: Uint32Array;
+}
+
+/** Merged order of all messages: source index and offset of each, by time. */
+export interface Schedule {
+  readonly source: Uint8Array;
+  readonly offset: Uint32Array;
+  readonly length: number;
+}
+
+/** Offsets of the messages of a recording buffer; every message validated (checksum, TLVs). */
+export function frameRecording(bytes: Uint8Array, name: string): Uint32Array {
+  let out = new Uint32Array(Math.max(16, bytes.length >>> 6));
+  let n = 0;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (at < bytes.length) {
+    const err: ProtocolError | undefined = validateMessage(bytes, at);
+    if (err !== undefined) throw new SourceError(SourceErrorKind.BadMessage, name, `message ${n + 1} at byte ${at}: ${err.message}`);
+    if (n === out.length) {
+      const grown = new Uint32Array(out.length * 2);
+      grown.set(out);
+      out = grown;
+    }
+    out[n++] = at;
+    at += HEADER_SIZE + dv.getUint32(at + 24, true);
+  }
+  return out.subarray(0, n);
+}
+
+/** Whether a file starts like a capture (JSON lines) rather than a recording (binary). */
+function looksLikeCapture(bytes: Uint8Array): boolean {
+  for (const b of bytes.subarray(0, 64)) {
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+    return b === 0x7b; // "{"
+  }
+  return false;
+}
+
+/** The venue of a capture: `venue:path`, else a known venue name in the file name. */
+export function captureVenue(spec: string): { venue: string | undefined; path: string } {
+  const m = /^([a-z]+):(.+)$/.exec(spec);
+  if (m !== null && m[1]! in VENUES) return { venue: m[1], path: m[2]! };
+  const file = basename(spec).toLowerCase();
+  return { venue: Object.keys(VENUES).find((v) => file.includes(v)), path: spec };
+}
+
+/**
+ * Loads one `--data` input: a recording, or a capture (`venue:FILE`, or a file whose name names the
+ * venue) normalised in memory through the venue adapter.
+ */
+export async function loadSource(spec: string): Promise<MessageSource> {
+  const { venue, path } = captureVenue(spec);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new SourceError(SourceErrorKind.Unreadable, path, `cannot read: ${(e as Error).message}`);
+  }
+  const name = basename(path);
+  if (!looksLikeCapture(bytes)) return { name, kind: "recording", bytes, offsets: frameRecording(bytes, name) };
+  if (venue === undefined) {
+    throw new SourceError(SourceErrorKind.UnknownVenue, path, `a capture, but its venue is unknown: give it as VENUE:FILE (venues: ${Object.keys(VENUES).join(", ")})`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const entry = await loadVenue(venue);
+  const adapter = await entry.create({ sink: { publish: (b) => (chunks.push(b.slice()), (total += b.length)) }, anySymbol: true });
+  try {
+    await replayCapture(adapter, readCaptureFile(path), { pace: "fast" });
+  } catch (e) {
+    throw new SourceError(SourceErrorKind.Unreadable, path, `capture replay failed: ${(e as Error).message}`);
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return { name, kind: "capture", bytes: all, offsets: frameRecording(all, name) };
+}
+
+/** A source from bytes already in memory (tests, benchmarks). */
+export function sourceFromBytes(name: string, bytes: Uint8Array): MessageSource {
+  return { name, kind: "recording", bytes, offsets: frameRecording(bytes, name) };
+}
+
+function stampOf(s: MessageSource, i: number, dv: DataView): bigint {
+  return dv.getBigUint64(s.offsets[i]! + 16, true);
+}
+
+/** The source's offsets in stamp order (stable); the same array when already ordered. */
+function ordered(s: MessageSource): Uint32Array {
+  const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+  let sorted = true;
+  let prev = 0n;
+  for (let i = 0; i < s.offsets.length; i++) {
+    const t = stampOf(s, i, dv);
+    if (t < prev) {
+      sorted = false;
+      break;
+    }
+    prev = t;
+  }
+  if (sorted) return s.offsets;
+  const idx = Array.from(s.offsets.keys());
+  const stamps = Array.from(s.offsets, (_, i) => stampOf(s, i, dv));
+  idx.sort((a, b) => (stamps[a]! < stamps[b]! ? -1 : stamps[a]! > stamps[b]! ? 1 : a - b));
+  return Uint32Array.from(idx, (i) => s.offsets[i]!);
+}
+
+/** Stable merge of the sources by header stamp (ties: lower source index first). At most 255 sources. */
+export function mergeSources(sources: readonly MessageSource[]): Schedule {
+  if (sources.length > 255) throw new RangeError(`at most 255 inputs, got ${sources.length}`);
+  const lists = sources.map(ordered);
+  const dvs = sources.map((s) => new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength));
+  const total = lists.reduce((n, l) => n + l.length, 0);
+  const source = new Uint8Array(total);
+  const offset = new Uint32Array(total);
+  if (lists.length === 1) {
+    offset.set(lists[0]!);
+    return { source, offset, length: total };
+  }
+  const pos = lists.map(() => 0);
+  const head = lists.map((l, k) => (l.length > 0 ? dvs[k]!.getBigUint64(l[0]! + 16, true) : undefined));
+  for (let n = 0; n < total; n++) {
+    let best = -1;
+    for (let k = 0; k < lists.length; k++) {
+      const h = head[k];
+      if (h !== undefined && (best < 0 || h < head[best]!)) best = k;
+    }
+    const l = lists[best]!;
+    source[n] = best;
+    offset[n] = l[pos[best]!]!;
+    const p = ++pos[best]!;
+    head[best] = p < l.length ? dvs[best]!.getBigUint64(l[p]! + 16, true) : undefined;
+  }
+  return { source, offset, length: total };
+}
