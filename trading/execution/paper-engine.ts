@@ -38,7 +38,9 @@ import {
 import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
 import { hopOut } from "../dex/cycle.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
+import { DexRevert, type DexRoute, type DexRouteTable } from "../dex/route-table.ts";
 import { MarketState } from "./market-state.ts";
+import type { PaperDexVenue } from "./paper-dex.ts";
 import type { PaperConfig } from "./paper-config.ts";
 
 const BPS = 10_000n;
@@ -71,6 +73,8 @@ export interface PaperEngineOptions {
   pools?: Iterable<PoolMeta>;
   /** Shared market state (default: its own). */
   market?: MarketState;
+  /** Executes orders with a route in the route table (DEX cycles; see paper-dex.ts). */
+  dex?: { venue: PaperDexVenue; routes: DexRouteTable };
 }
 
 /** Paper venue (see module docs). */
@@ -85,12 +89,14 @@ export class PaperExecutionEngine {
   private readonly resting = new Map<bigint, Resting>();
   private readonly restingBySlot = new Map<number, Resting[]>();
   private venueOrderId = 0n;
+  private readonly dex: { venue: PaperDexVenue; routes: DexRouteTable } | undefined;
 
   /** @param config validated config @param options sink, pools, shared market */
   constructor(config: PaperConfig, options: PaperEngineOptions = {}) {
     this.config = config;
     this.sink = options.sink ?? new DiscardSink();
     this.market = options.market ?? new MarketState({ pools: options.pools });
+    this.dex = options.dex;
   }
 
   /** Sets where acks and fills go. */
@@ -151,6 +157,8 @@ export class PaperExecutionEngine {
     }
     if ((flags & ORDER_FLAG_DEX_ROUTE) !== 0) {
       if (view.tlvLength < 100) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
+      const route = this.dex?.routes.get(orderId);
+      if (route !== undefined) return this.onDexRoute(route, id, side, quantity);
       return this.onDexOrder(view, orderId, id, side, quantity);
     }
     const levels = this.takerLevels(id, side);
@@ -281,6 +289,21 @@ export class PaperExecutionEngine {
     return published;
   }
 
+  /** A routed DEX order: executed atomically by the DEX venue; a revert is an ack that says so and a gas-only Fill. */
+  private onDexRoute(route: DexRoute, id: InstrumentId, side: number, quantity: bigint): number {
+    const e = this.dex!.venue.execute(route);
+    if (e.reverted) {
+      let published = e.revertReason === DexRevert.Expired ? this.ack(route.orderId, OrderStatus.Expired, RejectReason.Stale)
+        : this.ack(route.orderId, OrderStatus.Rejected, e.revertReason === DexRevert.PoolMoved ? RejectReason.Stale : RejectReason.Venue);
+      published += this.fillRaw(route.orderId, id, side, 0n, 0n, e.gasUsd);
+      return published;
+    }
+    let published = this.ack(route.orderId, OrderStatus.Accepted, RejectReason.None);
+    this.counters.accepted++;
+    published += this.fillRaw(route.orderId, id, side, (e.amountOut * PRICE_SCALE) / route.amountIn, quantity, e.gasUsd + e.flashFeeUsd);
+    return published;
+  }
+
   private ack(orderId: bigint, status: number, reason: number): number {
     if (status === OrderStatus.Rejected) this.counters.rejected++;
     if (status === OrderStatus.Expired) this.counters.expired++;
@@ -298,8 +321,11 @@ export class PaperExecutionEngine {
   }
 
   private fill(orderId: bigint, id: InstrumentId, side: number, liquidity: number, price: bigint, quantity: bigint, feeBps: bigint): number {
+    return this.fillRaw(orderId, id, side, price, quantity, (((price * quantity) / PRICE_SCALE) * feeBps) / BPS, liquidity);
+  }
+
+  private fillRaw(orderId: bigint, id: InstrumentId, side: number, price: bigint, quantity: bigint, fee: bigint, liquidity: number = Liquidity.Taker): number {
     this.counters.fills++;
-    const fee = (((price * quantity) / PRICE_SCALE) * feeBps) / BPS;
     const b = this.builder;
     b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.market.now);
     const at = b.reserve(TlvType.Fill, 56);
