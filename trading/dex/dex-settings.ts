@@ -26,6 +26,10 @@ const Count = PositiveCount;
 
 /** Schema of the `dex` section. */
 export const DexSettingsSchema = v.strictObject({
+  /** PROTOCOL §8 pool cache (which tokens and fee each pool has). */
+  poolCache: v.optional(v.string()),
+  /** Display symbols of tokens (address → symbol). */
+  tokens: v.optional(v.record(Address, v.string()), {}),
   /** Gas units one arbitrage transaction costs (per chain override in `chains`). */
   gasUnits: v.optional(Count, 300_000),
   /** Flash-loan fee per provider in basis points (Aave V3 5, Balancer 0), and the provider used. */

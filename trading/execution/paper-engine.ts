@@ -109,6 +109,11 @@ export class PaperExecutionEngine {
     return this.config.source;
   }
 
+  /** Counters of the DEX venue (undefined without one). */
+  get dexCounters(): PaperDexVenue["counters"] | undefined {
+    return this.dex?.venue.counters;
+  }
+
   /** Resting limit orders. */
   get restingOrders(): number {
     return this.resting.size;

@@ -59,6 +59,9 @@ import { ActiveLimits } from "./active-limits.ts";
 import { RiskLimitsError, type RiskConfig, type RiskLimits } from "./limits.ts";
 import { OpenOrders } from "./open-orders.ts";
 import { checkOrder, type OrderCheckContext } from "./order-check.ts";
+import { newDexRiskCounters, type DexRiskCounters } from "./dex-check.ts";
+import type { DexPricing } from "../dex/dex-settings.ts";
+import type { DexRouteTable } from "../dex/route-table.ts";
 import { RiskClock } from "./risk-clock.ts";
 import { writeCancel, writeForward, writeRejection } from "./risk-messages.ts";
 import { StampGate, isMarketData } from "./stamp-gate.ts";
@@ -85,6 +88,8 @@ export interface RiskManagerOptions {
   clock?: Clock;
   /** Wall clock in ms since the epoch for config `clock: wall`, instead of `clock` (tests inject one). */
   wallMs?: () => number;
+  /** Routed DEX orders: the shared route table and gas/USD pricing over this manager's market. */
+  dex?: { routes: DexRouteTable; pricing: (market: MarketState) => DexPricing };
 }
 
 /** Risk manager engine (see module docs). */
@@ -102,6 +107,8 @@ export class RiskManager {
   readonly clock: RiskClock;
   /** The last decision taken. */
   lastDecision: RiskDecision | undefined;
+  /** Rejections per DEX rule (not in snapshots). */
+  readonly dexCounters: DexRiskCounters = newDexRiskCounters();
   private readonly config: RiskConfig;
   private readonly active: ActiveLimits;
   private stateValue: TradingState;
@@ -128,6 +135,9 @@ export class RiskManager {
     this.orderContext = {
       state: () => this.stateValue, stateReason: () => this.stateReasonValue, limits: this.active, market: this.market, portfolio: this.portfolio,
       open: this.open, dailyLossReached: () => this.checkDailyLoss(),
+      dex: options.dex === undefined ? undefined : {
+        routes: options.dex.routes, pricing: options.dex.pricing(this.market), market: this.market, counters: this.dexCounters, openOrderIds: () => this.open.ids(),
+      },
     };
   }
 
