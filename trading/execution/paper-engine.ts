@@ -32,7 +32,7 @@
  */
 
 import {
-  CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
+  AssetType, addressAssetId, CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
   PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType, TradeField, type BookLevel, type InstrumentId, type MessageView,
 } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../strategies/contract.ts";
@@ -295,8 +295,10 @@ export class PaperExecutionEngine {
   }
 
   /** A routed DEX order: executed atomically by the DEX venue; a revert is an ack that says so and a gas-only Fill. */
-  private onDexRoute(route: DexRoute, id: InstrumentId, side: number, quantity: bigint): number {
+  private onDexRoute(route: DexRoute, order: InstrumentId, side: number, quantity: bigint): number {
     const e = this.dex!.venue.execute(route);
+    // A cycle's Fill is in the token it borrows and returns (assetType token): nothing else fills tokens.
+    const id: InstrumentId = { assetId: addressAssetId(route.tokenIn), venue: order.venue, assetType: AssetType.Token };
     if (e.reverted) {
       let published = e.revertReason === DexRevert.Expired ? this.ack(route.orderId, OrderStatus.Expired, RejectReason.Stale)
         : this.ack(route.orderId, OrderStatus.Rejected, e.revertReason === DexRevert.PoolMoved ? RejectReason.Stale : RejectReason.Venue);

@@ -24,7 +24,7 @@
  */
 
 import {
-  FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE, RelayDomain,
+  AssetType, FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE, RelayDomain,
   Side, SignalIdentityField, TlvType, type InstrumentId, type MessageBuilder as Builder, type MessageView,
 } from "../../protocol/mod.ts";
 import { MessageBuilder } from "../../protocol/mod.ts";
@@ -88,8 +88,10 @@ export class Portfolio {
   /** Positions by instrument slot of the market's table. */
   private readonly positions: (Position | undefined)[] = [];
   private readonly config: PortfolioConfig;
-  /** DEX booking (none: DEX fills are booked as pool positions, as before). */
+  /** DEX booking of cycle Fills (assetType token); none: they are only counted. */
   readonly dex: PortfolioDex | undefined;
+  /** Cycle Fills whose route this process does not hold (e.g. replayed from a journal after a restart): not booked. */
+  dexFillsWithoutRoute = 0;
   private readonly market: MarketState;
   private readonly feedMarket: boolean;
   private sink: MessageSink;
@@ -173,12 +175,12 @@ export class Portfolio {
   }
 
   private onFill(view: MessageView): void {
-    if (this.dex !== undefined) {
-      const route = this.dex.routes.get(view.u64(FillField.orderId));
-      if (route !== undefined) {
-        this.dex.book.book(route, this.dex.nativeToken(route.chainId));
-        return;
-      }
+    if (view.u8At(FillField.assetType) === AssetType.Token) {
+      // A DEX cycle's Fill (paper-dex.ts): booked from its route, never as a position.
+      const route = this.dex?.routes.get(view.u64(FillField.orderId));
+      if (route !== undefined) this.dex!.book.book(route, this.dex!.nativeToken(route.chainId));
+      else this.dexFillsWithoutRoute++;
+      return;
     }
     const slot = this.market.instruments.slotAt(view.dv, view.tlvStart + FillField.assetId, true);
     if (slot < 0) return;
