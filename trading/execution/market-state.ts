@@ -144,8 +144,12 @@ export class MarketState {
       // is behind is older than it arrived (risk judges its age), as pool states already are.
       this.updatedAt[slot] = view.dv.getUint32(view.start + 20, true) * TWO32 + view.dv.getUint32(view.start + 16, true);
     } else if (t >= TlvType.PoolSwap && t <= TlvType.PoolSync) {
-      const pool = this.pools.apply(view);
-      if (pool !== undefined && (t === TlvType.PoolMint || t === TlvType.PoolBurn)) this.noteTicks(view, pool, t === TlvType.PoolMint);
+      this.pools.apply(view);
+      if (t === TlvType.PoolMint || t === TlvType.PoolBurn) {
+        // The book reports only mints that change the active range; every position goes into the tick map.
+        const pool = this.pools.byAddress(view.address(PoolMintField.pool));
+        if (pool !== undefined) this.noteTicks(view, pool, t === TlvType.PoolMint);
+      }
     } else if (t === TlvType.GasPrice) {
       this.gas.onGasPrice(view);
     }

@@ -109,6 +109,11 @@ export class PaperExecutionEngine {
     return this.config.source;
   }
 
+  /** The DEX venue (undefined without one). */
+  get dexVenue(): PaperDexVenue | undefined {
+    return this.dex?.venue;
+  }
+
   /** Counters of the DEX venue (undefined without one). */
   get dexCounters(): PaperDexVenue["counters"] | undefined {
     return this.dex?.venue.counters;
