@@ -62,18 +62,19 @@ describe("the demo trades its arbitrage signals on paper", () => {
         if (r.status !== 200) return undefined;
         return ((await r.json()) as { dex?: DexPart }).dex;
       };
-      const seen = await until("three DEX fills in /portfolio", async () => {
+      // Some execute, some revert (the pools move between the signal and the paper venue's turn).
+      const seen = await until("three DEX fills in /portfolio, filled and reverted ones", async () => {
         const d = await dex();
-        return d !== undefined && d.totals.fills >= 3 ? d : undefined;
+        return d !== undefined && d.totals.fills >= 3 && d.totals.succeeded > 0 && d.totals.reverted > 0 ? d : undefined;
       }, 240_000, 500);
       expect(seen.planner.planned).toBeGreaterThanOrEqual(seen.totals.fills);
       expect(seen.totals.succeeded + seen.totals.reverted).toBe(seen.totals.fills);
       expect(seen.totals.gasUsd).toMatch(/^\d+(\.\d{1,8})? USD$/);
       // Gas is paid in the native token on every fill, reverted or not.
       expect(seen.balances.find((b) => b.symbol === "WMATIC")?.amount).toMatch(/^-\d+(\.\d+)? WMATIC$/);
-      if (seen.totals.succeeded > 0) expect(seen.balances.find((b) => b.symbol === "WETH" || b.symbol === "USDC")).toBeDefined();
+      expect(seen.balances.find((b) => b.symbol === "WETH" || b.symbol === "USDC")?.amount).toMatch(/^-?\d+(\.\d+)? (WETH|USDC)$/);
       expect(seen.recentFills.length).toBe(Math.min(seen.totals.fills, 50));
-      expect(seen.recentFills[0]!.status).toMatch(/^(filled|reverted \(\w+\))$/);
+      for (const f of seen.recentFills) expect(f.status).toMatch(/^(filled|reverted \(\w+\))$/);
       await system.stop();
       system = undefined;
 
