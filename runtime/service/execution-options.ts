@@ -79,9 +79,12 @@ export function buildExecutionStages(options: ExecutionOptions, pools: readonly 
   const portfolioMarket = new MarketState({ pools });
   const book = new DexBook();
   const nativeToken = (chain: number): string | undefined => dex.chains[String(chain)]?.nativeToken;
+  const risk = new RiskManager(riskConfig, { pools, dex: { routes, pricing } });
+  // GasPrice rides the execution relay, which the planner's market does not see: it reads risk's gas prices.
+  const plannerPricing = new DexPricing(dex, plannerMarket.pools, risk.market.gas);
   return {
-    planner: new ExecutionPlanner(plannerConfig, plannerMarket, new DexPlanner(plannerMarket, pricing(plannerMarket), routes)), plannerMarket,
-    risk: new RiskManager(riskConfig, { pools, dex: { routes, pricing } }),
+    planner: new ExecutionPlanner(plannerConfig, plannerMarket, new DexPlanner(plannerMarket, plannerPricing, routes)), plannerMarket,
+    risk,
     paper: new PaperExecutionEngine(paperConfig, { market: paperMarket, dex: { venue: new PaperDexVenue(paperMarket, pricing(paperMarket)), routes } }),
     portfolio: new Portfolio(portfolioConfig, portfolioMarket, undefined, true, {
       routes, book, nativeToken,

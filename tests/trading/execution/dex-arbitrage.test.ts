@@ -87,17 +87,19 @@ function world(opts: { gasPriceWei?: bigint; flashBps?: number } = {}) {
   const gas = (gasPriceWei: bigint): void =>
     execution([{ type: 44, name: "GasPrice", chainId: 137, blockNumber: 1n, baseFeeWei: gasPriceWei - 2_000_000_000n, priorityFeeWei: 2_000_000_000n } as Tlv]);
   let signalId = 100n;
-  const signal = (fields: { amountIn: bigint; minAmountOut: bigint; validUntil?: bigint; maxGasPriceWei?: bigint }) => {
+  type SignalFields = { amountIn: bigint; minAmountOut: bigint; validUntil?: bigint; maxGasPriceWei?: bigint };
+  const signalMessage = (fields: SignalFields): Uint8Array => msg(2, 20, ++seq, seconds, [
+    { type: 20, name: "SignalIdentity", strategyId: 20, confidence: 90, signalId: ++signalId },
+    {
+      type: 21, name: "ArbitrageSignal", chainId: 137, sourceVenue: 65000, targetVenue: 65001, sourcePool: V2, targetPool: V3, tokenIn: A, tokenOut: B,
+      amountIn: fields.amountIn, expectedProfitUsd: 0n, gasCostUsd: 0n, dexFeesUsd: 0n, slippageUsd: 0n, netProfitUsd: 0n, spreadBps: 100,
+      slippageToleranceBps: 50, validUntil: fields.validUntil ?? now + 10_000_000_000n, maxGasPriceWei: fields.maxGasPriceWei ?? 100_000_000_000n,
+      minAmountOut: fields.minAmountOut, extraHopPools: [],
+    } as Tlv,
+  ]);
+  const signal = (fields: SignalFields) => {
     out.length = 0;
-    const planned = pipeline.onSignal(msg(2, 20, ++seq, seconds, [
-      { type: 20, name: "SignalIdentity", strategyId: 20, confidence: 90, signalId: ++signalId },
-      {
-        type: 21, name: "ArbitrageSignal", chainId: 137, sourceVenue: 65000, targetVenue: 65001, sourcePool: V2, targetPool: V3, tokenIn: A, tokenOut: B,
-        amountIn: fields.amountIn, expectedProfitUsd: 0n, gasCostUsd: 0n, dexFeesUsd: 0n, slippageUsd: 0n, netProfitUsd: 0n, spreadBps: 100,
-        slippageToleranceBps: 50, validUntil: fields.validUntil ?? now + 10_000_000_000n, maxGasPriceWei: fields.maxGasPriceWei ?? 100_000_000_000n,
-        minAmountOut: fields.minAmountOut, extraHopPools: [],
-      } as Tlv,
-    ]));
+    const planned = pipeline.onSignal(signalMessage(fields));
     const tlvs = out.map((b) => ({ source: new MessageView().wrap(b).source, tlv: decodeMessage(b).tlvs[0]! }));
     return {
       planned,
@@ -112,7 +114,7 @@ function world(opts: { gasPriceWei?: bigint; flashBps?: number } = {}) {
     v3(Q96, L, 0, 10n);
     gas(opts.gasPriceWei ?? GAS_PRICE);
   };
-  return { stages, pipeline, at, sync, v3, gas, signal, start };
+  return { stages, pipeline, at, sync, v3, gas, signal, signalMessage, start };
 }
 
 // Gas: 32 gwei × 250 001 units, valued at $0.53 per native token, USD × 1e8 rounded up.
@@ -188,12 +190,22 @@ describe("DEX arbitrage execution (paper)", () => {
     const w = world({ gasPriceWei: 150_000_000_000n });
     w.start();
     const { out } = handCycle(E18);
-    // Gas cap: the chain's latest gas price (150 gwei) is above the signal's 100 gwei. The planner holds no
-    // GasPrice (they ride the execution relay), so risk is where the cap bites.
+    // Gas cap: the chain's latest gas price (150 gwei) is above the signal's 100 gwei: the planner drops it.
     const capped = w.signal({ amountIn: E18, minAmountOut: out - 1n });
-    expect(capped.acks.map((a) => [a.status, a.rejectReason])).toEqual([[OrderStatus.Rejected, RejectReason.RiskLimit]]);
-    expect(capped.planned?.decision?.detail).toMatch(/^gasCap: gas price 150000000000 wei above the signal's cap 100000000000 wei/);
-    expect(capped.fills).toEqual([]);
+    expect(capped.planned).toBeUndefined();
+    expect(w.stages.planner.dex!.counters.gasAboveCap).toBe(1);
+    // Risk's own rule, for an order planned before the gas price rose: plan at 100 gwei, then 150 gwei
+    // reaches risk before the order does.
+    expect(w.stages.portfolio.dex!.routes.size).toBe(0);
+    w.gas(90_000_000_000n);
+    const planned = w.stages.planner.plan(new MessageView().wrap(w.signalMessage({ amountIn: E18, minAmountOut: out - 1n })))!;
+    w.gas(150_000_000_000n);
+    const riskOut: Uint8Array[] = [];
+    w.stages.risk.connect({ publish: (b) => riskOut.push(b.slice()) });
+    w.stages.risk.onMessage(new MessageView().wrap(msg(3, 43, 9999, 1, [planned])));
+    const ack = decodeMessage(riskOut[0]!).tlvs[0] as OrderAckTlv;
+    expect([ack.status, ack.rejectReason]).toEqual([OrderStatus.Rejected, RejectReason.RiskLimit]);
+    expect(w.stages.risk.lastDecision?.detail).toMatch(/^gasCap: gas price 150000000000 wei above the signal's cap 100000000000 wei/);
     // Expiry: valid until 1 ns after the signal, judged at risk's now 1 s later (the order's stamp).
     const { stages } = w;
     w.at(2);
