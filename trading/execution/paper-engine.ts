@@ -18,7 +18,9 @@
  * pool's current state (V2 getAmountOut; V3 inside the current range only); below `minAmountOut`, or
  * beyond the known V3 range, the order is rejected (reason venue), as the chain would revert. The Fill
  * reports the token0 quantity and the price in token1 per token0 (1e8); its fee is 0 because the pool
- * fee is inside that price. Paper swaps do not move the pool.
+ * fee is inside that price. Paper swaps do not move the pool. A DEX order whose orderId has a route in
+ * the shared route table (an arbitrage cycle planned from an ArbitrageSignal) is executed whole by the
+ * paper DEX venue instead (paper-dex.ts: flash loan, gas, reverts; its Fill is in the borrowed token).
  *
  * Message order per order: OrderAck accepted, Fill…, then OrderAck expired for an unfilled IOC/market
  * rest. Rejections are one OrderAck (rejected, with the reason). Cancel → OrderAck cancelled.
