@@ -169,6 +169,12 @@ export function renderDashboardPage(s: DashboardSettings) {
     <dl class="facts" id="portfolio-facts"></dl>
     <div class="table-wrap" id="portfolio-positions"></div>
     <p class="empty" id="portfolio-empty">Waiting for /portfolio…</p>
+    <div id="portfolio-dex" hidden>
+      <h3 class="small">DEX (paper flash arbitrage)</h3>
+      <dl class="facts" id="portfolio-dex-facts"></dl>
+      <div class="table-wrap" id="portfolio-dex-balances"></div>
+      <div class="table-wrap" id="portfolio-dex-fills"></div>
+    </div>
   </section>
 
   <section class="panel span-12" id="panel-services">

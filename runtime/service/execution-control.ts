@@ -13,6 +13,7 @@ import type { Logger } from "../../core/log.ts";
 import { ControlError, type ControlHandler } from "../control/channel.ts";
 import type { ExecutionTradingState } from "./execution-state.ts";
 import { jsonSafe } from "./json-safe.ts";
+import { dexBookJson } from "../../trading/portfolio/dex-book.ts";
 
 /** What the control operations act on and read. */
 export interface ExecutionControlDeps {
@@ -60,6 +61,10 @@ export function executionControl(d: ExecutionControlDeps): Record<string, Contro
       tradingState: trading.status().tradingState, tradingReason: risk.stateReason, alerts: trading.alerts,
       totals: pipeline.portfolio.totals(), positions: pipeline.portfolio.positionsList(),
       orders: { planned: pipeline.counters.ordersPlanned, accepted: risk.counters.accepted },
+      dex: pipeline.portfolio.dex === undefined ? undefined : {
+        ...(dexBookJson(pipeline.portfolio.dex.book, pipeline.portfolio.dex.label) as object),
+        planner: pipeline.planner.dex?.counters, venue: pipeline.paper.dexCounters, risk: risk.dexCounters,
+      },
       openOrders: risk.openOrders, journal: journal.stats(), recoveredMessages: recovered.replayedMessages, recovery: recovered,
       snapshots: { saved: recovery.saved, failures: recovery.failures, lastError: recovery.lastError },
     }),

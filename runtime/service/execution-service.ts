@@ -40,6 +40,7 @@ import { TradingStateStore } from "../state/trading-state-file.ts";
 import { executionControl } from "./execution-control.ts";
 import { addExecutionMetrics } from "./execution-metrics.ts";
 import { buildExecutionStages, type ExecutionOptions } from "./execution-options.ts";
+import { loadPoolCache } from "../../trading/dex/pool-cache.ts";
 import { recoverExecution } from "./execution-recovery.ts";
 import { ExecutionTradingState } from "./execution-state.ts";
 import { connectRelay } from "./relay-link.ts";
@@ -52,7 +53,8 @@ const REJECT_REASONS = ["none", "risk limit", "kill switch", "invalid", "venue",
 
 /** Starts the execution service. */
 export async function startExecutionService(ctx: ServiceContext, options: ExecutionOptions): Promise<RunningService> {
-  const stages = buildExecutionStages(options);
+  const poolCache = typeof options.dex?.poolCache === "string" ? await loadPoolCache(options.dex.poolCache) : undefined;
+  const stages = buildExecutionStages(options, poolCache === undefined ? [] : [...poolCache.values()]);
   const { risk, portfolio, riskConfig } = stages;
   // Recovery: the last snapshot of risk + portfolio and the journal tail after it (or the whole
   // journal), outputs muted (execution-recovery.ts).

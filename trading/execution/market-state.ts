@@ -17,11 +17,13 @@
  * @module
  */
 
-import { AssetType, PRICE_SCALE, TlvType, addressAssetId, type BookLevel, type InstrumentId, type MessageView } from "../../protocol/mod.ts";
+import { AssetType, POOL_FLAG_REMOVED, POOL_FLAG_V3, PRICE_SCALE, PoolMintField, TlvType, addressAssetId, type BookLevel, type InstrumentId, type MessageView } from "../../protocol/mod.ts";
 import { PoolBook, type PoolState } from "../dex/pool-book.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
 import { InstrumentTable } from "../instrument-table.ts";
 import { PoolKind } from "../dex/pool-book.ts";
+import { GasBook } from "../dex/gas-book.ts";
+import { V3TickMap } from "../dex/v3-ticks.ts";
 
 const TWO32 = 4_294_967_296;
 const QUOTE = 52;
@@ -57,6 +59,10 @@ export class MarketState {
   readonly instruments: InstrumentTable;
   /** DEX pools. */
   readonly pools: PoolBook;
+  /** Latest gas price per chain (GasPrice TLVs). */
+  readonly gas = new GasBook();
+  /** Initialized ticks of V3 pools (by pool index) from the PoolMint/PoolBurn seen. */
+  readonly ticks = new Map<number, V3TickMap>();
   /** Header stamp (ns, float) of the message that carried each slot's latest update; 0 = never. */
   readonly updatedAt: Float64Array;
   private readonly quotes: Uint8Array;
@@ -146,7 +152,24 @@ export class MarketState {
       this.updatedAt[slot] = view.dv.getUint32(view.start + 20, true) * TWO32 + view.dv.getUint32(view.start + 16, true);
     } else if (t >= TlvType.PoolSwap && t <= TlvType.PoolSync) {
       this.pools.apply(view);
+      if (t === TlvType.PoolMint || t === TlvType.PoolBurn) {
+        // The book reports only mints that change the active range; every position goes into the tick map.
+        const pool = this.pools.byAddress(view.address(PoolMintField.pool));
+        if (pool !== undefined) this.noteTicks(view, pool, t === TlvType.PoolMint);
+      }
+    } else if (t === TlvType.GasPrice) {
+      this.gas.onGasPrice(view);
     }
+  }
+
+  /** A V3 mint/burn into the pool's tick map (reorg-removed events are left out). */
+  private noteTicks(view: MessageView, pool: PoolState, mint: boolean): void {
+    const flags = view.u8At(PoolMintField.flags);
+    if ((flags & POOL_FLAG_V3) === 0 || (flags & POOL_FLAG_REMOVED) !== 0) return;
+    let map = this.ticks.get(pool.index);
+    if (map === undefined) this.ticks.set(pool.index, (map = new V3TickMap(pool.tickSpacing)));
+    const l = view.u128(PoolMintField.liquidity);
+    map.apply(view.i32(PoolMintField.tickLower), view.i32(PoolMintField.tickUpper), mint ? l : -l);
   }
 
   /** Slot of an instrument (-1 when never seen). */

@@ -23,7 +23,9 @@
  * pool's current state (V2 getAmountOut; V3 inside the current range only); below `minAmountOut`, or
  * beyond the known V3 range, the order is rejected (reason venue), as the chain would revert. The Fill
  * reports the token0 quantity and the price in token1 per token0 (1e8); its fee is 0 because the pool
- * fee is inside that price. Paper swaps do not move the pool.
+ * fee is inside that price. Paper swaps do not move the pool. A DEX order whose orderId has a route in
+ * the shared route table (an arbitrage cycle planned from an ArbitrageSignal) is executed whole by the
+ * paper DEX venue instead (paper-dex.ts: flash loan, gas, reverts; its Fill is in the borrowed token).
  *
  * Message order per order: OrderAck accepted, Fill…, then OrderAck expired for an unfilled IOC/market
  * rest. Rejections are one OrderAck (rejected, with the reason). Cancel → OrderAck cancelled.
@@ -37,14 +39,16 @@
  */
 
 import {
-  CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
+  AssetType, addressAssetId, CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
   PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType, TradeField, type BookLevel, type InstrumentId, type MessageView,
 } from "../../protocol/mod.ts";
 import { MessageView as MessageViewClass } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../../core/sink.ts";
 import { hopOut } from "../dex/cycle.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
+import { DexRevert, type DexRoute, type DexRouteTable } from "../dex/route-table.ts";
 import { MarketState } from "./market-state.ts";
+import type { PaperDexVenue } from "./paper-dex.ts";
 import type { PaperConfig } from "./paper-config.ts";
 
 const BPS = 10_000n;
@@ -85,6 +89,8 @@ export interface PaperEngineOptions {
   pools?: Iterable<PoolMeta>;
   /** Shared market state (default: its own). */
   market?: MarketState;
+  /** Executes orders with a route in the route table (DEX cycles; see paper-dex.ts). */
+  dex?: { venue: PaperDexVenue; routes: DexRouteTable };
 }
 
 /** Paper venue (see module docs). */
@@ -106,12 +112,14 @@ export class PaperExecutionEngine {
   /** Stamp of acks and fills while held orders execute (else the market's now). */
   private stampAt: bigint | undefined;
   private readonly heldView = new MessageViewClass();
+  private readonly dex: { venue: PaperDexVenue; routes: DexRouteTable } | undefined;
 
   /** @param config validated config @param options sink, pools, shared market */
   constructor(config: PaperConfig, options: PaperEngineOptions = {}) {
     this.config = config;
     this.sink = options.sink ?? new DiscardSink();
     this.market = options.market ?? new MarketState({ pools: options.pools });
+    this.dex = options.dex;
     this.latencyNs = BigInt(Math.round(config.latencyMs * 1_000_000));
     this.maxQuoteAgeNs = BigInt(config.maxQuoteAgeMs) * 1_000_000n;
   }
@@ -129,6 +137,16 @@ export class PaperExecutionEngine {
   /** Header source of its acks and fills. */
   get source(): number {
     return this.config.source;
+  }
+
+  /** The DEX venue (undefined without one). */
+  get dexVenue(): PaperDexVenue | undefined {
+    return this.dex?.venue;
+  }
+
+  /** Counters of the DEX venue (undefined without one). */
+  get dexCounters(): PaperDexVenue["counters"] | undefined {
+    return this.dex?.venue.counters;
   }
 
   /** Resting limit orders. */
@@ -210,6 +228,8 @@ export class PaperExecutionEngine {
     }
     if ((flags & ORDER_FLAG_DEX_ROUTE) !== 0) {
       if (view.tlvLength < 100) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
+      const route = this.dex?.routes.get(orderId);
+      if (route !== undefined) return this.onDexRoute(route, id, side, quantity);
       return this.onDexOrder(view, orderId, id, side, quantity);
     }
     const levels = this.takerLevels(id, side);
@@ -346,6 +366,23 @@ export class PaperExecutionEngine {
     return published;
   }
 
+  /** A routed DEX order: executed atomically by the DEX venue; a revert is an ack that says so and a gas-only Fill. */
+  private onDexRoute(route: DexRoute, order: InstrumentId, side: number, quantity: bigint): number {
+    const e = this.dex!.venue.execute(route);
+    // A cycle's Fill is in the token it borrows and returns (assetType token): nothing else fills tokens.
+    const id: InstrumentId = { assetId: addressAssetId(route.tokenIn), venue: order.venue, assetType: AssetType.Token };
+    if (e.reverted) {
+      let published = e.revertReason === DexRevert.Expired ? this.ack(route.orderId, OrderStatus.Expired, RejectReason.Stale)
+        : this.ack(route.orderId, OrderStatus.Rejected, e.revertReason === DexRevert.PoolMoved ? RejectReason.Stale : RejectReason.Venue);
+      published += this.fillRaw(route.orderId, id, side, 0n, 0n, e.gasUsd);
+      return published;
+    }
+    let published = this.ack(route.orderId, OrderStatus.Accepted, RejectReason.None);
+    this.counters.accepted++;
+    published += this.fillRaw(route.orderId, id, side, (e.amountOut * PRICE_SCALE) / route.amountIn, quantity, e.gasUsd + e.flashFeeUsd);
+    return published;
+  }
+
   private ack(orderId: bigint, status: number, reason: number): number {
     if (status === OrderStatus.Rejected) this.counters.rejected++;
     if (status === OrderStatus.Expired) this.counters.expired++;
@@ -363,8 +400,11 @@ export class PaperExecutionEngine {
   }
 
   private fill(orderId: bigint, id: InstrumentId, side: number, liquidity: number, price: bigint, quantity: bigint, feeBps: bigint): number {
+    return this.fillRaw(orderId, id, side, price, quantity, (((price * quantity) / PRICE_SCALE) * feeBps) / BPS, liquidity);
+  }
+
+  private fillRaw(orderId: bigint, id: InstrumentId, side: number, price: bigint, quantity: bigint, fee: bigint, liquidity: number = Liquidity.Taker): number {
     this.counters.fills++;
-    const fee = (((price * quantity) / PRICE_SCALE) * feeBps) / BPS;
     const b = this.builder;
     b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.stamp);
     const at = b.reserve(TlvType.Fill, 56);

@@ -17,6 +17,7 @@ import {
 } from "../../protocol/mod.ts";
 import { NonNegativeFixed8, U16 } from "../config.ts";
 import { deriveId } from "../signal-id.ts";
+import type { DexPlanner } from "./dex-planner.ts";
 import type { MarketState } from "./market-state.ts";
 
 /** Schema of the planner config. */
@@ -56,9 +57,13 @@ export class ExecutionPlanner {
   private readonly market: MarketState;
   private readonly venues: Set<number> | undefined;
 
-  /** @param config validated config @param market latest quotes of all venues */
-  constructor(config: PlannerConfig, market: MarketState) {
+  /** DEX planning of ArbitrageSignals (none: they are ignored). */
+  readonly dex: DexPlanner | undefined;
+
+  /** @param config validated config @param market latest quotes of all venues @param dex plans ArbitrageSignals */
+  constructor(config: PlannerConfig, market: MarketState, dex?: DexPlanner) {
     this.config = config;
+    this.dex = dex;
     this.market = market;
     this.venues = config.venues === undefined ? undefined : new Set(config.venues.map((v) => venueNumber(v)));
   }
@@ -91,12 +96,13 @@ export class ExecutionPlanner {
     return q < c.minQuantity ? 0n : q;
   }
 
-  /** An order for a MomentumSignal message (direction ±1), or `undefined` when no venue quotes it or it sizes to nothing. */
+  /** An order for an ArbitrageSignal (with a {@link DexPlanner}) or a MomentumSignal message (direction ±1), or `undefined` when no venue quotes it or it sizes to nothing. */
   plan(signal: MessageView): OrderRequestTlv | undefined {
     if (!signal.findTlv(TlvType.SignalIdentity)) return undefined;
     const strategyId = this.config.strategyId || signal.u16(SignalIdentityField.strategyId);
     const confidence = signal.u8At(SignalIdentityField.confidence);
     const signalId = signal.u64(SignalIdentityField.signalId);
+    if (this.dex !== undefined && signal.findTlv(TlvType.ArbitrageSignal)) return this.dex.plan(signal, strategyId, signalId, signal.timestamp);
     if (!signal.findTlv(TlvType.MomentumSignal)) return undefined;
     const direction = signal.i8(MomentumSignalField.direction);
     if (direction === 0) return undefined;

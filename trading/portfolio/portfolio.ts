@@ -24,7 +24,7 @@
  */
 
 import {
-  FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE, RelayDomain,
+  AssetType, FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE, RelayDomain,
   Side, SignalIdentityField, TlvType, type InstrumentId, type MessageBuilder as Builder, type MessageView,
 } from "../../protocol/mod.ts";
 import { MessageBuilder } from "../../protocol/mod.ts";
@@ -33,6 +33,8 @@ import type { MarketState } from "../execution/market-state.ts";
 import { SignalIdSpace } from "../signal-id.ts";
 import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
+import type { DexRouteTable } from "../dex/route-table.ts";
+import type { DexBook, TokenLabel } from "./dex-book.ts";
 import { Position, floorDiv } from "./position.ts";
 import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";
 import { PORTFOLIO_SNAPSHOT_VERSION, PortfolioSnapshotSchema, type PortfolioSnapshot, type PortfolioSnapshotValues } from "./portfolio-snapshot.ts";
@@ -72,11 +74,24 @@ export interface PositionSnapshot {
   mark?: bigint;
 }
 
+/** What the portfolio needs to book DEX fills: the shared route table, its book, the wrapped native token per chain. */
+export interface PortfolioDex {
+  routes: DexRouteTable;
+  book: DexBook;
+  nativeToken(chainId: number): string | undefined;
+  /** Symbol and decimals of a token, for display. */
+  label(address: string): TokenLabel;
+}
+
 /** Portfolio over Fill/OrderRequest/signal/market-data messages (see module docs). */
 export class Portfolio {
   /** Positions by instrument slot of the market's table. */
   private readonly positions: (Position | undefined)[] = [];
   private readonly config: PortfolioConfig;
+  /** DEX booking of cycle Fills (assetType token); none: they are only counted. */
+  readonly dex: PortfolioDex | undefined;
+  /** Cycle Fills whose route this process does not hold (e.g. replayed from a journal after a restart): not booked. */
+  dexFillsWithoutRoute = 0;
   private readonly market: MarketState;
   private readonly feedMarket: boolean;
   private sink: MessageSink;
@@ -103,8 +118,9 @@ export class Portfolio {
    * @param sink where LiquidationAlerts go
    * @param feedMarket true when this portfolio feeds `market` itself (false when another engine does)
    */
-  constructor(config: PortfolioConfig, market: MarketState, sink: MessageSink = new DiscardSink(), feedMarket = true) {
+  constructor(config: PortfolioConfig, market: MarketState, sink: MessageSink = new DiscardSink(), feedMarket = true, dex?: PortfolioDex) {
     this.config = config;
+    this.dex = dex;
     this.market = market;
     this.sink = sink;
     this.feedMarket = feedMarket;
@@ -159,6 +175,13 @@ export class Portfolio {
   }
 
   private onFill(view: MessageView): void {
+    if (view.u8At(FillField.assetType) === AssetType.Token) {
+      // A DEX cycle's Fill (paper-dex.ts): booked from its route, never as a position.
+      const route = this.dex?.routes.get(view.u64(FillField.orderId));
+      if (route !== undefined) this.dex!.book.book(route, this.dex!.nativeToken(route.chainId));
+      else this.dexFillsWithoutRoute++;
+      return;
+    }
     const slot = this.market.instruments.slotAt(view.dv, view.tlvStart + FillField.assetId, true);
     if (slot < 0) return;
     const side = view.u8At(FillField.side);

@@ -12,6 +12,7 @@ import {
 import type { MarketState } from "../execution/market-state.ts";
 import type { Portfolio } from "../portfolio/portfolio.ts";
 import type { ActiveLimits } from "./active-limits.ts";
+import { checkDexRoute, type DexRiskContext } from "./dex-check.ts";
 import type { OpenOrders } from "./open-orders.ts";
 import { stampNs } from "./risk-clock.ts";
 import { TradingState } from "./risk-snapshot.ts";
@@ -28,6 +29,8 @@ export interface OrderCheckContext {
   open: OpenOrders;
   /** True when the day's loss has reached its limit (may switch trading to REDUCING). */
   dailyLossReached(): boolean;
+  /** DEX rules for routed orders (none: DEX orders go through the CEX rules, as before). */
+  dex?: DexRiskContext;
 }
 
 /** The verdict on one order. */
@@ -60,6 +63,15 @@ export function checkOrder(view: MessageView, nowNs: number, c: OrderCheckContex
   const maxOrderAgeMs = limits.maxOrderAgeMs ?? limits.maxDataAgeMs;
   if (orderAgeMs > maxOrderAgeMs) {
     return reject(RejectReason.Stale, `order stamped ${Math.round(orderAgeMs)} ms before now (limit ${maxOrderAgeMs} ms)`, "staleOrderStamps");
+  }
+  const route = c.dex?.routes.get(orderId);
+  if (route !== undefined) {
+    if (c.state() === TradingState.Reducing || c.dailyLossReached()) return reject(RejectReason.RiskLimit, `trading is REDUCING (${c.stateReason()}): no new DEX routes`);
+    const r = checkDexRoute(route, now, c.dex!);
+    if (r !== undefined) return reject(r.reason, `${r.rule}: ${r.detail}`);
+    if (c.open.size >= limits.maxOpenOrders) return reject(RejectReason.RiskLimit, `${c.open.size} orders open (limit ${limits.maxOpenOrders})`);
+    if (c.open.rateExceeded(now, limits.maxOrdersPerSecond)) return reject(RejectReason.RiskLimit, `order rate above ${limits.maxOrdersPerSecond}/s`);
+    return { accepted: true, orderId, slot: c.market.instruments.slotOf(id, true), base: quantity, side, flags };
   }
   const updated = c.market.lastUpdate(id);
   if (updated === 0) return reject(RejectReason.Stale, "no market data for the instrument");

@@ -59,6 +59,10 @@ import { ActiveLimits } from "./active-limits.ts";
 import { RiskLimitsError, type RiskConfig, type RiskLimits } from "./limits.ts";
 import { OpenOrders } from "./open-orders.ts";
 import { checkOrder, type OrderCheckContext } from "./order-check.ts";
+import { newDexRiskCounters, type DexRiskCounters } from "./dex-check.ts";
+import type { DexPricing } from "../dex/dex-settings.ts";
+import type { DexRouteTable } from "../dex/route-table.ts";
+import { DexBook } from "../portfolio/dex-book.ts";
 import { RiskClock } from "./risk-clock.ts";
 import { writeCancel, writeForward, writeRejection } from "./risk-messages.ts";
 import { StampGate, isMarketData } from "./stamp-gate.ts";
@@ -85,6 +89,8 @@ export interface RiskManagerOptions {
   clock?: Clock;
   /** Wall clock in ms since the epoch for config `clock: wall`, instead of `clock` (tests inject one). */
   wallMs?: () => number;
+  /** Routed DEX orders: the shared route table and gas/USD pricing over this manager's market. */
+  dex?: { routes: DexRouteTable; pricing: (market: MarketState) => DexPricing };
 }
 
 /** Risk manager engine (see module docs). */
@@ -102,6 +108,8 @@ export class RiskManager {
   readonly clock: RiskClock;
   /** The last decision taken. */
   lastDecision: RiskDecision | undefined;
+  /** Rejections per DEX rule (not in snapshots). */
+  readonly dexCounters: DexRiskCounters = newDexRiskCounters();
   private readonly config: RiskConfig;
   private readonly active: ActiveLimits;
   private stateValue: TradingState;
@@ -121,13 +129,20 @@ export class RiskManager {
     this.stateValue = config.state;
     this.sink = options.sink ?? new DiscardSink();
     this.market = options.market ?? new MarketState({ pools: options.pools });
-    this.portfolio = new Portfolio(v.parse(PortfolioConfigSchema, {}), this.market, new DiscardSink(), false);
+    // Routed DEX fills are booked apart (token balances, USD); their net counts toward the day's P&L.
+    const dex = options.dex === undefined ? undefined : {
+      routes: options.dex.routes, book: new DexBook(0), nativeToken: () => undefined, label: () => ({ symbol: "", decimals: -1 }),
+    };
+    this.portfolio = new Portfolio(v.parse(PortfolioConfigSchema, {}), this.market, new DiscardSink(), false, dex);
     this.open = new OpenOrders(config.limits.maxOrdersPerSecond);
     this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, clock: options.clock, wallMs: options.wallMs });
     this.gate = new StampGate(this.clock, this.market, this.counters);
     this.orderContext = {
       state: () => this.stateValue, stateReason: () => this.stateReasonValue, limits: this.active, market: this.market, portfolio: this.portfolio,
       open: this.open, dailyLossReached: () => this.checkDailyLoss(),
+      dex: options.dex === undefined ? undefined : {
+        routes: options.dex.routes, pricing: options.dex.pricing(this.market), market: this.market, counters: this.dexCounters, openOrderIds: () => this.open.ids(),
+      },
     };
   }
 
@@ -263,7 +278,7 @@ export class RiskManager {
   dailyPnl(): bigint {
     const nowNs = this.clock.nowNs;
     const day = Math.floor(nowNs / NS_PER_DAY);
-    const net = this.portfolio.totals().net;
+    const net = this.portfolio.totals().net + (this.portfolio.dex?.book.totals.netUsd ?? 0n);
     if (day !== this.day) {
       this.day = day;
       this.dayBaseline = net;

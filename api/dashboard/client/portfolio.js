@@ -85,6 +85,7 @@ export class PortfolioPanel {
     this.facts = byId("portfolio-facts");
     this.positions = byId("portfolio-positions");
     this.empty = byId("portfolio-empty");
+    this.dex = { panel: byId("portfolio-dex"), facts: byId("portfolio-dex-facts"), balances: byId("portfolio-dex-balances"), fills: byId("portfolio-dex-fills") };
     this.kpi = { realized: byId("kpi-realized"), unrealized: byId("kpi-unrealized"), winrate: byId("kpi-winrate"), positions: byId("kpi-positions") };
     /** @type {unknown} */
     this.data = undefined;
@@ -116,6 +117,7 @@ export class PortfolioPanel {
     this.lastJson = json;
     const data = this.data;
     if (!this.problem) show(this.empty, false);
+    this.renderDex(data.dex);
     const facts = scalarFacts(data);
     const rows = Array.isArray(data.positions) ? data.positions
       : /** @type {unknown[] | undefined} */ (Object.values(data).find((v) => Array.isArray(v) && v.every(isObject))) ?? [];
@@ -145,6 +147,36 @@ export class PortfolioPanel {
       })));
     });
     this.positions.replaceChildren(el("table", { class: "table", id: "positions-table" }, el("thead", {}, head), el("tbody", {}, ...body)));
+  }
+
+  /**
+   * The DEX part of `/portfolio` (token balances, USD P&L, latest fills and reverts): its values are
+   * already exact decimal strings with their units.
+   * @private @param {unknown} dex
+   */
+  renderDex(dex) {
+    show(this.dex.panel, isObject(dex));
+    if (!isObject(dex)) return;
+    const totals = isObject(dex.totals) ? Object.entries(dex.totals) : [];
+    this.dex.facts.replaceChildren(...totals.map(([k, v]) => el("div", { class: "fact", data: { key: `dex.${k}` } },
+      el("dt", { text: humanKey(k) }), el("dd", { class: PNL.test(k) ? signClass(signOf(String(v).split(" ")[0])) : "", text: String(v) }))));
+    /** @param {HTMLElement} node @param {string} id @param {unknown} rows @param {[string, string][]} cols @param {string} none */
+    const table = (node, id, rows, cols, none) => {
+      const list = Array.isArray(rows) ? rows.filter(isObject) : [];
+      if (list.length === 0) {
+        node.replaceChildren(el("p", { class: "empty", text: none }));
+        return;
+      }
+      node.replaceChildren(el("table", { class: "table", id },
+        el("thead", {}, el("tr", {}, ...cols.map(([, label], i) => el("th", { class: i === 0 ? "" : "num", text: label })))),
+        el("tbody", {}, ...list.map((r) => el("tr", { class: /^reverted/.test(String(r.status)) ? "reverted" : "" }, ...cols.map(([k], i) => el("td", {
+          class: `${i === 0 ? "name" : "num"} ${PNL.test(k) ? signClass(signOf(String(r[k] ?? "").split(" ")[0])) : ""}`, text: String(r[k] ?? "—"),
+        })))))));
+    };
+    table(this.dex.balances, "dex-balances-table", dex.balances, [["symbol", "Token"], ["amount", "Balance change"]], "No DEX balances yet.");
+    const fills = Array.isArray(dex.recentFills) ? [...dex.recentFills].reverse().slice(0, 12) : [];
+    table(this.dex.fills, "dex-fills-table", fills, [["status", "Status"], ["amountIn", "Borrowed"], ["amountOut", "Returned"], ["flashFeeUsd", "Flash fee"],
+      ["gasUsd", "Gas"], ["netPnlUsd", "Net P&L"]], "No DEX fills yet.");
   }
 
   /** @private @param {HTMLElement} node @param {unknown} v @param {string} key */
