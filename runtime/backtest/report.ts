@@ -18,11 +18,12 @@ import { formatDecimal, formatInstrument, instrumentSymbol, Side, type Instrumen
 import { floorDiv } from "../../trading/portfolio/position.ts";
 import type { BacktestResult } from "./engine.ts";
 import { quoteCurrency } from "./equity.ts";
-import { instrumentKey } from "./recorder.ts";
+import { instrumentKey, type FillRecord } from "./recorder.ts";
+import { TRADE_DEFINITIONS, TradeLedger, tradeAverages, winRate, type TradeStats } from "./report-trades.ts";
 import { curveFigures, netAt } from "./stats.ts";
 
 /** Version tag of the report's shape. */
-export const REPORT_FORMAT = "alphapulse-backtest-report/1";
+export const REPORT_FORMAT = "alphapulse-backtest-report/2";
 
 const E8 = 100_000_000n;
 
@@ -75,7 +76,8 @@ export function buildReport(result: BacktestResult) {
     };
   });
 
-  const totals = result.pipeline.portfolio.totals();
+  const ledger = tradeLedger(rec.fills);
+  const counts = ledger.counts();
   const last = result.equity[result.equity.length - 1];
   const currencies = [...new Set([...rec.fills.map((f) => quoteCurrency(f.instrument)), ...(last?.currencies.keys() ?? [])])].sort();
   const perCurrency: Record<string, unknown> = {};
@@ -99,6 +101,7 @@ export function buildReport(result: BacktestResult) {
       sharpe: round(fig.sharpe), sortino: round(fig.sortino), annualizedSharpe: round(fig.sharpe === null ? null : fig.sharpe * fig.annualization),
       annualizedSortino: round(fig.sortino === null ? null : fig.sortino * fig.annualization), returns: fig.returns,
       timeInMarketPct: round(fig.timeInMarket * 100, 4), maxGrossExposure: d8(fig.maxGrossExposure),
+      trades: tradeFigures(ledger.stats(cur)),
     };
   }
 
@@ -113,10 +116,14 @@ export function buildReport(result: BacktestResult) {
       x.fees += p.position.fees;
       x.position[note(p.instrument)] = d8(p.position.quantity);
     }
-    const cur = Object.fromEntries([...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([q, x]) => [q, { realized: d8(x.realized), fees: d8(x.fees), net: d8(x.realized - x.fees), position: x.position }]));
+    const own = tradeLedger(rec.fills.filter((f) => f.strategyId === b.strategyId));
+    const ownCounts = own.counts();
+    const cur = Object.fromEntries([...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([q, x]) => [q, {
+      realized: d8(x.realized), fees: d8(x.fees), net: d8(x.realized - x.fees), position: x.position, trades: tradeFigures(own.stats(q)),
+    }]));
     return {
       strategyId: b.strategyId, name: byId.get(b.strategyId) ?? null, orders: b.orders, rejected: b.rejected, expired: b.expired, fills: b.fills,
-      roundTrips: b.roundTrips, wins: b.wins, winRate: b.roundTrips === 0 ? 0 : round(b.wins / b.roundTrips, 6), currencies: cur,
+      ...ownCounts, winRate: round(winRate(ownCounts), 6), currencies: cur,
     };
   });
 
@@ -147,14 +154,31 @@ export function buildReport(result: BacktestResult) {
       returns: `change of net P&L ÷ capital over each ${result.equityIntervalMs} ms of simulated time`,
       annualization: `× √(intervals per 365-day year) = √${(365 * 86_400_000) / result.equityIntervalMs}`,
     },
+    definitions: TRADE_DEFINITIONS,
     summary: {
-      orders: rec.orders, rejected: rec.rejected, expired: rec.expired, fills: rec.fills.length, trades: totals.roundTrips, wins: totals.wins,
-      winRate: round(totals.winRate, 6), ordersInFlightAtEnd: result.ordersInFlight, currencies: perCurrency,
+      orders: rec.orders, rejected: rec.rejected, expired: rec.expired, fills: rec.fills.length, ...counts,
+      winRate: round(winRate(counts), 6), ordersInFlightAtEnd: result.ordersInFlight, currencies: perCurrency,
     },
     strategies,
     instruments: Object.fromEntries([...instruments.values()].map((i) => [i.name, i])),
     fills,
     equity: { intervalMs: result.equityIntervalMs, points: curve },
+  };
+}
+
+/** The trade ledger of some fills (per strategy and instrument, see report-trades.ts). */
+export function tradeLedger(fills: readonly FillRecord[]): TradeLedger {
+  const ledger = new TradeLedger();
+  for (const f of fills) ledger.apply(`${f.strategyId}|${instrumentKey(f.instrument)}`, quoteCurrency(f.instrument), f.side, f.price, f.quantity, f.fee);
+  return ledger;
+}
+
+function tradeFigures(s: TradeStats) {
+  const a = tradeAverages(s);
+  return {
+    trades: s.trades, wins: s.wins, losses: s.losses, breakEven: s.breakEven, winRate: round(winRate(s), 6),
+    grossProfit: d16(s.grossProfit), grossLoss: d16(s.grossLoss), net: d16(s.net),
+    averageWin: d16(a.averageWin), averageLoss: d16(a.averageLoss), profitFactor: round(a.profitFactor),
   };
 }
 

@@ -15,7 +15,8 @@
  */
 
 import { formatDecimal } from "../../protocol/mod.ts";
-import type { DexRoute } from "../dex/route-table.ts";
+import type { DexRoute, DexRouteTable } from "../dex/route-table.ts";
+import type { DexBookSnapshotValues, Jsonified } from "./portfolio-snapshot.ts";
 
 /** One booked DEX fill, for display. */
 export interface DexFillRecord {
@@ -92,9 +93,56 @@ export class DexBook {
     return true;
   }
 
+  /** Whether the fill of `orderId` was booked. */
+  isBooked(orderId: bigint): boolean {
+    return this.booked.has(orderId);
+  }
+
+  /**
+   * The book as snapshot values: balances, totals, recent and booked fills, plus the routes of `routes`
+   * not booked yet (orders in flight) and the count of fills that came without a route.
+   */
+  toValues(routes: DexRouteTable, withoutRoute: number): DexBookSnapshotValues {
+    return {
+      balances: [...this.balances], totals: { ...this.totals }, recent: this.recent.map((f) => ({ ...f, pools: [...f.pools] })),
+      booked: [...this.booked], routes: [...routes.values()].filter((r) => !this.booked.has(r.orderId)).map(cloneRoute), withoutRoute,
+    };
+  }
+
+  /** Replaces the book's state with validated snapshot values (the routes are the caller's to restore). */
+  restoreValues(s: DexBookSnapshotValues): void {
+    this.balances.clear();
+    for (const [token, raw] of s.balances) this.balances.set(token, raw);
+    Object.assign(this.totals, s.totals);
+    this.recent.length = 0;
+    for (const f of s.recent) this.recent.push({ ...f, pools: [...f.pools], revertReason: f.revertReason });
+    this.booked.clear();
+    for (const id of s.booked) this.booked.add(id);
+  }
+
   private add(token: string, delta: bigint): void {
     this.balances.set(token, (this.balances.get(token) ?? 0n) + delta);
   }
+}
+
+/** A deep copy of a route (its execution too). */
+export function cloneRoute(r: DexRoute): DexRoute {
+  const c: DexRoute = { ...r, pools: [...r.pools], venues: [...r.venues], plannedRates: [...r.plannedRates] };
+  if (r.execution !== undefined) c.execution = { ...r.execution };
+  else delete c.execution;
+  return c;
+}
+
+/** Snapshot values with every bigint as decimal text and no undefined fields (JSON-safe, stable). */
+export function jsonifyBigints<T>(x: T): Jsonified<T> {
+  if (typeof x === "bigint") return String(x) as Jsonified<T>;
+  if (Array.isArray(x)) return x.map(jsonifyBigints) as Jsonified<T>;
+  if (typeof x === "object" && x !== null) {
+    const o: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(x)) if (val !== undefined) o[k] = jsonifyBigints(val);
+    return o as Jsonified<T>;
+  }
+  return x as Jsonified<T>;
 }
 
 /** How a token is shown: its symbol (else its short address) and decimals (−1 unknown). */

@@ -34,10 +34,12 @@ import { SignalIdSpace } from "../signal-id.ts";
 import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
 import type { DexRouteTable } from "../dex/route-table.ts";
-import type { DexBook, TokenLabel } from "./dex-book.ts";
+import { jsonifyBigints, cloneRoute, type DexBook, type TokenLabel } from "./dex-book.ts";
 import { Position, floorDiv } from "./position.ts";
 import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";
-import { PORTFOLIO_SNAPSHOT_VERSION, PortfolioSnapshotSchema, type PortfolioSnapshot, type PortfolioSnapshotValues } from "./portfolio-snapshot.ts";
+import {
+  PORTFOLIO_SNAPSHOT_VERSION, PortfolioSnapshotSchema, type DexBookSnapshotValues, type PortfolioSnapshot, type PortfolioSnapshotValues,
+} from "./portfolio-snapshot.ts";
 
 /** Leverage settings of one instrument. */
 interface Leverage {
@@ -82,6 +84,10 @@ export interface PortfolioDex {
   /** Symbol and decimals of a token, for display. */
   label(address: string): TokenLabel;
 }
+
+const EMPTY_DEX: DexBookSnapshotValues = {
+  balances: [], totals: { tokenPnlUsd: 0n, gasUsd: 0n, flashFeeUsd: 0n, netUsd: 0n, fills: 0, succeeded: 0, reverted: 0 }, recent: [], booked: [], routes: [], withoutRoute: 0,
+};
 
 /** Portfolio over Fill/OrderRequest/signal/market-data messages (see module docs). */
 export class Portfolio {
@@ -177,9 +183,10 @@ export class Portfolio {
   private onFill(view: MessageView): void {
     if (view.u8At(FillField.assetType) === AssetType.Token) {
       // A DEX cycle's Fill (paper-dex.ts): booked from its route, never as a position.
-      const route = this.dex?.routes.get(view.u64(FillField.orderId));
+      const orderId = view.u64(FillField.orderId);
+      const route = this.dex?.routes.get(orderId);
       if (route !== undefined) this.dex!.book.book(route, this.dex!.nativeToken(route.chainId));
-      else this.dexFillsWithoutRoute++;
+      else if (this.dex?.book.isBooked(orderId) !== true) this.dexFillsWithoutRoute++; // a booked one's route may be gone since a restore
       return;
     }
     const slot = this.market.instruments.slotAt(view.dv, view.tlvStart + FillField.assetId, true);
@@ -259,6 +266,7 @@ export class Portfolio {
       expected: [...this.expected].map(([k, e]) => [String(k), String(e.price)]),
       signalPrices: [...this.signalPrices].map(([k, p]) => [String(k), String(p)]),
       alerted: [...this.alerted].map(([slot, bucket]) => ({ instrument: instrumentJson(table.instrument(slot)), bucket })),
+      dex: this.dex === undefined ? null : jsonifyBigints(this.dex.book.toValues(this.dex.routes, this.dexFillsWithoutRoute)),
     };
   }
 
@@ -287,6 +295,9 @@ export class Portfolio {
 
   /** Replaces this portfolio's state with an already validated snapshot. */
   applySnapshot(s: PortfolioSnapshotValues): void {
+    if (s.dex !== null && this.dex === undefined) {
+      throw new SnapshotError("portfolio", "dex", "holds a DEX book, but this portfolio books no DEX fills (no dex section configured)");
+    }
     const table = this.market.instruments;
     for (const id of s.instruments) table.slotOf(id, true);
     const slots = s.positions.map((p) => table.slotOf(p.instrument, true));
@@ -314,6 +325,11 @@ export class Portfolio {
     this.alerted.clear();
     s.alerted.forEach((a, i) => this.alerted.set(alertSlots[i]!, a.bucket));
     this.ids.restore(s.ids);
+    this.dexFillsWithoutRoute = s.dex?.withoutRoute ?? 0;
+    if (this.dex !== undefined) {
+      this.dex.book.restoreValues(s.dex ?? EMPTY_DEX);
+      for (const r of s.dex?.routes ?? []) this.dex.routes.set(cloneRoute(r));
+    }
   }
 
   private matchLeverage(slot: number): void {

@@ -115,7 +115,7 @@ describe("ap backtest on the imported tardis trades + quotes", () => {
       expect(r.stdout).toMatch(/Sharpe .* per 1000 ms/);
       expect(r.stdout).toMatch(/max drawdown/);
       const report = JSON.parse(readFileSync(join(dir, rt, "report.json"), "utf8"));
-      expect(report.format).toBe("alphapulse-backtest-report/1");
+      expect(report.format).toBe("alphapulse-backtest-report/2");
       expect(report.messages.handled).toBe(19_998);
       expect(report.fills.length).toBeGreaterThan(10);
       expect(report.equity.points.length).toBeGreaterThan(100);
@@ -152,6 +152,62 @@ describe("ap backtest on the imported tardis trades + quotes", () => {
     expect(fixed(usdt.net, 8)).toBe(net);
     const last = report.equity.points.at(-1);
     expect(last.currencies.USDT.net).toBe(usdt.net);
+  });
+
+  it("counts trades as closes (> 0) with a win rate consistent with its own fill list", () => {
+    const report = JSON.parse(readFileSync(join(dir, "node", "report.json"), "utf8"));
+    // Independent recount: per strategy and instrument, every reducing fill is one close; its net P&L is the
+    // price P&L minus the entry fees it carries and its share of the closing fee (pro rata by quantity).
+    const pos = new Map<string, { q: bigint; cost: bigint; fee: bigint }>();
+    let trades = 0;
+    let wins = 0;
+    let losses = 0;
+    let profit = 0n;
+    let loss = 0n;
+    for (const f of report.fills as { strategyId: number; instrument: string; side: string; price: string; quantity: string; fee: string }[]) {
+      const key = `${f.strategyId}|${f.instrument}`;
+      const p = pos.get(key) ?? { q: 0n, cost: 0n, fee: 0n };
+      pos.set(key, p);
+      const price = fixed(f.price, 8);
+      const qty = fixed(f.quantity, 8);
+      const fee = fixed(f.fee, 16);
+      const dq = f.side === "buy" ? qty : -qty;
+      if (p.q === 0n || p.q > 0n === dq > 0n) {
+        p.q += dq;
+        p.cost += price * dq;
+        p.fee += fee;
+        continue;
+      }
+      const open = p.q < 0n ? -p.q : p.q;
+      const closing = qty < open ? qty : open;
+      const removed = closing === open ? p.cost : (p.cost * closing) / open;
+      const entry = closing === open ? p.fee : (p.fee * closing) / open;
+      const exit = closing === qty ? fee : (fee * closing) / qty;
+      const sign = p.q > 0n ? 1n : -1n;
+      const net = sign * price * closing - removed - entry - exit;
+      trades++;
+      if (net > 0n) (wins++, (profit += net));
+      if (net < 0n) (losses++, (loss += net));
+      p.cost -= removed;
+      p.fee -= entry;
+      p.q -= sign * closing;
+      if (p.q === 0n) {
+        const rest = qty - closing;
+        p.q = rest === 0n ? 0n : dq > 0n ? rest : -rest;
+        p.cost = price * p.q;
+        p.fee = rest === 0n ? 0n : fee - exit;
+      }
+    }
+    const s = report.summary;
+    expect(trades).toBeGreaterThan(0);
+    expect(s.trades).toBe(trades);
+    expect(s.wins).toBe(wins);
+    expect(s.losses).toBe(losses);
+    expect(s.winRate).toBe(Number((wins / trades).toFixed(6)));
+    expect(fixed(s.currencies.USDT.trades.grossProfit, 16)).toBe(profit);
+    expect(fixed(s.currencies.USDT.trades.grossLoss, 16)).toBe(loss);
+    expect(report.definitions.trade).toMatch(/reduces/);
+    expect(runs.node!.stdout).toContain(`trades ${trades} (closes: ${wins} won, ${losses} lost`);
   });
 
   it("fills no earlier than decision time + the configured 20 ms latency, at a taker fee of 4 bps", () => {
