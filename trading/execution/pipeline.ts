@@ -34,6 +34,7 @@ import type { Clock } from "../../core/clock.ts";
 import type { MessageSink } from "../../core/sink.ts";
 import type { Portfolio } from "../portfolio/portfolio.ts";
 import type { RiskDecision, RiskManager } from "../risk/risk-manager.ts";
+import { ClockMode } from "../risk/risk-clock.ts";
 import { TradingState } from "../risk/risk-snapshot.ts";
 import type { MarketState } from "./market-state.ts";
 import type { PaperExecutionEngine } from "./paper-engine.ts";
@@ -56,6 +57,23 @@ export interface PipelineStages {
 export interface PipelineOptions {
   /** Stamps the planner's orders (default: the protocol's wall time, as live). */
   clock?: Clock;
+  /**
+   * One market for every stage (a backtest): planner, risk and paper venue (and the portfolio, built on
+   * it without feeding it) read the same {@link MarketState}, which the pipeline feeds once per
+   * market-data message, walking its TLVs once. Requires `plannerMarket`, `risk.market` and
+   * `paper.market` to be the same object and risk on a `wall` clock (so no stamp is ever ahead of it
+   * and dropped by risk alone). Default false: each stage feeds its own market, as live.
+   */
+  sharedMarket?: boolean;
+}
+
+/** A pipeline built from stages that do not fit its options (what, and why). */
+export class PipelineConfigError extends Error {
+  /** @param detail what does not fit */
+  constructor(detail: string) {
+    super(`ExecutionPipeline: ${detail}`);
+    this.name = "PipelineConfigError";
+  }
 }
 
 /** What became of a signal the planner acted on. */
@@ -114,6 +132,9 @@ export class ExecutionPipeline {
   private readonly plannerMarket: MarketState;
   private readonly output: PipelineOutput;
   private readonly clock: Clock | undefined;
+  /** The one market of shared-market mode (undefined: each stage feeds its own). */
+  private readonly shared: MarketState | undefined;
+  private readonly portfolioWatches: boolean;
   /** Emitted execution messages not yet through the stages, oldest first. */
   private readonly pending: Uint8Array[] = [];
   private readonly view = new MessageView();
@@ -130,6 +151,13 @@ export class ExecutionPipeline {
     this.portfolio = stages.portfolio;
     this.output = output;
     this.clock = options.clock;
+    if (options.sharedMarket === true) {
+      const m = stages.plannerMarket;
+      if (stages.risk.market !== m || stages.paper.market !== m) throw new PipelineConfigError("sharedMarket needs planner, risk and paper venue built on the same MarketState");
+      if (stages.risk.clock.mode !== ClockMode.Wall) throw new PipelineConfigError(`sharedMarket needs risk on a wall clock (it is on "${stages.risk.clock.mode}"): a stamp risk alone holds back would be in the shared market`);
+      this.shared = m;
+    }
+    this.portfolioWatches = stages.portfolio.watchesMarketData;
     const sink: MessageSink = { publish: (bytes) => this.emit(bytes) };
     this.risk.connect(sink);
     this.paper.connect(sink);
@@ -139,6 +167,16 @@ export class ExecutionPipeline {
   /** One market-data message (at `offset` of `bytes`): the planner's market, then the stages. Returns messages emitted. */
   onMarketData(bytes: Uint8Array, offset = 0): number {
     const before = this.counters.emitted;
+    if (this.shared !== undefined) {
+      try {
+        this.sharedMarketData(this.shared, this.view.wrap(bytes, offset));
+        if (this.pending.length > 0) this.settle();
+      } finally {
+        // Setting an array's length is a runtime call: only when something is left (a stage threw).
+        if (this.pending.length > 0) this.pending.length = 0;
+      }
+      return this.counters.emitted - before;
+    }
     this.run(() => {
       this.plannerMarket.onMessage(this.view.wrap(bytes, offset));
       this.deliver(offset === 0 ? bytes : bytes.subarray(offset));
@@ -200,6 +238,25 @@ export class ExecutionPipeline {
     return ids;
   }
 
+  /**
+   * Shared-market mode: held orders due before this message execute against the market as it was, risk
+   * takes the stamp, then each TLV goes once into the market and, when the venue has resting orders, to
+   * the venue's matching; the portfolio sees the message only when it watches market data.
+   */
+  private sharedMarketData(market: MarketState, view: MessageView): void {
+    this.paper.beforeSharedMarketData(view);
+    this.risk.takeSharedMarketStamp(view);
+    market.noteTime(view);
+    if (view.firstTlv()) {
+      const paper = this.paper;
+      do {
+        market.onTlv(view);
+        paper.afterSharedMarketTlv(view);
+      } while (view.nextTlv());
+    }
+    if (this.portfolioWatches) this.portfolio.onMessage(view);
+  }
+
   /** Runs `f`, then delivers what it emitted; whatever happens, nothing is left pending. */
   private run(f: () => void): void {
     try {
@@ -222,7 +279,7 @@ export class ExecutionPipeline {
   /** Delivers pending messages, oldest first, until none is left (what they emit is delivered after them). */
   private settle(): void {
     for (let i = 0; i < this.pending.length; i++) this.deliver(this.pending[i]!);
-    this.pending.length = 0;
+    if (this.pending.length > 0) this.pending.length = 0;
   }
 
   /** One message through the three stages, in order. */
