@@ -40,6 +40,9 @@ import type { MarketState } from "./market-state.ts";
 import type { PaperExecutionEngine } from "./paper-engine.ts";
 import type { ExecutionPlanner } from "./planner.ts";
 
+/** Bytes of one slab of emitted copies in shared-market mode. */
+const SLAB_BYTES = 64 * 1024;
+
 /** Source id of the planner's OrderRequests (execution range 40–59; risk 40, paper 41, portfolio 42). */
 export const PLANNER_SOURCE = 43;
 
@@ -62,7 +65,9 @@ export interface PipelineOptions {
    * it without feeding it) read the same {@link MarketState}, which the pipeline feeds once per
    * market-data message, walking its TLVs once. Requires `plannerMarket`, `risk.market` and
    * `paper.market` to be the same object and risk on a `wall` clock (so no stamp is ever ahead of it
-   * and dropped by risk alone). Default false: each stage feeds its own market, as live.
+   * and dropped by risk alone). Emitted copies are then cut from append-only slabs (one ArrayBuffer for
+   * many messages, so views over them are not rebuilt per message). Default false: each stage feeds
+   * its own market and every copy has its own buffer, as live.
    */
   sharedMarket?: boolean;
 }
@@ -135,6 +140,10 @@ export class ExecutionPipeline {
   /** The one market of shared-market mode (undefined: each stage feeds its own). */
   private readonly shared: MarketState | undefined;
   private readonly portfolioWatches: boolean;
+  /** Shared-market mode: the slab emitted copies are cut from (never overwritten) and its next free byte. */
+  private slab: Uint8Array | undefined;
+  private slabAt = 0;
+  private readonly signalView = new MessageView();
   /** Emitted execution messages not yet through the stages, oldest first. */
   private readonly pending: Uint8Array[] = [];
   private readonly view = new MessageView();
@@ -156,6 +165,7 @@ export class ExecutionPipeline {
       if (stages.risk.market !== m || stages.paper.market !== m) throw new PipelineConfigError("sharedMarket needs planner, risk and paper venue built on the same MarketState");
       if (stages.risk.clock.mode !== ClockMode.Wall) throw new PipelineConfigError(`sharedMarket needs risk on a wall clock (it is on "${stages.risk.clock.mode}"): a stamp risk alone holds back would be in the shared market`);
       this.shared = m;
+      this.slab = new Uint8Array(SLAB_BYTES);
     }
     this.portfolioWatches = stages.portfolio.watchesMarketData;
     const sink: MessageSink = { publish: (bytes) => this.emit(bytes) };
@@ -192,8 +202,9 @@ export class ExecutionPipeline {
   onSignal(bytes: Uint8Array, offset = 0): PlannedOrder | undefined {
     let planned: PlannedOrder | undefined;
     this.run(() => {
-      this.portfolio.onMessage(this.view.wrap(bytes, offset));
-      const order = this.planner.plan(this.view.wrap(bytes, offset));
+      // Its own view: the signal buffer (a strategy's builder) stays the view's current buffer.
+      this.portfolio.onMessage(this.signalView.wrap(bytes, offset));
+      const order = this.planner.plan(this.signalView.wrap(bytes, offset));
       if (order === undefined) return;
       this.counters.ordersPlanned++;
       const b = this.clock === undefined ? this.orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE) : this.orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE, this.clock.nowMs());
@@ -269,10 +280,25 @@ export class ExecutionPipeline {
 
   /** A stage's message: copied, handed to the output, and queued for the stages when it is an execution message. */
   private emit(bytes: Uint8Array): Uint8Array {
-    const copy = bytes.slice();
+    const copy = this.slab === undefined ? bytes.slice() : this.slabCopy(bytes);
     this.counters.emitted++;
     this.output(copy);
     if (this.emitView.wrap(copy).relayDomain === RelayDomain.Execution) this.pending.push(copy);
+    return copy;
+  }
+
+  /** An owned copy cut from the current slab (a new slab when it is full). */
+  private slabCopy(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (n > SLAB_BYTES) return bytes.slice();
+    if (this.slabAt + n > SLAB_BYTES) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabAt = 0;
+    }
+    const copy = this.slab!.subarray(this.slabAt, this.slabAt + n);
+    copy.set(bytes);
+    // Messages start 8-byte aligned, as in a fresh buffer.
+    this.slabAt += (n + 7) & ~7;
     return copy;
   }
 
