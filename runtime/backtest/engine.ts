@@ -22,7 +22,7 @@
  */
 
 import * as v from "valibot";
-import { ManualClock } from "../../core/clock.ts";
+import type { ManualClock } from "../../core/clock.ts";
 import { MessageView, parseDecimal, RelayDomain } from "../../protocol/mod.ts";
 import { MarketState } from "../../trading/execution/market-state.ts";
 import { PaperConfigSchema } from "../../trading/execution/paper-config.ts";
@@ -39,6 +39,9 @@ import type { BacktestConfig } from "./config.ts";
 import { Recorder } from "./recorder.ts";
 import { mergeSources, type MessageSource } from "./sources.ts";
 import { EquitySampler, type EquityPoint } from "./equity.ts";
+import { StampClock } from "./stamp-clock.ts";
+
+const TWO32 = 4_294_967_296;
 
 /** Options of one run. */
 export interface RunOptions {
@@ -76,21 +79,20 @@ export function buildStages(config: BacktestConfig, clock: ManualClock): Pipelin
   const e = config.execution;
   const plannerConfig = v.parse(PlannerConfigSchema, e.planner);
   const riskConfig = v.parse(RiskConfigSchema, { orderSources: [PLANNER_SOURCE, ...Array.from({ length: 20 }, (_, i) => 20 + i)], clock: "wall", ...e.risk });
-  const plannerMarket = new MarketState();
-  // The portfolio marks by the paper venue's market (fed by the venue before the portfolio sees each
-  // message: the same picture a portfolio feeding its own market has), one copy of the data fewer.
-  const paper = new PaperExecutionEngine(v.parse(PaperConfigSchema, e.paper));
+  // One market for every stage, fed once per message by the pipeline (its `sharedMarket` mode).
+  const market = new MarketState();
   return {
-    planner: new ExecutionPlanner(plannerConfig, plannerMarket), plannerMarket,
-    risk: new RiskManager(riskConfig, { clock }),
-    paper, portfolio: new Portfolio(v.parse(PortfolioConfigSchema, e.portfolio), paper.market, undefined, false),
+    planner: new ExecutionPlanner(plannerConfig, market), plannerMarket: market,
+    risk: new RiskManager(riskConfig, { clock, market }),
+    paper: new PaperExecutionEngine(v.parse(PaperConfigSchema, e.paper), { market }),
+    portfolio: new Portfolio(v.parse(PortfolioConfigSchema, e.portfolio), market, undefined, false),
   };
 }
 
 /** One backtest (see module docs); build with {@link BacktestEngine.create}, run once. */
 export class BacktestEngine {
   /** The simulated clock. */
-  readonly clock: ManualClock;
+  readonly clock: StampClock;
   /** The pipeline. */
   readonly pipeline: ExecutionPipeline;
   /** The strategies, in config order. */
@@ -100,12 +102,12 @@ export class BacktestEngine {
   private readonly config: BacktestConfig;
   private readonly stages: PipelineStages;
 
-  private constructor(config: BacktestConfig, clock: ManualClock, stages: PipelineStages, strategies: TradingStrategy[]) {
+  private constructor(config: BacktestConfig, clock: StampClock, stages: PipelineStages, strategies: TradingStrategy[]) {
     this.config = config;
     this.clock = clock;
     this.stages = stages;
     this.recorder = new Recorder(stages.plannerMarket);
-    this.pipeline = new ExecutionPipeline(stages, (bytes) => this.recorder.onOutput(bytes), { clock });
+    this.pipeline = new ExecutionPipeline(stages, (bytes) => this.recorder.onOutput(bytes), { clock, sharedMarket: true });
     this.strategies = strategies;
     const sink = { publish: (bytes: Uint8Array) => void this.pipeline.onSignal(bytes) };
     for (const s of strategies) s.connect(sink);
@@ -113,7 +115,7 @@ export class BacktestEngine {
 
   /** Builds the strategies and stages of a config. */
   static async create(config: BacktestConfig): Promise<BacktestEngine> {
-    const clock = new ManualClock();
+    const clock = new StampClock();
     const stages = buildStages(config, clock);
     const strategies: TradingStrategy[] = [];
     for (const s of config.strategies) strategies.push(await createStrategy(s.strategy, s.config, { configDir: s.baseDir, configFile: config.file }));
@@ -141,30 +143,46 @@ export class BacktestEngine {
     const to = options.toNs;
     let messages = 0;
     let skipped = 0;
+    // The range as float ns, widened by a margin past double rounding; exact bigint checks only near its ends.
+    const fromF = from > 0n ? Number(from) + 4096 : -Infinity;
+    const toF = to === undefined ? Infinity : Number(to) - 4096;
+    const intervalNs = BigInt(intervalMs) * 1_000_000n;
+    // The sampler's next boundary as float ns, less a margin: it is asked (with an exact stamp) only from there.
+    let sampleF = -Infinity;
     let first = 0n;
-    let last = 0n;
     for (let i = 0; i < total; i++) {
       if ((i & 0xffff) === 0 && i > 0) options.onProgress?.(i, total);
       const src = sources[schedule.source[i]!]!;
       const bytes = src.bytes;
-      view.wrap(bytes, schedule.offset[i]!);
+      const offset = schedule.offset[i]!;
+      view.wrap(bytes, offset);
       if (view.relayDomain !== RelayDomain.MarketData) {
         skipped++;
         continue;
       }
-      const stamp = view.dv.getBigUint64(view.start + 16, true);
-      if (stamp < from || (to !== undefined && stamp >= to)) {
-        skipped++;
-        continue;
+      const dv = view.dv;
+      const lo = dv.getUint32(view.start + 16, true);
+      const hi = dv.getUint32(view.start + 20, true);
+      const f = hi * TWO32 + lo;
+      if (f < fromF || f >= toF) {
+        const stamp = dv.getBigUint64(view.start + 16, true);
+        if (stamp < from || (to !== undefined && stamp >= to)) {
+          skipped++;
+          continue;
+        }
       }
-      if (messages === 0) first = stamp;
-      if (stamp > clock.nowNs()) clock.set(stamp);
-      last = clock.nowNs();
-      sampler.passTo(last);
+      if (messages === 0) first = dv.getBigUint64(view.start + 16, true);
+      clock.setWords(hi, lo);
+      if (clock.nowFloatNs() >= sampleF) {
+        const now = clock.nowNs();
+        sampler.passTo(now);
+        sampleF = Number((now / intervalNs + 1n) * intervalNs) - 4096;
+      }
       messages++;
-      pipeline.onMarketData(bytes, schedule.offset[i]!);
-      for (let k = 0; k < nStrategies; k++) strategies[k]!.onMarketData(view.wrap(bytes, schedule.offset[i]!));
+      pipeline.onMarketData(bytes, offset);
+      for (let k = 0; k < nStrategies; k++) strategies[k]!.onMarketData(view.wrap(bytes, offset));
     }
+    const last = messages > 0 ? clock.nowNs() : 0n;
     if (messages > 0) sampler.finish(last);
     options.onProgress?.(total, total);
     return {

@@ -143,15 +143,20 @@ function stampOf(s: MessageSource, i: number, dv: DataView): bigint {
 /** The source's offsets in stamp order (stable); the same array when already ordered. */
 function ordered(s: MessageSource): Uint32Array {
   const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+  // The check compares the stamps' two 32-bit words: no bigint per message.
+  let prevHi = 0;
+  let prevLo = 0;
   let sorted = true;
-  let prev = 0n;
   for (let i = 0; i < s.offsets.length; i++) {
-    const t = stampOf(s, i, dv);
-    if (t < prev) {
+    const at = s.offsets[i]!;
+    const hi = dv.getUint32(at + 20, true);
+    const lo = dv.getUint32(at + 16, true);
+    if (hi < prevHi || (hi === prevHi && lo < prevLo)) {
       sorted = false;
       break;
     }
-    prev = t;
+    prevHi = hi;
+    prevLo = lo;
   }
   if (sorted) return s.offsets;
   const idx = Array.from(s.offsets.keys());
@@ -173,18 +178,29 @@ export function mergeSources(sources: readonly MessageSource[]): Schedule {
     return { source, offset, length: total };
   }
   const pos = lists.map(() => 0);
-  const head = lists.map((l, k) => (l.length > 0 ? dvs[k]!.getBigUint64(l[0]! + 16, true) : undefined));
+  // Each input's next stamp as its two 32-bit words (hi -1: the input is done): no bigint per message.
+  const headHi = new Float64Array(lists.length);
+  const headLo = new Float64Array(lists.length);
+  const readHead = (k: number, p: number): void => {
+    const l = lists[k]!;
+    if (p >= l.length) {
+      headHi[k] = -1;
+      return;
+    }
+    headHi[k] = dvs[k]!.getUint32(l[p]! + 20, true);
+    headLo[k] = dvs[k]!.getUint32(l[p]! + 16, true);
+  };
+  for (let k = 0; k < lists.length; k++) readHead(k, 0);
   for (let n = 0; n < total; n++) {
     let best = -1;
     for (let k = 0; k < lists.length; k++) {
-      const h = head[k];
-      if (h !== undefined && (best < 0 || h < head[best]!)) best = k;
+      const h = headHi[k]!;
+      if (h >= 0 && (best < 0 || h < headHi[best]! || (h === headHi[best]! && headLo[k]! < headLo[best]!))) best = k;
     }
     const l = lists[best]!;
     source[n] = best;
     offset[n] = l[pos[best]!]!;
-    const p = ++pos[best]!;
-    head[best] = p < l.length ? dvs[best]!.getBigUint64(l[p]! + 16, true) : undefined;
+    readHead(best, ++pos[best]!);
   }
   return { source, offset, length: total };
 }

@@ -179,6 +179,22 @@ export class PaperExecutionEngine {
     return published;
   }
 
+  /**
+   * Shared-market mode (the pipeline feeds one market for every stage): executes the held orders due
+   * before this market-data message, against the market as it is before the pipeline applies it.
+   */
+  beforeSharedMarketData(view: MessageView): number {
+    return this.inFlight.length > 0 ? this.releaseDue(view) : 0;
+  }
+
+  /** Shared-market mode: matches resting orders on the instrument of the market-data TLV the pipeline just applied. */
+  afterSharedMarketTlv(view: MessageView): number {
+    const t = view.tlvType;
+    if (this.resting.size === 0 || (t !== TlvType.Quote && t !== TlvType.OrderBook && t !== TlvType.Trade)) return 0;
+    const slot = this.market.instruments.slotAt(view.dv, view.tlvStart, false);
+    return this.restingBySlot.has(slot) ? this.matchResting(slot, t === TlvType.Trade ? view : undefined) : 0;
+  }
+
   private hold(view: MessageView): void {
     const bytes = view.u8.slice(view.start, view.start + view.length);
     this.inFlight.push({ bytes, tlvStart: view.tlvStart - view.start, orderId: view.u64(OrderRequestField.orderId), due: this.market.now + this.latencyNs });

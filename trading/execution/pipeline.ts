@@ -34,10 +34,14 @@ import type { Clock } from "../../core/clock.ts";
 import type { MessageSink } from "../../core/sink.ts";
 import type { Portfolio } from "../portfolio/portfolio.ts";
 import type { RiskDecision, RiskManager } from "../risk/risk-manager.ts";
+import { ClockMode } from "../risk/risk-clock.ts";
 import { TradingState } from "../risk/risk-snapshot.ts";
 import type { MarketState } from "./market-state.ts";
 import type { PaperExecutionEngine } from "./paper-engine.ts";
 import type { ExecutionPlanner } from "./planner.ts";
+
+/** Bytes of one slab of emitted copies in shared-market mode. */
+const SLAB_BYTES = 64 * 1024;
 
 /** Source id of the planner's OrderRequests (execution range 40–59; risk 40, paper 41, portfolio 42). */
 export const PLANNER_SOURCE = 43;
@@ -56,6 +60,25 @@ export interface PipelineStages {
 export interface PipelineOptions {
   /** Stamps the planner's orders (default: the protocol's wall time, as live). */
   clock?: Clock;
+  /**
+   * One market for every stage (a backtest): planner, risk and paper venue (and the portfolio, built on
+   * it without feeding it) read the same {@link MarketState}, which the pipeline feeds once per
+   * market-data message, walking its TLVs once. Requires `plannerMarket`, `risk.market` and
+   * `paper.market` to be the same object and risk on a `wall` clock (so no stamp is ever ahead of it
+   * and dropped by risk alone). Emitted copies are then cut from append-only slabs (one ArrayBuffer for
+   * many messages, so views over them are not rebuilt per message). Default false: each stage feeds
+   * its own market and every copy has its own buffer, as live.
+   */
+  sharedMarket?: boolean;
+}
+
+/** A pipeline built from stages that do not fit its options (what, and why). */
+export class PipelineConfigError extends Error {
+  /** @param detail what does not fit */
+  constructor(detail: string) {
+    super(`ExecutionPipeline: ${detail}`);
+    this.name = "PipelineConfigError";
+  }
 }
 
 /** What became of a signal the planner acted on. */
@@ -114,6 +137,13 @@ export class ExecutionPipeline {
   private readonly plannerMarket: MarketState;
   private readonly output: PipelineOutput;
   private readonly clock: Clock | undefined;
+  /** The one market of shared-market mode (undefined: each stage feeds its own). */
+  private readonly shared: MarketState | undefined;
+  private readonly portfolioWatches: boolean;
+  /** Shared-market mode: the slab emitted copies are cut from (never overwritten) and its next free byte. */
+  private slab: Uint8Array | undefined;
+  private slabAt = 0;
+  private readonly signalView = new MessageView();
   /** Emitted execution messages not yet through the stages, oldest first. */
   private readonly pending: Uint8Array[] = [];
   private readonly view = new MessageView();
@@ -130,6 +160,14 @@ export class ExecutionPipeline {
     this.portfolio = stages.portfolio;
     this.output = output;
     this.clock = options.clock;
+    if (options.sharedMarket === true) {
+      const m = stages.plannerMarket;
+      if (stages.risk.market !== m || stages.paper.market !== m) throw new PipelineConfigError("sharedMarket needs planner, risk and paper venue built on the same MarketState");
+      if (stages.risk.clock.mode !== ClockMode.Wall) throw new PipelineConfigError(`sharedMarket needs risk on a wall clock (it is on "${stages.risk.clock.mode}"): a stamp risk alone holds back would be in the shared market`);
+      this.shared = m;
+      this.slab = new Uint8Array(SLAB_BYTES);
+    }
+    this.portfolioWatches = stages.portfolio.watchesMarketData;
     const sink: MessageSink = { publish: (bytes) => this.emit(bytes) };
     this.risk.connect(sink);
     this.paper.connect(sink);
@@ -139,6 +177,16 @@ export class ExecutionPipeline {
   /** One market-data message (at `offset` of `bytes`): the planner's market, then the stages. Returns messages emitted. */
   onMarketData(bytes: Uint8Array, offset = 0): number {
     const before = this.counters.emitted;
+    if (this.shared !== undefined) {
+      try {
+        this.sharedMarketData(this.shared, this.view.wrap(bytes, offset));
+        if (this.pending.length > 0) this.settle();
+      } finally {
+        // Setting an array's length is a runtime call: only when something is left (a stage threw).
+        if (this.pending.length > 0) this.pending.length = 0;
+      }
+      return this.counters.emitted - before;
+    }
     this.run(() => {
       this.plannerMarket.onMessage(this.view.wrap(bytes, offset));
       this.deliver(offset === 0 ? bytes : bytes.subarray(offset));
@@ -154,8 +202,9 @@ export class ExecutionPipeline {
   onSignal(bytes: Uint8Array, offset = 0): PlannedOrder | undefined {
     let planned: PlannedOrder | undefined;
     this.run(() => {
-      this.portfolio.onMessage(this.view.wrap(bytes, offset));
-      const order = this.planner.plan(this.view.wrap(bytes, offset));
+      // Its own view: the signal buffer (a strategy's builder) stays the view's current buffer.
+      this.portfolio.onMessage(this.signalView.wrap(bytes, offset));
+      const order = this.planner.plan(this.signalView.wrap(bytes, offset));
       if (order === undefined) return;
       this.counters.ordersPlanned++;
       const b = this.clock === undefined ? this.orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE) : this.orderBuilder.begin(RelayDomain.Execution, PLANNER_SOURCE, this.clock.nowMs());
@@ -200,6 +249,25 @@ export class ExecutionPipeline {
     return ids;
   }
 
+  /**
+   * Shared-market mode: held orders due before this message execute against the market as it was, risk
+   * takes the stamp, then each TLV goes once into the market and, when the venue has resting orders, to
+   * the venue's matching; the portfolio sees the message only when it watches market data.
+   */
+  private sharedMarketData(market: MarketState, view: MessageView): void {
+    this.paper.beforeSharedMarketData(view);
+    this.risk.takeSharedMarketStamp(view);
+    market.noteTime(view);
+    if (view.firstTlv()) {
+      const paper = this.paper;
+      do {
+        market.onTlv(view);
+        paper.afterSharedMarketTlv(view);
+      } while (view.nextTlv());
+    }
+    if (this.portfolioWatches) this.portfolio.onMessage(view);
+  }
+
   /** Runs `f`, then delivers what it emitted; whatever happens, nothing is left pending. */
   private run(f: () => void): void {
     try {
@@ -212,17 +280,32 @@ export class ExecutionPipeline {
 
   /** A stage's message: copied, handed to the output, and queued for the stages when it is an execution message. */
   private emit(bytes: Uint8Array): Uint8Array {
-    const copy = bytes.slice();
+    const copy = this.slab === undefined ? bytes.slice() : this.slabCopy(bytes);
     this.counters.emitted++;
     this.output(copy);
     if (this.emitView.wrap(copy).relayDomain === RelayDomain.Execution) this.pending.push(copy);
     return copy;
   }
 
+  /** An owned copy cut from the current slab (a new slab when it is full). */
+  private slabCopy(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (n > SLAB_BYTES) return bytes.slice();
+    if (this.slabAt + n > SLAB_BYTES) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabAt = 0;
+    }
+    const copy = this.slab!.subarray(this.slabAt, this.slabAt + n);
+    copy.set(bytes);
+    // Messages start 8-byte aligned, as in a fresh buffer.
+    this.slabAt += (n + 7) & ~7;
+    return copy;
+  }
+
   /** Delivers pending messages, oldest first, until none is left (what they emit is delivered after them). */
   private settle(): void {
     for (let i = 0; i < this.pending.length; i++) this.deliver(this.pending[i]!);
-    this.pending.length = 0;
+    if (this.pending.length > 0) this.pending.length = 0;
   }
 
   /** One message through the three stages, in order. */

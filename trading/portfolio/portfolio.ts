@@ -141,6 +141,11 @@ export class Portfolio {
     this.sink = sink;
   }
 
+  /** True when market-data messages matter to it (it feeds its market, or watches leveraged positions). */
+  get watchesMarketData(): boolean {
+    return this.feedMarket || this.leverageById.length > 0;
+  }
+
   /** Processes one message; returns the number of alerts published. */
   onMessage(view: MessageView): number {
     if (this.feedMarket) this.market.noteTime(view);

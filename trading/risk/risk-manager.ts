@@ -269,6 +269,18 @@ export class RiskManager {
     return published;
   }
 
+  /**
+   * Shared-market mode (the pipeline feeds the market this manager reads, once per message): takes the
+   * market-data message's stamp into the clock and the market's "now", nothing else. Returns false (and
+   * counts it, as `wall` mode does) when the stamp is beyond the skew tolerance — the pipeline only runs
+   * this mode on a `wall` clock driven by the data, where no stamp is ahead.
+   */
+  takeSharedMarketStamp(view: MessageView): boolean {
+    if (this.gate.take(view)) return true;
+    this.gate.onAhead(view, true, false);
+    return false;
+  }
+
   private acceptsFrom(source: number): boolean {
     const allowed = this.config.orderSources;
     return allowed === undefined ? source >= 20 && source <= 39 : allowed.includes(source);
