@@ -115,7 +115,9 @@ describe("WebhookNotifier", () => {
     hooks.send({ status: "firing", alert });
     hooks.send({ status: "resolved", alert, endsAt: "2026-01-01T00:01:00.000Z" });
     const r = receiver;
-    await until("both webhooks got both events", async () => (r.received.filter((x) => x.status === 200).length === 4 ? true : undefined), 20_000);
+    // The receiver records a request before the notifier has read its answer: wait for both sides.
+    await until("both webhooks got both events, and the notifier saw them answered", async () =>
+      (r.received.filter((x) => x.status === 200).length === 4 && hooks.stats.delivered === 4 ? true : undefined), 20_000);
     const ok = (path: string) => r.received.filter((x) => x.path === path && x.status === 200).map((x) => x.body);
     expect(r.received.filter((x) => x.status === 500).length).toBe(2);
     expect(hooks.stats).toEqual({ delivered: 4, retries: 2, failed: 0 });
