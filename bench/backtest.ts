@@ -27,7 +27,7 @@ import { ImportReport } from "../adapters/history/report.ts";
 import { TardisImporter } from "../adapters/history/tardis.ts";
 import { SymbolResolver } from "../adapters/history/venues.ts";
 import { retimeMessage } from "../adapters/retime-message.ts";
-import { HEADER_SIZE, MessageView, messageChecksum, SourceId, validateMessage } from "../protocol/mod.ts";
+import { concat, HEADER_SIZE, MessageView, messageChecksum, SourceId, validateMessage } from "../protocol/mod.ts";
 import { backtestConfig, BacktestFileSchema } from "../runtime/backtest/config.ts";
 import { BacktestEngine } from "../runtime/backtest/engine.ts";
 import { frameRecording, mergeSources, sourceFromBytes, type MessageSource } from "../runtime/backtest/sources.ts";
@@ -56,16 +56,6 @@ async function tardisRecording(dir: string): Promise<Uint8Array> {
     out.push(raw.subarray(at, at + len));
   }
   return concat(out);
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return all;
 }
 
 /** `base` copied until it holds `messages` messages, every copy's times shifted past the previous one. */

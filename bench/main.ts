@@ -67,7 +67,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`ap bench: unknown benchmark ${JSON.stringify(name)}: one of ${names}\n`);
     return USAGE_EXIT;
   }
-  return (await load()).run(rest);
+  const bench = await load();
+  try {
+    return await bench.run(rest);
+  } catch (e) {
+    // Bad options (node:util parseArgs) are usage errors: say so, with the benchmark's options.
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS_")) {
+      process.stderr.write(`ap bench ${name}: ${(e as Error).message}\nusage: ap bench ${name} ${OPTIONS[name] ?? ""}\n`);
+      return USAGE_EXIT;
+    }
+    throw e;
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));
