@@ -97,6 +97,13 @@ export const Venue = {
   Kraken: 101,
   Coinbase: 102,
   Gemini: 103,
+  /** The venues below, up to 109, are ones whose history a user imports (their perpetuals are assetType 2). */
+  BinanceFutures: 104,
+  BitMEX: 105,
+  Deribit: 106,
+  Bybit: 107,
+  OKX: 108,
+  Huobi: 109,
   Ethereum: 200,
   Polygon: 202,
   UniswapV2: 300,

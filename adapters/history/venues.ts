@@ -14,19 +14,19 @@
  * @module
  */
 
-import { AssetType, canonicalSymbol, isPackableSymbol, pairAssetId } from "../../protocol/mod.ts";
+import { AssetType, canonicalSymbol, isPackableSymbol, pairAssetId, Venue } from "../../protocol/mod.ts";
 
-/** Venue ids of PROTOCOL §6 used by imports (the derivatives ones are not in `Venue` of protocol/constants.ts). */
+/** Venue ids of PROTOCOL §6 used by imports. */
 export const ImportVenue = {
-  Binance: 100,
-  Kraken: 101,
-  Coinbase: 102,
-  BinanceFutures: 104,
-  BitMEX: 105,
-  Deribit: 106,
-  Bybit: 107,
-  OKX: 108,
-  Huobi: 109,
+  Binance: Venue.Binance,
+  Kraken: Venue.Kraken,
+  Coinbase: Venue.Coinbase,
+  BinanceFutures: Venue.BinanceFutures,
+  BitMEX: Venue.BitMEX,
+  Deribit: Venue.Deribit,
+  Bybit: Venue.Bybit,
+  OKX: Venue.OKX,
+  Huobi: Venue.Huobi,
 } as const;
 
 /** An exchange of imported data. */
