@@ -90,10 +90,18 @@ describe("flash-arbitrage strategy", () => {
       fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 7n }), fc.bigInt({ min: 0n, max: 10n ** 13n }),
       (profit, price, decimals, gasPrice, units, nativeUsd) => {
         const e = arbitrageEconomics(profit, price, decimals, gasPrice, units, nativeUsd);
-        expect(e.netUsd).toBe(e.grossUsd - e.gasCostUsd);
+        // Gross is the profit's USD value rounded down: gross·10^d ≤ profit·price < (gross+1)·10^d.
+        const scale = 10n ** BigInt(decimals);
+        expect(e.grossUsd * scale <= profit * price && profit * price < (e.grossUsd + 1n) * scale).toBe(true);
+        // Gas is never understated, and rounded up by less than one unit: (cost−1)·1e18 < wei·units·nativeUsd ≤ cost·1e18.
+        const gasExact = gasPrice * units * nativeUsd;
+        expect(gasExact <= e.gasCostUsd * E18 && (e.gasCostUsd === 0n || (e.gasCostUsd - 1n) * E18 < gasExact)).toBe(true);
         if (e.gasCostUsd >= e.grossUsd) expect(e.netUsd <= 0n).toBe(true);
-        // Gas is never understated: cost × 1e18 ≥ wei × units × native USD.
-        expect(e.gasCostUsd * E18 >= gasPrice * units * nativeUsd).toBe(true);
+        // The break-even gas price is the highest that still nets ≥ 0: one wei more nets < 0.
+        if (e.breakEvenGasPriceWei > 0n) {
+          expect(arbitrageEconomics(profit, price, decimals, e.breakEvenGasPriceWei, units, nativeUsd).netUsd >= 0n).toBe(true);
+          expect(arbitrageEconomics(profit, price, decimals, e.breakEvenGasPriceWei + 1n, units, nativeUsd).netUsd < 0n).toBe(true);
+        }
       }));
     // Through the strategy: a 3 % spread worth ~1,880 USD, gas at 1,000,000 gwei (≈ 600,000 USD) → nothing.
     const { sink, strategy, feed } = setup();
