@@ -64,6 +64,33 @@ export interface ScriptCommand {
   args: string[];
 }
 
+/**
+ * What a process may touch, where the runtime enforces it (Deno's permission flags; Node ignores them —
+ * see docs/SECURITY.md). Paths are absolute; a directory covers everything under it.
+ */
+export interface ProcessGrants {
+  /** Files and directories it may read. */
+  readonly read: readonly string[];
+  /** Files and directories it may write (Unix sockets it listens on or connects to need read and write). */
+  readonly write: readonly string[];
+  /** `host` or `host:port` it may connect to or listen on, or `"any"` for every host. */
+  readonly net: readonly string[] | "any";
+  /** `host:port` it may never reach, even with `net: "any"`. */
+  readonly deniedNet?: readonly string[];
+  /** Whether it may read environment variables (its environment is chosen by its parent). */
+  readonly env: boolean;
+  /** Whether it may read system information (load, memory, host name). */
+  readonly sys: boolean;
+}
+
+/** How a script is started: with grants (least privilege) and modules loaded before it. */
+export interface ScriptOptions {
+  /** Least privilege; absent: everything (`deno run -A`). */
+  readonly grants?: ProcessGrants;
+  /** Modules run before the script (Deno `--preload`, Node `--import`): instrumentation, audits. */
+  readonly preload?: readonly string[];
+}
+
 /** What an entry point knows about its runtime; {@link createPlatform} turns it into a {@link Platform}. */
 export interface PlatformSpec {
   /** Which runtime. */
@@ -76,7 +103,7 @@ export interface PlatformSpec {
    * The arguments before a script path that run it on this runtime: `fromSources` is a TypeScript file
    * (`--import tsx` on Node, `run -A` on Deno), otherwise compiled JavaScript (`run -A` on Deno, none on Node).
    */
-  scriptArgs(fromSources: boolean): readonly string[];
+  scriptArgs(fromSources: boolean, options?: ScriptOptions): readonly string[];
   /**
    * Calls `note` for every promise rejection nobody handled, instead of letting it end the process
    * (Deno: the `unhandledrejection` event; Node: `process`'s). Returns the uninstaller.
@@ -91,7 +118,7 @@ export interface Platform extends PlatformSpec {
   /** The implementation of `service` on this runtime (loaded once). Rejects with {@link PlatformServiceMissingError}. */
   load<T>(service: PlatformService<T>): Promise<T>;
   /** How to start `script` as a new process of this runtime. */
-  scriptCommand(script: string, fromSources: boolean): ScriptCommand;
+  scriptCommand(script: string, fromSources: boolean, options?: ScriptOptions): ScriptCommand;
 }
 
 /** Thrown by {@link platform} when no entry point installed one. */
@@ -154,7 +181,7 @@ export function createPlatform(spec: PlatformSpec): Platform {
     label: spec.label,
     execPath: spec.execPath,
     services: spec.services,
-    scriptArgs: (fromSources) => spec.scriptArgs(fromSources),
+    scriptArgs: (fromSources, options) => spec.scriptArgs(fromSources, options),
     onUnhandledRejection: (note) => spec.onUnhandledRejection(note),
     load<T>(service: PlatformService<T>): Promise<T> {
       let p = loaded.get(service);
@@ -165,8 +192,8 @@ export function createPlatform(spec: PlatformSpec): Platform {
       }
       return p as Promise<T>;
     },
-    scriptCommand(script, fromSources) {
-      return { command: spec.execPath, args: [...spec.scriptArgs(fromSources), script] };
+    scriptCommand(script, fromSources, options) {
+      return { command: spec.execPath, args: [...spec.scriptArgs(fromSources, options), script] };
     },
   };
 }

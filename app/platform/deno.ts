@@ -12,6 +12,7 @@ import { HTTP_SERVING } from "../../api/serve/types.ts";
 import { bindService, createPlatform, type Platform } from "../../core/platform.ts";
 import { TRANSPORT } from "../../relay/transport/types.ts";
 import { PROCESS_SPAWNER } from "../../runtime/process/types.ts";
+import { denoRunArgs } from "./deno-flags.ts";
 
 /** The part of the global `Deno` namespace read here. */
 interface DenoGlobal {
@@ -31,7 +32,7 @@ export function denoPlatform(): Platform {
     runtime: "deno",
     label: `deno ${deno.version.deno}`,
     execPath: deno.execPath(),
-    scriptArgs: () => ["run", "-A"],
+    scriptArgs: (_fromSources, options) => denoRunArgs(options),
     onUnhandledRejection(note) {
       const onEvent = (e: Event) => {
         e.preventDefault();

@@ -7,6 +7,7 @@
  */
 
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 import { nodeWebSocketConnector, WEBSOCKET_CONNECTOR } from "../../adapters/common/ws.ts";
 import { HTTP_SERVING } from "../../api/serve/types.ts";
 import { bindService, createPlatform, type Platform } from "../../core/platform.ts";
@@ -19,7 +20,8 @@ export function nodePlatform(): Platform {
     runtime: "node",
     label: `node ${process.version}`,
     execPath: process.execPath,
-    scriptArgs: (fromSources) => (fromSources ? ["--import", "tsx"] : []),
+    // Grants are not enforced on Node (docs/SECURITY.md); preload modules load after tsx so they may be TypeScript.
+    scriptArgs: (fromSources, options) => [...(fromSources ? ["--import", "tsx"] : []), ...(options?.preload ?? []).flatMap((p) => ["--import", pathToFileURL(p).href])],
     onUnhandledRejection(note) {
       process.on("unhandledRejection", note);
       return () => process.off("unhandledRejection", note);

@@ -141,7 +141,15 @@ export async function prepareSocketPath(socketPath: string, transport: Transport
   checkSocketPathLength(socketPath);
   const dir = path.dirname(socketPath);
   if (dir === defaultSocketDir()) ensurePrivateDir(dir);
-  else fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  else {
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      // A service granted only its socket (runtime/launch/service-grants.ts) may not touch the directory
+      // its supervisor already made; anything else is a real failure.
+      if (!isPermissionRefusal(e)) throw e;
+    }
+  }
   let st: fs.Stats;
   try {
     st = fs.lstatSync(socketPath);
@@ -163,6 +171,12 @@ export async function prepareSocketPath(socketPath: string, transport: Transport
   } catch (e) {
     if ((e as { code?: string }).code !== "ENOENT") throw e;
   }
+}
+
+/** True for the runtime refusing an operation the process was not granted (Deno's `NotCapable`). */
+function isPermissionRefusal(e: unknown): boolean {
+  const name = (e as { name?: string }).name;
+  return name === "NotCapable" || name === "PermissionDenied";
 }
 
 /** Sets the socket file's mode to 0600 (owner only). */

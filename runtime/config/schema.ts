@@ -133,6 +133,14 @@ export const AppConfigSchema = v.pipe(
       crashLoopLimit: v.optional(positiveInt, 5),
       crashLoopWindowMs: v.optional(positiveInt, 60_000),
       shutdownDeadlineMs: v.optional(positiveInt, 5_000),
+      /**
+       * `least`: each service runs with only the files, sockets and hosts it needs (enforced under Deno;
+       * runtime/launch/service-grants.ts). `all`: every permission (`deno run -A`), e.g. for a plugin that
+       * needs more.
+       */
+      permissions: v.optional(v.picklist(["least", "all"]), "least"),
+      /** Modules every service process loads before its own code (Deno `--preload`, Node `--import`): instrumentation, audits. */
+      preload: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
     }), {}),
     /** The API's own alert evaluation (api/alerts/): every `intervalMs`, notifying webhooks with retries. */
     alerting: v.optional(v.object({

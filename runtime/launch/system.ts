@@ -14,7 +14,7 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { LOG_LEVEL_ENV, logLevelFromEnv, type Logger } from "../../core/log.ts";
 import { ControlError, serveControl, type ControlServer } from "../control/channel.ts";
@@ -30,6 +30,7 @@ import { installRunSecrets } from "../service/service-secrets.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
 import { API_ADDRESS_FILE, claimRuntimeDir, type RuntimeClaim } from "./claim-dir.ts";
 import { InlineRunner } from "./inline-runner.ts";
+import { serviceGrants } from "./service-grants.ts";
 import { SystemStartError } from "./start-error.ts";
 import { validateServiceOptions } from "./validate-services.ts";
 
@@ -144,14 +145,21 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
       log[level](`service ${e.event}`, { child: e.service, pid: e.pid, exit: e.exit, delayMs: e.delayMs });
       recordChild(claim, e, log);
     });
-    const ap = apInvocation(options.mainPath);
     const logLevel = logLevelFromEnv() ?? config.logs.level; // explicit, so no child reads (and warns about) an old variable name
+    const projectRoot = dirname(resolve(options.mainPath));
+    const preload = s.preload.map((p) => resolve(p));
+    const grantContext = {
+      projectRoot, cwd: process.cwd(), configFile: resolvedFile, extraReads: basename(dirname(projectRoot)) === "node_modules" ? [dirname(projectRoot)] : [],
+    };
     for (const name of names) {
       const r = describeService(name, resolved);
+      const grants = s.permissions === "least" ? serviceGrants(r, resolved, grantContext) : undefined;
+      const ap = apInvocation(options.mainPath, undefined, { grants, preload });
       sup.add({
         name, kind: r.kind, command: ap.command,
         args: [...ap.args, "service", name, "--resolved", resolvedFile],
-        env: { ALPHAPULSE_API_TOKEN: token, [LOG_LEVEL_ENV]: logLevel, ...secrets.run.envFor(r.kind, r.serviceId), ...supervisedChildEnv() }, stdinPipe: true,
+        // The API token reaches the API only: every other child's copy of the variable is emptied.
+        env: { ALPHAPULSE_API_TOKEN: r.kind === "api" ? token : "", [LOG_LEVEL_ENV]: logLevel, ...secrets.run.envFor(r.kind, r.serviceId), ...supervisedChildEnv() }, stdinPipe: true,
         ...(options.childOutput ? { onOutput: ((out) => (_stream: string, text: string) => out(name, text))(options.childOutput) } : {}),
       });
     }
