@@ -87,6 +87,7 @@ export function resolveModuleSpec(spec: string, baseDir: string): string {
 }
 
 function describe(x: unknown): string {
+  if (x === undefined) return "missing";
   if (x === null) return "null";
   if (Array.isArray(x)) return "an array";
   if (typeof x === "function") return "a function";
@@ -221,7 +222,7 @@ export async function strategyModuleConfig(loaded: LoadedStrategyModule, raw: un
 
 /** Throws `bad-strategy` unless `s` has every member of {@link TradingStrategy}. */
 export function checkStrategy(module: string, s: unknown): TradingStrategy {
-  if (typeof s !== "object" || s === null) throw new StrategyModuleError(module, StrategyModuleProblem.BadStrategy, `create returned ${describe(s)}, expected a TradingStrategy`);
+  if (typeof s !== "object" || s === null) throw new StrategyModuleError(module, StrategyModuleProblem.BadStrategy, `create returned ${s === undefined ? "nothing" : describe(s)}, expected a TradingStrategy`);
   const o = s as Record<string, unknown>;
   const missing: string[] = [];
   if (typeof o.name !== "string") missing.push("name (string)");
