@@ -104,7 +104,7 @@ async function importTypeScriptWithTsx(url: string, module: string, first: unkno
     api = (await import("tsx/esm/api")) as typeof api;
   } catch {
     throw new StrategyModuleError(module, StrategyModuleProblem.ImportFailed,
-      `this runtime cannot load TypeScript (${errorText(first)}); run ap under Deno or with \`node --import tsx\`, install tsx, or compile the module to .js`);
+      `this runtime cannot load TypeScript (${errorText(first)}): install tsx (npm i tsx), run ap with \`node --import tsx\`, or compile the module to .js`);
   }
   return (await api.tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
