@@ -15,6 +15,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { StrategyConfigError } from "../trading/config.ts";
+import { StrategyModuleError } from "../trading/strategies/plugin-loader.ts";
 import { ConfigError } from "../runtime/config/load.ts";
 import { loadBacktestConfig } from "../runtime/backtest/config.ts";
 import { BacktestEngine } from "../runtime/backtest/engine.ts";
@@ -94,7 +95,7 @@ export const backtestCommand: Command = {
       }
       return 0;
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof StrategyConfigError || e instanceof SourceError) throw new CommandError(e.message, 1);
+      if (e instanceof ConfigError || e instanceof StrategyConfigError || e instanceof StrategyModuleError || e instanceof SourceError) throw new CommandError(e.message, 1);
       throw e;
     }
   },

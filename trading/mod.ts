@@ -2,7 +2,8 @@
  * Strategies, risk and paper execution: the public API.
  *
  * - Strategies (`TradingStrategy`): flash arbitrage over DEX pools, momentum over trades; by name from
- *   the registry; over any message stream with `MessageRunner`; over files with `ap strategy`.
+ *   the registry; your own from a module (`defineStrategy`, `buildStrategy({ module })`,
+ *   docs/STRATEGIES.md); over any message stream with `MessageRunner`; over files with `ap strategy`.
  * - The execution pipeline: planner → risk → paper venue → portfolio as plain calls, on any `Clock`.
  * - Risk manager: the only path to execution, every limit, trading states and the kill switch.
  * - Paper execution engine, execution planner, portfolio (P&L, win rate, slippage, liquidation alerts).
@@ -21,7 +22,9 @@
  */
 
 export { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "./strategies/contract.ts";
-export { STRATEGIES, createStrategy, loadStrategy, strategyEntry, strategyNames, type StrategyDeps, type StrategyEntry } from "./strategies/registry.ts";
+export { defineStrategy, type ConfigSchema, type StrategyContext, type StrategyDefinition } from "./strategies/contract.ts";
+export { STRATEGIES, buildStrategy, createStrategy, loadStrategy, strategyEntry, strategyNames, type StrategyDeps, type StrategyEntry, type StrategyRef } from "./strategies/registry.ts";
+export { StrategyModuleError, StrategyModuleProblem, loadStrategyModule } from "./strategies/plugin-loader.ts";
 export { StrategyConfigError, loadYamlConfig, parseConfig, parseYamlConfig } from "./config.ts";
 export { MessageRunner, type RunnerStats } from "./strategies/message-runner.ts";
 export { FileSink } from "./strategies/file-sink.ts";

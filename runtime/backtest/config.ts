@@ -2,7 +2,7 @@
  * The backtest config: YAML read like `config/*.yaml` (`${ENV:-default}` substitution, unknown keys named
  * with a suggestion, valibot) with the runtime's own loader. Two shapes are accepted:
  *
- * - the backtest's own: `strategies:` (registry name + config, as a strategy service's options),
+ * - the backtest's own: `strategies:` (registry name or `module:` file + config, as a strategy service's options),
  *   `execution:` (planner / risk / paper / portfolio, as the execution service's options), `backtest:`;
  * - an application config (`services:` as in config/default.yaml): its strategy and execution services
  *   are taken, adapters ignored (the data replaces them).
@@ -24,6 +24,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import * as v from "valibot";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
+import { resolveModuleSpec } from "../../trading/strategies/plugin-loader.ts";
 import { strategyNames } from "../../trading/strategies/registry.ts";
 
 const Section = v.optional(v.record(v.string(), v.unknown()), {});
@@ -37,12 +38,14 @@ export const BacktestSettingsSchema = v.object({
 });
 
 /** One strategy of the run. */
-export const BacktestStrategySchema = v.object({
-  /** Registered strategy name. */
-  strategy: v.pipe(v.string(), v.check((n) => strategyNames().includes(n), () => `must be one of ${strategyNames().join(", ")}`)),
+export const BacktestStrategySchema = v.pipe(v.object({
+  /** Registered strategy name (or give `module`). */
+  strategy: v.optional(v.pipe(v.string(), v.check((n) => strategyNames().includes(n), () => `must be one of ${strategyNames().join(", ")}`))),
+  /** The user's own strategy: a file (relative to this config file's folder) or package (docs/STRATEGIES.md). */
+  module: v.optional(v.pipe(v.string(), v.minLength(1, "must name a file or package"))),
   /** Its config (validated by its own schema). */
   config: Section,
-});
+}), v.check((s) => (s.strategy === undefined) !== (s.module === undefined), "name the strategy by exactly one of `strategy` (built-in) and `module` (your own file or package)"));
 
 const ExecutionSchema = v.object({ planner: Section, risk: Section, paper: Section, portfolio: Section });
 
@@ -82,14 +85,16 @@ export interface BacktestConfig {
 export function backtestConfig(data: v.InferOutput<typeof BacktestFileSchema>, file: string): BacktestConfig {
   // The backtest's own sections resolve paths against the config's folder; services, as `ap start` does,
   // against the working directory.
-  const strategies = (data.strategies ?? []).map((s) => ({ ...s, baseDir: dirname(file) }));
+  // `module:` always resolves against the config's folder (as ap start resolves it).
+  const withModule = <S extends { module?: string | undefined }>(s: S): S => (s.module === undefined ? s : { ...s, module: resolveModuleSpec(s.module, dirname(file)) });
+  const strategies = (data.strategies ?? []).map((s) => ({ ...withModule(s), baseDir: dirname(file) }));
   let execution = data.execution;
   for (const [i, s] of (data.services ?? []).entries()) {
     if (!s.enabled) continue;
     if (s.kind === "strategy") {
-      const r = v.safeParse(BacktestStrategySchema, { strategy: s.options.strategy, config: s.options.config ?? {} });
+      const r = v.safeParse(BacktestStrategySchema, { strategy: s.options.strategy, module: s.options.module, config: s.options.config ?? {} });
       if (!r.success) throw new ConfigError(file, `services[${i}].options`, r.issues[0].message);
-      strategies.push({ ...r.output, baseDir: "." });
+      strategies.push({ ...withModule(r.output), baseDir: "." });
     } else if (s.kind === "execution" && execution === undefined) {
       const { planner = {}, risk = {}, paper = {}, portfolio = {} } = s.options as Record<string, Record<string, unknown>>;
       execution = { planner, risk, paper, portfolio };

@@ -34,7 +34,7 @@ import { Portfolio } from "../../trading/portfolio/portfolio.ts";
 import { RiskConfigSchema } from "../../trading/risk/limits.ts";
 import { RiskManager } from "../../trading/risk/risk-manager.ts";
 import type { TradingStrategy } from "../../trading/strategies/contract.ts";
-import { createStrategy } from "../../trading/strategies/registry.ts";
+import { buildStrategy } from "../../trading/strategies/registry.ts";
 import type { BacktestConfig } from "./config.ts";
 import { Recorder } from "./recorder.ts";
 import { mergeSources, type MessageSource } from "./sources.ts";
@@ -118,7 +118,7 @@ export class BacktestEngine {
     const clock = new StampClock();
     const stages = buildStages(config, clock);
     const strategies: TradingStrategy[] = [];
-    for (const s of config.strategies) strategies.push(await createStrategy(s.strategy, s.config, { configDir: s.baseDir, configFile: config.file }));
+    for (const s of config.strategies) strategies.push(await buildStrategy(s, s.config, { configDir: s.baseDir, configFile: config.file }));
     return new BacktestEngine(config, clock, stages, strategies);
   }
 

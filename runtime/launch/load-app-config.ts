@@ -11,6 +11,7 @@ import process from "node:process";
 import * as v from "valibot";
 import { ConfigError, issuePath, loadConfigFile } from "../config/load.ts";
 import { AppConfigSchema, type AppConfig } from "../config/schema.ts";
+import { resolveStrategyModules } from "../config/strategy-modules.ts";
 import { validateServiceOptions } from "./validate-services.ts";
 
 /** Default config path, relative to the working directory. */
@@ -21,7 +22,7 @@ export const DEFAULT_CONFIG = "config/default.yaml";
  * nearest known one), then every service's options by its kind's schemas.
  */
 export async function loadAppConfig(file: string): Promise<AppConfig> {
-  const config = await loadConfigFile(file, AppConfigSchema, process.env);
+  const config = resolveStrategyModules(await loadConfigFile(file, AppConfigSchema, process.env), file);
   await validateServiceOptions(config, file);
   return config;
 }

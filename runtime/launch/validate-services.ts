@@ -32,6 +32,17 @@ function checkValues<S extends v.GenericSchema>(file: string, path: string, sche
   return r.output;
 }
 
+/** Runs a strategy module's check; its `StrategyModuleError` becomes a {@link ConfigError} at `module` or `config.<path>`. */
+async function checkModule(file: string, base: string, run: () => Promise<void>): Promise<void> {
+  const { StrategyModuleError, StrategyModuleProblem } = await import("../../trading/strategies/plugin-loader.ts");
+  try {
+    await run();
+  } catch (e) {
+    if (!(e instanceof StrategyModuleError)) throw e;
+    throw new ConfigError(file, e.problem === StrategyModuleProblem.BadConfig ? at(`${base}.config`, e.path) : `${base}.module`, e.message);
+  }
+}
+
 async function validateOne(file: string, index: number, configured: ServiceConfig, config: AppConfig, values: boolean): Promise<void> {
   const base = `services[${index}].options`;
   // Unknown keys are looked for in what the file says; values as the service will see them (app defaults filled in).
@@ -60,8 +71,9 @@ async function validateOne(file: string, index: number, configured: ServiceConfi
       const { strategyEntry } = await import("../../trading/strategies/registry.ts");
       unknown(m.StrategyOptionsSchema, raw, base);
       const parsed = check(file, base, m.StrategyOptionsSchema, options);
-      const entry = strategyEntry(String(parsed.strategy));
+      const entry = parsed.strategy === undefined ? undefined : strategyEntry(parsed.strategy);
       if (entry) check(file, `${base}.config`, entry.schema, { source: configured.serviceId, ...parsed.config });
+      if (values && parsed.module !== undefined) await checkModule(file, base, () => m.checkStrategyModule(parsed, configured.serviceId, `${base}.config`));
       return;
     }
     case "execution": {

@@ -21,7 +21,8 @@ import * as v from "valibot";
 import { MessageView, RelayDomain, ServiceState, TlvType } from "../../protocol/mod.ts";
 import { Role } from "../../relay/wire/control.ts";
 import type { TradingStrategy } from "../../trading/strategies/contract.ts";
-import { createStrategy, strategyNames } from "../../trading/strategies/registry.ts";
+import { DiscardSink } from "../../trading/strategies/contract.ts";
+import { buildStrategy, strategyNames } from "../../trading/strategies/registry.ts";
 import type { SignalIdSpace } from "../../trading/signal-id.ts";
 import { CircuitBreaker } from "../circuit-breaker.ts";
 import { ControlError } from "../control/channel.ts";
@@ -31,9 +32,15 @@ import { connectRelay } from "./relay-link.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 
 /** `options` of a strategy service. */
-export const StrategyOptionsSchema = v.object({
-  /** Registered strategy name. */
-  strategy: v.pipe(v.string(), v.check((n) => strategyNames().includes(n), () => `must be one of ${strategyNames().join(", ")}`)),
+export const StrategyOptionsSchema = v.pipe(v.object({
+  /** Registered strategy name (or give `module`). */
+  strategy: v.optional(v.pipe(v.string(), v.check((n) => strategyNames().includes(n), () => `must be one of ${strategyNames().join(", ")}`))),
+  /**
+   * The user's own strategy (or give `strategy`): a `.ts`/`.js`/`.mjs` file or a package implementing the
+   * strategy contract (trading/strategies/contract.ts). `ap start` resolves a relative path against the
+   * config file's folder; in a config object given to the runtime directly, against the working directory.
+   */
+  module: v.optional(v.pipe(v.string(), v.minLength(1, "must name a file or package"))),
   /** Start with signals on (default true). */
   enabled: v.optional(v.boolean(), true),
   /** The strategy's own config (validated by its schema). Relative paths resolve against the working directory. */
@@ -43,7 +50,8 @@ export const StrategyOptionsSchema = v.object({
   executionTypes: v.optional(v.array(v.pipe(v.number(), v.integer(), v.minValue(40), v.maxValue(79)))),
   /** Period of state snapshots (ms); one is also written at start (new id epoch) and on graceful shutdown. */
   snapshotIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 10_000),
-});
+}), v.check((o) => (o.strategy === undefined) !== (o.module === undefined),
+  "name the strategy by exactly one of `strategy` (a built-in: " + strategyNames().join(", ") + ") and `module` (your own file or package)"));
 /** Parsed strategy options. */
 export type StrategyOptions = v.InferOutput<typeof StrategyOptionsSchema>;
 
@@ -89,6 +97,27 @@ async function restoreStrategy(ctx: ServiceContext, strategy: TradingStrategy & 
   return { restored, epoch };
 }
 
+/**
+ * Builds the strategy a service's options name: a built-in gets `source` (the serviceId) merged into its
+ * config, a module gets it in its context. Errors: `StrategyConfigError`, `StrategyModuleError`.
+ */
+function createConfigured(options: StrategyOptions, serviceId: number, configFile: string): Promise<TradingStrategy> {
+  if (options.module !== undefined) return buildStrategy({ module: options.module }, options.config, { source: serviceId, configFile });
+  return buildStrategy({ strategy: options.strategy }, { source: serviceId, ...options.config }, { configFile });
+}
+
+/**
+ * Checks, before any service starts, that a strategy service using `module` can start: the module
+ * loads, its config passes its schema and `create` returns a strategy (built with a discarding sink,
+ * then dropped). Throws `StrategyModuleError` naming the file and what is wrong; nothing for built-ins
+ * (their schemas are checked by the caller).
+ */
+export async function checkStrategyModule(options: StrategyOptions, serviceId: number, configFile: string): Promise<void> {
+  if (options.module === undefined) return;
+  const strategy = await createConfigured(options, serviceId, configFile);
+  strategy.connect(new DiscardSink());
+}
+
 /** Starts a strategy service. */
 export async function startStrategyService(ctx: ServiceContext, options: StrategyOptions): Promise<RunningService> {
   const out = await connectRelay(ctx, RelayDomain.Signal, Role.Publisher);
@@ -113,7 +142,8 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
       out.publish(bytes);
     },
   };
-  const strategy = await createStrategy(options.strategy, { source: ctx.serviceId, ...options.config }, { sink, configFile: `${ctx.name}.options.config` });
+  const strategy = await createConfigured(options, ctx.serviceId, `${ctx.name}.options.config`);
+  strategy.connect(sink);
   const recovery = isRestartable(strategy)
     ? new RecoveryManager({ dir: serviceStateDirs(ctx).snapshots, service: ctx.name, journal: { dir: serviceStateDirs(ctx).journal, prefix: ctx.name }, log: ctx.log })
     : undefined;
@@ -161,7 +191,7 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
       };
     },
     metricsText() {
-      const e = new Exposition({ strategy: ctx.name, kind: options.strategy });
+      const e = new Exposition({ strategy: ctx.name, kind: options.strategy ?? strategy.name });
       const p = "alphapulse_strategy_";
       e.gauge(`${p}enabled`, "1 while the strategy is enabled.", enabled ? 1 : 0)
         .counter(`${p}market_messages_total`, "Messages the strategy processed.", processed)

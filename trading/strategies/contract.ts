@@ -15,6 +15,11 @@
  * Determinism: a strategy never reads the wall clock or a random source. Signal timestamps, ids and
  * validity derive from the input messages, so a recording replays into exactly the same bytes.
  *
+ * Strategies of your own: a module (a `.ts`, `.js` or `.mjs` file, or a package) whose default export
+ * is a {@link StrategyDefinition} — a name, an optional config schema (any Standard Schema: valibot,
+ * zod, arktype…) and a `create` factory — is named in a config by `module:` instead of `strategy:` and
+ * loaded by trading/strategies/plugin-loader.ts, which checks every part of it (docs/STRATEGIES.md).
+ *
  * @example
  * ```ts
  * const strategy = await createStrategy("momentum", config, { sink });
@@ -50,4 +55,83 @@ export interface TradingStrategy {
   onMarketData(view: MessageView): number;
   /** Counters for metrics. */
   stats(): StrategyStats;
+}
+
+/** One problem a config schema found: a message and where (keys from the config's root). */
+export interface ConfigSchemaIssue {
+  /** Why the value was refused. */
+  readonly message: string;
+  /** Where: keys, or `{ key }` path items, from the root of the strategy's config. */
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/** What a config schema's `validate` returns: the parsed value, or the issues. */
+export type ConfigSchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<ConfigSchemaIssue> };
+
+/**
+ * A config schema in the Standard Schema v1 form (https://standardschema.dev), which valibot, zod and
+ * arktype schemas all have: the loader calls `["~standard"].validate(config)` and nothing else.
+ */
+export interface ConfigSchema<Output = unknown> {
+  /** The Standard Schema interface. */
+  readonly "~standard": {
+    /** Standard Schema version: 1. */
+    readonly version: 1;
+    /** Who made the schema (`valibot`, `zod`…). */
+    readonly vendor: string;
+    /** Validates (and may transform) the raw config. */
+    readonly validate: (value: unknown) => ConfigSchemaResult<Output> | Promise<ConfigSchemaResult<Output>>;
+    /** Type marker only. */
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+
+/** What `create` gets besides the config. */
+export interface StrategyContext {
+  /**
+   * The header `source` signals should carry: the service's `serviceId` when run as a service;
+   * `undefined` in a backtest or `ap strategy` (use a default from your config then).
+   */
+  readonly source: number | undefined;
+  /** Folder of the config file the strategy was named in: resolve your own relative paths against it. */
+  readonly configDir: string;
+  /** The config file (or a description such as `strategy-mine.options.config`), for error messages. */
+  readonly configFile: string;
+  /** The module's resolved file (or package name). */
+  readonly module: string;
+}
+
+/**
+ * What a strategy module exports as its default export (see the module documentation). `create` must
+ * be free of side effects beyond reading files: `ap start` calls it once with a discarding sink to check
+ * the module before any service starts, then the service calls it again.
+ */
+export interface StrategyDefinition<Config = Record<string, unknown>> {
+  /** Short name (`[a-z0-9][a-z0-9._-]*`): the `kind` label of the service's metrics, log lines. */
+  readonly name: string;
+  /** One line saying what it does. */
+  readonly summary?: string;
+  /** Validates the `config:` section; without one, `create` gets the section as written (an object). */
+  readonly configSchema?: ConfigSchema<Config>;
+  /** Builds the strategy from its validated config. */
+  create(config: Config, context: StrategyContext): TradingStrategy | Promise<TradingStrategy>;
+}
+
+/**
+ * Types a strategy module's default export (an identity function: the loader checks the shape at run
+ * time anyway). `Config` is inferred from `configSchema`.
+ *
+ * @example
+ * ```ts
+ * export default defineStrategy({
+ *   name: "my-breakout",
+ *   configSchema: v.object({ lookback: v.optional(v.number(), 50) }),
+ *   create: (config, { source }) => new Breakout(config, source ?? 22),
+ * });
+ * ```
+ */
+export function defineStrategy<Config>(definition: StrategyDefinition<Config>): StrategyDefinition<Config> {
+  return definition;
 }

@@ -1,7 +1,8 @@
 /**
  * Strategies by name: what `ap strategy <name>` and the runtime can start. Each entry has a one-line
  * summary, its config schema and a factory that builds the strategy from a validated config (loading the
- * files the config names, relative to the config file's folder).
+ * files the config names, relative to the config file's folder). A strategy of the user's own is named
+ * by `module:` instead (a file or package, see plugin-loader.ts); {@link buildStrategy} takes either.
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@ import type { MessageSink, TradingStrategy } from "./contract.ts";
 import { loadPoolCache, poolCacheFromJson, type PoolMeta } from "../dex/pool-cache.ts";
 import { MomentumConfigSchema, type MomentumConfig } from "./momentum/config.ts";
 import { MomentumStrategy } from "./momentum/strategy.ts";
+import { createModuleStrategy, loadStrategyModule, strategyModuleConfig } from "./plugin-loader.ts";
 
 /** What a factory gets besides the config. */
 export interface StrategyDeps {
@@ -29,6 +31,16 @@ export interface StrategyDeps {
   configDir?: string;
   /** Name of the config file, for error messages. */
   configFile?: string;
+  /** Header source for a module's strategy (the service's serviceId); built-ins take `source` from their config. */
+  source?: number;
+}
+
+/** Which strategy: a built-in by `strategy` name, or the user's own by `module` (exactly one of them). */
+export interface StrategyRef {
+  /** A registered name (`momentum`, `flash-arbitrage`). */
+  readonly strategy?: string | undefined;
+  /** A file (relative to `deps.configDir`) or package implementing the strategy contract. */
+  readonly module?: string | undefined;
 }
 
 /** One registered strategy. */
@@ -98,4 +110,23 @@ export async function loadStrategy(name: string, file: string | undefined, deps:
   if (file === undefined) return createStrategy(name, {}, deps);
   const config = await loadYamlConfig(file, e.schema);
   return e.create(config, { ...deps, configDir: deps.configDir ?? dirname(file), configFile: file });
+}
+
+/**
+ * Builds the strategy `ref` names from raw config data: a built-in through {@link createStrategy}, a
+ * module through the plugin loader (`StrategyModuleError` names the file and what is wrong). `RangeError`
+ * when `ref` names both or neither.
+ */
+export async function buildStrategy(ref: StrategyRef, rawConfig: unknown, deps: StrategyDeps = {}): Promise<TradingStrategy> {
+  if ((ref.strategy === undefined) === (ref.module === undefined)) {
+    throw new RangeError("name a strategy by exactly one of `strategy` (built-in) and `module` (file or package)");
+  }
+  if (ref.strategy !== undefined) return createStrategy(ref.strategy, rawConfig, deps);
+  const loaded = await loadStrategyModule(ref.module!, deps.configDir ?? ".");
+  const config = await strategyModuleConfig(loaded, rawConfig);
+  const strategy = await createModuleStrategy(loaded, config, {
+    source: deps.source, configDir: deps.configDir ?? ".", configFile: deps.configFile ?? "<inline>",
+  });
+  if (deps.sink !== undefined) strategy.connect(deps.sink);
+  return strategy;
 }
