@@ -53,7 +53,7 @@ export {
   Subscription, type TlvInput,
 } from "./connect.ts";
 export { ClientError, ClientErrorKind, type DomainLike, type RoleName, type TlvName, toDomain, toRole, toTlvType } from "./names.ts";
-export { ReceivedMessage } from "./received.ts";
+export { type MessageJson, ReceivedMessage } from "./received.ts";
 export {
   RelayClient, type ClientMessageHandler, type RelayClientOptions, type RelayClientStats,
 } from "./client.ts";

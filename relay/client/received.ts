@@ -13,11 +13,20 @@
  */
 
 import {
-  decodeMessage, HeaderOffset, type JsonObject, messageToJson, MessageView, RELAY_DOMAIN_NAMES, type RelayDomain,
+  decodeMessage, HeaderOffset, type Json, type JsonObject, messageToJson, MessageView, RELAY_DOMAIN_NAMES, type RelayDomain,
   type Tlv, type TlvOf,
 } from "../../protocol/mod.ts";
 import type { DomainName } from "../wire/socket-paths.ts";
 import { ClientError, tlvName, type TlvName } from "./names.ts";
+
+/** The PROTOCOL §7 JSON form of a message: its header and its TLVs. */
+export interface MessageJson {
+  /** Header fields (64-bit numbers as decimal strings). */
+  header: JsonObject;
+  /** One object per TLV, with `type` and `name`. */
+  tlvs: JsonObject[];
+  [key: string]: Json;
+}
 
 /** A received message whose first TLV is one of the types `N`. The bytes are the relay's, never copied. */
 export class ReceivedMessage<N extends TlvName = TlvName> {
@@ -65,7 +74,7 @@ export class ReceivedMessage<N extends TlvName = TlvName> {
     return decodeMessage(this.bytes).tlvs;
   }
   /** The PROTOCOL §7 JSON form (`{header, tlvs}`), what `ap decode --json` prints; used by `JSON.stringify`. */
-  toJSON(): JsonObject {
-    return messageToJson(decodeMessage(this.bytes));
+  toJSON(): MessageJson {
+    return messageToJson(decodeMessage(this.bytes)) as MessageJson;
   }
 }
