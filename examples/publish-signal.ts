@@ -22,7 +22,7 @@ const sequence = signals.publish({
   direction: momentumBps >= 0 ? 1 : -1,
   windowSeconds: 60,
   momentumBps,
-  referencePrice: parseDecimal("60000"), // fixed point, 8 decimals
+  referencePrice: parseDecimal("60000").value, // fixed point, 8 decimals
 });
 const report = await signals.report();
 console.log(JSON.stringify({ sequence: String(sequence), ...report }));

@@ -24,7 +24,7 @@ import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import {
-  AssetType, encodeJsonMessage, encodeMessage, type Json, type JsonObject, nowNanos, type RelayDomain, type Tlv, tlvFromJson,
+  AssetType, encodeJsonMessage, encodeMessage, type InstrumentId, type Json, type JsonObject, nowNanos, type RelayDomain, type Tlv, type TlvFields, tlvFromJson, type TlvOf,
   typeBelongsToDomain, validateMessage, venueNumber,
 } from "../../protocol/mod.ts";
 import { type Logger, silentLogger } from "../../core/log.ts";
@@ -64,8 +64,17 @@ export interface SubscribeOptions<N extends TlvName> {
   types?: readonly (N | number)[];
 }
 
-/** One TLV to publish: a decoded TLV, or its JSON form (PROTOCOL §7), by `name`; venues and asset types may be names. */
-export type TlvInput = Tlv | ({ name: TlvName; type?: number } & Record<string, unknown>);
+/** An instrument to publish: its ids, or a symbol with venue and asset type by name (`"coinbase"`, `"Spot"`) or number. */
+export type InstrumentInput = InstrumentId | { symbol: string; venue: string | number; assetType: string | number };
+
+/** A field value to publish: 64-bit and wider integers as bigint or decimal string, instruments as {@link InstrumentInput}. */
+export type FieldInput<V> = V extends bigint ? bigint | string : V extends InstrumentId ? InstrumentInput : V;
+
+/** The TLV named `N` to publish: its fields (type-checked), `type` optional. */
+export type TlvInputOf<N extends TlvName> = { name: N; type?: number } & { [K in keyof TlvFields<TlvOf<N>>]: FieldInput<TlvFields<TlvOf<N>>[K]> };
+
+/** One TLV to publish: a decoded TLV, or any registered TLV by `name` (fields as {@link TlvInputOf}). */
+export type TlvInput = Tlv | { [N in TlvName]: TlvInputOf<N> }[TlvName];
 
 /** A message to publish: TLVs, and header fields the client fills when absent. */
 export interface MessageInput {

@@ -49,8 +49,8 @@ export function connect(domain: DomainLike, options: ConnectOptions = {}): Promi
 }
 
 export {
-  AlphaPulseClient, type ConnectOptions, endpointOf, type MessageInput, type PublishReport, RUNTIME_DIR_ENV, type SubscribeOptions,
-  Subscription, type TlvInput,
+  AlphaPulseClient, type ConnectOptions, endpointOf, type FieldInput, type InstrumentInput, type MessageInput, type PublishReport, RUNTIME_DIR_ENV, type SubscribeOptions,
+  Subscription, type TlvInput, type TlvInputOf,
 } from "./connect.ts";
 export { ClientError, ClientErrorKind, type DomainLike, type RoleName, type TlvName, toDomain, toRole, toTlvType } from "./names.ts";
 export { type MessageJson, ReceivedMessage } from "./received.ts";
