@@ -21,8 +21,8 @@ import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import process from "node:process";
-import { RELAY_DOMAIN_NAMES, type RelayDomain } from "../protocol/mod.ts";
-import { defaultSocketDir } from "../relay/wire/socket-paths.ts";
+import type { RelayDomain } from "../protocol/mod.ts";
+import { defaultSocketDir, relaySocketPath } from "../relay/wire/socket-paths.ts";
 
 /** Subdirectories of a state directory. */
 export const STATE_SUBDIRS = { snapshots: "state", journal: "journal", logs: "logs" } as const;
@@ -94,7 +94,7 @@ export function runtimePaths(configured: string, settings?: Omit<DirSettings, "r
   return {
     dir,
     stateDir,
-    relaySocket: (domain) => join(dir, `${RELAY_DOMAIN_NAMES[domain as RelayDomain]}.sock`),
+    relaySocket: (domain) => relaySocketPath(dir, domain as RelayDomain),
     controlSocket: (service) => join(dir, `${service}.ctl`),
     snapshotDir: join(stateDir, STATE_SUBDIRS.snapshots),
     journalDir: join(stateDir, STATE_SUBDIRS.journal),

@@ -70,7 +70,7 @@ export const RULE = Object.freeze({
 
 const SOURCE_EXT = /\.(?:ts|mts|mjs|js)$/;
 /** Root folders that hold no product or tooling source. */
-const SKIP_ROOT_DIRS = new Set(["node_modules", "tools", "dist", "docs", "config"]);
+const SKIP_ROOT_DIRS = new Set(["node_modules", "tools", "dist", "docs", "config", "packages"]); // packages/: built npm packages
 /** Browser code served to the dashboard: its imports are URLs, not files of the tree. */
 const BROWSER_DIR = "api/dashboard/client/";
 

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test on both runtimes: type check, the vitest suite on Node, the same suite inside Deno.
-# Ends with the plain line "N passed, N failed" (CI reads it). Exit status is non-zero on any failure.
+# Runs every test on both runtimes: type check, the vitest suite on Node, the same suite inside Deno and,
+# with --node24 (what .ci/run passes), the Node suite again on Node 24 (the current LTS, installed into
+# tools/node24 by scripts/install-node.mjs). Ends with the plain line "N passed, N failed" (CI reads it).
+# Exit status is non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=.test-results
 rm -rf "$results" && mkdir -p "$results"
+node24=0
+for arg in "$@"; do
+  case "$arg" in
+    --node24) node24=1 ;;
+    *) echo "test-all: unknown option $arg (known: --node24)"; echo "0 passed, 1 failed"; exit 2 ;;
+  esac
+done
 
 DENO=$(node scripts/install-deno.mjs) || { echo "test-all: could not install Deno"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -21,4 +30,18 @@ echo "== vitest on $("$DENO" --version | head -1) =="
 "$DENO" run -A node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json="$results/deno.json"
 deno_rc=$?
 
-node scripts/test-summary.mjs "$tsc_rc" "$node_rc" "$deno_rc" "$results/node.json" "$results/deno.json"
+runs=(node "$node_rc" "$results/node.json" deno "$deno_rc" "$results/deno.json")
+if [ "$node24" = 1 ]; then
+  if NODE24=$(node scripts/install-node.mjs 24); then
+    echo "== vitest on Node $("$NODE24" --version) =="
+    # Its directory first on PATH: child processes the tests start with `node` (and npm's shims) run on it too.
+    PATH="$(dirname "$NODE24"):$PATH" "$NODE24" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json="$results/node24.json"
+    node24_rc=$?
+  else
+    echo "test-all: could not install Node 24"
+    node24_rc=127
+  fi
+  runs+=(node24 "$node24_rc" "$results/node24.json")
+fi
+
+node scripts/test-summary.mjs "$tsc_rc" "${runs[@]}"

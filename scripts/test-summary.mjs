@@ -1,14 +1,23 @@
 #!/usr/bin/env node
 /**
- * Sums the vitest JSON reports of the Node and Deno runs and prints the closing line
+ * Sums the vitest JSON reports of the runs (Node, Deno and, in CI, Node 24) and prints the closing line
  * `N passed, N failed` (the type check counts as one test). Exits 1 when anything failed, a runner
  * exited non-zero, or a report is missing (a crashed runner is a failure, never "0 failed").
  *
- * Usage: node scripts/test-summary.mjs TSC_RC NODE_RC DENO_RC node.json deno.json
+ * Usage: node scripts/test-summary.mjs TSC_RC (LABEL RC REPORT.json)...
+ *   e.g. node scripts/test-summary.mjs 0 node 0 node.json deno 0 deno.json node24 0 node24.json
  */
 import { existsSync, readFileSync } from "node:fs";
 
-const [tscRc, nodeRc, denoRc, nodeReport, denoReport] = process.argv.slice(2);
+const [tscRc, ...rest] = process.argv.slice(2);
+if (rest.length === 0 || rest.length % 3 !== 0) {
+  console.log(`test-summary: expected TSC_RC then LABEL RC REPORT triples, got ${process.argv.length - 2} arguments`);
+  console.log("0 passed, 1 failed");
+  process.exit(2);
+}
+/** One run per triple: its label, the runner's exit status, its vitest JSON report. */
+const runs = [];
+for (let i = 0; i < rest.length; i += 3) runs.push([rest[i], rest[i + 1], rest[i + 2]]);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -21,7 +30,7 @@ else {
   console.log("type check: FAILED");
 }
 
-for (const [label, rc, file] of [["node", nodeRc, nodeReport], ["deno", denoRc, denoReport]]) {
+for (const [label, rc, file] of runs) {
   if (!existsSync(file)) {
     console.log(`${label}: no report (runner exit ${rc}) — counted as one failure`);
     failed++;

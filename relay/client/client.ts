@@ -28,11 +28,21 @@
  *
  * Reconnects with exponential backoff and jitter, forever, until {@link RelayClient.close}.
  *
+ * For people rather than services, `connect()` of mod.ts wraps this with names and typed views.
+ *
  * @example
  * ```ts
- * const client = await RelayClient.connect({ endpoint: { kind: "unix", path }, domain: 1, serviceId: 3, role: Role.Both });
- * client.publish(builder.finish());
- * for await (const msg of client.subscribe()) console.log(new MessageView().wrap(msg).sequence);
+ * import { MessageBuilder, MessageView, RelayDomain, TlvType } from "../../protocol/mod.ts";
+ * import { Role } from "../wire/control.ts";
+ *
+ * const client = await RelayClient.connect({
+ *   endpoint: { kind: "unix", path: "/run/user/1000/alphapulse/market-data.sock" },
+ *   domain: RelayDomain.MarketData, serviceId: 90, role: Role.Both, types: [TlvType.Trade],
+ * });
+ * const builder = new MessageBuilder(4096);
+ * client.publish(builder.begin(RelayDomain.MarketData, 90).addTrade(assetId, venue, assetType, side, flags, price, size, execNanos).finish());
+ * const view = new MessageView();
+ * for await (const msg of client.subscribe()) console.log(view.wrap(msg).source, view.sequence);
  * ```
  * @module
  */

@@ -53,9 +53,17 @@ export function defaultSocketDir(): string {
   return xdg ? path.join(xdg, "alphapulse") : `/tmp/alphapulse-${currentUid()}`;
 }
 
+/**
+ * The Unix socket path of a domain's relay in a runtime directory (`<dir>/<domain name>.sock`) — where
+ * `ap start` places it (runtime/paths.ts) and where clients look for it.
+ */
+export function relaySocketPath(dir: string, domain: RelayDomain): string {
+  return path.join(dir, `${domainName(domain)}.sock`);
+}
+
 /** The default Unix socket path of a domain's relay. */
 export function defaultSocketPath(domain: RelayDomain): string {
-  return path.join(defaultSocketDir(), `${domainName(domain)}.sock`);
+  return relaySocketPath(defaultSocketDir(), domain);
 }
 
 /** Thrown when a socket path cannot be used; says why. */
