@@ -8,7 +8,7 @@
  * |---|---|---|
  * | relay | its domain's socket | NATS servers when bridging |
  * | adapter | the market-data (and, for DEX venues, execution) socket; its pool cache | none when replaying; live: any host but the API's |
- * | strategy | market-data, signal and execution sockets; `<stateDir>/state` (its snapshot) | none |
+ * | strategy | market-data, signal and execution sockets; `<stateDir>/state` (its snapshot); a plugin module's folder | none |
  * | execution | market-data, signal and execution sockets; `<stateDir>/state` and `/journal` | none |
  * | api | the runtime and state directories (it answers for the whole system) | its listen address; alert webhooks |
  *
@@ -25,7 +25,8 @@
  * @module
  */
 
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ProcessGrants } from "../../core/platform.ts";
 import { RelayDomain } from "../../protocol/mod.ts";
 import type { AppConfig } from "../config/schema.ts";
@@ -107,6 +108,11 @@ export function serviceGrants(service: ServiceDescriptor, config: AppConfig, ctx
       break;
     }
     case "strategy":
+      // A plugin module (resolved to an absolute path or file URL when the config was loaded) and the
+      // files beside it; a package name resolves inside the project's node_modules.
+      if (typeof options.module === "string" && (isAbsolute(options.module) || options.module.startsWith("file:"))) {
+        read.add(dirname(options.module.startsWith("file:") ? fileURLToPath(options.module) : options.module));
+      }
       socket(RelayDomain.MarketData);
       socket(RelayDomain.Signal);
       socket(RelayDomain.Execution); // DEX strategies read the chains' GasPrice there
