@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test on both runtimes: type check, the vitest suite on Node, the same suite inside Deno and,
-# with --node24 (what .ci/run passes), the Node suite again on Node 24 (the current LTS, installed into
-# tools/node24 by scripts/install-node.mjs). Ends with the plain line "N passed, N failed" (CI reads it).
-# Exit status is non-zero on any failure.
+# Runs every test on both runtimes: type check, the vitest suite on Node, the same suite inside Deno, the
+# Node suite again on Node 24 (the current LTS, installed into tools/node24 by scripts/install-node.mjs), and
+# the relay and end-to-end suites once more with a busy loop on every core (scripts/test-loaded.mjs: no test
+# may depend on an idle machine). --quick leaves out the Node 24 and loaded runs. Ends with the plain line
+# "N passed, N failed" (CI reads it). Exit status is non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=.test-results
 rm -rf "$results" && mkdir -p "$results"
-node24=0
+node24=1
+loaded=1
 for arg in "$@"; do
   case "$arg" in
     --node24) node24=1 ;;
-    *) echo "test-all: unknown option $arg (known: --node24)"; echo "0 passed, 1 failed"; exit 2 ;;
+    --quick) node24=0; loaded=0 ;;
+    *) echo "test-all: unknown option $arg (known: --quick)"; echo "0 passed, 1 failed"; exit 2 ;;
   esac
 done
 
@@ -42,6 +45,13 @@ if [ "$node24" = 1 ]; then
     node24_rc=127
   fi
   runs+=(node24 "$node24_rc" "$results/node24.json")
+fi
+
+if [ "$loaded" = 1 ]; then
+  echo "== relay and e2e suites on Node $(node --version), every core busy =="
+  node scripts/test-loaded.mjs tests/relay tests/e2e -- --reporter=default --reporter=json --outputFile.json="$results/loaded.json"
+  loaded_rc=$?
+  runs+=(loaded "$loaded_rc" "$results/loaded.json")
 fi
 
 node scripts/test-summary.mjs "$tsc_rc" "${runs[@]}"

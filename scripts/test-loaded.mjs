@@ -5,14 +5,17 @@
  * (default: the relay and end-to-end suites) on Node, or inside Deno with `--deno`, then stops the loops.
  * Exits with vitest's status; the last line is vitest's own summary plus the load average seen.
  *
- * Usage: node scripts/test-loaded.mjs [--deno] [--busy N] [files or folders…]
+ * Usage: node scripts/test-loaded.mjs [--deno] [--busy N] [files or folders…] [-- vitest options…]
  *        npm run test:loaded -- tests/relay
  */
 import { spawn, spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import process from "node:process";
 
-const args = process.argv.slice(2);
+const all = process.argv.slice(2);
+const split = all.indexOf("--");
+const args = split >= 0 ? all.slice(0, split) : all;
+const vitestOptions = split >= 0 ? all.slice(split + 1) : [];
 const deno = args.includes("--deno");
 const busyAt = args.indexOf("--busy");
 const busy = busyAt >= 0 ? Number(args[busyAt + 1]) : availableParallelism();
@@ -31,7 +34,7 @@ process.on("exit", stopLoops);
 for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => process.exit(130));
 
 let command = "npx";
-let commandArgs = ["vitest", "run", ...targets];
+let commandArgs = ["vitest", "run", ...targets, ...vitestOptions];
 if (deno) {
   const installed = spawnSync(process.execPath, ["scripts/install-deno.mjs"], { encoding: "utf8" });
   if (installed.status !== 0) {
@@ -39,7 +42,7 @@ if (deno) {
     process.exit(1);
   }
   command = installed.stdout.trim();
-  commandArgs = ["run", "-A", "node_modules/vitest/vitest.mjs", "run", ...targets];
+  commandArgs = ["run", "-A", "node_modules/vitest/vitest.mjs", "run", ...targets, ...vitestOptions];
 }
 console.log(`test-loaded: ${busy} busy loop(s) beside ${deno ? "Deno" : "Node"} vitest on ${targets.join(" ")}`);
 const peak = { load: 0 };

@@ -3,6 +3,8 @@
  * Sums the vitest JSON reports of the runs (Node, Deno and, in CI, Node 24) and prints the closing line
  * `N passed, N failed` (the type check counts as one test). Exits 1 when anything failed, a runner
  * exited non-zero, or a report is missing (a crashed runner is a failure, never "0 failed").
+ * Under CI (`CI=true`) a skipped test is a failure too — CI provides every prerequisite (shared data,
+ * nats-server, Chromium, root) — and each one is named; elsewhere skips are counted and named.
  *
  * Usage: node scripts/test-summary.mjs TSC_RC (LABEL RC REPORT.json)...
  *   e.g. node scripts/test-summary.mjs 0 node 0 node.json deno 0 deno.json node24 0 node24.json
@@ -22,6 +24,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let ok = true;
+const inCi = process.env.CI === "true" || process.env.CI === "1";
 
 if (tscRc === "0") passed++;
 else {
@@ -44,9 +47,19 @@ for (const [label, rc, file] of runs) {
   const f = (r.numFailedTests ?? 0) + brokenFiles;
   const s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   console.log(`${label}: ${p} passed, ${f} failed, ${s} skipped (runner exit ${rc})`);
+  for (const t of r.testResults ?? []) {
+    for (const a of t.assertionResults ?? []) {
+      if (a.status === "skipped" || a.status === "pending" || a.status === "todo") console.log(`  skipped: ${t.name} › ${a.fullName ?? a.title}`);
+    }
+  }
   passed += p;
   failed += f;
   skipped += s;
+  if (s > 0 && inCi) {
+    console.log(`${label}: ${s} skipped test(s) counted as failed: CI=true, and CI provides every prerequisite`);
+    failed += s;
+    ok = false;
+  }
   if (rc !== "0") {
     ok = false;
     if (f === 0) failed++;
