@@ -125,7 +125,7 @@ export function createApiApp(
 
   options.extend?.(app);
 
-  app.get("/health", describe({ summary: "Health of the whole system", tag: "system", auth: false, ok: HealthSchema,
+  app.get("/health", describe({ summary: "Health of the whole system", tag: "system", auth: false, ok: HealthSchema, alsoOk: [503],
     description: "200 when every dependency is up, 503 (same body) when one is not." }), async (c) => {
     const report = checked(HealthSchema, await control.health());
     return c.json(report, report.status === "ok" ? 200 : 503);

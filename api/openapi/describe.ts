@@ -44,6 +44,8 @@ export interface RouteDescription {
   query?: GenericSchema;
   /** Error statuses beyond 401 (with auth) and 500. */
   errors?: number[];
+  /** Further statuses whose body has the `ok` schema (e.g. 503 of a degraded `/health`). */
+  alsoOk?: number[];
 }
 
 const ERROR_TEXT: Record<number, string> = {
@@ -75,7 +77,10 @@ function parametersOf(where: "query" | "path", schema: GenericSchema): object[] 
 export function describe(d: RouteDescription): MiddlewareHandler {
   const auth = d.auth ?? true;
   const responses: Record<string, unknown> = {};
-  if (isSchema(d.ok)) responses["200"] = { description: "OK", content: jsonContent(d.ok) };
+  if (isSchema(d.ok)) {
+    responses["200"] = { description: "OK", content: jsonContent(d.ok) };
+    for (const status of d.alsoOk ?? []) responses[String(status)] = { description: ERROR_TEXT[status] ?? "See the body", content: jsonContent(d.ok) };
+  }
   else {
     responses[String(d.ok.status ?? 200)] = d.ok.media === undefined
       ? { description: d.ok.description }

@@ -58,7 +58,7 @@ function securityHeaders(c: Context): void {
 export function registerOpenApiRoutes(app: Hono): void {
   const assets = new DocsAssets();
   app.get("/openapi.json", describe({ summary: "This document (OpenAPI 3.1)", tag: "docs", auth: false, ok: v.looseObject({ openapi: v.string() }) }),
-    openAPIRouteHandler(app, { documentation: OPENAPI_DOCUMENTATION }));
+    openAPIRouteHandler(app, { documentation: OPENAPI_DOCUMENTATION, excludeStaticFile: false }));
   app.get("/docs", describe({ summary: "Interactive API docs (Swagger UI, served locally)", tag: "docs", auth: false, ok: { media: "text/html", description: "The page." } }),
     (c) => {
       securityHeaders(c);
