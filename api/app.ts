@@ -4,7 +4,10 @@
  * (`Host`/`Origin`, DNS rebinding), bodies are bounded, and everything except `/health` and `/metrics`
  * requires the bearer token (as a header; `?token=` only on the `/stream` upgrade). Streaming is isolated
  * from control: `/stream` clients share one upstream per domain ({@link StreamHub}), are capped, and a
- * stream failure is answered for that request only. Runtime-neutral: the caller supplies the runtime's
+ * stream failure is answered for that request only. Answers are in the readable form (instruments with
+ * symbol and venue, exact decimal amounts with their currency; `api/readable/`), one form for GET and PUT;
+ * `/stream` and `/history` keep the PROTOCOL §7 wire JSON. `/openapi.json` and `/docs` describe every
+ * route (open, like the dashboard page: they hold no system data). Runtime-neutral: the caller supplies the runtime's
  * WebSocket upgrader.
  *
  * @example
@@ -28,7 +31,15 @@ import { requireBearer } from "./auth.ts";
 import { BadBodyError, readJsonObject } from "./body.ts";
 import { NotFoundError, type ControlPlane } from "./control-plane.ts";
 import { requireKnownHost, type HostPolicy } from "./host-check.ts";
-import { CircuitBreakersSchema, HealthSchema, ServiceActionSchema, ServicesSchema, StrategyActionSchema, TradingStatusSchema } from "./schemas.ts";
+import {
+  BreakerResetAnswerSchema, CircuitBreakersSchema, HealthSchema, PortfolioSchema, RiskLimitsBodySchema, RiskLimitsSchema, ServiceActionAnswerSchema,
+  ServiceActionSchema, ServicesSchema, StatsSchema, StrategiesSchema, StrategyActionAnswerSchema, StrategyActionSchema, StreamClientsSchema,
+  TradingStatusSchema,
+} from "./schemas.ts";
+import { describe } from "./openapi/describe.ts";
+import { registerOpenApiRoutes } from "./openapi/routes.ts";
+import { readablePortfolio } from "./readable/portfolio.ts";
+import { readableRiskLimits } from "./readable/risk-limits.ts";
 import { registerHistoryRoute } from "./history-route.ts";
 import { HISTORY_DOMAINS, RecentHistory, type RecentHistoryOptions } from "./recent-history.ts";
 import { StreamHub } from "./stream-hub.ts";
@@ -114,14 +125,16 @@ export function createApiApp(
 
   options.extend?.(app);
 
-  app.get("/health", async (c) => {
+  app.get("/health", describe({ summary: "Health of the whole system", tag: "system", auth: false, ok: HealthSchema, alsoOk: [503],
+    description: "200 when every dependency is up, 503 (same body) when one is not." }), async (c) => {
     const report = checked(HealthSchema, await control.health());
     return c.json(report, report.status === "ok" ? 200 : 503);
   });
 
   registerAlertRoutes(app, options.token, options.alerts);
 
-  app.get("/metrics", async (c) => {
+  app.get("/metrics", describe({ summary: "Prometheus metrics of every service and the API", tag: "system", auth: false,
+    ok: { media: "text/plain", description: "Prometheus text exposition 0.0.4." } }), async (c) => {
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
     return c.body(mergeExpositions([
       { service: "system", text: await control.metricsText() }, { service: "api", text: metrics.render() },
@@ -134,57 +147,77 @@ export function createApiApp(
   }
   app.use("/stream", requireBearer(options.token, { allowQueryToken: true }));
 
-  app.get("/stats", async (c) => c.json(await control.stats()));
-  app.get("/strategies", async (c) => c.json(await control.strategies()));
-  app.get("/portfolio", async (c) => c.json(await control.portfolio() as object));
+  app.get("/stats", describe({ summary: "Live figures of every service (last status report)", tag: "system", ok: StatsSchema }),
+    async (c) => c.json(checked(StatsSchema, await control.stats())));
+  app.get("/strategies", describe({ summary: "Strategies and their switches", tag: "trading", ok: StrategiesSchema }),
+    async (c) => c.json(checked(StrategiesSchema, await control.strategies())));
+  app.get("/portfolio", describe({
+    summary: "Positions and P&L, per quote currency", tag: "trading", ok: PortfolioSchema, errors: [404, 503],
+    description: "Instruments with symbol and venue; amounts as exact decimal text with their currency; a total only when every position is quoted in one currency.",
+  }), async (c) => c.json(checked(PortfolioSchema, readablePortfolio(await control.portfolio()))));
 
-  app.get("/services", async (c) => {
+  app.get("/services", describe({ summary: "Supervised services", tag: "system", ok: ServicesSchema }), async (c) => {
     const list = (await control.services()).map((s) => ({
       name: s.name, kind: s.kind, pid: s.pid, state: s.state, restarts: s.restarts, uptime: s.uptimeSeconds,
     }));
     return c.json(checked(ServicesSchema, list));
   });
 
-  app.post("/services/:name/:action", async (c) => {
+  const name = v.string();
+  app.post("/services/:name/:action", describe({
+    summary: "Restart, stop or start a service", tag: "system", ok: ServiceActionAnswerSchema, path: { name, action: ServiceActionSchema }, errors: [400, 404, 503],
+  }), async (c) => {
     const action = v.safeParse(ServiceActionSchema, c.req.param("action"));
     if (!action.success) return badRequest(c, action.issues, "action");
     await control.serviceAction(c.req.param("name"), action.output);
-    return c.json({ ok: true, service: c.req.param("name"), action: action.output });
+    return c.json(checked(ServiceActionAnswerSchema, { ok: true, service: c.req.param("name"), action: action.output }));
   });
 
-  app.post("/strategies/:name/:action", async (c) => {
+  app.post("/strategies/:name/:action", describe({
+    summary: "Enable or disable a strategy", tag: "trading", ok: StrategyActionAnswerSchema, path: { name, action: StrategyActionSchema }, errors: [400, 404, 503],
+  }), async (c) => {
     const action = v.safeParse(StrategyActionSchema, c.req.param("action"));
     if (!action.success) return badRequest(c, action.issues, "action");
     await control.setStrategyEnabled(c.req.param("name"), action.output === "enable");
-    return c.json({ ok: true, strategy: c.req.param("name"), enabled: action.output === "enable" });
+    return c.json(checked(StrategyActionAnswerSchema, { ok: true, strategy: c.req.param("name"), enabled: action.output === "enable" }));
   });
 
-  app.get("/kill-switch", async (c) => c.json(checked(TradingStatusSchema, await control.tradingStatus())));
-  app.post("/kill-switch", async (c) => {
+  const trading = (summary: string) => describe({ summary, tag: "trading", ok: TradingStatusSchema, errors: [404, 503] });
+  app.get("/kill-switch", trading("Trading state, why, and open alerts"), async (c) => c.json(checked(TradingStatusSchema, await control.tradingStatus())));
+  app.post("/kill-switch", trading("Engage the kill switch (HALTED)"), async (c) => {
     await control.setKillSwitch(true);
     return c.json(checked(TradingStatusSchema, await control.tradingStatus()));
   });
-  app.delete("/kill-switch", async (c) => {
+  app.delete("/kill-switch", trading("Release the kill switch (ACTIVE) and clear the alerts"), async (c) => {
     await control.setKillSwitch(false);
     return c.json(checked(TradingStatusSchema, await control.tradingStatus()));
   });
 
-  app.get("/risk/limits", async (c) => c.json(await control.riskLimits() as object));
-  app.put("/risk/limits", async (c) => {
-    const parsed = v.safeParse(control.riskLimitsSchema, await readJsonObject(c));
+  app.get("/risk/limits", describe({ summary: "Risk limits in force", tag: "trading", ok: RiskLimitsSchema, errors: [404, 503] }),
+    async (c) => c.json(checked(RiskLimitsSchema, readableRiskLimits(await control.riskLimits()))));
+  app.put("/risk/limits", describe({
+    summary: "Change risk limits (any subset, in the GET's form)", tag: "trading", ok: RiskLimitsSchema, body: RiskLimitsBodySchema, errors: [400, 404, 413, 503],
+    description: "The body has the form GET answers (a GET's answer PUT back changes nothing); the answer is every limit now in force.",
+  }), async (c) => {
+    const parsed = v.safeParse(RiskLimitsBodySchema, await readJsonObject(c));
     if (!parsed.success) return badRequest(c, parsed.issues, "body");
-    return c.json(await control.setRiskLimits(parsed.output) as object);
+    return c.json(checked(RiskLimitsSchema, readableRiskLimits(await control.setRiskLimits(parsed.output))));
   });
 
-  app.get("/circuit-breakers", async (c) => c.json(checked(CircuitBreakersSchema, await control.circuitBreakers())));
-  app.post("/circuit-breakers/:name/reset", async (c) => {
+  app.get("/circuit-breakers", describe({ summary: "Circuit breakers of adapters and strategies", tag: "system", ok: CircuitBreakersSchema }),
+    async (c) => c.json(checked(CircuitBreakersSchema, await control.circuitBreakers())));
+  app.post("/circuit-breakers/:name/reset", describe({
+    summary: "Reset a circuit breaker", tag: "system", ok: BreakerResetAnswerSchema, path: { name }, errors: [404],
+  }), async (c) => {
     await control.resetCircuitBreaker(c.req.param("name"));
-    return c.json({ ok: true, breaker: c.req.param("name") });
+    return c.json(checked(BreakerResetAnswerSchema, { ok: true, breaker: c.req.param("name") }));
   });
 
-  app.get("/stream/clients", (c) => c.json(hub.clients()));
+  app.get("/stream/clients", describe({ summary: "Connected /stream clients", tag: "stream", ok: StreamClientsSchema }),
+    (c) => c.json(checked(StreamClientsSchema, hub.clients())));
   registerStreamRoute(app, hub, options.upgradeWebSocket, badRequest);
   registerHistoryRoute(app, history, badRequest);
+  registerOpenApiRoutes(app);
 
   return { app, hub, history };
 }

@@ -6,7 +6,6 @@
  * @module
  */
 
-import type * as v from "valibot";
 import type { ServiceStatus } from "../runtime/supervisor.ts";
 
 /** One dependency in the health report. */
@@ -110,7 +109,7 @@ export interface ControlPlane {
   stats(): Promise<ServiceStats[]>;
   /** Strategies and their switches. */
   strategies(): Promise<StrategyInfo[]>;
-  /** Positions, realized/unrealized P&L and win rate, as the execution service reports them (JSON-safe). */
+  /** Positions, realized/unrealized P&L and win rate, as the execution service reports them (JSON-safe, scaled × 10^8; the API shows them readable). */
   portfolio(): Promise<unknown>;
   /** Supervised services. */
   services(): Promise<ServiceStatus[]>;
@@ -122,11 +121,9 @@ export interface ControlPlane {
   setKillSwitch(engaged: boolean): Promise<TradingState>;
   /** Current trading state, why it is so, and the execution service's open alerts (fail-closed starts). */
   tradingStatus(): Promise<TradingStatus>;
-  /** Current risk limits (JSON-safe). */
+  /** Current risk limits as the execution service holds them (sizes and money × 10^8, as text); the API shows them readable. */
   riskLimits(): Promise<unknown>;
-  /** Schema a `PUT /risk/limits` body must satisfy. */
-  readonly riskLimitsSchema: v.GenericSchema;
-  /** Replaces the risk limits with a validated value; returns what is now in force. */
+  /** Changes the risk limits named in a `PUT /risk/limits` body (readable form, validated); returns what is now in force (as {@link riskLimits}). */
   setRiskLimits(limits: unknown): Promise<unknown>;
   /** Circuit breakers of adapters and strategies. */
   circuitBreakers(): Promise<CircuitBreakerStatus[]>;

@@ -11,7 +11,8 @@
 import type { Context, Hono } from "hono";
 import * as v from "valibot";
 import { HISTORY_DOMAINS, type HistoryDomain, type RecentHistory } from "./recent-history.ts";
-import { StreamQuerySchema } from "./schemas.ts";
+import { describe } from "./openapi/describe.ts";
+import { HistorySchema, StreamQueryDocSchema, StreamQuerySchema } from "./schemas.ts";
 
 /** Registers `/history` on `app` (behind whatever middleware `app` already has for it). */
 export function registerHistoryRoute(
@@ -19,7 +20,10 @@ export function registerHistoryRoute(
   history: RecentHistory | undefined,
   badRequest: (c: Context, issues: readonly v.BaseIssue<unknown>[], where: string) => Response,
 ): void {
-  app.get("/history", (c) => {
+  app.get("/history", describe({
+    summary: "Recent traffic of a relay domain (the past of /stream)", tag: "stream", ok: HistorySchema, query: StreamQueryDocSchema, errors: [400, 404],
+    description: "Messages in the PROTOCOL §7 wire JSON form of /stream, oldest first.",
+  }), (c) => {
     const query = v.safeParse(StreamQuerySchema, { domain: c.req.query("domain"), types: c.req.query("types") });
     if (!query.success) return badRequest(c, query.issues, "query");
     const domain = query.output.domain;

@@ -10,7 +10,8 @@
 import type { Context, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import * as v from "valibot";
-import { StreamQuerySchema } from "./schemas.ts";
+import { describe } from "./openapi/describe.ts";
+import { StreamQueryDocSchema, StreamQuerySchema } from "./schemas.ts";
 import { StreamClientsFullError, StreamUnavailableError, type StreamHub, type StreamLease, type StreamSocket } from "./stream-hub.ts";
 
 /** The hub's view of a Hono WebSocket context. */
@@ -29,7 +30,11 @@ export function registerStreamRoute(
   upgradeWebSocket: UpgradeWebSocket,
   badRequest: (c: Context, issues: readonly v.BaseIssue<unknown>[], where: string) => Response,
 ): void {
-  app.get("/stream", async (c, next) => {
+  app.get("/stream", describe({
+    summary: "Live messages of a relay domain (WebSocket)", tag: "stream", query: StreamQueryDocSchema, errors: [400, 426, 502, 503],
+    description: "A WebSocket upgrade: each message is one relay message in the PROTOCOL §7 wire JSON form. Browsers may pass ?token= here (only here).",
+    ok: { status: 101, description: "Switching to the WebSocket protocol." },
+  }), async (c, next) => {
     const query = v.safeParse(StreamQuerySchema, { domain: c.req.query("domain"), types: c.req.query("types") });
     if (!query.success) return badRequest(c, query.issues, "query");
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {

@@ -8,7 +8,6 @@
  * @module
  */
 
-import type * as v from "valibot";
 import { decodeMessage, messageToJson, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client/client.ts";
 import { Role } from "../relay/wire/control.ts";
@@ -24,7 +23,6 @@ import {
   NotFoundError, type CircuitBreakerStatus, type ControlPlane, type DependencyHealth, type HealthReport, type StreamListener,
   type ServiceStats, type StrategyInfo, type StreamStop, type TradingState, type TradingStatus,
 } from "./control-plane.ts";
-import { RiskLimitsBodySchema } from "./schemas.ts";
 
 /** What the API last heard from one service. */
 interface Reported {
@@ -45,8 +43,6 @@ const SILENT_AFTER_MS = 3_000;
 
 /** The system's control plane, for the API service. */
 export class SystemControlPlane implements ControlPlane {
-  /** Schema of `PUT /risk/limits`: known limits within sane ranges (the execution service validates again in full). */
-  readonly riskLimitsSchema: v.GenericSchema = RiskLimitsBodySchema;
   private readonly config: AppConfig;
   private readonly paths: RuntimePaths;
   private readonly log: Logger;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { instrumentSymbol } from "../protocol/mod.ts";
+import { parseDecimal } from "../protocol/mod.ts";
 
 /** What the banner names. */
 export interface BannerInfo {
@@ -72,25 +72,25 @@ export function formatE8(value: bigint): string {
   return `${neg && cents > 0n ? "-" : ""}${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`;
 }
 
-function big(x: unknown): bigint {
+
+/** Net P&L per quote currency from `/portfolio`'s `pnl` (exact decimal text per currency), two decimals each. */
+export function pnlByQuote(pnl: unknown): Record<string, string> {
+  const sums = new Map<string, bigint>();
+  for (const p of Array.isArray(pnl) ? pnl : []) {
+    const row = p as { currency?: unknown; net?: { amount?: unknown } };
+    const quote = typeof row.currency === "string" ? row.currency : "?";
+    sums.set(quote, (sums.get(quote) ?? 0n) + e8(row.net?.amount));
+  }
+  return Object.fromEntries([...sums].sort(([a], [b]) => a.localeCompare(b)).map(([q, v]) => [q, formatE8(v)]));
+}
+
+/** Exact decimal text → × 10^8 (0 for anything else). */
+function e8(x: unknown): bigint {
   try {
-    return typeof x === "string" || typeof x === "number" || typeof x === "bigint" ? BigInt(x) : 0n;
+    return typeof x === "string" ? parseDecimal(x, 8, "amount").value : 0n;
   } catch {
     return 0n;
   }
-}
-
-/** Net P&L per quote currency of the `/portfolio` positions (e8 fields: realized + unrealized − fees). */
-export function pnlByQuote(positions: unknown): Record<string, string> {
-  const sums = new Map<string, bigint>();
-  for (const p of Array.isArray(positions) ? positions : []) {
-    const pos = p as { instrument?: { assetId?: unknown; venue?: unknown; assetType?: unknown }; realized?: unknown; unrealized?: unknown; fees?: unknown };
-    const i = pos.instrument;
-    const symbol = i ? instrumentSymbol({ assetId: big(i.assetId), venue: Number(i.venue), assetType: Number(i.assetType) }) : undefined;
-    const quote = symbol?.split("/")[1] ?? "?";
-    sums.set(quote, (sums.get(quote) ?? 0n) + big(pos.realized) + big(pos.unrealized) - big(pos.fees));
-  }
-  return Object.fromEntries([...sums].sort(([a], [b]) => a.localeCompare(b)).map(([q, v]) => [q, formatE8(v)]));
 }
 
 async function getJson(url: string, token: string, signal: AbortSignal): Promise<unknown> {
@@ -121,7 +121,7 @@ export async function readStatus(apiUrl: string, token: string, log: { warnings:
       signals: Number(row("relay-signal")?.processed ?? 0),
       orders: Number((portfolio.orders as { planned?: unknown } | undefined)?.planned ?? 0),
       fills: Number(totals.fills ?? 0),
-      pnl: pnlByQuote(portfolio.positions),
+      pnl: pnlByQuote(portfolio.pnl),
       tradingState: String(portfolio.tradingState ?? "?"),
       alerts,
       degraded: [...degraded].sort(),

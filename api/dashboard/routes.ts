@@ -11,6 +11,8 @@
  */
 
 import type { Context, Hono } from "hono";
+import * as v from "valibot";
+import { describe } from "../openapi/describe.ts";
 import { AssetStore, DashboardAssetsMissingError } from "./assets.ts";
 import { dashboardSettings, renderDashboardPage, type DashboardSettings } from "./page.ts";
 
@@ -32,7 +34,7 @@ export function createDashboardRoutes(overrides: Partial<DashboardSettings> = {}
   const settings = dashboardSettings({ ...overrides, assetBase: DASHBOARD_ASSET_BASE });
   const store = new AssetStore();
   return (app: Hono) => {
-    app.get("/", async (c) => {
+    app.get("/", describe({ summary: "The live dashboard page", tag: "dashboard", auth: false, errors: [503], ok: { media: "text/html", description: "The page (it asks for the token)." } }), async (c) => {
       try {
         await store.names();
       } catch (e) {
@@ -47,7 +49,10 @@ export function createDashboardRoutes(overrides: Partial<DashboardSettings> = {}
       return c.html(await renderDashboardPage(settings));
     });
 
-    app.get(`${DASHBOARD_ASSET_BASE}/*`, async (c) => {
+    app.get(`${DASHBOARD_ASSET_BASE}/:file{.+}`, describe({
+      summary: "A file of the dashboard (script, stylesheet, uPlot)", tag: "dashboard", auth: false, errors: [404, 503],
+      path: { file: v.string() }, ok: { media: "text/javascript", description: "The file (JavaScript or CSS)." },
+    }), async (c) => {
       const name = c.req.path.slice(DASHBOARD_ASSET_BASE.length + 1);
       let asset;
       try {

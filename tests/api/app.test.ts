@@ -53,7 +53,8 @@ describe("control API over real HTTP", () => {
     const stats = await (await fetch(`${base}/stats`, { headers: auth })).json();
     expect(stats[0]).toMatchObject({ name: "relay-market-data", messagesPerSecond: 1000, p99Micros: 40 });
     expect(await (await fetch(`${base}/strategies`, { headers: auth })).json()).toEqual([{ name: "momentum", enabled: true, up: true }]);
-    expect(await (await fetch(`${base}/portfolio`, { headers: auth })).json()).toEqual({ positions: [], realizedPnl: "0" });
+    const portfolio = await (await fetch(`${base}/portfolio`, { headers: auth })).json();
+    expect(portfolio.positions[0]).toMatchObject({ instrument: { symbol: "BTC/USD", venue: "coinbase", venueId: 102, assetType: "spot" } });
   });
 
   it("lists services and maps unknown names to 404", async () => {
@@ -77,11 +78,11 @@ describe("control API over real HTTP", () => {
   });
 
   it("validates PUT /risk/limits and reports the issue path", async () => {
-    const bad = await fetch(`${base}/risk/limits`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ maxOrderNotional: 5 }) });
+    const bad = await fetch(`${base}/risk/limits`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ maxOrderNotional: "5e3" }) });
     expect(bad.status).toBe(400);
     expect((await bad.json()).path).toBe("maxOrderNotional");
     const good = await fetch(`${base}/risk/limits`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ maxOrderNotional: "250.5" }) });
-    expect(await good.json()).toEqual({ maxOrderNotional: "250.5" });
+    expect(await good.json()).toMatchObject({ maxOrderNotional: "250.5", maxOpenOrders: 100 });
   });
 
   it("rejects a bad /stream query with 400", async () => {

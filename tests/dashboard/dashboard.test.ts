@@ -265,10 +265,11 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
     expect(await page.locator('[data-conn="market-data"]').getAttribute("data-state")).toBe("live");
 
     if (await executionRunning()) {
-      // The execution service books the synthetic fills: positions and P&L (×10^8 integers) render as decimals.
+      // The execution service books the synthetic fills: positions and P&L (exact decimals with their currency, per quote currency).
       await expect.poll(() => page.locator("#positions-table tbody tr").count(), { timeout: 15_000 }).toBeGreaterThan(0);
       expect(await text("#positions-table tbody tr td.name")).toMatch(/^[A-Z0-9]+\/[A-Z0-9]+@[\w ()-]+$/);
-      expect(await text("#kpi-realized")).toMatch(/^-?[\d,]+\.\d{2,8}$/);
+      expect(await text("#positions-table tbody tr td:nth-child(2)")).toMatch(/^-?[\d,]+(\.\d+)? [A-Z0-9]+$/);
+      expect(await text("#kpi-realized")).toMatch(/^-?[\d,]+(\.\d{1,8})? [A-Z0-9]+( · -?[\d,]+(\.\d{1,8})? [A-Z0-9]+)*$/);
       expect(await text("#kpi-winrate")).toMatch(/^\d+\.\d%$/);
       expect(await text('#portfolio-facts [data-key="tradingState"] dd')).toMatch(/^(ACTIVE|REDUCING|HALTED)$/);
     } else {

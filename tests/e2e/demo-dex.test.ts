@@ -31,7 +31,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface DexPart {
   totals: { fills: number; succeeded: number; reverted: number; netUsd: string; gasUsd: string };
-  balances: { token: string; symbol: string; raw: string; amount: string }[];
+  balances: { token: string; symbol: string; amount: string }[];
   recentFills: { status: string; amountIn: string; gasUsd: string }[];
   planner: { signals: number; planned: number };
 }

@@ -255,14 +255,15 @@ async function api(path: string, init: RequestInit = {}, withAuth = true): Promi
   return await fetch(`${system.apiUrl}${path}`, { ...init, headers: withAuth ? auth : {} });
 }
 
-interface Position { instrument: { assetId: string; venue: number }; quantity: string; averagePrice: string; realized: string; fees: string }
-interface PortfolioBody { tradingState: string; totals: { fills: number; realized: string; fees: string }; positions: Position[] }
+interface Amount { amount: string; currency: string | null }
+interface Position { instrument: { assetId: string; venue: string }; quantity: Amount; averagePrice: Amount; realized: Amount; fees: Amount }
+interface PortfolioBody { tradingState: string; totals: { fills: number }; pnl: { currency: string | null; realized: Amount; fees: Amount }[]; positions: Position[] }
 
 /** The parts of the portfolio that only fills change (unrealized P&L moves with every price). */
 function book(p: PortfolioBody) {
   return {
-    tradingState: p.tradingState, fills: p.totals.fills, realized: p.totals.realized, fees: p.totals.fees,
-    positions: p.positions.map((x) => [x.instrument.assetId, x.instrument.venue, x.quantity, x.averagePrice, x.realized, x.fees]).sort(),
+    tradingState: p.tradingState, fills: p.totals.fills, pnl: p.pnl.map((x) => [x.currency, x.realized.amount, x.fees.amount]),
+    positions: p.positions.map((x) => [x.instrument.assetId, x.instrument.venue, x.quantity.amount, x.averagePrice.amount, x.realized.amount, x.fees.amount].join(" ")).sort(),
   };
 }
 

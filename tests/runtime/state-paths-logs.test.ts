@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { StartLogs } from "../../cli/start-logs.ts";
 import { formatE8, pnlByQuote, statusLine } from "../../cli/start-console.ts";
-import { pairAssetId } from "../../protocol/mod.ts";
 import { configureLogging, createLogger, logLevelFromEnv } from "../../core/log.ts";
 import { envSetting } from "../../runtime/config/env-vars.ts";
 import { RotatingLogFile } from "../../runtime/launch/log-file.ts";
@@ -108,11 +107,9 @@ describe("ap start's log sink and status line", () => {
     expect(logs.takePending()).toHaveLength(3); // kept for the log file until it opens
   });
 
-  it("P&L is summed per quote currency (realized + unrealized − fees, e8)", () => {
-    const pos = (base: string, quote: string, realized: bigint, unrealized: bigint, fees: bigint) => ({
-      instrument: { assetId: pairAssetId(base, quote).toString(), venue: 3, assetType: 1 }, realized: realized.toString(), unrealized: unrealized.toString(), fees: fees.toString(),
-    });
-    const pnl = pnlByQuote([pos("BTC", "USD", 1_000_000_000n, 250_000_000n, 50_000_000n), pos("ETH", "USD", -100_000_000n, 0n, 0n), pos("BTC", "USDT", -12_345_000n, 0n, 0n)]);
+  it("P&L is shown per quote currency (the API's net per currency, two decimals)", () => {
+    const row = (currency: string, net: string) => ({ currency, net: { amount: net, currency } });
+    const pnl = pnlByQuote([row("USD", "11.00000001"), row("USDT", "-0.12345")]);
     expect(pnl).toEqual({ USD: "11.00", USDT: "-0.12" });
     expect(formatE8(-400_000n)).toBe("0.00");
     const line = statusLine({ messagesPerSecond: 12.4, signals: 3, orders: 2, fills: 1, pnl, tradingState: "ACTIVE", alerts: [], degraded: ["adapter-polygon"], warnings: 2, errors: 0 }, new Date(2026, 0, 1, 9, 5, 7));

@@ -1,21 +1,26 @@
 // @ts-check
 /**
- * Positions, realized/unrealized P&L and win rate from `/portfolio`. The execution service defines the
- * shape, so it is read generically: scalar fields (one level of nesting flattened) become facts, the
- * first array of objects (preferably `positions`) becomes the positions table, and the summary picks
- * the fields named like realized / unrealized / win rate.
+ * Positions, realized/unrealized P&L and win rate from `/portfolio`, in the API's readable form:
+ * instruments carry their symbol and venue, amounts are `{ amount, currency }` with exact decimal text,
+ * and P&L comes per quote currency (`pnl`; `total` only when one currency). Scalar fields (one level of
+ * nesting flattened) become facts, `positions` becomes the table, and the summary shows realized and
+ * unrealized P&L per currency.
  * @module
  */
 
 import { byId, el, setText, show, signClass } from "./dom.js";
-import { count, fixed, humanKey, signOf } from "./format.js";
+import { count, humanKey, signOf } from "./format.js";
 
 /** @param {unknown} v @returns {v is Record<string, unknown>} */
 const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 /** @param {unknown} v */
 const isScalar = (v) => typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null;
-/** @param {unknown} v @returns {v is { assetId: string, venue: number }} */
-const isInstrument = (v) => isObject(v) && typeof v.assetId === "string" && typeof v.venue === "number";
+/** @param {unknown} v @returns {v is { assetId: string, venue: string, venueId: number, symbol: string | null }} */
+const isInstrument = (v) => isObject(v) && typeof v.assetId === "string" && typeof v.venueId === "number";
+/** @param {unknown} v @returns {v is { amount: string, currency: string | null }} */
+export const isAmount = (v) => isObject(v) && typeof v.amount === "string" && Object.keys(v).length === 2 && "currency" in v;
+/** The sign-bearing text of a value (an amount's decimal). @param {unknown} v */
+const signText = (v) => (isAmount(v) ? v.amount : v);
 const PNL = /pnl|profit|loss|realized|net$/i;
 
 /**
@@ -26,8 +31,8 @@ export function scalarFacts(o) {
   /** @type {[string, unknown][]} */
   const out = [];
   for (const [k, v] of Object.entries(o)) {
-    if (isScalar(v)) out.push([k, v]);
-    else if (isObject(v) && !isInstrument(v)) for (const [k2, v2] of Object.entries(v)) if (isScalar(v2)) out.push([`${k}.${k2}`, v2]);
+    if (isScalar(v) || isAmount(v)) out.push([k, v]);
+    else if (isObject(v) && !isInstrument(v)) for (const [k2, v2] of Object.entries(v)) if (isScalar(v2) || isAmount(v2)) out.push([`${k}.${k2}`, v2]);
   }
   return out;
 }
@@ -53,11 +58,21 @@ export function winRateText(v) {
   return `${pct.toFixed(1)}%`;
 }
 
-/**
- * Fields that hold money, prices or quantities. In the system's JSON these are 64-bit integers scaled by
- * 10^8 (PROTOCOL §1), sent as decimal strings (§7); other integer strings are counts or ids.
- */
-const FIXED_POINT = /realized|unrealized|fee|net|pnl|profit|loss|price|mark|quantity|size|notional|exposure|cost|value|balance|equity/i;
+/** Exact decimal text with digit groups (`-1,234.5`). @param {string} v */
+function decimalText(v) {
+  if (/^-?\d+$/.test(v)) return count(v);
+  const [i, f] = v.split(".");
+  return `${count(/** @type {string} */ (i))}.${f}`;
+}
+
+/** Net P&L per currency as one line: `1.5 USD · -0.2 USDT`. @param {unknown} pnl @param {"realized" | "unrealized" | "net"} field */
+export function perCurrency(pnl, field) {
+  if (!Array.isArray(pnl) || pnl.length === 0) return undefined;
+  return pnl.filter(isObject).map((p) => {
+    const a = p[field];
+    return isAmount(a) ? `${decimalText(a.amount)}${a.currency ? ` ${a.currency}` : ""}` : "—";
+  }).join(" · ");
+}
 
 /**
  * A value for display.
@@ -66,13 +81,10 @@ const FIXED_POINT = /realized|unrealized|fee|net|pnl|profit|loss|price|mark|quan
  */
 export function display(v, labels, key = "") {
   if (v === null || v === undefined) return "—";
-  if (isInstrument(v)) return labels.instrument(/** @type {any} */ (v));
+  if (isInstrument(v)) return labels.instrument({ symbol: v.symbol ?? undefined, venue: v.venueId, assetId: v.assetId, assetType: 0 });
+  if (isAmount(v)) return `${decimalText(v.amount)}${v.currency ? ` ${v.currency}` : ""}`;
   if (typeof v === "number") return Number.isInteger(v) ? count(v) : String(Math.round(v * 1e6) / 1e6);
-  if (typeof v === "string" && /^-?\d+$/.test(v)) return FIXED_POINT.test(key) ? fixed(v, 8, 2) : count(v);
-  if (typeof v === "string" && /^-?\d+\.\d+$/.test(v)) {
-    const [i, f] = v.split(".");
-    return `${count(/** @type {string} */ (i))}.${f}`;
-  }
+  if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v) && !/id$/i.test(key)) return decimalText(v);
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }
@@ -122,15 +134,15 @@ export class PortfolioPanel {
     const rows = Array.isArray(data.positions) ? data.positions
       : /** @type {unknown[] | undefined} */ (Object.values(data).find((v) => Array.isArray(v) && v.every(isObject))) ?? [];
 
-    this.kpiValue(this.kpi.realized, pick(facts, /^(totals?|pnl|summary)?realized(pnl)?$/i) ?? pick(facts, /(?<!un)realized/i), "realized");
-    this.kpiValue(this.kpi.unrealized, pick(facts, /unrealized/i), "unrealized");
+    this.kpiValue(this.kpi.realized, perCurrency(data.pnl, "realized"), data.pnl, "realized");
+    this.kpiValue(this.kpi.unrealized, perCurrency(data.pnl, "unrealized"), data.pnl, "unrealized");
     setText(this.kpi.winrate, winRateText(pick(facts, /winrate|winratio|hitrate/i)));
-    setText(this.kpi.positions, String(rows.filter((r) => !isObject(r) || signOf(r.quantity ?? r.size ?? r.qty ?? 1) !== 0).length));
+    setText(this.kpi.positions, String(rows.filter((r) => !isObject(r) || signOf(signText(r.quantity ?? 1)) !== 0).length));
 
-    const shown = facts.filter(([k]) => !/^journal\.|^recovered/i.test(k)).slice(0, 16);
+    const shown = facts.filter(([k]) => !/^journal\.|^recovered|^totalNote$/i.test(k)).slice(0, 16);
     this.facts.replaceChildren(...shown.map(([k, v]) => el("div", { class: "fact", data: { key: k } },
       el("dt", { text: factLabel(k) }),
-      el("dd", { class: PNL.test(k) ? signClass(signOf(v)) : "", text: /win.?rate/i.test(k) ? winRateText(v) : display(v, this.labels, k) }))));
+      el("dd", { class: PNL.test(k) ? signClass(signOf(signText(v))) : "", text: /win.?rate/i.test(k) ? winRateText(v) : display(v, this.labels, k) }))));
 
     if (rows.length === 0) {
       this.positions.replaceChildren(el("p", { class: "empty", text: "No open positions." }));
@@ -143,7 +155,7 @@ export class PortfolioPanel {
     const body = rows.map((r) => {
       const row = /** @type {Record<string, unknown>} */ (r);
       return el("tr", {}, ...columns.map((c, i) => el("td", {
-        class: `${i === 0 ? "name" : "num"} ${PNL.test(c) ? signClass(signOf(row[c])) : ""}`, text: display(row[c], this.labels, c),
+        class: `${i === 0 ? "name" : "num"} ${PNL.test(c) ? signClass(signOf(signText(row[c]))) : ""}`, text: display(row[c], this.labels, c),
       })));
     });
     this.positions.replaceChildren(el("table", { class: "table", id: "positions-table" }, el("thead", {}, head), el("tbody", {}, ...body)));
@@ -179,9 +191,13 @@ export class PortfolioPanel {
       ["gasUsd", "Gas"], ["netPnlUsd", "Net P&L"]], "No DEX fills yet.");
   }
 
-  /** @private @param {HTMLElement} node @param {unknown} v @param {string} key */
-  kpiValue(node, v, key) {
-    setText(node, v === undefined ? "—" : display(v, this.labels, key));
-    node.className = `kpi-value ${signClass(signOf(v))}`;
+  /**
+   * A P&L figure per currency; coloured by the sign when every currency agrees.
+   * @private @param {HTMLElement} node @param {string | undefined} text @param {unknown} pnl @param {"realized" | "unrealized"} field
+   */
+  kpiValue(node, text, pnl, field) {
+    setText(node, text ?? "—");
+    const signs = new Set((Array.isArray(pnl) ? pnl : []).filter(isObject).map((p) => signOf(signText(p[field]))));
+    node.className = `kpi-value ${signs.size === 1 ? signClass([...signs][0] ?? 0) : ""}`;
   }
 }
