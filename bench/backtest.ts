@@ -122,6 +122,7 @@ async function startProfile(): Promise<() => Promise<void>> {
   s.connect();
   const post = (m: string, p?: object): Promise<unknown> => new Promise((res, rej) => s.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
   await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 100 });
   await post("Profiler.start");
   return async () => {
     const r = (await post("Profiler.stop")) as { profile: unknown };
