@@ -150,10 +150,10 @@ export class BacktestEngine {
     // The sampler's next boundary as float ns, less a margin: it is asked (with an exact stamp) only from there.
     let sampleF = -Infinity;
     let first = 0n;
+    const single = sources.length === 1 ? sources[0]!.bytes : undefined;
     for (let i = 0; i < total; i++) {
       if ((i & 0xffff) === 0 && i > 0) options.onProgress?.(i, total);
-      const src = sources[schedule.source[i]!]!;
-      const bytes = src.bytes;
+      const bytes = single ?? sources[schedule.source[i]!]!.bytes;
       const offset = schedule.offset[i]!;
       view.wrap(bytes, offset);
       if (view.relayDomain !== RelayDomain.MarketData) {

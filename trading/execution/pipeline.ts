@@ -263,8 +263,8 @@ export class ExecutionPipeline {
    */
   private sharedMarketData(market: MarketState, view: MessageView): void {
     this.paper.beforeSharedMarketData(view);
-    this.risk.takeSharedMarketStamp(view);
-    market.noteTime(view);
+    // Risk's stamp gate moves the (shared) market's time when it takes the stamp.
+    if (!this.risk.takeSharedMarketStamp(view)) market.noteTime(view);
     if (view.firstTlv()) {
       const paper = this.paper;
       do {
