@@ -180,7 +180,8 @@ export class BacktestEngine {
       }
       messages++;
       pipeline.onMarketData(bytes, offset);
-      for (let k = 0; k < nStrategies; k++) strategies[k]!.onMarketData(view.wrap(bytes, offset));
+      // The pipeline has its own view: this one is still as wrapped above for the first strategy.
+      for (let k = 0; k < nStrategies; k++) strategies[k]!.onMarketData(k === 0 ? view : view.wrap(bytes, offset));
     }
     const last = messages > 0 ? clock.nowNs() : 0n;
     if (messages > 0) sampler.finish(last);
