@@ -150,10 +150,10 @@ export class BacktestEngine {
     // The sampler's next boundary as float ns, less a margin: it is asked (with an exact stamp) only from there.
     let sampleF = -Infinity;
     let first = 0n;
+    const single = sources.length === 1 ? sources[0]!.bytes : undefined;
     for (let i = 0; i < total; i++) {
       if ((i & 0xffff) === 0 && i > 0) options.onProgress?.(i, total);
-      const src = sources[schedule.source[i]!]!;
-      const bytes = src.bytes;
+      const bytes = single ?? sources[schedule.source[i]!]!.bytes;
       const offset = schedule.offset[i]!;
       view.wrap(bytes, offset);
       if (view.relayDomain !== RelayDomain.MarketData) {
@@ -180,7 +180,8 @@ export class BacktestEngine {
       }
       messages++;
       pipeline.onMarketData(bytes, offset);
-      for (let k = 0; k < nStrategies; k++) strategies[k]!.onMarketData(view.wrap(bytes, offset));
+      // The pipeline has its own view: this one is still as wrapped above for the first strategy.
+      for (let k = 0; k < nStrategies; k++) strategies[k]!.onMarketData(k === 0 ? view : view.wrap(bytes, offset));
     }
     const last = messages > 0 ? clock.nowNs() : 0n;
     if (messages > 0) sampler.finish(last);

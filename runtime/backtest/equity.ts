@@ -54,6 +54,9 @@ export class EquitySampler {
   private readonly market: MarketState;
   private readonly intervalNs: bigint;
   private next: bigint | undefined;
+  /** Per slot of the market's instrument table (slots never change instrument): its key and quote currency. */
+  private readonly keys: string[] = [];
+  private readonly currencies: string[] = [];
 
   /** @param portfolio positions and P&L @param market marks @param intervalMs spacing of points */
   constructor(portfolio: Portfolio, market: MarketState, intervalMs: number) {
@@ -82,24 +85,35 @@ export class EquitySampler {
     this.sample(lastNs);
   }
 
+  /** The key and quote currency of the instrument at `slot` of the market's table, made once. */
+  private named(slot: number, id: InstrumentId): void {
+    if (this.keys[slot] !== undefined) return;
+    this.keys[slot] = instrumentKey(id);
+    this.currencies[slot] = quoteCurrency(id);
+  }
+
   private sample(tNs: bigint): void {
     const currencies = new Map<string, CurrencyPnl>();
     const positions = new Map<string, bigint>();
+    const t = this.market.instruments;
     for (const p of this.portfolio.positionsList()) {
-      const cur = quoteCurrency(p.instrument);
+      const slot = t.slotOf(p.instrument, false);
+      if (slot >= 0) this.named(slot, p.instrument);
+      const cur = slot >= 0 ? this.currencies[slot]! : quoteCurrency(p.instrument);
       let c = currencies.get(cur);
       if (c === undefined) currencies.set(cur, (c = { realized: 0n, unrealized: 0n, fees: 0n }));
       c.realized += p.realized;
       c.unrealized += p.unrealized;
       c.fees += p.fees;
-      positions.set(instrumentKey(p.instrument), p.quantity);
+      positions.set(slot >= 0 ? this.keys[slot]! : instrumentKey(p.instrument), p.quantity);
     }
     const marks = new Map<string, bigint>();
-    const t = this.market.instruments;
     for (let s = 0; s < t.size && s < MAX_MARKED; s++) {
       const id = t.instrument(s);
       const m = this.market.mark(id);
-      if (m !== undefined) marks.set(instrumentKey(id), m);
+      if (m === undefined) continue;
+      this.named(s, id);
+      marks.set(this.keys[s]!, m);
     }
     this.points.push({ tNs, currencies, positions, marks });
   }

@@ -3,7 +3,8 @@
  * decision time), every ack that refused or expired one, every fill — and, per strategy, positions of its
  * own fills (the portfolio's exact {@link Position} arithmetic), so P&L is attributed to strategies.
  *
- * Execution messages are rare next to market data, so they are decoded in full here.
+ * Execution messages are rare next to market data, but a long run still emits a few per order: their
+ * fields are read in place (a {@link MessageView} over the emitted copy), not decoded into objects.
  *
  * @example
  * ```ts
@@ -14,7 +15,7 @@
  * @module
  */
 
-import { decodeMessage, OrderStatus, type InstrumentId } from "../../protocol/mod.ts";
+import { FillField, MessageView, OrderAckField, OrderRequestField, OrderStatus, readInstrument, TlvType, type InstrumentId } from "../../protocol/mod.ts";
 import type { MarketState } from "../../trading/execution/market-state.ts";
 import { PLANNER_SOURCE } from "../../trading/execution/pipeline.ts";
 import { Position } from "../../trading/portfolio/position.ts";
@@ -75,6 +76,7 @@ export class Recorder {
   expired = 0;
   private readonly orderInfo = new Map<bigint, { strategyId: number; mid: bigint | undefined; at: bigint }>();
   private readonly market: MarketState;
+  private readonly view = new MessageView();
 
   /** @param market the market the planner decides by (the decision-time mid comes from it) */
   constructor(market: MarketState) {
@@ -92,39 +94,54 @@ export class Recorder {
 
   /** One message the pipeline emitted. */
   onOutput(bytes: Uint8Array): void {
-    const m = decodeMessage(bytes);
-    for (const t of m.tlvs) {
-      if (t.name === "OrderRequest" && m.header.source === PLANNER_SOURCE) {
+    const m = this.view.wrap(bytes);
+    if (!m.firstTlv()) return;
+    const fromPlanner = m.source === PLANNER_SOURCE;
+    do {
+      const type = m.tlvType;
+      const dv = m.dv;
+      const at = m.tlvStart;
+      if (type === TlvType.OrderRequest && fromPlanner) {
+        const strategyId = dv.getUint16(at + OrderRequestField.strategyId, true);
         this.orders++;
-        this.book(t.strategyId).orders++;
-        this.orderInfo.set(t.orderId, { strategyId: t.strategyId, mid: this.market.mark(t.instrument), at: m.header.timestamp });
-      } else if (t.name === "OrderAck") {
-        const info = this.orderInfo.get(t.orderId);
-        if (t.status === OrderStatus.Rejected) {
+        this.book(strategyId).orders++;
+        const instrument = readInstrument(dv, at + OrderRequestField.assetId);
+        this.orderInfo.set(dv.getBigUint64(at + OrderRequestField.orderId, true), { strategyId, mid: this.market.mark(instrument), at: m.timestamp });
+      } else if (type === TlvType.OrderAck) {
+        const status = dv.getUint8(at + OrderAckField.status);
+        if (status !== OrderStatus.Rejected && status !== OrderStatus.Expired) continue;
+        const info = this.orderInfo.get(dv.getBigUint64(at + OrderAckField.orderId, true));
+        if (status === OrderStatus.Rejected) {
           this.rejected++;
           if (info !== undefined) this.book(info.strategyId).rejected++;
-        } else if (t.status === OrderStatus.Expired) {
+        } else {
           this.expired++;
           if (info !== undefined) this.book(info.strategyId).expired++;
         }
-      } else if (t.name === "Fill") {
-        const info = this.orderInfo.get(t.orderId);
+      } else if (type === TlvType.Fill) {
+        const orderId = dv.getBigUint64(at + FillField.orderId, true);
+        const info = this.orderInfo.get(orderId);
         const strategyId = info?.strategyId ?? 0;
+        const instrument = readInstrument(dv, at + FillField.assetId);
+        const side = dv.getUint8(at + FillField.side);
+        const price = dv.getBigInt64(at + FillField.price, true);
+        const quantity = dv.getBigInt64(at + FillField.quantity, true);
+        const fee = dv.getBigInt64(at + FillField.fee, true);
         this.fills.push({
-          seq: this.fills.length + 1, at: t.filledAt, orderId: t.orderId, strategyId, instrument: t.instrument, side: t.side,
-          liquidity: t.liquidity, price: t.price, quantity: t.quantity, fee: t.fee, decisionMid: info?.mid, decisionAt: info?.at,
+          seq: this.fills.length + 1, at: dv.getBigUint64(at + FillField.filledAt, true), orderId, strategyId, instrument, side,
+          liquidity: dv.getUint8(at + FillField.liquidity), price, quantity, fee, decisionMid: info?.mid, decisionAt: info?.at,
         });
         const b = this.book(strategyId);
         b.fills++;
-        const key = instrumentKey(t.instrument);
+        const key = instrumentKey(instrument);
         let p = b.positions.get(key);
-        if (p === undefined) b.positions.set(key, (p = { instrument: t.instrument, position: new Position() }));
-        const effect = p.position.apply(t.side, t.price, t.quantity, t.fee);
+        if (p === undefined) b.positions.set(key, (p = { instrument, position: new Position() }));
+        const effect = p.position.apply(side, price, quantity, fee);
         if (effect.roundTrip !== undefined) {
           b.roundTrips++;
           if (effect.roundTrip > 0n) b.wins++;
         }
       }
-    }
+    } while (m.nextTlv());
   }
 }

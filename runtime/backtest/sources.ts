@@ -50,9 +50,11 @@ export interface MessageSource {
   readonly kind: "recording" | "capture";
   readonly bytes: Uint8Array;
   readonly offsets: Uint32Array;
+  /** True when the stamps are known not to go backwards in file order (found while framing): no second scan. */
+  readonly sorted?: boolean;
 }
 
-/** Merged order of all messages: source index and offset of each, by time. */
+/** Merged order of all messages: source index and offset of each, by time (read-only: `offset` may be a source's own offsets). */
 export interface Schedule {
   readonly source: Uint8Array;
   readonly offset: Uint32Array;
@@ -61,10 +63,18 @@ export interface Schedule {
 
 /** Offsets of the messages of a recording buffer; every message validated (checksum, TLVs). */
 export function frameRecording(bytes: Uint8Array, name: string): Uint32Array {
+  return frame(bytes, name).offsets;
+}
+
+/** {@link frameRecording}, noting on the way whether the header stamps ever go backwards (compared as two 32-bit words). */
+function frame(bytes: Uint8Array, name: string): { offsets: Uint32Array; sorted: boolean } {
   let out = new Uint32Array(Math.max(16, bytes.length >>> 6));
   let n = 0;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
+  let sorted = true;
+  let prevHi = 0;
+  let prevLo = 0;
   while (at < bytes.length) {
     const err: ProtocolError | undefined = validateMessage(bytes, at);
     if (err !== undefined) throw new SourceError(SourceErrorKind.BadMessage, name, `message ${n + 1} at byte ${at}: ${err.message}`);
@@ -74,9 +84,20 @@ export function frameRecording(bytes: Uint8Array, name: string): Uint32Array {
       out = grown;
     }
     out[n++] = at;
+    const hi = dv.getUint32(at + 20, true);
+    const lo = dv.getUint32(at + 16, true);
+    if (hi < prevHi || (hi === prevHi && lo < prevLo)) sorted = false;
+    prevHi = hi;
+    prevLo = lo;
     at += HEADER_SIZE + dv.getUint32(at + 24, true);
   }
-  return out.subarray(0, n);
+  return { offsets: out.subarray(0, n), sorted };
+}
+
+/** A recording's source from its bytes (framed and validated). */
+function recordingSource(name: string, kind: MessageSource["kind"], bytes: Uint8Array): MessageSource {
+  const { offsets, sorted } = frame(bytes, name);
+  return { name, kind, bytes, offsets, sorted };
 }
 
 /** Whether a file starts like a capture (JSON lines) rather than a recording (binary). */
@@ -109,7 +130,7 @@ export async function loadSource(spec: string): Promise<MessageSource> {
     throw new SourceError(SourceErrorKind.Unreadable, path, `cannot read: ${(e as Error).message}`);
   }
   const name = basename(path);
-  if (!looksLikeCapture(bytes)) return { name, kind: "recording", bytes, offsets: frameRecording(bytes, name) };
+  if (!looksLikeCapture(bytes)) return recordingSource(name, "recording", bytes);
   if (venue === undefined) {
     throw new SourceError(SourceErrorKind.UnknownVenue, path, `a capture, but its venue is unknown: give it as VENUE:FILE (venues: ${Object.keys(VENUES).join(", ")})`);
   }
@@ -128,12 +149,12 @@ export async function loadSource(spec: string): Promise<MessageSource> {
     all.set(c, at);
     at += c.length;
   }
-  return { name, kind: "capture", bytes: all, offsets: frameRecording(all, name) };
+  return recordingSource(name, "capture", all);
 }
 
 /** A source from bytes already in memory (tests, benchmarks). */
 export function sourceFromBytes(name: string, bytes: Uint8Array): MessageSource {
-  return { name, kind: "recording", bytes, offsets: frameRecording(bytes, name) };
+  return recordingSource(name, "recording", bytes);
 }
 
 function stampOf(s: MessageSource, i: number, dv: DataView): bigint {
@@ -142,6 +163,7 @@ function stampOf(s: MessageSource, i: number, dv: DataView): bigint {
 
 /** The source's offsets in stamp order (stable); the same array when already ordered. */
 function ordered(s: MessageSource): Uint32Array {
+  if (s.sorted === true) return s.offsets;
   const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
   // The check compares the stamps' two 32-bit words: no bigint per message.
   let prevHi = 0;
@@ -172,11 +194,8 @@ export function mergeSources(sources: readonly MessageSource[]): Schedule {
   const dvs = sources.map((s) => new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength));
   const total = lists.reduce((n, l) => n + l.length, 0);
   const source = new Uint8Array(total);
+  if (lists.length === 1) return { source, offset: lists[0]!, length: total };
   const offset = new Uint32Array(total);
-  if (lists.length === 1) {
-    offset.set(lists[0]!);
-    return { source, offset, length: total };
-  }
   const pos = lists.map(() => 0);
   // Each input's next stamp as its two 32-bit words (hi -1: the input is done): no bigint per message.
   const headHi = new Float64Array(lists.length);

@@ -54,9 +54,10 @@ import type { PaperConfig } from "./paper-config.ts";
 const BPS = 10_000n;
 const Liquidity = { Maker: 1, Taker: 2 } as const;
 
-/** A CEX order on its way to the venue (latency): the message copy, its TLV's offset, when it arrives. */
+/** A CEX order on its way to the venue (latency): the message (at `start` of `bytes`), its TLV's offset in it, when it arrives. */
 interface InFlight {
   bytes: Uint8Array;
+  start: number;
   tlvStart: number;
   orderId: bigint;
   due: bigint;
@@ -69,6 +70,11 @@ interface Resting {
   side: number;
   price: bigint;
   remaining: bigint;
+}
+
+/** Whether `p` is no worse than the bound (none: anything goes) for a buy or a sell. */
+function within(p: bigint, bound: bigint | undefined, buy: boolean): boolean {
+  return bound === undefined || (buy ? p <= bound : p >= bound);
 }
 
 /** Counters of the paper engine. */
@@ -111,6 +117,8 @@ export class PaperExecutionEngine {
   private inFlight: InFlight[] = [];
   /** Stamp of acks and fills while held orders execute (else the market's now). */
   private stampAt: bigint | undefined;
+  /** Whether messages given to it stay as they are after the call (see {@link PaperExecutionEngine.keepHeldInPlace}). */
+  private inputsOwned = false;
   private readonly heldView = new MessageViewClass();
   private readonly dex: { venue: PaperDexVenue; routes: DexRouteTable } | undefined;
 
@@ -195,9 +203,20 @@ export class PaperExecutionEngine {
     return this.restingBySlot.has(slot) ? this.matchResting(slot, t === TlvType.Trade ? view : undefined) : 0;
   }
 
+  /**
+   * Shared-market mode: every message handed to this venue is an owned copy that is never overwritten, so
+   * a held order keeps its place in that copy instead of a copy of its own.
+   */
+  keepHeldInPlace(): void {
+    this.inputsOwned = true;
+  }
+
   private hold(view: MessageView): void {
-    const bytes = view.u8.slice(view.start, view.start + view.length);
-    this.inFlight.push({ bytes, tlvStart: view.tlvStart - view.start, orderId: view.u64(OrderRequestField.orderId), due: this.market.now + this.latencyNs });
+    const owned = this.inputsOwned;
+    const bytes = owned ? view.u8 : view.u8.slice(view.start, view.start + view.length);
+    this.inFlight.push({
+      bytes, start: owned ? view.start : 0, tlvStart: view.tlvStart - view.start, orderId: view.u64(OrderRequestField.orderId), due: this.market.now + this.latencyNs,
+    });
   }
 
   /** Executes held orders due before the message's stamp, against the market as it is before that message. */
@@ -208,15 +227,16 @@ export class PaperExecutionEngine {
     try {
       for (; n < this.inFlight.length && this.inFlight[n]!.due < stamp; n++) {
         const o = this.inFlight[n]!;
-        const v = this.heldView.wrap(o.bytes);
+        const v = this.heldView.wrap(o.bytes, o.start);
         v.firstTlv();
-        while (v.tlvStart !== o.tlvStart && v.nextTlv());
+        while (v.tlvStart - v.start !== o.tlvStart && v.nextTlv());
         this.stampAt = o.due;
         published += this.onOrder(v);
       }
     } finally {
       this.stampAt = undefined;
-      if (n > 0) this.inFlight = this.inFlight.slice(n);
+      if (n === this.inFlight.length) this.inFlight.length = 0;
+      else if (n > 0) this.inFlight.splice(0, n);
     }
     return published;
   }
@@ -255,11 +275,10 @@ export class PaperExecutionEngine {
     // Worst acceptable price: the limit, or best ± maxSlippage; none for a plain market order.
     let bound: bigint | undefined = type !== OrderType.Market && price > 0n ? price : undefined;
     if (bound === undefined && maxSlippageBps > 0n) bound = buy ? (best * (BPS + maxSlippageBps)) / BPS : (best * (BPS - maxSlippageBps)) / BPS;
-    const within = (p: bigint): boolean => bound === undefined || (buy ? p <= bound : p >= bound);
     const chunks: BookLevel[] = [];
     let left = quantity;
     for (const l of levels) {
-      if (left === 0n || !within(l.price)) break;
+      if (left === 0n || !within(l.price, bound, buy)) break;
       const q = l.size < left ? l.size : left;
       if (q <= 0n) continue;
       chunks.push({ price: l.price, size: q });
@@ -270,7 +289,7 @@ export class PaperExecutionEngine {
       const last = levels[levels.length - 1]!.price;
       const extra = BigInt(this.config.beyondDepthSlippageBps);
       const p = buy ? (last * (BPS + extra)) / BPS : (last * (BPS - extra)) / BPS;
-      if (within(p)) {
+      if (within(p, bound, buy)) {
         chunks.push({ price: p, size: left });
         left = 0n;
       }

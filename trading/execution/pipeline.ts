@@ -66,7 +66,8 @@ export interface PipelineOptions {
    * market-data message, walking its TLVs once. Requires `plannerMarket`, `risk.market` and
    * `paper.market` to be the same object and risk on a `wall` clock (so no stamp is ever ahead of it
    * and dropped by risk alone). Emitted copies are then cut from append-only slabs (one ArrayBuffer for
-   * many messages, so views over them are not rebuilt per message). Default false: each stage feeds
+   * many messages, so views over them are not rebuilt per message) and the paper venue keeps held
+   * orders in place in them. Default false: each stage feeds
    * its own market and every copy has its own buffer, as live.
    */
   sharedMarket?: boolean;
@@ -166,6 +167,8 @@ export class ExecutionPipeline {
       if (stages.risk.clock.mode !== ClockMode.Wall) throw new PipelineConfigError(`sharedMarket needs risk on a wall clock (it is on "${stages.risk.clock.mode}"): a stamp risk alone holds back would be in the shared market`);
       this.shared = m;
       this.slab = new Uint8Array(SLAB_BYTES);
+      // Every message the venue is given here is an owned copy (emitted, or copied by onExecution).
+      stages.paper.keepHeldInPlace();
     }
     this.portfolioWatches = stages.portfolio.watchesMarketData;
     const sink: MessageSink = { publish: (bytes) => this.emit(bytes) };
@@ -216,10 +219,14 @@ export class ExecutionPipeline {
     return planned;
   }
 
-  /** One execution-domain message from elsewhere (another service on the execution relay). Returns messages emitted. */
+  /**
+   * One execution-domain message from elsewhere (another service on the execution relay). Returns
+   * messages emitted. In shared-market mode it is copied first (the venue keeps held orders in place).
+   */
   onExecution(bytes: Uint8Array): number {
     const before = this.counters.emitted;
-    this.run(() => this.deliver(bytes));
+    const owned = this.slab === undefined ? bytes : this.slabCopy(bytes);
+    this.run(() => this.deliver(owned));
     return this.counters.emitted - before;
   }
 
@@ -256,8 +263,8 @@ export class ExecutionPipeline {
    */
   private sharedMarketData(market: MarketState, view: MessageView): void {
     this.paper.beforeSharedMarketData(view);
-    this.risk.takeSharedMarketStamp(view);
-    market.noteTime(view);
+    // Risk's stamp gate moves the (shared) market's time when it takes the stamp.
+    if (!this.risk.takeSharedMarketStamp(view)) market.noteTime(view);
     if (view.firstTlv()) {
       const paper = this.paper;
       do {

@@ -114,6 +114,15 @@ describe("backtest inputs and a whole run", () => {
     expect(order).toEqual([`1@${2 * len}`, `0@0`, `1@0`, `0@${len}`, `0@${2 * len}`, `1@${len}`]);
   });
 
+  it("notes while framing whether a file's stamps go backwards; one ordered input is scheduled as it is", () => {
+    const a = sourceFromBytes("a", concat([book(1, [[1, 1]]), book(3, [[3, 1]]), book(3, [[33, 1]])]));
+    const b = sourceFromBytes("b", concat([book(2, [[2, 1]]), book(3, [[4, 1]]), book(0, [[0, 1]])]));
+    expect([a.sorted, b.sorted]).toEqual([true, false]);
+    expect(mergeSources([a]).offset).toBe(a.offsets);
+    const len = b.offsets[1]!;
+    expect(Array.from(mergeSources([b]).offset)).toEqual([2 * len, 0, len]);
+  });
+
   it("runs momentum → planner → risk → paper → portfolio in simulated time; fills match the book it was given", async () => {
     // Trades that rise 10 bps a second for 20 s, each after a book 1 wide with 0.5 BTC on each of 3 levels.
     const messages: Uint8Array[] = [];

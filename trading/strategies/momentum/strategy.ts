@@ -202,9 +202,12 @@ export class MomentumStrategy implements TradingStrategy {
     this.priceHi[slot] = pHi >>> 0;
 
     const cap = this.cap;
+    // Ring positions by `& mask`: exact for any integer count below 2^53 (cap divides 2^32), where `%` on
+    // the doubles these counts are would be a call to fmod.
+    const mask = this.mask;
     const ringBase = slot * cap;
     const count = this.count[slot]!;
-    const at = ringBase + (count % cap);
+    const at = ringBase + (count & mask);
     const n = this.config.maxInstruments;
     if (count >= cap) {
       // The slot about to be written holds trade `count − cap`: windows still holding it drop it now.
@@ -233,7 +236,7 @@ export class MomentumStrategy implements TradingStrategy {
       let signed = this.signed[k]! + signedSize;
       const horizon = time - this.windowNs[w]!;
       while (start < count) {
-        const j = ringBase + (start % cap);
+        const j = ringBase + (start & mask);
         if (this.ringTime[j]! >= horizon) break;
         volume -= this.ringSize[j]!;
         signed -= this.ringSigned[j]!;
@@ -244,7 +247,7 @@ export class MomentumStrategy implements TradingStrategy {
       this.signed[k] = signed;
       const trades = newCount - start;
       if (trades < this.config.minTrades) continue;
-      const first = this.ringPrice[ringBase + (start % cap)]!;
+      const first = this.ringPrice[ringBase + (start & mask)]!;
       const momentum = ((price - first) / first) * 10_000;
       const threshold = this.threshold[w]!;
       if (momentum < threshold && momentum > -threshold) continue;
