@@ -9,5 +9,14 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     teardownTimeout: 10_000,
+    // `npm run coverage` (and the Node run of `npm test`): V8 coverage of the code the tests run in
+    // their own process (services started as child processes are not counted).
+    coverage: {
+      provider: "v8",
+      include: ["protocol/**", "core/**", "relay/**", "adapters/**", "trading/**", "bridge/**", "runtime/**", "api/**", "app/**", "cli/**"],
+      exclude: ["**/*.d.ts", "api/generated/**", "adapters/**/sim/**"],
+      reporter: ["text-summary", "lcov", "html", "json-summary"],
+      reportsDirectory: "coverage",
+    },
   },
 });

@@ -2,7 +2,8 @@
 # Runs every test on both runtimes: type check, the vitest suite on Node, the same suite inside Deno, the
 # Node suite again on Node 24 (the current LTS, installed into tools/node24 by scripts/install-node.mjs), and
 # the relay and end-to-end suites once more with a busy loop on every core (scripts/test-loaded.mjs: no test
-# may depend on an idle machine). --quick leaves out the Node 24 and loaded runs. Ends with the plain line
+# may depend on an idle machine), then the benchmark regression gate (bench/check.ts, counted as one test).
+# --quick leaves out the Node 24 and loaded runs and the gate. Ends with the plain line
 # "N passed, N failed" (CI reads it). Exit status is non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,4 +55,13 @@ if [ "$loaded" = 1 ]; then
   runs+=(loaded "$loaded_rc" "$results/loaded.json")
 fi
 
-node scripts/test-summary.mjs "$tsc_rc" "${runs[@]}"
+bench_args=()
+if [ "$loaded" = 1 ]; then
+  # After the tests, on a machine they no longer load: each figure a ratio to a baseline of the same run.
+  echo "== benchmark regression gate (npm run bench:check) =="
+  npx tsx bench/check.ts
+  bench_rc=$?
+  bench_args=(--extra "bench:check" "$bench_rc")
+fi
+
+node scripts/test-summary.mjs "$tsc_rc" "${runs[@]}" "${bench_args[@]}"

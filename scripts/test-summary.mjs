@@ -11,7 +11,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 
-const [tscRc, ...rest] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+/** `--extra LABEL RC` pairs: checks that count as one test each (e.g. the benchmark gate). */
+const extras = [];
+for (let i = argv.indexOf("--extra"); i >= 0; i = argv.indexOf("--extra")) {
+  extras.push([argv[i + 1], argv[i + 2]]);
+  argv.splice(i, 3);
+}
+const [tscRc, ...rest] = argv;
 if (rest.length === 0 || rest.length % 3 !== 0) {
   console.log(`test-summary: expected TSC_RC then LABEL RC REPORT triples, got ${process.argv.length - 2} arguments`);
   console.log("0 passed, 1 failed");
@@ -63,6 +70,14 @@ for (const [label, rc, file] of runs) {
   if (rc !== "0") {
     ok = false;
     if (f === 0) failed++;
+  }
+}
+for (const [label, rc] of extras) {
+  if (rc === "0") passed++;
+  else {
+    failed++;
+    ok = false;
+    console.log(`${label}: FAILED (exit ${rc})`);
   }
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
