@@ -82,7 +82,9 @@ describe("readable JSON", () => {
   });
 
   it("a venue the protocol does not name is shown as @<id>; tokens have no pair symbol", () => {
-    expect(readableInstrument({ assetId: pairAssetId("BTC", "USD"), venue: 104, assetType: 1 })).toMatchObject({ symbol: "BTC/USD", venue: "@104", venueId: 104 });
+    expect(readableInstrument({ assetId: pairAssetId("BTC", "USD"), venue: 4321, assetType: 1 })).toMatchObject({ symbol: "BTC/USD", venue: "@4321", venueId: 4321 });
+    // The imported-history venues of PROTOCOL §6 have names.
+    expect(readableInstrument({ assetId: pairAssetId("BTC", "USDT"), venue: 104, assetType: 2 })).toMatchObject({ symbol: "BTC/USDT", venue: "binancefutures", venueId: 104 });
     expect(readableInstrument({ assetId: "42", venue: 200, assetType: 50 })).toEqual({ symbol: null, venue: "ethereum", venueId: 200, assetId: "42", assetType: "token" });
   });
 
