@@ -239,7 +239,8 @@ describe("risk limits", () => {
     await killAndRestart();
     await expectFailClosed({ name: "trading_state_unreadable", file: "execution.trading-state.json", kind: "corrupt" });
     const limits = (await (await api("/risk/limits")).json()) as Record<string, unknown>;
-    expect(limits).toMatchObject({ maxOpenOrders: 3, maxOrderNotional: String(20_000n * 100_000_000n), maxPosition: String(5n * 100_000_000n), dailyLossLimit: String(5000n * 100_000_000n) });
+    // The API's one readable form (decimal text in whole units, as PUT takes it).
+    expect(limits).toMatchObject({ maxOpenOrders: 3, maxOrderNotional: "20000", maxPosition: "5", dailyLossLimit: "5000" });
     // Both copies unusable: the config's limits (and still HALTED, with the alert).
     writeFileSync(STATE_FILE, "garbage");
     writeFileSync(LAST_GOOD, "garbage");
