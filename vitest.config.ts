@@ -13,7 +13,7 @@ export default defineConfig({
     // their own process (services started as child processes are not counted).
     coverage: {
       provider: "v8",
-      include: ["protocol/**", "core/**", "relay/**", "adapters/**", "trading/**", "bridge/**", "runtime/**", "api/**", "app/**", "cli/**"],
+      include: ["{protocol,core,relay,adapters,trading,bridge,runtime,api,app,cli}/**/*.ts"],
       exclude: ["**/*.d.ts", "api/generated/**", "adapters/**/sim/**"],
       reporter: ["text-summary", "lcov", "html", "json-summary"],
       reportsDirectory: "coverage",

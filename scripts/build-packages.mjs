@@ -74,6 +74,8 @@ function externalize(name, dist, provided) {
     for (const file of walk(dist).filter((f) => /\.(js|d\.ts)$/.test(f) && !f.startsWith(base + sep))) {
       const text = readFileSync(file, "utf8");
       const out = text.replace(/(from\s*|import\s*\(\s*|import\s+)(["'])(\.{1,2}\/[^"']+)\2/g, (all, lead, q, spec) => {
+        // A `.ts` specifier is documentation (a JSDoc example keeps the sources' form): compiled imports are `.js`.
+        if (spec.endsWith(".ts") && !spec.endsWith(".d.ts")) return all;
         const target = resolve(dirname(file), spec);
         if (!target.startsWith(base + sep)) return all;
         const sub = relative(base, target).replace(/\.(d\.ts|js)$/, "");
