@@ -128,7 +128,8 @@ export class RingConnection implements Connection {
     for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
     if (bytes === 0) return;
     if (this.queue.length === 0 && this.out.writeBatch(chunks, bytes)) return;
-    this.queue.push({ chunks, bytes });
+    // The caller may reuse its array of chunks (not the chunks themselves) once write returns.
+    this.queue.push({ chunks: chunks.slice(), bytes });
     this.queued += bytes;
     this.flush();
   }
