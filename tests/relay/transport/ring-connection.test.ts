@@ -156,6 +156,19 @@ describe("ring connection, across worker threads", () => {
     await until(() => sc.closes.length === 1, 10_000, "close");
   });
 
+  it("an uncaught error ends that worker only: exited reports it, this thread and its rings go on", async () => {
+    const { port, thread } = await startThread();
+    const { a, b } = await pair("survivor", 1024);
+    const sb = gather(b);
+    gather(a);
+    port.postMessage({ mode: "throw" });
+    const exit = await thread.exited;
+    expect(exit.code).not.toBe(0);
+    expect(exit.error?.message ?? "").toContain("thrown on purpose");
+    a.write([new Uint8Array(10).fill(7)]);
+    await until(() => sb.bytes.length === 10, 10_000, "bytes after the worker died");
+  });
+
   it("a connect to a name the other thread does not listen on is refused", async () => {
     const { port } = await startThread();
     const ready = new Promise((r) => (port.onmessage = r));

@@ -2,6 +2,7 @@
  * Entry script of a worker thread for the ring tests (installs the platform, as every entry does).
  * Its first message on the link says what to be:
  * - `{ mode: "echo", name }`: listen on ring `name`, serve the link as its route, echo every byte;
+ * - `{ mode: "throw" }`: throw an uncaught error (the thread must end alone);
  * - `{ mode: "flood", name, frameBytes }`: connect to ring `name` over the link (the parent serves it)
  *   and write length-prefixed frames, each one write batch of two chunks, until terminated.
  */
@@ -17,7 +18,11 @@ const transport = await platform().load(TRANSPORT);
 
 link.onmessage = async (e: MessageEvent) => {
   const m = e.data as { mode: string; name: string; frameBytes?: number; ringBytes?: number };
-  if (m.mode === "echo") {
+  if (m.mode === "throw") {
+    setTimeout(() => {
+      throw new Error("ring-thread: thrown on purpose");
+    }, 0);
+  } else if (m.mode === "echo") {
     await transport.listen({ kind: "ring", name: m.name }, (conn) => {
       conn.setHandlers({ data: (c) => conn.write([c]), close: () => {} });
     });
