@@ -11,8 +11,9 @@
  *   thread ends (its link port closes) or on our own `close()`.
  *
  * The reader drains what is published, then spins for `spinMicros` (a bounded busy wait that saves the
- * park/notify round trip when the producer is about to publish again), then parks on
- * `Atomics.waitAsync`. It yields to the event loop after {@link READS_PER_TURN} chunks.
+ * park/notify round trip when the producer is about to publish again; only after one event-loop turn
+ * has passed since the last delivery, so the spin never delays what the handlers started), then parks
+ * on `Atomics.waitAsync`. It yields to the event loop after {@link READS_PER_TURN} chunks.
  *
  * The link port (a `MessagePort` to the peer's side) keeps the event loop alive while the connection is
  * open, as a socket does. The peer thread's end is seen on its liveness word (`threads.ts`), turned by
@@ -237,7 +238,16 @@ export class RingConnection implements Connection {
         this.shut(false, (st & (RingState.WriterAborted | RingState.WriterClosed)) === RingState.WriterAborted ? new RingPeerGoneError(this.peer, "the peer aborted the connection") : undefined);
         return;
       }
-      if (this.spinMs > 0 && this.spin()) continue;
+      if (this.spinMs > 0) {
+        // Spinning right after a delivery would hold back what the handlers just set in motion (their
+        // promise continuations run only once this returns): let a turn of the event loop pass first.
+        if (turns > 0) {
+          this.readState = "scheduled";
+          setImmediate(this.pump);
+          return;
+        }
+        if (this.spin()) continue;
+      }
       const p = inp.waitForData();
       if (p === undefined) continue;
       this.readState = "parked";
