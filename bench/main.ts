@@ -14,6 +14,9 @@
  */
 
 import process from "node:process";
+import { installRuntimePlatform } from "../app/platform/select.ts";
+
+installRuntimePlatform(); // the benchmarks' entry: the runtime is chosen here, once (threads need it)
 
 /** A benchmark module's shape. */
 export interface BenchModule {
@@ -34,7 +37,7 @@ export const BENCHES: Readonly<Record<string, () => Promise<BenchModule>>> = {
 
 /** One usage line per benchmark (add one with each entry of {@link BENCHES}). */
 const OPTIONS: Readonly<Record<string, string>> = {
-  relay: "[--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats]   relay vs nats-server",
+  relay: "[--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats] [--deployment processes,threads] [--rounds N] [--spin-us 0,20] [--ring-bytes N]   relay vs nats-server",
   nats: "[--json] [--seconds N] [--rate N] [--systems nats,nats-unbatched,tls-link]   NATS bridge vs TLS relay link",
   stress: "[--json] [--seconds N] [--publishers N] [--fast N] [--slow N] [--slow-us N] [--queue-bytes N] [--ring-bytes N] [--overflow-ms N]   every message accounted per source, RSS",
   backtest: "[--json] [--messages N] [--rounds N] [--data DIR]   backtest msgs/s (momentum+planner+risk+paper+portfolio) vs bare decode, tardis data",

@@ -26,19 +26,107 @@ import path from "node:path";
 import process from "node:process";
 import { processCpuMicros } from "./proc-cpu.ts";
 import { measureRelayCore, type CoreResult } from "./relay-core.ts";
+import { measureThreads } from "./relay-threads.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 
 /** One line for `ap bench`. */
 export const summary = "relay throughput and one-hop latency vs nats-server";
 
 const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats] [--busy-poll]
+                      [--deployment processes,threads] [--rounds N] [--spin-us 0,20] [--ring-bytes N]
 
   --seconds N         seconds per measurement (default 3)
   --subscribers LIST  subscriber counts (default 1,2,4)
   --rate N            publish rate of the latency runs in msgs/s (default 10000)
   --no-nats           skip the nats-server comparison
   --busy-poll         also measure latency with the relay and subscribers busy polling (a core each)
+  --deployment LIST   processes (each in its own process, Unix sockets; default) and/or threads (publisher,
+                      relay and subscribers in worker threads of one process over shared-memory rings)
+  --rounds N          threads deployment: throughput rounds, each also run over Unix sockets in processes,
+                      interleaved; medians and their ratio are reported (default 3)
+  --spin-us LIST      threads deployment: reader spin before parking, µs, one set of rounds each (default 0,20)
+  --ring-bytes N      threads deployment: bytes per ring, a power of two (default 1048576)
   --json              print the results as one JSON object`;
+
+/** The threads deployment against Unix-socket processes, for one subscriber count and one spin setting. */
+export interface ThreadsComparison {
+  spinMicros: number;
+  /** Median delivered msgs/s per subscriber over the rounds, and each round's figure. */
+  threadsMsgsPerSec: number;
+  threadsRounds: number[];
+  socketMsgsPerSec: number;
+  socketRounds: number[];
+  /** Median of the per-round ratios threads ÷ sockets. */
+  ratioToSockets: number;
+  /** nats-server in the same rounds (undefined without nats-server), and threads ÷ nats. */
+  natsMsgsPerSec: number | undefined;
+  ratioToNats: number | undefined;
+  /** CPU µs (all threads of the process) per delivered message, median. */
+  threadsCpuMicrosPerDelivered: number;
+  /** Messages the subscriber saw lost (the relay's slow-consumer Gaps) in the threads rounds, summed. */
+  threadsLost: number;
+  p50Micros: number;
+  p99Micros: number;
+  latencySamples: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Rounds of threads (per spin) and socket-process throughput, interleaved, then one threads latency run per spin. */
+async function compareThreads(
+  socket: string, n: number, seconds: number, rate: number, rounds: number, spins: number[], ringBytes: number, log: (s: string) => void, natsPort: number, natsPid: number | undefined,
+): Promise<ThreadsComparison[]> {
+  const socketRounds: number[] = [];
+  const natsRounds: number[] = [];
+  const perSpin = spins.map(() => ({ rounds: [] as number[], cpu: [] as number[], lost: 0 }));
+  for (let r = 0; r < rounds; r++) {
+    log(`  round ${r + 1}/${rounds}: processes over Unix sockets…`);
+    const relay = startWorker(WORKER, ["relay", socket]);
+    try {
+      await waitForLine(relay, (v) => v.subscribers === 0);
+      const t = await runWorkload("ap", socket, n, "count", seconds, rate, relay.child.pid, relay);
+      socketRounds.push(median(t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number))));
+      relay.send("stop");
+      await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
+    } finally {
+      killWorker(relay);
+    }
+    if (natsPort > 0) {
+      log(`  round ${r + 1}/${rounds}: nats-server…`);
+      const t = await runWorkload("nats", String(natsPort), n, "count", seconds, rate, natsPid);
+      natsRounds.push(median(t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number))));
+    }
+    for (let i = 0; i < spins.length; i++) {
+      log(`  round ${r + 1}/${rounds}: threads over rings, spin ${spins[i]} µs…`);
+      const t = await measureThreads({ subscribers: n, mode: "count", seconds, rate, spinMicros: spins[i]!, ringBytes });
+      perSpin[i]!.rounds.push(median(t.perSubscriber));
+      perSpin[i]!.cpu.push(t.cpuMicrosPerDelivered);
+      perSpin[i]!.lost += t.lost;
+    }
+  }
+  const out: ThreadsComparison[] = [];
+  for (let i = 0; i < spins.length; i++) {
+    log(`  threads latency at ${rate} msgs/s, spin ${spins[i]} µs…`);
+    const l = await measureThreads({ subscribers: n, mode: "latency", seconds, rate, spinMicros: spins[i]!, ringBytes });
+    const p = perSpin[i]!;
+    out.push({
+      spinMicros: spins[i]!,
+      threadsMsgsPerSec: Math.round(median(p.rounds)),
+      threadsRounds: p.rounds.map(Math.round),
+      socketMsgsPerSec: Math.round(median(socketRounds)),
+      socketRounds: socketRounds.map(Math.round),
+      ratioToSockets: Math.round(median(p.rounds.map((x, k) => x / socketRounds[k]!)) * 100) / 100,
+      natsMsgsPerSec: natsRounds.length > 0 ? Math.round(median(natsRounds)) : undefined,
+      ratioToNats: natsRounds.length > 0 ? Math.round(median(p.rounds.map((x, k) => x / natsRounds[k]!)) * 100) / 100 : undefined,
+      threadsCpuMicrosPerDelivered: median(p.cpu),
+      threadsLost: p.lost,
+      p50Micros: Math.round(percentile(l.latenciesNs, 50) / 100) / 10,
+      p99Micros: Math.round(percentile(l.latenciesNs, 99) / 100) / 10,
+      latencySamples: l.latenciesNs.length,
+    });
+  }
+  return out;
+}
 
 const WORKER = new URL("./relay-worker.ts", import.meta.url);
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -210,7 +298,7 @@ export async function run(args: readonly string[]): Promise<number> {
       args: [...args],
       options: {
         json: { type: "boolean" }, seconds: { type: "string" }, subscribers: { type: "string" }, rate: { type: "string" }, "no-nats": { type: "boolean" },
-        "busy-poll": { type: "boolean" },
+        "busy-poll": { type: "boolean" }, deployment: { type: "string" }, rounds: { type: "string" }, "spin-us": { type: "string" }, "ring-bytes": { type: "string" },
       },
       strict: true,
     }).values;
@@ -221,10 +309,19 @@ export async function run(args: readonly string[]): Promise<number> {
   const seconds = Number(values.seconds ?? 3);
   const rate = Number(values.rate ?? 10_000);
   const counts = String(values.subscribers ?? "1,2,4").split(",").map(Number);
+  const deployments = String(values.deployment ?? "processes").split(",");
+  const rounds = Number(values.rounds ?? 3);
+  const spins = String(values["spin-us"] ?? "0,20").split(",").map(Number);
+  const ringBytes = Number(values["ring-bytes"] ?? 1 << 20);
   if (!(seconds > 0) || !(rate > 0) || counts.some((c) => !Number.isInteger(c) || c < 1 || c > 64)) {
     process.stderr.write(`ap bench relay: bad --seconds, --rate or --subscribers\n${USAGE}\n`);
     return 2;
   }
+  if (deployments.some((d) => d !== "processes" && d !== "threads") || !(Number.isInteger(rounds) && rounds >= 1) || spins.some((x) => !(x >= 0)) || !Number.isInteger(Math.log2(ringBytes))) {
+    process.stderr.write(`ap bench relay: bad --deployment, --rounds, --spin-us or --ring-bytes\n${USAGE}\n`);
+    return 2;
+  }
+  const doProcesses = deployments.includes("processes");
   const log = (s: string): void => void process.stderr.write(s + "\n");
   const runtime = IS_DENO ? "deno" : "node";
   const natsBin = values["no-nats"] ? undefined : findNatsServer();
@@ -233,7 +330,8 @@ export async function run(args: readonly string[]): Promise<number> {
   const socket = path.join(dir, "md.sock");
   const results: Record<string, { alphapulse: SystemResult; nats?: SystemResult; alphapulseBusyPoll?: BusyPollResult }> = {};
   const core: Record<string, CoreResult> = {};
-  for (const n of counts) {
+  const threads: Record<string, ThreadsComparison[]> = {};
+  for (const n of doProcesses ? counts : []) {
     log(`[${runtime}] relay core in-process, ${n} subscriber(s)…`);
     core[n] = measureRelayCore(n);
   }
@@ -252,7 +350,11 @@ export async function run(args: readonly string[]): Promise<number> {
       nats = spawn(natsBin, ["-a", "127.0.0.1", "-p", String(natsPort)], { stdio: "ignore" });
       await waitForPort(natsPort);
     }
-    for (const n of counts) {
+    for (const n of deployments.includes("threads") ? counts : []) {
+      log(`[${runtime}] ${n} subscriber(s): threads deployment (rings) vs processes (Unix sockets), ${rounds} round(s)…`);
+      threads[n] = await compareThreads(socket, n, seconds, rate, rounds, spins, ringBytes, log, natsPort, nats?.pid);
+    }
+    for (const n of doProcesses ? counts : []) {
       log(`[${runtime}] ${n} subscriber(s): alphapulse relay…`);
       relay = startWorker(WORKER, ["relay", socket]);
       await waitForLine(relay, (v) => v.subscribers === 0);
@@ -278,12 +380,26 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   if (values.json) {
     process.stdout.write(JSON.stringify({
-      runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core,
+      runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core, threads, loadAverage: os.loadavg(),
       floor: { hopP50Micros: floorHopMicros, rttP50Micros: micros(floor.rttP50Ns), rttP99Micros: micros(floor.rttP99Ns) },
       pacedFloor: { hopP50Micros: micros(pacedFloor.rttP50Ns / 2), rttP50Micros: micros(pacedFloor.rttP50Ns), rttP99Micros: micros(pacedFloor.rttP99Ns) },
       ...(busyFloor ? { busyPollFloor: { hopP50Micros: micros(busyFloor.rttP50Ns / 2), rttP50Micros: micros(busyFloor.rttP50Ns), rttP99Micros: micros(busyFloor.rttP99Ns) } } : {}),
     }) + "\n");
     return 0;
+  }
+  if (Object.keys(threads).length > 0) {
+    process.stdout.write(`threads deployment (publisher, relay, subscribers in worker threads over rings) vs processes over Unix sockets, ${rounds} interleaved round(s) of ${seconds} s, medians; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}\n`);
+    for (const [n, list] of Object.entries(threads)) {
+      for (const t of list) {
+        process.stdout.write(
+          `  ${n} sub(s), spin ${t.spinMicros} µs: threads ${t.threadsMsgsPerSec} msgs/s per sub [${t.threadsRounds.join(", ")}] vs sockets ${t.socketMsgsPerSec} [${t.socketRounds.join(", ")}] → ${t.ratioToSockets}×` +
+            (t.natsMsgsPerSec !== undefined ? `, vs nats-server ${t.natsMsgsPerSec} → ${t.ratioToNats}×` : "") + "; " +
+            `${t.threadsCpuMicrosPerDelivered} CPU µs/msg (all threads); lost to Gaps ${t.threadsLost}; latency at ${rate} msgs/s p50 ${t.p50Micros} µs p99 ${t.p99Micros} µs\n`,
+        );
+      }
+    }
+    process.stdout.write("  target: ≥ 2,100,000 msgs/s to one subscriber in the threads deployment\n\n");
+    if (!doProcesses) return 0;
   }
   const rows = [["subs", "system", "msgs/s per sub", "total msgs/s", "p50 µs", "p99 µs", "published", "delivered"]];
   for (const [n, r] of Object.entries(results)) {

@@ -10,6 +10,7 @@
 import { nativeWebSocketConnector, WEBSOCKET_CONNECTOR } from "../../adapters/common/ws.ts";
 import { HTTP_SERVING } from "../../api/serve/types.ts";
 import { bindService, createPlatform, type Platform } from "../../core/platform.ts";
+import { THREADS } from "../../relay/transport/threads.ts";
 import { TRANSPORT } from "../../relay/transport/types.ts";
 import { PROCESS_SPAWNER } from "../../runtime/process/types.ts";
 import { denoRunArgs } from "./deno-flags.ts";
@@ -42,7 +43,8 @@ export function denoPlatform(): Platform {
       return () => globalThis.removeEventListener("unhandledrejection", onEvent);
     },
     services: [
-      bindService(TRANSPORT, async () => (await import("../../relay/transport/deno.ts")).denoTransport),
+      bindService(TRANSPORT, async () => (await import("../../relay/transport/ring-transport.ts")).withRing((await import("../../relay/transport/deno.ts")).denoTransport)),
+      bindService(THREADS, async () => (await import("../../relay/transport/threads-deno.ts")).denoThreads),
       bindService(PROCESS_SPAWNER, async () => (await import("../../runtime/process/deno.ts")).denoSpawner),
       bindService(HTTP_SERVING, async () => (await import("../../api/serve/deno.ts")).denoServing),
       bindService(WEBSOCKET_CONNECTOR, async () => nativeWebSocketConnector()),

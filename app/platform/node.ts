@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { nodeWebSocketConnector, WEBSOCKET_CONNECTOR } from "../../adapters/common/ws.ts";
 import { HTTP_SERVING } from "../../api/serve/types.ts";
 import { bindService, createPlatform, type Platform } from "../../core/platform.ts";
+import { THREADS } from "../../relay/transport/threads.ts";
 import { TRANSPORT } from "../../relay/transport/types.ts";
 import { PROCESS_SPAWNER } from "../../runtime/process/types.ts";
 
@@ -27,7 +28,8 @@ export function nodePlatform(): Platform {
       return () => process.off("unhandledRejection", note);
     },
     services: [
-      bindService(TRANSPORT, async () => (await import("../../relay/transport/node.ts")).nodeTransport),
+      bindService(TRANSPORT, async () => (await import("../../relay/transport/ring-transport.ts")).withRing((await import("../../relay/transport/node.ts")).nodeTransport)),
+      bindService(THREADS, async () => (await import("../../relay/transport/threads-node.ts")).nodeThreads),
       bindService(PROCESS_SPAWNER, async () => (await import("../../runtime/process/node.ts")).nodeSpawner),
       bindService(HTTP_SERVING, async () => (await import("../../api/serve/node.ts")).nodeServing),
       bindService(WEBSOCKET_CONNECTOR, () => nodeWebSocketConnector()),

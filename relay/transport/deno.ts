@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Connection, ConnectionHandlers, Endpoint, Listener, Transport } from "./types.ts";
+import { SocketEndpointError, type Connection, type ConnectionHandlers, type Endpoint, type Listener, type SocketEndpoint, type Transport } from "./types.ts";
 
 interface DenoAddr {
   transport: string;
@@ -229,7 +229,7 @@ class DenoConnection implements Connection {
   }
 }
 
-function peerOf(conn: DenoConn, endpoint: Endpoint): string {
+function peerOf(conn: DenoConn, endpoint: SocketEndpoint): string {
   if (endpoint.kind === "unix") return `unix:${endpoint.path}`;
   const a = conn.remoteAddr;
   return `${endpoint.tls ? "tls" : "tcp"}:${a.hostname ?? "?"}:${a.port ?? "?"}`;
@@ -240,6 +240,7 @@ export const denoTransport: Transport = {
   name: "deno",
 
   listen(endpoint: Endpoint, onConnection: (conn: Connection) => void): Promise<Listener> {
+    if (endpoint.kind === "ring") return Promise.reject(new SocketEndpointError("deno"));
     const d = deno();
     let listener: DenoListener;
     try {
@@ -288,6 +289,7 @@ export const denoTransport: Transport = {
   },
 
   async connect(endpoint: Endpoint): Promise<Connection> {
+    if (endpoint.kind === "ring") throw new SocketEndpointError("deno");
     const d = deno();
     if (endpoint.kind === "unix") {
       const conn = await d.connect({ transport: "unix", path: endpoint.path });

@@ -9,7 +9,7 @@
 
 import net from "node:net";
 import tls from "node:tls";
-import type { Connection, ConnectionHandlers, Endpoint, Listener, Transport } from "./types.ts";
+import { SocketEndpointError, type Connection, type ConnectionHandlers, type Endpoint, type Listener, type SocketEndpoint, type Transport } from "./types.ts";
 
 class NodeConnection implements Connection {
   readonly peer: string;
@@ -87,7 +87,7 @@ class NodeConnection implements Connection {
   }
 }
 
-function peerOf(socket: net.Socket, endpoint: Endpoint): string {
+function peerOf(socket: net.Socket, endpoint: SocketEndpoint): string {
   if (endpoint.kind === "unix") return `unix:${endpoint.path}`;
   return `${endpoint.tls ? "tls" : "tcp"}:${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
 }
@@ -97,6 +97,7 @@ export const nodeTransport: Transport = {
   name: "node",
 
   listen(endpoint: Endpoint, onConnection: (conn: Connection) => void): Promise<Listener> {
+    if (endpoint.kind === "ring") return Promise.reject(new SocketEndpointError("node"));
     return new Promise((resolve, reject) => {
       let server: net.Server;
       if (endpoint.kind === "tcp" && endpoint.tls) {
@@ -136,6 +137,7 @@ export const nodeTransport: Transport = {
   },
 
   connect(endpoint: Endpoint): Promise<Connection> {
+    if (endpoint.kind === "ring") return Promise.reject(new SocketEndpointError("node"));
     return new Promise((resolve, reject) => {
       let socket: net.Socket;
       const fail = (e: Error): void => {

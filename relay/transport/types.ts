@@ -13,6 +13,10 @@
  *   `onDrain` fires when it falls back to zero;
  * - `onClose` fires exactly once, whether the peer closed, an error happened or `close()` was called.
  *
+ * Besides sockets, `ring-transport.ts` carries the same bytes over shared-memory rings between threads;
+ * the platform's `TRANSPORT` is the socket transport wrapped by `withRing`, so `{ kind: "ring" }`
+ * endpoints work wherever an endpoint is taken.
+ *
  * @module
  */
 
@@ -21,7 +25,27 @@ import { platformService, type PlatformService } from "../../core/platform.ts";
 /** Where to listen or connect. */
 export type Endpoint =
   | { readonly kind: "unix"; readonly path: string }
-  | { readonly kind: "tcp"; readonly host: string; readonly port: number; readonly tls?: TlsOptions };
+  | { readonly kind: "tcp"; readonly host: string; readonly port: number; readonly tls?: TlsOptions }
+  | RingEndpointSpec;
+
+/**
+ * A relay reached over shared-memory rings (`ring-transport.ts`), in this thread or another worker
+ * thread, by name. The connecting side's settings size the rings; each side's spin is its own.
+ */
+export interface RingEndpointSpec {
+  readonly kind: "ring";
+  /** The ring listener's name (e.g. the relay domain: `market`). */
+  readonly name: string;
+  /** Data bytes of each of the two rings (power of two; default 1 MiB). Used by the connecting side. */
+  readonly ringBytes?: number;
+  /** Busy-wait this long (µs) for more bytes before parking the reader (default 0). */
+  readonly spinMicros?: number;
+  /** Largest chunk handed to the reader's `data` (default 256 KiB). */
+  readonly maxReadBytes?: number;
+}
+
+/** The endpoints a socket transport (`node.ts`, `deno.ts`) takes. */
+export type SocketEndpoint = Exclude<Endpoint, { kind: "ring" }>;
 
 /** TLS material. A listener needs `cert`+`key`; a client needs `ca` (PEM) unless the system trusts the server. */
 export interface TlsOptions {
@@ -85,9 +109,19 @@ export interface Transport {
   connect(endpoint: Endpoint): Promise<Connection>;
 }
 
-/** Text form of an endpoint for logs: `unix:/path`, `tcp:host:port` or `tls:host:port`. */
+/** Text form of an endpoint for logs: `unix:/path`, `tcp:host:port`, `tls:host:port` or `ring:name`. */
 export function formatEndpoint(e: Endpoint): string {
+  if (e.kind === "ring") return `ring:${e.name}`;
   return e.kind === "unix" ? `unix:${e.path}` : `${e.tls ? "tls" : "tcp"}:${e.host}:${e.port}`;
+}
+
+/** Thrown by a socket transport given a ring endpoint (wrap it with `withRing` of `ring-transport.ts`). */
+export class SocketEndpointError extends Error {
+  /** @param transport the socket transport's name */
+  constructor(transport: string) {
+    super(`the ${transport} socket transport cannot reach a ring endpoint: install it wrapped with withRing (relay/transport/ring-transport.ts)`);
+    this.name = "SocketEndpointError";
+  }
 }
 
 /** The key of the relay transport in the installed platform: `await platform().load(TRANSPORT)`. */
