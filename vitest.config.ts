@@ -17,6 +17,7 @@ export default defineConfig({
       exclude: ["**/*.d.ts", "api/generated/**", "adapters/**/sim/**"],
       reporter: ["text-summary", "lcov", "html", "json-summary"],
       reportsDirectory: "coverage",
+      reportOnFailure: true,
     },
   },
 });
