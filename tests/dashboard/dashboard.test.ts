@@ -168,15 +168,13 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
     await expect.poll(() => text(processed), { timeout: 10_000 }).not.toBe(before);
     expect(await text('#services tr[data-service="relay-market-data"] [data-field="status"]')).toBe("up");
 
-    const services = (await api("/services")).body as { name: string; kind: string; state: string }[];
-    const notRunning = services.filter((s) => s.state !== "running").map((s) => `${s.name} (${s.state})`);
-    if (notRunning.length) notes.push(`services not running in this build: ${notRunning.join(", ")}`);
-    if (services.some((s) => s.kind === "adapter" && s.state === "running")) {
-      // The demo's adapters alone (the synthetic traffic starts in the next test) move the market-data figures.
-      await expect.poll(() => text('.relay-card[data-relay="relay-market-data"] .rate'), { timeout: 15_000 }).toMatch(/^[1-9][\d.]*k?$/);
-      await expect.poll(() => text("#kpi-rate"), { timeout: 10_000 }).toMatch(/^[1-9][\d.]*k? msg\/s$/);
-      await expect.poll(() => page.locator(".inst").count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    } else notes.push("no adapter runs in this config: market-data figures asserted on synthetic traffic only");
+    const notRunning = async () => ((await api("/services")).body as { name: string; state: string }[])
+      .filter((s) => s.state !== "running").map((s) => `${s.name} (${s.state})`);
+    await expect.poll(notRunning, { timeout: 30_000, message: "every service of the demo runs" }).toEqual([]);
+    // The demo's adapters alone (the synthetic traffic starts in the next test) move the market-data figures.
+    await expect.poll(() => text('.relay-card[data-relay="relay-market-data"] .rate'), { timeout: 15_000 }).toMatch(/^[1-9][\d.]*k?$/);
+    await expect.poll(() => text("#kpi-rate"), { timeout: 10_000 }).toMatch(/^[1-9][\d.]*k? msg\/s$/);
+    await expect.poll(() => page.locator(".inst").count(), { timeout: 15_000 }).toBeGreaterThan(0);
   }, 60_000);
 
   it("opens on history: a page opened after 60 s of the plain demo shows trades, pools and feeds with no live message", async () => {
@@ -200,7 +198,8 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
     const ftext = async (selector: string) => ((await fresh.locator(selector).first().textContent()) ?? "").trim();
     await fresh.locator("#signals-feed li, #execution-feed li, .inst").first().waitFor({ timeout: 15_000 });
     notes.push(`history painted ${Date.now() - opened} ms after navigation`);
-    if (demo) {
+    expect(demo, "config/default.yaml runs the demo adapters").toBe(true);
+    {
       await expect.poll(() => fresh.locator(".inst").count()).toBeGreaterThan(0);
       const lasts = await fresh.locator(".inst .last .px").allTextContents();
       expect(lasts.filter((t) => /^[\d,]+\.\d+$/.test(t.trim())).length).toBeGreaterThan(0);
@@ -209,11 +208,10 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
       expect(await ftext("#pools tr[data-pool] .price")).toMatch(/^1 \S+ = [\d,.]+ \S+$/);
       await expect.poll(() => fresh.locator("#signals-feed li").count()).toBeGreaterThan(0);
       expect(await fresh.locator("#signals-feed li").count()).toBeGreaterThanOrEqual(Math.min(100, has(signals, 21) + has(signals, 22) + has(signals, 23)));
-      if (await executionRunning()) {
-        await expect.poll(() => fresh.locator('#execution-feed li[data-kind="order"]').count()).toBeGreaterThan(0);
-        expect(await ftext('#execution-feed li[data-kind="order"] .meta')).toMatch(/^#\d+ · strategy \d+/);
-      } else notes.push("execution feed not asserted: no running execution service");
-    } else notes.push("no demo adapters in this config: history first paint asserted on feeds only");
+      expect(await executionRunning()).toBe(true);
+      await expect.poll(() => fresh.locator('#execution-feed li[data-kind="order"]').count()).toBeGreaterThan(0);
+      expect(await ftext('#execution-feed li[data-kind="order"] .meta')).toMatch(/^#\d+ · strategy \d+/);
+    }
     // Every row came from /history: the sockets opened (mocked) and carried nothing.
     expect(sockets.length).toBeGreaterThan(0);
     await expect.poll(() => fresh.locator('[data-conn="market-data"]').getAttribute("title")).toMatch(/, 0 messages,/);
@@ -264,7 +262,8 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
       .toBeGreaterThan(0);
     expect(await page.locator('[data-conn="market-data"]').getAttribute("data-state")).toBe("live");
 
-    if (await executionRunning()) {
+    expect(await executionRunning()).toBe(true);
+    {
       // The execution service books the synthetic fills: positions and P&L (exact decimals with their currency, per quote currency).
       await expect.poll(() => page.locator("#positions-table tbody tr").count(), { timeout: 15_000 }).toBeGreaterThan(0);
       expect(await text("#positions-table tbody tr td.name")).toMatch(/^[A-Z0-9]+\/[A-Z0-9]+@[\w ()-]+$/);
@@ -272,9 +271,6 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
       expect(await text("#kpi-realized")).toMatch(/^-?[\d,]+(\.\d{1,8})? [A-Z0-9]+( · -?[\d,]+(\.\d{1,8})? [A-Z0-9]+)*$/);
       expect(await text("#kpi-winrate")).toMatch(/^\d+\.\d%$/);
       expect(await text('#portfolio-facts [data-key="tradingState"] dd')).toMatch(/^(ACTIVE|REDUCING|HALTED)$/);
-    } else {
-      notes.push("portfolio figures not asserted: no running execution service");
-      await expect.poll(() => text("#portfolio-empty")).toMatch(/^(No execution service is configured|Portfolio unavailable)/);
     }
   }, 90_000);
 
@@ -291,14 +287,7 @@ describe.skipIf(!browser)("dashboard in headless Chromium", () => {
   it("engages and releases the kill switch from the page (confirmation, token)", async () => {
     const pill = "#trading-state";
     const execution = await executionService();
-    if (!execution || execution.state !== "running") {
-      // Nothing can change the trading state: the page must say so and offer no button.
-      const why = execution ? `execution service ${execution.name} is ${execution.state}` : "no execution service is configured";
-      notes.push(`kill switch round trip not asserted: ${why}`);
-      await expect.poll(() => text(pill)).toBe(execution ? "unavailable" : "no execution service");
-      expect(await page.locator("#kill-switch").isDisabled()).toBe(true);
-      return;
-    }
+    expect(execution?.state, "the demo's execution service runs").toBe("running");
     await expect.poll(() => text(pill)).toMatch(/^(ACTIVE|REDUCING)$/);
     await page.click("#kill-switch");
     await page.locator("#kill-dialog[open]").waitFor();
