@@ -28,10 +28,17 @@ const WRITER_PARKED = 48;
 const WRITER_BELL = 49;
 
 /** `Atomics.waitAsync` (ES2024; Node 20 and Deno 2 have it, this project's `lib` setting predates it). */
-type WaitAsync = (a: Int32Array, index: number, value: number) =>
+type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs?: number) =>
   | { readonly async: false; readonly value: "not-equal" | "timed-out" }
   | { readonly async: true; readonly value: Promise<"ok" | "timed-out"> };
 const waitAsync: WaitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/**
+ * Longest a parked side sleeps before it looks again by itself. The doorbell protocol needs no timeout;
+ * this bounds the cost of a wake-up lost anyway (seen once on a loaded Deno run: an echo across threads
+ * stalled until the test's deadline) to a tenth of a second instead of a hang.
+ */
+const PARK_TIMEOUT_MS = 100;
 
 /** Default bytes of data per ring (one direction of a connection). */
 export const RING_DEFAULT_BYTES = 1 << 20;
@@ -124,7 +131,7 @@ class RingView {
       Atomics.store(this.ctl, parked, 0);
       return undefined;
     }
-    const w = waitAsync(this.ctl, bell, seen);
+    const w = waitAsync(this.ctl, bell, seen, PARK_TIMEOUT_MS);
     if (!w.async) {
       Atomics.store(this.ctl, parked, 0);
       return undefined;
