@@ -78,4 +78,39 @@ describe("a running system's answers", () => {
     expect(refused.response.status).toBe(401);
     expect(refused.error?.error).toBe("unauthorized");
   }, 60_000);
+
+  it("every operation of the document: 401 without the token exactly where it says so; with the token, past auth", async () => {
+    interface Operation { security?: unknown[]; requestBody?: unknown; parameters?: { in: string; name: string }[] }
+    const doc = (await (await fetch(`${system.apiUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const seen: string[] = [];
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!["get", "post", "put", "patch", "delete"].includes(method)) continue;
+        // Path parameters get names nothing has, so a mutating route with the token is refused by lookup, not run.
+        const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => (name === "file" ? "no-such-file.js" : `no-such-${name}`));
+        const query = template === "/history" || template === "/stream" ? "?domain=signal" : "";
+        const url = `${system.apiUrl}${path}${query}`;
+        const needsToken = (op.security ?? []).length > 0;
+        const bare = await fetch(url, { method: method.toUpperCase() });
+        await bare.body?.cancel();
+        expect(bare.status === 401, `${method.toUpperCase()} ${template} without the token: ${bare.status}`).toBe(needsToken);
+        seen.push(`${method.toUpperCase()} ${template}`);
+        // With the token: never 401. Bodyless commands without a parameter (the kill switch) are driven by the test above.
+        if (!needsToken || method === "get" || op.requestBody !== undefined || /\{/.test(template)) {
+          const init: RequestInit = { method: method.toUpperCase(), headers: { ...auth, "content-type": "application/json" } };
+          if (method !== "get") init.body = "{"; // malformed: a route with a body refuses it with 400 before acting
+          const r = await fetch(url, init);
+          await r.body?.cancel();
+          expect(r.status, `${method.toUpperCase()} ${template} with the token`).not.toBe(401);
+          if (method !== "get") expect([400, 404, 409, 415, 422], `${method.toUpperCase()} ${template} with the token: ${r.status}`).toContain(r.status);
+        }
+      }
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(20);
+    // A wrong token is refused like none.
+    const wrong = await fetch(`${system.apiUrl}/portfolio`, { headers: { authorization: "Bearer not-the-token" } });
+    expect(wrong.status).toBe(401);
+    // Nothing above changed the trading state.
+    expect(((await (await get("/kill-switch")).json()) as { tradingState: string }).tradingState).toBe("ACTIVE");
+  }, 90_000);
 });
