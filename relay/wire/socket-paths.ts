@@ -92,9 +92,9 @@ export function checkSocketPathLength(socketPath: string): void {
 export class PrivateDirError extends Error {
   /** The directory. */
   readonly dir: string;
-  /** @param dir the directory @param reason why it is refused */
-  constructor(dir: string, reason: string) {
-    super(`${dir}: ${reason}`);
+  /** @param dir the directory @param reason why it is refused @param cause the error underneath, if any */
+  constructor(dir: string, reason: string, cause?: unknown) {
+    super(`${dir}: ${reason}`, cause === undefined ? undefined : { cause });
     this.name = "PrivateDirError";
     this.dir = dir;
   }
@@ -109,7 +109,7 @@ export function checkPrivateDir(dir: string): void {
   try {
     st = fs.lstatSync(dir);
   } catch (e) {
-    throw new PrivateDirError(dir, `cannot inspect the directory (${(e as { code?: string }).code ?? (e as Error).message})`);
+    throw new PrivateDirError(dir, `cannot inspect the directory (${(e as { code?: string }).code ?? (e as Error).message})`, e);
   }
   if (st.isSymbolicLink()) throw new PrivateDirError(dir, "is a symbolic link; refusing to use it (remove it or choose another directory)");
   if (!st.isDirectory()) throw new PrivateDirError(dir, "exists and is not a directory");
@@ -132,7 +132,7 @@ export function ensurePrivateDir(dir: string): void {
       fs.mkdirSync(target, options);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code !== "EEXIST") throw new PrivateDirError(dir, `cannot create the directory (${code ?? (e as Error).message})`);
+      if (code !== "EEXIST") throw new PrivateDirError(dir, `cannot create the directory (${code ?? (e as Error).message})`, e);
     }
   }
   checkPrivateDir(dir);
@@ -148,8 +148,15 @@ export function ensurePrivateDir(dir: string): void {
 export async function prepareSocketPath(socketPath: string, transport: Transport): Promise<void> {
   checkSocketPathLength(socketPath);
   const dir = path.dirname(socketPath);
-  if (dir === defaultSocketDir()) ensurePrivateDir(dir);
-  else {
+  if (dir === defaultSocketDir()) {
+    try {
+      ensurePrivateDir(dir);
+    } catch (e) {
+      // A service granted only its sockets (runtime/launch/service-grants.ts) may neither create nor inspect
+      // the directory; its supervisor made and checked it before starting it. Anything else is a real failure.
+      if (!(e instanceof PrivateDirError && isPermissionRefusal(e.cause))) throw e;
+    }
+  } else {
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
