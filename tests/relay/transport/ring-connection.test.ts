@@ -132,6 +132,13 @@ describe("ring connection, across worker threads", () => {
       port1.close();
       await thread.terminate();
     });
+    // The thread says when it listens on the link; only then is anything sent to it.
+    await new Promise<void>((resolve) => {
+      port1.onmessage = (e: MessageEvent) => {
+        if ((e.data as { started?: boolean } | undefined)?.started === true) resolve();
+      };
+    });
+    port1.onmessage = null;
     return { port: port1, thread };
   }
 

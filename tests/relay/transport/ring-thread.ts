@@ -1,6 +1,7 @@
 /**
  * Entry script of a worker thread for the ring tests (installs the platform, as every entry does).
- * Its first message on the link says what to be:
+ * It first posts `{ started: true }` (the parent waits for it before telling it anything); the parent's
+ * first message on the link then says what to be:
  * - `{ mode: "echo", name }`: listen on ring `name`, serve the link as its route, echo every byte;
  * - `{ mode: "throw" }`: throw an uncaught error (the thread must end alone);
  * - `{ mode: "flood", name, frameBytes }`: connect to ring `name` over the link (the parent serves it)
@@ -46,3 +47,6 @@ link.onmessage = async (e: MessageEvent) => {
     burst();
   }
 };
+// Say so once the handler is in place: a message the parent posted before could be lost while the link was
+// still on its way into this thread (seen on loaded Deno runs as an echo test that never began).
+link.postMessage({ started: true });
