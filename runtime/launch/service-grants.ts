@@ -29,6 +29,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProcessGrants } from "../../core/platform.ts";
 import { RelayDomain } from "../../protocol/mod.ts";
+import { DOMAIN_NAMES, parseDomain } from "../../relay/wire/socket-paths.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { configPaths, STATE_SUBDIRS } from "../paths.ts";
 import { allServiceNames, SUPERVISOR_CONTROL, type ServiceDescriptor } from "../service/system-services.ts";
@@ -84,7 +85,7 @@ export function serviceGrants(service: ServiceDescriptor, config: AppConfig, ctx
   const options = (svc?.options ?? {}) as Record<string, unknown>;
   switch (service.kind) {
     case "relay": {
-      const domain = ({ "relay-market-data": RelayDomain.MarketData, "relay-signal": RelayDomain.Signal, "relay-execution": RelayDomain.Execution, "relay-system": RelayDomain.System } as Record<string, number>)[service.name];
+      const domain = parseDomain(service.name.slice("relay-".length)); // relay services are named relay-<domain>
       if (domain !== undefined) socket(domain);
       const nats = config.relays.nats;
       if (nats !== undefined) {
@@ -128,7 +129,7 @@ export function serviceGrants(service: ServiceDescriptor, config: AppConfig, ctx
     case "api":
       both(paths.dir);
       both(paths.stateDir);
-      for (const d of [RelayDomain.MarketData, RelayDomain.Signal, RelayDomain.Execution, RelayDomain.System]) socket(d);
+      for (const name of DOMAIN_NAMES) socket(parseDomain(name)!);
       for (const n of [...allServiceNames(config), SUPERVISOR_CONTROL]) unixSocket(paths.controlSocket(n));
       both(join(paths.dir, API_ADDRESS_FILE));
       net.add(`${config.api.host}:${config.api.port === 0 ? "0" : config.api.port}`);

@@ -3,25 +3,16 @@
  * run of the protocol figures reports each against its committed threshold with an exit code that agrees,
  * and leaves the benchmarks' committed result files as they were.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import process from "node:process";
 import { describe, expect, it } from "vitest";
+import { runEntry } from "./run-entry.ts";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
-function runCheck(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const [cmd, lead] = deno ? [deno.execPath(), ["run", "-A", "bench/check.ts"]] : [process.execPath, ["--import", "tsx", "bench/check.ts"]];
-  const child = spawn(cmd, [...lead, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
-  child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-}
+/** Runs `bench/check.ts` on this runtime. */
+const runCheck = (args: readonly string[]) => runEntry("bench/check.ts", args);
 
 function resultsHash(): string {
   const dir = path.join(ROOT, "bench/results");

@@ -3,25 +3,12 @@
  * the benchmarks, a real (short) stress run passes its JSON and exit code through; `bench/main.ts` runs
  * alone too. The built CLI's message is checked in built.test.ts.
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
-import process from "node:process";
 import { describe, expect, it } from "vitest";
 import { runAp } from "../api/processes.ts";
+import { runEntry } from "./run-entry.ts";
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-
-/** Runs `bench/main.ts` directly on this runtime. */
-function runBenchMain(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const [cmd, lead] = deno ? [deno.execPath(), ["run", "-A", "bench/main.ts"]] : [process.execPath, ["--import", "tsx", "bench/main.ts"]];
-  const child = spawn(cmd, [...lead, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
-  child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-}
+/** Runs `bench/main.ts` on this runtime. */
+const runBenchMain = (args: readonly string[]) => runEntry("bench/main.ts", args);
 
 describe("ap bench (source checkout)", () => {
   it("without a name exits 2 and names the benchmarks", async () => {

@@ -2,9 +2,8 @@
  * Helpers of the package tests: running a command as a child process with a deadline, the project root,
  * the Deno binary, temp directories.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -33,15 +32,7 @@ export function ok(what: string, r: RunResult): RunResult {
   return r;
 }
 
-/** The Deno binary: this one when running under Deno, else the project's, installing it if missing. */
-export function denoBinary(): string {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  if (deno) return deno.execPath();
-  const local = join(ROOT, "tools/deno/node_modules/@deno/linux-x64-glibc/deno");
-  if (existsSync(local)) return local;
-  const out = execFileSync(process.execPath, [join(ROOT, "scripts/install-deno.mjs")], { encoding: "utf8", timeout: 300_000 });
-  return out.trim().split("\n").at(-1)!;
-}
+export { denoBinary } from "../setup/deno-binary.ts";
 
 /** `node` of PATH: plain Node, whichever runtime runs the test (what a user of the packages runs). */
 export const NODE = "node";

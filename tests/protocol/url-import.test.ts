@@ -6,7 +6,7 @@
  * round-trips a Trade; the server's log shows every module fetched came from protocol/.
  */
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,18 +16,9 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeMessage, pairInstrument, toHex } from "../../protocol/mod.ts";
+import { denoBinary } from "../setup/deno-binary.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** The Deno binary: this one when running under Deno, else the project's, installing it if missing. */
-function denoBinary(): string {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  if (deno) return deno.execPath();
-  const local = join(ROOT, "tools/deno/node_modules/@deno/linux-x64-glibc/deno");
-  if (existsSync(local)) return local;
-  const out = execFileSync(process.execPath, [join(ROOT, "scripts/install-deno.mjs")], { encoding: "utf8", timeout: 300_000 });
-  return out.trim().split("\n").at(-1)!;
-}
 
 /** Serves files under ROOT as text/plain and records every path requested. */
 function startServer(requested: string[]): Promise<http.Server> {

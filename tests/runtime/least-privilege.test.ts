@@ -6,7 +6,7 @@
  * TCP connection it was not granted, and the system still trades (every service up, fills in /portfolio).
  */
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,17 +21,12 @@ import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { serviceGrants } from "../../runtime/launch/service-grants.ts";
 import { allServiceNames, describeService } from "../../runtime/service/system-services.ts";
 import { until } from "./helpers.ts";
+import { denoBinary } from "../setup/deno-binary.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROBE = join(ROOT, "tests/runtime/fixtures/permission-probe.ts");
 const work = mkdtempSync(join(tmpdir(), "ap-least-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function denoBinary(): string {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  if (deno) return deno.execPath();
-  return execFileSync(process.execPath, [join(ROOT, "scripts/install-deno.mjs")], { encoding: "utf8", timeout: 300_000 }).trim();
-}
 
 describe("least privilege per service", () => {
   it("grants each demo service only its sockets, its state and its files; never the runtime directory but to the API", async () => {
