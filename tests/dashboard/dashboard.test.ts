@@ -14,7 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../setup/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUPERVISOR_CONTROL } from "../../runtime/service/system-services.ts";
 import { createLogger } from "../../core/log.ts";
@@ -27,23 +28,10 @@ import { SyntheticFeed, SYNTHETIC_STRATEGY, V2_POOL, V3_POOL } from "./synthetic
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = join(ROOT, "main.ts");
 const DEFAULT_CONFIG = join(ROOT, "config/default.yaml");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-];
 /** Seconds of silence after which the page marks data stale (`?staleAfter=`), short to keep the test fast. */
 const STALE_AFTER = 3;
 /** How long the demo runs before a page is opened on its history. */
 const DEMO_RUN_MS = 60_000;
-
-async function launchChromium(): Promise<Browser | string> {
-  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (install Debian's "chromium" package, as .ci/run does)`;
-  try {
-    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-  } catch (e) {
-    return `Chromium at ${CHROMIUM} could not be launched: ${(e as Error).message.split("\n")[0]}`;
-  }
-}
 
 const launched = await launchChromium();
 const browser = typeof launched === "string" ? undefined : launched;

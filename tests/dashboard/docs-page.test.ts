@@ -6,25 +6,12 @@
  * @module
  */
 
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { launchChromium } from "../setup/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "../../api/app.ts";
 import { HTTP_SERVING, type HttpServerHandle } from "../../api/serve/types.ts";
 import { platform } from "../../core/platform.ts";
 import { MemoryControlPlane } from "../api/memory-control-plane.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-
-async function launchChromium(): Promise<Browser | string> {
-  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (install Debian's "chromium" package, as .ci/run does)`;
-  try {
-    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-  } catch (e) {
-    return `Chromium at ${CHROMIUM} could not be launched: ${(e as Error).message.split("\n")[0]}`;
-  }
-}
 
 const launched = await launchChromium();
 const browser = typeof launched === "string" ? undefined : launched;

@@ -7,12 +7,12 @@
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import { launchChromium } from "../../setup/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -220,16 +220,7 @@ describe("ap backtest on the imported tardis trades + quotes", () => {
   });
 });
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-async function launch(): Promise<Browser | string> {
-  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM}`;
-  try {
-    return await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"], timeout: 60_000 });
-  } catch (e) {
-    return `Chromium at ${CHROMIUM} could not be launched: ${(e as Error).message.split("\n")[0]}`;
-  }
-}
-const launched = await launch();
+const launched = await launchChromium();
 const browser = typeof launched === "string" ? undefined : launched;
 if (browser === undefined) console.warn(`report.html Chromium test skipped: ${launched}`);
 
