@@ -10,6 +10,7 @@
  *   e.g. node scripts/test-summary.mjs 0 node 0 node.json deno 0 deno.json node24 0 node24.json
  */
 import { existsSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
 
 const argv = process.argv.slice(2);
 /** `--extra LABEL RC` pairs: checks that count as one test each (e.g. the benchmark gate). */
@@ -57,6 +58,13 @@ for (const [label, rc, file] of runs) {
   for (const t of r.testResults ?? []) {
     for (const a of t.assertionResults ?? []) {
       if (a.status === "skipped" || a.status === "pending" || a.status === "todo") console.log(`  skipped: ${t.name} › ${a.fullName ?? a.title}`);
+      if (a.status === "failed") {
+        const why = String((a.failureMessages ?? [])[0] ?? "").split("\n")[0].slice(0, 300);
+        console.log(`  FAILED: ${relative(process.cwd(), t.name)} › ${a.fullName ?? a.title}${why ? ` — ${why}` : ""}`);
+      }
+    }
+    if (t.status === "failed" && (t.assertionResults ?? []).every((a) => a.status !== "failed")) {
+      console.log(`  FAILED (file): ${relative(process.cwd(), t.name)} — ${String(t.message ?? "").split("\n")[0].slice(0, 300)}`);
     }
   }
   passed += p;
