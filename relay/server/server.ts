@@ -43,6 +43,11 @@ export interface RelayServerOptions extends RelayOptions {
   tcp?: TcpListenOptions;
   /** Transport to use (default: this runtime's). */
   transport?: Transport;
+  /**
+   * Also listen on these in-host endpoints (shared-memory rings between threads), with the trust of the
+   * Unix socket: no Hello token beyond the run's identities.
+   */
+  localEndpoints?: readonly Endpoint[];
 }
 
 /** A running relay and its listeners. */
@@ -90,6 +95,11 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
     listeners.push(unix);
     restrictSocket(socketPath);
     log.info("listening", { endpoint: formatEndpoint(unix.endpoint), transport: transport.name, checksum: options.verifyChecksum ?? true });
+    for (const endpoint of options.localEndpoints ?? []) {
+      const l = await transport.listen(endpoint, (conn) => relay.attach(conn, { requireToken: false }));
+      listeners.push(l);
+      log.info("listening", { endpoint: formatEndpoint(l.endpoint), transport: transport.name });
+    }
     if (tcp) {
       const endpoint: Endpoint = { kind: "tcp", host: tcp.host, port: tcp.port, ...(tcp.tls ? { tls: tcp.tls } : {}) };
       const l = await transport.listen(endpoint, (conn) => relay.attach(conn, { requireToken: true }));
@@ -105,7 +115,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   return {
     relay,
     socketPath,
-    tcpEndpoint: listeners[1]?.endpoint,
+    tcpEndpoint: tcp ? listeners[listeners.length - 1]?.endpoint : undefined,
     async close() {
       if (closed) return;
       closed = true;

@@ -20,6 +20,7 @@ import { StatusReporter } from "./status-reporter.ts";
 import type { ServiceRegistry } from "./system-services.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
 import { hostIdentity, type RunSecrets } from "./service-secrets.ts";
+import type { RelayEndpoints } from "./relay-endpoints.ts";
 
 /** A service started in this process with its control socket and status reporter. */
 export interface HostedService {
@@ -31,10 +32,10 @@ export interface HostedService {
 
 /**
  * Starts the service `name` of `config` in this process through `registry` (relay identity from `secrets`,
- * else the environment).
+ * else the environment; relays reached through `relayEndpoints`, else their Unix sockets).
  */
 export async function hostService(
-  name: string, config: AppConfig, registry: ServiceRegistry, log?: Logger, secrets?: RunSecrets,
+  name: string, config: AppConfig, registry: ServiceRegistry, log?: Logger, secrets?: RunSecrets, relayEndpoints?: RelayEndpoints,
 ): Promise<HostedService> {
   const paths = configPaths(config);
   const resolved = registry.resolve(name, config);
@@ -42,6 +43,7 @@ export async function hostService(
   const ctx: ServiceContext = {
     name, serviceId: resolved.serviceId, runtimeDir: paths.dir, stateDir: paths.stateDir, relaySocket: paths.relaySocket, log: logger,
     identity: hostIdentity(secrets, resolved.kind, resolved.serviceId),
+    ...(relayEndpoints !== undefined ? { relayEndpoints } : {}),
   };
   const service = await resolved.start(ctx);
   let control: ControlServer | undefined;
@@ -53,7 +55,7 @@ export async function hostService(
       metrics: async () => service.metricsText(),
     });
     reporter = await StatusReporter.start({
-      socketPath: paths.relaySocket(RelayDomain.System), serviceId: resolved.serviceId, status: () => service.status(), logger,
+      socketPath: relayEndpoints?.connect(RelayDomain.System) ?? paths.relaySocket(RelayDomain.System), serviceId: resolved.serviceId, status: () => service.status(), logger,
     });
   } catch (e) {
     await control?.close();

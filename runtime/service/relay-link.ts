@@ -1,5 +1,6 @@
 /**
- * How a hosted service connects to one of the run's relays: over the relay's Unix socket, with the
+ * How a hosted service connects to one of the run's relays: over the deployment's endpoint for it
+ * (ServiceContext.relayEndpoints; the relay's Unix socket in process mode), with the
  * service's own id and its identity token (ServiceContext.identity), waiting for the relay to come up,
  * logging through the service's logger.
  *
@@ -21,7 +22,7 @@ export function connectRelay(
   ctx: ServiceContext, domain: RelayDomain, role: number, extra: Partial<RelayClientOptions> = {},
 ): Promise<RelayClient> {
   return RelayClient.connect({
-    endpoint: { kind: "unix", path: ctx.relaySocket(domain) }, domain, serviceId: ctx.serviceId, role,
+    endpoint: ctx.relayEndpoints?.connect(domain) ?? { kind: "unix", path: ctx.relaySocket(domain) }, domain, serviceId: ctx.serviceId, role,
     waitForRelay: true, logger: ctx.log, ...tokenOf(ctx), ...extra,
   });
 }

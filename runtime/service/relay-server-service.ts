@@ -32,6 +32,7 @@ export async function startRelayService(ctx: ServiceContext, domain: RelayDomain
   const server = await startRelayServer({
     domain,
     socketPath: ctx.relaySocket(domain),
+    localEndpoints: ctx.relayEndpoints?.extraListen(domain) ?? [],
     verifyChecksum: config.relays.verifyChecksum,
     subscriberQueueBytes: config.relays.subscriberQueueBytes,
     ringBytesPerSource: config.relays.ringBytesPerSource,

@@ -14,6 +14,7 @@ import { MessageBuilder, RelayDomain, ServiceState, TlvType } from "../../protoc
 import { RelayClient } from "../../relay/client/client.ts";
 import { Role } from "../../relay/wire/control.ts";
 import type { Logger } from "../../core/log.ts";
+import type { Endpoint } from "../../relay/transport/types.ts";
 import type { ServiceStatusFields } from "./types.ts";
 
 const U32 = 0xffffffff;
@@ -66,12 +67,13 @@ export class StatusReporter {
 
   /** Connects to the system relay (waiting for it) and starts reporting. */
   static async start(options: {
-    socketPath: string; serviceId: number; status: () => ServiceStatusFields; intervalMs?: number; logger: Logger;
+    /** The system relay: a Unix socket path, or the deployment's endpoint for it. */
+    socketPath: string | Endpoint; serviceId: number; status: () => ServiceStatusFields; intervalMs?: number; logger: Logger;
     /** Errors per million handled that make a running service Degraded (default {@link DEGRADED_ERRORS_PER_MILLION}). */
     degradedErrorsPerMillion?: number;
   }): Promise<StatusReporter> {
     const client = await RelayClient.connect({
-      endpoint: { kind: "unix", path: options.socketPath }, domain: RelayDomain.System, serviceId: options.serviceId,
+      endpoint: typeof options.socketPath === "string" ? { kind: "unix", path: options.socketPath } : options.socketPath, domain: RelayDomain.System, serviceId: options.serviceId,
       role: Role.Publisher, waitForRelay: true, logger: options.logger, outBufferBytes: 64 * 1024,
     });
     const r = new StatusReporter(client, options.serviceId, options.status, options.degradedErrorsPerMillion ?? DEGRADED_ERRORS_PER_MILLION);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { RelayEndpoints } from "./relay-endpoints.ts";
 import type { Logger } from "../../core/log.ts";
 import type { ControlHandler } from "../control/channel.ts";
 import type { ServiceIdentity } from "./service-secrets.ts";
@@ -55,6 +56,11 @@ export interface ServiceContext {
   stateDir?: string;
   /** Unix socket path of each domain's relay. */
   relaySocket(domain: number): string;
+  /**
+   * How this deployment's services reach the relays (relay-endpoints.ts). Absent (process mode, contexts
+   * built by hand): each relay's Unix socket, `relaySocket(domain)`.
+   */
+  relayEndpoints?: RelayEndpoints;
   /** Structured logger for this service. */
   log: Logger;
   /**
