@@ -30,6 +30,7 @@ import { ControlError } from "../runtime/control/channel.ts";
 import { requireBearer } from "./auth.ts";
 import { BadBodyError, readJsonObject } from "./body.ts";
 import { NotFoundError, type ControlPlane } from "./control-plane.ts";
+import { noStoreJson } from "./no-store.ts";
 import { requireKnownHost, type HostPolicy } from "./host-check.ts";
 import {
   BreakerResetAnswerSchema, CircuitBreakersSchema, HealthSchema, PortfolioSchema, RiskLimitsBodySchema, RiskLimitsSchema, ServiceActionAnswerSchema,
@@ -117,6 +118,7 @@ export function createApiApp(
     return c.json({ error: "internal", message: err instanceof Error ? err.message : String(err) }, 500);
   });
 
+  app.use("*", noStoreJson());
   app.use("*", requireKnownHost(options.hosts));
   app.use("*", bodyLimit({
     maxSize: maxBody,
