@@ -14,6 +14,7 @@ import { bindService, createPlatform, type Platform } from "../../core/platform.
 import { THREADS } from "../../relay/transport/threads.ts";
 import { TRANSPORT } from "../../relay/transport/types.ts";
 import { PROCESS_SPAWNER } from "../../runtime/process/types.ts";
+import { nodePermissionArgs } from "./node-permission-flags.ts";
 
 /** Assembles the platform of a Node process (entry points call `selectPlatform()` of `select.ts` instead). */
 export function nodePlatform(): Platform {
@@ -21,8 +22,10 @@ export function nodePlatform(): Platform {
     runtime: "node",
     label: `node ${process.version}`,
     execPath: process.execPath,
-    // Grants are not enforced on Node (docs/SECURITY.md); preload modules load after tsx so they may be TypeScript.
-    scriptArgs: (fromSources, options) => [...(fromSources ? ["--import", "tsx"] : []), ...(options?.preload ?? []).flatMap((p) => ["--import", pathToFileURL(p).href])],
+    // Grants: Node's permission model on Node ≥ 22 (node-permission-flags.ts, docs/SECURITY.md); preload modules load after tsx so they may be TypeScript.
+    scriptArgs: (fromSources, options) => [
+      ...nodePermissionArgs(options, fromSources), ...(fromSources ? ["--import", "tsx"] : []), ...(options?.preload ?? []).flatMap((p) => ["--import", pathToFileURL(p).href]),
+    ],
     onUnhandledRejection(note) {
       process.on("unhandledRejection", note);
       return () => process.off("unhandledRejection", note);

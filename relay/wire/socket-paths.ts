@@ -188,10 +188,10 @@ export async function prepareSocketPath(socketPath: string, transport: Transport
   }
 }
 
-/** True for the runtime refusing an operation the process was not granted (Deno's `NotCapable`). */
+/** True for the runtime refusing an operation the process was not granted (Deno's `NotCapable`, Node's `ERR_ACCESS_DENIED`). */
 function isPermissionRefusal(e: unknown): boolean {
-  const name = (e as { name?: string }).name;
-  return name === "NotCapable" || name === "PermissionDenied";
+  const { name, code } = e as { name?: string; code?: string };
+  return name === "NotCapable" || name === "PermissionDenied" || code === "ERR_ACCESS_DENIED"; // Deno; Node's permission model
 }
 
 /** Sets the socket file's mode to 0600 (owner only). */
