@@ -1,6 +1,7 @@
 /**
  * What each supervised service may touch — the least privilege it runs with where the runtime can enforce
- * it (Deno's permission flags; see `docs/SECURITY.md` for Node). Every service may read the project's
+ * it (Deno's permission flags; on Node ≥ 22 the permission model's file rules for the services that write
+ * only sockets — app/platform/node-permission-flags.ts; see `docs/SECURITY.md`). Every service may read the project's
  * sources and its working directory, its resolved config file, its control socket and the system relay's
  * socket (heartbeats); beyond that:
  *
