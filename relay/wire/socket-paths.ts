@@ -190,7 +190,7 @@ export async function prepareSocketPath(socketPath: string, transport: Transport
 
 /** True for the runtime refusing an operation the process was not granted (Deno's `NotCapable`). */
 function isPermissionRefusal(e: unknown): boolean {
-  const name = (e as { name?: string }).name;
+  const name = (e as { name?: string } | undefined)?.name;
   return name === "NotCapable" || name === "PermissionDenied";
 }
 
