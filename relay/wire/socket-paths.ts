@@ -190,7 +190,7 @@ export async function prepareSocketPath(socketPath: string, transport: Transport
 
 /** True for the runtime refusing an operation the process was not granted (Deno's `NotCapable`, Node's `ERR_ACCESS_DENIED`). */
 function isPermissionRefusal(e: unknown): boolean {
-  const { name, code } = e as { name?: string; code?: string };
+  const { name, code } = (e ?? {}) as { name?: string; code?: string };
   return name === "NotCapable" || name === "PermissionDenied" || code === "ERR_ACCESS_DENIED"; // Deno; Node's permission model
 }
 

@@ -14,7 +14,7 @@ import { encodeHello, Role } from "../../relay/wire/control.ts";
 import { silentLogger } from "../../core/log.ts";
 import { startRelayServer, type RelayServer, type RelayServerOptions } from "../../relay/server/server.ts";
 import { platform } from "../../core/platform.ts";
-import { TRANSPORT, type Connection } from "../../relay/transport/types.ts";
+import { TRANSPORT, type Connection, type Endpoint } from "../../relay/transport/types.ts";
 
 /** True when the tests run inside Deno. */
 export const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -126,10 +126,10 @@ export interface RawPeer {
   isClosed(): boolean;
 }
 
-/** Opens a raw connection to `socketPath`, optionally sending a Hello first. */
-export async function rawPeer(socketPath: string, hello?: { serviceId: number; role: number; token?: string; domain?: number }): Promise<RawPeer> {
+/** Opens a raw connection to `at` (a Unix socket path or any endpoint), optionally sending a Hello first. */
+export async function rawPeer(at: string | Endpoint, hello?: { serviceId: number; role: number; token?: string; domain?: number }): Promise<RawPeer> {
   const transport = await platform().load(TRANSPORT);
-  const conn = await transport.connect({ kind: "unix", path: socketPath });
+  const conn = await transport.connect(typeof at === "string" ? { kind: "unix", path: at } : at);
   const framer = new StreamFramer();
   const messages: Uint8Array[] = [];
   let closedFlag = false;

@@ -31,26 +31,6 @@ async function publishRaw(socketPath: string, source: number, n: number): Promis
 }
 
 describe("retransmission", () => {
-  it("answers a RetransmitRequest with the held messages, exactly", async () => {
-    server = await startTestRelay(env.dir);
-    await publishRaw(server.socketPath, 3, 100);
-    await until(() => server!.relay.metrics.messagesIn >= 101, 3000, "messages in");
-    const sub = await rawPeer(server.socketPath, { serviceId: 64, role: Role.Subscriber });
-    sub.conn.write([encodeRetransmitRequest(RelayDomain.MarketData, 64, 3, 10n, 20n)]);
-    await until(() => sub.messages.length >= 11, 3000, "retransmission");
-    // A range reaching past the last sequence is answered up to the last one, without a Gap.
-    sub.conn.write([encodeRetransmitRequest(RelayDomain.MarketData, 64, 3, 95n, 500n)]);
-    await until(() => sub.messages.length >= 17, 3000, "second retransmission");
-    await sleep(50);
-    expect(sub.messages.map((m) => headerOf(m).sequence)).toEqual([
-      ...Array.from({ length: 11 }, (_, i) => BigInt(10 + i)),
-      ...Array.from({ length: 6 }, (_, i) => BigInt(95 + i)),
-    ]);
-    expect(sub.messages.every((m) => headerOf(m).source === 3 && firstType(m) === TlvType.Trade)).toBe(true);
-    expect(server.relay.metrics.retransmitRequests).toBe(2);
-    sub.conn.close();
-  });
-
   it("answers with Gap (reason 1) for what it never had and what the ring evicted", async () => {
     server = await startTestRelay(env.dir, { ringBytesPerSource: 1024 });
     await publishRaw(server.socketPath, 4, 200);

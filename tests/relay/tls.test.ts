@@ -1,5 +1,3 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayDomain } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client/client.ts";
@@ -9,6 +7,7 @@ import { isLoopbackHost, RelayConfigError, startRelayServer, type RelayServer } 
 import { platform } from "../../core/platform.ts";
 import { TRANSPORT, type Endpoint } from "../../relay/transport/types.ts";
 import { collector, headerOf, Role, startTestRelay, tempDir, TradeSource, until } from "./helpers.ts";
+import { makeCertificate } from "./transports.ts";
 
 const TOKEN = "correct horse battery staple";
 let env: { dir: string; cleanup: () => void };
@@ -17,23 +16,6 @@ let cert: string;
 let key: string;
 let server: RelayServer;
 let tls: Endpoint;
-
-/**
- * A throw-away CA and a relay certificate for 127.0.0.1 signed by it, made now with the openssl CLI (no
- * key is ever committed). A separate CA is needed: rustls (Deno) refuses a CA certificate as a leaf.
- */
-function makeCertificate(dir: string): { ca: string; cert: string; key: string } {
-  const ossl = (...args: string[]): void => void execFileSync("openssl", args, { stdio: "ignore" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  ossl("req", "-x509", ...ec, "-keyout", `${dir}/ca.key`, "-out", `${dir}/ca.pem`, "-days", "1", "-subj", "/CN=alphapulse-test-ca",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
-  ossl("req", ...ec, "-keyout", `${dir}/key.pem`, "-out", `${dir}/relay.csr`, "-subj", "/CN=alphapulse-test-relay");
-  fs.writeFileSync(`${dir}/ext.cnf`, "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
-  ossl("x509", "-req", "-in", `${dir}/relay.csr`, "-CA", `${dir}/ca.pem`, "-CAkey", `${dir}/ca.key`, "-CAcreateserial",
-    "-out", `${dir}/cert.pem`, "-days", "1", "-extfile", `${dir}/ext.cnf`);
-  const read = (f: string): string => fs.readFileSync(`${dir}/${f}`, "utf8");
-  return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
-}
 
 beforeAll(async () => {
   env = tempDir();
