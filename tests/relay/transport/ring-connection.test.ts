@@ -123,7 +123,10 @@ describe("ring connection, one thread", () => {
   });
 });
 
-describe("ring connection, across worker threads", () => {
+/** How long a worker thread may take to start (a cold start compiles the platform's modules). */
+const WORKER_START_MS = 100_000;
+
+describe("ring connection, across worker threads", { timeout: 150_000 }, () => {
   async function startThread(): Promise<{ port: MessagePort; thread: WorkerThread }> {
     const threads = await platform().load(THREADS);
     const { port1, port2 } = new MessageChannel();
@@ -132,10 +135,15 @@ describe("ring connection, across worker threads", () => {
       port1.close();
       await thread.terminate();
     });
-    // The thread says when it listens on the link; only then is anything sent to it.
-    await new Promise<void>((resolve) => {
+    // The thread says when it listens on the link; only then is anything sent to it. The first worker of a
+    // run compiles the platform's modules: on a loaded machine (load ~20 on 2 cores) that took over 30 s.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the ring test worker did not start within ${WORKER_START_MS} ms`)), WORKER_START_MS);
       port1.onmessage = (e: MessageEvent) => {
-        if ((e.data as { started?: boolean } | undefined)?.started === true) resolve();
+        if ((e.data as { started?: boolean } | undefined)?.started === true) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
     });
     port1.onmessage = null;
