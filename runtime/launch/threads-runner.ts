@@ -11,6 +11,7 @@ import type { Logger } from "../../core/log.ts";
 import { platform } from "../../core/platform.ts";
 import { THREADS } from "../../relay/transport/threads.ts";
 import type { AppConfig } from "../config/schema.ts";
+import { configPaths } from "../paths.ts";
 import { relayEndpointName } from "../service/relay-endpoints.ts";
 import type { RunSecrets } from "../service/service-secrets.ts";
 import { describeService } from "../service/system-services.ts";
@@ -37,7 +38,7 @@ export interface ThreadsRunner {
   readonly supervisor: Supervisor;
   /** Injects a fault into a service's worker (tests, drills); false when it has no live worker. */
   fault(service: string, fault: ThreadFault): boolean;
-  /** Stops every worker (the supervisor's shutdown) and the hang watch. */
+  /** Stops every service's worker, then the relays' (each within `deadlineMs`), and the hang watch. */
   shutdown(deadlineMs: number): Promise<void>;
 }
 
@@ -45,6 +46,7 @@ export interface ThreadsRunner {
 export async function startThreads(o: ThreadsLaunch): Promise<ThreadsRunner> {
   const s = o.config.supervisor;
   const describe = (name: string) => describeService(name, o.config);
+  const paths = configPaths(o.config);
   const spawner = new ThreadSpawner({
     threads: await platform().load(THREADS),
     script: o.script,
@@ -62,6 +64,10 @@ export async function startThreads(o: ThreadsLaunch): Promise<ThreadsRunner> {
     pingIntervalMs: s.threads.pingIntervalMs,
     hungAfterMs: s.threads.hungAfterMs,
     log: o.log,
+    socketsOf: (name) => {
+      const d = describe(name);
+      return [paths.controlSocket(name), ...(d.kind === "relay" ? [paths.relaySocket(d.serviceId - 79)] : [])];
+    },
   });
   const sup = new Supervisor(spawner, s, o.onEvent);
   for (const name of o.names) {
@@ -76,6 +82,8 @@ export async function startThreads(o: ThreadsLaunch): Promise<ThreadsRunner> {
     supervisor: sup,
     fault: (service, fault) => spawner.fault(service, fault),
     async shutdown(deadlineMs) {
+      // The services first, while their relays still take what they flush on the way out; then the relays.
+      await Promise.all(o.names.filter((n) => describe(n).kind !== "relay").map((n) => sup.stop(n, deadlineMs)));
       await sup.shutdown(deadlineMs);
       spawner.close();
     },

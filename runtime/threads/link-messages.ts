@@ -43,7 +43,7 @@ export interface InitMessage {
 export const ThreadFault = {
   /** An uncaught error thrown from a timer: the worker ends with it. */
   Throw: "throw",
-  /** A busy loop that never yields: the worker stops answering pings. */
+  /** The thread blocks for good (`Atomics.wait`, as in a deadlock): the worker stops answering pings. */
   Hang: "hang",
 } as const;
 /** One fault. */

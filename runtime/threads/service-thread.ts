@@ -90,9 +90,9 @@ export async function runServiceThread(registry: ServiceRegistry): Promise<void>
   const inject = (fault: ThreadFault): void => {
     setTimeout(() => {
       if (fault === ThreadFault.Throw) throw new InjectedThreadFault(name);
-      for (;;) {
-        // ThreadFault.Hang: never yields again; the main thread's hang watch ends this thread.
-      }
+      // ThreadFault.Hang: blocks this thread for good (as a deadlock would), without burning a core; the
+      // main thread's hang watch ends it.
+      for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     }, 0);
   };
 

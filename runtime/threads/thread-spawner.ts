@@ -7,8 +7,9 @@
  * answers `stopped`, then the thread is ended); `kill("SIGKILL")` ends the thread at once. Its `pid` is
  * this process's (threads have none of their own). `exited` gives `{ code: 0 }` after a graceful stop,
  * `{ code: 1 }` after an uncaught error or a failed start, `{ signal: "SIGKILL" }` when ended at once —
- * including by the hang watch: every worker is pinged each `pingIntervalMs`, and one silent for
- * `hungAfterMs` is ended (and so restarted by the supervisor).
+ * including by the hang watch: every worker is pinged each `pingIntervalMs`, and one whose service runs
+ * but that is silent for `hungAfterMs` is ended (and so restarted by the supervisor); before its service
+ * runs a worker has max(60 s, 6 × `hungAfterMs`).
  *
  * Ring wiring: for every pair (worker W, relay worker R ≠ W) this thread makes one `MessageChannel`,
  * gives R one end to serve (`serveRingPort`) and W the other as its route to R's ring name
@@ -24,6 +25,7 @@
  * @module
  */
 
+import { rmSync } from "node:fs";
 import process from "node:process";
 import type { Logger } from "../../core/log.ts";
 import type { Threads, WorkerThread } from "../../relay/transport/threads.ts";
@@ -55,6 +57,13 @@ export interface ThreadSpawnerOptions {
   readonly hungAfterMs: number;
   /** The spawner's own log (hangs, uncaught errors, failed starts). */
   readonly log: Logger;
+  /**
+   * The Unix sockets `service` listens on (its control socket; a relay's socket), removed when its
+   * worker is ended at once: a thread cannot close another thread's listeners, and one that does not
+   * stop (Deno does not interrupt a worker spinning in a loop) would otherwise keep answering there
+   * and refuse its replacement.
+   */
+  socketsOf(service: string): readonly string[];
 }
 
 /** One live worker. */
@@ -64,6 +73,8 @@ interface Live {
   readonly link: MessagePort;
   readonly thread: WorkerThread;
   linked: boolean;
+  /** Its service started (the worker said `running`): from then on the hang limit is `hungAfterMs`. */
+  running: boolean;
   lastPong: number;
   /** How it is being ended (set before `terminate`), so `exited` says so. */
   planned: ProcessExit | undefined;
@@ -100,7 +111,7 @@ export class ThreadSpawner implements ProcessSpawner {
     const { port1: link, port2 } = new MessageChannel();
     const thread = this.o.threads.start(this.o.script, port2, `ap:${service}`);
     const w: Live = {
-      service, ring: this.o.ringOf(service), link, thread, linked: false, lastPong: Date.now(), planned: undefined, stopAsked: false,
+      service, ring: this.o.ringOf(service), link, thread, linked: false, running: false, lastPong: Date.now(), planned: undefined, stopAsked: false,
       onLog: options.onStdout,
     };
     this.live.add(w);
@@ -155,6 +166,9 @@ export class ThreadSpawner implements ProcessSpawner {
         if (w.onLog) w.onLog(m.line);
         else process.stderr.write(m.line);
         break;
+      case "running":
+        w.running = true;
+        break;
       case "failed":
         this.o.log.error("service failed to start in its thread", { child: w.service, error: m.error });
         this.end(w, { code: 1, signal: null });
@@ -200,8 +214,9 @@ export class ThreadSpawner implements ProcessSpawner {
     const now = Date.now();
     for (const w of this.live) {
       if (w.planned) continue;
-      // Before its hello a worker is still loading its modules (slow on a loaded machine): a longer allowance.
-      const limit = w.linked ? this.o.hungAfterMs : Math.max(60_000, this.o.hungAfterMs * 6);
+      // Until its service runs a worker loads modules and starts (a replay's first synchronous parse, slow
+      // on a loaded machine): a longer allowance.
+      const limit = w.running ? this.o.hungAfterMs : Math.max(60_000, this.o.hungAfterMs * 6);
       const silentMs = now - w.lastPong;
       if (silentMs > limit) {
         this.o.log.error("service thread hung: ending it", { child: w.service, silentMs, limitMs: limit });
@@ -216,6 +231,14 @@ export class ThreadSpawner implements ProcessSpawner {
     if (w.planned) return;
     w.planned = exit;
     void w.thread.terminate();
+    if (exit.signal !== "SIGKILL") return;
+    for (const path of this.o.socketsOf(w.service)) {
+      try {
+        rmSync(path, { force: true });
+      } catch (e) {
+        this.o.log.warn("socket of an ended thread not removed", { child: w.service, path, error: String(e) });
+      }
+    }
   }
 
   private gone(w: Live): void {

@@ -61,7 +61,7 @@ beforeAll(async () => {
   try {
     system = await startSystem({
       ...config,
-      supervisor: { ...config.supervisor, deployment: "threads", initialBackoffMs: 100, threads: { pingIntervalMs: 500, hungAfterMs: 5_000 } },
+      supervisor: { ...config.supervisor, deployment: "threads", initialBackoffMs: 100, threads: { pingIntervalMs: 500, hungAfterMs: 8_000 } },
     }, {
       mainPath: join(ROOT, "main.ts"), apiTimeoutMs: 150_000,
       log: createLogger("test-supervisor", { level: "info", write: (line) => void supervisorLines.push(line) }),
@@ -75,6 +75,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  if (process.env.AP_THREADS_DEBUG) (await import("node:fs")).writeFileSync(process.env.AP_THREADS_DEBUG, [...supervisorLines, "----", ...serviceLines].join(""));
   for (const c of clients) await c.close(200).catch(() => {});
   await system?.stop();
   rmSync(dir, { recursive: true, force: true });
