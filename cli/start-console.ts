@@ -14,6 +14,8 @@ import { parseDecimal } from "../protocol/mod.ts";
 export interface BannerInfo {
   configFile: string;
   inline: boolean;
+  /** `threads`: every service in a worker thread of this process (their pid is this process's). */
+  threads?: boolean;
   apiUrl: string;
   token: string;
   runtimeDir: string;
@@ -24,7 +26,7 @@ export interface BannerInfo {
 /** The banner, as lines of text (last line empty). */
 export function bannerText(b: BannerInfo): string {
   return [
-    "AlphaPulse is running" + (b.inline ? " (inline)" : "") + ` from ${b.configFile}`,
+    "AlphaPulse is running" + (b.inline ? " (inline)" : b.threads ? " (threads: every service a worker thread of this process)" : "") + ` from ${b.configFile}`,
     `  API        ${b.apiUrl}  (GET /health, /metrics; the rest needs the token)`,
     `  Dashboard  ${b.apiUrl}/`,
     `  Token      ${b.token}`,

@@ -1,7 +1,7 @@
 /**
- * `ap start [--config F] [--port N] [--inline] [--log-format console|json]`: brings the whole system up
- * (relays, adapters, strategies, risk/execution, API) as supervised processes and shuts it down
- * gracefully on SIGINT/SIGTERM.
+ * `ap start [--config F] [--port N] [--inline | --threads] [--log-format console|json]`: brings the whole
+ * system up (relays, adapters, strategies, risk/execution, API) as supervised processes (or supervised
+ * worker threads with `--threads`) and shuts it down gracefully on SIGINT/SIGTERM.
  *
  * Output. Every log line (the supervisor's and every child's) goes to the rotating log file
  * `<stateDir>/logs/alphapulse.log`. On a terminal (`console`, the default when stdout is a TTY) stdout
@@ -34,12 +34,14 @@ const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 export const startCommand: Command = {
   name: "start",
   summary: "start the whole system (default: the embedded demo, no network or keys)",
-  usage: `usage: ap start [--config FILE] [--port N] [--inline] [--log-format console|json]
+  usage: `usage: ap start [--config FILE] [--port N] [--inline | --threads] [--log-format console|json]
 
 Starts every service of the config as its own supervised process and serves the API and dashboard.
   --config FILE        YAML config (default ${DEFAULT_CONFIG}: the embedded demo; config/live.yaml: real feeds)
   --port N             API port (overrides api.port; 0 picks a free one)
   --inline             run all services in this one process (development, tests)
+  --threads            run each service in a supervised worker thread of this process, talking to the
+                       relays over shared-memory rings (overrides supervisor.deployment)
   --log-format FORMAT  console: banner and a live status line, logs only in the log file (default on a
                        terminal); json: log lines as JSON on stdout too (default otherwise)
 Logs: <stateDir>/logs/alphapulse.log, rotated by size (config logs.maxFileBytes, logs.maxFiles).
@@ -48,8 +50,9 @@ ALPHAPULSE_STATE_DIR and ALPHAPULSE_PORT via the config (README "Environment var
 Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
   async run({ args }) {
     const { values } = parseOptions(args, {
-      config: { type: "string" }, port: { type: "string" }, inline: { type: "boolean" }, "log-format": { type: "string" },
+      config: { type: "string" }, port: { type: "string" }, inline: { type: "boolean" }, threads: { type: "boolean" }, "log-format": { type: "string" },
     });
+    if (values.inline && values.threads) throw new CommandError("--inline and --threads exclude each other: pick one deployment", 2);
     const format = values["log-format"] ?? (process.stdout.isTTY ? "console" : "json");
     if (format !== "console" && format !== "json") throw new CommandError(`--log-format must be console or json, got ${JSON.stringify(format)}`, 2);
     const file = values.config ?? DEFAULT_CONFIG;
@@ -76,7 +79,7 @@ Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
     let system;
     try {
       system = await startSystem(config, {
-        mainPath: MAIN, inline: values.inline ?? false, log,
+        mainPath: MAIN, inline: values.inline ?? false, ...(values.threads ? { deployment: "threads" as const } : {}), log,
         onClaimed: (paths) => {
           const f = RotatingLogFile.open(paths.logDir, config.logs);
           logFile = f.path;
@@ -93,7 +96,7 @@ Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
       throw e;
     }
     const banner = {
-      configFile: file, inline: values.inline ?? false, apiUrl: system.apiUrl, token: system.token,
+      configFile: file, inline: values.inline ?? false, threads: system.deployment === "threads", apiUrl: system.apiUrl, token: system.token,
       runtimeDir: system.paths.dir, stateDir: system.paths.stateDir, logFile,
     };
     log.info("system running", { configFile: file, api: system.apiUrl, runtimeDir: banner.runtimeDir, stateDir: banner.stateDir, logFile });
@@ -101,7 +104,7 @@ Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.`,
     if (format === "json") {
       process.stdout.write(JSON.stringify({
         level: "info", time: new Date().toISOString(), service: "supervisor", msg: "AlphaPulse is running",
-        api: system.apiUrl, dashboard: `${system.apiUrl}/`, token: system.token, runtimeDir: banner.runtimeDir, stateDir: banner.stateDir, logFile,
+        deployment: system.deployment, api: system.apiUrl, dashboard: `${system.apiUrl}/`, token: system.token, runtimeDir: banner.runtimeDir, stateDir: banner.stateDir, logFile,
       }) + "\n");
       process.stderr.write(bannerText(banner));
     } else {

@@ -141,6 +141,17 @@ export const AppConfigSchema = v.pipe(
       permissions: v.optional(v.picklist(["least", "all"]), "least"),
       /** Modules every service process loads before its own code (Deno `--preload`, Node `--import`): instrumentation, audits. */
       preload: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
+      /**
+       * `processes`: each service in its own OS process, reaching the relays over Unix sockets. `threads`:
+       * each service in a worker thread of one process, reaching the relays over shared-memory rings
+       * (`ap start --threads` overrides it; docs/RELIABILITY.md "Threads deployment").
+       */
+      deployment: v.optional(v.picklist(["processes", "threads"]), "processes"),
+      /** Threads deployment: the main thread pings every worker each `pingIntervalMs`; one silent for `hungAfterMs` is ended and restarted. */
+      threads: v.optional(v.object({
+        pingIntervalMs: v.optional(positiveInt, 1_000),
+        hungAfterMs: v.optional(positiveInt, 10_000),
+      }), {}),
     }), {}),
     /** The API's own alert evaluation (api/alerts/): every `intervalMs`, notifying webhooks with retries. */
     alerting: v.optional(v.object({

@@ -1,6 +1,7 @@
 /**
  * Brings a whole AlphaPulse system up and down: the relays, the configured services and the API, each
- * as its own supervised OS process (or all in this process with `inline`), plus the supervisor's
+ * as its own supervised OS process (or each in a supervised worker thread of this process with the
+ * `threads` deployment, threads-runner.ts; or all in this process with `inline`), plus the supervisor's
  * control socket the API uses for `/services`. The composition root (`app/system.ts`) calls this with its
  * service registry; `ap start` and the system tests go through it.
  *
@@ -33,6 +34,8 @@ import { InlineRunner } from "./inline-runner.ts";
 import { serviceGrants } from "./service-grants.ts";
 import { SystemStartError } from "./start-error.ts";
 import { validateServiceOptions } from "./validate-services.ts";
+import { startThreads } from "./threads-runner.ts";
+import type { ThreadFault } from "../threads/link-messages.ts";
 
 export { API_ADDRESS_FILE, SystemStartError };
 
@@ -42,6 +45,10 @@ export interface StartSystemOptions {
   mainPath: string;
   /** Host every service in this process. */
   inline?: boolean;
+  /** `processes` or `threads` (overrides `supervisor.deployment`; `inline` overrides both). */
+  deployment?: Deployment;
+  /** The worker entry script of the threads deployment (the composition root's; required for `threads`). */
+  threadEntry?: URL;
   /** Starts each service when hosted in this process (`inline`); children resolve through `ap service`. */
   registry: ServiceRegistry;
   /** Logger of the supervisor itself. */
@@ -57,9 +64,19 @@ export interface StartSystemOptions {
   childOutput?: (service: string, text: string) => void;
 }
 
+/** How the services of a system run: each in its own process, or each in a worker thread of this one. */
+export type Deployment = AppConfig["supervisor"]["deployment"];
+
 /** A running system. */
 export interface RunningSystem {
   readonly paths: RuntimePaths;
+  /** How its services run: `processes`, `threads`, or `inline` (all in this process's main thread). */
+  readonly deployment: Deployment | "inline";
+  /**
+   * Threads deployment: injects `fault` into the worker of `service` (real code paths: an uncaught
+   * error, or a loop that never yields) — for tests and drills. False when there is no such worker.
+   */
+  injectFault(service: string, fault: ThreadFault): boolean;
   readonly token: string;
   /** `http://host:port` of the API (dashboard at `/`). */
   readonly apiUrl: string;
@@ -129,22 +146,44 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
     claim.release();
     throw SystemStartError.refused(e);
   }
-  process.env.ALPHAPULSE_API_TOKEN = token;
+  const deployment: Deployment | "inline" = options.inline ? "inline" : (options.deployment ?? config.supervisor.deployment);
+  if (deployment === "threads" && options.threadEntry === undefined) {
+    claim.release();
+    throw new SystemStartError("the threads deployment needs the worker entry script (StartSystemOptions.threadEntry)");
+  }
+  // Threads share this process's environment (on Deno even their writes): the token goes to the API worker only, in its init.
+  if (deployment !== "threads") process.env.ALPHAPULSE_API_TOKEN = token;
   const names = allServiceNames(resolved);
   const secrets = await installRunSecrets(paths.dir, options.inline === true);
 
   let runner: { list: Supervisor["list"]; start(n: string): unknown; stop(n: string): Promise<void>; restart(n: string): Promise<void>; shutdown(): Promise<void> };
-  if (options.inline) {
+  let injectFault: RunningSystem["injectFault"] = () => false;
+  const onEvent = (e: SupervisorEvent): void => {
+    const level = e.event === "crash-loop" ? "error" : e.event === "exited" && e.exit?.code !== 0 ? "warn" : "info";
+    log[level](`service ${e.event}`, { child: e.service, pid: e.pid, exit: e.exit, delayMs: e.delayMs, ...(deployment === "threads" ? { thread: true } : {}) });
+    if (deployment !== "threads") recordChild(claim, e, log); // a thread's pid is this process's: never a child to kill later
+  };
+  if (deployment === "threads") {
+    const s = config.supervisor;
+    const t = await startThreads({
+      config: resolved, configFile: resolvedFile, names, secrets: secrets.run, apiToken: token, logLevel: logLevelFromEnv() ?? config.logs.level,
+      script: options.threadEntry!, log, onEvent, childOutput: options.childOutput,
+    });
+    injectFault = t.fault;
+    runner = {
+      list: () => t.supervisor.list(),
+      start: (n) => t.supervisor.start(n),
+      stop: (n) => t.supervisor.stop(n, s.shutdownDeadlineMs),
+      restart: (n) => t.supervisor.restart(n, s.shutdownDeadlineMs),
+      shutdown: () => t.shutdown(s.shutdownDeadlineMs),
+    };
+  } else if (options.inline) {
     const inline = new InlineRunner(resolved, names, options.registry, log, secrets.run);
     runner = inline;
     await inline.startAll();
   } else {
     const s = config.supervisor;
-    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), s, (e: SupervisorEvent) => {
-      const level = e.event === "crash-loop" ? "error" : e.event === "exited" && e.exit?.code !== 0 ? "warn" : "info";
-      log[level](`service ${e.event}`, { child: e.service, pid: e.pid, exit: e.exit, delayMs: e.delayMs });
-      recordChild(claim, e, log);
-    });
+    const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), s, onEvent);
     const logLevel = logLevelFromEnv() ?? config.logs.level; // explicit, so no child reads (and warns about) an old variable name
     const projectRoot = dirname(resolve(options.mainPath));
     const preload = s.preload.map((p) => resolve(p));
@@ -211,5 +250,5 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
     await stop();
     throw e;
   }
-  return { paths, token, apiUrl: api.url, services: () => runner.list(), stop };
+  return { paths, deployment, injectFault, token, apiUrl: api.url, services: () => runner.list(), stop };
 }

@@ -19,7 +19,7 @@ import { jsonSafe } from "./json-safe.ts";
 import { StatusReporter } from "./status-reporter.ts";
 import type { ServiceRegistry } from "./system-services.ts";
 import type { RunningService, ServiceContext } from "./types.ts";
-import { hostIdentity, type RunSecrets } from "./service-secrets.ts";
+import { hostIdentity, type IdentitySource } from "./service-secrets.ts";
 import type { RelayEndpoints } from "./relay-endpoints.ts";
 
 /** A service started in this process with its control socket and status reporter. */
@@ -35,7 +35,7 @@ export interface HostedService {
  * else the environment; relays reached through `relayEndpoints`, else their Unix sockets).
  */
 export async function hostService(
-  name: string, config: AppConfig, registry: ServiceRegistry, log?: Logger, secrets?: RunSecrets, relayEndpoints?: RelayEndpoints,
+  name: string, config: AppConfig, registry: ServiceRegistry, log?: Logger, secrets?: IdentitySource, relayEndpoints?: RelayEndpoints,
 ): Promise<HostedService> {
   const paths = configPaths(config);
   const resolved = registry.resolve(name, config);

@@ -113,11 +113,14 @@ export function takeIdentityFromEnv(env: Record<string, string | undefined> = pr
   return undefined;
 }
 
+/** Where a hosted service's identity comes from: the run's secrets (inline), or one service's own (a thread). */
+export type IdentitySource = Pick<RunSecrets, "identityFor">;
+
 /**
  * The identity of a service being hosted: `secrets`' for it when given (inline), else this process's
  * environment's, which then also becomes the process's default for relay clients given no token.
  */
-export function hostIdentity(secrets: RunSecrets | undefined, kind: string, serviceId: number): ServiceIdentity | undefined {
+export function hostIdentity(secrets: IdentitySource | undefined, kind: string, serviceId: number): ServiceIdentity | undefined {
   if (secrets !== undefined) return secrets.identityFor(kind, serviceId);
   const identity = takeIdentityFromEnv();
   if (identity !== undefined) setProcessCredential(identity.credential);
