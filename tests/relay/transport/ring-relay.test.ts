@@ -1,7 +1,7 @@
 /**
  * The relay and its client over each transport, from one parameterised set: the core cases of
  * tests/relay/relay.test.ts, retransmit.test.ts and backpressure.test.ts run over the Unix socket and
- * over the shared-memory ring (relay/transport/ring-transport.ts) with the same code, the relay and
+ * over the shared-memory ring (relay/transport/ring-transport.ts) and in-process (inproc.ts) with the same code, the relay and
  * the client unchanged: delivery and per-source order, type filters, Gap on a slow consumer,
  * RetransmitRequest answers, and a stalled subscriber that never blocks the fast one or the publisher.
  */
@@ -20,7 +20,7 @@ interface Fixture {
   endpoint(ringBytes?: number): Endpoint;
 }
 
-type Kind = "unix" | "ring";
+type Kind = "unix" | "ring" | "inproc";
 
 let env: { dir: string; cleanup: () => void };
 let server: RelayServer | undefined;
@@ -45,6 +45,10 @@ async function start(kind: Kind, options: Partial<RelayServerOptions> = {}): Pro
   if (kind === "unix") return { server: s, endpoint: () => ({ kind: "unix", path: s.socketPath }) };
   const name = `relay-test-${names++}`;
   const t = await platform().load(TRANSPORT);
+  if (kind === "inproc") {
+    ringListener = await t.listen({ kind: "inproc", name }, (conn) => s.relay.attach(conn, { requireToken: false }));
+    return { server: s, endpoint: () => ({ kind: "inproc", name }) };
+  }
   ringListener = await t.listen({ kind: "ring", name }, (conn) => s.relay.attach(conn, { requireToken: false }));
   return { server: s, endpoint: (ringBytes) => ({ kind: "ring", name, ...(ringBytes ? { ringBytes } : {}) }) };
 }
@@ -79,7 +83,7 @@ function quote(source: number, seq: bigint): Uint8Array {
   }]);
 }
 
-describe.each(["unix", "ring"] as const)("relay over %s", (kind) => {
+describe.each(["unix", "ring", "inproc"] as const)("relay over %s", (kind) => {
   it("delivers every message to every subscriber, in per-source order", async () => {
     const f = await start(kind);
     const subs = await Promise.all([1, 2, 3].map((i) => sub(f, 60 + i, Role.Subscriber)));
