@@ -85,6 +85,8 @@ export interface E2eResult {
   strategyHandled: number;
   /** Messages published over the whole run (warm-up and every phase). */
   totalPublished: number;
+  /** Of those, dropped (oldest first, counted) by the publisher's relay client when its bounded buffer was full. */
+  publisherDropped: number;
   /** Each relay's counters at the end of the run: messages in/out, drops by reason, disconnects, Gaps sent. */
   relays: Record<string, Line>;
   /** Signals the strategy's relay client dropped (oldest first, counted) because its outbound buffer was full. */
@@ -136,6 +138,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
 
     let source = 1;
     let totalPublished = 0;
+    let publisherDropped = 0;
     const stages = { marketDataRelay: mdRelay, strategy, signalRelay: sigRelay, consumer };
     const stageCpu = (): Record<string, number | undefined> =>
       Object.fromEntries(Object.entries(stages).map(([k, w]) => [k, w.child.pid === undefined ? undefined : processCpuMicros(w.child.pid)]));
@@ -147,6 +150,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       const pub = start(["pub", md, String(seconds), String(rate), String(source++)]);
       const res = await waitForKey(pub, "sent");
       totalPublished += Number(res.sent);
+      publisherDropped += Number(res.dropped ?? 0);
       // Let the pipeline drain: report once the consumer's count stops moving.
       let rx: Line = {};
       for (let prev = -1; ; prev = Number(rx.count)) {
@@ -208,6 +212,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       relays,
       strategyHandled: Number(st.handled),
       totalPublished,
+      publisherDropped,
       strategyOutDropped: Number(st.outDropped),
       strategyInputLost: Number(st.lost),
       consumerLost: Number(lastRx.lost),
@@ -318,6 +323,13 @@ interface DeploymentSummary {
   p999Micros: number;
   rates: Record<string, { p50Micros: number; p99Micros: number; delivered: number; sent: number }>;
   cpuMicrosPerDelivered: number | undefined;
+  /** Whole-run accounting: published, dropped by the publisher's client, handled by the strategy, lost on the way. */
+  totalPublished: number;
+  publisherDropped?: number;
+  strategyHandled: number;
+  strategyInputLost: number;
+  strategyOutDropped: number;
+  consumerLost: number;
 }
 
 function processesSummary(r: E2eResult): DeploymentSummary & { deployment: "processes" } {
@@ -333,6 +345,12 @@ function processesSummary(r: E2eResult): DeploymentSummary & { deployment: "proc
     p999Micros: r.p999Micros,
     rates: r.rates,
     cpuMicrosPerDelivered: r.maxPhaseCpu?.totalMicros,
+    totalPublished: r.totalPublished,
+    publisherDropped: r.publisherDropped,
+    strategyHandled: r.strategyHandled,
+    strategyInputLost: r.strategyInputLost,
+    strategyOutDropped: r.strategyOutDropped,
+    consumerLost: r.consumerLost,
   };
 }
 
@@ -362,6 +380,10 @@ function sideBySide(deps: Record<string, DeploymentSummary>, f: Floors, loadavg:
   return [
     `e2e by deployment (${RUNTIME}; load average ${loadavg.join(" ")}); target ≥ ${TARGETS.throughputMsgsPerSec} msgs/s, p50 ≤ ${TARGETS.p50Micros} µs, p99 ≤ ${TARGETS.p99Micros} µs at 10 k msgs/s`,
     ...rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ")),
+    "whole run (warm-up and every phase):",
+    ...Object.entries(deps).map(([name, d]) =>
+      `  ${name}: ${d.totalPublished} Trades published${d.publisherDropped === undefined ? "" : ` (${d.publisherDropped} dropped by the publisher's client, counted)`}, ${d.strategyHandled} handled by the strategy; ` +
+      `lost on the strategy's input ${d.strategyInputLost}, strategy outbound drops ${d.strategyOutDropped}, lost at the consumer ${d.consumerLost}`),
     `floors (raw Unix-socket ping-pong, one hop = round trip p50 ÷ 2): back to back ${f.floorP50Micros} µs, one per timer tick ${f.pacedFloorP50Micros} µs; the pipeline is four hops`,
   ].join("\n");
 }
