@@ -185,11 +185,14 @@ export async function measureLocalE2e(deployment: LocalDeployment, seconds: numb
       const pub = await p.publish(seconds, rate, source++);
       totalPublished += pub.sent;
       publisherDropped += pub.dropped;
+      // Let the pipeline drain: until the consumer has every message, or its count stood still for 2 s
+      // (a backlog left behind would be counted, and timed, in the next phase).
       let rx = await p.report();
-      for (let prev = -1; rx.count !== prev; ) {
-        prev = rx.count;
-        await sleep(300);
+      for (let still = 0, prev = rx.count; rx.count < pub.sent - pub.dropped && still < 2000; ) {
+        await sleep(100);
         rx = await p.report();
+        still = rx.count === prev ? still + 100 : 0;
+        prev = rx.count;
       }
       const cpu = process.cpuUsage(cpu0);
       return { pub, rx, cpuMicros: cpu.user + cpu.system };

@@ -151,13 +151,17 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       const res = await waitForKey(pub, "sent");
       totalPublished += Number(res.sent);
       publisherDropped += Number(res.dropped ?? 0);
-      // Let the pipeline drain: report once the consumer's count stops moving.
+      // Let the pipeline drain: until the consumer has every message, or its count stood still for 2 s
+      // (a backlog left behind would be counted, and timed, in the next phase).
       let rx: Line = {};
-      for (let prev = -1; ; prev = Number(rx.count)) {
-        await sleep(300);
+      const expected = Number(res.sent) - Number(res.dropped ?? 0);
+      for (let still = 0, prev = -1; ; ) {
+        await sleep(100);
         consumer.send("report");
         rx = await waitForKey(consumer, "count");
-        if (Number(rx.count) === prev) break;
+        still = Number(rx.count) === prev ? still + 100 : 0;
+        prev = Number(rx.count);
+        if (prev >= expected || still >= 2000) break;
       }
       const after = stageCpu();
       const cpu: Record<string, number | undefined> = { publisher: res.cpuMicros as number | undefined };
