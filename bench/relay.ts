@@ -29,6 +29,7 @@ import path from "node:path";
 import process from "node:process";
 import { processCpuMicros } from "./proc-cpu.ts";
 import { measureRelayCore, type CoreResult } from "./relay-core.ts";
+import { sideBySideRows, sideBySideTable, type DeploymentFigures } from "./relay-deployments.ts";
 import { measureInline } from "./relay-inline.ts";
 import { measureThreads } from "./relay-threads.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
@@ -73,19 +74,6 @@ export interface ThreadsComparison {
   p50Micros: number;
   p99Micros: number;
   latencySamples: number;
-}
-
-/** One deployment's figures for one subscriber count, as the side-by-side table shows them. */
-export interface DeploymentFigures {
-  deployment: string;
-  msgsPerSec: number;
-  published: number;
-  delivered: number[];
-  /** Messages lost to the relay's slow-consumer Gaps (undefined where the system does not say). */
-  lost: number | undefined;
-  p50Micros: number;
-  p99Micros: number;
-  cpuMicrosPerDelivered: number | undefined;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -407,20 +395,7 @@ export async function run(args: readonly string[]): Promise<number> {
     nats?.kill("SIGKILL");
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const sideBySide: Record<string, DeploymentFigures[]> = {};
-  for (const n of counts) {
-    const row: DeploymentFigures[] = [];
-    const ap = results[n]?.alphapulse;
-    if (ap) row.push({ deployment: "processes", msgsPerSec: ap.msgsPerSec, published: ap.published, delivered: ap.delivered, lost: undefined, p50Micros: ap.p50Micros, p99Micros: ap.p99Micros, cpuMicrosPerDelivered: ap.cpuMicrosPerDelivered?.total });
-    for (const t of threads[n] ?? []) {
-      row.push({ deployment: `threads (spin ${t.spinMicros} µs)`, msgsPerSec: t.threadsMsgsPerSec, published: NaN, delivered: [], lost: t.threadsLost, p50Micros: t.p50Micros, p99Micros: t.p99Micros, cpuMicrosPerDelivered: t.threadsCpuMicrosPerDelivered });
-    }
-    if (inline[n]) row.push(inline[n]!);
-    const nt = results[n]?.nats;
-    if (nt) row.push({ deployment: "nats-server", msgsPerSec: nt.msgsPerSec, published: nt.published, delivered: nt.delivered, lost: undefined, p50Micros: nt.p50Micros, p99Micros: nt.p99Micros, cpuMicrosPerDelivered: nt.cpuMicrosPerDelivered?.total });
-    else if (threads[n]?.[0]?.natsMsgsPerSec !== undefined) row.push({ deployment: "nats-server", msgsPerSec: threads[n]![0]!.natsMsgsPerSec!, published: NaN, delivered: [], lost: undefined, p50Micros: NaN, p99Micros: NaN, cpuMicrosPerDelivered: undefined });
-    sideBySide[n] = row;
-  }
+  const sideBySide = sideBySideRows(counts, results, threads, inline);
   if (values.json) {
     process.stdout.write(JSON.stringify({
       runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core, threads, inline, sideBySide, loadAverage: os.loadavg(),
@@ -430,18 +405,7 @@ export async function run(args: readonly string[]): Promise<number> {
     }) + "\n");
     return 0;
   }
-  const natsOf = (row: DeploymentFigures[]): number | undefined => row.find((d) => d.deployment === "nats-server")?.msgsPerSec;
-  process.stdout.write(`relay by deployment (${runtime}, 74-byte Trades, ${seconds} s per run, latency at ${rate} msgs/s; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")})\n`);
-  const table = [["subs", "deployment", "msgs/s per sub", "× nats", "p50 µs", "p99 µs", "CPU µs/msg", "lost"]];
-  for (const [n, row] of Object.entries(sideBySide)) {
-    const nats = natsOf(row);
-    for (const d of row) {
-      table.push([n, d.deployment, String(d.msgsPerSec), nats ? (d.msgsPerSec / nats).toFixed(2) : "", Number.isNaN(d.p50Micros) ? "" : String(d.p50Micros), Number.isNaN(d.p99Micros) ? "" : String(d.p99Micros), d.cpuMicrosPerDelivered === undefined ? "" : String(d.cpuMicrosPerDelivered), d.lost === undefined ? "" : String(d.lost)]);
-    }
-  }
-  const w = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) process.stdout.write("  " + row.map((c, i) => c.padEnd(w[i]!)).join("  ") + "\n");
-  process.stdout.write(`  floor: raw Unix-socket ping-pong one hop ≈ ${floorHopMicros} µs back to back, ${micros(pacedFloor.rttP50Ns / 2)} µs one per timer tick; target ≥ 2,100,000 msgs/s to one subscriber (threads), ≥ 5× nats-server\n\n`);
+  process.stdout.write(sideBySideTable(sideBySide, runtime, seconds, rate, floorHopMicros, micros(pacedFloor.rttP50Ns / 2)));
   if (Object.keys(threads).length > 0) {
     process.stdout.write(`threads deployment (publisher, relay, subscribers in worker threads over rings) vs processes over Unix sockets, ${rounds} interleaved round(s) of ${seconds} s, medians; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}\n`);
     for (const [n, list] of Object.entries(threads)) {
