@@ -1,5 +1,7 @@
 /**
- * `ap bench e2e [--json] [--seconds N]`: the end-to-end hot path across processes over Unix sockets.
+ * `ap bench e2e [--json] [--seconds N] [--deployment processes,threads,inline]`: the end-to-end hot path,
+ * in each deployment side by side (default all three): `processes` (below), and `threads` / `inline`
+ * (`e2e-local.ts`: worker threads over shared-memory rings, or one thread over in-process endpoints).
  *
  * publisher (Trades built as an adapter builds them) → market-data relay → strategy process (the real
  * momentum strategy on every message, plus one tagging signal per market message carrying the market
@@ -21,16 +23,23 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { RelayDomain } from "../protocol/mod.ts";
+import { measureLocalE2e, type LocalE2eResult } from "./e2e-local.ts";
 import { processCpuMicros } from "./proc-cpu.ts";
 import { killWorker, measureFloor, startWorker, waitForKey, type WorkerLine, type WorkerProcess } from "./worker-process.ts";
 
 /** One line for `ap bench`. */
 export const summary = "end-to-end adapter → relay → strategy → relay → consumer, vs a raw socket floor";
 
-const USAGE = `usage: ap bench e2e [--json] [--seconds N]
+const USAGE = `usage: ap bench e2e [--json] [--seconds N] [--deployment processes,threads,inline]
 
-  --seconds N   seconds per measurement (default 3)
-  --json        print the results as one JSON object and write bench/results/e2e-<runtime>.json`;
+  --seconds N          seconds per measurement (default 3)
+  --deployment LIST    processes (five OS processes over Unix sockets), threads (worker threads over
+                       shared-memory rings), inline (one thread over in-process endpoints); default all three
+  --json               print the results as one JSON object and write bench/results/e2e-<runtime>.json
+                       (the top-level figures are the processes deployment's; every deployment under "deployments")`;
+
+/** The deployments `ap bench e2e` can run. */
+export const E2E_DEPLOYMENTS = ["processes", "threads", "inline"] as const;
 
 const WORKER = new URL("./e2e-worker.ts", import.meta.url);
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -76,6 +85,8 @@ export interface E2eResult {
   strategyHandled: number;
   /** Messages published over the whole run (warm-up and every phase). */
   totalPublished: number;
+  /** Of those, dropped (oldest first, counted) by the publisher's relay client when its bounded buffer was full. */
+  publisherDropped: number;
   /** Each relay's counters at the end of the run: messages in/out, drops by reason, disconnects, Gaps sent. */
   relays: Record<string, Line>;
   /** Signals the strategy's relay client dropped (oldest first, counted) because its outbound buffer was full. */
@@ -127,6 +138,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
 
     let source = 1;
     let totalPublished = 0;
+    let publisherDropped = 0;
     const stages = { marketDataRelay: mdRelay, strategy, signalRelay: sigRelay, consumer };
     const stageCpu = (): Record<string, number | undefined> =>
       Object.fromEntries(Object.entries(stages).map(([k, w]) => [k, w.child.pid === undefined ? undefined : processCpuMicros(w.child.pid)]));
@@ -138,13 +150,18 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       const pub = start(["pub", md, String(seconds), String(rate), String(source++)]);
       const res = await waitForKey(pub, "sent");
       totalPublished += Number(res.sent);
-      // Let the pipeline drain: report once the consumer's count stops moving.
+      publisherDropped += Number(res.dropped ?? 0);
+      // Let the pipeline drain: until the consumer has every message, or its count stood still for 2 s
+      // (a backlog left behind would be counted, and timed, in the next phase).
       let rx: Line = {};
-      for (let prev = -1; ; prev = Number(rx.count)) {
-        await sleep(300);
+      const expected = Number(res.sent) - Number(res.dropped ?? 0);
+      for (let still = 0, prev = -1; ; ) {
+        await sleep(100);
         consumer.send("report");
         rx = await waitForKey(consumer, "count");
-        if (Number(rx.count) === prev) break;
+        still = Number(rx.count) === prev ? still + 100 : 0;
+        prev = Number(rx.count);
+        if (prev >= expected || still >= 2000) break;
       }
       const after = stageCpu();
       const cpu: Record<string, number | undefined> = { publisher: res.cpuMicros as number | undefined };
@@ -199,6 +216,7 @@ export async function measureE2e(seconds: number): Promise<E2eResult> {
       relays,
       strategyHandled: Number(st.handled),
       totalPublished,
+      publisherDropped,
       strategyOutDropped: Number(st.outDropped),
       strategyInputLost: Number(st.lost),
       consumerLost: Number(lastRx.lost),
@@ -249,10 +267,12 @@ function table(r: E2eResult): string {
 export async function run(args: readonly string[]): Promise<number> {
   let json = false;
   let seconds = 3;
+  let deployments: string[] = [...E2E_DEPLOYMENTS];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
     else if (a === "--seconds") seconds = Number(args[++i]);
+    else if (a === "--deployment") deployments = String(args[++i] ?? "").split(",");
     else if (a === "--help" || a === "-h") {
       console.log(USAGE);
       return 0;
@@ -265,7 +285,24 @@ export async function run(args: readonly string[]): Promise<number> {
     console.error(`--seconds must be a number in (0, 600], got ${JSON.stringify(args[args.indexOf("--seconds") + 1])}`);
     return 2;
   }
-  const r = await measureE2e(seconds);
+  const bad = deployments.find((d) => !(E2E_DEPLOYMENTS as readonly string[]).includes(d));
+  if (bad !== undefined || deployments.length === 0) {
+    console.error(`--deployment takes a comma-separated list of ${E2E_DEPLOYMENTS.join(", ")}, got ${JSON.stringify(bad ?? "")}\n${USAGE}`);
+    return 2;
+  }
+  const log = (s: string): void => void process.stderr.write(s + "\n");
+  let processes: E2eResult | undefined;
+  const local: Partial<Record<"threads" | "inline", LocalE2eResult>> = {};
+  for (const d of E2E_DEPLOYMENTS.filter((x) => deployments.includes(x))) {
+    log(`[${RUNTIME}] e2e, ${d} deployment…`);
+    if (d === "processes") processes = await measureE2e(seconds);
+    else local[d] = await measureLocalE2e(d, seconds);
+  }
+  const floors = processes ?? (await measureFloors());
+  const r = {
+    ...(processes ?? { runtime: RUNTIME, targets: TARGETS, seconds, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), ...floors }),
+    deployments: { ...(processes ? { processes: processesSummary(processes) } : {}), ...local },
+  };
   if (json) {
     const text = JSON.stringify(r, null, 2);
     console.log(JSON.stringify(r));
@@ -273,9 +310,91 @@ export async function run(args: readonly string[]): Promise<number> {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, text + "\n");
   } else {
-    console.log(table(r));
+    if (processes) console.log(table(processes) + "\n");
+    console.log(sideBySide(r.deployments, floors, r.loadavg));
   }
   return 0;
+}
+
+/** The figures every deployment reports, for the side-by-side table and `deployments` of the JSON. */
+interface DeploymentSummary {
+  throughputMsgsPerSec: number;
+  throughputPublished: number;
+  throughputDelivered: number;
+  allAccounted: boolean;
+  p50Micros: number;
+  p99Micros: number;
+  p999Micros: number;
+  rates: Record<string, { p50Micros: number; p99Micros: number; delivered: number; sent: number }>;
+  cpuMicrosPerDelivered: number | undefined;
+  /** Whole-run accounting: published, dropped by the publisher's client, handled by the strategy, lost on the way. */
+  totalPublished: number;
+  publisherDropped?: number;
+  strategyHandled: number;
+  strategyInputLost: number;
+  strategyOutDropped: number;
+  consumerLost: number;
+  relayDropped?: Record<string, number>;
+}
+
+function processesSummary(r: E2eResult): DeploymentSummary & { deployment: "processes" } {
+  const dropsOf = (m: Line | undefined): number => Object.values((m?.drops ?? {}) as Record<string, number>).reduce((x, y) => x + y, 0);
+  const relayDropped = { marketData: dropsOf(r.relays.marketData), signal: dropsOf(r.relays.signal) };
+  return {
+    deployment: "processes",
+    throughputMsgsPerSec: r.throughputMsgsPerSec,
+    throughputPublished: r.throughputPublished,
+    throughputDelivered: r.throughputDelivered,
+    allAccounted: r.strategyHandled + relayDropped.marketData! + r.publisherDropped === r.totalPublished && r.strategyOutDropped + relayDropped.signal! === 0 &&
+      r.strategyInputLost === 0 && r.consumerLost === 0,
+    relayDropped,
+    p50Micros: r.p50Micros,
+    p99Micros: r.p99Micros,
+    p999Micros: r.p999Micros,
+    rates: r.rates,
+    cpuMicrosPerDelivered: r.maxPhaseCpu?.totalMicros,
+    totalPublished: r.totalPublished,
+    publisherDropped: r.publisherDropped,
+    strategyHandled: r.strategyHandled,
+    strategyInputLost: r.strategyInputLost,
+    strategyOutDropped: r.strategyOutDropped,
+    consumerLost: r.consumerLost,
+  };
+}
+
+type Floors = Pick<E2eResult, "floorP50Micros" | "floorRttP50Micros" | "floorRttP99Micros" | "pacedFloorP50Micros">;
+
+async function measureFloors(): Promise<Floors> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ap-e2e-floor-"));
+  try {
+    const floor = await measureFloor(path.join(dir, "pong.sock"));
+    const paced = await measureFloor(path.join(dir, "pong-paced.sock"), 2000, true);
+    return { floorP50Micros: us(floor.rttP50Ns / 2), floorRttP50Micros: us(floor.rttP50Ns), floorRttP99Micros: us(floor.rttP99Ns), pacedFloorP50Micros: us(paced.rttP50Ns / 2) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function sideBySide(deps: Record<string, DeploymentSummary>, f: Floors, loadavg: number[]): string {
+  const rows = [["deployment", "max msgs/s", "delivered/published", "accounted", "p50 µs @10k", "p99 µs @10k", "p99.9 µs @10k", "p50 µs @100k", "CPU µs/msg", "target"]];
+  for (const [name, d] of Object.entries(deps)) {
+    const ok = d.throughputMsgsPerSec >= TARGETS.throughputMsgsPerSec && d.p50Micros <= TARGETS.p50Micros && d.p99Micros <= TARGETS.p99Micros;
+    rows.push([
+      name, String(d.throughputMsgsPerSec), `${d.throughputDelivered}/${d.throughputPublished}`, d.allAccounted ? "all" : "NO", d.p50Micros.toFixed(1), d.p99Micros.toFixed(1),
+      d.p999Micros.toFixed(1), (d.rates["100000"]?.p50Micros ?? NaN).toFixed(1), d.cpuMicrosPerDelivered === undefined ? "?" : String(d.cpuMicrosPerDelivered), ok ? "met" : "missed",
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return [
+    `e2e by deployment (${RUNTIME}; load average ${loadavg.join(" ")}); target ≥ ${TARGETS.throughputMsgsPerSec} msgs/s, p50 ≤ ${TARGETS.p50Micros} µs, p99 ≤ ${TARGETS.p99Micros} µs at 10 k msgs/s`,
+    ...rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ")),
+    "whole run (warm-up and every phase):",
+    ...Object.entries(deps).map(([name, d]) =>
+      `  ${name}: ${d.totalPublished} Trades published${d.publisherDropped === undefined ? "" : ` (${d.publisherDropped} dropped by the publisher's client, counted)`}, ${d.strategyHandled} handled by the strategy; ` +
+      `lost on the strategy's input ${d.strategyInputLost}, strategy outbound drops ${d.strategyOutDropped}, lost at the consumer ${d.consumerLost}` +
+      (d.relayDropped === undefined ? "" : `; dropped and counted by the relays (slow consumer, with Gaps): market data ${d.relayDropped.marketData}, signal ${d.relayDropped.signal}`)),
+    `floors (raw Unix-socket ping-pong, one hop = round trip p50 ÷ 2): back to back ${f.floorP50Micros} µs, one per timer tick ${f.pacedFloorP50Micros} µs; the pipeline is four hops`,
+  ].join("\n");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.exit(await run(process.argv.slice(2)));

@@ -41,16 +41,18 @@ export interface ThreadsResult {
   readonly cpuMicrosPerDelivered: number;
 }
 
-interface Thread {
+/** A benchmark worker thread and its link. */
+export interface Thread {
   readonly port: MessagePort;
   readonly worker: WorkerThread;
   next<T>(pred: (v: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<T>;
 }
 
-async function startThread(name: string): Promise<Thread> {
+/** Starts `script` (default `relay-thread.ts`) as a worker thread named `name`, with a link to it. */
+export async function startThread(name: string, script: URL = SCRIPT): Promise<Thread> {
   const threads = await platform().load(THREADS);
   const { port1, port2 } = new MessageChannel();
-  const worker = threads.start(SCRIPT, port2, name);
+  const worker = threads.start(script, port2, name);
   const seen: Record<string, unknown>[] = [];
   let waiter: (() => void) | undefined;
   port1.onmessage = (e: MessageEvent) => {

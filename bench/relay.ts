@@ -1,5 +1,8 @@
 /**
- * `ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--no-nats] [--busy-poll]`: the relay benchmark.
+ * `ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--no-nats] [--busy-poll] [--deployment …]`:
+ * the relay benchmark, in each deployment side by side (default all three): `processes` (below),
+ * `threads` (worker threads over shared-memory rings, `relay-threads.ts`, each round interleaved with a
+ * socket round) and `inline` (one thread over in-process endpoints, `relay-inline.ts`).
  *
  * Separate processes over Unix sockets, all on this runtime: one publisher → relay → 1, 2 and 4
  * subscribers, 74-byte Trade messages (32-byte header + 42-byte Trade TLV).
@@ -26,6 +29,8 @@ import path from "node:path";
 import process from "node:process";
 import { processCpuMicros } from "./proc-cpu.ts";
 import { measureRelayCore, type CoreResult } from "./relay-core.ts";
+import { sideBySideRows, sideBySideTable, type DeploymentFigures } from "./relay-deployments.ts";
+import { measureInline } from "./relay-inline.ts";
 import { measureThreads } from "./relay-threads.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 
@@ -33,18 +38,19 @@ import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess 
 export const summary = "relay throughput and one-hop latency vs nats-server";
 
 const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats] [--busy-poll]
-                      [--deployment processes,threads] [--rounds N] [--spin-us 0,20] [--ring-bytes N]
+                      [--deployment processes,threads,inline] [--rounds N] [--spin-us 0,20] [--ring-bytes N]
 
   --seconds N         seconds per measurement (default 3)
   --subscribers LIST  subscriber counts (default 1,2,4)
   --rate N            publish rate of the latency runs in msgs/s (default 10000)
   --no-nats           skip the nats-server comparison
   --busy-poll         also measure latency with the relay and subscribers busy polling (a core each)
-  --deployment LIST   processes (each in its own process, Unix sockets; default) and/or threads (publisher,
-                      relay and subscribers in worker threads of one process over shared-memory rings)
+  --deployment LIST   processes (each in its own process, Unix sockets), threads (publisher, relay and
+                      subscribers in worker threads of one process over shared-memory rings), inline (all
+                      in one thread over in-process endpoints); default all three, printed side by side
   --rounds N          threads deployment: throughput rounds, each also run over Unix sockets in processes,
-                      interleaved; medians and their ratio are reported (default 3)
-  --spin-us LIST      threads deployment: reader spin before parking, µs, one set of rounds each (default 0,20)
+                      interleaved; medians and their ratio are reported (default 1)
+  --spin-us LIST      threads deployment: reader spin before parking, µs, one set of rounds each (default 0)
   --ring-bytes N      threads deployment: bytes per ring, a power of two (default 1048576)
   --json              print the results as one JSON object`;
 
@@ -309,15 +315,15 @@ export async function run(args: readonly string[]): Promise<number> {
   const seconds = Number(values.seconds ?? 3);
   const rate = Number(values.rate ?? 10_000);
   const counts = String(values.subscribers ?? "1,2,4").split(",").map(Number);
-  const deployments = String(values.deployment ?? "processes").split(",");
-  const rounds = Number(values.rounds ?? 3);
-  const spins = String(values["spin-us"] ?? "0,20").split(",").map(Number);
+  const deployments = String(values.deployment ?? "processes,threads,inline").split(",");
+  const rounds = Number(values.rounds ?? 1);
+  const spins = String(values["spin-us"] ?? "0").split(",").map(Number);
   const ringBytes = Number(values["ring-bytes"] ?? 1 << 20);
   if (!(seconds > 0) || !(rate > 0) || counts.some((c) => !Number.isInteger(c) || c < 1 || c > 64)) {
     process.stderr.write(`ap bench relay: bad --seconds, --rate or --subscribers\n${USAGE}\n`);
     return 2;
   }
-  if (deployments.some((d) => d !== "processes" && d !== "threads") || !(Number.isInteger(rounds) && rounds >= 1) || spins.some((x) => !(x >= 0)) || !Number.isInteger(Math.log2(ringBytes))) {
+  if (deployments.some((d) => d !== "processes" && d !== "threads" && d !== "inline") || !(Number.isInteger(rounds) && rounds >= 1) || spins.some((x) => !(x >= 0)) || !Number.isInteger(Math.log2(ringBytes))) {
     process.stderr.write(`ap bench relay: bad --deployment, --rounds, --spin-us or --ring-bytes\n${USAGE}\n`);
     return 2;
   }
@@ -331,6 +337,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const results: Record<string, { alphapulse: SystemResult; nats?: SystemResult; alphapulseBusyPoll?: BusyPollResult }> = {};
   const core: Record<string, CoreResult> = {};
   const threads: Record<string, ThreadsComparison[]> = {};
+  const inline: Record<string, DeploymentFigures> = {};
   for (const n of doProcesses ? counts : []) {
     log(`[${runtime}] relay core in-process, ${n} subscriber(s)…`);
     core[n] = measureRelayCore(n);
@@ -353,6 +360,16 @@ export async function run(args: readonly string[]): Promise<number> {
     for (const n of deployments.includes("threads") ? counts : []) {
       log(`[${runtime}] ${n} subscriber(s): threads deployment (rings) vs processes (Unix sockets), ${rounds} round(s)…`);
       threads[n] = await compareThreads(socket, n, seconds, rate, rounds, spins, ringBytes, log, natsPort, nats?.pid);
+    }
+    for (const n of deployments.includes("inline") ? counts : []) {
+      log(`[${runtime}] ${n} subscriber(s): inline deployment (one thread, in-process endpoints)…`);
+      await measureInline({ subscribers: n, mode: "count", seconds: Math.min(1, seconds), rate }); // warm-up: JIT of the one thread
+      const t = await measureInline({ subscribers: n, mode: "count", seconds, rate });
+      const l = await measureInline({ subscribers: n, mode: "latency", seconds, rate });
+      inline[n] = {
+        deployment: "inline", msgsPerSec: Math.round(median(t.perSubscriber)), published: t.published, delivered: t.delivered, lost: t.lost,
+        p50Micros: Math.round(percentile(l.latenciesNs, 50) / 100) / 10, p99Micros: Math.round(percentile(l.latenciesNs, 99) / 100) / 10, cpuMicrosPerDelivered: t.cpuMicrosPerDelivered,
+      };
     }
     for (const n of doProcesses ? counts : []) {
       log(`[${runtime}] ${n} subscriber(s): alphapulse relay…`);
@@ -378,15 +395,17 @@ export async function run(args: readonly string[]): Promise<number> {
     nats?.kill("SIGKILL");
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const sideBySide = sideBySideRows(counts, results, threads, inline);
   if (values.json) {
     process.stdout.write(JSON.stringify({
-      runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core, threads, loadAverage: os.loadavg(),
+      runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core, threads, inline, sideBySide, loadAverage: os.loadavg(),
       floor: { hopP50Micros: floorHopMicros, rttP50Micros: micros(floor.rttP50Ns), rttP99Micros: micros(floor.rttP99Ns) },
       pacedFloor: { hopP50Micros: micros(pacedFloor.rttP50Ns / 2), rttP50Micros: micros(pacedFloor.rttP50Ns), rttP99Micros: micros(pacedFloor.rttP99Ns) },
       ...(busyFloor ? { busyPollFloor: { hopP50Micros: micros(busyFloor.rttP50Ns / 2), rttP50Micros: micros(busyFloor.rttP50Ns), rttP99Micros: micros(busyFloor.rttP99Ns) } } : {}),
     }) + "\n");
     return 0;
   }
+  process.stdout.write(sideBySideTable(sideBySide, runtime, seconds, rate, floorHopMicros, micros(pacedFloor.rttP50Ns / 2)));
   if (Object.keys(threads).length > 0) {
     process.stdout.write(`threads deployment (publisher, relay, subscribers in worker threads over rings) vs processes over Unix sockets, ${rounds} interleaved round(s) of ${seconds} s, medians; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}\n`);
     for (const [n, list] of Object.entries(threads)) {
@@ -399,8 +418,8 @@ export async function run(args: readonly string[]): Promise<number> {
       }
     }
     process.stdout.write("  target: ≥ 2,100,000 msgs/s to one subscriber in the threads deployment\n\n");
-    if (!doProcesses) return 0;
   }
+  if (!doProcesses) return 0;
   const rows = [["subs", "system", "msgs/s per sub", "total msgs/s", "p50 µs", "p99 µs", "published", "delivered"]];
   for (const [n, r] of Object.entries(results)) {
     for (const [name, s] of [["alphapulse", r.alphapulse], ["nats", r.nats]] as const) {

@@ -43,7 +43,7 @@ export function denoPlatform(): Platform {
       return () => globalThis.removeEventListener("unhandledrejection", onEvent);
     },
     services: [
-      bindService(TRANSPORT, async () => (await import("../../relay/transport/ring-transport.ts")).withRing((await import("../../relay/transport/deno.ts")).denoTransport)),
+      bindService(TRANSPORT, async () => (await import("../../relay/transport/local.ts")).withLocal((await import("../../relay/transport/deno.ts")).denoTransport)),
       bindService(THREADS, async () => (await import("../../relay/transport/threads-deno.ts")).denoThreads),
       bindService(PROCESS_SPAWNER, async () => (await import("../../runtime/process/deno.ts")).denoSpawner),
       bindService(HTTP_SERVING, async () => (await import("../../api/serve/deno.ts")).denoServing),

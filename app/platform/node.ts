@@ -31,7 +31,7 @@ export function nodePlatform(): Platform {
       return () => process.off("unhandledRejection", note);
     },
     services: [
-      bindService(TRANSPORT, async () => (await import("../../relay/transport/ring-transport.ts")).withRing((await import("../../relay/transport/node.ts")).nodeTransport)),
+      bindService(TRANSPORT, async () => (await import("../../relay/transport/local.ts")).withLocal((await import("../../relay/transport/node.ts")).nodeTransport)),
       bindService(THREADS, async () => (await import("../../relay/transport/threads-node.ts")).nodeThreads),
       bindService(PROCESS_SPAWNER, async () => (await import("../../runtime/process/node.ts")).nodeSpawner),
       bindService(HTTP_SERVING, async () => (await import("../../api/serve/node.ts")).nodeServing),

@@ -240,7 +240,7 @@ export const denoTransport: Transport = {
   name: "deno",
 
   listen(endpoint: Endpoint, onConnection: (conn: Connection) => void): Promise<Listener> {
-    if (endpoint.kind === "ring") return Promise.reject(new SocketEndpointError("deno"));
+    if (endpoint.kind === "ring" || endpoint.kind === "inproc") return Promise.reject(new SocketEndpointError("deno"));
     const d = deno();
     let listener: DenoListener;
     try {
@@ -289,7 +289,7 @@ export const denoTransport: Transport = {
   },
 
   async connect(endpoint: Endpoint): Promise<Connection> {
-    if (endpoint.kind === "ring") throw new SocketEndpointError("deno");
+    if (endpoint.kind === "ring" || endpoint.kind === "inproc") throw new SocketEndpointError("deno");
     const d = deno();
     if (endpoint.kind === "unix") {
       const conn = await d.connect({ transport: "unix", path: endpoint.path });

@@ -97,7 +97,7 @@ export const nodeTransport: Transport = {
   name: "node",
 
   listen(endpoint: Endpoint, onConnection: (conn: Connection) => void): Promise<Listener> {
-    if (endpoint.kind === "ring") return Promise.reject(new SocketEndpointError("node"));
+    if (endpoint.kind === "ring" || endpoint.kind === "inproc") return Promise.reject(new SocketEndpointError("node"));
     return new Promise((resolve, reject) => {
       let server: net.Server;
       if (endpoint.kind === "tcp" && endpoint.tls) {
@@ -137,7 +137,7 @@ export const nodeTransport: Transport = {
   },
 
   connect(endpoint: Endpoint): Promise<Connection> {
-    if (endpoint.kind === "ring") return Promise.reject(new SocketEndpointError("node"));
+    if (endpoint.kind === "ring" || endpoint.kind === "inproc") return Promise.reject(new SocketEndpointError("node"));
     return new Promise((resolve, reject) => {
       let socket: net.Socket;
       const fail = (e: Error): void => {

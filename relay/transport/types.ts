@@ -13,8 +13,9 @@
  *   `onDrain` fires when it falls back to zero;
  * - `onClose` fires exactly once, whether the peer closed, an error happened or `close()` was called.
  *
- * Besides sockets, `ring-transport.ts` carries the same bytes over shared-memory rings between threads;
- * the platform's `TRANSPORT` is the socket transport wrapped by `withRing`, so `{ kind: "ring" }`
+ * Besides sockets, `ring-transport.ts` carries the same bytes over shared-memory rings between threads
+ * and `inproc.ts` hands them over within one event loop; the platform's `TRANSPORT` is the socket
+ * transport wrapped by `withLocal` (`local.ts`), so `{ kind: "ring" }` and `{ kind: "inproc" }`
  * endpoints work wherever an endpoint is taken.
  *
  * @module
@@ -26,7 +27,8 @@ import { platformService, type PlatformService } from "../../core/platform.ts";
 export type Endpoint =
   | { readonly kind: "unix"; readonly path: string }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number; readonly tls?: TlsOptions }
-  | RingEndpointSpec;
+  | RingEndpointSpec
+  | { readonly kind: "inproc"; readonly name: string };
 
 /**
  * A relay reached over shared-memory rings (`ring-transport.ts`), in this thread or another worker
@@ -45,7 +47,7 @@ export interface RingEndpointSpec {
 }
 
 /** The endpoints a socket transport (`node.ts`, `deno.ts`) takes. */
-export type SocketEndpoint = Exclude<Endpoint, { kind: "ring" }>;
+export type SocketEndpoint = Exclude<Endpoint, { kind: "ring" } | { kind: "inproc" }>;
 
 /** TLS material. A listener needs `cert`+`key`; a client needs `ca` (PEM) unless the system trusts the server. */
 export interface TlsOptions {
@@ -109,17 +111,17 @@ export interface Transport {
   connect(endpoint: Endpoint): Promise<Connection>;
 }
 
-/** Text form of an endpoint for logs: `unix:/path`, `tcp:host:port`, `tls:host:port` or `ring:name`. */
+/** Text form of an endpoint for logs: `unix:/path`, `tcp:host:port`, `tls:host:port`, `ring:name` or `inproc:name`. */
 export function formatEndpoint(e: Endpoint): string {
-  if (e.kind === "ring") return `ring:${e.name}`;
+  if (e.kind === "ring" || e.kind === "inproc") return `${e.kind}:${e.name}`;
   return e.kind === "unix" ? `unix:${e.path}` : `${e.tls ? "tls" : "tcp"}:${e.host}:${e.port}`;
 }
 
-/** Thrown by a socket transport given a ring endpoint (wrap it with `withRing` of `ring-transport.ts`). */
+/** Thrown by a socket transport given a ring or in-process endpoint (wrap it with `withLocal` of `local.ts`). */
 export class SocketEndpointError extends Error {
   /** @param transport the socket transport's name */
   constructor(transport: string) {
-    super(`the ${transport} socket transport cannot reach a ring endpoint: install it wrapped with withRing (relay/transport/ring-transport.ts)`);
+    super(`the ${transport} socket transport cannot reach a ring or in-process endpoint: install it wrapped with withLocal (relay/transport/local.ts)`);
     this.name = "SocketEndpointError";
   }
 }

@@ -1,7 +1,10 @@
 /**
  * `--inline`: every service hosted in this one process (for development and tests), with the same
- * list/start/stop/restart surface as the {@link Supervisor}. Services still talk over the relays'
- * Unix sockets exactly as in process mode.
+ * list/start/stop/restart surface as the {@link Supervisor}. Services reach the relays over
+ * in-process endpoints (`inproc:relay-<domain>`, relay/transport/inproc.ts): a write is handed to the
+ * peer in the same event loop, with no socket between them. The relays still listen on their Unix
+ * sockets as well, so outside tools (`ap subscribe`, the API's control plane, the NATS bridge) connect
+ * as they do in process mode.
  *
  * @module
  */
@@ -10,6 +13,7 @@ import process from "node:process";
 import type { Logger } from "../../core/log.ts";
 import type { AppConfig } from "../config/schema.ts";
 import { hostService, type HostedService } from "../service/host-service.ts";
+import { namedRelayEndpoints, type RelayEndpoints } from "../service/relay-endpoints.ts";
 import { describeService, type ServiceRegistry } from "../service/system-services.ts";
 import type { RunSecrets } from "../service/service-secrets.ts";
 import type { ServiceRunState, ServiceStatus } from "../supervisor.ts";
@@ -33,6 +37,7 @@ export class InlineRunner {
 
   private readonly registry: ServiceRegistry;
   private readonly secrets: RunSecrets | undefined;
+  private readonly endpoints: RelayEndpoints = namedRelayEndpoints("inproc");
 
   /**
    * @param config app config @param names services in start order @param registry starts each service
@@ -61,7 +66,7 @@ export class InlineRunner {
     if (e.hosted) return;
     e.state = "starting";
     try {
-      e.hosted = await hostService(name, this.config, this.registry, undefined, this.secrets);
+      e.hosted = await hostService(name, this.config, this.registry, undefined, this.secrets, this.endpoints);
       e.state = "running";
       e.startedAt = Date.now();
       e.error = null;

@@ -1,7 +1,8 @@
 /**
  * Where a deployment's services reach its relays. In process mode every service connects to a relay's
  * Unix socket; in the threads deployment services connect over shared-memory rings named after the
- * relay (`relay-market-data`, …), and the relays listen on those names as well as on their sockets, so
+ * relay (`relay-market-data`, …), and with `--inline` over in-process endpoints of the same names
+ * (`relay/transport/inproc.ts`). The relays listen on those names as well as on their sockets, so
  * outside tools (`ap subscribe`, the NATS bridge, other hosts) still connect.
  *
  * @example
@@ -34,8 +35,11 @@ export function relayEndpointName(domain: number): string {
   return `relay-${domainName(domain as RelayDomain)}`;
 }
 
-/** Services connect over named endpoints of `kind` (`ring` between threads); relays listen on them too. */
-export function namedRelayEndpoints(kind: "ring"): RelayEndpoints {
+/**
+ * Services connect over named endpoints of `kind` (`ring` between threads, `inproc` within one event
+ * loop); relays listen on them too.
+ */
+export function namedRelayEndpoints(kind: "ring" | "inproc"): RelayEndpoints {
   const endpoint = (domain: number): Endpoint => ({ kind, name: relayEndpointName(domain) });
   return { connect: endpoint, extraListen: (domain) => [endpoint(domain)] };
 }

@@ -122,6 +122,12 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
     endpoint: (_server, ctx, ringBytes) => ({ kind: "ring", name: ctx.name, ...(ringBytes ? { ringBytes } : {}) }),
     connectOptions: (e, t) => ({ url: "unix:///no-url-for-rings", transport: routedTo(e, t) }),
   },
+  {
+    name: "inproc",
+    listen: (ctx) => ({ localEndpoints: [{ kind: "inproc", name: ctx.name }] }),
+    endpoint: (_server, ctx) => ({ kind: "inproc", name: ctx.name }),
+    connectOptions: (e, t) => ({ url: "unix:///no-url-for-inproc", transport: routedTo(e, t) }),
+  },
 ];
 
 /**

@@ -1,0 +1,198 @@
+/**
+ * The stages of the end-to-end benchmark as functions over any relay endpoint, for the deployments that
+ * keep them in one process: `inline` (every stage in this thread, over `inproc` endpoints) and `threads`
+ * (each stage a worker thread, `e2e-thread.ts`, over `ring` endpoints). The stages do exactly what the
+ * process roles of `e2e-worker.ts` do — the real momentum strategy on every Trade plus one tagging signal
+ * per Trade carrying its header timestamp, a consumer timing each tagging signal into an HDR histogram,
+ * a publisher building Trades as an adapter does — so the deployments compare like for like.
+ *
+ * @module
+ */
+
+import * as hdr from "hdr-histogram-js";
+import { AssetType, ChunkViews, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
+import { platform } from "../core/platform.ts";
+import { silentLogger } from "../core/log.ts";
+import { RelayClient } from "../relay/client/client.ts";
+import { Relay } from "../relay/server/relay.ts";
+import { TRANSPORT, type Endpoint } from "../relay/transport/types.ts";
+import { Role } from "../relay/wire/control.ts";
+import { createStrategy } from "../trading/strategies/registry.ts";
+import { beginSignal, writeSignalIdentity } from "../trading/signal-writer.ts";
+import { monotonicClock } from "./clock.ts";
+
+/** Header source of the per-message tagging signals (as in `e2e-worker.ts`). */
+export const TAG_SOURCE = 39;
+
+/** Ring names of the two relays. */
+export const E2E_RINGS = { md: "e2e-md", sig: "e2e-sig" } as const;
+
+/** The first message an e2e benchmark thread gets. */
+export interface E2eThreadRole {
+  readonly role: "relay" | "strategy" | "consumer" | "pub";
+  readonly domain?: number;
+  readonly name?: string;
+  readonly md?: MessagePort;
+  readonly sig?: MessagePort;
+  readonly seconds?: number;
+  readonly rate?: number;
+  readonly source?: number;
+}
+
+const clock = monotonicClock();
+const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
+const nextTick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** A relay listening on `endpoint`. */
+export async function startStageRelay(domain: RelayDomain, endpoint: Endpoint): Promise<{ metrics(): Record<string, unknown>; close(): Promise<void> }> {
+  const relay = new Relay({ domain, logger: silentLogger });
+  const transport = await platform().load(TRANSPORT);
+  const listener = await transport.listen(endpoint, (conn) => relay.attach(conn, { requireToken: false }));
+  return {
+    metrics() {
+      const m = relay.metrics.snapshot();
+      return { messagesIn: m.messagesIn, messagesOut: m.messagesOut, drops: m.drops, disconnects: m.disconnects, gapsSent: m.gapsSent };
+    },
+    async close() {
+      await listener.close();
+      relay.close();
+    },
+  };
+}
+
+/** The strategy stage's counters. */
+export interface StrategyCounts {
+  handled: number;
+  strategySignals: number;
+  lost: number;
+  outDropped: number;
+}
+
+/** The strategy stage: market data in, momentum signals and one tagging signal per Trade out. */
+export async function startStageStrategy(md: Endpoint, sig: Endpoint): Promise<{ counts(): StrategyCounts; stop(): Promise<StrategyCounts> }> {
+  const strategy = await createStrategy("momentum", { windows: [{ seconds: 1, thresholdBps: 5 }], minTrades: 10, cooldownMs: 50, capacity: 1 << 16 });
+  const out = await RelayClient.connect({ endpoint: sig, domain: RelayDomain.Signal, serviceId: 21, role: Role.Publisher, logger: silentLogger, waitForRelay: true });
+  strategy.connect(out);
+  const view = new MessageView();
+  const b = new MessageBuilder(256);
+  let handled = 0;
+  let strategySignals = 0;
+  const input = await RelayClient.connect({
+    endpoint: md, domain: RelayDomain.MarketData, serviceId: 21, role: Role.Subscriber, types: [TlvType.Trade], logger: silentLogger, waitForRelay: true,
+  });
+  input.onMessage((bytes, offset) => {
+    view.wrap(bytes, offset);
+    if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
+    strategySignals += strategy.onMarketData(view);
+    beginSignal(b, TAG_SOURCE, view.timestamp);
+    writeSignalIdentity(b, 99, 100, BigInt(++handled));
+    out.publishFrom(b.bytes, 0, b.finishLength());
+  });
+  const counts = (): StrategyCounts => ({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing });
+  return {
+    counts,
+    async stop() {
+      await out.flush();
+      const c = counts();
+      await input.close();
+      await out.close();
+      return c;
+    },
+  };
+}
+
+/** What the consumer saw since its last reset. */
+export interface ConsumerReport {
+  count: number;
+  strategySignals: number;
+  seconds: number;
+  lost: number;
+  p50Ns: number;
+  p99Ns: number;
+  p999Ns: number;
+  maxNs: number;
+}
+
+/** The consumer stage: times each tagging signal from its Trade's build to its arrival. */
+export async function startStageConsumer(sig: Endpoint): Promise<{ reset(): void; report(): ConsumerReport; close(): Promise<void> }> {
+  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+  let count = 0;
+  let strategySignals = 0;
+  let first = 0;
+  let last = 0;
+  const client = await RelayClient.connect({ endpoint: sig, domain: RelayDomain.Signal, serviceId: 70, role: Role.Subscriber, logger: silentLogger, waitForRelay: true });
+  const chunk = new ChunkViews();
+  client.onMessage((bytes, offset) => {
+    const { dv, base: chunkBase } = chunk.of(bytes);
+    const base = chunkBase + offset;
+    if (dv.getUint16(base + HeaderOffset.source, true) !== TAG_SOURCE) {
+      strategySignals++;
+      return;
+    }
+    hist.recordValue(Math.max(1, Number(clock() - dv.getBigUint64(base + HeaderOffset.timestamp, true))));
+    const t = performance.now();
+    if (count === 0) first = t;
+    last = t;
+    count++;
+  });
+  return {
+    reset() {
+      hist.reset();
+      count = 0;
+      strategySignals = 0;
+    },
+    report: () => ({
+      count, strategySignals, seconds: (last - first) / 1000, lost: client.stats.lost,
+      p50Ns: hist.getValueAtPercentile(50), p99Ns: hist.getValueAtPercentile(99), p999Ns: hist.getValueAtPercentile(99.9), maxNs: hist.maxValue,
+    }),
+    close: () => client.close(),
+  };
+}
+
+/** What one publishing run did. */
+export interface PublishResult {
+  sent: number;
+  seconds: number;
+  dropped: number;
+}
+
+/** The publisher stage: Trades as an adapter builds them, as fast as taken (`rate` 0) or paced. */
+export async function runStagePublisher(md: Endpoint, seconds: number, rate: number, source: number): Promise<PublishResult> {
+  const client = await RelayClient.connect({ endpoint: md, domain: RelayDomain.MarketData, serviceId: 1, role: Role.Publisher, logger: silentLogger });
+  const assets = [pairAssetId("BTC", "USD"), pairAssetId("ETH", "USD"), pairAssetId("SOL", "USD"), pairAssetId("XRP", "USD")];
+  const prices = [6_000_000_000_000n, 300_000_000_000n, 15_000_000_000n, 60_000_000n];
+  const b = new MessageBuilder(256);
+  let sent = 0;
+  let seed = 12345;
+  const build = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const k = sent & 3;
+    const step = BigInt((seed % 7) - 3);
+    prices[k] = prices[k]! + (prices[k]! * step) / 10_000n;
+    b.begin(RelayDomain.MarketData, source, 0)
+      .addTrade(assets[k]!, Venue.Coinbase, AssetType.Spot, (seed & 1) === 0 ? Side.Buy : Side.Sell, 0, prices[k]!, BigInt(1 + (seed & 0xfff)), 0n);
+    b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
+    sent++;
+    return b.finishLength();
+  };
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  if (rate <= 0) {
+    while (performance.now() < end) {
+      for (let i = 0; i < 512; i++) client.publishFrom(b.bytes, 0, build());
+      if (client.queuedBytes > 1024 * 1024) await client.flush();
+      else await yieldMacrotask();
+    }
+  } else {
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      while (sent < due) client.publishFrom(b.bytes, 0, build());
+      client.flushBatch();
+      await nextTick();
+    }
+  }
+  await client.flush();
+  const r = { sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing };
+  await client.close();
+  return r;
+}
