@@ -65,7 +65,7 @@ const PROBES: Record<string, Probe> = {
     },
   },
   relay: {
-    args: ["bench/main.ts", "relay", "--json", "--seconds", "2", "--subscribers", "1"],
+    args: ["bench/main.ts", "relay", "--json", "--seconds", "2", "--subscribers", "1", "--deployment", "processes"],
     figures(j) {
       const one = (j.subscribers as Record<string, { alphapulse: { msgsPerSec: number }; nats?: { msgsPerSec: number } }>)["1"];
       if (one?.nats === undefined) throw new Error("the relay benchmark ran without nats-server (install nats-server: the gate compares with it)");
@@ -73,7 +73,7 @@ const PROBES: Record<string, Probe> = {
     },
   },
   e2e: {
-    args: ["bench/main.ts", "e2e", "--json", "--seconds", "2"],
+    args: ["bench/main.ts", "e2e", "--json", "--seconds", "2", "--deployment", "processes"],
     figures(j) {
       return { "e2e.p50_over_paced_floor": num(j.p50Micros, "p50Micros") / num(j.pacedFloorP50Micros, "pacedFloorP50Micros") };
     },

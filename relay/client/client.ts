@@ -131,6 +131,12 @@ export interface RelayClientStats {
   retransmitRequests: number;
   /** Sequences given up as lost (Gap notices, timeouts, hold overflow). */
   lost: number;
+  /**
+   * Gap notices received from the relay (with or without gap recovery). With a type filter, where gap
+   * recovery is off, this is the count to watch: each notice says the relay dropped some of this
+   * subscriber's messages (its own metrics count how many).
+   */
+  gapNotices: number;
   /** Successful reconnects after a loss of the connection. */
   reconnects: number;
   /** Exceptions thrown by the {@link RelayClient.onMessage} handler (the message counts as delivered). */
@@ -141,7 +147,7 @@ export interface RelayClientStats {
 export class RelayClient implements MessageSink {
   /** Counters. */
   readonly stats: RelayClientStats = {
-    published: 0, droppedOutgoing: 0, delivered: 0, duplicates: 0, invalid: 0, gapsDetected: 0, retransmitRequests: 0, lost: 0, reconnects: 0, handlerErrors: 0,
+    published: 0, droppedOutgoing: 0, delivered: 0, duplicates: 0, invalid: 0, gapsDetected: 0, retransmitRequests: 0, lost: 0, gapNotices: 0, reconnects: 0, handlerErrors: 0,
   };
   /** What the relay accepted and refused of this client's messages (relay/client-refusals.ts). */
   readonly refusals = new ClientRefusals();
@@ -324,11 +330,12 @@ export class RelayClient implements MessageSink {
       }
       return;
     }
+    const gap = gapValueAt(u8, dv, base);
+    if (gap >= 0) this.stats.gapNotices++;
     if (!this.gapRecovery) {
       this.deliver(bytes, offset, length);
       return;
     }
-    const gap = gapValueAt(u8, dv, base);
     if (gap >= 0) {
       // The notice first: it stands in the stream before the messages it releases.
       this.deliver(bytes, offset, length);

@@ -179,6 +179,7 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
   };
   input.onMessage(onInput);
   executionInput?.onMessage(onInput);
+  const inputLost = (): number => input.stats.lost + (executionInput?.stats.lost ?? 0);
 
   return {
     status() {
@@ -186,7 +187,7 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
       return {
         state: open ? ServiceState.Degraded : ServiceState.Running,
         connections: (input.connected ? 1 : 0) + (out.connected ? 1 : 0),
-        processed: BigInt(processed), dropped: BigInt(breakerDropped + out.stats.droppedOutgoing), errors: BigInt(failures),
+        processed: BigInt(processed), dropped: BigInt(breakerDropped + out.stats.droppedOutgoing + inputLost()), errors: BigInt(failures),
         p50Micros: latency.getValueAtPercentile(50) / 1000, p99Micros: latency.getValueAtPercentile(99) / 1000, lastSequence: 0n,
       };
     },
@@ -199,6 +200,8 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
         .counter(`${p}signals_suppressed_total`, "Signals suppressed while disabled.", suppressed)
         .counter(`${p}signals_breaker_dropped_total`, "Signals dropped while the circuit breaker was open.", breakerDropped)
         .counter(`${p}failures_total`, "Messages the strategy failed on.", failures)
+        .counter(`${p}input_lost_total`, "Input messages the relays reported lost to this strategy (Gap notices, given-up retransmits).", inputLost())
+        .counter(`${p}input_gap_notices_total`, "Gap notices the relays sent this strategy.", input.stats.gapNotices + (executionInput?.stats.gapNotices ?? 0))
         .gauge(`${p}breaker_open`, "1 while the strategy's circuit breaker is not closed.", breaker.status(Date.now()).state !== "closed" ? 1 : 0)
         .gauge(`${p}stat`, "The strategy's own figures, by name.", Object.entries(strategy.stats()).map(([name, n]) => [{ name }, n]))
         .histogram(`${p}processing_seconds`, "Time to process one input message.", {}, buckets.snapshot());
