@@ -12,7 +12,8 @@
  * - **chain floor, 2 hops**: `csrc → cfwd → csink` — the shape of one relay hop (publisher → relay → subscriber);
  * - **one-hop paced floor**: the ping-pong of `ap bench e2e` (round trip per timer tick ÷ 2), the gate's floor.
  *
- * `--pin SPEC` places the processes on cores (runtime/process/affinity.ts; e.g. `relays=0,others=1`). Prints
+ * `--pin SPEC` places the processes on cores (runtime/process/affinity.ts; e.g. `relay=0;*=1`; each worker
+ * pins itself, see `AP_E2E_PIN` in e2e-worker.ts). Prints
  * every round and the medians; ratios compare figures of the same round.
  *
  * @module
@@ -24,7 +25,7 @@ import path from "node:path";
 import process from "node:process";
 import { RelayDomain } from "../protocol/mod.ts";
 import { killWorker, measureFloor, startWorker, waitForKey, type WorkerLine, type WorkerProcess } from "./worker-process.ts";
-import { parsePlacement, pinProcess, type Placement } from "../runtime/process/affinity.ts";
+import { parsePlacement, type Placement } from "../runtime/process/affinity.ts";
 
 const WORKER = new URL("./e2e-worker.ts", import.meta.url);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -40,6 +41,12 @@ export interface StagesRound {
   e2eP99: number;
   firstHalfP50: number;
   secondHalfP50: number;
+  /** Per read chunk: the market-data relay's handler, the strategy's processing, the signal relay's handler. */
+  mdRelayWorkP50: number;
+  mdRelayCpuP50: number;
+  sigRelayCpuP50: number;
+  strategyWorkP50: number;
+  sigRelayWorkP50: number;
   chain4P50: number;
   chain4P99: number;
   chain2P50: number;
@@ -50,13 +57,11 @@ export interface StagesRound {
 interface Ctx {
   dir: string;
   workers: WorkerProcess[];
-  placement: Placement | undefined;
 }
 
-function start(ctx: Ctx, role: string, args: string[], pinAs: string): WorkerProcess {
+function start(ctx: Ctx, role: string, args: string[]): WorkerProcess {
   const w = startWorker(WORKER, [role, ...args]);
   ctx.workers.push(w);
-  if (ctx.placement && w.child.pid !== undefined) void pinProcess(w.child.pid, ctx.placement, pinAs);
   return w;
 }
 
@@ -65,23 +70,23 @@ async function chain(ctx: Ctx, hops: number, seconds: number, rate: number, tag:
   const socks = Array.from({ length: hops }, (_, i) => path.join(ctx.dir, `${tag}-${i}.sock`));
   const mine: WorkerProcess[] = [];
   try {
-    const sink = start(ctx, "csink", [socks[hops - 1]!], "consumer");
+    const sink = start(ctx, "csink", [socks[hops - 1]!]);
     mine.push(sink);
     await waitForKey(sink, "ready");
     for (let i = hops - 2; i >= 0; i--) {
-      const f = start(ctx, "cfwd", [socks[i]!, socks[i + 1]!], i % 2 === 0 ? "relay" : "strategy");
+      const f = start(ctx, "cfwd", [socks[i]!, socks[i + 1]!, i % 2 === 0 ? "relay" : "strategy"]);
       mine.push(f);
       await waitForKey(f, "ready");
     }
     // Warm-up then the measurement, as the e2e phases.
-    const warm = start(ctx, "csrc", [socks[0]!, "0.5", String(rate)], "publisher");
+    const warm = start(ctx, "csrc", [socks[0]!, "0.5", String(rate)]);
     mine.push(warm);
     await waitForKey(warm, "sent");
     killWorker(warm);
     await sleep(100);
     sink.send("reset");
     await waitForKey(sink, "reset");
-    const src = start(ctx, "csrc", [socks[0]!, String(seconds), String(rate)], "publisher");
+    const src = start(ctx, "csrc", [socks[0]!, String(seconds), String(rate)]);
     mine.push(src);
     const sent = await waitForKey(src, "sent");
     await sleep(200);
@@ -97,23 +102,31 @@ async function chain(ctx: Ctx, hops: number, seconds: number, rate: number, tag:
 async function pipeline(ctx: Ctx): Promise<(seconds: number, rate: number) => Promise<WorkerLine>> {
   const md = path.join(ctx.dir, "md.sock");
   const sig = path.join(ctx.dir, "sig.sock");
-  const mdRelay = start(ctx, "relay", [md, String(RelayDomain.MarketData)], "relay");
-  const sigRelay = start(ctx, "relay", [sig, String(RelayDomain.Signal)], "relay");
+  const mdRelay = start(ctx, "relay", [md, String(RelayDomain.MarketData)]);
+  const sigRelay = start(ctx, "relay", [sig, String(RelayDomain.Signal)]);
   await waitForKey(mdRelay, "ready");
   await waitForKey(sigRelay, "ready");
-  const consumer = start(ctx, "consumer", [sig], "consumer");
-  const strategy = start(ctx, "strategy", [md, sig], "strategy");
+  const consumer = start(ctx, "consumer", [sig]);
+  const strategy = start(ctx, "strategy", [md, sig]);
   await waitForKey(consumer, "ready");
   await waitForKey(strategy, "ready");
   let source = 1;
+  const probed = [mdRelay, strategy, sigRelay] as const;
   const phase = async (seconds: number, rate: number): Promise<WorkerLine> => {
-    consumer.send("reset");
-    await waitForKey(consumer, "reset");
-    const pub = start(ctx, "pub", [md, String(seconds), String(rate), String(source++)], "publisher");
+    for (const w of [consumer, ...probed]) {
+      w.send("reset");
+      await waitForKey(w, "reset");
+    }
+    const pub = start(ctx, "pub", [md, String(seconds), String(rate), String(source++)]);
     await waitForKey(pub, "sent");
     await sleep(200);
+    const [mdWork, stWork, sigWork] = await Promise.all(probed.map(async (w) => {
+      w.send("report");
+      return waitForKey(w, "chunks");
+    }));
     consumer.send("report");
-    return waitForKey(consumer, "count");
+    const rx = await waitForKey(consumer, "count");
+    return { ...rx, mdWorkP50Ns: mdWork!.workP50Ns, mdCpuP50Ns: mdWork!.cpuP50Ns, sigCpuP50Ns: sigWork!.cpuP50Ns, strategyWorkP50Ns: stWork!.workP50Ns, sigWorkP50Ns: sigWork!.workP50Ns, mdChunks: mdWork!.chunks };
   };
   await phase(1, 20_000); // warm-up (JIT of every process)
   return phase;
@@ -122,7 +135,8 @@ async function pipeline(ctx: Ctx): Promise<(seconds: number, rate: number) => Pr
 /** Runs `rounds` interleaved rounds; resolves with each. */
 export async function measureStages(rounds: number, seconds: number, rate: number, placement?: Placement): Promise<StagesRound[]> {
   process.env.AP_E2E_STAGES = "1";
-  const ctx: Ctx = { dir: fs.mkdtempSync(path.join(os.tmpdir(), "ap-stages-")), workers: [], placement };
+  if (placement !== undefined) process.env.AP_E2E_PIN = Object.entries(placement).map(([k, v]) => `${k}=${v}`).join(";");
+  const ctx: Ctx = { dir: fs.mkdtempSync(path.join(os.tmpdir(), "ap-stages-")), workers: [] };
   const out: StagesRound[] = [];
   try {
     const e2e = await pipeline(ctx);
@@ -133,6 +147,7 @@ export async function measureStages(rounds: number, seconds: number, rate: numbe
       const hop = await measureFloor(path.join(ctx.dir, `pong${r}.sock`), 2000, true);
       out.push({
         e2eP50: us(e.p50Ns), e2eP99: us(e.p99Ns), firstHalfP50: us(e.firstP50Ns), secondHalfP50: us(e.secondP50Ns),
+        mdRelayWorkP50: us(e.mdWorkP50Ns), mdRelayCpuP50: us(e.mdCpuP50Ns), sigRelayCpuP50: us(e.sigCpuP50Ns), strategyWorkP50: us(e.strategyWorkP50Ns), sigRelayWorkP50: us(e.sigWorkP50Ns),
         chain4P50: us(c4.p50Ns), chain4P99: us(c4.p99Ns), chain2P50: us(c2.p50Ns), pacedHopP50: us(hop.rttP50Ns / 2),
         loadavg1: Math.round(os.loadavg()[0]! * 100) / 100,
       });
@@ -155,9 +170,13 @@ function report(rounds: StagesRound[], rate: number): string {
     `${x.chain2P50.toFixed(1).padStart(6)}  ${x.pacedHopP50.toFixed(1).padStart(10)}  ${(x.e2eP50 / x.chain4P50).toFixed(2).padStart(10)}  ` +
     `${(x.firstHalfP50 / x.chain2P50).toFixed(2).padStart(11)}  ${(x.e2eP50 / x.pacedHopP50).toFixed(2).padStart(7)}  ${x.loadavg1}`;
   rounds.forEach((x, i) => rows.push(row(String(i + 1), x)));
+  const work = (name: string, x: StagesRound): string =>
+    `${name.padEnd(6)} work per read chunk, p50 µs: md relay ${x.mdRelayWorkP50} (CPU ${x.mdRelayCpuP50}), strategy ${x.strategyWorkP50}, signal relay ${x.sigRelayWorkP50} (CPU ${x.sigRelayCpuP50})`;
   const keys = Object.keys(rounds[0]!) as (keyof StagesRound)[];
   const med = Object.fromEntries(keys.map((k) => [k, median(rounds.map((x) => x[k]))])) as unknown as StagesRound;
   rows.push(row("median", med));
+  rounds.forEach((x, i) => rows.push(work(String(i + 1), x)));
+  rows.push(work("median", med));
   rows.push(
     `median of per-round ratios: e2e/chain4 ${median(rounds.map((x) => x.e2eP50 / x.chain4P50)).toFixed(2)}, ` +
       `first half/chain2 ${median(rounds.map((x) => x.firstHalfP50 / x.chain2P50)).toFixed(2)}, ` +

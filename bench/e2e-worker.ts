@@ -22,6 +22,10 @@
  *   `src → fwd → fwd → fwd → sink` has the e2e pipeline's shape (five processes, four hops) with none of
  *   its work: the honest floor for it (`bench/e2e-stages.ts`).
  *
+ * With `AP_E2E_PIN=SPEC` (e.g. `relay=0;*=1`, runtime/process/affinity.ts) each worker pins itself to the cores
+ * its role gets (relay and `cfwd` as `relay`, `pub`/`csrc` as `publisher`, `consumer`/`csink` as `consumer`,
+ * `ping`/`pong` as `floor`) before it starts — so `ap bench e2e` runs pinned too (`cfwd IN OUT AS` pins as `AS`: the chain floor mirrors the pipeline's places).
+ *
  * With `AP_E2E_STAGES=1` in the environment the strategy writes the CLOCK_MONOTONIC time at which it received
  * each Trade into the tagging signal's signalId, and the consumer splits each sample into publisher → md
  * relay → strategy and strategy → signal relay → consumer (`firstP50Ns`, `secondP50Ns`, …).
@@ -41,16 +45,28 @@ import { Role } from "../relay/wire/control.ts";
 import { silentLogger } from "../core/log.ts";
 import { startRelayServer } from "../relay/server/server.ts";
 import { platform } from "../core/platform.ts";
-import { TRANSPORT } from "../relay/transport/types.ts";
+import { TRANSPORT, type Transport } from "../relay/transport/types.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
 import { beginSignal, writeSignalIdentity } from "../trading/signal-writer.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { installRuntimePlatform } from "../app/platform/select.ts";
+import { parsePlacement, pinProcess } from "../runtime/process/affinity.ts";
 
 installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const [role, a1, a2, a3] = process.argv.slice(2);
+
+/** The placement role each worker role pins as (`AP_E2E_PIN`, runtime/process/affinity.ts). */
+const PIN_ROLE: Record<string, string> = {
+  relay: "relay", cfwd: "relay", strategy: "strategy", pub: "publisher", csrc: "publisher", consumer: "consumer", csink: "consumer",
+  ping: "floor", pong: "floor",
+};
+if (process.env.AP_E2E_PIN) {
+  const as = role === "cfwd" && process.argv[5] !== undefined ? process.argv[5] : PIN_ROLE[role ?? ""] ?? role ?? "";
+  const r = await pinProcess(process.pid, parsePlacement(process.env.AP_E2E_PIN), as);
+  if (!r.pinned && process.env.AP_E2E_PIN_STRICT === "1") throw new Error(`e2e-worker ${role}: ${r.reason}`);
+}
 const clock = monotonicClock();
 /** Header source of the per-message tagging signals (strategy range 20–39, distinct from momentum's 21). */
 const TAG_SOURCE = 39;
@@ -65,10 +81,46 @@ const SIGNAL_ID_AT = HEADER_SIZE + 2 + SignalIdentityField.signalId;
 const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 const nextTick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
+/**
+ * This runtime's transport, with (stage probe) the time each read chunk's `data` handler takes — for a
+ * relay: check, fan-out and the writes to its subscribers — in a histogram, wall time (`work`) and the
+ * process's CPU time (`cpu`, µs resolution): wall far above CPU means the handler waited for a core.
+ */
+async function timedTransport(work: hdr.Histogram, cpu: hdr.Histogram): Promise<Transport> {
+  const t = await platform().load(TRANSPORT);
+  if (!STAGES) return t;
+  return {
+    ...t,
+    listen: (endpoint, onConnection) => t.listen(endpoint, (conn) => {
+      const setHandlers = conn.setHandlers.bind(conn);
+      conn.setHandlers = (h) => setHandlers({
+        ...h,
+        data: (chunk) => {
+          const c0 = process.cpuUsage();
+          const t0 = clock();
+          h.data(chunk);
+          work.recordValue(Math.max(1, Number(clock() - t0)));
+          const c = process.cpuUsage(c0);
+          cpu.recordValue(Math.max(1, (c.user + c.system) * 1000));
+        },
+      });
+      onConnection(conn);
+    }),
+  };
+}
+
 async function relayRole(socket: string, domain: RelayDomain): Promise<void> {
-  const server = await startRelayServer({ domain, socketPath: socket, logger: silentLogger });
+  const work = histogram();
+  const cpu = histogram();
+  const server = await startRelayServer({ domain, socketPath: socket, logger: silentLogger, transport: await timedTransport(work, cpu) });
   emit({ ready: true });
   onStdinLine(async (line) => {
+    if (line === "reset") {
+      work.reset();
+      cpu.reset();
+      emit({ reset: true });
+    }
+    if (line === "report") emit({ chunks: work.totalCount, ...percentiles(work, "work"), ...percentiles(cpu, "cpu") });
     if (line !== "stop") return;
     const snap = server.relay.metrics.snapshot();
     await server.close();
@@ -92,7 +144,19 @@ async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> 
     endpoint: { kind: "unix", path: mdSocket }, domain: RelayDomain.MarketData, serviceId: 21, role: Role.Subscriber,
     types: [TlvType.Trade], logger: silentLogger, waitForRelay: true,
   });
+  // Stage probe: from the first message of a read chunk to the end of its processing (a microtask queued
+  // before the first publish runs before the client's flush).
+  const work = histogram();
+  let chunkStart = 0n;
+  const chunkDone = (): void => {
+    work.recordValue(Math.max(1, Number(clock() - chunkStart)));
+    chunkStart = 0n;
+  };
   input.onMessage((bytes, offset) => {
+    if (STAGES && chunkStart === 0n) {
+      chunkStart = clock();
+      queueMicrotask(chunkDone);
+    }
     // The relay's Gap notices arrive here too (stamped with wall-clock time): tagging one as a Trade gave the
     // consumer a negative latency, its histogram threw, and its relay client reconnected (lost backlog).
     view.wrap(bytes, offset);
@@ -105,7 +169,11 @@ async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> 
   });
   emit({ ready: true });
   onStdinLine(async (line) => {
-    if (line === "report") emit({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
+    if (line === "reset") {
+      work.reset();
+      emit({ reset: true });
+    }
+    if (line === "report") emit({ chunks: work.totalCount, ...percentiles(work, "work"), handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
     if (line !== "stop") return;
     await out.flush();
     emitAndExit({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
