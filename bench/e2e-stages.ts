@@ -65,6 +65,20 @@ function start(ctx: Ctx, role: string, args: string[]): WorkerProcess {
   return w;
 }
 
+/**
+ * The receiver's report once its count stops moving (checked every 300 ms, as `ap bench e2e` does): a
+ * loaded machine leaves a backlog, and the next phase must not start while it is still arriving.
+ */
+async function drained(w: WorkerProcess): Promise<WorkerLine> {
+  let rx: WorkerLine = {};
+  for (let prev = -1; ; prev = Number(rx.count)) {
+    await sleep(300);
+    w.send("report");
+    rx = await waitForKey(w, "count");
+    if (Number(rx.count) === prev) return rx;
+  }
+}
+
 /** Latency through a bare chain of `hops` socket hops, paced at `rate` for `seconds`. */
 async function chain(ctx: Ctx, hops: number, seconds: number, rate: number, tag: string): Promise<WorkerLine> {
   const socks = Array.from({ length: hops }, (_, i) => path.join(ctx.dir, `${tag}-${i}.sock`));
@@ -83,15 +97,13 @@ async function chain(ctx: Ctx, hops: number, seconds: number, rate: number, tag:
     mine.push(warm);
     await waitForKey(warm, "sent");
     killWorker(warm);
-    await sleep(100);
+    await drained(sink);
     sink.send("reset");
     await waitForKey(sink, "reset");
     const src = start(ctx, "csrc", [socks[0]!, String(seconds), String(rate)]);
     mine.push(src);
     const sent = await waitForKey(src, "sent");
-    await sleep(200);
-    sink.send("report");
-    const r = await waitForKey(sink, "count");
+    const r = await drained(sink);
     return { ...r, sent: sent.sent };
   } finally {
     for (const w of mine) killWorker(w);
@@ -119,13 +131,11 @@ async function pipeline(ctx: Ctx): Promise<(seconds: number, rate: number) => Pr
     }
     const pub = start(ctx, "pub", [md, String(seconds), String(rate), String(source++)]);
     await waitForKey(pub, "sent");
-    await sleep(200);
+    const rx = await drained(consumer);
     const [mdWork, stWork, sigWork] = await Promise.all(probed.map(async (w) => {
       w.send("report");
       return waitForKey(w, "chunks");
     }));
-    consumer.send("report");
-    const rx = await waitForKey(consumer, "count");
     return { ...rx, mdWorkP50Ns: mdWork!.workP50Ns, mdCpuP50Ns: mdWork!.cpuP50Ns, sigCpuP50Ns: sigWork!.cpuP50Ns, strategyWorkP50Ns: stWork!.workP50Ns, sigWorkP50Ns: sigWork!.workP50Ns, mdChunks: mdWork!.chunks };
   };
   await phase(1, 20_000); // warm-up (JIT of every process)
