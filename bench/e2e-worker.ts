@@ -15,6 +15,21 @@
  *   the same transport the relay uses, no protocol work, back to back or one round trip per timer tick;
  *   `ping` prints round-trip percentiles in ns.
  *
+ * - `csrc SOCKET SECONDS RATE` / `cfwd IN_SOCKET OUT_SOCKET` / `csink SOCKET` — the chain floor: a bare chain
+ *   of processes over the same transport, no protocol work, paced as `pub` paces (every message due at a
+ *   timer tick written as one chunk), 64-byte messages whose first 8 bytes are CLOCK_MONOTONIC at send;
+ *   `cfwd` writes every chunk it reads on to the next socket; `csink` records arrival − send time.
+ *   `src → fwd → fwd → fwd → sink` has the e2e pipeline's shape (five processes, four hops) with none of
+ *   its work: the honest floor for it (`bench/e2e-stages.ts`).
+ *
+ * With `AP_E2E_PIN=SPEC` (e.g. `relay=0;*=1`, runtime/process/affinity.ts) each worker pins itself to the cores
+ * its role gets (relay and `cfwd` as `relay`, `pub`/`csrc` as `publisher`, `consumer`/`csink` as `consumer`,
+ * `ping`/`pong` as `floor`) before it starts — so `ap bench e2e` runs pinned too (`cfwd IN OUT AS` pins as `AS`: the chain floor mirrors the pipeline's places).
+ *
+ * With `AP_E2E_STAGES=1` in the environment the strategy writes the CLOCK_MONOTONIC time at which it received
+ * each Trade into the tagging signal's signalId, and the consumer splits each sample into publisher → md
+ * relay → strategy and strategy → signal relay → consumer (`firstP50Ns`, `secondP50Ns`, …).
+ *
  * Results are single JSON lines on stdout.
  *
  * @module
@@ -23,26 +38,42 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import * as hdr from "hdr-histogram-js";
-import { AssetType, ChunkViews, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
+import { AssetType, ChunkViews, HEADER_SIZE, HeaderOffset, SignalIdentityField, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
 import { BusyPoll } from "../relay/client/busy-poll.ts";
 import { RelayClient } from "../relay/client/client.ts";
 import { Role } from "../relay/wire/control.ts";
 import { silentLogger } from "../core/log.ts";
 import { startRelayServer } from "../relay/server/server.ts";
 import { platform } from "../core/platform.ts";
-import { TRANSPORT } from "../relay/transport/types.ts";
+import { TRANSPORT, type Transport } from "../relay/transport/types.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
 import { beginSignal, writeSignalIdentity } from "../trading/signal-writer.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { installRuntimePlatform } from "../app/platform/select.ts";
+import { parsePlacement, pinProcess } from "../runtime/process/affinity.ts";
 
 installRuntimePlatform(); // a process entry: the runtime is chosen here, once
 
 const [role, a1, a2, a3] = process.argv.slice(2);
+
+/** The placement role each worker role pins as (`AP_E2E_PIN`, runtime/process/affinity.ts). */
+const PIN_ROLE: Record<string, string> = {
+  relay: "relay", cfwd: "relay", strategy: "strategy", pub: "publisher", csrc: "publisher", consumer: "consumer", csink: "consumer",
+  ping: "floor", pong: "floor",
+};
+if (process.env.AP_E2E_PIN) {
+  const as = role === "cfwd" && process.argv[5] !== undefined ? process.argv[5] : PIN_ROLE[role ?? ""] ?? role ?? "";
+  const r = await pinProcess(process.pid, parsePlacement(process.env.AP_E2E_PIN), as);
+  if (!r.pinned && process.env.AP_E2E_PIN_STRICT === "1") throw new Error(`e2e-worker ${role}: ${r.reason}`);
+}
 const clock = monotonicClock();
 /** Header source of the per-message tagging signals (strategy range 20–39, distinct from momentum's 21). */
 const TAG_SOURCE = 39;
+/** Stage probe (see the module doc). */
+const STAGES = process.env.AP_E2E_STAGES === "1";
+/** Where the tagging signal's signalId sits: header, 2-byte TLV header, then the SignalIdentity field. */
+const SIGNAL_ID_AT = HEADER_SIZE + 2 + SignalIdentityField.signalId;
 
 
 
@@ -50,10 +81,46 @@ const TAG_SOURCE = 39;
 const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 const nextTick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
+/**
+ * This runtime's transport, with (stage probe) the time each read chunk's `data` handler takes — for a
+ * relay: check, fan-out and the writes to its subscribers — in a histogram, wall time (`work`) and the
+ * process's CPU time (`cpu`, µs resolution): wall far above CPU means the handler waited for a core.
+ */
+async function timedTransport(work: hdr.Histogram, cpu: hdr.Histogram): Promise<Transport> {
+  const t = await platform().load(TRANSPORT);
+  if (!STAGES) return t;
+  return {
+    ...t,
+    listen: (endpoint, onConnection) => t.listen(endpoint, (conn) => {
+      const setHandlers = conn.setHandlers.bind(conn);
+      conn.setHandlers = (h) => setHandlers({
+        ...h,
+        data: (chunk) => {
+          const c0 = process.cpuUsage();
+          const t0 = clock();
+          h.data(chunk);
+          work.recordValue(Math.max(1, Number(clock() - t0)));
+          const c = process.cpuUsage(c0);
+          cpu.recordValue(Math.max(1, (c.user + c.system) * 1000));
+        },
+      });
+      onConnection(conn);
+    }),
+  };
+}
+
 async function relayRole(socket: string, domain: RelayDomain): Promise<void> {
-  const server = await startRelayServer({ domain, socketPath: socket, logger: silentLogger });
+  const work = histogram();
+  const cpu = histogram();
+  const server = await startRelayServer({ domain, socketPath: socket, logger: silentLogger, transport: await timedTransport(work, cpu) });
   emit({ ready: true });
   onStdinLine(async (line) => {
+    if (line === "reset") {
+      work.reset();
+      cpu.reset();
+      emit({ reset: true });
+    }
+    if (line === "report") emit({ chunks: work.totalCount, ...percentiles(work, "work"), ...percentiles(cpu, "cpu") });
     if (line !== "stop") return;
     const snap = server.relay.metrics.snapshot();
     await server.close();
@@ -77,27 +144,52 @@ async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> 
     endpoint: { kind: "unix", path: mdSocket }, domain: RelayDomain.MarketData, serviceId: 21, role: Role.Subscriber,
     types: [TlvType.Trade], logger: silentLogger, waitForRelay: true,
   });
+  // Stage probe: from the first message of a read chunk to the end of its processing (a microtask queued
+  // before the first publish runs before the client's flush).
+  const work = histogram();
+  let chunkStart = 0n;
+  const chunkDone = (): void => {
+    work.recordValue(Math.max(1, Number(clock() - chunkStart)));
+    chunkStart = 0n;
+  };
+  // (The chunk's start time is also the strategy's receive time the stage probe writes into each signal.)
   input.onMessage((bytes, offset) => {
+    if (STAGES && chunkStart === 0n) {
+      chunkStart = clock();
+      queueMicrotask(chunkDone);
+    }
     // The relay's Gap notices arrive here too (stamped with wall-clock time): tagging one as a Trade gave the
     // consumer a negative latency, its histogram threw, and its relay client reconnected (lost backlog).
     view.wrap(bytes, offset);
     if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
     strategySignals += strategy.onMarketData(view);
     beginSignal(b, TAG_SOURCE, view.timestamp);
-    writeSignalIdentity(b, 99, 100, BigInt(++handled));
+    ++handled;
+    writeSignalIdentity(b, 99, 100, STAGES ? chunkStart : BigInt(handled));
     out.publishFrom(b.bytes, 0, b.finishLength());
   });
   emit({ ready: true });
   onStdinLine(async (line) => {
-    if (line === "report") emit({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
+    if (line === "reset") {
+      work.reset();
+      emit({ reset: true });
+    }
+    if (line === "report") emit({ chunks: work.totalCount, ...percentiles(work, "work"), handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
     if (line !== "stop") return;
     await out.flush();
     emitAndExit({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing, stats: strategy.stats() });
   });
 }
 
+const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+const percentiles = (h: hdr.Histogram, prefix: string): Record<string, number> => ({
+  [`${prefix}P50Ns`]: h.getValueAtPercentile(50), [`${prefix}P99Ns`]: h.getValueAtPercentile(99),
+});
+
 async function consumerRole(sigSocket: string): Promise<void> {
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+  const hist = histogram();
+  const firstHalf = histogram();
+  const secondHalf = histogram();
   let count = 0;
   let strategySignals = 0;
   let first = 0;
@@ -107,24 +199,43 @@ async function consumerRole(sigSocket: string): Promise<void> {
   });
   // Messages arrive as offsets into received chunks: the chunk's views are looked up once per chunk.
   const chunk = new ChunkViews();
+  // The receive time is read once per received chunk (its first message), not per message: per message,
+  // the clock reads and histogram records of the messages ahead in the chunk (~0.3–1 µs each on this VM)
+  // were counted in the latency of the ones behind. The chain floor's sink measures the same way.
+  let now = 0n;
+  let nowMs = 0;
+  const chunkDone = (): void => {
+    now = 0n;
+  };
   client.onMessage((bytes, offset) => {
+    if (now === 0n) {
+      now = clock();
+      nowMs = performance.now();
+      queueMicrotask(chunkDone);
+    }
     const { dv, base: chunkBase } = chunk.of(bytes);
     const base = chunkBase + offset;
     if (dv.getUint16(base + HeaderOffset.source, true) !== TAG_SOURCE) {
       strategySignals++;
       return;
     }
-    const now = clock();
-    hist.recordValue(Number(now - dv.getBigUint64(base + HeaderOffset.timestamp, true)));
-    const t = performance.now();
-    if (count === 0) first = t;
-    last = t;
+    const sent = dv.getBigUint64(base + HeaderOffset.timestamp, true);
+    hist.recordValue(Number(now - sent));
+    if (STAGES) {
+      const atStrategy = dv.getBigUint64(base + SIGNAL_ID_AT, true);
+      firstHalf.recordValue(Number(atStrategy - sent));
+      secondHalf.recordValue(Number(now - atStrategy));
+    }
+    if (count === 0) first = nowMs;
+    last = nowMs;
     count++;
   });
   emit({ ready: true });
   onStdinLine((line) => {
     if (line === "reset") {
       hist.reset();
+      firstHalf.reset();
+      secondHalf.reset();
       count = 0;
       strategySignals = 0;
       emit({ reset: true });
@@ -132,6 +243,7 @@ async function consumerRole(sigSocket: string): Promise<void> {
       emit({
         count, strategySignals, seconds: (last - first) / 1000, lost: client.stats.lost,
         p50Ns: hist.getValueAtPercentile(50), p99Ns: hist.getValueAtPercentile(99), p999Ns: hist.getValueAtPercentile(99.9), maxNs: hist.maxValue,
+        ...(STAGES ? { ...percentiles(firstHalf, "first"), ...percentiles(secondHalf, "second") } : {}),
       });
     } else if (line === "stop") {
       emitAndExit({ stopped: true });
@@ -237,12 +349,106 @@ async function pingRole(socket: string, count: number, paced: boolean): Promise<
   emitAndExit({ roundTrips: i, rttP50Ns: p(0.5), rttP99Ns: p(0.99), rttP999Ns: p(0.999) });
 }
 
+/** Chain floor source: every message due at a timer tick, 64 bytes each stamped at send, written as one chunk. */
+async function chainSourceRole(socket: string, seconds: number, rate: number): Promise<void> {
+  const transport = await platform().load(TRANSPORT);
+  const conn = await transport.connect({ kind: "unix", path: socket });
+  let sent = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    if (due > sent) {
+      const n = due - sent;
+      const chunk = new Uint8Array(n * CHAIN_MSG);
+      const dv = new DataView(chunk.buffer);
+      for (let i = 0; i < n; i++) dv.setBigUint64(i * CHAIN_MSG, clock(), true);
+      conn.write([chunk]);
+      sent = due;
+    }
+    await nextTick();
+  }
+  emit({ sent });
+  onStdinLine((line) => {
+    if (line === "stop") emitAndExit({ stopped: true });
+  });
+}
+
+/** Chain floor forwarder: listens on `inSocket`, writes every chunk read to `outSocket`. */
+async function chainForwardRole(inSocket: string, outSocket: string): Promise<void> {
+  const transport = await platform().load(TRANSPORT);
+  const out = await transport.connect({ kind: "unix", path: outSocket });
+  await transport.listen({ kind: "unix", path: inSocket }, (conn) => {
+    conn.setHandlers({ data: (chunk) => out.write([chunk]), close: () => {} });
+  });
+  emit({ ready: true });
+  onStdinLine((line) => {
+    if (line === "stop") emitAndExit({ stopped: true });
+  });
+}
+
+/** Chain floor sink: arrival − send time of every message into a histogram; `reset`, `report`. */
+async function chainSinkRole(socket: string): Promise<void> {
+  const transport = await platform().load(TRANSPORT);
+  const hist = histogram();
+  let count = 0;
+  const partial = new Uint8Array(CHAIN_MSG);
+  const partialDv = new DataView(partial.buffer);
+  let have = 0;
+  await transport.listen({ kind: "unix", path: socket }, (conn) => {
+    conn.setHandlers({
+      data: (chunk) => {
+        const now = clock();
+        const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
+        let p = 0;
+        if (have > 0) {
+          const take = Math.min(CHAIN_MSG - have, chunk.length);
+          partial.set(chunk.subarray(0, take), have);
+          have += take;
+          p = take;
+          if (have < CHAIN_MSG) return;
+          hist.recordValue(Math.max(1, Number(now - partialDv.getBigUint64(0, true))));
+          count++;
+          have = 0;
+        }
+        for (; p + CHAIN_MSG <= chunk.length; p += CHAIN_MSG) {
+          hist.recordValue(Math.max(1, Number(now - dv.getBigUint64(p, true))));
+          count++;
+        }
+        if (p < chunk.length) {
+          partial.set(chunk.subarray(p), 0);
+          have = chunk.length - p;
+        }
+      },
+      close: () => {},
+    });
+  });
+  emit({ ready: true });
+  onStdinLine((line) => {
+    if (line === "reset") {
+      hist.reset();
+      count = 0;
+      emit({ reset: true });
+    } else if (line === "report") {
+      emit({ count, p50Ns: hist.getValueAtPercentile(50), p99Ns: hist.getValueAtPercentile(99), p999Ns: hist.getValueAtPercentile(99.9) });
+    } else if (line === "stop") {
+      emitAndExit({ stopped: true });
+    }
+  });
+}
+
+/** Bytes of one chain-floor message (about a Trade's size on the wire). */
+const CHAIN_MSG = 64;
+
 switch (role) {
   case "relay": await relayRole(a1!, Number(a2) as RelayDomain); break;
   case "strategy": await strategyRole(a1!, a2!); break;
   case "consumer": await consumerRole(a1!); break;
   case "pub": await pubRole(a1!, Number(a2 ?? "3"), Number(a3 ?? "0")); break;
   case "pong": await pongRole(a1!); break;
+  case "csrc": await chainSourceRole(a1!, Number(a2 ?? "3"), Number(a3 ?? "10000")); break;
+  case "cfwd": await chainForwardRole(a1!, a2!); break;
+  case "csink": await chainSinkRole(a1!); break;
   case "ping": await pingRole(a1!, Number(a2 ?? "20000"), a3 === "paced"); break;
   default:
     process.stderr.write(`e2e-worker: unknown role ${String(role)}\n`);
