@@ -188,7 +188,7 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
       while (sent < due) client.publishFrom(b.bytes, 0, build());
       client.flushBatch();
-      await nextTick();
+      await yieldMacrotask();
     }
   }
   await client.flush();

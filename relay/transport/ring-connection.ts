@@ -74,6 +74,7 @@ export class RingConnection implements Connection {
   private piece = 0;
   private pieceAt = 0;
   private waitingForSpace = false;
+  private drainScheduled = false;
   private readState: "idle" | "parked" | "scheduled" | "off" = "off";
   private paused = false;
   private closing = false;
@@ -128,7 +129,13 @@ export class RingConnection implements Connection {
     let bytes = 0;
     for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
     if (bytes === 0) return;
-    if (this.queue.length === 0 && this.out.writeBatch(chunks, bytes)) return;
+    if (this.queue.length === 0 && this.out.writeBatch(chunks, bytes)) {
+      // As a socket does once its buffer is handed on: say so, so a writer holding a backlog behind a
+      // window (the relay's outbox) moves the next part now — not only when its next message arrives,
+      // which drained a backlog at exactly the arrival rate (seconds of standing latency in threads).
+      this.scheduleDrain();
+      return;
+    }
     // The caller may reuse its array of chunks (not the chunks themselves) once write returns.
     this.queue.push({ chunks: chunks.slice(), bytes });
     this.queued += bytes;
@@ -138,6 +145,17 @@ export class RingConnection implements Connection {
   pause(): void {
     this.paused = true;
   }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(this.fireDrain);
+  }
+
+  private readonly fireDrain = (): void => {
+    this.drainScheduled = false;
+    if (!this.done && this.queue.length === 0) this.handlers?.drain?.();
+  };
 
   resume(): void {
     if (!this.paused) return;

@@ -194,6 +194,29 @@ describe.each(TRANSPORT_CASES)("relay over $name", (transportCase) => {
     await pub.close();
   }, 90_000);
 
+  it("a subscriber's backlog behind the write window drains in full once it reads again, with nothing more published", async () => {
+    // The relay hands a subscriber at most writeWindowBytes at a time and moves the next part when the
+    // connection says it drained: every transport must say so, or the rest waits for the next publish.
+    const f = await start({ subscriberQueueBytes: 64 * 1024 * 1024, writeWindowBytes: 4096, overflowDisconnectMs: 60_000 });
+    const sub = await f.raw({ serviceId: 62, role: Role.Subscriber }, 64 * 1024);
+    sub.conn.pause();
+    const pub = await f.client(1, Role.Publisher);
+    await until(() => f.server.relay.metrics.subscribers === 1, 10_000, "subscriber");
+    const src = new TradeSource(1);
+    const N = 20_000; // ~1.5 MB: hundreds of windows
+    for (let i = 0; i < N; i++) pub.publish(src.next(i));
+    await pub.flush();
+    await until(() => f.server.relay.metrics.messagesIn >= N + 1, 20_000, "relay to take everything");
+    sub.conn.resume();
+    await until(() => sub.messages.length >= N, 30_000, `all ${N} queued messages without another publish`).catch((e: Error) => {
+      throw new Error(`${e.message}: got ${sub.messages.length}`);
+    });
+    expect(sub.messages.map((m) => headerOf(m).sequence)).toEqual(Array.from({ length: N }, (_, i) => BigInt(i + 1)));
+    expect(f.server.relay.metrics.drops.slowConsumer).toBe(0);
+    sub.conn.close();
+    await pub.close();
+  }, 90_000);
+
   it("a stalled subscriber never blocks a fast one or the publisher; it is disconnected after the limit", async () => {
     const f = await start({ subscriberQueueBytes: 8 * 1024, writeWindowBytes: 4096, overflowDisconnectMs: 200 });
     const slow = await f.raw({ serviceId: 62, role: Role.Subscriber }, 64 * 1024);
