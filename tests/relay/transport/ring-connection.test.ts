@@ -97,6 +97,19 @@ describe("ring connection, one thread", () => {
     expect(sb.bytes).toEqual(Array.from(big));
   });
 
+  it("says drain after writes that went straight into the ring, once per burst, as a socket does", async () => {
+    const { a, b } = await pair("drain-direct", 4096);
+    const sa = gather(a);
+    gather(b);
+    for (let i = 0; i < 5; i++) a.write([new Uint8Array(10).fill(i)]);
+    expect(a.pendingBytes).toBe(0);
+    expect(sa.drains).toBe(0); // never inside write()
+    await until(() => sa.drains === 1, 10_000, "drain after the burst");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sa.drains).toBe(1);
+    a.close(true);
+  });
+
   it("an orderly close delivers everything first, then closes both sides exactly once", async () => {
     const { a, b } = await pair("close", 128);
     const sa = gather(a);
