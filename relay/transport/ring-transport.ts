@@ -121,6 +121,11 @@ export function serveRingPort(port: MessagePort): () => void {
 /** Routes connects to ring `name` over `port` (served by {@link serveRingPort} in the listening thread). */
 export function addRingRoute(name: string, port: MessagePort): void {
   routes.set(name, port);
+  // Node says when the other end of a port is gone (its thread ended): forget the route then, so a connect
+  // is refused at once instead of waiting out the connect timeout. (Deno sends no such event; the timeout stands.)
+  port.addEventListener("close", () => {
+    if (routes.get(name) === port) routes.delete(name);
+  }, { once: true });
 }
 
 /** Forgets the route to ring `name`. */
@@ -145,8 +150,14 @@ async function connectRing(e: RingEndpoint): Promise<Connection> {
     port1.close();
     throw new RingConnectError(e.name, "ECONNREFUSED", "no ring listener by that name in this thread and no route to one (addRingRoute)");
   }
+  let routeClosed: (() => void) | undefined;
   const answer = await new Promise<{ op: string; why?: string; life?: ThreadLife }>((resolve) => {
     const timer = setTimeout(() => resolve({ op: "ring-timeout" }), RING_CONNECT_TIMEOUT_MS);
+    routeClosed = () => {
+      clearTimeout(timer);
+      resolve({ op: "ring-refused", why: "the thread the route reaches has ended" });
+    };
+    route.addEventListener("close", routeClosed, { once: true });
     port1.onmessage = (m: MessageEvent) => {
       clearTimeout(timer);
       resolve(m.data as { op: string; why?: string; life?: ThreadLife });
@@ -154,6 +165,7 @@ async function connectRing(e: RingEndpoint): Promise<Connection> {
     const req: ConnectRequest = { op: "ring-connect", name: e.name, toListener, toConnector, link: port2, life: ownThreadLife() };
     route.postMessage(req, [port2]);
   });
+  route.removeEventListener("close", routeClosed!);
   if (answer.op === "ring-accepted") return new RingConnection(`ring:${e.name}`, toListener, toConnector, port1, tuningOf(e), answer.life);
   port1.close();
   if (answer.op === "ring-timeout") throw new RingConnectError(e.name, "ETIMEDOUT", `the listening thread did not answer within ${RING_CONNECT_TIMEOUT_MS} ms`);
