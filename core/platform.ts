@@ -65,8 +65,9 @@ export interface ScriptCommand {
 }
 
 /**
- * What a process may touch, where the runtime enforces it (Deno's permission flags; Node ignores them —
- * see docs/SECURITY.md). Paths are absolute; a directory covers everything under it.
+ * What a process may touch, where the runtime enforces it (Deno's permission flags; on Node ≥ 22 the
+ * permission model's file grants for the services that need no fsync; Node 20 ignores them — see
+ * docs/SECURITY.md). Paths are absolute; a directory covers everything under it.
  */
 export interface ProcessGrants {
   /** Files and directories it may read. */
