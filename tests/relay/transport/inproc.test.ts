@@ -257,7 +257,7 @@ describe("in-process connection", () => {
             const chunks = o.sizes.map((s) => Uint8Array.from({ length: s }, () => n++ & 255));
             for (const c of chunks) sent.push(...c);
             a.write(chunks);
-            if (paused) expect(a.pendingBytes).toBeGreaterThan(0);
+            if (paused && chunks.some((c) => c.length > 0)) expect(a.pendingBytes).toBeGreaterThan(0); // an empty write holds nothing
           } else if (o.op === "pause") {
             b.pause();
             paused = true;
@@ -278,7 +278,8 @@ describe("in-process connection", () => {
         a.close(true);
         b.close(true);
       }),
-      { numRuns: 100 },
+      // The counterexample CI found once (an empty write while paused holds nothing) is always tried.
+      { numRuns: 100, examples: [[[{ op: "pause" }, { op: "write", sizes: [0] }, { op: "resume" }]]] },
     );
   });
 });
