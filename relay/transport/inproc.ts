@@ -29,6 +29,7 @@
  */
 
 import type { Connection, ConnectionHandlers, Endpoint, Listener, Transport } from "./types.ts";
+import { listenNamed } from "./named-listener.ts";
 
 /** An in-process endpoint (the `inproc` member of {@link Endpoint}). */
 export type InprocEndpoint = Extract<Endpoint, { kind: "inproc" }>;
@@ -298,16 +299,7 @@ export const inprocTransport: Transport = {
   name: "inproc",
   listen(endpoint: Endpoint, onConnection: (conn: Connection) => void): Promise<Listener> {
     if (endpoint.kind !== "inproc") return Promise.reject(new NotAnInprocEndpointError(endpoint.kind));
-    if (listeners.has(endpoint.name)) return Promise.reject(new InprocNameInUseError(endpoint.name));
-    const entry: InprocListener = { onConnection, open: 0 };
-    listeners.set(endpoint.name, entry);
-    return Promise.resolve({
-      endpoint,
-      close: () => {
-        if (listeners.get(endpoint.name) === entry) listeners.delete(endpoint.name);
-        return Promise.resolve();
-      },
-    });
+    return listenNamed(listeners, endpoint, { onConnection, open: 0 } satisfies InprocListener, () => new InprocNameInUseError(endpoint.name));
   },
   connect(endpoint: Endpoint): Promise<Connection> {
     if (endpoint.kind !== "inproc") return Promise.reject(new NotAnInprocEndpointError(endpoint.kind));

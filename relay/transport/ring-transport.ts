@@ -30,6 +30,7 @@ import { createRingBuffer, RING_DEFAULT_BYTES } from "./ring.ts";
 import { RingConnection, type RingTuning } from "./ring-connection.ts";
 import { ownThreadLife, type ThreadLife } from "./threads.ts";
 import type { Connection, Endpoint, Listener, Transport } from "./types.ts";
+import { listenNamed } from "./named-listener.ts";
 
 /** A ring endpoint (the `ring` member of {@link Endpoint}). */
 export type RingEndpoint = Extract<Endpoint, { kind: "ring" }>;
@@ -186,16 +187,7 @@ export const ringTransport: Transport = {
   name: "ring",
   listen(endpoint: Endpoint, onConnection: (conn: Connection) => void): Promise<Listener> {
     if (endpoint.kind !== "ring") return Promise.reject(new NotARingEndpointError(endpoint.kind));
-    if (listeners.has(endpoint.name)) return Promise.reject(new RingNameInUseError(endpoint.name));
-    const entry: LocalListener = { tuning: tuningOf(endpoint), onConnection };
-    listeners.set(endpoint.name, entry);
-    return Promise.resolve({
-      endpoint,
-      close: () => {
-        if (listeners.get(endpoint.name) === entry) listeners.delete(endpoint.name);
-        return Promise.resolve();
-      },
-    });
+    return listenNamed(listeners, endpoint, { tuning: tuningOf(endpoint), onConnection } satisfies LocalListener, () => new RingNameInUseError(endpoint.name));
   },
   connect(endpoint: Endpoint): Promise<Connection> {
     if (endpoint.kind !== "ring") return Promise.reject(new NotARingEndpointError(endpoint.kind));
