@@ -10,35 +10,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { platform } from "../../../core/platform.ts";
 import { INPROC_BUFFER_BYTES, InprocConnectError, inprocConnections, InprocNameInUseError, InprocPeerGoneError, inprocTransport } from "../../../relay/transport/inproc.ts";
 import { formatEndpoint, TRANSPORT, type Connection, type Listener } from "../../../relay/transport/types.ts";
+import { gather } from "./gather.ts";
+import { until } from "../helpers.ts";
 
-const until = async (cond: () => boolean, ms: number, what: string): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-interface Seen {
-  bytes: number[];
-  chunks: Uint8Array[];
-  closes: (Error | undefined)[];
-  drains: number;
-}
-
-function gather(conn: Connection): Seen {
-  const st: Seen = { bytes: [], chunks: [], closes: [], drains: 0 };
-  conn.setHandlers({
-    data: (c) => {
-      st.chunks.push(c);
-      for (const b of c) st.bytes.push(b);
-    },
-    drain: () => st.drains++,
-    close: (e) => st.closes.push(e),
-  });
-  return st;
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -9,27 +9,9 @@ import { platform } from "../../../core/platform.ts";
 import { addRingRoute, removeRingRoute, RingConnectError, ringTransport, serveRingPort } from "../../../relay/transport/ring-transport.ts";
 import { THREADS, type WorkerThread } from "../../../relay/transport/threads.ts";
 import { TRANSPORT, type Connection, type Listener } from "../../../relay/transport/types.ts";
+import { gather } from "./gather.ts";
+import { until } from "../helpers.ts";
 
-const until = async (cond: () => boolean, ms: number, what: string): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
-function gather(conn: Connection): { bytes: number[]; chunks: Uint8Array[]; closes: (Error | undefined)[]; drains: number } {
-  const st = { bytes: [] as number[], chunks: [] as Uint8Array[], closes: [] as (Error | undefined)[], drains: 0 };
-  conn.setHandlers({
-    data: (c) => {
-      st.chunks.push(c);
-      for (const b of c) st.bytes.push(b);
-    },
-    drain: () => st.drains++,
-    close: (e) => st.closes.push(e),
-  });
-  return st;
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
