@@ -56,6 +56,26 @@ export class TradeSource {
   }
 }
 
+/**
+ * Publishes Trades of `src` through `pub` in bursts of 50 every ~2 ms for `ms` (`publishFor`), counting
+ * them in `sent` (so the last sequence sent is `sent`).
+ */
+export function steadyPublisher(pub: RelayClient, src: TradeSource): { readonly sent: number; publishFor(ms: number): Promise<void> } {
+  let sent = 0;
+  return {
+    get sent() {
+      return sent;
+    },
+    async publishFor(ms: number): Promise<void> {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        for (let i = 0; i < 50; i++) pub.publish(src.next(sent++));
+        await sleep(2);
+      }
+    },
+  };
+}
+
 /** A client of the given role on `socketPath`, silent. */
 export function client(socketPath: string, serviceId: number, role: number, extra: Partial<RelayClientOptions> = {}): Promise<RelayClient> {
   return RelayClient.connect({

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TlvType } from "../../protocol/mod.ts";
-import { client, collector, firstType, headerOf, Role, sleep, spawnRelay, tempDir, TradeSource, until, type RelayProcess } from "./helpers.ts";
+import { client, collector, firstType, headerOf, Role, sleep, spawnRelay, steadyPublisher, tempDir, TradeSource, until, type RelayProcess } from "./helpers.ts";
 
 let env: { dir: string; cleanup: () => void };
 let relay: RelayProcess | undefined;
@@ -23,36 +23,28 @@ describe("relay restart", () => {
     const col = collector(sub);
     const pub = await client(socketPath, 1, Role.Publisher, { reconnect: { initialMs: 20, maxMs: 100 } });
     await sleep(100);
-    const src = new TradeSource(1);
-    let sent = 0;
-    const publishFor = async (ms: number): Promise<void> => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) {
-        for (let i = 0; i < 50; i++) pub.publish(src.next(sent++));
-        await sleep(2);
-      }
-    };
-    await publishFor(400);
+    const steady = steadyPublisher(pub, new TradeSource(1));
+    await steady.publishFor(400);
     await relay.kill9();
     // Both clients notice the relay is gone (the kernel closes its sockets with the process).
     await until(() => !pub.connected && !sub.connected, 15_000, "both clients to see the relay gone");
     // The publisher keeps going while the relay is away; its messages wait in its buffer.
-    await publishFor(300);
+    await steady.publishFor(300);
     expect(pub.connected).toBe(false);
     relay = await spawnRelay(socketPath);
-    await publishFor(300);
+    await steady.publishFor(300);
     await pub.flush();
     await until(() => {
       const last = col.messages.at(-1);
-      return last !== undefined && firstType(last) === TlvType.Trade && headerOf(last).sequence === BigInt(sent);
-    }, 15_000, `all ${sent} messages`).catch((e: Error) => {
+      return last !== undefined && firstType(last) === TlvType.Trade && headerOf(last).sequence === BigInt(steady.sent);
+    }, 15_000, `all ${steady.sent} messages`).catch((e: Error) => {
       const trades = col.messages.filter((m) => firstType(m) === TlvType.Trade).map((m) => headerOf(m).sequence);
       throw new Error(`${e.message}: got ${trades.length}, last ${trades.at(-1)}, sub ${JSON.stringify(sub.stats)}, pub ${JSON.stringify(pub.stats)} ${pub.connected}/${sub.connected}; gaps ${col.messages.filter((m) => firstType(m) !== TlvType.Trade).length}`);
     });
     await sleep(200);
     const seqs = col.messages.filter((m) => firstType(m) === TlvType.Trade).map((m) => headerOf(m).sequence);
-    expect(seqs.length).toBe(sent);
-    expect(seqs).toEqual(Array.from({ length: sent }, (_, i) => BigInt(i + 1)));
+    expect(seqs.length).toBe(steady.sent);
+    expect(seqs).toEqual(Array.from({ length: steady.sent }, (_, i) => BigInt(i + 1)));
     expect(pub.stats.droppedOutgoing).toBe(0);
     expect(pub.stats.reconnects).toBe(1);
     expect(sub.stats.reconnects).toBe(1);

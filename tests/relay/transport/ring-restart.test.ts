@@ -12,7 +12,7 @@ import { addRingRoute, removeRingRoute } from "../../../relay/transport/ring-tra
 import { THREADS, type WorkerThread } from "../../../relay/transport/threads.ts";
 import { RelayDomain } from "../../../protocol/mod.ts";
 import { silentLogger } from "../../../core/log.ts";
-import { collector, firstType, headerOf, Role, sleep, tempDir, TradeSource, until } from "../helpers.ts";
+import { collector, firstType, headerOf, Role, sleep, steadyPublisher, tempDir, TradeSource, until } from "../helpers.ts";
 
 const RING = "restart-market-data";
 const cleanups: Array<() => unknown> = [];
@@ -65,38 +65,30 @@ describe("relay worker restart over rings", () => {
     const pub = await ringClient(1, Role.Publisher);
     cleanups.push(() => Promise.all([sub.close(), pub.close()]));
     await sleep(100);
-    const src = new TradeSource(1);
-    let sent = 0;
-    const publishFor = async (ms: number): Promise<void> => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) {
-        for (let i = 0; i < 50; i++) pub.publish(src.next(sent++));
-        await sleep(2);
-      }
-    };
-    await publishFor(400);
-    const before = sent;
+    const steady = steadyPublisher(pub, new TradeSource(1));
+    await steady.publishFor(400);
+    const before = steady.sent;
     await relay.thread.terminate();
     relay.port.close();
     removeRingRoute(RING);
     // Both clients notice the relay thread is gone (its rings' liveness word, or the link closing).
     await until(() => !pub.connected && !sub.connected, 30_000, "both clients to see the relay thread gone");
-    await publishFor(300);
+    await steady.publishFor(300);
     expect(pub.connected).toBe(false);
     relay = await startRelayThread(socketPath);
-    await publishFor(300);
+    await steady.publishFor(300);
     await pub.flush();
-    expect(sent).toBeGreaterThan(before);
+    expect(steady.sent).toBeGreaterThan(before);
     await until(() => {
       const last = col.messages.at(-1);
-      return last !== undefined && firstType(last) === TlvType.Trade && headerOf(last).sequence === BigInt(sent);
-    }, 60_000, `all ${sent} messages`).catch((e: Error) => {
+      return last !== undefined && firstType(last) === TlvType.Trade && headerOf(last).sequence === BigInt(steady.sent);
+    }, 60_000, `all ${steady.sent} messages`).catch((e: Error) => {
       const trades = col.messages.filter((m) => firstType(m) === TlvType.Trade).map((m) => headerOf(m).sequence);
       throw new Error(`${e.message}: got ${trades.length}, last ${trades.at(-1)}, sub ${JSON.stringify(sub.stats)}, pub ${JSON.stringify(pub.stats)}`);
     });
     await sleep(200);
     const seqs = col.messages.filter((m) => firstType(m) === TlvType.Trade).map((m) => headerOf(m).sequence);
-    expect(seqs).toEqual(Array.from({ length: sent }, (_, i) => BigInt(i + 1)));
+    expect(seqs).toEqual(Array.from({ length: steady.sent }, (_, i) => BigInt(i + 1)));
     expect(pub.stats.droppedOutgoing).toBe(0);
     expect(sub.stats.lost).toBe(0);
     expect(pub.stats.reconnects).toBeGreaterThanOrEqual(1);
