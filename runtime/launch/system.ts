@@ -14,7 +14,7 @@
  * @module
  */
 
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { LOG_LEVEL_ENV, logLevelFromEnv, type Logger } from "../../core/log.ts";
@@ -25,7 +25,7 @@ import { supervisedChildEnv } from "../process/parent-watch.ts";
 import { platform } from "../../core/platform.ts";
 import { apInvocation } from "../process/invocation.ts";
 import { PROCESS_SPAWNER } from "../process/types.ts";
-import { allServiceNames, describeService, SUPERVISOR_CONTROL, type ServiceRegistry } from "../service/system-services.ts";
+import { allServiceNames, describeService, RELAY_DOMAINS, SUPERVISOR_CONTROL, type ServiceRegistry } from "../service/system-services.ts";
 import { generateToken } from "./api-token.ts";
 import { installRunSecrets } from "../service/service-secrets.ts";
 import { Supervisor, type SupervisorEvent } from "../supervisor.ts";
@@ -53,7 +53,7 @@ export interface StartSystemOptions {
   registry: ServiceRegistry;
   /** Logger of the supervisor itself. */
   log: Logger;
-  /** How long to wait for the API to listen. Default 90 s (a loaded 2-core machine starts a dozen runtimes slowly). */
+  /** How long to wait for the API and every relay to listen. Default 90 s (a loaded 2-core machine starts a dozen runtimes slowly). */
   apiTimeoutMs?: number;
   /**
    * Called once the runtime and state directories are claimed, before any service starts (`ap start`
@@ -95,6 +95,25 @@ async function waitForApi(paths: RuntimePaths, timeoutMs: number): Promise<{ url
     } catch {
       if (Date.now() > end) throw new SystemStartError(`the API did not start listening within ${timeoutMs} ms (no ${file}); see the api service's log lines`);
       await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * Waits until every relay's Unix socket exists: a started system is one tools can connect to, not only
+ * one whose API answers (the API can be up before a relay on a loaded machine).
+ */
+async function waitForRelays(paths: RuntimePaths, deadline: number, timeoutMs: number): Promise<void> {
+  for (const domain of RELAY_DOMAINS) {
+    const socket = paths.relaySocket(domain);
+    for (;;) {
+      try {
+        await access(socket);
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new SystemStartError(`relay socket ${socket} did not appear within ${timeoutMs} ms of the start; see the relay's log lines`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
   }
 }
@@ -244,8 +263,11 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
   };
 
   let api: { url: string };
+  const timeoutMs = options.apiTimeoutMs ?? 90_000;
+  const deadline = Date.now() + timeoutMs;
   try {
-    api = await waitForApi(paths, options.apiTimeoutMs ?? 90_000);
+    api = await waitForApi(paths, timeoutMs);
+    await waitForRelays(paths, deadline, timeoutMs);
   } catch (e) {
     await stop();
     throw e;
