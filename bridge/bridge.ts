@@ -29,6 +29,10 @@
  *   wait in the buffer (oldest dropped past `bufferBytes`, counted); the client reconnects with backoff
  *   and jitter; {@link NatsBridge.healthy} is false and `alphapulse_nats_connected` is 0 meanwhile.
  *
+ * This file holds the bridge itself and its local side; the NATS connection (connect, stream check,
+ * publish and acks) is bridge/nats-link.ts, the incoming side (live, catch-up, recovery, origin Gap
+ * notices) bridge/remote-intake.ts.
+ *
  * @example
  * ```ts
  * const bridge = await NatsBridge.start({
@@ -41,12 +45,9 @@
  * @module
  */
 
-import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from "@nats-io/transport-node";
-import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { HeaderOffset, nowNanos, type RelayDomain, TlvType, viewsOf } from "../protocol/mod.ts";
+import { TlvType, type RelayDomain } from "../protocol/mod.ts";
 import { RelayClient } from "../relay/client/client.ts";
-import { encodeGap, firstTlvType, isControlType, readGap, Role } from "../relay/wire/control.ts";
+import { firstTlvType, isControlType, readGap, Role } from "../relay/wire/control.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { domainName } from "../relay/wire/socket-paths.ts";
 import type { Relay } from "../relay/server/relay.ts";
@@ -54,14 +55,15 @@ import { RetransmitFallback, type RetransmitFallbackOptions } from "../relay/ser
 import type { Endpoint, Transport } from "../relay/transport/types.ts";
 import { natsClientOptions, type NatsConnectOptions } from "./connect.ts";
 import { InboundSequencer } from "./inbound.ts";
-import { ensureStream, newestStoredSequence, readStream, recoverFromJetStream, type StreamRetention } from "./jetstream.ts";
+import type { StreamRetention } from "./jetstream.ts";
 import { Exposition } from "../core/metrics/mod.ts";
 import { natsExposition, type NatsBridgeSnapshot } from "./metrics.ts";
-import { encodeOriginGap, readOriginGap } from "./origin-gaps.ts";
-import { AckResult, type OutboundBatch, OutboundQueue } from "./outbound.ts";
-import { splitPayload } from "./payload.ts";
+import { NatsLink } from "./nats-link.ts";
+import { encodeOriginGap } from "./origin-gaps.ts";
+import { OutboundQueue } from "./outbound.ts";
+import { RemoteIntake } from "./remote-intake.ts";
 import { JetStreamRetransmitSource } from "./retransmit.ts";
-import { DEFAULT_SUBJECT_PREFIX, domainSubjects, sourceOfSubject, sourceSubject } from "./subjects.ts";
+import { DEFAULT_SUBJECT_PREFIX } from "./subjects.ts";
 
 /** Settings of a {@link NatsBridge}. */
 export interface NatsBridgeOptions {
@@ -103,66 +105,29 @@ export interface NatsBridgeOptions {
 export class NatsBridge {
   /** The bridged domain. */
   readonly domain: RelayDomain;
-  private readonly opts: NatsBridgeOptions;
   private readonly log: Logger;
   private readonly prefix: string;
   private readonly outbound: OutboundQueue;
   private readonly inbound: InboundSequencer;
+  private readonly intake: RemoteIntake;
+  private readonly link: NatsLink;
   private relay!: RelayClient;
   private skippedControl = 0;
-  private nc: NatsConnection | undefined;
-  private inbox = "";
-  private natsUp = false;
-  private jsReady = false;
-  private closed = false;
   private flushQueued = false;
-  private outages = 0;
-  private reconnects = 0;
-  private downMs = 0;
-  private downSince = performance.now();
-  private invalid = 0;
-  private readonly subjects: (string | undefined)[] = new Array(65536);
   private readonly timer: ReturnType<typeof setInterval>;
-  private connecting: Promise<void> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private wakeRetry: (() => void) | undefined;
-  private currentSource = -1;
-  private currentFromStore = false;
-  /** Set from a connection loss until the catch-up read after the reconnect has finished. */
-  private catchingUp = false;
-  private catchUpSince = 0;
-  private catchUps = 0;
-  private catchUpSkipped = 0;
-  private serviceId = 0;
-  /** Sequence of the Gap notices this bridge injects into its relay (its own source id). */
-  private noticeSequence = 0n;
-  private readonly gapStats = { forwarded: 0, received: 0, injected: 0 };
+  /** Origin Gap notices forwarded over NATS (losses of local sources). */
+  private forwardedGaps = 0;
   private served: { relay: Relay; fallback: RetransmitFallback; store: JetStreamRetransmitSource } | undefined;
-  private readonly onRemoteMessage = (bytes: Uint8Array, offset: number, length: number): void => {
-    const base = bytes.byteOffset + offset;
-    const { u8, dv } = viewsOf(bytes);
-    if (u8[base + HeaderOffset.relayDomain] !== this.domain || dv.getUint16(base + HeaderOffset.source, true) !== this.currentSource) {
-      this.invalid++;
-      return;
-    }
-    // Sequence 0 is never a source's message: an origin Gap notice (bridge/origin-gaps.ts), or junk.
-    if (dv.getUint32(base + HeaderOffset.sequence, true) === 0 && dv.getUint32(base + HeaderOffset.sequence + 4, true) === 0) {
-      this.onOriginGap(bytes, offset);
-      return;
-    }
-    this.inbound.receive(bytes, offset, length, this.currentFromStore);
-  };
   private readonly flushNow = (): void => {
     this.flushQueued = false;
     this.outbound.flush();
   };
 
   private constructor(options: NatsBridgeOptions) {
-    this.opts = options;
     this.domain = options.domain;
     this.prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
     this.log = options.logger ?? createLogger(`nats-bridge.${domainName(options.domain)}`);
-    this.outbound = new OutboundQueue({ send: (b) => this.send(b) }, {
+    this.outbound = new OutboundQueue({ send: (b) => this.link.send(b) }, {
       ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
       ...(options.bufferBytes !== undefined ? { bufferBytes: options.bufferBytes } : {}),
       ...(options.maxInflightBytes !== undefined ? { maxInflightBytes: options.maxInflightBytes } : {}),
@@ -170,11 +135,19 @@ export class NatsBridge {
     });
     this.inbound = new InboundSequencer({
       inject: (bytes, offset, length) => this.relay.publishFrom(bytes, offset, length),
-      recover: (source, from, to, since) => this.recover(source, from, to, since),
+      recover: (source, from, to, since) => this.intake.recover(source, from, to, since),
       log: this.log,
       ...(options.holdBytes !== undefined ? { holdBytes: options.holdBytes } : {}),
       ...(options.recoveryTimeoutMs !== undefined ? { recoveryTimeoutMs: options.recoveryTimeoutMs } : {}),
     });
+    this.intake = new RemoteIntake({
+      domain: this.domain, prefix: this.prefix, log: this.log, inbound: this.inbound, catchUpMarginMs: options.catchUpMarginMs ?? 5000,
+    });
+    this.link = new NatsLink({
+      domain: this.domain, prefix: this.prefix, nats: options.nats, retention: options.retention ?? {}, log: this.log,
+      outbound: this.outbound, handler: this.intake,
+    });
+    this.intake.attachLink(this.link);
     this.timer = setInterval(() => this.outbound.checkTimeouts(), 250);
     (this.timer as { unref?: () => void }).unref?.();
   }
@@ -186,35 +159,36 @@ export class NatsBridge {
   static async start(options: NatsBridgeOptions): Promise<NatsBridge> {
     natsClientOptions(options.nats); // fail now on unreadable credentials or TLS files
     const b = new NatsBridge(options);
-    b.serviceId = options.serviceId ?? 84 + options.domain - 1;
+    const serviceId = options.serviceId ?? 84 + options.domain - 1;
     // Role Both: the relay forwards every local message to the bridge and never hands the bridge's own
     // injections back to it. The client drops duplicates per source and asks its relay for gaps.
     b.relay = await RelayClient.connect({
-      endpoint: options.relay, domain: options.domain, serviceId: b.serviceId, role: Role.Both,
+      endpoint: options.relay, domain: options.domain, serviceId, role: Role.Both,
       waitForRelay: true, logger: b.log, outBufferBytes: 16 * 1024 * 1024,
       ...(options.relayToken !== undefined ? { token: options.relayToken } : {}),
       ...(options.transport ? { transport: options.transport } : {}),
     });
+    b.intake.attachRelay(b.relay, serviceId);
     b.relay.onMessage((bytes, offset, length) => b.onLocal(bytes, offset, length));
-    b.connecting = b.connectLoop();
+    b.link.start();
     return b;
   }
 
   /** True while connected to NATS. */
   get natsConnected(): boolean {
-    return this.natsUp;
+    return this.link.connected;
   }
 
   /** True when connected to NATS with the domain's stream in place: the bridge does all it should. */
   get healthy(): boolean {
-    return this.natsUp && this.jsReady;
+    return this.link.connected && this.link.jetStreamReady;
   }
 
   /** Resolves once connected to NATS with the stream in place (for tests and tools). */
   async ready(timeoutMs = 10_000): Promise<void> {
     const end = performance.now() + timeoutMs;
     while (!this.healthy) {
-      if (this.closed) throw new Error("bridge closed");
+      if (this.link.closed) throw new Error("bridge closed");
       if (performance.now() > end) throw new Error(`NATS bridge not ready within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -237,7 +211,7 @@ export class NatsBridge {
   serveRetransmits(relay: Relay, options: RetransmitFallbackOptions & { maxBytes?: number } = {}): void {
     if (relay.domain !== this.domain) throw new Error(`serveRetransmits: relay of domain ${relay.domain}, bridge of ${this.domain}`);
     this.stopServing();
-    const store = new JetStreamRetransmitSource(() => (this.healthy ? this.nc : undefined), this.domain, this.prefix, options.maxBytes);
+    const store = new JetStreamRetransmitSource(() => (this.healthy ? this.link.connection : undefined), this.domain, this.prefix, options.maxBytes);
     const fallback = new RetransmitFallback(store, { logger: this.log, ...options });
     relay.retransmitFallback = fallback;
     this.served = { relay, fallback, store };
@@ -254,22 +228,24 @@ export class NatsBridge {
   /** Every figure of the bridge. */
   snapshot(): NatsBridgeSnapshot {
     const now = performance.now();
+    const link = this.link;
+    const intake = this.intake;
     return {
       domain: domainName(this.domain),
-      connected: this.natsUp,
-      jetStreamReady: this.jsReady,
-      outages: this.outages,
-      reconnects: this.reconnects,
-      downSeconds: (this.downMs + (this.natsUp ? 0 : now - this.downSince)) / 1000,
+      connected: link.connected,
+      jetStreamReady: link.jetStreamReady,
+      outages: link.outages,
+      reconnects: link.reconnects,
+      downSeconds: link.downSeconds(now),
       bufferedBytes: this.outbound.bufferedBytes,
       bufferedBatches: this.outbound.bufferedBatches,
       heldBytes: this.inbound.heldBytes,
-      invalid: this.invalid,
-      catchUps: this.catchUps,
-      catchUpSkipped: this.catchUpSkipped,
+      invalid: intake.invalid,
+      catchUps: intake.catchUps,
+      catchUpSkipped: intake.catchUpSkipped,
       out: { ...this.outbound.stats },
       in: { ...this.inbound.stats },
-      originGaps: { ...this.gapStats },
+      originGaps: { forwarded: this.forwardedGaps, received: intake.originGaps.received, injected: intake.originGaps.injected },
       retransmit: this.served === undefined
         ? undefined
         : { ...this.served.fallback.stats, pending: this.served.fallback.pending, probes: this.served.store.stats.probes },
@@ -295,25 +271,18 @@ export class NatsBridge {
 
   /** Waits (up to `timeoutMs`) for buffered messages to be acknowledged, then disconnects from both sides. */
   async close(timeoutMs = 1000): Promise<void> {
-    if (this.closed) return;
+    if (this.link.closed) return;
     this.outbound.flush();
     const end = performance.now() + timeoutMs;
-    while (this.natsUp && this.outbound.bufferedBatches > 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
-    this.closed = true;
+    while (this.link.connected && this.outbound.bufferedBatches > 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
+    this.link.markClosed();
     this.stopServing();
     clearInterval(this.timer);
-    clearTimeout(this.retryTimer);
-    this.wakeRetry?.();
     this.inbound.close();
-    const nc = this.nc;
-    this.nc = undefined;
-    this.natsUp = false;
-    if (nc !== undefined) await nc.close().catch(() => {});
+    await this.link.closeConnection();
     await this.relay.close();
     // A connection attempt in progress closes what it gets by itself; do not wait out its timeout.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.connecting?.catch(() => {}), new Promise((r) => (timer = setTimeout(r, 500)))]);
-    clearTimeout(timer);
+    await this.link.settle();
   }
 
   // ------------------------------------------------------------------ local side
@@ -343,7 +312,7 @@ export class NatsBridge {
     const next = this.inbound.expected(gap.source);
     const from = gap.from > next ? gap.from : next;
     if (from > gap.to) return;
-    this.gapStats.forwarded++;
+    this.forwardedGaps++;
     this.log.warn("origin loss: forwarding a Gap notice over NATS", { source: gap.source, from, to: gap.to, reason: gap.reason });
     const notice = encodeOriginGap(this.domain, gap.source, gap.reason, from, gap.to);
     this.outbound.add(notice, 0, notice.length);
@@ -351,222 +320,5 @@ export class NatsBridge {
       this.flushQueued = true;
       queueMicrotask(this.flushNow);
     }
-  }
-
-  /** An origin Gap notice received on a source's subject: skip the range and tell the local subscribers. */
-  private onOriginGap(bytes: Uint8Array, offset: number): void {
-    const gap = readOriginGap(bytes, offset);
-    if (gap === undefined) {
-      this.invalid++;
-      return;
-    }
-    this.gapStats.received++;
-    if (!this.inbound.originGap(gap.source, gap.from, gap.to)) return;
-    this.gapStats.injected++;
-    const notice = encodeGap(this.domain, this.serviceId, ++this.noticeSequence, nowNanos(), gap.source, gap.reason, gap.from, gap.to);
-    this.relay.publishFrom(notice, 0, notice.length);
-  }
-
-  // ------------------------------------------------------------------ NATS side
-
-  private subjectOf(source: number): string {
-    return (this.subjects[source] ??= sourceSubject(this.domain, source, this.prefix));
-  }
-
-  private send(b: OutboundBatch): boolean {
-    const nc = this.nc;
-    if (!this.natsUp || nc === undefined) return false;
-    const h = natsHeaders();
-    h.set("Nats-Msg-Id", b.msgId);
-    try {
-      nc.publish(this.subjectOf(b.source), b.bytes, { reply: `${this.inbox}.${b.id}`, headers: h });
-    } catch (e) {
-      if (e instanceof Error && /max_payload/.test(e.message)) {
-        this.log.error("batch larger than the NATS server accepts: dropped", { source: b.source, bytes: b.bytes.length, messages: b.count });
-        this.outbound.reject(b);
-        return true;
-      }
-      return false;
-    }
-    return true;
-  }
-
-  private onAck(m: Msg): void {
-    const id = Number(m.subject.slice(this.inbox.length + 1));
-    if (!Number.isInteger(id)) return;
-    const h = m.headers;
-    if (h !== undefined && h.code === 503) {
-      this.outbound.ack(id, AckResult.Refused);
-      return;
-    }
-    let ack: { error?: { description?: string }; duplicate?: boolean };
-    try {
-      ack = m.json();
-    } catch {
-      this.outbound.ack(id, AckResult.Refused);
-      return;
-    }
-    if (ack.error !== undefined) {
-      this.log.warn("JetStream refused a batch", { error: ack.error.description });
-      this.outbound.ack(id, AckResult.Refused);
-      return;
-    }
-    this.outbound.ack(id, ack.duplicate === true ? AckResult.Duplicate : AckResult.Stored);
-  }
-
-  private onNatsMessage(m: Msg): void {
-    if (this.catchingUp) {
-      // JetStream has it too: the catch-up read delivers it in order.
-      this.catchUpSkipped++;
-      return;
-    }
-    const source = sourceOfSubject(m.subject);
-    if (source < 0) {
-      this.invalid++;
-      return;
-    }
-    this.currentSource = source;
-    const counts = splitPayload(m.data, this.onRemoteMessage);
-    this.invalid += counts.invalid;
-  }
-
-  private async connectLoop(): Promise<void> {
-    const { options, backoff } = natsClientOptions({ name: `alphapulse-bridge-${domainName(this.domain)}`, ...this.opts.nats });
-    while (!this.closed) {
-      try {
-        // One attempt per loop turn, so close() is never stuck behind a server that does not come.
-        const nc = await connect({ ...options, waitOnFirstConnect: false });
-        if (this.closed) {
-          await nc.close();
-          return;
-        }
-        backoff.reset();
-        this.adopt(nc, backoff);
-        return;
-      } catch (e) {
-        const delay = options.reconnectDelayHandler!();
-        this.log.warn("NATS unreachable, retrying", { servers: options.servers, delayMs: delay, error: e instanceof Error ? e.message : String(e) });
-        await new Promise<void>((r) => {
-          this.wakeRetry = r;
-          this.retryTimer = setTimeout(r, delay);
-        });
-      }
-    }
-  }
-
-  private adopt(nc: NatsConnection, backoff: { reset(): void }): void {
-    this.nc = nc;
-    this.inbox = createInbox();
-    nc.subscribe(`${this.inbox}.*`, { callback: (_err, m) => this.onAck(m) });
-    nc.subscribe(domainSubjects(this.domain, this.prefix), { callback: (_err, m) => this.onNatsMessage(m) });
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === "disconnect") this.onDisconnected();
-        else if (s.type === "reconnect") {
-          backoff.reset();
-          this.reconnects++;
-          void this.onConnected(nc);
-        } else if (s.type === "error" || s.type === "slowConsumer") this.log.warn("NATS client reports a problem", { type: s.type });
-      }
-    })().catch(() => {});
-    void nc.closed().then((err) => {
-      if (this.closed || this.nc !== nc) return;
-      // The client gave up (e.g. an authorization error): start over with a new connection.
-      this.log.error("NATS client closed its connection; connecting anew", { error: err instanceof Error ? err.message : undefined });
-      this.onDisconnected();
-      this.nc = undefined;
-      this.connecting = this.connectLoop();
-    });
-    void this.onConnected(nc);
-  }
-
-  private onDisconnected(): void {
-    if (!this.natsUp) return;
-    if (!this.catchingUp) {
-      this.catchingUp = true;
-      this.catchUpSince = Date.now() - (this.opts.catchUpMarginMs ?? 5000);
-    }
-    this.natsUp = false;
-    this.jsReady = false;
-    this.outages++;
-    this.downSince = performance.now();
-    this.outbound.setConnected(false);
-    this.log.warn("NATS connection lost; buffering outgoing messages", { bufferedBytes: this.outbound.bufferedBytes });
-  }
-
-  private async onConnected(nc: NatsConnection): Promise<void> {
-    if (this.closed || nc !== this.nc) return;
-    if (!this.natsUp) this.downMs += performance.now() - this.downSince;
-    this.natsUp = true;
-    let jsm;
-    try {
-      jsm = await jetstreamManager(nc);
-      await ensureStream(jsm, this.domain, this.opts.retention ?? {}, this.log, this.prefix);
-      this.jsReady = true;
-    } catch (e) {
-      this.jsReady = false;
-      this.log.error("JetStream stream unavailable: bridging live only, nothing retained", { error: e instanceof Error ? e.message : String(e) });
-    }
-    if (this.closed || !this.natsUp) return;
-    this.log.info("NATS connected", { server: nc.getServer(), jetStream: this.jsReady, bufferedBytes: this.outbound.bufferedBytes });
-    this.outbound.setConnected(true);
-    if (this.catchingUp) {
-      if (this.jsReady && !(await this.catchUp(nc))) return; // lost the connection again: the next one resumes
-      this.catchingUp = false;
-    }
-    if (jsm === undefined || !this.jsReady) return;
-    for (const source of this.inbound.remoteSources()) {
-      try {
-        const newest = await newestStoredSequence(jsm, this.domain, source, this.prefix);
-        if (newest !== undefined) this.inbound.checkTail(source, newest);
-      } catch (e) {
-        this.log.warn("could not read a source's newest stored sequence", { source, error: e instanceof Error ? e.message : String(e) });
-      }
-    }
-  }
-
-  /**
-   * After a reconnect: reads what the stream stored since shortly before the outage began, in stream
-   * order, and passes it through the sequencer (sources never seen before included). Live messages are
-   * skipped meanwhile. Returns false when the connection was lost during the read.
-   */
-  private async catchUp(nc: NatsConnection): Promise<boolean> {
-    this.catchUps++;
-    const since = new Date(this.catchUpSince);
-    let payloads = 0;
-    this.log.info("catching up from JetStream", { since: since.toISOString() });
-    try {
-      for await (const p of readStream(nc, { domain: this.domain, start: { time: since }, prefix: this.prefix, batch: 512 })) {
-        if (this.closed || !this.natsUp) return false;
-        const source = sourceOfSubject(p.subject);
-        if (source < 0 || this.inbound.isLocal(source)) continue;
-        payloads++;
-        this.currentSource = source;
-        this.currentFromStore = true;
-        this.invalid += splitPayload(p.data, this.onRemoteMessage).invalid;
-        this.currentFromStore = false;
-        if (this.relay.queuedBytes > 4 * 1024 * 1024) await this.relay.flush();
-      }
-    } catch (e) {
-      this.currentFromStore = false;
-      if (this.closed || !this.natsUp) return false;
-      this.log.error("catch-up read from JetStream failed: continuing live", { error: e instanceof Error ? e.message : String(e) });
-    }
-    this.log.info("caught up", { storedMessages: payloads });
-    return true;
-  }
-
-  private async recover(source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined): Promise<Uint8Array[]> {
-    // Messages may arrive on a fresh connection before its stream check is done: wait for it (the
-    // sequencer bounds the whole recovery with its timeout).
-    while (!this.jsReady) {
-      if (this.closed) throw new Error("bridge closed");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const nc = this.nc;
-    if (nc === undefined) throw new Error("NATS not connected");
-    return recoverFromJetStream(nc, {
-      domain: this.domain, source, from, to, prefix: this.prefix, ...(sinceNanos !== undefined ? { sinceNanos } : {}),
-    });
   }
 }
