@@ -16,71 +16,15 @@
  * (logged), its first messages recovered when they passed unseen.
  * Sources published on this relay never start a recovery: their authority is the local relay.
  *
- * Socket-free: injection and recovery are callbacks, so the logic is tested without servers.
+ * Socket-free: injection and recovery are callbacks, so the logic is tested without servers. Its settings
+ * and counters are in bridge/inbound-options.ts, the held messages of one source in bridge/held-messages.ts.
  *
  * @module
  */
 
 import { HeaderOffset, viewsOf } from "../protocol/mod.ts";
-import type { Logger } from "../core/log.ts";
-
-/** Fetches `source`'s messages `from..to` (inclusive) that a store still holds, in sequence order. */
-export type RecoverFn = (source: number, from: bigint, to: bigint, sinceNanos: bigint | undefined) => Promise<Uint8Array[]>;
-
-/** Settings of an {@link InboundSequencer}. */
-export interface InboundOptions {
-  /** Puts one message into the local relay (the bytes are copied by the callee). */
-  inject(bytes: Uint8Array, offset: number, length: number): void;
-  /** Fetches a missing range (JetStream); absent: gaps are skipped at once and counted as lost. */
-  recover?: RecoverFn;
-  /** Bytes of later messages held back per source while a gap is filled (default 8 MiB). */
-  holdBytes?: number;
-  /** Milliseconds one recovery may take before its range is given up (default 10000). */
-  recoveryTimeoutMs?: number;
-  /** Nanoseconds before the last injected message's timestamp where a recovery scan starts (default 5 s). */
-  recoveryMarginNanos?: bigint;
-  /** Logger for gaps and restarts. */
-  log: Logger;
-}
-
-/** Counters of an {@link InboundSequencer}. */
-export interface InboundStats {
-  /** Messages received from NATS. */
-  received: number;
-  /** Messages put into the local relay (live and recovered). */
-  injected: number;
-  /** Received messages dropped as already injected. */
-  duplicates: number;
-  /** Received messages of sources published on this relay, dropped (their own traffic coming back). */
-  echoes: number;
-  /** Gaps found in a source's sequence (live or at a tail check). */
-  gapsDetected: number;
-  /** Recoveries started. */
-  recoveries: number;
-  /** Messages injected from recoveries. */
-  recovered: number;
-  /** Sequences given up (not recoverable, recovery failed, or hold buffer full). */
-  lost: number;
-  /** Remote sources that restarted their sequence at 1. */
-  restarts: number;
-  /** Recoveries that failed (error or timeout). */
-  recoveryFailures: number;
-  /** Origin Gap notices applied (the origin said a range will never come; see {@link InboundSequencer.originGap}). */
-  originGaps: number;
-  /** Sequences skipped because of origin Gap notices. */
-  originLost: number;
-}
-
-/** Messages of one source held back behind a gap. */
-interface Held {
-  msgs: Uint8Array[];
-  seqs: bigint[];
-  bytes: number;
-  /** Generation of the recovery in progress (a late answer of an abandoned one is ignored). */
-  generation: number;
-  /** Last sequence a recovery has been asked for (holes at or below it are not asked again). */
-  tried: bigint;
-}
+import { HeldMessages } from "./held-messages.ts";
+import type { InboundOptions, InboundStats } from "./inbound-options.ts";
 
 const TWO32 = 4_294_967_296;
 
@@ -102,7 +46,7 @@ export class InboundSequencer {
   private readonly known = new Uint8Array(65536);
   /** 1 when the source is published on the local relay. */
   private readonly local = new Uint8Array(65536);
-  private readonly held = new Map<number, Held>();
+  private readonly held = new Map<number, HeldMessages>();
   private generation = 0;
   private closed = false;
 
@@ -239,7 +183,7 @@ export class InboundSequencer {
     const exp = this.expected(source);
     if (newestStored < exp) return;
     this.stats.gapsDetected++;
-    this.held.set(source, { msgs: [], seqs: [], bytes: 0, generation: 0, tried: 0n });
+    this.held.set(source, new HeldMessages());
     this.startRecovery(source, exp, newestStored);
   }
 
@@ -293,19 +237,16 @@ export class InboundSequencer {
     let h = this.held.get(source);
     const starting = h === undefined;
     if (h === undefined) {
-      h = { msgs: [], seqs: [], bytes: 0, generation: 0, tried: 0n };
+      h = new HeldMessages();
       this.held.set(source, h);
       this.stats.gapsDetected++;
     }
-    let i = h.seqs.length;
-    while (i > 0 && h.seqs[i - 1]! > seq) i--;
-    if (i > 0 && h.seqs[i - 1] === seq) {
+    const i = h.placeOf(seq);
+    if (i < 0) {
       this.stats.duplicates++;
       return;
     }
-    h.msgs.splice(i, 0, bytes.slice(offset, offset + length));
-    h.seqs.splice(i, 0, seq);
-    h.bytes += length;
+    h.insertAt(i, bytes.slice(offset, offset + length), seq);
     if (starting) {
       this.startRecovery(source, this.expected(source), seq - 1n);
       return;
@@ -360,12 +301,9 @@ export class InboundSequencer {
     for (const m of msgs) {
       const seq = viewsOf(m).dv.getBigUint64(m.byteOffset + HeaderOffset.sequence, true);
       if (seq < exp) continue;
-      let i = h.seqs.length;
-      while (i > 0 && h.seqs[i - 1]! > seq) i--;
-      if (i > 0 && h.seqs[i - 1] === seq) continue;
-      h.msgs.splice(i, 0, m);
-      h.seqs.splice(i, 0, seq);
-      h.bytes += m.length;
+      const i = h.placeOf(seq);
+      if (i < 0) continue;
+      h.insertAt(i, m, seq);
       this.stats.recovered++;
     }
     this.release(source);
@@ -388,9 +326,7 @@ export class InboundSequencer {
       }
       if (seq > exp) {
         if (exp > h.tried && this.opts.recover !== undefined) {
-          h.msgs.splice(0, i);
-          h.seqs.splice(0, i);
-          h.bytes = h.msgs.reduce((a, m) => a + m.length, 0);
+          h.dropFirst(i);
           this.stats.gapsDetected++;
           this.startRecovery(source, exp, seq - 1n);
           return;

@@ -7,7 +7,7 @@
 
 import { Exposition, type Labels } from "../core/metrics/mod.ts";
 import type { RetransmitFallbackStats } from "../relay/server/retransmit-source.ts";
-import type { InboundStats } from "./inbound.ts";
+import type { InboundStats } from "./inbound-options.ts";
 import type { OutboundStats } from "./outbound.ts";
 
 /** A point-in-time copy of a bridge's state and counters. */

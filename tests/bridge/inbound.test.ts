@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InboundSequencer, type RecoverFn } from "../../bridge/inbound.ts";
+import { InboundSequencer } from "../../bridge/inbound.ts";
+import type { RecoverFn } from "../../bridge/inbound-options.ts";
 import { silentLogger } from "../../core/log.ts";
 import { seqOf, trade } from "./messages.ts";
 
