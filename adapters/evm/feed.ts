@@ -14,69 +14,25 @@
  * - A pool without metadata is either queued while its metadata is fetched (`requestPool` given,
  *   live) or counted as `unknownPools` and skipped (normalize without it in the cache).
  *
+ * Its settings are in `feed-options.ts`, the head → GasPrice side in `new-heads.ts`, the logs waiting for
+ * pool metadata in `pool-waitlist.ts`, the JSON-RPC subscription ids in `subscriptions.ts`.
+ *
  * @module
  */
 
-import { HEADER_SIZE, MessageBuilder, POOL_FLAG_REMOVED, RelayDomain, U64_MAX } from "../../protocol/mod.ts";
+import { HEADER_SIZE, MessageBuilder, POOL_FLAG_REMOVED, RelayDomain } from "../../protocol/mod.ts";
 import { previewJson } from "../common/preview.ts";
 import type { EvmChain } from "./chains.ts";
-import { ALL_EVENT_TOPICS, EVENT_LAYOUTS, EventKind, eventKindOf } from "./events.ts";
-import { parseQuantity, parseQuantityBig } from "./hex.ts";
+import { EVENT_LAYOUTS, EventKind, eventKindOf } from "./events.ts";
+import { type EvmFeedOptions, FrameOutcome, type SubscriptionKind } from "./feed-options.ts";
+import { parseQuantity } from "./hex.ts";
 import { Admit, confirmKey, LogWindow, type WindowEntry } from "./log-window.ts";
 import { EvmMetrics } from "./metrics.ts";
+import { NewHeadsHandler } from "./new-heads.ts";
 import type { PoolCache } from "./pool-cache.ts";
-import { PoolTlvWriter, WriteStatus, writeGasPrice } from "./tlv-writer.ts";
-
-/** The two subscriptions the adapter opens. */
-export type SubscriptionKind = "logs" | "newHeads";
-
-/** Outcome of {@link EvmFeed.onWsText} that the transport must act on. */
-export const FrameOutcome = {
-  Ok: 0,
-  /** The node refused a subscription: the session is useless, reconnect with backoff. */
-  SubscribeFailed: 1,
-  /** A JSON-RPC answer with a string id (the transport's own requests): see {@link EvmFeed.lastAnswer}. */
-  Answer: 2,
-} as const;
-/** A {@link FrameOutcome} value. */
-export type FrameOutcome = (typeof FrameOutcome)[keyof typeof FrameOutcome];
-
-/** Options of {@link EvmFeed}. */
-export interface EvmFeedOptions {
-  readonly chain: EvmChain;
-  readonly cache: PoolCache;
-  /** Receives each message; the bytes are valid until the next call (copy to keep them). */
-  readonly emit: (message: Uint8Array) => void;
-  /** Header `source` (default: the chain's adapter id). */
-  readonly source?: number;
-  /**
-   * Asks for a pool's metadata; returns false when it cannot be fetched now (replay, cooling down), and
-   * the log is then counted as `unknownPools` and skipped. When absent, every unknown pool is skipped.
-   */
-  readonly requestPool?: (address: string, kind: "v2" | "v3") => boolean;
-  /**
-   * Priority fee for GasPrice messages: a fixed value, or `undefined` to wait for
-   * {@link EvmFeed.setPriorityFee} (heads before the first value emit no GasPrice: `headsWithoutTip`).
-   */
-  readonly priorityFeeWei?: bigint;
-  /** Pools to filter on (lower-case addresses); empty = every pool emitting the events. */
-  readonly pools?: readonly string[];
-  /** Blocks re-read before the last block seen when backfilling (default 2). */
-  readonly overlapBlocks?: number;
-  /** Dedupe/reorg window in blocks (default 256) and logs (default 200 000). */
-  readonly windowBlocks?: number;
-  readonly windowEntries?: number;
-  /** Logs held per pool while its metadata is fetched (default 10 000); more are dropped and counted. */
-  readonly maxPendingPerPool?: number;
-  /** Logs held back during a backfill (default 100 000); past that the feed asks for a resync. */
-  readonly maxBufferedDuringBackfill?: number;
-  /** Shared counters (default: a new set). */
-  readonly metrics?: EvmMetrics;
-  /** Told about each malformed input, with what and where (callers rate-limit their logging). */
-  readonly onProblem?: (what: string) => void;
-  /** Told about each new head (live: refresh the priority fee). */
-  readonly onHead?: (blockNumber: number) => void;
-}
+import { PoolWaitlist } from "./pool-waitlist.ts";
+import { EvmSubscriptions } from "./subscriptions.ts";
+import { PoolTlvWriter, WriteStatus } from "./tlv-writer.ts";
 
 interface LogObject {
   address?: unknown;
@@ -88,8 +44,6 @@ interface LogObject {
   blockTimestamp?: unknown;
   removed?: unknown;
 }
-
-const MAX_BLOCK_TIMES = 512;
 
 /** The socket- and clock-free EVM feed. */
 export class EvmFeed {
@@ -106,29 +60,21 @@ export class EvmFeed {
   private readonly cache: PoolCache;
   private readonly emitFn: (message: Uint8Array) => void;
   private readonly source: number;
-  private readonly requestPool: ((address: string, kind: "v2" | "v3") => boolean) | undefined;
-  private readonly pools: readonly string[];
   private readonly overlap: number;
-  private readonly maxPendingPerPool: number;
   private readonly maxBuffered: number;
   private readonly onProblem: (what: string) => void;
-  private readonly onHead: ((blockNumber: number) => void) | undefined;
+  /** Market-data messages; GasPrice messages have their own builder (new-heads.ts). */
   private readonly builder = new MessageBuilder(4096);
-  /**
-   * Execution-domain messages (GasPrice) get their own builder, so their sequence is contiguous on the
-   * execution relay and the market-data sequence has no holes where a GasPrice went elsewhere.
-   */
-  private readonly executionBuilder = new MessageBuilder(256);
   private readonly writer = new PoolTlvWriter();
   private readonly window: LogWindow;
-  private readonly blockTimes = new Map<number, number>();
-  private readonly pending = new Map<string, unknown[]>();
-  private readonly requests = new Map<string, SubscriptionKind>();
-  private readonly subscriptions = new Map<string, SubscriptionKind>();
-  private nextRequestId = 1;
-  private priorityFee: bigint | undefined;
+  private readonly heads: NewHeadsHandler;
+  /** The heads' block times (the same map), for logs that carry no timestamp. */
+  private readonly blockTimes: Map<number, number>;
+  private readonly waitlist: PoolWaitlist;
+  private readonly subs: EvmSubscriptions;
+  /** The confirmed subscriptions (the same map as `subs.confirmed`), read for every notification. */
+  private readonly subscriptions: Map<string, SubscriptionKind>;
   private lastLogBlock = -1;
-  private lastLiveHead = -1;
   private backfilling = false;
   private backfillFromBlock = -1;
   private backfillToBlock = -1;
@@ -143,46 +89,34 @@ export class EvmFeed {
     this.cache = options.cache;
     this.emitFn = options.emit;
     this.source = options.source ?? options.chain.source;
-    this.requestPool = options.requestPool;
-    this.pools = (options.pools ?? []).map((p) => p.toLowerCase());
+    this.subs = new EvmSubscriptions((options.pools ?? []).map((p) => p.toLowerCase()));
+    this.subscriptions = this.subs.confirmed;
     this.overlap = options.overlapBlocks ?? 2;
-    this.maxPendingPerPool = options.maxPendingPerPool ?? 10_000;
     this.maxBuffered = options.maxBufferedDuringBackfill ?? 100_000;
     this.metrics = options.metrics ?? new EvmMetrics();
     this.onProblem = options.onProblem ?? (() => {});
-    this.onHead = options.onHead;
-    this.priorityFee = options.priorityFeeWei;
     this.window = new LogWindow(options.windowBlocks, options.windowEntries);
+    this.heads = new NewHeadsHandler({
+      chain: options.chain, source: this.source, metrics: this.metrics, emit: options.emit, onProblem: this.onProblem,
+      onHead: options.onHead, priorityFeeWei: options.priorityFeeWei,
+    });
+    this.blockTimes = this.heads.blockTimes;
+    this.waitlist = new PoolWaitlist(this.metrics, options.requestPool, options.maxPendingPerPool ?? 10_000, this.onProblem);
   }
 
   /** The `eth_subscribe`/`eth_getLogs` filter: our event topics, and the configured pools if any. */
   logFilter(): { topics: string[][]; address?: string[] } {
-    const filter: { topics: string[][]; address?: string[] } = { topics: [[...ALL_EVENT_TOPICS]] };
-    if (this.pools.length > 0) filter.address = [...this.pools];
-    return filter;
+    return this.subs.logFilter();
   }
 
   /** JSON text of an `eth_subscribe` request for `kind` (the feed remembers its id). */
   subscribeRequest(kind: SubscriptionKind): string {
-    const params = kind === "logs" ? ["logs", this.logFilter()] : ["newHeads"];
-    const text = JSON.stringify({ jsonrpc: "2.0", id: this.nextRequestId++, method: "eth_subscribe", params });
-    this.noteSent(text);
-    return text;
+    return this.subs.subscribeRequest(kind);
   }
 
   /** Learns the id of an `eth_subscribe` request sent on the socket (live, or a capture's `sent` line). */
   noteSent(text: string): void {
-    let req: { id?: unknown; method?: unknown; params?: unknown };
-    try {
-      req = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (req?.method !== "eth_subscribe" || !Array.isArray(req.params)) return;
-    const kind = req.params[0];
-    if ((kind === "logs" || kind === "newHeads") && (typeof req.id === "number" || typeof req.id === "string")) {
-      this.requests.set(String(req.id), kind);
-    }
+    this.subs.noteSent(text);
   }
 
   /**
@@ -190,12 +124,11 @@ export class EvmFeed {
    * before, the feed starts backfilling from {@link backfillFrom} and holds live logs back meanwhile.
    */
   onConnect(): void {
-    this.subscriptions.clear();
-    this.requests.clear();
+    this.subs.clear();
     this.heldBack = [];
     this.backfillConfirmed = new Set();
     this.backfillToBlock = -1;
-    const seen = Math.max(this.lastLogBlock, this.lastLiveHead);
+    const seen = Math.max(this.lastLogBlock, this.heads.lastLiveHead);
     this.backfilling = seen >= 0;
     this.backfillFromBlock = this.backfilling ? Math.max(0, seen - this.overlap) : -1;
     this.resyncRequested = false;
@@ -251,12 +184,12 @@ export class EvmFeed {
 
   /** Sets the priority fee carried by the following GasPrice messages. */
   setPriorityFee(wei: bigint): void {
-    if (wei >= 0n && wei <= U64_MAX) this.priorityFee = wei;
+    this.heads.setPriorityFee(wei);
   }
 
   /** The priority fee GasPrice messages carry now (`undefined` until known). */
   get priorityFeeWei(): bigint | undefined {
-    return this.priorityFee;
+    return this.heads.priorityFeeWei;
   }
 
   /** Handles one WebSocket text frame from the node. */
@@ -287,13 +220,11 @@ export class EvmFeed {
         return FrameOutcome.Ok;
       }
       if (kind === "logs") this.onLiveLog(params!.result);
-      else this.handleHead(params!.result);
+      else this.heads.handle(params!.result, this.backfilling, this.nowMs, this.frameTimestamp);
       return FrameOutcome.Ok;
     }
     if (msg.id !== undefined && msg.id !== null) {
-      // JSON-RPC ids are strings or numbers; String() of anything else (a deeply nested array) can overflow the stack.
-      const key = typeof msg.id === "string" || typeof msg.id === "number" ? String(msg.id) : "";
-      const kind = this.requests.get(key);
+      const kind = this.subs.takeRequest(msg.id);
       if (kind === undefined) {
         if (typeof msg.id === "string") {
           this.lastAnswer = msg;
@@ -302,7 +233,6 @@ export class EvmFeed {
         this.metrics.unknownFrames++;
         return FrameOutcome.Ok;
       }
-      this.requests.delete(key);
       if (typeof msg.result === "string") {
         this.subscriptions.set(msg.result, kind);
         return FrameOutcome.Ok;
@@ -323,23 +253,18 @@ export class EvmFeed {
 
   /** Metadata for `address` is now in the cache: emit the logs that waited for it, in order. */
   poolResolved(address: string): void {
-    const key = address.toLowerCase();
-    const queued = this.pending.get(key);
-    this.pending.delete(key);
+    const queued = this.waitlist.take(address);
     if (queued !== undefined) for (const log of queued) this.processLog(log, false);
   }
 
   /** Metadata for `address` could not be had: its waiting logs are dropped (counted). */
   poolFailed(address: string): void {
-    const key = address.toLowerCase();
-    const queued = this.pending.get(key);
-    this.pending.delete(key);
-    if (queued !== undefined) this.metrics.metadataDropped += queued.length;
+    this.waitlist.fail(address);
   }
 
   /** Pools whose metadata is awaited. */
   get pendingPools(): number {
-    return this.pending.size;
+    return this.waitlist.size;
   }
 
   private onLiveLog(log: unknown): void {
@@ -355,40 +280,13 @@ export class EvmFeed {
     this.processLog(log, false);
   }
 
-  private handleHead(head: unknown): void {
-    const h = head as { number?: unknown; baseFeePerGas?: unknown; timestamp?: unknown } | null;
-    const number = parseQuantity(h?.number);
-    const baseFee = h?.baseFeePerGas === undefined || h?.baseFeePerGas === null ? 0n : parseQuantityBig(h.baseFeePerGas);
-    if (number < 0 || baseFee === undefined || baseFee > U64_MAX) {
-      this.metrics.badHeads++;
-      this.onProblem(`newHeads result without a usable number/baseFeePerGas: ${previewJson(head)}`);
-      return;
-    }
-    const ts = parseQuantity(h!.timestamp);
-    if (ts > 0) {
-      this.blockTimes.set(number, ts);
-      if (this.blockTimes.size > MAX_BLOCK_TIMES) this.blockTimes.delete(this.blockTimes.keys().next().value!);
-    }
-    if (!this.backfilling && number > this.lastLiveHead) this.lastLiveHead = number;
-    if (ts > 0 && this.nowMs > 0) this.metrics.recordLatencyMs(this.nowMs - ts * 1000);
-    if (this.priorityFee === undefined) {
-      this.metrics.headsWithoutTip++;
-    } else {
-      const b = this.begin(RelayDomain.Execution);
-      writeGasPrice(b, this.chain.chainId, number, baseFee, this.priorityFee);
-      this.metrics.gasPrices++;
-      this.publish(b.finish());
-    }
-    this.onHead?.(number);
-  }
-
   private publish(bytes: Uint8Array): void {
     this.metrics.published++;
     this.emitFn(bytes);
   }
 
-  private begin(domain: number): MessageBuilder {
-    const b = (domain === RelayDomain.MarketData ? this.builder : this.executionBuilder).begin(domain, this.source);
+  private begin(): MessageBuilder {
+    const b = this.builder.begin(RelayDomain.MarketData, this.source);
     if (this.frameTimestamp !== undefined) b.setTimestamp(this.frameTimestamp);
     return b;
   }
@@ -418,7 +316,7 @@ export class EvmFeed {
     if (viaBackfill && !removed) this.backfillConfirmed.add(confirmKey(blockNumber, logIndex, blockHash));
     const pool = this.cache.get(log.address);
     if (pool === undefined) {
-      this.waitForPool(raw, log.address, EVENT_LAYOUTS[kind]!.v3 ? "v3" : "v2");
+      this.waitlist.wait(raw, log.address, EVENT_LAYOUTS[kind]!.v3 ? "v3" : "v2");
       return;
     }
     const admit = this.window.admit(blockNumber, logIndex, blockHash, removed);
@@ -432,7 +330,7 @@ export class EvmFeed {
     if (blockNumber > this.lastLogBlock) this.lastLogBlock = blockNumber;
     const tsText = log.blockTimestamp;
     const ts = tsText !== undefined ? Math.max(0, parseQuantity(tsText)) : this.blockTimes.get(blockNumber) ?? 0;
-    const b = this.begin(RelayDomain.MarketData);
+    const b = this.begin();
     const status = this.writer.write(b, log, kind, pool, blockNumber, logIndex, ts, removed);
     if (status !== WriteStatus.Ok) {
       b.setSequence(b.sequence - 1n); // the unfinished message must not leave a hole in the sequence
@@ -456,28 +354,9 @@ export class EvmFeed {
     else this.metrics.burns++;
   }
 
-  private waitForPool(log: unknown, address: string, kind: "v2" | "v3"): void {
-    const key = address.toLowerCase();
-    const queue = this.pending.get(key);
-    if (queue === undefined) {
-      if (this.requestPool === undefined || !this.requestPool(key, kind)) {
-        this.metrics.unknownPools++;
-        this.metrics.unknownInstruments++;
-        this.onProblem(`pool ${address} has no metadata (not in the pool cache)`);
-        return;
-      }
-      this.pending.set(key, [log]);
-      this.metrics.metadataFetches++;
-    } else if (queue.length < this.maxPendingPerPool) {
-      queue.push(log);
-    } else {
-      this.metrics.metadataDropped++;
-    }
-  }
-
   private retract(e: WindowEntry): void {
     if (e.tlv === undefined) return; // never emitted
-    const b = this.begin(RelayDomain.MarketData);
+    const b = this.begin();
     const at = b.reserve(e.tlvType, e.tlv.length);
     b.bytes.set(e.tlv, at);
     b.bytes[at + 2] = b.bytes[at + 2]! | POOL_FLAG_REMOVED; // flags sit at offset 2 in every pool TLV
