@@ -37,7 +37,8 @@ export { MomentumConfigSchema, type MomentumConfig } from "./strategies/momentum
 export { RiskManager, type RiskDecision } from "./risk/risk-manager.ts";
 export { TradingState, type RiskCounters } from "./risk/risk-snapshot.ts";
 export { RiskConfigSchema, RiskLimitsSchema, type RiskConfig, type RiskLimits } from "./risk/limits.ts";
-export { PaperExecutionEngine, type PaperCounters } from "./execution/paper-engine.ts";
+export { PaperExecutionEngine } from "./execution/paper-engine.ts";
+export { type PaperCounters } from "./execution/paper-engine-options.ts";
 export { PaperConfigSchema, type PaperConfig } from "./execution/paper-config.ts";
 export { ExecutionPlanner, PlannerConfigSchema, type PlannerConfig } from "./execution/planner.ts";
 export { MarketState, poolMidPrice } from "./execution/market-state.ts";

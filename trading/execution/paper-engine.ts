@@ -30,6 +30,10 @@
  * Message order per order: OrderAck accepted, Fill…, then OrderAck expired for an unfilled IOC/market
  * rest. Rejections are one OrderAck (rejected, with the reason). Cancel → OrderAck cancelled.
  *
+ * Beside it: the taker walk over levels (taker-fills.ts), the latency queue (held-orders.ts), the resting
+ * limit orders (resting-orders.ts), the OrderAck and Fill writers (paper-reports.ts), the engine's options
+ * and counters (paper-engine-options.ts).
+ *
  * @example
  * ```ts
  * const paper = new PaperExecutionEngine(config, { sink: executionRelay, pools });
@@ -39,65 +43,20 @@
  */
 
 import {
-  AssetType, addressAssetId, CancelField, FillField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderAckField, OrderRequestField, OrderStatus, OrderType,
-  PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType, TradeField, type BookLevel, type InstrumentId, type MessageView,
+  AssetType, addressAssetId, CancelField, MessageBuilder, ORDER_FLAG_DEX_ROUTE, OrderRequestField, OrderStatus, OrderType,
+  PRICE_SCALE, RejectReason, Side, TlvType, TradeField, type BookLevel, type InstrumentId, type MessageView,
 } from "../../protocol/mod.ts";
-import { MessageView as MessageViewClass } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../../core/sink.ts";
 import { hopOut } from "../dex/cycle.ts";
-import type { PoolMeta } from "../dex/pool-cache.ts";
 import { DexRevert, type DexRoute, type DexRouteTable } from "../dex/route-table.ts";
+import { HeldOrders, type InFlight } from "./held-orders.ts";
 import { MarketState } from "./market-state.ts";
 import type { PaperDexVenue } from "./paper-dex.ts";
 import type { PaperConfig } from "./paper-config.ts";
-
-const BPS = 10_000n;
-const Liquidity = { Maker: 1, Taker: 2 } as const;
-
-/** A CEX order on its way to the venue (latency): the message (at `start` of `bytes`), its TLV's offset in it, when it arrives. */
-interface InFlight {
-  bytes: Uint8Array;
-  start: number;
-  tlvStart: number;
-  orderId: bigint;
-  due: bigint;
-}
-
-interface Resting {
-  orderId: bigint;
-  id: InstrumentId;
-  slot: number;
-  side: number;
-  price: bigint;
-  remaining: bigint;
-}
-
-/** Whether `p` is no worse than the bound (none: anything goes) for a buy or a sell. */
-function within(p: bigint, bound: bigint | undefined, buy: boolean): boolean {
-  return bound === undefined || (buy ? p <= bound : p >= bound);
-}
-
-/** Counters of the paper engine. */
-export interface PaperCounters {
-  orders: number;
-  accepted: number;
-  rejected: number;
-  fills: number;
-  expired: number;
-  cancelled: number;
-  /** OrderRequests from sources not allowed (ignored). */
-  foreignOrders: number;
-}
-
-/** Options of a {@link PaperExecutionEngine}. */
-export interface PaperEngineOptions {
-  sink?: MessageSink;
-  pools?: Iterable<PoolMeta>;
-  /** Shared market state (default: its own). */
-  market?: MarketState;
-  /** Executes orders with a route in the route table (DEX cycles; see paper-dex.ts). */
-  dex?: { venue: PaperDexVenue; routes: DexRouteTable };
-}
+import type { PaperCounters, PaperEngineOptions } from "./paper-engine-options.ts";
+import { Liquidity, writeFill, writeOrderAck } from "./paper-reports.ts";
+import { type Resting, RestingOrders } from "./resting-orders.ts";
+import { BPS, takerLevels, walkTakerLevels } from "./taker-fills.ts";
 
 /** Paper venue (see module docs). */
 export class PaperExecutionEngine {
@@ -108,18 +67,23 @@ export class PaperExecutionEngine {
   private readonly config: PaperConfig;
   private sink: MessageSink;
   private readonly builder = new MessageBuilder(1024);
-  private readonly resting = new Map<bigint, Resting>();
-  private readonly restingBySlot = new Map<number, Resting[]>();
+  private readonly restingBook = new RestingOrders();
+  /** The resting orders by id and by slot (the same maps as in `restingBook`), checked on every market-data TLV. */
+  private readonly resting: Map<bigint, Resting> = this.restingBook.byId;
+  private readonly restingBySlot: Map<number, Resting[]> = this.restingBook.bySlot;
   private venueOrderId = 0n;
   private readonly latencyNs: bigint;
   private readonly maxQuoteAgeNs: bigint;
-  /** Orders held for latency, oldest first (their due times are non-decreasing). */
-  private inFlight: InFlight[] = [];
+  /** Orders held for latency. */
+  private readonly held = new HeldOrders();
+  /** The held orders (the same array as `held.items`), oldest first, checked on every message. */
+  private readonly inFlight: InFlight[] = this.held.items;
   /** Stamp of acks and fills while held orders execute (else the market's now). */
   private stampAt: bigint | undefined;
-  /** Whether messages given to it stay as they are after the call (see {@link PaperExecutionEngine.keepHeldInPlace}). */
-  private inputsOwned = false;
-  private readonly heldView = new MessageViewClass();
+  private readonly runHeld = (view: MessageView, due: bigint): number => {
+    this.stampAt = due;
+    return this.onOrder(view);
+  };
   private readonly dex: { venue: PaperDexVenue; routes: DexRouteTable } | undefined;
 
   /** @param config validated config @param options sink, pools, shared market */
@@ -208,37 +172,21 @@ export class PaperExecutionEngine {
    * a held order keeps its place in that copy instead of a copy of its own.
    */
   keepHeldInPlace(): void {
-    this.inputsOwned = true;
+    this.held.keepInPlace();
   }
 
   private hold(view: MessageView): void {
-    const owned = this.inputsOwned;
-    const bytes = owned ? view.u8 : view.u8.slice(view.start, view.start + view.length);
-    this.inFlight.push({
-      bytes, start: owned ? view.start : 0, tlvStart: view.tlvStart - view.start, orderId: view.u64(OrderRequestField.orderId), due: this.market.now + this.latencyNs,
-    });
+    this.held.hold(view, this.market.now + this.latencyNs);
   }
 
   /** Executes held orders due before the message's stamp, against the market as it is before that message. */
   private releaseDue(view: MessageView): number {
     const stamp = view.dv.getBigUint64(view.start + 16, true);
-    let published = 0;
-    let n = 0;
     try {
-      for (; n < this.inFlight.length && this.inFlight[n]!.due < stamp; n++) {
-        const o = this.inFlight[n]!;
-        const v = this.heldView.wrap(o.bytes, o.start);
-        v.firstTlv();
-        while (v.tlvStart - v.start !== o.tlvStart && v.nextTlv());
-        this.stampAt = o.due;
-        published += this.onOrder(v);
-      }
+      return this.held.release(stamp, this.runHeld);
     } finally {
       this.stampAt = undefined;
-      if (n === this.inFlight.length) this.inFlight.length = 0;
-      else if (n > 0) this.inFlight.splice(0, n);
     }
-    return published;
   }
 
   private get stamp(): bigint {
@@ -276,24 +224,8 @@ export class PaperExecutionEngine {
     let bound: bigint | undefined = type !== OrderType.Market && price > 0n ? price : undefined;
     if (bound === undefined && maxSlippageBps > 0n) bound = buy ? (best * (BPS + maxSlippageBps)) / BPS : (best * (BPS - maxSlippageBps)) / BPS;
     const chunks: BookLevel[] = [];
-    let left = quantity;
-    for (const l of levels) {
-      if (left === 0n || !within(l.price, bound, buy)) break;
-      const q = l.size < left ? l.size : left;
-      if (q <= 0n) continue;
-      chunks.push({ price: l.price, size: q });
-      left -= q;
-    }
     const marketLike = type === OrderType.Market || ((type === OrderType.IOC || type === OrderType.FOK) && price <= 0n);
-    if (left > 0n && marketLike && chunks.length === levels.length) {
-      const last = levels[levels.length - 1]!.price;
-      const extra = BigInt(this.config.beyondDepthSlippageBps);
-      const p = buy ? (last * (BPS + extra)) / BPS : (last * (BPS - extra)) / BPS;
-      if (within(p, bound, buy)) {
-        chunks.push({ price: p, size: left });
-        left = 0n;
-      }
-    }
+    const left = walkTakerLevels(levels, quantity, bound, buy, marketLike, this.config.beyondDepthSlippageBps, chunks);
     if (type === OrderType.FOK && left > 0n) return this.ack(orderId, OrderStatus.Expired, RejectReason.None);
     let published = this.ack(orderId, OrderStatus.Accepted, RejectReason.None);
     this.counters.accepted++;
@@ -306,7 +238,7 @@ export class PaperExecutionEngine {
     if (left > 0n) {
       if (type === OrderType.Limit) {
         if (this.resting.size >= this.config.maxRestingOrders) published += this.ack(orderId, OrderStatus.Expired, RejectReason.Venue);
-        else this.rest({ orderId, id, slot: this.market.instruments.slotOf(id, true), side, price, remaining: left });
+        else this.restingBook.add({ orderId, id, slot: this.market.instruments.slotOf(id, true), side, price, remaining: left });
       } else {
         published += this.ack(orderId, OrderStatus.Expired, RejectReason.None);
       }
@@ -314,30 +246,9 @@ export class PaperExecutionEngine {
     return published;
   }
 
-  /** Opposite-side levels a taker order consumes, best first: the book, else the quote's top. */
+  /** Opposite-side levels a taker order consumes, best first: the book, else the quote's top (taker-fills.ts). */
   private takerLevels(id: InstrumentId, side: number): BookLevel[] {
-    const book = this.market.book(id);
-    const levels = book === undefined ? undefined : side === Side.Buy ? book.asks : book.bids;
-    if (levels !== undefined && levels.length > 0) return levels;
-    const q = this.market.quote(id);
-    if (q === undefined || (this.maxQuoteAgeNs > 0n && q.quoteTimestamp > 0n && this.stamp - q.quoteTimestamp > this.maxQuoteAgeNs)) return [];
-    if (side === Side.Buy) return q.askSize > 0n && q.askPrice > 0n ? [{ price: q.askPrice, size: q.askSize }] : [];
-    return q.bidSize > 0n && q.bidPrice > 0n ? [{ price: q.bidPrice, size: q.bidSize }] : [];
-  }
-
-  private rest(r: Resting): void {
-    this.resting.set(r.orderId, r);
-    let list = this.restingBySlot.get(r.slot);
-    if (list === undefined) this.restingBySlot.set(r.slot, (list = []));
-    list.push(r);
-  }
-
-  private unrest(r: Resting): void {
-    this.resting.delete(r.orderId);
-    const list = this.restingBySlot.get(r.slot);
-    if (list === undefined) return;
-    list.splice(list.indexOf(r), 1);
-    if (list.length === 0) this.restingBySlot.delete(r.slot);
+    return takerLevels(this.market, id, side, this.stamp, this.maxQuoteAgeNs);
   }
 
   /** Fills resting orders of a slot that the new quote/book/trade crosses, at their limit price (maker). */
@@ -361,21 +272,19 @@ export class PaperExecutionEngine {
       const q = available < r.remaining ? available : r.remaining;
       published += this.fill(r.orderId, r.id, r.side, Liquidity.Maker, r.price, q, BigInt(this.fees(r.id.venue).makerBps));
       r.remaining -= q;
-      if (r.remaining === 0n) this.unrest(r);
+      if (r.remaining === 0n) this.restingBook.remove(r);
     }
     return published;
   }
 
   private onCancel(orderId: bigint): number {
-    const held = this.inFlight.findIndex((o) => o.orderId === orderId);
-    if (held >= 0) {
-      this.inFlight.splice(held, 1);
+    if (this.held.cancel(orderId)) {
       this.counters.cancelled++;
       return this.ack(orderId, OrderStatus.Cancelled, RejectReason.None);
     }
     const r = this.resting.get(orderId);
     if (r === undefined) return this.ack(orderId, OrderStatus.Rejected, RejectReason.Invalid);
-    this.unrest(r);
+    this.restingBook.remove(r);
     this.counters.cancelled++;
     return this.ack(orderId, OrderStatus.Cancelled, RejectReason.None);
   }
@@ -421,16 +330,8 @@ export class PaperExecutionEngine {
   private ack(orderId: bigint, status: number, reason: number): number {
     if (status === OrderStatus.Rejected) this.counters.rejected++;
     if (status === OrderStatus.Expired) this.counters.expired++;
-    const b = this.builder;
-    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.stamp);
-    const at = b.reserve(TlvType.OrderAck, 32);
-    const dv = b.dv;
-    dv.setBigUint64(at, orderId, true);
-    dv.setBigUint64(at + OrderAckField.venueOrderId, status === OrderStatus.Accepted ? ++this.venueOrderId : 0n, true);
-    dv.setUint8(at + OrderAckField.status, status);
-    dv.setUint8(at + OrderAckField.rejectReason, reason);
-    dv.setBigUint64(at + OrderAckField.ackedAt, this.stamp, true);
-    this.sink.publish(b.finish());
+    const venueOrderId = status === OrderStatus.Accepted ? ++this.venueOrderId : 0n;
+    this.sink.publish(writeOrderAck(this.builder, this.config.source, this.stamp, orderId, venueOrderId, status, reason));
     return 1;
   }
 
@@ -440,21 +341,7 @@ export class PaperExecutionEngine {
 
   private fillRaw(orderId: bigint, id: InstrumentId, side: number, price: bigint, quantity: bigint, fee: bigint, liquidity: number = Liquidity.Taker): number {
     this.counters.fills++;
-    const b = this.builder;
-    b.begin(RelayDomain.Execution, this.config.source).setTimestamp(this.stamp);
-    const at = b.reserve(TlvType.Fill, 56);
-    const dv = b.dv;
-    dv.setBigUint64(at, orderId, true);
-    dv.setBigUint64(at + FillField.assetId, id.assetId, true);
-    dv.setUint16(at + FillField.venue, id.venue, true);
-    dv.setUint8(at + FillField.assetType, id.assetType);
-    dv.setUint8(at + FillField.side, side);
-    dv.setUint8(at + FillField.liquidity, liquidity);
-    dv.setBigInt64(at + FillField.price, price, true);
-    dv.setBigInt64(at + FillField.quantity, quantity, true);
-    dv.setBigInt64(at + FillField.fee, fee, true);
-    dv.setBigUint64(at + FillField.filledAt, this.stamp, true);
-    this.sink.publish(b.finish());
+    this.sink.publish(writeFill(this.builder, this.config.source, this.stamp, orderId, id, side, liquidity, price, quantity, fee));
     return 1;
   }
 }
