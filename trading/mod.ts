@@ -34,7 +34,8 @@ export { arbitrageEconomics, type ArbitrageEconomics } from "./strategies/arbitr
 export { ArbitrageConfigSchema, type ArbitrageConfig } from "./strategies/arbitrage/config.ts";
 export { MomentumStrategy } from "./strategies/momentum/strategy.ts";
 export { MomentumConfigSchema, type MomentumConfig } from "./strategies/momentum/config.ts";
-export { RiskManager, type RiskDecision } from "./risk/risk-manager.ts";
+export { RiskManager } from "./risk/risk-manager.ts";
+export { type RiskDecision } from "./risk/risk-manager-options.ts";
 export { TradingState, type RiskCounters } from "./risk/risk-snapshot.ts";
 export { RiskConfigSchema, RiskLimitsSchema, type RiskConfig, type RiskLimits } from "./risk/limits.ts";
 export { PaperExecutionEngine } from "./execution/paper-engine.ts";

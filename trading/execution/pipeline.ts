@@ -33,7 +33,8 @@ import { MessageBuilder, MessageView, OrderAckField, OrderStatus, RejectReason, 
 import type { Clock } from "../../core/clock.ts";
 import type { MessageSink } from "../../core/sink.ts";
 import type { Portfolio } from "../portfolio/portfolio.ts";
-import type { RiskDecision, RiskManager } from "../risk/risk-manager.ts";
+import type { RiskManager } from "../risk/risk-manager.ts";
+import type { RiskDecision } from "../risk/risk-manager-options.ts";
 import { ClockMode } from "../risk/risk-clock.ts";
 import { TradingState } from "../risk/risk-snapshot.ts";
 import type { MarketState } from "./market-state.ts";

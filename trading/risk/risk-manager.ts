@@ -30,6 +30,9 @@
  * that time really jumped), such acks and fills are applied without their time — all counted
  * (`clockSkew*` counters, in the execution service's metrics).
  *
+ * Beside it: its options (risk-manager-options.ts), the order checks (order-check.ts), journal replay
+ * (risk-replay.ts), the snapshot's parts (risk-snapshot-parts.ts).
+ *
  * @example
  * ```ts
  * const risk = new RiskManager(config, { sink: executionRelay, pools });
@@ -43,55 +46,27 @@
  */
 
 import * as v from "valibot";
-import {
-  CancelField, CancelReason, MessageBuilder, MessageView, ORDER_FLAG_DEX_ROUTE, OrderAckField,
-  OrderRequestField, OrderStatus, PRICE_SCALE, RejectReason, RelayDomain, Side, TlvType,
-  type InstrumentId,
-} from "../../protocol/mod.ts";
-import type { Clock } from "../../core/clock.ts";
+import { CancelReason, MessageBuilder, type MessageView, ORDER_FLAG_DEX_ROUTE, RejectReason, Side, TlvType } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../../core/sink.ts";
-import type { PoolMeta } from "../dex/pool-cache.ts";
 import { MarketState } from "../execution/market-state.ts";
 import { PortfolioConfigSchema } from "../portfolio/config.ts";
 import { Portfolio } from "../portfolio/portfolio.ts";
-import { SnapshotError, instrumentJson, instrumentList, parseSnapshot } from "../snapshot-codec.ts";
+import { parseSnapshot } from "../snapshot-codec.ts";
 import { ActiveLimits } from "./active-limits.ts";
 import { RiskLimitsError, type RiskConfig, type RiskLimits } from "./limits.ts";
 import { OpenOrders } from "./open-orders.ts";
 import { checkOrder, type OrderCheckContext } from "./order-check.ts";
 import { newDexRiskCounters, type DexRiskCounters } from "./dex-check.ts";
-import type { DexPricing } from "../dex/dex-settings.ts";
-import type { DexRouteTable } from "../dex/route-table.ts";
 import { DexBook } from "../portfolio/dex-book.ts";
 import { RiskClock } from "./risk-clock.ts";
+import type { RiskDecision, RiskManagerOptions } from "./risk-manager-options.ts";
 import { writeCancel, writeForward, writeRejection } from "./risk-messages.ts";
+import { replayRiskMessage, type RiskReplayContext } from "./risk-replay.ts";
+import { openOrderSlots, riskSnapshotOf, timeMessage } from "./risk-snapshot-parts.ts";
 import { StampGate, isMarketData } from "./stamp-gate.ts";
 import { RISK_SNAPSHOT_VERSION, RiskSnapshotSchema, TradingState, type RiskCounters, type RiskSnapshot, type RiskSnapshotValues } from "./risk-snapshot.ts";
 
 const NS_PER_DAY = 86_400_000_000_000;
-
-/** The outcome of the last decision, for logs and the API. */
-export interface RiskDecision {
-  orderId: bigint;
-  accepted: boolean;
-  reason: number;
-  detail: string;
-}
-
-/** Options of a {@link RiskManager}. */
-export interface RiskManagerOptions {
-  sink?: MessageSink;
-  /** DEX pools (for marks and freshness of pool instruments). */
-  pools?: Iterable<PoolMeta>;
-  /** Shared market state (default: its own). */
-  market?: MarketState;
-  /** The clock of config `clock: wall` (default the system clock; a backtest passes a ManualClock). */
-  clock?: Clock;
-  /** Wall clock in ms since the epoch for config `clock: wall`, instead of `clock` (tests inject one). */
-  wallMs?: () => number;
-  /** Routed DEX orders: the shared route table and gas/USD pricing over this manager's market. */
-  dex?: { routes: DexRouteTable; pricing: (market: MarketState) => DexPricing };
-}
 
 /** Risk manager engine (see module docs). */
 export class RiskManager {
@@ -119,6 +94,7 @@ export class RiskManager {
   private readonly open: OpenOrders;
   private readonly gate: StampGate;
   private readonly orderContext: OrderCheckContext;
+  private readonly replayContext: RiskReplayContext;
   private day = -1;
   private dayBaseline = 0n;
 
@@ -137,6 +113,11 @@ export class RiskManager {
     this.open = new OpenOrders(config.limits.maxOrdersPerSecond);
     this.clock = new RiskClock({ mode: config.clock, maxFutureSkewMs: config.limits.maxFutureSkewMs, clock: options.clock, wallMs: options.wallMs });
     this.gate = new StampGate(this.clock, this.market, this.counters);
+    this.replayContext = {
+      config, gate: this.gate, open: this.open, market: this.market, portfolio: this.portfolio, counters: this.counters, clock: this.clock,
+      admit: (orderId, slot, base, side, flags, now) => this.admit(orderId, slot, base, side, flags, now),
+      countRejection: (reason) => this.countRejection(reason), checkDailyLoss: () => this.checkDailyLoss(),
+    };
     this.orderContext = {
       state: () => this.stateValue, stateReason: () => this.stateReasonValue, limits: this.active, market: this.market, portfolio: this.portfolio,
       open: this.open, dailyLossReached: () => this.checkDailyLoss(),
@@ -335,69 +316,15 @@ export class RiskManager {
    * Replaying a journal (or a snapshot and the journal's tail after it) rebuilds the state it recorded.
    */
   replay(view: MessageView): void {
-    const inTime = this.gate.take(view);
-    if (!view.firstTlv()) return;
-    const source = view.source;
-    const own = source === this.config.source;
-    const fromExecution = source === this.config.executionSource;
-    let fills = false;
-    let marketData = false;
-    do {
-      const t = view.tlvType;
-      if (t === TlvType.OrderRequest) {
-        if (own) this.replayAccepted(view);
-      } else if (t === TlvType.OrderAck) {
-        if (fromExecution) this.open.onAck(view);
-        else if (own && view.u8At(OrderAckField.status) === OrderStatus.Rejected) this.countRejection(view.u8At(OrderAckField.rejectReason));
-      } else if (t === TlvType.Fill) {
-        if (fromExecution) {
-          this.open.onFill(view);
-          fills = true;
-        }
-      } else if (t === TlvType.Cancel) {
-        if (own && view.u8At(CancelField.reason) === CancelReason.KillSwitch) this.counters.killSwitchCancels++;
-        else if (own) this.counters.cancelsForwarded++;
-      } else if (inTime) {
-        this.market.onTlv(view);
-      } else if (isMarketData(t)) {
-        marketData = true;
-      }
-    } while (view.nextTlv());
-    if (!inTime && marketData) this.gate.onAhead(view, true, false);
-    if (fills) {
-      this.portfolio.onMessage(view);
-      this.checkDailyLoss();
-    }
-  }
-
-  private replayAccepted(view: MessageView): void {
-    const orderId = view.u64(OrderRequestField.orderId);
-    const id: InstrumentId = { assetId: view.u64(OrderRequestField.assetId), venue: view.u16(OrderRequestField.venue), assetType: view.u8At(OrderRequestField.assetType) };
-    const side = view.u8At(OrderRequestField.side);
-    const price = view.i64(OrderRequestField.price);
-    const quantity = view.i64(OrderRequestField.quantity);
-    const flags = view.u8At(OrderRequestField.flags);
-    this.counters.orders++;
-    const slot = this.market.instruments.slotOf(id, true);
-    if (slot < 0) return;
-    let base = quantity;
-    if ((flags & ORDER_FLAG_DEX_ROUTE) !== 0 && side === Side.Buy) {
-      const ref = price > 0n ? price : this.market.mark(id);
-      if (ref !== undefined && ref > 0n) base = (quantity * PRICE_SCALE) / ref;
-    }
-    this.admit(orderId, slot, base, side, flags, this.clock.latestStampNs);
+    replayRiskMessage(view, this.replayContext);
   }
 
   /** The manager's state as a plain JSON-safe, versioned object (see {@link RiskSnapshot}). */
   toSnapshot(): RiskSnapshot {
-    const table = this.market.instruments;
-    return {
-      kind: "risk", version: RISK_SNAPSHOT_VERSION, state: this.stateValue, stateReason: this.stateReasonValue, marketTime: String(this.clock.latestStamp),
-      instruments: instrumentList(table), openOrders: this.open.entries().map(([orderId, o]) => ({
-        orderId: String(orderId), instrument: instrumentJson(table.instrument(o.slot)), remaining: String(o.remaining), sign: o.sign > 0n ? 1 : -1, dex: o.dex,
-      })),
-      day: this.day, dayBaseline: String(this.dayBaseline), rateTimes: this.open.rateTimes(), counters: { ...this.counters }, portfolio: this.portfolio.toSnapshot(),
-    };
+    return riskSnapshotOf(
+      this.stateValue, this.stateReasonValue, this.clock.latestStamp, this.market.instruments, this.open, this.day, this.dayBaseline, this.counters,
+      this.portfolio,
+    );
   }
 
   /**
@@ -419,10 +346,7 @@ export class RiskManager {
 
   /** Replaces this manager's state with an already validated snapshot (see {@link restore}). */
   applySnapshot(s: RiskSnapshotValues): void {
-    const table = this.market.instruments;
-    for (const id of s.instruments) table.slotOf(id, true);
-    const slots = s.openOrders.map((o) => table.slotOf(o.instrument, true));
-    if (slots.some((x) => x < 0)) throw new SnapshotError("risk", "openOrders", `more instruments than the market table holds (${table.capacity})`);
+    const slots = openOrderSlots(this.market.instruments, s);
     this.portfolio.applySnapshot(s.portfolio);
     this.stateValue = s.state;
     this.stateReasonValue = s.stateReason;
@@ -454,12 +378,4 @@ export class RiskManager {
     this.sink.publish(writeRejection(this.builder, this.config.source, orderId, reason, this.clock.now));
     return 1;
   }
-}
-
-const timeView = new MessageView();
-
-/** A header-only message at time `ns`, to move a market's "now" forward on restore. */
-function timeMessage(ns: bigint): MessageView {
-  const b = new MessageBuilder(64);
-  return timeView.wrap(b.begin(RelayDomain.Execution, 0).setTimestamp(ns).finish());
 }
