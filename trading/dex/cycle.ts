@@ -18,7 +18,7 @@
  * @module
  */
 
-import { PoolKind, type PoolState } from "./pool-book.ts";
+import { PoolKind, type PoolState } from "./pool-state.ts";
 import { mulDivRoundingUp } from "./int-math.ts";
 import { DEFAULT_REFINE_WINDOW, FEE_SCALE, v2AmountOut, v2MinAmountIn, v2OptimalCycle, v2OptimalInput, type CycleOptimum } from "./v2-math.ts";
 import { v3SwapExactIn } from "./v3-math.ts";

@@ -13,6 +13,9 @@
  * PoolSync seen before that are kept. A V3 pool needs its fee, so an unknown V3 pool is counted and
  * skipped.
  *
+ * The pool itself ({@link PoolState}, {@link PoolKind}, pair groups) is in pool-state.ts, its raw words in
+ * pool-words.ts.
+ *
  * @example
  * ```ts
  * const book = new PoolBook(poolCache.values());
@@ -24,15 +27,8 @@
 import { PoolSyncField, PoolSwapField, PoolMintField, POOL_FLAG_REMOVED, POOL_FLAG_V3, TlvType, parseAddress, type MessageView } from "../../protocol/mod.ts";
 import { AddressTable } from "./address-table.ts";
 import type { PoolMeta } from "./pool-cache.ts";
-import { v3NetInToTarget, v3RangeBounds, v3VirtualReserves, type V3Range } from "./v3-math.ts";
-
-/** Pool kinds as stored in {@link PoolState.kind}. */
-export const PoolKind = { V2: 0, V3: 1 } as const;
-
-const TWO32 = 4_294_967_296;
-const TWO64 = TWO32 * TWO32;
-const TWO96 = TWO64 * TWO32;
-const TWO128 = TWO96 * TWO32;
+import { type PairGroup, PoolKind, PoolState } from "./pool-state.ts";
+import { readWords, TWO128, TWO32, TWO96, words128 } from "./pool-words.ts";
 
 /** A token seen in the pool cache or learnt from swaps. */
 export interface TokenInfo {
@@ -42,13 +38,6 @@ export interface TokenInfo {
   readonly addressBytes: Uint8Array;
   /** Token decimals; −1 while unknown. */
   decimals: number;
-}
-
-/** All pools trading the same two tokens (token0 < token1 by address). */
-export interface PairGroup {
-  readonly token0: number;
-  readonly token1: number;
-  readonly pools: PoolState[];
 }
 
 /** Counters of everything the book ignored, for metrics. */
@@ -63,117 +52,6 @@ export interface PoolBookCounters {
   kindMismatch: number;
   /** V2 pools learnt from swaps. */
   learnt: number;
-}
-
-/** One pool: metadata, raw latest state and lazily materialised exact values. */
-export class PoolState {
-  /** Index in {@link PoolBook.pools}. */
-  readonly index: number;
-  /** Lowercase address. */
-  readonly address: string;
-  /** The address's 20 bytes. */
-  readonly addressBytes: Uint8Array;
-  kind: number;
-  venue: number;
-  /** Fee in hundredths of a basis point. */
-  fee: number;
-  /** {@link fee} as bigint. */
-  feeBig: bigint;
-  tickSpacing: number;
-  /** Token ids (-1 while unknown). */
-  token0 = -1;
-  token1 = -1;
-  decimals0 = 0;
-  decimals1 = 0;
-  /** The pool's pair group, once its tokens are known. */
-  pair: PairGroup | undefined;
-  /** Position of the pool in its pair group's `pools` (−1 without a group). */
-  groupIndex = -1;
-  /** Raw little-endian words: V2 reserve0 [0..3], reserve1 [4..7]; V3 sqrtPriceX96 [0..4], liquidity [5..8]. */
-  readonly words = new Uint32Array(10);
-  /** V3 current tick. */
-  tick = 0;
-  /** Float estimate of the marginal price, token1 per token0 in raw units; NaN without state. */
-  rate = Number.NaN;
-  /** True when the pool has a usable state (non-zero reserves / price and liquidity). */
-  hasState = false;
-  /** Block and log index of the state (−1 before the first). */
-  blockNumber = -1;
-  logIndex = -1;
-  /** Header timestamp (ns, as a float) of the message that set the state. */
-  updatedAt = 0;
-  /** Incremented on every state change. */
-  version = 0;
-  /** Exact values as of {@link materialize}. */
-  reserve0 = 0n;
-  reserve1 = 0n;
-  sqrtPriceX96 = 0n;
-  liquidity = 0n;
-  /** V3 current tick-spacing range (cached by its lower tick). */
-  range: V3Range | undefined;
-  /** V3: fee-less input to the range's lower edge (token0 in) and upper edge (token1 in). */
-  netToLower = 0n;
-  netToUpper = 0n;
-  /** V3: the current range's virtual reserves L/√P and L·√P (token0, token1). */
-  virtual0 = 0n;
-  virtual1 = 0n;
-  private exactVersion = -1;
-
-  /** @param index slot @param address lowercase address @param kind PoolKind @param venue venue @param fee pips @param tickSpacing V3 spacing */
-  constructor(index: number, address: string, kind: number, venue: number, fee: number, tickSpacing: number) {
-    this.index = index;
-    this.address = address;
-    this.addressBytes = parseAddress(address);
-    this.kind = kind;
-    this.venue = venue;
-    this.fee = fee;
-    this.feeBig = BigInt(fee);
-    this.tickSpacing = tickSpacing;
-  }
-
-  /** Makes the exact bigint fields reflect the latest state (no-op when already current). */
-  materialize(): void {
-    if (this.exactVersion === this.version) return;
-    const w = this.words;
-    if (this.kind === PoolKind.V2) {
-      this.reserve0 = u128(w, 0);
-      this.reserve1 = u128(w, 4);
-    } else {
-      this.sqrtPriceX96 = u128(w, 0) | (BigInt(w[4]!) << 128n);
-      this.liquidity = u128(w, 5);
-      const lower = Math.floor(this.tick / this.tickSpacing) * this.tickSpacing;
-      if (this.range === undefined || this.range.lowerTick !== Math.max(lower, -887272)) {
-        this.range = v3RangeBounds(this.tick, this.tickSpacing);
-      }
-      this.netToLower = v3NetInToTarget(this.sqrtPriceX96, this.liquidity, true, this.range.sqrtLower);
-      this.netToUpper = v3NetInToTarget(this.sqrtPriceX96, this.liquidity, false, this.range.sqrtUpper);
-      [this.virtual0, this.virtual1] = v3VirtualReserves(this.sqrtPriceX96, this.liquidity);
-    }
-    this.exactVersion = this.version;
-  }
-
-  /** Writes the exact liquidity back into the raw words (after a V3 mint/burn). */
-  setLiquidity(liquidity: bigint): void {
-    const w = this.words;
-    let l = liquidity < 0n ? 0n : liquidity;
-    for (let i = 5; i < 9; i++) {
-      w[i] = Number(l & 0xffffffffn);
-      l >>= 32n;
-    }
-    this.liquidity = liquidity;
-  }
-}
-
-function u128(w: Uint32Array, at: number): bigint {
-  return BigInt(w[at]!) | (BigInt(w[at + 1]!) << 32n) | (BigInt(w[at + 2]!) << 64n) | (BigInt(w[at + 3]!) << 96n);
-}
-
-function readWords(dv: DataView, off: number, out: Uint32Array, at: number, count: number): void {
-  for (let i = 0; i < count; i++) out[at + i] = dv.getUint32(off + 4 * i, true);
-}
-
-function words128(w: Uint32Array, at: number): number {
-  return w[at]! + w[at + 1]! * TWO32 + w[at + 2]! * TWO64 + w[at + 3]! * TWO96;
 }
 
 /** Options of a {@link PoolBook}. */

@@ -13,7 +13,8 @@
  */
 
 import { hopOut } from "./cycle.ts";
-import { PoolKind, type PoolBook, type PoolState } from "./pool-book.ts";
+import type { PoolBook } from "./pool-book.ts";
+import { PoolKind, type PoolState } from "./pool-state.ts";
 import { DexRevert, type DexRevertReason } from "./route-table.ts";
 import { v3SwapAcrossTicks, type V3TickMap } from "./v3-ticks.ts";
 

@@ -16,7 +16,8 @@
  */
 
 import { QuoteField, TlvType, parseInstrument, type MessageView } from "../../protocol/mod.ts";
-import { PoolKind, type PoolBook, type PoolState } from "./pool-book.ts";
+import type { PoolBook } from "./pool-book.ts";
+import { PoolKind, type PoolState } from "./pool-state.ts";
 
 /** Where prices come from. Keys are lowercase token addresses. */
 export interface UsdPriceSources {

@@ -18,7 +18,7 @@ import {
   AssetType, ArbitrageSignalField, ORDER_FLAG_DEX_ROUTE, ORDER_FLAG_PAPER, OrderType, PRICE_SCALE, Side, addressAssetId, type MessageView, type OrderRequestTlv,
 } from "../../protocol/mod.ts";
 import type { DexPricing } from "../dex/dex-settings.ts";
-import type { PoolState } from "../dex/pool-book.ts";
+import type { PoolState } from "../dex/pool-state.ts";
 import type { DexRouteTable } from "../dex/route-table.ts";
 import { deriveId } from "../signal-id.ts";
 import type { MarketState } from "./market-state.ts";

@@ -18,10 +18,10 @@
  */
 
 import { AssetType, POOL_FLAG_REMOVED, POOL_FLAG_V3, PRICE_SCALE, PoolMintField, TlvType, addressAssetId, type BookLevel, type InstrumentId, type MessageView } from "../../protocol/mod.ts";
-import { PoolBook, type PoolState } from "../dex/pool-book.ts";
+import { PoolBook } from "../dex/pool-book.ts";
 import type { PoolMeta } from "../dex/pool-cache.ts";
 import { InstrumentTable } from "../instrument-table.ts";
-import { PoolKind } from "../dex/pool-book.ts";
+import { PoolKind, type PoolState } from "../dex/pool-state.ts";
 import { GasBook } from "../dex/gas-book.ts";
 import { V3TickMap } from "../dex/v3-ticks.ts";
 

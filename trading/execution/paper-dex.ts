@@ -25,7 +25,7 @@
 
 import type { DexPricing } from "../dex/dex-settings.ts";
 import { flashLoanFee } from "../dex/dex-settings.ts";
-import type { PoolState } from "../dex/pool-book.ts";
+import type { PoolState } from "../dex/pool-state.ts";
 import { quoteRoute } from "../dex/route-quote.ts";
 import { DexRevert, type DexExecution, type DexRevertReason, type DexRoute } from "../dex/route-table.ts";
 import type { MarketState } from "./market-state.ts";

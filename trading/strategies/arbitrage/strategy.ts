@@ -30,7 +30,8 @@ import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy
 import { cycleReserves, optimizeCycle } from "../../dex/cycle.ts";
 import { GasBook, chainOfVenue } from "../../dex/gas-book.ts";
 import { bitLength } from "../../dex/int-math.ts";
-import { PoolBook, type PoolState } from "../../dex/pool-book.ts";
+import { PoolBook } from "../../dex/pool-book.ts";
+import type { PoolState } from "../../dex/pool-state.ts";
 import type { PoolMeta } from "../../dex/pool-cache.ts";
 import { UsdPrices } from "../../dex/usd-prices.ts";
 import { FEE_SCALE } from "../../dex/v2-math.ts";
