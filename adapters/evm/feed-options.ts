@@ -25,7 +25,9 @@ export type FrameOutcome = (typeof FrameOutcome)[keyof typeof FrameOutcome];
 
 /** Options of {@link EvmFeed}. */
 export interface EvmFeedOptions {
+  /** The chain served. */
   readonly chain: EvmChain;
+  /** Pool metadata (token pair, decimals, fee) by address. */
   readonly cache: PoolCache;
   /** Receives each message; the bytes are valid until the next call (copy to keep them). */
   readonly emit: (message: Uint8Array) => void;
@@ -47,6 +49,7 @@ export interface EvmFeedOptions {
   readonly overlapBlocks?: number;
   /** Dedupe/reorg window in blocks (default 256) and logs (default 200 000). */
   readonly windowBlocks?: number;
+  /** See {@link windowBlocks}. */
   readonly windowEntries?: number;
   /** Logs held per pool while its metadata is fetched (default 10 000); more are dropped and counted. */
   readonly maxPendingPerPool?: number;
