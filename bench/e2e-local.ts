@@ -20,6 +20,7 @@ import type { Endpoint } from "../relay/transport/types.ts";
 import {
   E2E_RINGS, runStagePublisher, startStageConsumer, startStageRelay, startStageStrategy, type ConsumerReport, type E2eThreadRole, type PublishResult, type StrategyCounts,
 } from "./e2e-roles.ts";
+import { measureRingFloor, type RingFloor } from "./e2e-ring-floor.ts";
 import { startThread, type Thread } from "./relay-threads.ts";
 
 /** The deployments `e2e-local.ts` runs. */
@@ -63,6 +64,12 @@ export interface LocalE2eResult {
   publisherDropped: number;
   consumerLost: number;
   relays: Record<string, Record<string, unknown>>;
+  /**
+   * Threads only: the bare ring floor at 10 k msgs/s (`e2e-ring-floor.ts`: a paced source and four hops
+   * of threads parked on plain rings, no protocol work), measured right after the 10 k msgs/s phase.
+   */
+  ringFloorP50Micros?: number;
+  ringFloorP99Micros?: number;
   /** CPU µs (all threads of this process) per message delivered in the maximum-rate phase, and cores × 1e6 ÷ that. */
   cpuMicrosPerDelivered: number;
   machineBoundMsgsPerSec: number;
@@ -206,9 +213,11 @@ export async function measureLocalE2e(deployment: LocalDeployment, seconds: numb
     await phase(20_000);
     const max = await phase(0);
     const rates: Record<string, LocalRate> = {};
+    let floor: RingFloor | undefined;
     for (const rate of [10_000, 100_000]) {
       const { pub, rx } = await phase(rate);
       rates[String(rate)] = { rate, sent: pub.sent, delivered: rx.count, p50Micros: us(rx.p50Ns), p99Micros: us(rx.p99Ns), p999Micros: us(rx.p999Ns), maxMicros: us(rx.maxNs) };
+      if (rate === 10_000 && deployment === "threads") floor = await measureRingFloor(rate, seconds);
     }
     const last = await p.report();
     const { strategy, relays } = await p.finish();
@@ -237,6 +246,7 @@ export async function measureLocalE2e(deployment: LocalDeployment, seconds: numb
       publisherDropped,
       consumerLost: last.lost,
       relays,
+      ...(floor ? { ringFloorP50Micros: us(floor.p50Ns), ringFloorP99Micros: us(floor.p99Ns) } : {}),
       cpuMicrosPerDelivered: Math.round(cpuPer * 1000) / 1000,
       machineBoundMsgsPerSec: Math.round((os.availableParallelism() * 1e6) / cpuPer),
     };

@@ -37,6 +37,8 @@ export interface E2eThreadRole {
   readonly seconds?: number;
   readonly rate?: number;
   readonly source?: number;
+  /** How the publisher waits between paced messages (default `sleep`: it has a thread of its own). */
+  readonly wait?: PaceWait;
 }
 
 const clock = monotonicClock();
@@ -156,8 +158,18 @@ export interface PublishResult {
   dropped: number;
 }
 
+/**
+ * How a paced publisher waits for its next message's due time: `yield` spins through the event loop
+ * (`setImmediate`; the only way when the other stages share this thread), `sleep` blocks its own thread
+ * in `Atomics.wait` until the due time (a publisher thread of its own: spinning there held one of the
+ * machine's cores away from the stages it feeds).
+ */
+export type PaceWait = "yield" | "sleep";
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
 /** The publisher stage: Trades as an adapter builds them, as fast as taken (`rate` 0) or paced. */
-export async function runStagePublisher(md: Endpoint, seconds: number, rate: number, source: number): Promise<PublishResult> {
+export async function runStagePublisher(md: Endpoint, seconds: number, rate: number, source: number, wait: PaceWait = "yield"): Promise<PublishResult> {
   const client = await RelayClient.connect({ endpoint: md, domain: RelayDomain.MarketData, serviceId: 1, role: Role.Publisher, logger: silentLogger });
   const assets = [pairAssetId("BTC", "USD"), pairAssetId("ETH", "USD"), pairAssetId("SOL", "USD"), pairAssetId("XRP", "USD")];
   const prices = [6_000_000_000_000n, 300_000_000_000n, 15_000_000_000n, 60_000_000n];
@@ -184,11 +196,21 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
       else await yieldMacrotask();
     }
   } else {
+    let turned = performance.now();
     while (performance.now() < end) {
-      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      const now = performance.now();
+      const due = Math.floor(((now - start) / 1000) * rate);
       while (sent < due) client.publishFrom(b.bytes, 0, build());
       client.flushBatch();
-      await yieldMacrotask();
+      if (wait === "yield" || client.queuedBytes > 0 || now - turned > 1) {
+        // Writes waiting for ring space, and the loop's own tasks, need a turn of the event loop.
+        turned = now;
+        await yieldMacrotask();
+        continue;
+      }
+      await null; // the client's microtasks (drain)
+      const next = start + ((sent + 1) * 1000) / rate - performance.now();
+      if (next > 0) Atomics.wait(sleepCell, 0, 0, Math.min(next, 1));
     }
   }
   await client.flush();

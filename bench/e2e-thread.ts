@@ -61,7 +61,7 @@ async function stage(r: E2eThreadRole): Promise<void> {
     };
     link.postMessage({ ready: true });
   } else {
-    link.postMessage({ published: await runStagePublisher(ring(E2E_RINGS.md), r.seconds ?? 3, r.rate ?? 0, r.source ?? 1) });
+    link.postMessage({ published: await runStagePublisher(ring(E2E_RINGS.md), r.seconds ?? 3, r.rate ?? 0, r.source ?? 1, r.wait ?? "sleep") });
   }
 }
 

@@ -335,6 +335,9 @@ interface DeploymentSummary {
   strategyOutDropped: number;
   consumerLost: number;
   relayDropped?: Record<string, number>;
+  /** Threads only: the bare ring floor at 10 k msgs/s (e2e-ring-floor.ts). */
+  ringFloorP50Micros?: number;
+  ringFloorP99Micros?: number;
 }
 
 function processesSummary(r: E2eResult): DeploymentSummary & { deployment: "processes" } {
@@ -394,6 +397,7 @@ function sideBySide(deps: Record<string, DeploymentSummary>, f: Floors, loadavg:
       `lost on the strategy's input ${d.strategyInputLost}, strategy outbound drops ${d.strategyOutDropped}, lost at the consumer ${d.consumerLost}` +
       (d.relayDropped === undefined ? "" : `; dropped and counted by the relays (slow consumer, with Gaps): market data ${d.relayDropped.marketData}, signal ${d.relayDropped.signal}`)),
     `floors (raw Unix-socket ping-pong, one hop = round trip p50 ÷ 2): back to back ${f.floorP50Micros} µs, one per timer tick ${f.pacedFloorP50Micros} µs; the pipeline is four hops`,
+    ...(deps.threads?.ringFloorP50Micros === undefined ? [] : [`threads floor (four hops of threads parked on bare rings, 10 k msgs/s): p50 ${deps.threads.ringFloorP50Micros} µs, p99 ${deps.threads.ringFloorP99Micros} µs`]),
   ].join("\n");
 }
 

@@ -5,7 +5,8 @@
  *   or not), because the ring's memory is rewritten as soon as the space is freed;
  * - a `write` batch that fits is copied in and published as one step; one that does not waits whole in
  *   `pendingBytes` until the reader frees room (back-pressure, never loss), and `drain` fires when the
- *   queue empties. Only a batch larger than the whole ring is published in pieces;
+ *   queue empties — always from a microtask, never from inside `write` (a caller must not be re-entered
+ *   halfway through handing a batch over). Only a batch larger than the whole ring is published in pieces;
  * - `close` fires once: after the peer's orderly close once everything it published was delivered, on
  *   the peer's abort (published batches are still delivered, a batch is never cut), when the peer's
  *   thread ends (its link port closes) or on our own `close()`.
@@ -211,7 +212,9 @@ export class RingConnection implements Connection {
       this.shut(false, undefined);
       return;
     }
-    this.handlers?.drain?.();
+    // Never from within `write`: a writer re-entered from its own write (the relay's outbox, halfway
+    // through handing a batch over) wrote that batch a second time — duplicates in threads e2e runs.
+    this.scheduleDrain();
   }
 
   private awaitSpace(): void {

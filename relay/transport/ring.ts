@@ -34,11 +34,22 @@ type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs?: numbe
 const waitAsync: WaitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /**
- * Longest a parked side sleeps before it looks again by itself. The doorbell protocol needs no timeout;
- * this bounds the cost of a wake-up lost anyway (seen once on a loaded Deno run: an echo across threads
- * stalled until the test's deadline) to a tenth of a second instead of a hang.
+ * Longest a parked side sleeps before it looks again by itself. The doorbell protocol needs no timeout,
+ * yet wake-ups do get lost: on a loaded machine a Node threads pipeline saw a reader time out with bytes
+ * published, 1–3 times per 2 s run (cause not found: no second waiter was ever parked on a ring, and a
+ * bare chain of threads on the same rings did not show it) — every message behind it waited the whole
+ * timeout.
  */
 const PARK_TIMEOUT_MS = 100;
+/**
+ * First timeout of a side that was just busy: a lost wake-up then costs at most this. Each timeout that
+ * finds nothing doubles the next one, up to {@link PARK_TIMEOUT_MS}, so an idle side looks by itself only
+ * a few times a second.
+ */
+const PARK_FIRST_TIMEOUT_MS = 1;
+
+/** Per thread: parked sides that timed out and found their work waiting (a lost wake-up, recovered). */
+export const ringWakeStats = { lateWakes: 0 };
 
 /** Default bytes of data per ring (one direction of a connection). */
 export const RING_DEFAULT_BYTES = 1 << 20;
@@ -90,6 +101,8 @@ class RingView {
   protected readonly ctl: Int32Array;
   protected readonly data: Uint8Array;
   protected readonly mask: number;
+  /** Timeout of this side's next park (see {@link PARK_FIRST_TIMEOUT_MS}). */
+  private timeoutMs = PARK_FIRST_TIMEOUT_MS;
 
   constructor(buffer: SharedArrayBuffer) {
     const capacity = buffer.byteLength - CONTROL_BYTES;
@@ -130,19 +143,29 @@ class RingView {
   }
 
   /** Parks on `bell` unless `ready()` already holds; undefined means "go on now". */
-  protected park(parked: number, bell: number, ready: () => boolean): Promise<unknown> | undefined {
+  protected park(parked: number, bell: number, ready: () => boolean): Promise<"ok" | "timed-out"> | undefined {
     Atomics.store(this.ctl, parked, 1);
     const seen = Atomics.load(this.ctl, bell);
     if (ready()) {
       Atomics.store(this.ctl, parked, 0);
+      this.timeoutMs = PARK_FIRST_TIMEOUT_MS;
       return undefined;
     }
-    const w = waitAsync(this.ctl, bell, seen, PARK_TIMEOUT_MS);
+    const w = waitAsync(this.ctl, bell, seen, this.timeoutMs);
     if (!w.async) {
       Atomics.store(this.ctl, parked, 0);
+      this.timeoutMs = PARK_FIRST_TIMEOUT_MS;
       return undefined;
     }
-    return w.value.then(() => Atomics.store(this.ctl, parked, 0));
+    return w.value.then((v) => {
+      Atomics.store(this.ctl, parked, 0);
+      if (v !== "timed-out") this.timeoutMs = PARK_FIRST_TIMEOUT_MS;
+      else if (ready()) {
+        ringWakeStats.lateWakes++;
+        this.timeoutMs = PARK_FIRST_TIMEOUT_MS;
+      } else this.timeoutMs = Math.min(PARK_TIMEOUT_MS, this.timeoutMs * 2);
+      return v;
+    });
   }
 }
 
@@ -196,8 +219,11 @@ export class RingWriter extends RingView {
     this.setState(abort ? RingState.WriterAborted : RingState.WriterClosed, READER_BELL);
   }
 
-  /** Waits until the consumer frees space or goes away; undefined when `wanted` bytes are free already. */
-  waitForSpace(wanted: number): Promise<unknown> | undefined {
+  /**
+   * Waits until the consumer frees space or goes away, or a timeout passes (look again either way);
+   * undefined when `wanted` bytes are free already. Resolves `ok` when woken, `timed-out` otherwise.
+   */
+  waitForSpace(wanted: number): Promise<"ok" | "timed-out"> | undefined {
     return this.park(WRITER_PARKED, WRITER_BELL, () => this.free() >= wanted || this.readerGone());
   }
 
@@ -263,8 +289,11 @@ export class RingReader extends RingView {
     this.setState(RingState.WriterAborted, READER_BELL);
   }
 
-  /** Waits until bytes are published or the producer closes; undefined when there is something already. */
-  waitForData(): Promise<unknown> | undefined {
+  /**
+   * Waits until bytes are published or the producer closes, or a timeout passes (look again either way);
+   * undefined when there is something already. Resolves `ok` when woken, `timed-out` otherwise.
+   */
+  waitForData(): Promise<"ok" | "timed-out"> | undefined {
     return this.park(READER_PARKED, READER_BELL, () => this.available() > 0 || (Atomics.load(this.ctl, STATE) & (RingState.WriterClosed | RingState.WriterAborted)) !== 0);
   }
 }

@@ -92,6 +92,35 @@ describe("ring connection, one thread", () => {
     a.close(true);
   });
 
+  it("never says drain from inside write, also when a write empties a backlog the reader just made room for", async () => {
+    // The relay's outbox hands a batch over and only then forgets it: a drain fired from inside that
+    // write re-entered it and wrote the batch twice (duplicates, counted twice, in threads e2e runs).
+    const { a, b } = await pair("drain-reentry", 256);
+    const sa = gather(a);
+    b.pause();
+    const sb = gather(b);
+    a.write([new Uint8Array(200).fill(1)]);
+    a.write([new Uint8Array(200).fill(2)]); // does not fit: waits in the queue
+    expect(a.pendingBytes).toBe(200);
+    b.resume(); // the reader takes the first batch at once, freeing the ring ...
+    b.pause();
+    expect(sb.bytes.length).toBe(200);
+    let inWrite = false;
+    let drainsInWrite = 0;
+    const drains = sa.drains;
+    a.setHandlers({ data: () => {}, drain: () => void (inWrite && drainsInWrite++, sa.drains++), close: (e) => sa.closes.push(e) });
+    inWrite = true;
+    a.write([new Uint8Array(20).fill(3)]); // ... before its wake-up reached the writer: this write flushes everything
+    inWrite = false;
+    expect(a.pendingBytes).toBe(0);
+    expect(drainsInWrite).toBe(0);
+    await until(() => sa.drains > drains, 10_000, "drain after the backlog went");
+    b.resume();
+    await until(() => sb.bytes.length === 420, 10_000, "every byte once");
+    expect(sb.bytes.slice(200, 400).every((x) => x === 2) && sb.bytes.slice(400).every((x) => x === 3)).toBe(true);
+    a.close(true);
+  });
+
   it("an orderly close delivers everything first, then closes both sides exactly once", async () => {
     const { a, b } = await pair("close", 128);
     const sa = gather(a);

@@ -127,16 +127,31 @@ describe("ring", () => {
     const buf = createRingBuffer(64);
     const w = new RingWriter(buf);
     const r = new RingReader(buf);
+    // Parked (the wait is registered when waitForData returns): the publish must wake it, not its timeout.
     const parked = r.waitForData();
     expect(parked).toBeDefined();
-    setTimeout(() => w.writeBatch([pattern(1, 5)], 5), 5);
-    await parked;
+    w.writeBatch([pattern(1, 5)], 5);
+    expect(await parked).toBe("ok");
     expect(r.available()).toBe(5);
     expect(w.writeBatch([pattern(0, 59)], 59)).toBe(true);
     const space = w.waitForSpace(10);
     expect(space).toBeDefined();
-    setTimeout(() => r.take(10), 5);
-    await space;
+    r.take(10);
+    expect(await space).toBe("ok");
     expect(w.free()).toBe(10);
+  });
+
+  it("a parked side with nothing to do looks again by itself, sooner while it was busy", async () => {
+    const buf = createRingBuffer(64);
+    const r = new RingReader(buf);
+    // Nothing is published: each wait ends by its timeout, and each timeout is longer than the last.
+    const took: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      expect(await r.waitForData()).toBe("timed-out");
+      took.push(performance.now() - t0);
+    }
+    expect(took.reduce((a, b) => a + b, 0)).toBeLessThan(30_000);
+    expect(took[3]!).toBeGreaterThanOrEqual(7);
   });
 });
