@@ -122,6 +122,9 @@ export class Outbox {
   private lastSource = -1;
   private lastRange: DroppedRange | undefined;
   private readonly out: Uint8Array[] = [];
+  /** Inside `pump`'s write; a pump asked for meanwhile runs right after it (`pumpAgain`). */
+  private writing = false;
+  private pumpAgain = false;
   /** `performance.now()` of the first drop of the current overflow; 0 when not overflowing. */
   overflowSince = 0;
   /** Messages dropped from this queue in total. */
@@ -254,6 +257,10 @@ export class Outbox {
 
   /** Moves backlog to the socket while it has room. Call when the socket drained. */
   pump(): void {
+    if (this.writing) {
+      this.pumpAgain = true;
+      return;
+    }
     const conn = this.conn;
     if (conn.closed) return;
     const window = this.opts.windowBytes;
@@ -278,8 +285,19 @@ export class Outbox {
     }
     this.compactBacklog();
     if (out.length > 0) {
-      conn.write(out);
-      out.length = 0;
+      // A transport must not say drain from inside write (types.ts), but if one did, the re-entered pump
+      // would append to `out` while this write still holds it and send its batch twice: it waits instead.
+      this.writing = true;
+      try {
+        conn.write(out);
+      } finally {
+        this.writing = false;
+        out.length = 0;
+      }
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.pump();
+      }
     }
   }
 

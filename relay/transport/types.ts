@@ -65,7 +65,7 @@ export interface TlsOptions {
 export interface ConnectionHandlers {
   /** One received chunk; `chunk` is never reused, slices of it may be kept. */
   data(chunk: Uint8Array): void;
-  /** All pending writes were handed to the kernel. */
+  /** All pending writes were handed over (to the kernel, or the ring); never called from inside `write`. */
   drain?(): void;
   /** The connection is gone (once). `error` when it ended by a failure rather than an orderly close. */
   close(error?: Error): void;
