@@ -159,9 +159,9 @@ export interface PublishResult {
 }
 
 /**
- * How a paced publisher waits for its next message's due time: `yield` gives the event loop one turn
- * (`setImmediate`) after each send, then spins in place until the next is due (at most {@link SPIN_MAX_MS}
- * before another turn; the only way when the other stages share this thread), `sleep` blocks its own thread
+ * How a paced publisher waits for its next message's due time: `yield` gives the event loop a turn
+ * (`setImmediate`) after each send (the only way when the other stages share this thread; see
+ * {@link ONE_BY_ONE_MAX_RATE}), `sleep` blocks its own thread
  * in `Atomics.wait` until the due time (a publisher thread of its own: spinning there held one of the
  * machine's cores away from the stages it feeds).
  */
@@ -173,11 +173,13 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const SLEEP_MAX_MS = 1;
 
 /**
- * A `yield` publisher further behind than this many messages, or this many seconds' worth, sends them all
- * at once (it cannot keep pace one at a time); a shorter stall is caught up one message per turn.
+ * Up to this rate a `yield` publisher sends one message per event-loop turn and sleeps until the next is
+ * due (further behind than {@link PACE_BURST} messages it sends everything due at once); above it, it
+ * sends everything due each turn and turns the event loop without sleeping (one message per turn costs
+ * the pipeline its batching: at 100 k msgs/s it fell ever further behind).
  */
+const ONE_BY_ONE_MAX_RATE = 20_000;
 const PACE_BURST = 64;
-const PACE_BURST_SECONDS = 0.02;
 
 /** The publisher stage: Trades as an adapter builds them, as fast as taken (`rate` 0) or paced. */
 export async function runStagePublisher(md: Endpoint, seconds: number, rate: number, source: number, wait: PaceWait = "yield"): Promise<PublishResult> {
@@ -211,15 +213,14 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
     while (performance.now() < end) {
       const now = performance.now();
       const due = Math.floor(((now - start) / 1000) * rate);
-      if (wait === "yield") {
+      if (wait === "yield" && rate <= ONE_BY_ONE_MAX_RATE) {
         // Sharing the thread with the stages: each message goes out alone and the pipeline carries it
         // to the consumer (microtasks) before the next is built, so a message's time never includes
-        // building or handling the ones after it; a backlog of more than PACE_BURST (20 ms' worth) goes
-        // out at once, as a publisher that cannot keep pace must. Between messages the thread sleeps until
-        // the next is due: spinning through a promise and an immediate per turn allocated ~15
-        // scavenges a second with nothing to send, and messages in flight paid for them.
+        // building or handling the ones after it. Between messages the thread sleeps until the next
+        // is due: spinning through a promise and an immediate per turn allocated ~15 scavenges a
+        // second with nothing to send, and messages in flight paid for them.
         if (sent < due) {
-          const upTo = due - sent > Math.max(PACE_BURST, rate * PACE_BURST_SECONDS) ? due : sent + 1;
+          const upTo = due - sent > PACE_BURST ? due : sent + 1;
           while (sent < upTo) client.publishFrom(b.bytes, 0, build());
           client.flushBatch();
           await yieldMacrotask();
@@ -232,7 +233,7 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
       }
       while (sent < due) client.publishFrom(b.bytes, 0, build());
       client.flushBatch();
-      if (client.queuedBytes > 0 || now - turned > 1) {
+      if (wait === "yield" || client.queuedBytes > 0 || now - turned > 1) {
         // Writes waiting for ring space, and the loop's own tasks, need a turn of the event loop.
         turned = now;
         await yieldMacrotask();

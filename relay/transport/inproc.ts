@@ -100,6 +100,11 @@ const resetRounds = (): void => {
 // was a third of the inline pipeline's garbage. Same queue, same order; `run` must not throw.
 const settled = Promise.resolve();
 
+/** Empties `a` keeping its backing store (`a.length = 0` drops it: the next push would allocate one). */
+function empty(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}
+
 /** Rethrows `e` as an uncaught exception, as a throwing queueMicrotask callback would. */
 function rethrow(e: unknown): void {
   queueMicrotask(() => {
@@ -248,7 +253,7 @@ export class InprocConnection implements Connection {
       this.delivering = false;
     }
     if (this.head === this.inbox.length) {
-      this.inbox.length = 0;
+      empty(this.inbox);
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.inbox.length) {
       this.inbox = this.inbox.slice(this.head);
