@@ -19,6 +19,8 @@ import { ChunkViews, HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/m
 import type { Logger } from "../../core/log.ts";
 import type { Connection } from "../transport/types.ts";
 
+const settled = Promise.resolve();
+
 const BATCH_SIZE = 256 * 1024;
 const FLUSH_AT = 64 * 1024;
 
@@ -68,7 +70,13 @@ export class OutgoingBatches {
   private flushQueued = false;
   private readonly flushNow = (): void => {
     this.flushQueued = false;
-    this.flushBatch();
+    try {
+      this.flushBatch();
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
   };
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -128,7 +136,9 @@ export class OutgoingBatches {
       this.flushBatch();
     } else if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flushNow);
+      // Not queueMicrotask: on Node it allocates an AsyncResource and a bound closure per call (once
+      // per published message in a strategy answering each input); same queue, same order.
+      void settled.then(this.flushNow);
     }
   }
 

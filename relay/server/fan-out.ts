@@ -17,6 +17,11 @@ import type { RelayMetrics } from "./metrics.ts";
 import { type Session, SessionState } from "./session.ts";
 import { matchesFilter } from "./type-filter.ts";
 
+/** Empties `a` keeping its backing store (`a.length = 0` drops it: the next push would allocate one). */
+function empty(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}
+
 /** Subscribers and the forwarding to them. */
 export class FanOut {
   /** Open subscribing sessions; replaced, never changed in place, so a loop over it may close sessions. */
@@ -83,6 +88,6 @@ export class FanOut {
       s.dirty = false;
       if (s.state === SessionState.Open) s.outbox!.flush();
     }
-    d.length = 0;
+    empty(d);
   }
 }

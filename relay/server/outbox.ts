@@ -91,6 +91,11 @@ interface SliceMeta {
 const MIXED = -1;
 const UNKNOWN_META: SliceMeta = { source: MIXED, count: 0, firstHi: 0, firstLo: 0, lastHi: 0, lastLo: 0 };
 
+/** Empties `a` keeping its backing store (`a.length = 0` drops it: the next push would allocate one). */
+function empty(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}
+
 function seq(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
@@ -198,8 +203,8 @@ export class Outbox {
     if (this.backlogBytesCount === 0 && this.gaps.size === 0 && conn.pendingBytes < this.opts.windowBytes) {
       if (conn.pendingBytes > 0) this.compactBatch();
       conn.write(this.batch);
-      this.batch.length = 0;
-      this.batchMeta.length = 0;
+      empty(this.batch);
+      empty(this.batchMeta);
       this.batchBytes = 0;
       return;
     }
@@ -209,8 +214,8 @@ export class Outbox {
       this.backlogMeta.push(this.batchMeta[i]!);
     }
     this.backlogBytesCount += this.batchBytes;
-    this.batch.length = 0;
-    this.batchMeta.length = 0;
+    empty(this.batch);
+    empty(this.batchMeta);
     this.batchBytes = 0;
     if (this.backlogBytesCount > this.opts.maxQueueBytes) this.dropOldest();
     this.pump();

@@ -95,10 +95,27 @@ const resetRounds = (): void => {
   resetQueued = false;
 };
 
+// A microtask through an already settled promise: Node's queueMicrotask wraps every callback in an
+// AsyncResource and a bound closure (a sampled heap profile of the inline pipeline put ~300 bytes a
+// message in its runMicrotask alone). Same queue, same order; `run` must not throw.
+const settled = Promise.resolve();
+
+/** Empties `a` keeping its backing store (`a.length = 0` drops it: the next push would allocate one). */
+function empty(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}
+
+/** Rethrows `e` as an uncaught exception, as a throwing queueMicrotask callback would. */
+function rethrow(e: unknown): void {
+  queueMicrotask(() => {
+    throw e;
+  });
+}
+
 function schedule(run: () => void): void {
   if (rounds < MICROTASK_ROUNDS) {
     rounds++;
-    queueMicrotask(run);
+    void settled.then(run);
     if (!resetQueued) {
       resetQueued = true;
       setImmediate(resetRounds);
@@ -213,6 +230,14 @@ export class InprocConnection implements Connection {
   }
 
   private readonly deliver = (): void => {
+    try {
+      this.deliverInbox();
+    } catch (e) {
+      rethrow(e);
+    }
+  };
+
+  private deliverInbox(): void {
     this.scheduled = false;
     if (this.done || this.handlers === undefined) return;
     const h = this.handlers;
@@ -228,7 +253,7 @@ export class InprocConnection implements Connection {
       this.delivering = false;
     }
     if (this.head === this.inbox.length) {
-      this.inbox.length = 0;
+      empty(this.inbox);
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.inbox.length) {
       this.inbox = this.inbox.slice(this.head);
@@ -237,7 +262,7 @@ export class InprocConnection implements Connection {
     if (this.done) return;
     if (this.inboxBytes === 0) this.emptied();
     else if (!this.paused) this.kick();
-  };
+  }
 
   /** Everything the peer wrote was delivered: its drain, its orderly close, or ours after it left. */
   private emptied(): void {
