@@ -16,11 +16,7 @@
 import type { RelayMetrics } from "./metrics.ts";
 import { type Session, SessionState } from "./session.ts";
 import { matchesFilter } from "./type-filter.ts";
-
-/** Empties `a` keeping its backing store (`a.length = 0` drops it: the next push would allocate one). */
-function empty(a: unknown[]): void {
-  while (a.length > 0) a.pop();
-}
+import { clearKeepingCapacity } from "../../core/array-reuse.ts";
 
 /** Subscribers and the forwarding to them. */
 export class FanOut {
@@ -88,6 +84,6 @@ export class FanOut {
       s.dirty = false;
       if (s.state === SessionState.Open) s.outbox!.flush();
     }
-    empty(d);
+    clearKeepingCapacity(d);
   }
 }

@@ -19,6 +19,7 @@
 import { GapField, HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
 import { gapValueAt } from "../wire/control.ts";
 import type { Connection } from "../transport/types.ts";
+import { clearKeepingCapacity } from "../../core/array-reuse.ts";
 
 /** Bytes of a Gap TLV's value. */
 const GAP_VALUE_SIZE = GapField.toSequence + 8;
@@ -90,11 +91,6 @@ interface SliceMeta {
 
 const MIXED = -1;
 const UNKNOWN_META: SliceMeta = { source: MIXED, count: 0, firstHi: 0, firstLo: 0, lastHi: 0, lastLo: 0 };
-
-/** Empties `a` keeping its backing store (`a.length = 0` drops it: the next push would allocate one). */
-function empty(a: unknown[]): void {
-  while (a.length > 0) a.pop();
-}
 
 function seq(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
@@ -203,8 +199,8 @@ export class Outbox {
     if (this.backlogBytesCount === 0 && this.gaps.size === 0 && conn.pendingBytes < this.opts.windowBytes) {
       if (conn.pendingBytes > 0) this.compactBatch();
       conn.write(this.batch);
-      empty(this.batch);
-      empty(this.batchMeta);
+      clearKeepingCapacity(this.batch);
+      clearKeepingCapacity(this.batchMeta);
       this.batchBytes = 0;
       return;
     }
@@ -214,8 +210,8 @@ export class Outbox {
       this.backlogMeta.push(this.batchMeta[i]!);
     }
     this.backlogBytesCount += this.batchBytes;
-    empty(this.batch);
-    empty(this.batchMeta);
+    clearKeepingCapacity(this.batch);
+    clearKeepingCapacity(this.batchMeta);
     this.batchBytes = 0;
     if (this.backlogBytesCount > this.opts.maxQueueBytes) this.dropOldest();
     this.pump();

@@ -30,6 +30,7 @@
 
 import type { Connection, ConnectionHandlers, Endpoint, Listener, Transport } from "./types.ts";
 import { listenNamed } from "./named-listener.ts";
+import { clearKeepingCapacity } from "../../core/array-reuse.ts";
 
 /** An in-process endpoint (the `inproc` member of {@link Endpoint}). */
 export type InprocEndpoint = Extract<Endpoint, { kind: "inproc" }>;
@@ -99,11 +100,6 @@ const resetRounds = (): void => {
 // AsyncResource and a bound closure (a sampled heap profile of the inline pipeline put ~300 bytes a
 // message in its runMicrotask alone). Same queue, same order; `run` must not throw.
 const settled = Promise.resolve();
-
-/** Empties `a` keeping its backing store (`a.length = 0` drops it: the next push would allocate one). */
-function empty(a: unknown[]): void {
-  while (a.length > 0) a.pop();
-}
 
 /** Rethrows `e` as an uncaught exception, as a throwing queueMicrotask callback would. */
 function rethrow(e: unknown): void {
@@ -253,7 +249,7 @@ export class InprocConnection implements Connection {
       this.delivering = false;
     }
     if (this.head === this.inbox.length) {
-      empty(this.inbox);
+      clearKeepingCapacity(this.inbox);
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.inbox.length) {
       this.inbox = this.inbox.slice(this.head);
