@@ -86,36 +86,38 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-async function waitForApi(paths: RuntimePaths, timeoutMs: number): Promise<{ url: string }> {
-  const file = join(paths.dir, API_ADDRESS_FILE);
-  const end = Date.now() + timeoutMs;
+/**
+ * Runs `attempt` every 50 ms until it succeeds, or throws a {@link SystemStartError} saying `failure`
+ * once `deadline` (epoch ms) has passed.
+ */
+async function retryUntil<T>(attempt: () => Promise<T>, deadline: number, failure: () => string): Promise<T> {
   for (;;) {
     try {
-      return JSON.parse(await readFile(file, "utf8")) as { url: string };
+      return await attempt();
     } catch {
-      if (Date.now() > end) throw new SystemStartError(`the API did not start listening within ${timeoutMs} ms (no ${file}); see the api service's log lines`);
+      if (Date.now() > deadline) throw new SystemStartError(failure());
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
 
 /**
- * Waits until every relay's Unix socket exists: a started system is one tools can connect to, not only
- * one whose API answers (the API can be up before a relay on a loaded machine).
+ * Waits for the API's address file, then for every relay's Unix socket: a started system is one tools
+ * can connect to, not only one whose API answers (the API can be up before a relay on a loaded machine).
  */
-async function waitForRelays(paths: RuntimePaths, deadline: number, timeoutMs: number): Promise<void> {
+async function waitForListeners(paths: RuntimePaths, timeoutMs: number): Promise<{ url: string }> {
+  const deadline = Date.now() + timeoutMs;
+  const file = join(paths.dir, API_ADDRESS_FILE);
+  const api = await retryUntil(
+    async () => JSON.parse(await readFile(file, "utf8")) as { url: string },
+    deadline,
+    () => `the API did not start listening within ${timeoutMs} ms (no ${file}); see the api service's log lines`,
+  );
   for (const domain of RELAY_DOMAINS) {
     const socket = paths.relaySocket(domain);
-    for (;;) {
-      try {
-        await access(socket);
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new SystemStartError(`relay socket ${socket} did not appear within ${timeoutMs} ms of the start; see the relay's log lines`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    await retryUntil(() => access(socket), deadline, () => `relay socket ${socket} did not appear within ${timeoutMs} ms of the start; see the relay's log lines`);
   }
+  return api;
 }
 
 /** Keeps the children file current (a failed write is logged: the children still run). */
@@ -263,11 +265,8 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
   };
 
   let api: { url: string };
-  const timeoutMs = options.apiTimeoutMs ?? 90_000;
-  const deadline = Date.now() + timeoutMs;
   try {
-    api = await waitForApi(paths, timeoutMs);
-    await waitForRelays(paths, deadline, timeoutMs);
+    api = await waitForListeners(paths, options.apiTimeoutMs ?? 90_000);
   } catch (e) {
     await stop();
     throw e;
