@@ -18,8 +18,7 @@
 import { ChunkViews, HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Connection } from "../transport/types.ts";
-
-const settled = Promise.resolve();
+import { queueSettledMicrotask, rethrowUncaught } from "../../core/microtask.ts";
 
 const BATCH_SIZE = 256 * 1024;
 const FLUSH_AT = 64 * 1024;
@@ -73,9 +72,7 @@ export class OutgoingBatches {
     try {
       this.flushBatch();
     } catch (e) {
-      queueMicrotask(() => {
-        throw e;
-      });
+      rethrowUncaught(e);
     }
   };
   private pending: Uint8Array[] = [];
@@ -136,9 +133,7 @@ export class OutgoingBatches {
       this.flushBatch();
     } else if (!this.flushQueued) {
       this.flushQueued = true;
-      // Not queueMicrotask: on Node it allocates an AsyncResource and a bound closure per call (once
-      // per published message in a strategy answering each input); same queue, same order.
-      void settled.then(this.flushNow);
+      queueSettledMicrotask(this.flushNow); // once per published message in a strategy answering each input
     }
   }
 

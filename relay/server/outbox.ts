@@ -293,7 +293,7 @@ export class Outbox {
         conn.write(out);
       } finally {
         this.writing = false;
-        out.length = 0;
+        clearKeepingCapacity(out);
       }
       if (this.pumpAgain) {
         this.pumpAgain = false;

@@ -31,6 +31,7 @@
 import type { Connection, ConnectionHandlers, Endpoint, Listener, Transport } from "./types.ts";
 import { listenNamed } from "./named-listener.ts";
 import { clearKeepingCapacity } from "../../core/array-reuse.ts";
+import { queueSettledMicrotask, rethrowUncaught } from "../../core/microtask.ts";
 
 /** An in-process endpoint (the `inproc` member of {@link Endpoint}). */
 export type InprocEndpoint = Extract<Endpoint, { kind: "inproc" }>;
@@ -96,22 +97,10 @@ const resetRounds = (): void => {
   resetQueued = false;
 };
 
-// A microtask through an already settled promise: Node's queueMicrotask wraps every callback in an
-// AsyncResource and a bound closure (a sampled heap profile of the inline pipeline put ~300 bytes a
-// message in its runMicrotask alone). Same queue, same order; `run` must not throw.
-const settled = Promise.resolve();
-
-/** Rethrows `e` as an uncaught exception, as a throwing queueMicrotask callback would. */
-function rethrow(e: unknown): void {
-  queueMicrotask(() => {
-    throw e;
-  });
-}
-
 function schedule(run: () => void): void {
   if (rounds < MICROTASK_ROUNDS) {
     rounds++;
-    void settled.then(run);
+    queueSettledMicrotask(run);
     if (!resetQueued) {
       resetQueued = true;
       setImmediate(resetRounds);
@@ -229,7 +218,7 @@ export class InprocConnection implements Connection {
     try {
       this.deliverInbox();
     } catch (e) {
-      rethrow(e);
+      rethrowUncaught(e);
     }
   };
 
