@@ -169,8 +169,13 @@ export type PaceWait = "yield" | "sleep";
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-/** Longest a `yield` publisher sleeps in one go before it gives the event loop another turn. */
+/** Longest a paced publisher sleeps in one go before it gives the event loop another turn. */
 const SLEEP_MAX_MS = 1;
+
+/** Blocks this thread for `ms` (at most {@link SLEEP_MAX_MS}); nothing when `ms` is not positive. */
+function sleepUpTo(ms: number): void {
+  if (ms > 0) Atomics.wait(sleepCell, 0, 0, Math.min(ms, SLEEP_MAX_MS));
+}
 
 /**
  * Up to this rate a `yield` publisher sends one message per event-loop turn and sleeps until the next is
@@ -227,8 +232,7 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
           continue;
         }
         await yieldMacrotask();
-        const next = Math.min(start + ((sent + 1) * 1000) / rate, end) - performance.now();
-        if (next > 0) Atomics.wait(sleepCell, 0, 0, Math.min(next, SLEEP_MAX_MS));
+        sleepUpTo(Math.min(start + ((sent + 1) * 1000) / rate, end) - performance.now());
         continue;
       }
       while (sent < due) client.publishFrom(b.bytes, 0, build());
@@ -240,8 +244,7 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
         continue;
       }
       await null; // the client's microtasks (drain)
-      const next = start + ((sent + 1) * 1000) / rate - performance.now();
-      if (next > 0) Atomics.wait(sleepCell, 0, 0, Math.min(next, 1));
+      sleepUpTo(start + ((sent + 1) * 1000) / rate - performance.now());
     }
   }
   await client.flush();
