@@ -19,6 +19,7 @@ import { ChunkViews, HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/m
 import type { Logger } from "../../core/log.ts";
 import type { Connection } from "../transport/types.ts";
 import { queueSettledMicrotask, rethrowUncaught } from "../../core/microtask.ts";
+import { Fifo } from "../../core/fifo.ts";
 
 const BATCH_SIZE = 256 * 1024;
 const FLUSH_AT = 64 * 1024;
@@ -46,12 +47,12 @@ export interface OutgoingOptions {
 }
 
 /** Number of whole messages in chunks of back-to-back messages. */
-function countMessages(chunks: readonly Uint8Array[]): number {
+function countMessages(chunks: Fifo<Uint8Array>): number {
   let n = 0;
-  for (const c of chunks) {
+  chunks.forEach((c) => {
     const { dv } = viewsOf(c);
     for (let p = c.byteOffset, end = c.byteOffset + c.length; p < end; n++) p += HEADER_SIZE + dv.getUint32(p + HeaderOffset.payloadSize, true);
-  }
+  });
   return n;
 }
 
@@ -75,9 +76,9 @@ export class OutgoingBatches {
       rethrowUncaught(e);
     }
   };
-  private pending: Uint8Array[] = [];
+  private readonly pending = new Fifo<Uint8Array>();
   private pendingBytes = 0;
-  private resend: Uint8Array[] = [];
+  private readonly resend = new Fifo<Uint8Array>();
   private resendTotal = 0;
   private drainWaiters: (() => void)[] = [];
   // The array published from last (usually the same builder buffer), with its views and byte offset.
@@ -177,8 +178,7 @@ export class OutgoingBatches {
 
   /** A new connection is greeted: writes the recent batches again, then the buffer and the current batch. */
   reconnected(conn: Connection): void {
-    const again = this.resend;
-    this.resend = [];
+    const again = this.resend.takeAll();
     this.resendTotal = 0;
     for (const c of again) this.writeData(conn, c);
     this.pump();
@@ -191,7 +191,7 @@ export class OutgoingBatches {
     this.flushBatch();
     const unsent = countMessages(this.pending);
     this.stats.droppedOutgoing += unsent;
-    this.pending = [];
+    this.pending.clear();
     this.pendingBytes = 0;
     return unsent;
   }
@@ -207,7 +207,7 @@ export class OutgoingBatches {
     conn.write([chunk]);
     this.resend.push(chunk);
     this.resendTotal += chunk.length;
-    while (this.resend.length > 1 && this.resendTotal - this.resend[0]!.length >= this.resendLimit) {
+    while (this.resend.length > 1 && this.resendTotal - this.resend.peek()!.length >= this.resendLimit) {
       this.resendTotal -= this.resend.shift()!.length;
     }
   }
@@ -215,13 +215,13 @@ export class OutgoingBatches {
   private dropOldestPending(): void {
     let dropped = 0;
     while (this.pendingBytes > this.outLimit && this.pending.length > 0) {
-      const head = this.pending[0]!;
+      const head = this.pending.peek()!;
       const { dv } = viewsOf(head);
       const len = HEADER_SIZE + dv.getUint32(head.byteOffset + HeaderOffset.payloadSize, true);
       dropped++;
       this.pendingBytes -= len;
       if (len >= head.length) this.pending.shift();
-      else this.pending[0] = head.subarray(len);
+      else this.pending.replaceFront(head.subarray(len));
     }
     if (dropped > 0) {
       if (this.stats.droppedOutgoing === 0) this.opts.log.warn("outgoing buffer full, dropping oldest messages", { limitBytes: this.outLimit });

@@ -26,6 +26,7 @@
 import { RingReader, RingState, RingWriter } from "./ring.ts";
 import { watchThreadLife, type ThreadLife } from "./threads.ts";
 import type { Connection, ConnectionHandlers } from "./types.ts";
+import { Fifo } from "../../core/fifo.ts";
 
 /** Chunks delivered before yielding to the event loop. */
 export const READS_PER_TURN = 16;
@@ -70,7 +71,7 @@ export class RingConnection implements Connection {
   private readonly spinMs: number;
   private readonly maxRead: number;
   private handlers: ConnectionHandlers | undefined;
-  private queue: Batch[] = [];
+  private readonly queue = new Fifo<Batch>();
   private queued = 0;
   private piece = 0;
   private pieceAt = 0;
@@ -180,11 +181,11 @@ export class RingConnection implements Connection {
     const out = this.out;
     while (this.queue.length > 0) {
       if (out.readerGone()) {
-        this.queue = [];
+        this.queue.clear();
         this.queued = 0;
         break;
       }
-      const b = this.queue[0]!;
+      const b = this.queue.peek()!;
       if (this.piece === 0 && this.pieceAt === 0 && b.bytes <= out.capacity) {
         if (!out.writeBatch(b.chunks, b.bytes)) break;
         this.queue.shift();
@@ -219,7 +220,7 @@ export class RingConnection implements Connection {
 
   private awaitSpace(): void {
     if (this.waitingForSpace || this.done) return;
-    const b = this.queue[0]!;
+    const b = this.queue.peek()!;
     const wanted = this.piece === 0 && this.pieceAt === 0 && b.bytes <= this.out.capacity ? b.bytes : 1;
     const p = this.out.waitForSpace(wanted);
     if (p === undefined) {
@@ -297,7 +298,7 @@ export class RingConnection implements Connection {
     this.done = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     this.unwatch?.();
-    this.queue = [];
+    this.queue.clear();
     this.queued = 0;
     this.out.close(abort);
     this.inp.leave();
