@@ -10,16 +10,17 @@
  */
 
 import * as hdr from "hdr-histogram-js";
-import { AssetType, ChunkViews, HeaderOffset, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
+import { ChunkViews, HeaderOffset, MessageBuilder, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
 import { platform } from "../core/platform.ts";
 import { silentLogger } from "../core/log.ts";
+import { queueSettledMicrotask } from "../core/microtask.ts";
 import { RelayClient } from "../relay/client/client.ts";
 import { Relay } from "../relay/server/relay.ts";
 import { TRANSPORT, type Endpoint } from "../relay/transport/types.ts";
 import { Role } from "../relay/wire/control.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
-import { beginSignal, writeSignalIdentity } from "../trading/signal-writer.ts";
 import { monotonicClock } from "./clock.ts";
+import { BenchTrades, latencyNs, ReceiveTime, writeTagSignal } from "./e2e-messages.ts";
 
 /** Header source of the per-message tagging signals (as in `e2e-worker.ts`). */
 export const TAG_SOURCE = 39;
@@ -86,9 +87,7 @@ export async function startStageStrategy(md: Endpoint, sig: Endpoint): Promise<{
     view.wrap(bytes, offset);
     if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
     strategySignals += strategy.onMarketData(view);
-    beginSignal(b, TAG_SOURCE, view.timestamp);
-    writeSignalIdentity(b, 99, 100, BigInt(++handled));
-    out.publishFrom(b.bytes, 0, b.finishLength());
+    out.publishFrom(b.bytes, 0, writeTagSignal(b, TAG_SOURCE, view.dv, view.start, ++handled));
   });
   const counts = (): StrategyCounts => ({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing });
   return {
@@ -124,17 +123,31 @@ export async function startStageConsumer(sig: Endpoint): Promise<{ reset(): void
   let last = 0;
   const client = await RelayClient.connect({ endpoint: sig, domain: RelayDomain.Signal, serviceId: 70, role: Role.Subscriber, logger: silentLogger, waitForRelay: true });
   const chunk = new ChunkViews();
+  // The receive time is read once per delivered chunk (its first message), as the process deployment's
+  // consumer does (`e2e-worker.ts`): per message, the clock reads and histogram records of the messages
+  // ahead in the chunk were counted in the latency of the ones behind.
+  const now = new ReceiveTime();
+  let nowMs = 0;
+  let timed = false;
+  const chunkDone = (): void => {
+    timed = false;
+  };
   client.onMessage((bytes, offset) => {
+    if (!timed) {
+      timed = true;
+      now.set(clock());
+      nowMs = performance.now();
+      queueSettledMicrotask(chunkDone);
+    }
     const { dv, base: chunkBase } = chunk.of(bytes);
     const base = chunkBase + offset;
     if (dv.getUint16(base + HeaderOffset.source, true) !== TAG_SOURCE) {
       strategySignals++;
       return;
     }
-    hist.recordValue(Math.max(1, Number(clock() - dv.getBigUint64(base + HeaderOffset.timestamp, true))));
-    const t = performance.now();
-    if (count === 0) first = t;
-    last = t;
+    hist.recordValue(Math.max(1, latencyNs(now, dv, base + HeaderOffset.timestamp)));
+    if (count === 0) first = nowMs;
+    last = nowMs;
     count++;
   });
   return {
@@ -189,27 +202,12 @@ const PACE_BURST = 64;
 /** The publisher stage: Trades as an adapter builds them, as fast as taken (`rate` 0) or paced. */
 export async function runStagePublisher(md: Endpoint, seconds: number, rate: number, source: number, wait: PaceWait = "yield"): Promise<PublishResult> {
   const client = await RelayClient.connect({ endpoint: md, domain: RelayDomain.MarketData, serviceId: 1, role: Role.Publisher, logger: silentLogger });
-  const assets = [pairAssetId("BTC", "USD"), pairAssetId("ETH", "USD"), pairAssetId("SOL", "USD"), pairAssetId("XRP", "USD")];
-  const prices = [6_000_000_000_000n, 300_000_000_000n, 15_000_000_000n, 60_000_000n];
-  const b = new MessageBuilder(256);
-  let sent = 0;
-  let seed = 12345;
-  const build = (): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const k = sent & 3;
-    const step = BigInt((seed % 7) - 3);
-    prices[k] = prices[k]! + (prices[k]! * step) / 10_000n;
-    b.begin(RelayDomain.MarketData, source, 0)
-      .addTrade(assets[k]!, Venue.Coinbase, AssetType.Spot, (seed & 1) === 0 ? Side.Buy : Side.Sell, 0, prices[k]!, BigInt(1 + (seed & 0xfff)), 0n);
-    b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
-    sent++;
-    return b.finishLength();
-  };
+  const trades = new BenchTrades(client, source, clock);
   const start = performance.now();
   const end = start + seconds * 1000;
   if (rate <= 0) {
     while (performance.now() < end) {
-      for (let i = 0; i < 512; i++) client.publishFrom(b.bytes, 0, build());
+      for (let i = 0; i < 512; i++) trades.next();
       if (client.queuedBytes > 1024 * 1024) await client.flush();
       else await yieldMacrotask();
     }
@@ -224,18 +222,18 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
         // building or handling the ones after it. Between messages the thread sleeps until the next
         // is due: spinning through a promise and an immediate per turn allocated ~15 scavenges a
         // second with nothing to send, and messages in flight paid for them.
-        if (sent < due) {
-          const upTo = due - sent > PACE_BURST ? due : sent + 1;
-          while (sent < upTo) client.publishFrom(b.bytes, 0, build());
+        if (trades.sent < due) {
+          const upTo = due - trades.sent > PACE_BURST ? due : trades.sent + 1;
+          while (trades.sent < upTo) trades.next();
           client.flushBatch();
           await yieldMacrotask();
           continue;
         }
         await yieldMacrotask();
-        sleepUpTo(Math.min(start + ((sent + 1) * 1000) / rate, end) - performance.now());
+        sleepUpTo(Math.min(start + ((trades.sent + 1) * 1000) / rate, end) - performance.now());
         continue;
       }
-      while (sent < due) client.publishFrom(b.bytes, 0, build());
+      while (trades.sent < due) trades.next();
       client.flushBatch();
       if (wait === "yield" || client.queuedBytes > 0 || now - turned > 1) {
         // Writes waiting for ring space, and the loop's own tasks, need a turn of the event loop.
@@ -244,11 +242,11 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
         continue;
       }
       await null; // the client's microtasks (drain)
-      sleepUpTo(start + ((sent + 1) * 1000) / rate - performance.now());
+      sleepUpTo(start + ((trades.sent + 1) * 1000) / rate - performance.now());
     }
   }
   await client.flush();
-  const r = { sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing };
+  const r = { sent: trades.sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing };
   await client.close();
   return r;
 }

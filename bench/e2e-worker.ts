@@ -38,7 +38,7 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import * as hdr from "hdr-histogram-js";
-import { AssetType, ChunkViews, HEADER_SIZE, HeaderOffset, SignalIdentityField, MessageBuilder, MessageView, pairAssetId, RelayDomain, Side, TlvType, Venue } from "../protocol/mod.ts";
+import { ChunkViews, HEADER_SIZE, HeaderOffset, SignalIdentityField, MessageBuilder, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
 import { BusyPoll } from "../relay/client/busy-poll.ts";
 import { RelayClient } from "../relay/client/client.ts";
 import { Role } from "../relay/wire/control.ts";
@@ -47,7 +47,7 @@ import { startRelayServer } from "../relay/server/server.ts";
 import { platform } from "../core/platform.ts";
 import { TRANSPORT, type Transport } from "../relay/transport/types.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
-import { beginSignal, writeSignalIdentity } from "../trading/signal-writer.ts";
+import { BenchTrades, latencyNs, ReceiveTime, writeTagSignal } from "./e2e-messages.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { installRuntimePlatform } from "../app/platform/select.ts";
@@ -164,10 +164,8 @@ async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> 
     view.wrap(bytes, offset);
     if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
     strategySignals += strategy.onMarketData(view);
-    beginSignal(b, TAG_SOURCE, view.timestamp);
     ++handled;
-    writeSignalIdentity(b, 99, 100, STAGES ? chunkStart : BigInt(handled));
-    out.publishFrom(b.bytes, 0, b.finishLength());
+    out.publishFrom(b.bytes, 0, writeTagSignal(b, TAG_SOURCE, view.dv, view.start, STAGES ? Number(chunkStart) : handled));
   });
   emit({ ready: true });
   onStdinLine(async (line) => {
@@ -204,6 +202,7 @@ async function consumerRole(sigSocket: string): Promise<void> {
   // the clock reads and histogram records of the messages ahead in the chunk (~0.3–1 µs each on this VM)
   // were counted in the latency of the ones behind. The chain floor's sink measures the same way.
   let now = 0n;
+  const nowWords = new ReceiveTime();
   let nowMs = 0;
   const chunkDone = (): void => {
     now = 0n;
@@ -211,6 +210,7 @@ async function consumerRole(sigSocket: string): Promise<void> {
   client.onMessage((bytes, offset) => {
     if (now === 0n) {
       now = clock();
+      nowWords.set(now);
       nowMs = performance.now();
       queueMicrotask(chunkDone);
     }
@@ -220,9 +220,9 @@ async function consumerRole(sigSocket: string): Promise<void> {
       strategySignals++;
       return;
     }
-    const sent = dv.getBigUint64(base + HeaderOffset.timestamp, true);
-    hist.recordValue(Number(now - sent));
+    hist.recordValue(latencyNs(nowWords, dv, base + HeaderOffset.timestamp));
     if (STAGES) {
+      const sent = dv.getBigUint64(base + HeaderOffset.timestamp, true);
       const atStrategy = dv.getBigUint64(base + SIGNAL_ID_AT, true);
       firstHalf.recordValue(Number(atStrategy - sent));
       secondHalf.recordValue(Number(now - atStrategy));
@@ -256,45 +256,28 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
   const client = await RelayClient.connect({
     endpoint: { kind: "unix", path: mdSocket }, domain: RelayDomain.MarketData, serviceId: 1, role: Role.Publisher, logger: silentLogger,
   });
-  const assets = [pairAssetId("BTC", "USD"), pairAssetId("ETH", "USD"), pairAssetId("SOL", "USD"), pairAssetId("XRP", "USD")];
-  const prices = [6_000_000_000_000n, 300_000_000_000n, 15_000_000_000n, 60_000_000n];
-  const b = new MessageBuilder(256);
   // A source per run: the relay keeps per-source sequences across runs, and each run's builder restarts at 1.
-  const source = Number(process.argv[6] ?? "1");
-  let sent = 0;
-  let seed = 12345;
-  const build = (): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const k = sent & 3;
-    // A random walk of ±3 bps per trade keeps momentum crossing its threshold now and then.
-    const step = BigInt((seed % 7) - 3);
-    prices[k] = prices[k]! + (prices[k]! * step) / 10_000n;
-    b.begin(RelayDomain.MarketData, source, 0) // the header time is CLOCK_MONOTONIC, written below
-      .addTrade(assets[k]!, Venue.Coinbase, AssetType.Spot, (seed & 1) === 0 ? Side.Buy : Side.Sell, 0, prices[k]!, BigInt(1 + (seed & 0xfff)), 0n);
-    b.dv.setBigUint64(HeaderOffset.timestamp, clock(), true);
-    sent++;
-    return b.finishLength();
-  };
+  const trades = new BenchTrades(client, Number(process.argv[6] ?? "1"), clock);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   if (rate <= 0) {
     while (performance.now() < end) {
-      for (let i = 0; i < 512; i++) client.publishFrom(b.bytes, 0, build());
+      for (let i = 0; i < 512; i++) trades.next();
       if (client.queuedBytes > 1024 * 1024) await client.flush();
       else await yieldMacrotask();
     }
   } else {
     while (performance.now() < end) {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
-      while (sent < due) client.publishFrom(b.bytes, 0, build());
+      while (trades.sent < due) trades.next();
       client.flushBatch();
       await nextTick();
     }
   }
   await client.flush();
   const cpu = process.cpuUsage(cpu0);
-  emit({ sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing, cpuMicros: cpu.user + cpu.system });
+  emit({ sent: trades.sent, seconds: (performance.now() - start) / 1000, dropped: client.stats.droppedOutgoing, cpuMicros: cpu.user + cpu.system });
   await client.close();
   process.exit(0);
 }

@@ -19,8 +19,13 @@ import type { RelayMetrics } from "./metrics.ts";
 export interface RelayOptions {
   /** The relay domain (1–4). */
   domain: RelayDomain;
-  /** Verify every message's CRC-32 (default true). */
+  /** Verify the CRC-32 of every message that crossed a socket or a ring (default true). */
   verifyChecksum?: boolean;
+  /**
+   * Verify it also for publishers in this event loop (in-process connections, `ap start --inline`;
+   * default false): they hand over the bytes their builder checksummed, with nothing in between.
+   */
+  verifyInProcessChecksum?: boolean;
   /** Bytes a subscriber's backlog may hold before its oldest messages are dropped (default 8 MiB). */
   subscriberQueueBytes?: number;
   /** Bytes a subscriber's socket may hold before messages wait in the backlog (default 256 KiB). */

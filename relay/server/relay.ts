@@ -8,7 +8,8 @@
  * what is not held (or from {@link Relay.retransmitFallback} first).
  *
  * Per message: the framer checks the header (framing errors close only that connection); then
- * {@link validateMessage} checks checksum (unless disabled), TLV structure, sizes and that every type
+ * {@link validateMessage} checks checksum (unless disabled; for in-process publishers only with
+ * `verifyInProcessChecksum`, since nothing lies between their builder and the relay), TLV structure, sizes and that every type
  * belongs to the domain — a failing message is dropped and counted, the connection stays. A message
  * whose sequence is not above its source's last is dropped as a duplicate. Accepted messages are kept
  * in the source's ring and added, as slices of the read chunk, to every matching subscriber's
@@ -71,6 +72,7 @@ export class Relay {
   readonly metrics: RelayMetrics;
   private readonly log: Logger;
   private readonly verifyChecksum: boolean;
+  private readonly verifyInProcessChecksum: boolean;
   private readonly queueBytes: number;
   private readonly windowBytes: number;
   private readonly overflowMs: number;
@@ -98,6 +100,7 @@ export class Relay {
     this.metrics = options.metrics ?? new RelayMetrics(domainName(options.domain));
     this.log = options.logger ?? createLogger(`relay.${domainName(options.domain)}`);
     this.verifyChecksum = options.verifyChecksum ?? true;
+    this.verifyInProcessChecksum = options.verifyInProcessChecksum ?? false;
     this.queueBytes = options.subscriberQueueBytes ?? 8 * 1024 * 1024;
     this.windowBytes = options.writeWindowBytes ?? 256 * 1024;
     this.overflowMs = options.overflowDisconnectMs ?? 5000;
@@ -152,7 +155,7 @@ export class Relay {
       conn.close(true);
       return;
     }
-    const s = new Session(this.nextId++, conn, options.requireToken);
+    const s = new Session(this.nextId++, conn, options.requireToken, this.verifyChecksum && (conn.inProcess !== true || this.verifyInProcessChecksum));
     s.onMessage = (bytes, offset, length) => this.onMessage(s, bytes, offset, length);
     this.sessions.add(s);
     this.metrics.connections++;
@@ -225,8 +228,8 @@ export class Relay {
     const u8 = chunk.u8;
     const dv = chunk.dv;
     const base = chunk.base + offset;
-    if (quickCheck(u8, dv, base, length, this.verifyChecksum) !== QuickCheck.ok) {
-      const err = validateMessage(bytes, offset, length, { verifyChecksum: this.verifyChecksum });
+    if (quickCheck(u8, dv, base, length, s.verifyChecksum) !== QuickCheck.ok) {
+      const err = validateMessage(bytes, offset, length, { verifyChecksum: s.verifyChecksum });
       if (err !== undefined) {
         m.error(err.kind);
         if (s.state === SessionState.AwaitHello) {

@@ -21,6 +21,8 @@ export class Session {
   readonly id: number;
   readonly conn: Connection;
   readonly requireToken: boolean;
+  /** Its messages' CRC-32 is verified (relay options, and whether a medium lies between). */
+  readonly verifyChecksum: boolean;
   readonly framer = new StreamFramer();
   state: SessionState = SessionState.AwaitHello;
   role = 0;
@@ -55,10 +57,14 @@ export class Session {
   /** The message handler bound to this session, made once. */
   onMessage: (bytes: Uint8Array, offset: number, length: number) => void = () => {};
 
-  /** @param id connection number (logs) @param conn the stream @param requireToken the listener requires a Hello token */
-  constructor(id: number, conn: Connection, requireToken: boolean) {
+  /**
+   * @param id connection number (logs) @param conn the stream @param requireToken the listener requires a Hello token
+   * @param verifyChecksum verify its messages' CRC-32
+   */
+  constructor(id: number, conn: Connection, requireToken: boolean, verifyChecksum: boolean) {
     this.id = id;
     this.conn = conn;
     this.requireToken = requireToken;
+    this.verifyChecksum = verifyChecksum;
   }
 }

@@ -114,6 +114,7 @@ function schedule(run: () => void): void {
 export class InprocConnection implements Connection {
   readonly peer: string;
   readonly secure = false;
+  readonly inProcess = true;
   /** The other side (set right after both are made). */
   private other!: InprocConnection;
   private handlers: ConnectionHandlers | undefined;

@@ -77,6 +77,12 @@ export interface Connection {
   readonly peer: string;
   /** True when the stream runs over TLS. */
   readonly secure: boolean;
+  /**
+   * True when the peer lives in this event loop and is handed the writer's own byte arrays (the
+   * in-process transport): no medium lies between them that could change a byte, so a checksum check
+   * there proves nothing. Absent or false for sockets and shared-memory rings.
+   */
+  readonly inProcess?: boolean;
   /** Bytes accepted by {@link write} and not yet handed to the kernel. */
   readonly pendingBytes: number;
   /** True once closed (by either side). */

@@ -90,7 +90,8 @@ describe.each(TRANSPORT_CASES)("relay over $name", (transportCase) => {
   });
 
   it("drops wrong-domain messages, bad checksums and duplicates, counts them, and keeps the connection", async () => {
-    const f = await start();
+    // In-process publishers' checksums are verified only when asked (the next test); here every transport is.
+    const f = await start({ verifyInProcessChecksum: true });
     const sub = await f.client(61, Role.Subscriber);
     const col = collector(sub);
     await until(() => f.server.relay.metrics.subscribers === 1, 10_000, "subscriber");
@@ -124,6 +125,29 @@ describe.each(TRANSPORT_CASES)("relay over $name", (transportCase) => {
     expect(pub.isClosed()).toBe(false);
     pub.conn.close();
     await sub.close();
+  });
+
+  it("verifies checksums across a medium; in-process publishers' only when asked", async () => {
+    const sent = (seq: bigint): Uint8Array => {
+      const m = quote(7, seq);
+      m[HeaderOffset.checksum] = m[HeaderOffset.checksum]! ^ 0xff;
+      return m;
+    };
+    for (const verifyInProcessChecksum of [false, true]) {
+      const f = await start({ verifyInProcessChecksum });
+      const sub = await f.client(61, Role.Subscriber, { types: [TlvType.Quote] });
+      const col = collector(sub);
+      await until(() => f.server.relay.metrics.subscribers === 1, 10_000, "subscriber");
+      const pub = await f.raw({ serviceId: 7, role: Role.Publisher });
+      pub.conn.write([sent(1n), quote(7, 2n)]);
+      const forwarded = transportCase.name === "inproc" && !verifyInProcessChecksum;
+      await col.waitFor(forwarded ? 2 : 1, 10_000);
+      await sleep(50);
+      expect(col.messages.map((m) => headerOf(m).sequence)).toEqual(forwarded ? [1n, 2n] : [2n]);
+      expect(f.server.relay.metrics.errors.ChecksumMismatch ?? 0).toBe(forwarded ? 0 : 1);
+      pub.conn.close();
+      await sub.close();
+    }
   });
 
   it("answers a RetransmitRequest with the held messages, exactly", async () => {
