@@ -5,7 +5,8 @@
  * - {@link BenchTrades}: the publisher's Trades, built by the adapters' own {@link MarketDataEmitter} on
  *   its safe-integer path (as a live adapter's `DecimalReader` feeds it: no bigint per message), four
  *   pairs on a ±3 bps random walk so the momentum strategy crosses its threshold now and then; the header
- *   timestamp is CLOCK_MONOTONIC (the only bigint a message costs), which the consumer compares with.
+ *   timestamp is CLOCK_MONOTONIC read once per burst ({@link BenchTrades.stamp}, as an adapter stamps
+ *   the messages of one frame with its receive time), which the consumer compares with.
  * - {@link writeTagSignal}: the strategy's tagging signal per Trade, carrying the Trade's header
  *   timestamp (copied as two words) and a signal id.
  * - {@link latencyNs}: the consumer's reading of that timestamp against its receive time, in numbers.
@@ -53,16 +54,21 @@ export class BenchTrades {
     }));
     this.prices = PAIRS.map(([, price]) => price);
     this.time.seconds = 1_765_000_000;
+    this.stamp();
   }
 
-  /** Builds and publishes the next Trade. */
+  /** Reads the clock: the header time of the Trades built until the next call. */
+  stamp(): void {
+    this.emit.headerTime = this.clock();
+  }
+
+  /** Builds and publishes the next Trade, stamped with the last {@link stamp}. */
   next(): void {
     const seed = (this.seed = (this.seed * 1103515245 + 12345) & 0x7fffffff);
     const k = this.sent & 3;
     const p = this.prices[k]!;
     this.prices[k] = p + Math.trunc((p * ((seed % 7) - 3)) / 10_000);
     this.time.nanos = (this.sent & 0x3fffffff) % 1_000_000_000;
-    this.emit.headerTime = this.clock();
     this.emit.trade(this.instruments[k]!, (seed & 1) === 0 ? Side.Buy : Side.Sell, 0, this.prices[k]!, 1 + (seed & 0xfff), this.time);
     this.sent++;
   }

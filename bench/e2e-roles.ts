@@ -207,6 +207,7 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
   const end = start + seconds * 1000;
   if (rate <= 0) {
     while (performance.now() < end) {
+      trades.stamp();
       for (let i = 0; i < 512; i++) trades.next();
       if (client.queuedBytes > 1024 * 1024) await client.flush();
       else await yieldMacrotask();
@@ -224,6 +225,7 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
         // second with nothing to send, and messages in flight paid for them.
         if (trades.sent < due) {
           const upTo = due - trades.sent > PACE_BURST ? due : trades.sent + 1;
+          trades.stamp();
           while (trades.sent < upTo) trades.next();
           client.flushBatch();
           await yieldMacrotask();
@@ -233,6 +235,7 @@ export async function runStagePublisher(md: Endpoint, seconds: number, rate: num
         sleepUpTo(Math.min(start + ((trades.sent + 1) * 1000) / rate, end) - performance.now());
         continue;
       }
+      trades.stamp();
       while (trades.sent < due) trades.next();
       client.flushBatch();
       if (wait === "yield" || client.queuedBytes > 0 || now - turned > 1) {

@@ -263,6 +263,7 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
   const end = start + seconds * 1000;
   if (rate <= 0) {
     while (performance.now() < end) {
+      trades.stamp();
       for (let i = 0; i < 512; i++) trades.next();
       if (client.queuedBytes > 1024 * 1024) await client.flush();
       else await yieldMacrotask();
@@ -270,6 +271,7 @@ async function pubRole(mdSocket: string, seconds: number, rate: number): Promise
   } else {
     while (performance.now() < end) {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      trades.stamp();
       while (trades.sent < due) trades.next();
       client.flushBatch();
       await nextTick();
