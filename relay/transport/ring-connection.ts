@@ -23,7 +23,7 @@
  * @module
  */
 
-import { RingReader, RingState, RingWriter } from "./ring.ts";
+import { READ_SLAB_BYTES, RingReader, RingState, RingWriter } from "./ring.ts";
 import { watchThreadLife, type ThreadLife } from "./threads.ts";
 import type { Connection, ConnectionHandlers } from "./types.ts";
 import { Fifo } from "../../core/fifo.ts";
@@ -38,9 +38,12 @@ export const CLOSE_FLUSH_MS = 5000;
 export interface RingTuning {
   /** Busy-wait this long (µs) for more bytes before parking (default 0: park at once). */
   readonly spinMicros?: number;
-  /** Largest chunk handed to `data` (default 256 KiB). */
+  /** Largest chunk handed to `data` (default {@link RING_MAX_READ_BYTES}). */
   readonly maxReadBytes?: number;
 }
+
+/** Default largest chunk handed to `data`: one read-slab (see {@link READ_SLAB_BYTES}). */
+export const RING_MAX_READ_BYTES = READ_SLAB_BYTES;
 
 /** Why a ring connection ended with an error. */
 export class RingPeerGoneError extends Error {
@@ -99,7 +102,7 @@ export class RingConnection implements Connection {
     this.inp = new RingReader(inp);
     this.link = link;
     this.spinMs = (tuning.spinMicros ?? 0) / 1000;
-    this.maxRead = tuning.maxReadBytes ?? 256 * 1024;
+    this.maxRead = tuning.maxReadBytes ?? RING_MAX_READ_BYTES;
     if (link) {
       link.onmessage = () => {};
       link.addEventListener("close", () => this.peerGone());

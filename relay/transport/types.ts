@@ -42,7 +42,7 @@ export interface RingEndpointSpec {
   readonly ringBytes?: number;
   /** Busy-wait this long (µs) for more bytes before parking the reader (default 0). */
   readonly spinMicros?: number;
-  /** Largest chunk handed to the reader's `data` (default 256 KiB). */
+  /** Largest chunk handed to the reader's `data` (default 32 KiB: see `READ_SLAB_BYTES` in ring.ts). */
   readonly maxReadBytes?: number;
 }
 
