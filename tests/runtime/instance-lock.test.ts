@@ -12,7 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireInstanceLock, InstanceLockedError, OrphansAliveError } from "../../runtime/launch/instance-lock.ts";
-import { processStartTime } from "../../runtime/process/identity.ts";
+import { processArgs, processStartTime } from "../../runtime/process/identity.ts";
 import { runAp, smallConfig, startAp, startArtifacts, until, type RunningAp } from "./ap-process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ap-lock-"));
@@ -98,7 +98,9 @@ describe("the lock of a dead supervisor", () => {
     writeFileSync(join(d, "supervisor.1.lock"), JSON.stringify({ pid: await deadPid(), startTime: null }), { mode: 0o600 });
     const orphan = spawn("/bin/sh", ["-c", "sleep 60; true", "service"], { stdio: "ignore" });
     const exited = new Promise((r) => orphan.on("exit", r));
-    await until("orphan started", () => (processStartTime(orphan.pid!) !== null ? true : undefined));
+    // Started means exec'd: between fork and exec the child still shows the test runner's command line,
+    // which does not name a service, so the lock rightly ignored it (a failed CI run on Deno).
+    await until("orphan started", () => (processStartTime(orphan.pid!) !== null && processArgs(orphan.pid!)?.includes("service") ? true : undefined));
     writeFileSync(join(d, "supervisor.children.json"), JSON.stringify({
       supervisorPid: 1, children: [{ name: "execution", pid: orphan.pid, startTime: processStartTime(orphan.pid!) }],
     }), { mode: 0o600 });
