@@ -19,8 +19,10 @@ describe("stress (short CI run)", () => {
     expect(r.publisherDroppedOutgoing).toBe(0);
     expect(r.subscribers.map((s) => s.name)).toEqual(["fast0", "slow1"]);
     for (const s of r.subscribers) {
+      // On a failure, what the subscriber's client and the relay counted say where the messages went.
+      const context = JSON.stringify({ subscriber: s.name, client: s.client, warnings: s.warnings, gapNotices: s.gapNotices, relay: r.relay, settleSeconds: r.settleSeconds });
       for (const x of s.sources) {
-        expect({ name: s.name, source: x.source, unaccounted: x.unaccounted, duplicates: x.duplicatesDelivered, ranges: x.unaccountedRanges })
+        expect({ name: s.name, source: x.source, unaccounted: x.unaccounted, duplicates: x.duplicatesDelivered, ranges: x.unaccountedRanges }, context)
           .toEqual({ name: s.name, source: x.source, unaccounted: 0, duplicates: 0, ranges: [] });
         expect(x.delivered + x.gapCovered).toBe(x.sent);
       }
