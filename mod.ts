@@ -37,7 +37,7 @@ export {
 /** Fixed-width integers and addresses: 64/128/160-bit bounds, readers and writers, hex. */
 export {
   fitsI64, fitsU64, fromHex, I64_MAX, I64_MIN, normalizeAddress, parseAddress, readAddress, readU128, readU160,
-  toHex, U128_MAX, U160_MAX, U64_MAX, writeAddress, writeI64, writeU128, writeU160, writeU64,
+  setSafeInt64, toHex, U128_MAX, U160_MAX, U64_MAX, writeAddress, writeI64, writeU128, writeU160, writeU64,
 } from "./protocol/mod.ts";
 
 /** Fixed-point decimals: exact parse and format. */

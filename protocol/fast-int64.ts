@@ -1,6 +1,7 @@
 /**
  * Fast unaligned little-endian 64-bit reads and writes for the hot paths (builder, zero-copy view),
- * unchecked (the range-checked writers and the wider integers are in wide-ints.ts).
+ * unchecked (the range-checked writers and the wider integers are in wide-ints.ts), and the write of a
+ * safe-integer `number` as a 64-bit field ({@link setSafeInt64}).
  *
  * Why not just `DataView.getBigInt64`/`setBigInt64`: in Node 20's V8 (11.x) they are a builtin call
  * each, ~20 ns; moving the two 32-bit halves through a `BigInt64Array` scratch costs a few ns there.
@@ -59,4 +60,23 @@ export function set64(dv: DataView, off: number, v: bigint): void {
   SCRATCH_I64[0] = v;
   dv.setUint32(off, SCRATCH_U32[LO]!, true);
   dv.setUint32(off + 4, SCRATCH_U32[HI]!, true);
+}
+
+const TWO32 = 4_294_967_296;
+
+/**
+ * Writes a safe integer `v` (little-endian two's complement) at `off`: the same 8 bytes as
+ * `setBigInt64`/`setBigUint64` of `BigInt(v)`, without building the bigint. Exact (the division by
+ * 2^32 does not round) for every safe integer, and for any integer `number` of magnitude below 2^64.
+ * Unchecked: `v` must be such an integer (the caller checks).
+ *
+ * @example
+ * ```ts
+ * const dv = new DataView(new ArrayBuffer(8));
+ * setSafeInt64(dv, 0, 2 ** 40 + 7); // dv.getBigUint64(0, true) === 2n ** 40n + 7n
+ * ```
+ */
+export function setSafeInt64(dv: DataView, off: number, v: number): void {
+  dv.setUint32(off, v >>> 0, true);
+  dv.setUint32(off + 4, Math.floor(v / TWO32) >>> 0, true);
 }

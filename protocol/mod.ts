@@ -53,6 +53,7 @@ export {
   ArbitrageSignalField, CancelField, FillField, GapField, GasPriceField, HeartbeatField, HelloField, LiquidationAlertField, MomentumSignalField, OrderAckField, OrderBookField, OrderRequestField, PoolBurnField, PoolMintField, PoolSwapField, PoolSyncField, QuoteField, RetransmitRequestField, SignalIdentityField, StatusReportField, TradeField,
 } from "./fields.ts";
 export { MessageBuilder } from "./builder.ts";
+export { setSafeInt64 } from "./fast-int64.ts";
 export { StreamFramer, type MessageHandler } from "./framer.ts";
 export { epochMillis, nowNanos, writeEpochMillisAsNanos, writeNanosParts, writeNowNanos } from "./time.ts";
 export {

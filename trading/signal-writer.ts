@@ -13,20 +13,56 @@
  * @module
  */
 
-import { SignalIdentityField, RelayDomain, TlvType, type MessageBuilder } from "../protocol/mod.ts";
+import { SignalIdentityField, RelayDomain, setSafeInt64, TlvType, type MessageBuilder } from "../protocol/mod.ts";
 
 /** Starts a Signal-domain message from `source` stamped with `timestamp` (ns). */
 export function beginSignal(builder: MessageBuilder, source: number, timestamp: bigint): void {
   builder.begin(RelayDomain.Signal, source).setTimestamp(timestamp);
 }
 
-/** Appends SignalIdentity (20): strategyId u16 · confidence u8 · reserved · signalId u64. */
-export function writeSignalIdentity(builder: MessageBuilder, strategyId: number, confidence: number, signalId: bigint): void {
+const TWO64 = 18_446_744_073_709_551_616;
+
+/**
+ * Appends SignalIdentity (20) but its signalId: strategyId u16 · confidence u8 (rounded, clamped to
+ * 0..100) · reserved · signalId u64 left zero. Returns the offset of the signalId field in the builder.
+ */
+function reserveSignalIdentity(builder: MessageBuilder, strategyId: number, confidence: number): number {
   const at = builder.reserve(TlvType.SignalIdentity, 16);
   const dv = builder.dv;
   dv.setUint16(at + SignalIdentityField.strategyId, strategyId, true);
   dv.setUint8(at + SignalIdentityField.confidence, Math.max(0, Math.min(100, Math.round(confidence))));
-  dv.setBigUint64(at + SignalIdentityField.signalId, signalId, true);
+  return at + SignalIdentityField.signalId;
+}
+
+/**
+ * Appends SignalIdentity (20): strategyId u16 · confidence u8 · reserved · signalId u64.
+ *
+ * @example
+ * ```ts
+ * writeSignalIdentity(builder, 21, 80, 7n);
+ * ```
+ */
+export function writeSignalIdentity(builder: MessageBuilder, strategyId: number, confidence: number, signalId: bigint): void {
+  builder.dv.setBigUint64(reserveSignalIdentity(builder, strategyId, confidence), signalId, true);
+}
+
+/**
+ * {@link writeSignalIdentity} for a signal id held as a number (a counter, a clock reading): the same
+ * bytes as `writeSignalIdentity(builder, strategyId, confidence, BigInt(signalId))`, without building
+ * the bigint. Every safe integer is exact, and so is any larger integer a number holds (e.g.
+ * `Number(clock())` past 2^53). Throws a `RangeError` (before writing anything) when `signalId` is not
+ * an integer in 0..2^64 − 1.
+ *
+ * @example
+ * ```ts
+ * writeSignalIdentityNumber(builder, 99, 100, ++handled);
+ * ```
+ */
+export function writeSignalIdentityNumber(builder: MessageBuilder, strategyId: number, confidence: number, signalId: number): void {
+  if (!(Number.isInteger(signalId) && signalId >= 0 && signalId < TWO64)) {
+    throw new RangeError(`SignalIdentity signalId ${signalId} of strategy ${strategyId} must be an integer in 0..2^64 - 1 (a u64)`);
+  }
+  setSafeInt64(builder.dv, reserveSignalIdentity(builder, strategyId, confidence), signalId);
 }
 
 /** Clamps a bigint to i64 (USD amounts in signals). */

@@ -15,20 +15,12 @@
  * @module
  */
 
-import { HeaderOffset, MessageBuilder, RelayDomain, TlvType } from "../../protocol/mod.ts";
+import { HeaderOffset, MessageBuilder, RelayDomain, setSafeInt64, TlvType } from "../../protocol/mod.ts";
 import type { OrderBook } from "./book.ts";
 import type { Instrument } from "./instruments.ts";
 import type { AdapterMetrics } from "./metrics.ts";
 import type { MessageSink } from "./sink.ts";
 import { writeVenueTime, type VenueTime } from "./venue-time.ts";
-
-const TWO32 = 4_294_967_296;
-
-/** Writes a safe integer as a little-endian two's-complement i64 (exact: division by 2^32 does not round). */
-function writeSafeInt64(dv: DataView, off: number, v: number): void {
-  dv.setUint32(off, v >>> 0, true);
-  dv.setUint32(off + 4, Math.floor(v / TWO32) >>> 0, true);
-}
 
 /** Publishes Trade, Quote and OrderBook messages for one adapter. */
 export class MarketDataEmitter {
@@ -102,8 +94,8 @@ export class MarketDataEmitter {
     dv.setUint8(at + 10, ins.assetType);
     dv.setUint8(at + 12, side);
     dv.setUint8(at + 13, flags);
-    writeSafeInt64(dv, at + 16, price);
-    writeSafeInt64(dv, at + 24, size);
+    setSafeInt64(dv, at + 16, price);
+    setSafeInt64(dv, at + 24, size);
     writeVenueTime(dv, at + 32, time);
     this.send(b);
   }
