@@ -13,14 +13,13 @@ import * as hdr from "hdr-histogram-js";
 import { ChunkViews, HeaderOffset, MessageBuilder, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
 import { platform } from "../core/platform.ts";
 import { silentLogger } from "../core/log.ts";
-import { queueSettledMicrotask } from "../core/microtask.ts";
 import { RelayClient } from "../relay/client/client.ts";
 import { Relay } from "../relay/server/relay.ts";
 import { TRANSPORT, type Endpoint } from "../relay/transport/types.ts";
 import { Role } from "../relay/wire/control.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
 import { monotonicClock } from "./clock.ts";
-import { BenchTrades, latencyNs, ReceiveTime, writeTagSignal } from "./e2e-messages.ts";
+import { BenchTrades, ChunkClock, latencyNs, writeTagSignal } from "./e2e-messages.ts";
 
 /** Header source of the per-message tagging signals (as in `e2e-worker.ts`). */
 export const TAG_SOURCE = 39;
@@ -123,22 +122,10 @@ export async function startStageConsumer(sig: Endpoint): Promise<{ reset(): void
   let last = 0;
   const client = await RelayClient.connect({ endpoint: sig, domain: RelayDomain.Signal, serviceId: 70, role: Role.Subscriber, logger: silentLogger, waitForRelay: true });
   const chunk = new ChunkViews();
-  // The receive time is read once per delivered chunk (its first message), as the process deployment's
-  // consumer does (`e2e-worker.ts`): per message, the clock reads and histogram records of the messages
-  // ahead in the chunk were counted in the latency of the ones behind.
-  const now = new ReceiveTime();
-  let nowMs = 0;
-  let timed = false;
-  const chunkDone = (): void => {
-    timed = false;
-  };
+  // The receive time is read once per delivered chunk, as the process deployment's consumer does.
+  const chunkClock = new ChunkClock(clock);
   client.onMessage((bytes, offset) => {
-    if (!timed) {
-      timed = true;
-      now.set(clock());
-      nowMs = performance.now();
-      queueSettledMicrotask(chunkDone);
-    }
+    const now = chunkClock.receive();
     const { dv, base: chunkBase } = chunk.of(bytes);
     const base = chunkBase + offset;
     if (dv.getUint16(base + HeaderOffset.source, true) !== TAG_SOURCE) {
@@ -146,8 +133,8 @@ export async function startStageConsumer(sig: Endpoint): Promise<{ reset(): void
       return;
     }
     hist.recordValue(Math.max(1, latencyNs(now, dv, base + HeaderOffset.timestamp)));
-    if (count === 0) first = nowMs;
-    last = nowMs;
+    if (count === 0) first = chunkClock.ms;
+    last = chunkClock.ms;
     count++;
   });
   return {

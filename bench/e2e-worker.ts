@@ -47,7 +47,7 @@ import { startRelayServer } from "../relay/server/server.ts";
 import { platform } from "../core/platform.ts";
 import { TRANSPORT, type Transport } from "../relay/transport/types.ts";
 import { createStrategy } from "../trading/strategies/registry.ts";
-import { BenchTrades, latencyNs, ReceiveTime, writeTagSignal } from "./e2e-messages.ts";
+import { BenchTrades, ChunkClock, latencyNs, writeTagSignal } from "./e2e-messages.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { installRuntimePlatform } from "../app/platform/select.ts";
@@ -198,37 +198,25 @@ async function consumerRole(sigSocket: string): Promise<void> {
   });
   // Messages arrive as offsets into received chunks: the chunk's views are looked up once per chunk.
   const chunk = new ChunkViews();
-  // The receive time is read once per received chunk (its first message), not per message: per message,
-  // the clock reads and histogram records of the messages ahead in the chunk (~0.3–1 µs each on this VM)
-  // were counted in the latency of the ones behind. The chain floor's sink measures the same way.
-  let now = 0n;
-  const nowWords = new ReceiveTime();
-  let nowMs = 0;
-  const chunkDone = (): void => {
-    now = 0n;
-  };
+  // The receive time is read once per received chunk (its first message), not per message (ChunkClock).
+  const chunkClock = new ChunkClock(clock);
   client.onMessage((bytes, offset) => {
-    if (now === 0n) {
-      now = clock();
-      nowWords.set(now);
-      nowMs = performance.now();
-      queueMicrotask(chunkDone);
-    }
+    const now = chunkClock.receive();
     const { dv, base: chunkBase } = chunk.of(bytes);
     const base = chunkBase + offset;
     if (dv.getUint16(base + HeaderOffset.source, true) !== TAG_SOURCE) {
       strategySignals++;
       return;
     }
-    hist.recordValue(latencyNs(nowWords, dv, base + HeaderOffset.timestamp));
+    hist.recordValue(latencyNs(now, dv, base + HeaderOffset.timestamp));
     if (STAGES) {
       const sent = dv.getBigUint64(base + HeaderOffset.timestamp, true);
       const atStrategy = dv.getBigUint64(base + SIGNAL_ID_AT, true);
       firstHalf.recordValue(Number(atStrategy - sent));
-      secondHalf.recordValue(Number(now - atStrategy));
+      secondHalf.recordValue(Number(chunkClock.ns - atStrategy));
     }
-    if (count === 0) first = nowMs;
-    last = nowMs;
+    if (count === 0) first = chunkClock.ms;
+    last = chunkClock.ms;
     count++;
   });
   emit({ ready: true });
