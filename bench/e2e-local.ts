@@ -23,20 +23,13 @@ import {
 } from "./e2e-roles.ts";
 import { measureRingFloor, type RingFloor } from "./e2e-ring-floor.ts";
 import { startThread, type Thread } from "./relay-threads.ts";
+import { DEFAULT_LATENCY_ROUNDS, medianOfRounds, type PacedRate, type PacedRound } from "./paced-rounds.ts";
 
 /** The deployments `e2e-local.ts` runs. */
 export type LocalDeployment = "threads" | "inline";
 
 /** Latency at one paced rate. */
-export interface LocalRate {
-  rate: number;
-  sent: number;
-  delivered: number;
-  p50Micros: number;
-  p99Micros: number;
-  p999Micros: number;
-  maxMicros: number;
-}
+export type LocalRate = PacedRate;
 
 /** What one deployment measured. */
 export interface LocalE2eResult {
@@ -187,7 +180,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const us = (ns: number): number => Math.round(ns / 10) / 100;
 
 /** Runs the whole benchmark once in `deployment`; resolves with its figures. */
-export async function measureLocalE2e(deployment: LocalDeployment, seconds: number): Promise<LocalE2eResult> {
+export async function measureLocalE2e(deployment: LocalDeployment, seconds: number, latencyRounds = DEFAULT_LATENCY_ROUNDS): Promise<LocalE2eResult> {
   const p = deployment === "inline" ? await inlinePipeline() : await threadsPipeline();
   try {
     let source = 1;
@@ -218,8 +211,12 @@ export async function measureLocalE2e(deployment: LocalDeployment, seconds: numb
     const rates: Record<string, LocalRate> = {};
     let floor: RingFloor | undefined;
     for (const rate of [10_000, 100_000]) {
-      const { pub, rx } = await phase(rate);
-      rates[String(rate)] = { rate, sent: pub.sent, delivered: rx.count, p50Micros: us(rx.p50Ns), p99Micros: us(rx.p99Ns), p999Micros: us(rx.p999Ns), maxMicros: us(rx.maxNs) };
+      const rounds: PacedRound[] = [];
+      for (let i = 0; i < (rate === 10_000 ? latencyRounds : 1); i++) {
+        const { pub, rx } = await phase(rate);
+        rounds.push({ sent: pub.sent, delivered: rx.count, p50Micros: us(rx.p50Ns), p99Micros: us(rx.p99Ns), p999Micros: us(rx.p999Ns), maxMicros: us(rx.maxNs) });
+      }
+      rates[String(rate)] = medianOfRounds(rate, rounds);
       if (rate === 10_000 && deployment === "threads") floor = await measureRingFloor(rate, seconds);
     }
     const last = await p.report();
