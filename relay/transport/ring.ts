@@ -12,8 +12,9 @@
  *
  * Wake-ups: a side that finds nothing to do sets its `parked` flag, re-reads its doorbell and the
  * counters, and only then waits (`Atomics.waitAsync`) on the doorbell. The other side rings the bell
- * (`Atomics.add` + `Atomics.notify`) only when it finds the flag set, so a busy stream costs no
- * notify at all. Closing always rings.
+ * (`Atomics.add` + `Atomics.notify`) only when it finds the flag set, and only once per park (the flag
+ * goes from parked to rung), so a busy stream costs no notify at all and a burst into a waking side one.
+ * Closing always rings.
  *
  * @module
  */
@@ -26,6 +27,9 @@ const READER_PARKED = 33;
 const READER_BELL = 34;
 const WRITER_PARKED = 48;
 const WRITER_BELL = 49;
+/** Values of a side's parked flag: running, parked on its bell, parked and already rung. */
+const PARKED = 1;
+const RUNG = 2;
 
 /** `Atomics.waitAsync` (ES2024; Node 20 and Deno 2 have it, this project's `lib` setting predates it). */
 type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs?: number) =>
@@ -48,8 +52,11 @@ const PARK_TIMEOUT_MS = 100;
  */
 const PARK_FIRST_TIMEOUT_MS = 1;
 
-/** Per thread: parked sides that timed out and found their work waiting (a lost wake-up, recovered). */
-export const ringWakeStats = { lateWakes: 0 };
+/**
+ * Per thread: `lateWakes` — parked sides that timed out and found their work waiting (a lost wake-up,
+ * recovered); `bellsRung` — wake-ups this thread sent (at most one per park of the other side).
+ */
+export const ringWakeStats = { lateWakes: 0, bellsRung: 0 };
 
 /** Default bytes of data per ring (one direction of a connection). */
 export const RING_DEFAULT_BYTES = 1 << 20;
@@ -136,7 +143,12 @@ class RingView {
    * its timeout: a threads pipeline drained one ring per 100 ms, seconds of latency at 10 k msgs/s).
    */
   protected ring(parked: number, bell: number): void {
-    if (Atomics.load(this.ctl, parked) !== 0) {
+    // Once per park: the first ring moves the flag from parked (1) to rung (2) and notifies; later ones
+    // see 2 and do nothing (`Atomics.notify` takes the engine's process-wide futex lock on every call,
+    // and a parked side takes a while to wake and clear its flag). Safe as the waiter's bell read is:
+    // a ring before it changed the bell, so the wait returns at once.
+    if (Atomics.load(this.ctl, parked) === PARKED && Atomics.compareExchange(this.ctl, parked, PARKED, RUNG) === PARKED) {
+      ringWakeStats.bellsRung++;
       Atomics.add(this.ctl, bell, 1);
       Atomics.notify(this.ctl, bell);
     }
@@ -144,7 +156,7 @@ class RingView {
 
   /** Parks on `bell` unless `ready()` already holds; undefined means "go on now". */
   protected park(parked: number, bell: number, ready: () => boolean): Promise<"ok" | "timed-out"> | undefined {
-    Atomics.store(this.ctl, parked, 1);
+    Atomics.store(this.ctl, parked, PARKED);
     const seen = Atomics.load(this.ctl, bell);
     if (ready()) {
       Atomics.store(this.ctl, parked, 0);

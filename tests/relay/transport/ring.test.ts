@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createRingBuffer, RingReader, RingSizeError, RingState, RingWriter } from "../../../relay/transport/ring.ts";
+import { createRingBuffer, RingReader, RingSizeError, RingState, RingWriter, ringWakeStats } from "../../../relay/transport/ring.ts";
 
 function pattern(start: number, n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -139,6 +139,26 @@ describe("ring", () => {
     r.take(10);
     expect(await space).toBe("ok");
     expect(w.free()).toBe(10);
+  });
+
+  it("rings a parked side's bell once per park, however many batches arrive before it wakes", async () => {
+    const buf = createRingBuffer(1024);
+    const w = new RingWriter(buf);
+    const r = new RingReader(buf);
+    for (let park = 1; park <= 3; park++) {
+      const before = ringWakeStats.bellsRung;
+      const parked = r.waitForData();
+      expect(parked).toBeDefined();
+      // The reader's wake-up runs only after this synchronous burst: each batch finds it still parked.
+      for (let i = 0; i < 20; i++) expect(w.writeBatch([pattern(i, 8)], 8)).toBe(true);
+      expect(ringWakeStats.bellsRung - before).toBe(1);
+      expect(await parked).toBe("ok");
+      expect(r.take(1024).length).toBe(160);
+      // Awake and running: publishing rings no bell at all.
+      expect(w.writeBatch([pattern(0, 8)], 8)).toBe(true);
+      expect(ringWakeStats.bellsRung - before).toBe(1);
+      r.take(1024);
+    }
   });
 
   it("a parked side with nothing to do looks again by itself, sooner while it was busy", async () => {
