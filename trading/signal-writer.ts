@@ -5,19 +5,37 @@
  *
  * @example
  * ```ts
- * beginSignal(builder, source, triggerTimestamp);
- * writeSignalIdentity(builder, strategyId, 80, signalId);
+ * beginSignalFrom(builder, source, view); // or beginSignal(builder, source, triggerTimestamp)
+ * writeDerivedSignalIdentity(builder, strategyId, 80, ids, view, 0); // or writeSignalIdentity(…, signalId)
  * const at = builder.reserve(TlvType.MomentumSignal, 32); // then fields via builder.dv
  * sink.publish(builder.finish());
  * ```
  * @module
  */
 
-import { SignalIdentityField, RelayDomain, setSafeInt64, TlvType, type MessageBuilder } from "../protocol/mod.ts";
+import { HeaderOffset, SignalIdentityField, RelayDomain, setSafeInt64, TlvType, type MessageBuilder, type MessageView } from "../protocol/mod.ts";
+import type { SignalIdSpace } from "./signal-id.ts";
 
 /** Starts a Signal-domain message from `source` stamped with `timestamp` (ns). */
 export function beginSignal(builder: MessageBuilder, source: number, timestamp: bigint): void {
   builder.begin(RelayDomain.Signal, source).setTimestamp(timestamp);
+}
+
+/**
+ * {@link beginSignal} stamped with the timestamp of the message `trigger` (copied in place, no bigint:
+ * signal paths run rarely, in V8's interpreter, where each bigint is a runtime call that allocates).
+ *
+ * @example
+ * ```ts
+ * beginSignalFrom(builder, source, view);
+ * ```
+ */
+export function beginSignalFrom(builder: MessageBuilder, source: number, trigger: MessageView): void {
+  builder.begin(RelayDomain.Signal, source);
+  const from = trigger.dv;
+  const at = trigger.start + HeaderOffset.timestamp;
+  builder.dv.setUint32(HeaderOffset.timestamp, from.getUint32(at, true), true);
+  builder.dv.setUint32(HeaderOffset.timestamp + 4, from.getUint32(at + 4, true), true);
 }
 
 const TWO64 = 18_446_744_073_709_551_616;
@@ -44,6 +62,20 @@ function reserveSignalIdentity(builder: MessageBuilder, strategyId: number, conf
  */
 export function writeSignalIdentity(builder: MessageBuilder, strategyId: number, confidence: number, signalId: bigint): void {
   builder.dv.setBigUint64(reserveSignalIdentity(builder, strategyId, confidence), signalId, true);
+}
+
+/**
+ * {@link writeSignalIdentity} with the id `ids` derives for the message `trigger` and `ordinal`
+ * ({@link SignalIdSpace.deriveInto}: the same id as `ids.derive(strategyId, trigger.source,
+ * trigger.sequence, ordinal)`, written without a bigint).
+ *
+ * @example
+ * ```ts
+ * writeDerivedSignalIdentity(builder, 21, 80, ids, view, ordinal++);
+ * ```
+ */
+export function writeDerivedSignalIdentity(builder: MessageBuilder, strategyId: number, confidence: number, ids: SignalIdSpace, trigger: MessageView, ordinal: number): void {
+  ids.deriveInto(builder.dv, reserveSignalIdentity(builder, strategyId, confidence), strategyId, trigger, ordinal);
 }
 
 /**

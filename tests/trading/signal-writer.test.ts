@@ -6,8 +6,9 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MessageBuilder, SignalIdentityField, TlvType, decodeMessage, validateMessage } from "../../protocol/mod.ts";
-import { beginSignal, writeSignalIdentity, writeSignalIdentityNumber } from "../../trading/signal-writer.ts";
+import { MessageBuilder, MessageView, RelayDomain, SignalIdentityField, TlvType, decodeMessage, validateMessage } from "../../protocol/mod.ts";
+import { beginSignal, beginSignalFrom, writeDerivedSignalIdentity, writeSignalIdentity, writeSignalIdentityNumber } from "../../trading/signal-writer.ts";
+import { SignalIdSpace } from "../../trading/signal-id.ts";
 
 /** One Signal message with a SignalIdentity written by the bigint or the number writer, as hex. */
 function build(asNumber: boolean, strategyId: number, confidence: number, signalId: number): string {
@@ -62,5 +63,30 @@ describe("writeSignalIdentityNumber", () => {
     beginSignal(b, 21, 0n);
     writeSignalIdentityNumber(b, 99, 100, 0x0102_0304_0506);
     expect(b.dv.getBigUint64(32 + 2 + SignalIdentityField.signalId, true)).toBe(0x0102_0304_0506n);
+  });
+});
+
+describe("beginSignalFrom + writeDerivedSignalIdentity", () => {
+  it("write the bytes beginSignal(view.timestamp) + writeSignalIdentity(ids.derive(…)) write, for any trigger (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 }), (source, sequence, timestamp, ordinal, epoch) => {
+        const input = new MessageBuilder(256);
+        input.begin(RelayDomain.MarketData, source).setSequence(sequence).setTimestamp(timestamp);
+        const view = new MessageView();
+        view.wrap(input.finish(), 0);
+        const a = new SignalIdSpace();
+        const b = new SignalIdSpace();
+        a.restore({ epoch });
+        b.restore({ epoch });
+        const old = new MessageBuilder(256);
+        beginSignal(old, 30, view.timestamp);
+        writeSignalIdentity(old, 21, 80, a.derive(21, view.source, view.sequence, ordinal));
+        const now = new MessageBuilder(256);
+        beginSignalFrom(now, 30, view);
+        writeDerivedSignalIdentity(now, 21, 80, b, view, ordinal);
+        expect(Buffer.from(now.finish()).toString("hex")).toBe(Buffer.from(old.finish()).toString("hex"));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

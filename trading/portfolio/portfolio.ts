@@ -24,14 +24,14 @@
  */
 
 import {
-  AssetType, FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE, RelayDomain,
+  AssetType, FillField, LiquidationAlertField, MomentumSignalField, OrderRequestField, OrderType, parseInstrument, PRICE_SCALE,
   Side, SignalIdentityField, TlvType, type InstrumentId, type MessageBuilder as Builder, type MessageView,
 } from "../../protocol/mod.ts";
 import { MessageBuilder } from "../../protocol/mod.ts";
 import { DiscardSink, type MessageSink } from "../../core/sink.ts";
 import type { MarketState } from "../execution/market-state.ts";
 import { SignalIdSpace } from "../signal-id.ts";
-import { clampI32, writeSignalIdentity } from "../signal-writer.ts";
+import { beginSignalFrom, clampI32, writeDerivedSignalIdentity } from "../signal-writer.ts";
 import type { PortfolioConfig } from "./config.ts";
 import type { DexRouteTable } from "../dex/route-table.ts";
 import { jsonifyBigints, cloneRoute, type DexBook, type TokenLabel } from "./dex-book.ts";
@@ -241,8 +241,8 @@ export class Portfolio {
     if (prev !== undefined && bucket <= prev) return 0;
     this.alerted.set(slot, bucket);
     const b = this.builder;
-    b.begin(RelayDomain.Signal, this.config.source).setTimestamp(view.timestamp);
-    writeSignalIdentity(b, this.config.strategyId, severity, this.ids.derive(this.config.strategyId, view.source, view.sequence, this.ordinal++));
+    beginSignalFrom(b, this.config.source, view);
+    writeDerivedSignalIdentity(b, this.config.strategyId, severity, this.ids, view, this.ordinal++);
     const at = b.reserve(TlvType.LiquidationAlert, 48);
     const dv = b.dv;
     this.market.instruments.write(dv, at, slot);

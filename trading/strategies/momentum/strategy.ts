@@ -34,7 +34,7 @@ import { InstrumentTable } from "../../instrument-table.ts";
 import { SnapshotError, instrumentJson, parseSnapshot } from "../../snapshot-codec.ts";
 import { MOMENTUM_SNAPSHOT_VERSION, MomentumSnapshotSchema, type MomentumSnapshot } from "./snapshot.ts";
 import { SignalIdSpace } from "../../signal-id.ts";
-import { beginSignal, clampI32, writeSignalIdentity } from "../../signal-writer.ts";
+import { beginSignalFrom, clampI32, writeDerivedSignalIdentity } from "../../signal-writer.ts";
 import type { MomentumConfig } from "./config.ts";
 
 const TWO32 = 4_294_967_296;
@@ -273,8 +273,8 @@ export class MomentumStrategy implements TradingStrategy {
 
   private emit(view: MessageView, slot: number, direction: number, w: number, momentumBps: number, confidence: number): void {
     const b = this.builder;
-    beginSignal(b, this.source, view.timestamp);
-    writeSignalIdentity(b, this.strategyId, confidence, this.ids.derive(this.strategyId, view.source, view.sequence, this.ordinal++));
+    beginSignalFrom(b, this.source, view);
+    writeDerivedSignalIdentity(b, this.strategyId, confidence, this.ids, view, this.ordinal++);
     const at = b.reserve(TlvType.MomentumSignal, 32);
     const dv = b.dv;
     this.table.write(dv, at, slot);
