@@ -128,7 +128,7 @@ export class SignalIdSpace {
   /** A fresh id for a signal triggered by `source`'s message `sequence` (its `ordinal`-th signal). */
   derive(strategyId: number, source: number, sequence: bigint, ordinal: number): bigint {
     const seq = BigInt.asUintN(64, sequence);
-    this.deriveWords(strategyId, source, Number(seq >> 32n), Number(seq & 0xffff_ffffn), ordinal);
+    this.nextIdWords(strategyId, source, Number(seq >> 32n), Number(seq & 0xffff_ffffn), ordinal);
     return toBigint(outHi, outLo);
   }
 
@@ -144,12 +144,12 @@ export class SignalIdSpace {
   deriveInto(out: DataView, at: number, strategyId: number, trigger: MessageView, ordinal: number): void {
     const dv = trigger.dv;
     const h = trigger.start;
-    this.deriveWords(strategyId, dv.getUint16(h + HeaderOffset.source, true), dv.getUint32(h + HeaderOffset.sequence + 4, true), dv.getUint32(h + HeaderOffset.sequence, true), ordinal);
+    this.nextIdWords(strategyId, dv.getUint16(h + HeaderOffset.source, true), dv.getUint32(h + HeaderOffset.sequence + 4, true), dv.getUint32(h + HeaderOffset.sequence, true), ordinal);
     out.setUint32(at, outLo, true);
     out.setUint32(at + 4, outHi, true);
   }
 
-  private deriveWords(strategyId: number, source: number, seqHi: number, seqLo: number, ordinal: number): void {
+  private nextIdWords(strategyId: number, source: number, seqHi: number, seqLo: number, ordinal: number): void {
     const last = this.used.get(source);
     if (last === undefined) this.used.set(source, { seqHi, seqLo, ordinal });
     else if (seqHi < last.seqHi || (seqHi === last.seqHi && (seqLo < last.seqLo || (seqLo === last.seqLo && ordinal <= last.ordinal)))) {
