@@ -18,14 +18,14 @@
  * @module
  */
 
-import { AssetType, HeaderOffset, MessageBuilder, pairAssetId, RelayDomain, Side, Venue } from "../protocol/mod.ts";
+import { AssetType, MessageBuilder, pairAssetId, Side, Venue, type MessageView } from "../protocol/mod.ts";
 import { MarketDataEmitter } from "../adapters/common/emit.ts";
 import { AdapterMetrics } from "../adapters/common/metrics.ts";
 import type { Instrument } from "../adapters/common/instruments.ts";
 import { VenueTime } from "../adapters/common/venue-time.ts";
 import type { MessageSink } from "../core/sink.ts";
 import { queueSettledMicrotask } from "../core/microtask.ts";
-import { writeSignalIdentityNumber } from "../trading/signal-writer.ts";
+import { beginSignalFrom, writeSignalIdentityNumber } from "../trading/signal-writer.ts";
 import type { MonotonicClock } from "./clock.ts";
 
 const TWO32 = 4_294_967_296;
@@ -78,15 +78,12 @@ export class BenchTrades {
 }
 
 /**
- * Builds into `b` the tagging signal for the Trade at `dv`/`base` (whole-buffer view, absolute offset):
- * source `source`, the Trade's header timestamp, SignalIdentity (strategy 99, confidence 100) with
- * `signalId` (a non-negative integer: {@link writeSignalIdentityNumber}). Returns the message length.
+ * Builds into `b` the tagging signal for the Trade `trade`: source `source`, the Trade's header timestamp,
+ * SignalIdentity (strategy 99, confidence 100) with `signalId` (a non-negative integer:
+ * {@link writeSignalIdentityNumber}). Returns the message length.
  */
-export function writeTagSignal(b: MessageBuilder, source: number, dv: DataView, base: number, signalId: number): number {
-  b.begin(RelayDomain.Signal, source, 0);
-  const out = b.dv;
-  out.setUint32(HeaderOffset.timestamp, dv.getUint32(base + HeaderOffset.timestamp, true), true);
-  out.setUint32(HeaderOffset.timestamp + 4, dv.getUint32(base + HeaderOffset.timestamp + 4, true), true);
+export function writeTagSignal(b: MessageBuilder, source: number, trade: MessageView, signalId: number): number {
+  beginSignalFrom(b, source, trade);
   writeSignalIdentityNumber(b, 99, 100, signalId);
   return b.finishLength();
 }

@@ -86,7 +86,7 @@ export async function startStageStrategy(md: Endpoint, sig: Endpoint): Promise<{
     view.wrap(bytes, offset);
     if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
     strategySignals += strategy.onMarketData(view);
-    out.publishFrom(b.bytes, 0, writeTagSignal(b, TAG_SOURCE, view.dv, view.start, ++handled));
+    out.publishFrom(b.bytes, 0, writeTagSignal(b, TAG_SOURCE, view, ++handled));
   });
   const counts = (): StrategyCounts => ({ handled, strategySignals, lost: input.stats.lost, outDropped: out.stats.droppedOutgoing });
   return {

@@ -165,7 +165,7 @@ async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> 
     if (!view.firstTlv() || view.tlvType !== TlvType.Trade) return;
     strategySignals += strategy.onMarketData(view);
     ++handled;
-    out.publishFrom(b.bytes, 0, writeTagSignal(b, TAG_SOURCE, view.dv, view.start, STAGES ? Number(chunkStart) : handled));
+    out.publishFrom(b.bytes, 0, writeTagSignal(b, TAG_SOURCE, view, STAGES ? Number(chunkStart) : handled));
   });
   emit({ ready: true });
   onStdinLine(async (line) => {

@@ -18,7 +18,8 @@ import type { SignalIdSpace } from "./signal-id.ts";
 
 /** Starts a Signal-domain message from `source` stamped with `timestamp` (ns). */
 export function beginSignal(builder: MessageBuilder, source: number, timestamp: bigint): void {
-  builder.begin(RelayDomain.Signal, source).setTimestamp(timestamp);
+  // 0: no clock read for the stamp overwritten next.
+  builder.begin(RelayDomain.Signal, source, 0).setTimestamp(timestamp);
 }
 
 /**
@@ -31,7 +32,7 @@ export function beginSignal(builder: MessageBuilder, source: number, timestamp: 
  * ```
  */
 export function beginSignalFrom(builder: MessageBuilder, source: number, trigger: MessageView): void {
-  builder.begin(RelayDomain.Signal, source);
+  builder.begin(RelayDomain.Signal, source, 0);
   const from = trigger.dv;
   const at = trigger.start + HeaderOffset.timestamp;
   builder.dv.setUint32(HeaderOffset.timestamp, from.getUint32(at, true), true);

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { CollectingSink } from "../../adapters/common/sink.ts";
 import { BenchTrades, ChunkClock, latencyNs, writeTagSignal } from "../../bench/e2e-messages.ts";
 import { monotonicClock } from "../../bench/clock.ts";
-import { HeaderOffset, MessageBuilder, RelayDomain, decodeMessage, validateMessage } from "../../protocol/mod.ts";
+import { HeaderOffset, MessageBuilder, MessageView, RelayDomain, decodeMessage, validateMessage } from "../../protocol/mod.ts";
 import { beginSignal, writeSignalIdentity } from "../../trading/signal-writer.ts";
 
 describe("writeTagSignal", () => {
@@ -18,10 +18,11 @@ describe("writeTagSignal", () => {
     const trades = new BenchTrades(sink, 5, () => 2n ** 40n + 12_345n);
     trades.next();
     const trade = sink.messages[0]!;
-    const dv = new DataView(trade.buffer, trade.byteOffset, trade.byteLength);
+    const view = new MessageView();
+    view.wrap(trade, 0);
     for (const id of [1, 2 ** 32, 2 ** 53 - 1, 2 ** 60]) {
       const b = new MessageBuilder(256);
-      const len = writeTagSignal(b, 39, dv, 0, id);
+      const len = writeTagSignal(b, 39, view, id);
       const tag = b.bytes.slice(0, len);
       expect(validateMessage(tag)).toBeUndefined();
       const m = decodeMessage(tag);
