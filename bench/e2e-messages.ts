@@ -11,6 +11,8 @@
  *   timestamp (copied as two words) and a signal id.
  * - {@link ChunkClock}: the consumer's receive time, read once per delivered chunk.
  * - {@link latencyNs}: the consumer's reading of that timestamp against its receive time, in numbers.
+ * - {@link createBenchStrategy}: the momentum strategy every deployment runs, warmed up as the strategy
+ *   service warms it (`AP_E2E_WARM_UP=0` leaves it cold, to measure what the warm-up buys).
  *
  * Before, the stages built these with bigint arithmetic (the price walk, the signal id, the latency):
  * ~250 bytes of garbage a message, most of the pipeline's scavenges, none of it the product's.
@@ -26,9 +28,22 @@ import { VenueTime } from "../adapters/common/venue-time.ts";
 import type { MessageSink } from "../core/sink.ts";
 import { queueSettledMicrotask } from "../core/microtask.ts";
 import { beginSignalFrom, writeSignalIdentityNumber } from "../trading/signal-writer.ts";
+import { createStrategy } from "../trading/strategies/registry.ts";
+import type { TradingStrategy } from "../trading/strategies/contract.ts";
 import type { MonotonicClock } from "./clock.ts";
 
 const TWO32 = 4_294_967_296;
+
+/**
+ * The strategy stage's momentum strategy (1-s window, 5 bps, 10 trades, 50 ms cooldown: a signal now and
+ * then on the bench's random walk), warmed up unless `warmUp` is false — as runtime/service/strategy-service.ts
+ * does before a strategy reads live data.
+ */
+export async function createBenchStrategy(warmUp: boolean): Promise<TradingStrategy> {
+  const strategy = await createStrategy("momentum", { windows: [{ seconds: 1, thresholdBps: 5 }], minTrades: 10, cooldownMs: 50, capacity: 1 << 16 });
+  if (warmUp) strategy.warmUp?.();
+  return strategy;
+}
 
 const PAIRS = [["BTC", 6_000_000_000_000], ["ETH", 300_000_000_000], ["SOL", 15_000_000_000], ["XRP", 60_000_000]] as const;
 

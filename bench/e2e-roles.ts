@@ -9,6 +9,7 @@
  * @module
  */
 
+import process from "node:process";
 import * as hdr from "hdr-histogram-js";
 import { ChunkViews, HeaderOffset, MessageBuilder, MessageView, RelayDomain, TlvType } from "../protocol/mod.ts";
 import { platform } from "../core/platform.ts";
@@ -17,9 +18,8 @@ import { RelayClient } from "../relay/client/client.ts";
 import { Relay } from "../relay/server/relay.ts";
 import { TRANSPORT, type Endpoint } from "../relay/transport/types.ts";
 import { Role } from "../relay/wire/control.ts";
-import { createStrategy } from "../trading/strategies/registry.ts";
 import { monotonicClock } from "./clock.ts";
-import { BenchTrades, ChunkClock, latencyNs, writeTagSignal } from "./e2e-messages.ts";
+import { BenchTrades, ChunkClock, createBenchStrategy, latencyNs, writeTagSignal } from "./e2e-messages.ts";
 
 /** Header source of the per-message tagging signals (as in `e2e-worker.ts`). */
 export const TAG_SOURCE = 39;
@@ -72,7 +72,7 @@ export interface StrategyCounts {
 
 /** The strategy stage: market data in, momentum signals and one tagging signal per Trade out. */
 export async function startStageStrategy(md: Endpoint, sig: Endpoint): Promise<{ counts(): StrategyCounts; stop(): Promise<StrategyCounts> }> {
-  const strategy = await createStrategy("momentum", { windows: [{ seconds: 1, thresholdBps: 5 }], minTrades: 10, cooldownMs: 50, capacity: 1 << 16 });
+  const strategy = await createBenchStrategy(process.env.AP_E2E_WARM_UP !== "0");
   const out = await RelayClient.connect({ endpoint: sig, domain: RelayDomain.Signal, serviceId: 21, role: Role.Publisher, logger: silentLogger, waitForRelay: true });
   strategy.connect(out);
   const view = new MessageView();

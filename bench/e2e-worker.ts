@@ -46,8 +46,7 @@ import { silentLogger } from "../core/log.ts";
 import { startRelayServer } from "../relay/server/server.ts";
 import { platform } from "../core/platform.ts";
 import { TRANSPORT, type Transport } from "../relay/transport/types.ts";
-import { createStrategy } from "../trading/strategies/registry.ts";
-import { BenchTrades, ChunkClock, latencyNs, writeTagSignal } from "./e2e-messages.ts";
+import { BenchTrades, ChunkClock, createBenchStrategy, latencyNs, writeTagSignal } from "./e2e-messages.ts";
 import { monotonicClock } from "./clock.ts";
 import { emit, emitAndExit, onStdinLine } from "./worker-io.ts";
 import { installRuntimePlatform } from "../app/platform/select.ts";
@@ -130,9 +129,7 @@ async function relayRole(socket: string, domain: RelayDomain): Promise<void> {
 }
 
 async function strategyRole(mdSocket: string, sigSocket: string): Promise<void> {
-  const strategy = await createStrategy("momentum", {
-    windows: [{ seconds: 1, thresholdBps: 5 }], minTrades: 10, cooldownMs: 50, capacity: 1 << 16,
-  });
+  const strategy = await createBenchStrategy(process.env.AP_E2E_WARM_UP !== "0");
   const out = await RelayClient.connect({
     endpoint: { kind: "unix", path: sigSocket }, domain: RelayDomain.Signal, serviceId: 21, role: Role.Publisher, logger: silentLogger, waitForRelay: true,
   });

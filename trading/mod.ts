@@ -21,7 +21,8 @@
  * @module
  */
 
-export { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "./strategies/contract.ts";
+export { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy, type WarmUpReport } from "./strategies/contract.ts";
+export { feedSyntheticTrades, type SyntheticTradePlan } from "./strategies/warm-up.ts";
 export { defineStrategy, type ConfigSchema, type StrategyContext, type StrategyDefinition } from "./strategies/contract.ts";
 export { STRATEGIES, buildStrategy, createStrategy, loadStrategy, strategyEntry, strategyNames, type StrategyDeps, type StrategyEntry, type StrategyRef } from "./strategies/registry.ts";
 export { StrategyModuleError, StrategyModuleProblem, loadStrategyModule } from "./strategies/plugin-loader.ts";

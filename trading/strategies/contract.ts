@@ -41,6 +41,14 @@ export { DiscardSink, type MessageSink } from "../../core/sink.ts";
 /** Counters a strategy exposes for metrics: every input it ignored or dropped is counted here. */
 export type StrategyStats = Readonly<Record<string, number>>;
 
+/** What a warm-up did (trading/strategies/warm-up.ts): synthetic messages fed to a scratch instance, signals it built and discarded. */
+export interface WarmUpReport {
+  /** Synthetic input messages processed. */
+  readonly messages: number;
+  /** Signals the scratch instance published into its discarding sink. */
+  readonly signals: number;
+}
+
 /** A trading strategy (see the module documentation). */
 export interface TradingStrategy {
   /** Registry name, e.g. `flash-arbitrage`. */
@@ -55,6 +63,12 @@ export interface TradingStrategy {
   onMarketData(view: MessageView): number;
   /** Counters for metrics. */
   stats(): StrategyStats;
+  /**
+   * Optional: runs the strategy's own signal path on synthetic input in a scratch instance, so the JIT
+   * compiles it before live data (trading/strategies/warm-up.ts). Must not change this instance's state,
+   * ids or sink. The runtime calls it once, before connecting the strategy to its relays.
+   */
+  warmUp?(): WarmUpReport;
 }
 
 /** One problem a config schema found: a message and where (keys from the config's root). */

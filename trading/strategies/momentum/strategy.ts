@@ -29,13 +29,15 @@
  */
 
 import { TradeField, MomentumSignalField, MessageBuilder, TlvType, parseInstrument, type MessageView } from "../../../protocol/mod.ts";
-import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy } from "../contract.ts";
+import { DiscardSink, type MessageSink, type StrategyStats, type TradingStrategy, type WarmUpReport } from "../contract.ts";
 import { InstrumentTable } from "../../instrument-table.ts";
 import { SnapshotError, instrumentJson, parseSnapshot } from "../../snapshot-codec.ts";
 import { MOMENTUM_SNAPSHOT_VERSION, MomentumSnapshotSchema, type MomentumSnapshot } from "./snapshot.ts";
 import { SignalIdSpace } from "../../signal-id.ts";
 import { beginSignalFrom, clampI32, writeDerivedSignalIdentity } from "../../signal-writer.ts";
 import type { MomentumConfig } from "./config.ts";
+import { feedSyntheticTrades } from "../warm-up.ts";
+import { momentumWarmUpPlan } from "./warm-up.ts";
 
 const TWO32 = 4_294_967_296;
 const MAX_EXACT = 9_007_199_254_740_991;
@@ -285,6 +287,15 @@ export class MomentumStrategy implements TradingStrategy {
     dv.setUint32(at + MomentumSignalField.referencePrice + 4, this.priceHi[slot]!, true);
     this.counters.signals++;
     this.sink.publish(b.finish());
+  }
+
+  /**
+   * Compiles the signal path before live data: a scratch instance of the same config runs `messages`
+   * synthetic Trades that fill and cross every window (./warm-up.ts); this instance is not touched.
+   */
+  warmUp(messages?: number): WarmUpReport {
+    const config = this.config;
+    return feedSyntheticTrades((sink) => new MomentumStrategy(config, sink), momentumWarmUpPlan(config, messages));
   }
 
   /** Instruments tracked so far. */
