@@ -23,7 +23,7 @@ import {
 } from "./e2e-roles.ts";
 import { measureRingFloor, type RingFloor } from "./e2e-ring-floor.ts";
 import { startThread, type Thread } from "./relay-threads.ts";
-import { DEFAULT_LATENCY_ROUNDS, medianOfRounds, type PacedRate, type PacedRound } from "./paced-rounds.ts";
+import { DEFAULT_LATENCY_ROUNDS, measureRounds, type PacedRate } from "./paced-rounds.ts";
 
 /** The deployments `e2e-local.ts` runs. */
 export type LocalDeployment = "threads" | "inline";
@@ -211,12 +211,10 @@ export async function measureLocalE2e(deployment: LocalDeployment, seconds: numb
     const rates: Record<string, LocalRate> = {};
     let floor: RingFloor | undefined;
     for (const rate of [10_000, 100_000]) {
-      const rounds: PacedRound[] = [];
-      for (let i = 0; i < (rate === 10_000 ? latencyRounds : 1); i++) {
+      rates[String(rate)] = await measureRounds(rate, rate === 10_000 ? latencyRounds : 1, async () => {
         const { pub, rx } = await phase(rate);
-        rounds.push({ sent: pub.sent, delivered: rx.count, p50Micros: us(rx.p50Ns), p99Micros: us(rx.p99Ns), p999Micros: us(rx.p999Ns), maxMicros: us(rx.maxNs) });
-      }
-      rates[String(rate)] = medianOfRounds(rate, rounds);
+        return { sent: pub.sent, delivered: rx.count, p50Micros: us(rx.p50Ns), p99Micros: us(rx.p99Ns), p999Micros: us(rx.p999Ns), maxMicros: us(rx.maxNs) };
+      });
       if (rate === 10_000 && deployment === "threads") floor = await measureRingFloor(rate, seconds);
     }
     const last = await p.report();
