@@ -7,8 +7,8 @@
  * - **e2e**: the `ap bench e2e` pipeline (publisher → market-data relay → strategy → signal relay → consumer,
  *   `bench/e2e-worker.ts` roles) with the stage probe on (`AP_E2E_STAGES=1`), so each sample splits into
  *   publisher → relay → strategy ("first half", two socket hops) and strategy → relay → consumer ("second half");
- * - **chain floor, 4 hops**: five bare processes `csrc → cfwd → cfwd → cfwd → csink` over the same transport
- *   with no protocol work — the same shape, process count, pacing and runtime as the e2e path;
+ * - **chain floor, 4 hops** (`bench/chain-floor.ts`): five bare processes `csrc → cfwd → cfwd → cfwd → csink`
+ *   over the same transport with no protocol work — the same shape, process count, pacing and runtime as the e2e path;
  * - **chain floor, 2 hops**: `csrc → cfwd → csink` — the shape of one relay hop (publisher → relay → subscriber);
  * - **one-hop paced floor**: the ping-pong of `ap bench e2e` (round trip per timer tick ÷ 2), the gate's floor.
  *
@@ -25,10 +25,10 @@ import path from "node:path";
 import process from "node:process";
 import { RelayDomain } from "../protocol/mod.ts";
 import { killWorker, measureFloor, startWorker, waitForKey, type WorkerLine, type WorkerProcess } from "./worker-process.ts";
+import { drained, measureChainFloor } from "./chain-floor.ts";
 import { parsePlacement, type Placement } from "../runtime/process/affinity.ts";
 
 const WORKER = new URL("./e2e-worker.ts", import.meta.url);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const us = (ns: unknown): number => Math.round(Number(ns) / 10) / 100;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,51 +63,6 @@ function start(ctx: Ctx, role: string, args: string[]): WorkerProcess {
   const w = startWorker(WORKER, [role, ...args]);
   ctx.workers.push(w);
   return w;
-}
-
-/**
- * The receiver's report once its count stops moving (checked every 300 ms, as `ap bench e2e` does): a
- * loaded machine leaves a backlog, and the next phase must not start while it is still arriving.
- */
-async function drained(w: WorkerProcess): Promise<WorkerLine> {
-  let rx: WorkerLine = {};
-  for (let prev = -1; ; prev = Number(rx.count)) {
-    await sleep(300);
-    w.send("report");
-    rx = await waitForKey(w, "count");
-    if (Number(rx.count) === prev) return rx;
-  }
-}
-
-/** Latency through a bare chain of `hops` socket hops, paced at `rate` for `seconds`. */
-async function chain(ctx: Ctx, hops: number, seconds: number, rate: number, tag: string): Promise<WorkerLine> {
-  const socks = Array.from({ length: hops }, (_, i) => path.join(ctx.dir, `${tag}-${i}.sock`));
-  const mine: WorkerProcess[] = [];
-  try {
-    const sink = start(ctx, "csink", [socks[hops - 1]!]);
-    mine.push(sink);
-    await waitForKey(sink, "ready");
-    for (let i = hops - 2; i >= 0; i--) {
-      const f = start(ctx, "cfwd", [socks[i]!, socks[i + 1]!, i % 2 === 0 ? "relay" : "strategy"]);
-      mine.push(f);
-      await waitForKey(f, "ready");
-    }
-    // Warm-up then the measurement, as the e2e phases.
-    const warm = start(ctx, "csrc", [socks[0]!, "0.5", String(rate)]);
-    mine.push(warm);
-    await waitForKey(warm, "sent");
-    killWorker(warm);
-    await drained(sink);
-    sink.send("reset");
-    await waitForKey(sink, "reset");
-    const src = start(ctx, "csrc", [socks[0]!, String(seconds), String(rate)]);
-    mine.push(src);
-    const sent = await waitForKey(src, "sent");
-    const r = await drained(sink);
-    return { ...r, sent: sent.sent };
-  } finally {
-    for (const w of mine) killWorker(w);
-  }
 }
 
 /** The e2e pipeline, started once and measured once per round. */
@@ -151,9 +106,9 @@ export async function measureStages(rounds: number, seconds: number, rate: numbe
   try {
     const e2e = await pipeline(ctx);
     for (let r = 0; r < rounds; r++) {
-      const c4 = await chain(ctx, 4, seconds, rate, `c4r${r}`);
+      const c4 = await measureChainFloor(4, rate, seconds, { dir: ctx.dir, tag: `c4r${r}` });
       const e = await e2e(seconds, rate);
-      const c2 = await chain(ctx, 2, seconds, rate, `c2r${r}`);
+      const c2 = await measureChainFloor(2, rate, seconds, { dir: ctx.dir, tag: `c2r${r}` });
       const hop = await measureFloor(path.join(ctx.dir, `pong${r}.sock`), 2000, true);
       out.push({
         e2eP50: us(e.p50Ns), e2eP99: us(e.p99Ns), firstHalfP50: us(e.firstP50Ns), secondHalfP50: us(e.secondP50Ns),

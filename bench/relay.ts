@@ -16,7 +16,10 @@
  * what the relay can do when neither sockets nor a JavaScript publisher limit it. Each throughput run
  * also reports the CPU time each process spent per delivered message (from `/proc`): with the machine's
  * core count that bounds what these processes could deliver here. `--busy-poll` adds a latency run with
- * the relay and the subscribers polling instead of sleeping (relay/busy-poll.ts).
+ * the relay and the subscribers polling instead of sleeping (relay/busy-poll.ts). Right after the processes
+ * latency run (one subscriber, else the fewest) a bare 2-hop process chain `csrc → cfwd → csink`
+ * (`chain-floor.ts`) is measured at the same rate and length: the honest floor of the two-hop figure
+ * (docs/PERFORMANCE.md, "The floor was not the pipeline's floor"), printed with the ratio to it.
  *
  * @module
  */
@@ -33,6 +36,7 @@ import { sideBySideRows, sideBySideTable, type DeploymentFigures } from "./relay
 import { measureInline } from "./relay-inline.ts";
 import { measureThreads } from "./relay-threads.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
+import { measureChainFloor, twoHopVsChain, twoHopVsChainLine, type TwoHopVsChain } from "./chain-floor.ts";
 
 /** One line for `ap bench`. */
 export const summary = "relay throughput and one-hop latency vs nats-server";
@@ -338,6 +342,8 @@ export async function run(args: readonly string[]): Promise<number> {
   const core: Record<string, CoreResult> = {};
   const threads: Record<string, ThreadsComparison[]> = {};
   const inline: Record<string, DeploymentFigures> = {};
+  const chainN = counts.includes(1) ? 1 : Math.min(...counts);
+  let chain: TwoHopVsChain | undefined;
   for (const n of doProcesses ? counts : []) {
     log(`[${runtime}] relay core in-process, ${n} subscriber(s)…`);
     core[n] = measureRelayCore(n);
@@ -381,6 +387,10 @@ export async function run(args: readonly string[]): Promise<number> {
       killWorker(relay);
       relay = undefined;
       results[n] = { alphapulse: ap };
+      if (n === chainN && chain === undefined) {
+        log(`[${runtime}] two-hop chain floor (csrc → cfwd → csink, bare processes, paced at ${rate} msgs/s)…`);
+        chain = twoHopVsChain(await measureChainFloor(2, rate, seconds, { dir }), ap.p50Micros, n);
+      }
       if (values["busy-poll"]) {
         log(`[${runtime}] ${n} subscriber(s): alphapulse relay, busy polling…`);
         results[n]!.alphapulseBusyPoll = await measureBusyPoll(socket, n, seconds, rate);
@@ -399,7 +409,7 @@ export async function run(args: readonly string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(JSON.stringify({
       runtime, seconds, latencyRate: rate, messageBytes: 74, subscribers: results, relayCore: core, threads, inline, sideBySide, loadAverage: os.loadavg(),
-      floor: { hopP50Micros: floorHopMicros, rttP50Micros: micros(floor.rttP50Ns), rttP99Micros: micros(floor.rttP99Ns) },
+      floor: { hopP50Micros: floorHopMicros, rttP50Micros: micros(floor.rttP50Ns), rttP99Micros: micros(floor.rttP99Ns), ...chain },
       pacedFloor: { hopP50Micros: micros(pacedFloor.rttP50Ns / 2), rttP50Micros: micros(pacedFloor.rttP50Ns), rttP99Micros: micros(pacedFloor.rttP99Ns) },
       ...(busyFloor ? { busyPollFloor: { hopP50Micros: micros(busyFloor.rttP50Ns / 2), rttP50Micros: micros(busyFloor.rttP50Ns), rttP99Micros: micros(busyFloor.rttP99Ns) } } : {}),
     }) + "\n");
@@ -448,7 +458,8 @@ export async function run(args: readonly string[]): Promise<number> {
       `  back to back        ${micros(floor.rttP50Ns)} / ${micros(floor.rttP99Ns)} µs → one hop ≈ ${floorHopMicros} µs\n` +
       `  one per timer tick  ${micros(pacedFloor.rttP50Ns)} / ${micros(pacedFloor.rttP99Ns)} µs → one hop ≈ ${micros(pacedFloor.rttP50Ns / 2)} µs ` +
       `(processes asleep between messages, as in the latency runs; publisher → relay → subscriber is two hops)\n` +
-      (busyFloor ? `  paced, both polling  ${micros(busyFloor.rttP50Ns)} / ${micros(busyFloor.rttP99Ns)} µs → one hop ≈ ${micros(busyFloor.rttP50Ns / 2)} µs (a core per process, nothing else running)\n` : ""),
+      (busyFloor ? `  paced, both polling  ${micros(busyFloor.rttP50Ns)} / ${micros(busyFloor.rttP99Ns)} µs → one hop ≈ ${micros(busyFloor.rttP50Ns / 2)} µs (a core per process, nothing else running)\n` : "") +
+      (chain ? twoHopVsChainLine(chain, rate) + "\n" : ""),
   );
   process.stdout.write("targets: ≥ 2,100,000 msgs/s to one subscriber, ≥ 1.0× nats-server, one-hop p50 ≤ 20 µs\n");
   return 0;
