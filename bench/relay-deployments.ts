@@ -6,7 +6,8 @@
  */
 
 import os from "node:os";
-import type { SystemResult, ThreadsComparison } from "./relay.ts";
+import type { ThreadsComparison } from "./relay.ts";
+import type { SystemResult } from "./relay-workload.ts";
 
 /** One deployment's figures for one subscriber count, as the side-by-side table shows them. */
 export interface DeploymentFigures {

@@ -26,17 +26,21 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { processCpuMicros } from "./proc-cpu.ts";
 import { measureRelayCore, type CoreResult } from "./relay-core.ts";
 import { sideBySideRows, sideBySideTable, type DeploymentFigures } from "./relay-deployments.ts";
 import { measureInline } from "./relay-inline.ts";
 import { measureThreads } from "./relay-threads.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 import { measureChainFloor, twoHopVsChain, twoHopVsChainLine, type TwoHopVsChain } from "./chain-floor.ts";
+import { RELAY_WORKER, findNatsServer, freePort, measureBusyPoll, measureSystem, percentile, runWorkload, waitForPort, type BusyPollResult, type SystemResult } from "./relay-workload.ts";
+
+const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** The result types of the workloads, for readers of the JSON. */
+export type { BusyPollResult, SystemResult } from "./relay-workload.ts";
 
 /** One line for `ap bench`. */
 export const summary = "relay throughput and one-hop latency vs nats-server";
@@ -91,7 +95,7 @@ async function compareThreads(
   const perSpin = spins.map(() => ({ rounds: [] as number[], cpu: [] as number[], lost: 0 }));
   for (let r = 0; r < rounds; r++) {
     log(`  round ${r + 1}/${rounds}: processes over Unix sockets…`);
-    const relay = startWorker(WORKER, ["relay", socket]);
+    const relay = startWorker(RELAY_WORKER, ["relay", socket]);
     try {
       await waitForLine(relay, (v) => v.subscribers === 0);
       const t = await runWorkload("ap", socket, n, "count", seconds, rate, relay.child.pid, relay);
@@ -136,167 +140,6 @@ async function compareThreads(
     });
   }
   return out;
-}
-
-const WORKER = new URL("./relay-worker.ts", import.meta.url);
-const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-
-/** One-hop latency with the relay and the subscribers busy polling (`--busy-poll`). */
-export interface BusyPollResult {
-  p50Micros: number;
-  p99Micros: number;
-  latencySamples: number;
-}
-
-/** Figures of one system for one subscriber count. */
-export interface SystemResult {
-  msgsPerSec: number;
-  totalMsgsPerSec: number;
-  perSubscriber: number[];
-  published: number;
-  delivered: number[];
-  p50Micros: number;
-  p99Micros: number;
-  latencySamples: number;
-  /**
-   * CPU time per delivered message of the throughput run, µs, by process: where the time goes, and with
-   * `machineBoundMsgsPerSec` (cores ÷ total) the most this machine could deliver with these costs.
-   */
-  cpuMicrosPerDelivered: { publisher: number; server: number; subscribers: number; total: number } | undefined;
-  /** Cores × 1e6 ÷ total CPU µs per delivered message (undefined where /proc cannot tell). */
-  machineBoundMsgsPerSec: number | undefined;
-  /** Share of the machine's cores the three kinds of process kept busy during the throughput run. */
-  machineBusy: number | undefined;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
-function findNatsServer(): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"])) {
-    const p = path.join(dir, "nats-server");
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: "127.0.0.1", port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Runs one workload (count or latency) with `n` subscribers against an already running system. */
-async function runWorkload(
-  kind: "ap" | "nats", target: string, n: number, mode: "count" | "latency", seconds: number, rate: number, serverPid: number | undefined, relay?: WorkerProcess,
-  busyPoll = false,
-): Promise<{ subs: Record<string, unknown>[]; pub: Record<string, unknown>; serverCpuMicros: number | undefined; busySeconds: number }> {
-  const subs: WorkerProcess[] = [];
-  let pub: WorkerProcess | undefined;
-  try {
-    for (let i = 0; i < n; i++) subs.push(startWorker(WORKER, [kind === "ap" ? "sub" : "nats-sub", target, mode, ...(busyPoll ? ["--busy-poll"] : [])]));
-    for (const s of subs) await waitForLine(s, (v) => v.ready === true);
-    if (relay) await waitForLine(relay, (v) => v.subscribers === n);
-    const cpu0 = serverPid === undefined ? undefined : processCpuMicros(serverPid);
-    pub = startWorker(WORKER, [kind === "ap" ? "pub" : "nats-pub", target, mode, String(seconds), String(rate)]);
-    const pubResult = await waitForLine(pub, (v) => typeof v.sent === "number", (seconds + 30) * 1000);
-    // Let the subscribers take what is still in flight.
-    await new Promise((r) => setTimeout(r, 500 + Math.min(3000, seconds * 300)));
-    const cpu1 = serverPid === undefined ? undefined : processCpuMicros(serverPid);
-    const results: Record<string, unknown>[] = [];
-    for (const s of subs) {
-      s.send("stop");
-      results.push(await waitForLine(s, (v) => typeof v.count === "number"));
-    }
-    if (relay) await waitForLine(relay, (v) => v.subscribers === 0, 10_000).catch(() => undefined);
-    // The time the machine was busy with the workload: while publishing, or while the slowest subscriber
-    // was still receiving (the CPU after that is idle waiting, and counts little).
-    const busySeconds = Math.max(pubResult.seconds as number, ...results.map((r) => r.seconds as number));
-    return { subs: results, pub: pubResult, serverCpuMicros: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, busySeconds };
-  } finally {
-    subs.forEach(killWorker);
-    killWorker(pub);
-  }
-}
-
-/** Where the CPU time of a throughput run went, per delivered message (see {@link SystemResult}). */
-function cpuFigures(t: Awaited<ReturnType<typeof runWorkload>>): Pick<SystemResult, "cpuMicrosPerDelivered" | "machineBoundMsgsPerSec" | "machineBusy"> {
-  const delivered = t.subs.reduce((a, s) => a + (s.count as number), 0);
-  const pubCpu = t.pub.cpuMicros as number | undefined;
-  const subCpu = t.subs.reduce((a, s) => a + ((s.cpuMicros as number | undefined) ?? NaN), 0);
-  if (t.serverCpuMicros === undefined || pubCpu === undefined || !Number.isFinite(subCpu) || delivered === 0) {
-    return { cpuMicrosPerDelivered: undefined, machineBoundMsgsPerSec: undefined, machineBusy: undefined };
-  }
-  const round3 = (v: number): number => Math.round(v * 1000) / 1000;
-  const total = (pubCpu + t.serverCpuMicros + subCpu) / delivered;
-  const cores = os.availableParallelism();
-  return {
-    cpuMicrosPerDelivered: { publisher: round3(pubCpu / delivered), server: round3(t.serverCpuMicros / delivered), subscribers: round3(subCpu / delivered), total: round3(total) },
-    machineBoundMsgsPerSec: Math.round((cores * 1e6) / total),
-    machineBusy: round3((pubCpu + t.serverCpuMicros + subCpu) / 1e6 / (t.busySeconds * cores)),
-  };
-}
-
-/** The latency run again with a busy-polling relay and subscribers (a fresh relay at `socket`). */
-async function measureBusyPoll(socket: string, n: number, seconds: number, rate: number): Promise<BusyPollResult> {
-  const relay = startWorker(WORKER, ["relay", socket, "--busy-poll"]);
-  try {
-    await waitForLine(relay, (v) => v.subscribers === 0);
-    const l = await runWorkload("ap", socket, n, "latency", seconds, rate, undefined, relay, true);
-    const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
-    relay.send("stop");
-    await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
-    return { p50Micros: Math.round(percentile(lat, 50) / 100) / 10, p99Micros: Math.round(percentile(lat, 99) / 100) / 10, latencySamples: lat.length };
-  } finally {
-    killWorker(relay);
-  }
-}
-
-async function measure(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, serverPid: number | undefined, relay?: WorkerProcess): Promise<SystemResult> {
-  const t = await runWorkload(kind, target, n, "count", seconds, rate, serverPid, relay);
-  const perSub = t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number));
-  const l = await runWorkload(kind, target, n, "latency", seconds, rate, serverPid, relay);
-  const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
-  const total = perSub.reduce((a, b) => a + b, 0);
-  return {
-    msgsPerSec: Math.round(total / n),
-    totalMsgsPerSec: Math.round(total),
-    perSubscriber: perSub.map(Math.round),
-    published: t.pub.sent as number,
-    delivered: t.subs.map((s) => s.count as number),
-    p50Micros: Math.round(percentile(lat, 50) / 100) / 10,
-    p99Micros: Math.round(percentile(lat, 99) / 100) / 10,
-    latencySamples: lat.length,
-    ...cpuFigures(t),
-  };
 }
 
 /** Runs the benchmark; returns the exit code. */
@@ -379,9 +222,9 @@ export async function run(args: readonly string[]): Promise<number> {
     }
     for (const n of doProcesses ? counts : []) {
       log(`[${runtime}] ${n} subscriber(s): alphapulse relay…`);
-      relay = startWorker(WORKER, ["relay", socket]);
+      relay = startWorker(RELAY_WORKER, ["relay", socket]);
       await waitForLine(relay, (v) => v.subscribers === 0);
-      const ap = await measure("ap", socket, n, seconds, rate, relay.child.pid, relay);
+      const ap = await measureSystem("ap", socket, n, seconds, rate, relay.child.pid, relay);
       relay.send("stop");
       await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
       killWorker(relay);
@@ -397,7 +240,7 @@ export async function run(args: readonly string[]): Promise<number> {
       }
       if (natsBin) {
         log(`[${runtime}] ${n} subscriber(s): nats-server…`);
-        results[n]!.nats = await measure("nats", String(natsPort), n, seconds, rate, nats?.pid);
+        results[n]!.nats = await measureSystem("nats", String(natsPort), n, seconds, rate, nats?.pid);
       }
     }
   } finally {
