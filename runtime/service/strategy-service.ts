@@ -52,7 +52,8 @@ export const StrategyOptionsSchema = v.pipe(v.object({
   snapshotIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 10_000),
   /**
    * Run the strategy's signal path on synthetic input before reading live data, so its first signals are
-   * compiled code (default true; strategies without a `warmUp` skip it). Costs 10–70 ms at start.
+   * compiled code (default true; strategies without a `warmUp` skip it). Costs 10–70 ms at start, run
+   * synchronously: in `--inline` a restarted strategy holds the other services of its event loop that long.
    */
   warmUp: v.optional(v.boolean(), true),
 }), v.check((o) => (o.strategy === undefined) !== (o.module === undefined),
