@@ -41,7 +41,7 @@ const TWO32 = 4_294_967_296;
  */
 export async function createBenchStrategy(warmUp: boolean): Promise<TradingStrategy> {
   const strategy = await createStrategy("momentum", { windows: [{ seconds: 1, thresholdBps: 5 }], minTrades: 10, cooldownMs: 50, capacity: 1 << 16 });
-  if (warmUp) strategy.warmUp?.();
+  if (warmUp) await strategy.warmUp?.();
   return strategy;
 }
 

@@ -52,8 +52,8 @@ export const StrategyOptionsSchema = v.pipe(v.object({
   snapshotIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 10_000),
   /**
    * Run the strategy's signal path on synthetic input before reading live data, so its first signals are
-   * compiled code (default true; strategies without a `warmUp` skip it). Costs 10–70 ms at start, run
-   * synchronously: in `--inline` a restarted strategy holds the other services of its event loop that long.
+   * compiled code (default true; strategies without a `warmUp` skip it). Costs 10–70 ms at start, in slices
+   * of a few ms with event-loop turns between (others may share the loop: `--inline`).
    */
   warmUp: v.optional(v.boolean(), true),
 }), v.check((o) => (o.strategy === undefined) !== (o.module === undefined),
@@ -151,7 +151,7 @@ export async function startStrategyService(ctx: ServiceContext, options: Strateg
   const strategy = await createConfigured(options, ctx.serviceId, `${ctx.name}.options.config`);
   if (options.warmUp && strategy.warmUp !== undefined) {
     const t0 = performance.now();
-    const report = strategy.warmUp();
+    const report = await strategy.warmUp();
     ctx.log.info("strategy warmed up on synthetic input", { ...report, millis: Math.round(performance.now() - t0) });
   }
   strategy.connect(sink);

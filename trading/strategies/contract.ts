@@ -66,9 +66,10 @@ export interface TradingStrategy {
   /**
    * Optional: runs the strategy's own signal path on synthetic input in a scratch instance, so the JIT
    * compiles it before live data (trading/strategies/warm-up.ts). Must not change this instance's state,
-   * ids or sink. The runtime calls it once, before connecting the strategy to its relays.
+   * ids or sink; a long one should yield to the event loop now and then (others may share it). The runtime
+   * calls it once and awaits it, before connecting the strategy to its relays.
    */
-  warmUp?(): WarmUpReport;
+  warmUp?(): WarmUpReport | Promise<WarmUpReport>;
 }
 
 /** One problem a config schema found: a message and where (keys from the config's root). */

@@ -293,7 +293,7 @@ export class MomentumStrategy implements TradingStrategy {
    * Compiles the signal path before live data: a scratch instance of the same config runs `messages`
    * synthetic Trades that fill and cross every window (./warm-up.ts); this instance is not touched.
    */
-  warmUp(messages?: number): WarmUpReport {
+  warmUp(messages?: number): Promise<WarmUpReport> {
     const config = this.config;
     return feedSyntheticTrades((sink) => new MomentumStrategy(config, sink), momentumWarmUpPlan(config, messages));
   }

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * const plan = momentumWarmUpPlan(config);
- * const report = feedSyntheticTrades((sink) => new MomentumStrategy(config, sink), plan);
+ * const report = await feedSyntheticTrades((sink) => new MomentumStrategy(config, sink), plan);
  * ```
  * @module
  */
