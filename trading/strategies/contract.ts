@@ -7,6 +7,8 @@
  *   updates preallocated per-instrument or per-pool state without allocating, and publishes zero or more
  *   signal messages (relay domain Signal, SignalIdentity first) to its {@link MessageSink}. It returns how
  *   many it published.
+ * - {@link TradingStrategy.warmUp} (optional) runs the signal path on synthetic input in a scratch
+ *   instance once, before live data (trading/strategies/warm-up.ts).
  *
  * That is all the runtime calls (runtime/service/strategy-service.ts, `ap strategy`). Turning a signal into
  * orders is the execution planner's job (trading/execution/planner.ts), checking them the risk manager's
