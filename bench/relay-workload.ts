@@ -2,16 +2,14 @@
  * The process workloads of `ap bench relay` (relay.ts): a publisher and subscribers as separate processes
  * (`relay-worker.ts`) against a running relay or nats-server, throughput ("count") or paced latency runs,
  * with the CPU time each process spent per delivered message (from `/proc`), and the small helpers around
- * them (a free port, finding nats-server, percentiles).
+ * them (waiting for a port, percentiles; a free port and the nats-server binary come from
+ * `nats-bridge-server.ts`).
  *
  * @module
  */
 
-import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
-import path from "node:path";
-import process from "node:process";
 import { processCpuMicros } from "./proc-cpu.ts";
 import { killWorker, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 
@@ -50,32 +48,6 @@ export interface SystemResult {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
-/** The `nats-server` binary on PATH (or in the usual system folders), if any. */
-export function findNatsServer(): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"])) {
-    const p = path.join(dir, "nats-server");
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** Resolves once something accepts connections on 127.0.0.1:`port`; throws after `timeoutMs`. */

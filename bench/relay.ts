@@ -35,7 +35,8 @@ import { measureInline } from "./relay-inline.ts";
 import { measureThreads } from "./relay-threads.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
 import { measureChainFloor, twoHopVsChain, twoHopVsChainLine, type TwoHopVsChain } from "./chain-floor.ts";
-import { RELAY_WORKER, findNatsServer, freePort, measureBusyPoll, measureSystem, percentile, runWorkload, waitForPort, type BusyPollResult, type SystemResult } from "./relay-workload.ts";
+import { findNatsServer, freePort } from "./nats-bridge-server.ts";
+import { RELAY_WORKER, measureBusyPoll, measureSystem, percentile, runWorkload, waitForPort, type BusyPollResult, type SystemResult } from "./relay-workload.ts";
 
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
