@@ -20,6 +20,7 @@ import type { Logger } from "../../core/log.ts";
 import type { Connection } from "../transport/types.ts";
 import { queueSettledMicrotask, rethrowUncaught } from "../../core/microtask.ts";
 import { Fifo } from "../../core/fifo.ts";
+import { ResendWindow } from "./resend-window.ts";
 
 const BATCH_SIZE = 256 * 1024;
 const FLUSH_AT = 64 * 1024;
@@ -61,7 +62,6 @@ export class OutgoingBatches {
   private readonly opts: OutgoingOptions;
   private readonly stats: OutgoingStats;
   private readonly outLimit: number;
-  private readonly resendLimit: number;
   private readonly highWater: number;
   private batch = new Uint8Array(BATCH_SIZE);
   private batchDv = new DataView(this.batch.buffer);
@@ -78,8 +78,7 @@ export class OutgoingBatches {
   };
   private readonly pending = new Fifo<Uint8Array>();
   private pendingBytes = 0;
-  private readonly resend = new Fifo<Uint8Array>();
-  private resendTotal = 0;
+  private readonly resend: ResendWindow;
   private drainWaiters: (() => void)[] = [];
   // The array published from last (usually the same builder buffer), with its views and byte offset.
   private readonly src = new ChunkViews();
@@ -91,7 +90,7 @@ export class OutgoingBatches {
     this.opts = options;
     this.stats = options.stats;
     this.outLimit = options.outBufferBytes ?? 8 * 1024 * 1024;
-    this.resendLimit = options.resendBytes ?? 4 * 1024 * 1024;
+    this.resend = new ResendWindow(options.resendBytes ?? 4 * 1024 * 1024);
     this.highWater = options.highWaterBytes ?? 1024 * 1024;
   }
 
@@ -179,7 +178,6 @@ export class OutgoingBatches {
   /** A new connection is greeted: writes the recent batches again, then the buffer and the current batch. */
   reconnected(conn: Connection): void {
     const again = this.resend.takeAll();
-    this.resendTotal = 0;
     for (const c of again) this.writeData(conn, c);
     this.pump();
     this.flushBatch();
@@ -205,11 +203,7 @@ export class OutgoingBatches {
 
   private writeData(conn: Connection, chunk: Uint8Array): void {
     conn.write([chunk]);
-    this.resend.push(chunk);
-    this.resendTotal += chunk.length;
-    while (this.resend.length > 1 && this.resendTotal - this.resend.peek()!.length >= this.resendLimit) {
-      this.resendTotal -= this.resend.shift()!.length;
-    }
+    this.resend.add(chunk);
   }
 
   private dropOldestPending(): void {

@@ -32,15 +32,18 @@ export interface ChunkLedger {
 }
 
 /**
- * Estimated bytes of a ring's own structures: a fixed part (the object, five array objects) and 28 bytes
- * per entry slot (buffer reference 8, start 8, length 4, two sequence words 8). Measured: 20 000
- * one-message sources grew a relay by about 2.5 KiB each on Node and Deno, of which 74 bytes were data.
+ * Estimated bytes of a ring's own structures: a fixed part (the object, its arrays) plus 20 bytes per
+ * entry slot (start 8, length 4, two sequence words 8) and 12 per run slot (buffer reference 8, entry
+ * count 4). Measured: 20 000 one-message sources grew a relay by about 2.5 KiB each on Node and Deno, of
+ * which 74 bytes were data.
  */
 const INDEX_BASE_BYTES = 1024;
-const INDEX_BYTES_PER_ENTRY = 28;
+const INDEX_BYTES_PER_ENTRY = 20;
+const INDEX_BYTES_PER_RUN = 12;
 
-// Small to start with (it doubles as needed): a relay may see many sources that send little.
+// Small to start with (they double as needed): a relay may see many sources that send little.
 const INITIAL_ENTRIES = 32;
+const INITIAL_RUNS = 8;
 
 /** Result of {@link SourceRing.collect}: held messages and the sub-ranges that are not held. */
 export interface RingRange {
@@ -86,16 +89,25 @@ function seqOf(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
-/** Recent messages of one source. */
+/**
+ * Recent messages of one source. Entries (offset, length, sequence) sit in typed arrays; the chunks they
+ * are in are kept once per run of consecutive entries in the same chunk, not once per entry: a ring that
+ * grows (a new source) or turns over allocates no per-message object the garbage collector has to
+ * promote and later mark (one chunk reference per entry cost a JS array as long as the ring, re-grown for
+ * every new source).
+ */
 export class SourceRing {
   private readonly maxBytes: number;
-  private bufs: (ArrayBufferLike | undefined)[];
   private starts: Float64Array;
   private lens: Int32Array;
   private seqLo: Uint32Array;
   private seqHi: Uint32Array;
   private head = 0;
   private count = 0;
+  private runBufs: (ArrayBufferLike | undefined)[];
+  private runLens: Int32Array;
+  private runHead = 0;
+  private runCount = 0;
   private pinned = 0;
   private readonly ledger: ChunkLedger | undefined;
 
@@ -106,11 +118,12 @@ export class SourceRing {
   constructor(maxBytes: number, ledger?: ChunkLedger) {
     this.maxBytes = Math.max(1024, maxBytes);
     this.ledger = ledger;
-    this.bufs = new Array<ArrayBufferLike | undefined>(INITIAL_ENTRIES);
     this.starts = new Float64Array(INITIAL_ENTRIES);
     this.lens = new Int32Array(INITIAL_ENTRIES);
     this.seqLo = new Uint32Array(INITIAL_ENTRIES);
     this.seqHi = new Uint32Array(INITIAL_ENTRIES);
+    this.runBufs = new Array<ArrayBufferLike | undefined>(INITIAL_RUNS);
+    this.runLens = new Int32Array(INITIAL_RUNS);
     ledger?.index(this.indexBytes);
   }
 
@@ -126,7 +139,7 @@ export class SourceRing {
 
   /** Estimated bytes of this ring's own index structures (not the chunks it keeps alive). */
   get indexBytes(): number {
-    return INDEX_BASE_BYTES + INDEX_BYTES_PER_ENTRY * this.bufs.length;
+    return INDEX_BASE_BYTES + INDEX_BYTES_PER_ENTRY * this.starts.length + INDEX_BYTES_PER_RUN * this.runBufs.length;
   }
 
   /** Forgets everything (the source restarted its sequence). */
@@ -145,55 +158,59 @@ export class SourceRing {
    * typed-array getters per message.
    */
   push(buf: ArrayBufferLike, start: number, len: number, hi: number, lo: number): void {
-    let cap = this.bufs.length;
+    let cap = this.starts.length;
     if (this.count === cap) {
       this.growEntries();
-      cap = this.bufs.length;
+      cap = this.starts.length;
     }
-    const idx = (this.head + this.count) % cap;
-    if (this.count === 0 || this.bufs[(idx + cap - 1) % cap] !== buf) this.startRun(buf);
-    this.bufs[idx] = buf;
+    const idx = (this.head + this.count) & (cap - 1);
     this.starts[idx] = start;
     this.lens[idx] = len;
     this.seqLo[idx] = lo;
     this.seqHi[idx] = hi;
     this.count++;
+    const last = (this.runHead + this.runCount - 1) & (this.runBufs.length - 1);
+    if (this.runCount > 0 && this.runBufs[last] === buf) this.runLens[last]!++;
+    else this.startRun(buf);
     while (this.pinned > this.maxBytes && this.count > 1) this.evict();
   }
 
   /** A run of entries starts in `buf` (kept out of {@link push} so that stays small enough to inline). */
   private startRun(buf: ArrayBufferLike): void {
+    if (this.runCount === this.runBufs.length) this.growRuns();
+    const i = (this.runHead + this.runCount) & (this.runBufs.length - 1);
+    this.runBufs[i] = buf;
+    this.runLens[i] = 1;
+    this.runCount++;
     this.pinned += buf.byteLength;
     this.ledger?.retain(buf);
   }
 
   private evict(): void {
-    const cap = this.bufs.length;
-    const h = this.head;
-    const b = this.bufs[h]!;
-    if (this.count === 1 || this.bufs[(h + 1) % cap] !== b) {
+    this.head = (this.head + 1) & (this.starts.length - 1);
+    this.count--;
+    const h = this.runHead;
+    if (--this.runLens[h]! === 0) {
+      const b = this.runBufs[h]!;
       this.pinned -= b.byteLength;
       this.ledger?.release(b);
+      this.runBufs[h] = undefined;
+      this.runHead = (h + 1) & (this.runBufs.length - 1);
+      this.runCount--;
     }
-    this.bufs[h] = undefined;
-    this.head = (h + 1) % cap;
-    this.count--;
   }
 
   private growEntries(): void {
-    const cap = this.bufs.length;
+    const cap = this.starts.length;
     const n = cap * 2;
-    const bufs = new Array<ArrayBufferLike | undefined>(n);
     const starts = new Float64Array(n), lens = new Int32Array(n), lo = new Uint32Array(n), hi = new Uint32Array(n);
     for (let i = 0; i < this.count; i++) {
-      const j = (this.head + i) % cap;
-      bufs[i] = this.bufs[j];
+      const j = (this.head + i) & (cap - 1);
       starts[i] = this.starts[j]!;
       lens[i] = this.lens[j]!;
       lo[i] = this.seqLo[j]!;
       hi[i] = this.seqHi[j]!;
     }
-    this.bufs = bufs;
     this.starts = starts;
     this.lens = lens;
     this.seqLo = lo;
@@ -202,14 +219,29 @@ export class SourceRing {
     this.ledger?.index(INDEX_BYTES_PER_ENTRY * cap);
   }
 
+  private growRuns(): void {
+    const cap = this.runBufs.length;
+    const bufs = new Array<ArrayBufferLike | undefined>(cap * 2);
+    const lens = new Int32Array(cap * 2);
+    for (let i = 0; i < this.runCount; i++) {
+      const j = (this.runHead + i) & (cap - 1);
+      bufs[i] = this.runBufs[j];
+      lens[i] = this.runLens[j]!;
+    }
+    this.runBufs = bufs;
+    this.runLens = lens;
+    this.runHead = 0;
+    this.ledger?.index(INDEX_BYTES_PER_RUN * cap);
+  }
+
   /** Index (0 = oldest) of the first held entry with sequence ≥ `seq`; `count` if none. */
   private lowerBound(seq: bigint): number {
     let lo = 0;
     let hi = this.count;
-    const cap = this.bufs.length;
+    const mask = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const j = (this.head + mid) % cap;
+      const j = (this.head + mid) & mask;
       if (seqOf(this.seqHi[j]!, this.seqLo[j]!) < seq) lo = mid + 1;
       else hi = mid;
     }
@@ -225,17 +257,25 @@ export class SourceRing {
     const end = to < last ? to : last;
     const missing: [bigint, bigint][] = [];
     if (from > end) return { bytes: new Uint8Array(0), count: 0, missing };
-    const cap = this.bufs.length;
+    const mask = this.starts.length - 1;
+    const runMask = this.runBufs.length - 1;
     const picked: Uint8Array[] = [];
     let total = 0;
     let expected = from;
-    for (let i = this.lowerBound(from); i < this.count; i++) {
-      const j = (this.head + i) % cap;
+    const first = this.lowerBound(from);
+    // The run holding entry `first`, and how many of its entries from there on.
+    let run = 0;
+    let left = first;
+    while (run < this.runCount && left >= this.runLens[(this.runHead + run) & runMask]!) left -= this.runLens[(this.runHead + run++) & runMask]!;
+    left = run < this.runCount ? this.runLens[(this.runHead + run) & runMask]! - left : 0;
+    for (let i = first; i < this.count; i++, left--) {
+      if (left === 0) left = this.runLens[(this.runHead + ++run) & runMask]!;
+      const j = (this.head + i) & mask;
       const seq = seqOf(this.seqHi[j]!, this.seqLo[j]!);
       if (seq > end) break;
       if (seq > expected) missing.push([expected, seq - 1n]);
       expected = seq + 1n;
-      const msg = new Uint8Array(this.bufs[j]!, this.starts[j]!, this.lens[j]!);
+      const msg = new Uint8Array(this.runBufs[(this.runHead + run) & runMask]!, this.starts[j]!, this.lens[j]!);
       if (accept && !accept(msg)) continue;
       picked.push(msg);
       total += msg.length;

@@ -46,6 +46,21 @@ describe("SourceRing", () => {
       },
     ), { numRuns: 200 });
   });
+
+  it("keeps one chunk reference per run of entries, not per entry", () => {
+    const ring = new SourceRing(1 << 20);
+    const chunk = new Uint8Array(74 * 10_000);
+    for (let i = 0; i < 10_000; i++) {
+      chunk.set(msg(i + 1), 74 * i);
+      ring.push(chunk.buffer, 74 * i, 74, 0, i + 1);
+    }
+    // 10 000 entries need 16 384 slots of 20 bytes; the one run fits the initial 8 run slots.
+    expect(ring.indexBytes).toBe(1024 + 20 * 16_384 + 12 * 8);
+    expect(ring.pinnedBytes).toBe(chunk.byteLength);
+    const r = ring.collect(9_990n, 10_000n, 10_000n);
+    expect(r.count).toBe(11);
+    expect(r.bytes).toEqual(chunk.subarray(74 * 9_989));
+  });
 });
 
 class FakeConn implements Connection {
