@@ -12,37 +12,20 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as v from "valibot";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatCaptureLine } from "../../adapters/common/capture.ts";
-import { silentLogger } from "../../core/log.ts";
 import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
 import type { RelayClient } from "../../relay/client/client.ts";
-import type { RelayServer } from "../../relay/server/server.ts";
 import type { CircuitBreakerStatus } from "../../runtime/circuit-breaker.ts";
 import { AdapterOptionsSchema, startAdapterService } from "../../runtime/service/adapter-service.ts";
 import { StrategyOptionsSchema, startStrategyService } from "../../runtime/service/strategy-service.ts";
-import type { RunningService, ServiceContext } from "../../runtime/service/types.ts";
-import { client, collector, Role, startTestRelay, tempDir, TradeSource } from "../relay/helpers.ts";
-import { until } from "./helpers.ts";
+import type { RunningService } from "../../runtime/service/types.ts";
+import { client, collector, Role, TradeSource } from "../relay/helpers.ts";
+import { serviceRelays, until } from "./helpers.ts";
 
-const tmp = tempDir();
-const relays = new Map<number, RelayServer>();
-const ctx = (name: string, serviceId: number): ServiceContext => ({
-  name, serviceId, runtimeDir: tmp.dir, stateDir: join(tmp.dir, "state"), relaySocket: (d) => relays.get(d)!.socketPath, log: silentLogger,
-});
+const { dir, relays, context: ctx } = serviceRelays([RelayDomain.MarketData, RelayDomain.Signal]);
 /** Open on the first burst, stay open for the test (10 min), close at once on reset (no ramp). */
 const BREAKER = { maxMessagesPerSecond: 5, windowMs: 1_000, openMs: 600_000, halfOpenProbes: 1, recoveryMs: 0 };
-
-beforeAll(async () => {
-  for (const [domain, file] of [[RelayDomain.MarketData, "md.sock"], [RelayDomain.Signal, "signal.sock"]] as const) {
-    relays.set(domain, await startTestRelay(tmp.dir, { domain, socketPath: join(tmp.dir, file) }));
-  }
-});
-
-afterAll(async () => {
-  for (const r of relays.values()) await r.close();
-  tmp.cleanup();
-});
 
 /** A looping Coinbase capture of `n` distinct trades 20 ms apart (50 a second). */
 function coinbaseCapture(n: number): string {
@@ -53,7 +36,7 @@ function coinbaseCapture(n: number): string {
     const data = `{"type":"match","trade_id":${i},"maker_order_id":"a","taker_order_id":"b","side":"buy","size":"0.1","price":"100.00","product_id":"BTC-USD","sequence":${i},"time":"2026-01-01T00:00:00.000000Z"}`;
     lines.push(formatCaptureLine({ t: t0 + BigInt(i) * 20_000_000n, kind: "recv", url, data }));
   }
-  const file = join(tmp.dir, "coinbase.jsonl");
+  const file = join(dir, "coinbase.jsonl");
   writeFileSync(file, lines.join(""));
   return file;
 }

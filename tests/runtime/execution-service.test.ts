@@ -12,16 +12,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLogger, type Logger } from "../../core/log.ts";
 import { RelayDomain, ServiceState } from "../../protocol/mod.ts";
-import type { RelayServer } from "../../relay/server/server.ts";
 import { ExecutionOptionsSchema, startExecutionService } from "../../runtime/service/execution-service.ts";
 import type { RunningService, ServiceContext } from "../../runtime/service/types.ts";
-import { startTestRelay, tempDir } from "../relay/helpers.ts";
+import { serviceRelays } from "./helpers.ts";
 
-const tmp = tempDir();
-const relays = new Map<number, RelayServer>();
+const { dir: tmpDir, context } = serviceRelays([RelayDomain.MarketData, RelayDomain.Signal, RelayDomain.Execution]);
 const OPTIONS = v.parse(ExecutionOptionsSchema, {
   planner: { capital: "100000", capitalFraction: 0.02, orderType: "ioc", maxSlippageBps: 20, lotSize: "0.0001" },
   risk: { limits: { maxPosition: "5", maxOrderNotional: "50000", maxOpenOrders: 20, maxOrdersPerSecond: 10, dailyLossLimit: "5000", maxDataAgeMs: 10000 } },
@@ -37,24 +35,11 @@ function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   return { lines, log: createLogger("execution", { level: "info", write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) }) };
 }
 
-const ctx = (stateDir: string, log: Logger): ServiceContext => ({
-  name: "execution", serviceId: 40, runtimeDir: tmp.dir, stateDir, relaySocket: (d) => relays.get(d)!.socketPath, log,
-});
-
-beforeAll(async () => {
-  for (const [domain, file] of [[RelayDomain.MarketData, "md.sock"], [RelayDomain.Signal, "sig.sock"], [RelayDomain.Execution, "ex.sock"]] as const) {
-    relays.set(domain, await startTestRelay(tmp.dir, { domain, socketPath: join(tmp.dir, file) }));
-  }
-});
-
-afterAll(async () => {
-  for (const r of relays.values()) await r.close();
-  tmp.cleanup();
-});
+const ctx = (stateDir: string, log: Logger): ServiceContext => context("execution", 40, log, stateDir);
 
 /** The state folders of a fresh state dir: `<dir>/state` (snapshots, trading state) and `<dir>/journal`. */
 function stateDir(name: string): { dir: string; snapshot: string; tradingState: string } {
-  const dir = join(tmp.dir, name);
+  const dir = join(tmpDir, name);
   mkdirSync(join(dir, "state"), { recursive: true, mode: 0o700 });
   return { dir, snapshot: join(dir, "state", "execution.snapshot.json"), tradingState: join(dir, "state", "execution.trading-state.json") };
 }

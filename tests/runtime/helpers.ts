@@ -11,7 +11,12 @@ import { fileURLToPath } from "node:url";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { AppConfigSchema } from "../../runtime/config/schema.ts";
 import { startSystem, type RunningSystem } from "../../app/system.ts";
-import { createLogger } from "../../core/log.ts";
+import { createLogger, silentLogger, type Logger } from "../../core/log.ts";
+import type { RelayDomain } from "../../protocol/mod.ts";
+import type { RelayServer } from "../../relay/server/server.ts";
+import type { ServiceContext } from "../../runtime/service/types.ts";
+import { startTestRelay, tempDir } from "../relay/helpers.ts";
+import { afterAll, beforeAll } from "vitest";
 
 /** Polls `probe` until it returns a value (not `undefined`, not a rejection), or fails naming `what`. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
@@ -42,4 +47,40 @@ export async function startDemo(runtimeDir: string, name: string, level: "warn" 
   } finally {
     process.chdir(prev);
   }
+}
+
+/** Relays a service test runs its services against, and the contexts that reach them. */
+export interface ServiceRelays {
+  /** The test file's temporary directory (the relays' sockets, the services' runtime dir). */
+  readonly dir: string;
+  /** The running relays by domain (started in `beforeAll`). */
+  readonly relays: Map<RelayDomain, RelayServer>;
+  /**
+   * A service context on these relays: runtime dir {@link ServiceRelays.dir}, state dir `stateDir`
+   * (default `<dir>/state`), logging to `log` (default silent).
+   */
+  context(name: string, serviceId: number, log?: Logger, stateDir?: string): ServiceContext;
+}
+
+/**
+ * Starts one relay per domain of `domains` on Unix sockets in a fresh temporary directory before the
+ * calling test file's tests (`beforeAll`), and closes them and removes the directory after (`afterAll`).
+ */
+export function serviceRelays(domains: readonly RelayDomain[]): ServiceRelays {
+  const tmp = tempDir();
+  const relays = new Map<RelayDomain, RelayServer>();
+  beforeAll(async () => {
+    for (const domain of domains) relays.set(domain, await startTestRelay(tmp.dir, { domain, socketPath: join(tmp.dir, `relay-${domain}.sock`) }));
+  });
+  afterAll(async () => {
+    for (const r of relays.values()) await r.close();
+    tmp.cleanup();
+  });
+  return {
+    dir: tmp.dir,
+    relays,
+    context: (name, serviceId, log = silentLogger, stateDir = join(tmp.dir, "state")) => ({
+      name, serviceId, runtimeDir: tmp.dir, stateDir, relaySocket: (d) => relays.get(d as RelayDomain)!.socketPath, log,
+    }),
+  };
 }
