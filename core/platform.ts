@@ -90,6 +90,8 @@ export interface ScriptOptions {
   readonly grants?: ProcessGrants;
   /** Modules run before the script (Deno `--preload`, Node `--import`): instrumentation, audits. */
   readonly preload?: readonly string[];
+  /** Most MiB of JavaScript heap (V8's `--max-old-space-size`); absent: the runtime's default. */
+  readonly heapLimitMb?: number;
 }
 
 /** What an entry point knows about its runtime; {@link createPlatform} turns it into a {@link Platform}. */

@@ -1,7 +1,8 @@
 /**
  * Deno permission flags for a {@link ScriptOptions}: `-A` without grants; with grants, only what they name
  * (`--allow-read=…`, `--allow-write=…`, `--allow-net[=…]`, `--deny-net=…`, `--allow-env`, `--allow-sys`) —
- * never `--allow-run` or `--allow-ffi`. Preload modules become `--preload` and are readable.
+ * never `--allow-run` or `--allow-ffi`. Preload modules become `--preload` and are readable; a heap limit
+ * becomes `--v8-flags=--max-old-space-size=…`.
  *
  * @example
  * ```ts
@@ -24,9 +25,10 @@ function list(flag: string, paths: readonly string[]): string {
 /** The arguments of `deno` before the script path. */
 export function denoRunArgs(options: ScriptOptions = {}): string[] {
   const preload = (options.preload ?? []).flatMap((p) => ["--preload", p]);
+  const heap = options.heapLimitMb !== undefined ? [`--v8-flags=--max-old-space-size=${options.heapLimitMb}`] : [];
   const g = options.grants;
-  if (g === undefined) return ["run", "-A", ...preload];
-  const args = ["run"];
+  if (g === undefined) return ["run", "-A", ...heap, ...preload];
+  const args = ["run", ...heap];
   const read = [...g.read, ...(options.preload ?? [])];
   if (read.length > 0) args.push(list("--allow-read", read));
   if (g.write.length > 0) args.push(list("--allow-write", g.write));

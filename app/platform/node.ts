@@ -24,6 +24,7 @@ export function nodePlatform(): Platform {
     execPath: process.execPath,
     // Grants: Node's permission model on Node ≥ 22 (node-permission-flags.ts, docs/SECURITY.md); preload modules load after tsx so they may be TypeScript.
     scriptArgs: (fromSources, options) => [
+      ...(options?.heapLimitMb !== undefined ? [`--max-old-space-size=${options.heapLimitMb}`] : []),
       ...nodePermissionArgs(options, fromSources), ...(fromSources ? ["--import", "tsx"] : []), ...(options?.preload ?? []).flatMap((p) => ["--import", pathToFileURL(p).href]),
     ],
     onUnhandledRejection(note) {

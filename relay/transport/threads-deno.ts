@@ -27,6 +27,7 @@ let linked: Promise<MessagePort> | undefined;
 /** The Deno implementation of {@link Threads}. */
 export const denoThreads: Threads = {
   name: "deno",
+  limitsHeap: false,
   start(script: URL, link: MessagePort, name?: string): WorkerThread {
     const w = new Worker(script, { type: "module", ...(name ? { name } : {}) });
     const life = newThreadLife();

@@ -7,7 +7,9 @@
  */
 
 import { isMainThread, Worker, workerData } from "node:worker_threads";
-import { adoptThreadLife, markThreadEnded, newThreadLife, NotAWorkerThreadError, type ThreadExit, type ThreadLife, type Threads, type WorkerThread } from "./threads.ts";
+import {
+  adoptThreadLife, markThreadEnded, newThreadLife, NotAWorkerThreadError, type ThreadExit, type ThreadLife, type ThreadLimits, type Threads, type WorkerThread,
+} from "./threads.ts";
 
 const BOOT = `const d = require("node:worker_threads").workerData;
 import(d.tsx).then((m) => { m.register(); return import(d.script); });`;
@@ -23,13 +25,16 @@ function tsxApi(): string {
 /** The Node implementation of {@link Threads}. */
 export const nodeThreads: Threads = {
   name: "node",
-  start(script: URL, link: MessagePort, name?: string): WorkerThread {
+  limitsHeap: true,
+  start(script: URL, link: MessagePort, name?: string, limits?: ThreadLimits): WorkerThread {
     const ts = script.pathname.endsWith(".ts");
     const life = newThreadLife();
     const data = { link, life, script: script.href, tsx: ts ? tsxApi() : undefined, apThread: true };
-    const w = ts
-      ? new Worker(BOOT, { eval: true, workerData: data, transferList: [link as never], ...(name ? { name } : {}) })
-      : new Worker(script, { workerData: data, transferList: [link as never], ...(name ? { name } : {}) });
+    const options = {
+      workerData: data, transferList: [link as never], ...(name ? { name } : {}),
+      ...(limits?.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: limits.heapMb } } : {}),
+    };
+    const w = ts ? new Worker(BOOT, { eval: true, ...options }) : new Worker(script, options);
     let error: Error | undefined;
     w.on("error", (e: Error) => {
       error = e;
@@ -37,7 +42,8 @@ export const nodeThreads: Threads = {
     const exited = new Promise<ThreadExit>((resolve) => {
       w.once("exit", (code: number) => {
         markThreadEnded(life);
-        resolve(error ? { code, error } : { code });
+        const outOfMemory = (error as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+        resolve(error ? { code, error, ...(outOfMemory ? { outOfMemory } : {}) } : { code });
       });
     });
     return {

@@ -24,6 +24,8 @@ export interface ThreadExit {
   readonly code: number;
   /** The uncaught error, when one ended it. */
   readonly error?: Error;
+  /** Set when it ended because its heap reached {@link ThreadLimits.heapMb}. */
+  readonly outOfMemory?: boolean;
 }
 
 /** A running worker thread. */
@@ -34,15 +36,31 @@ export interface WorkerThread {
   terminate(): Promise<void>;
 }
 
+/** Limits of one worker thread. */
+export interface ThreadLimits {
+  /**
+   * Most MiB its JavaScript heap (V8's old generation) may grow to; past it the thread ends with
+   * {@link ThreadExit.outOfMemory} set and the rest of the process goes on. Enforced where
+   * {@link Threads.limitsHeap} says so.
+   */
+  readonly heapMb?: number;
+}
+
 /** Starts and joins worker threads on one runtime. */
 export interface Threads {
   /** `node` or `deno`. */
   readonly name: string;
   /**
+   * Whether {@link ThreadLimits.heapMb} is enforced: on Node (a worker's `resourceLimits`); not on Deno,
+   * whose web `Worker` has no per-thread heap limit (a thread exhausting the process's heap ends the
+   * whole process there).
+   */
+  readonly limitsHeap: boolean;
+  /**
    * Starts the module `script` in a new thread. `link` is transferred to it and is what its
    * {@link parentLink} returns. An uncaught error in the thread ends that thread only.
    */
-  start(script: URL, link: MessagePort, name?: string): WorkerThread;
+  start(script: URL, link: MessagePort, name?: string, limits?: ThreadLimits): WorkerThread;
   /** Inside a thread started by {@link start}: the link port. Rejects with {@link NotAWorkerThreadError} elsewhere. */
   parentLink(): Promise<MessagePort>;
 }

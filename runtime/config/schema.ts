@@ -28,6 +28,8 @@ export const ServiceConfigSchema = v.object({
   requiresEnv: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"))), []),
   /** Kind-specific settings. */
   options: v.optional(v.record(v.string(), v.unknown()), {}),
+  /** This service's heap limit in MiB, instead of `supervisor.heapLimitMb`. */
+  heapLimitMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
 });
 /** One service's config. */
 export type ServiceConfig = v.InferOutput<typeof ServiceConfigSchema>;
@@ -139,6 +141,15 @@ export const AppConfigSchema = v.pipe(
        * needs more.
        */
       permissions: v.optional(v.picklist(["least", "all"]), "least"),
+      /**
+       * Most MiB of JavaScript heap each service may use (V8's old generation; a service's own
+       * `heapLimitMb` wins). One that grows past it ends and is restarted with the usual backoff, so a
+       * leak in one service never takes the machine's memory from the others: processes get
+       * `--max-old-space-size` (Node, Deno), Node worker threads a heap `resourceLimits`. Deno cannot
+       * limit one worker thread: there the threads deployment logs that it is not enforced. Absent: the
+       * runtime's default (about a quarter of the machine's memory per process or thread).
+       */
+      heapLimitMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
       /** Modules every service process loads before its own code (Deno `--preload`, Node `--import`): instrumentation, audits. */
       preload: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
       /**
@@ -170,3 +181,8 @@ export const AppConfigSchema = v.pipe(
 );
 /** The application config. */
 export type AppConfig = v.InferOutput<typeof AppConfigSchema>;
+
+/** The heap limit (MiB) of service `name` of `config`: its own `heapLimitMb`, else `supervisor.heapLimitMb`; undefined for none. */
+export function heapLimitMbOf(config: AppConfig, name: string): number | undefined {
+  return config.services.find((s) => s.name === name)?.heapLimitMb ?? config.supervisor.heapLimitMb;
+}

@@ -19,7 +19,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { LOG_LEVEL_ENV, logLevelFromEnv, type Logger } from "../../core/log.ts";
 import { ControlError, serveControl, type ControlServer } from "../control/channel.ts";
-import type { AppConfig } from "../config/schema.ts";
+import { heapLimitMbOf, type AppConfig } from "../config/schema.ts";
 import { configPaths, type RuntimePaths } from "../paths.ts";
 import { supervisedChildEnv } from "../process/parent-watch.ts";
 import { platform } from "../../core/platform.ts";
@@ -214,7 +214,8 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
     for (const name of names) {
       const r = describeService(name, resolved);
       const grants = s.permissions === "least" ? serviceGrants(r, resolved, grantContext) : undefined;
-      const ap = apInvocation(options.mainPath, undefined, { grants, preload });
+      const heapLimitMb = heapLimitMbOf(resolved, name);
+      const ap = apInvocation(options.mainPath, undefined, { grants, preload, ...(heapLimitMb !== undefined ? { heapLimitMb } : {}) });
       sup.add({
         name, kind: r.kind, command: ap.command,
         args: [...ap.args, "service", name, "--resolved", resolvedFile],

@@ -10,7 +10,7 @@
 import type { Logger } from "../../core/log.ts";
 import { platform } from "../../core/platform.ts";
 import { THREADS } from "../../relay/transport/threads.ts";
-import type { AppConfig } from "../config/schema.ts";
+import { heapLimitMbOf, type AppConfig } from "../config/schema.ts";
 import { configPaths } from "../paths.ts";
 import { relayEndpointName } from "../service/relay-endpoints.ts";
 import type { RunSecrets } from "../service/service-secrets.ts";
@@ -68,6 +68,7 @@ export async function startThreads(o: ThreadsLaunch): Promise<ThreadsRunner> {
       const d = describe(name);
       return [paths.controlSocket(name), ...(d.kind === "relay" ? [paths.relaySocket(d.serviceId - 79)] : [])];
     },
+    heapLimitMbOf: (name) => heapLimitMbOf(o.config, name),
   });
   const sup = new Supervisor(spawner, s, o.onEvent);
   for (const name of o.names) {

@@ -45,6 +45,8 @@ export const ThreadFault = {
   Throw: "throw",
   /** The thread blocks for good (`Atomics.wait`, as in a deadlock): the worker stops answering pings. */
   Hang: "hang",
+  /** The thread keeps allocating live memory while its service runs (a runaway cache): its heap limit ends it. */
+  Leak: "leak",
 } as const;
 /** One fault. */
 export type ThreadFault = (typeof ThreadFault)[keyof typeof ThreadFault];

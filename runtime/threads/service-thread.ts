@@ -25,6 +25,21 @@ import type { ServiceIdentity } from "../service/service-secrets.ts";
 import type { ServiceRegistry } from "../service/system-services.ts";
 import { ThreadFault, type InitMessage, type MainMessage, type ThreadIdentity, type WorkerMessage } from "./link-messages.ts";
 
+/**
+ * The `leak` fault: keeps ~6 MiB more of small live objects every 10 ms, as a runaway cache would, while
+ * the service goes on — until the heap limit ends the thread (or, without one, the process).
+ */
+function leak(): void {
+  const kept: unknown[] = [];
+  const grow = (): void => {
+    const chunk = new Array<{ i: number; s: string }>(65_536);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = { i, s: `leaked object ${i}` };
+    kept.push(chunk);
+    setTimeout(grow, 10);
+  };
+  grow();
+}
+
 /** Thrown (uncaught, on purpose) by the `throw` fault: it ends this worker thread. */
 export class InjectedThreadFault extends Error {
   /** @param service the service whose thread it ends */
@@ -88,6 +103,10 @@ export async function runServiceThread(registry: ServiceRegistry): Promise<void>
   };
 
   const inject = (fault: ThreadFault): void => {
+    if (fault === ThreadFault.Leak) {
+      leak();
+      return;
+    }
     setTimeout(() => {
       if (fault === ThreadFault.Throw) throw new InjectedThreadFault(name);
       // ThreadFault.Hang: blocks this thread for good (as a deadlock would), without burning a core; the

@@ -64,6 +64,12 @@ export interface ThreadSpawnerOptions {
    * and refuse its replacement.
    */
   socketsOf(service: string): readonly string[];
+  /**
+   * The heap limit of `service`'s worker in MiB (`supervisor.heapLimitMb`, a service's own `heapLimitMb`),
+   * or undefined for the runtime's default. A worker past it ends alone and is restarted like a crash;
+   * where the runtime cannot limit one thread (Deno) this is logged once and not enforced.
+   */
+  heapLimitMbOf?(service: string): number | undefined;
 }
 
 /** One live worker. */
@@ -97,6 +103,7 @@ export class ThreadSpawner implements ProcessSpawner {
   private readonly live = new Set<Live>();
   private readonly pinger: ReturnType<typeof setInterval>;
   private seq = 0;
+  private unenforcedHeapLimitLogged = false;
 
   /** @param options what to start and how */
   constructor(options: ThreadSpawnerOptions) {
@@ -109,7 +116,12 @@ export class ThreadSpawner implements ProcessSpawner {
     const service = options.args[0];
     if (options.command !== THREAD_COMMAND || service === undefined) throw new ThreadSpawnError(`cannot run ${JSON.stringify(options.command)} ${options.args.join(" ")} in a thread`);
     const { port1: link, port2 } = new MessageChannel();
-    const thread = this.o.threads.start(this.o.script, port2, `ap:${service}`);
+    const heapMb = this.o.heapLimitMbOf?.(service);
+    if (heapMb !== undefined && !this.o.threads.limitsHeap && !this.unenforcedHeapLimitLogged) {
+      this.unenforcedHeapLimitLogged = true;
+      this.o.log.warn("heap limits are not enforced for worker threads on this runtime (deno has no per-thread heap limit): a thread that exhausts the heap ends the whole process; use the processes deployment to enforce them", { runtime: this.o.threads.name });
+    }
+    const thread = this.o.threads.start(this.o.script, port2, `ap:${service}`, heapMb !== undefined ? { heapMb } : undefined);
     const w: Live = {
       service, ring: this.o.ringOf(service), link, thread, linked: false, running: false, lastPong: Date.now(), planned: undefined, stopAsked: false,
       onLog: options.onStdout,
@@ -119,7 +131,8 @@ export class ThreadSpawner implements ProcessSpawner {
     const exited = thread.exited.then((t): ProcessExit => {
       this.gone(w);
       if (w.planned) return w.planned;
-      this.o.log.error("service thread ended by an uncaught error", { child: service, code: t.code, error: t.error?.message ?? "unknown" });
+      if (t.outOfMemory) this.o.log.error("service thread reached its heap limit: ended", { child: service, heapLimitMb: heapMb ?? null, error: t.error?.message ?? "unknown" });
+      else this.o.log.error("service thread ended by an uncaught error", { child: service, code: t.code, error: t.error?.message ?? "unknown" });
       return { code: t.code === 0 ? 1 : t.code, signal: null };
     });
     return {

@@ -126,7 +126,7 @@ describe("unknown-key search", () => {
 
   it("walks optional, piped and array schemas of the app config", () => {
     expect(findUnknownKey(AppConfigSchema, { services: [{ name: "a", kind: "adapter", serviceId: 1 }, { name: "b", kinds: "x" }] })).toEqual({
-      path: "services[1].kinds", key: "kinds", known: ["name", "kind", "serviceId", "enabled", "requiresEnv", "options"], suggestion: "kind",
+      path: "services[1].kinds", key: "kinds", known: ["name", "kind", "serviceId", "enabled", "requiresEnv", "options", "heapLimitMb"], suggestion: "kind",
     });
     expect(findUnknownKey(AppConfigSchema, { relays: { nats: { url: "x", streams: { signal: { maxAge: 1 } } } } })?.path).toBe("relays.nats.streams.signal.maxAge");
     expect(findUnknownKey(AppConfigSchema, { api: { port: 1 }, services: [{ options: { anything: 1 } }] })).toBeUndefined();

@@ -3,7 +3,8 @@
  * with every service in a worker thread of this process, reaching the relays over shared-memory rings.
  * The API answers and lists every service running in this process; trades reach the strategies and
  * their signals appear; a worker that throws under load ends alone and is restarted by the supervisor
- * while the stream flows on; a hung worker is found by the ping watch and restarted; a relay worker
+ * while the stream flows on; a hung worker is found by the ping watch and restarted; one that leaks past
+ * its heap limit ends alone and is restarted (Node; Deno logs that it cannot limit a thread); a relay worker
  * that dies is replaced and re-wired; the relays' Unix sockets still serve outside tools (`ap subscribe`,
  * a subscriber with the tools token); and `--inline --threads` is a usage error.
  */
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSystem, type RunningSystem } from "../../app/system.ts";
 import { startCommand } from "../../cli/start.ts";
 import { createLogger, silentLogger } from "../../core/log.ts";
+import { platform } from "../../core/platform.ts";
 import { RelayDomain } from "../../protocol/mod.ts";
 import { RelayClient } from "../../relay/client/client.ts";
 import { TOOLS_TOKEN_FILE } from "../../relay/wire/identity.ts";
@@ -34,6 +36,9 @@ let system: RunningSystem | undefined;
 /** Messages per source id seen on the market-data and signal relays' Unix sockets. */
 const seen = { market: new Map<number, number>(), signal: new Map<number, number>() };
 const clients: RelayClient[] = [];
+
+/** The service the leak test runs out of heap. */
+const LEAKER = "strategy-arbitrage";
 
 const count = (m: Map<number, number>, source: number): number => m.get(source) ?? 0;
 const total = (m: Map<number, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
@@ -61,7 +66,9 @@ beforeAll(async () => {
   try {
     system = await startSystem({
       ...config,
-      supervisor: { ...config.supervisor, deployment: "threads", initialBackoffMs: 100, threads: { pingIntervalMs: 500, hungAfterMs: 8_000 } },
+      // Every worker's heap limited (generously), the arbitrage strategy's to 160 MiB for the leak below.
+      services: config.services.map((x) => (x.name === LEAKER ? { ...x, heapLimitMb: 160 } : x)),
+      supervisor: { ...config.supervisor, deployment: "threads", initialBackoffMs: 100, threads: { pingIntervalMs: 500, hungAfterMs: 8_000 }, heapLimitMb: 2048 },
     }, {
       mainPath: join(ROOT, "main.ts"), apiTimeoutMs: 150_000,
       log: createLogger("test-supervisor", { level: "info", write: (line) => void supervisorLines.push(line) }),
@@ -133,6 +140,26 @@ describe("the threads deployment of the demo", () => {
     }, 90_000, 100);
     expect(s.lastExit).toEqual({ code: null, signal: "SIGKILL" });
     expect(supervisorLines.some((l) => l.includes("hung") && l.includes("strategy-momentum"))).toBe(true);
+    await until("health ok", async () => ((await fetch(`${system!.apiUrl}/health`)).status === 200 ? true : undefined), 90_000, 200);
+  }, 200_000);
+
+  it("a worker that leaks past its heap limit ends alone and is restarted (Node); Deno says the limit is not enforced", async () => {
+    if (platform().runtime === "deno") {
+      // Deno's web Worker has no per-thread heap limit: leaking there would end this whole process.
+      expect(supervisorLines.some((l) => l.includes("heap limits are not enforced for worker threads"))).toBe(true);
+      return;
+    }
+    const others = system!.services().filter((s) => s.name !== LEAKER);
+    const before = status(LEAKER).restarts;
+    expect(system!.injectFault(LEAKER, ThreadFault.Leak)).toBe(true);
+    const s = await until(`${LEAKER} restarted`, async () => {
+      const x = status(LEAKER);
+      return x.state === "running" && x.restarts === before + 1 ? x : undefined;
+    }, 90_000, 100);
+    expect(s.lastExit).toEqual({ code: 1, signal: null });
+    const line = supervisorLines.find((l) => l.includes("reached its heap limit") && l.includes(LEAKER));
+    expect(line).toContain("160");
+    for (const o of others) expect({ name: o.name, restarts: status(o.name).restarts }).toEqual({ name: o.name, restarts: o.restarts });
     await until("health ok", async () => ((await fetch(`${system!.apiUrl}/health`)).status === 200 ? true : undefined), 90_000, 200);
   }, 200_000);
 
