@@ -26,6 +26,7 @@ function tsxApi(): string {
 export const nodeThreads: Threads = {
   name: "node",
   limitsHeap: true,
+  grantsPerThread: false,
   start(script: URL, link: MessagePort, name?: string, limits?: ThreadLimits): WorkerThread {
     const ts = script.pathname.endsWith(".ts");
     const life = newThreadLife();

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { platformService, type PlatformService } from "../../core/platform.ts";
+import { platformService, type PlatformService, type ProcessGrants } from "../../core/platform.ts";
 
 /** How a worker thread ended. */
 export interface ThreadExit {
@@ -44,6 +44,11 @@ export interface ThreadLimits {
    * {@link Threads.limitsHeap} says so.
    */
   readonly heapMb?: number;
+  /**
+   * What the thread may touch (least privilege), where {@link Threads.grantsPerThread} says a thread can
+   * have grants of its own; never more than the process has.
+   */
+  readonly grants?: ProcessGrants;
 }
 
 /** Starts and joins worker threads on one runtime. */
@@ -56,6 +61,13 @@ export interface Threads {
    * whole process there).
    */
   readonly limitsHeap: boolean;
+  /**
+   * Whether {@link ThreadLimits.grants} are applied to one thread: on Deno when this process runs with
+   * the `worker-options` unstable feature (a worker's own `deno.permissions`; Deno ends the whole
+   * process when a worker asks for them without it, so they are never passed then); never on Node,
+   * whose permission model is per process. {@link start} ignores grants where this is false.
+   */
+  readonly grantsPerThread: boolean;
   /**
    * Starts the module `script` in a new thread. `link` is transferred to it and is what its
    * {@link parentLink} returns. An uncaught error in the thread ends that thread only.

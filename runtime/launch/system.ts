@@ -22,7 +22,7 @@ import { ControlError, serveControl, type ControlServer } from "../control/chann
 import { heapLimitMbOf, type AppConfig } from "../config/schema.ts";
 import { configPaths, type RuntimePaths } from "../paths.ts";
 import { supervisedChildEnv } from "../process/parent-watch.ts";
-import { platform } from "../../core/platform.ts";
+import { platform, type ProcessGrants } from "../../core/platform.ts";
 import { apInvocation } from "../process/invocation.ts";
 import { PROCESS_SPAWNER } from "../process/types.ts";
 import { allServiceNames, describeService, RELAY_DOMAINS, SUPERVISOR_CONTROL, type ServiceRegistry } from "../service/system-services.ts";
@@ -184,11 +184,19 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
     log[level](`service ${e.event}`, { child: e.service, pid: e.pid, exit: e.exit, delayMs: e.delayMs, ...(deployment === "threads" ? { thread: true } : {}) });
     if (deployment !== "threads") recordChild(claim, e, log); // a thread's pid is this process's: never a child to kill later
   };
+  // What each service may touch under `permissions: least` (processes: runtime flags; threads: a worker's own permissions where the runtime has them).
+  const projectRoot = dirname(resolve(options.mainPath));
+  const preload = config.supervisor.preload.map((p) => resolve(p));
+  const grantContext = {
+    projectRoot, cwd: process.cwd(), configFile: resolvedFile, extraReads: basename(dirname(projectRoot)) === "node_modules" ? [dirname(projectRoot)] : [],
+  };
+  const grantsOf = (name: string): ProcessGrants | undefined =>
+    config.supervisor.permissions === "least" ? serviceGrants(describeService(name, resolved), resolved, grantContext) : undefined;
   if (deployment === "threads") {
     const s = config.supervisor;
     const t = await startThreads({
       config: resolved, configFile: resolvedFile, names, secrets: secrets.run, apiToken: token, logLevel: logLevelFromEnv() ?? config.logs.level,
-      script: options.threadEntry!, log, onEvent, childOutput: options.childOutput,
+      script: options.threadEntry!, log, onEvent, childOutput: options.childOutput, grantsOf,
     });
     injectFault = t.fault;
     runner = {
@@ -206,14 +214,9 @@ export async function launchSystem(config: AppConfig, options: StartSystemOption
     const s = config.supervisor;
     const sup = new Supervisor(await platform().load(PROCESS_SPAWNER), s, onEvent);
     const logLevel = logLevelFromEnv() ?? config.logs.level; // explicit, so no child reads (and warns about) an old variable name
-    const projectRoot = dirname(resolve(options.mainPath));
-    const preload = s.preload.map((p) => resolve(p));
-    const grantContext = {
-      projectRoot, cwd: process.cwd(), configFile: resolvedFile, extraReads: basename(dirname(projectRoot)) === "node_modules" ? [dirname(projectRoot)] : [],
-    };
     for (const name of names) {
       const r = describeService(name, resolved);
-      const grants = s.permissions === "least" ? serviceGrants(r, resolved, grantContext) : undefined;
+      const grants = grantsOf(name);
       const heapLimitMb = heapLimitMbOf(resolved, name);
       const ap = apInvocation(options.mainPath, undefined, { grants, preload, ...(heapLimitMb !== undefined ? { heapLimitMb } : {}) });
       sup.add({

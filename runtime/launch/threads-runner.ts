@@ -8,6 +8,7 @@
  */
 
 import type { Logger } from "../../core/log.ts";
+import type { ProcessGrants } from "../../core/platform.ts";
 import { platform } from "../../core/platform.ts";
 import { THREADS } from "../../relay/transport/threads.ts";
 import { heapLimitMbOf, type AppConfig } from "../config/schema.ts";
@@ -31,6 +32,8 @@ export interface ThreadsLaunch {
   readonly log: Logger;
   readonly onEvent: (e: SupervisorEvent) => void;
   readonly childOutput: ((service: string, text: string) => void) | undefined;
+  /** What each service's worker may touch (`supervisor.permissions: least`); absent: the process's permissions. */
+  readonly grantsOf?: (service: string) => ProcessGrants | undefined;
 }
 
 /** A started threads deployment. */
@@ -69,6 +72,7 @@ export async function startThreads(o: ThreadsLaunch): Promise<ThreadsRunner> {
       return [paths.controlSocket(name), ...(d.kind === "relay" ? [paths.relaySocket(d.serviceId - 79)] : [])];
     },
     heapLimitMbOf: (name) => heapLimitMbOf(o.config, name),
+    ...(o.grantsOf ? { grantsOf: o.grantsOf } : {}),
   });
   const sup = new Supervisor(spawner, s, o.onEvent);
   for (const name of o.names) {

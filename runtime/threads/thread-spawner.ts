@@ -28,7 +28,8 @@
 import { rmSync } from "node:fs";
 import process from "node:process";
 import type { Logger } from "../../core/log.ts";
-import type { Threads, WorkerThread } from "../../relay/transport/threads.ts";
+import type { ProcessGrants } from "../../core/platform.ts";
+import type { ThreadLimits, Threads, WorkerThread } from "../../relay/transport/threads.ts";
 import type { ChildProcessHandle, ProcessExit, ProcessSpawner, SpawnOptions } from "../process/types.ts";
 import type { MainMessage, RouteGrant, ThreadFault, ThreadIdentity, WorkerMessage } from "./link-messages.ts";
 
@@ -70,6 +71,12 @@ export interface ThreadSpawnerOptions {
    * where the runtime cannot limit one thread (Deno) this is logged once and not enforced.
    */
   heapLimitMbOf?(service: string): number | undefined;
+  /**
+   * What `service`'s worker may touch (`supervisor.permissions: least`), or undefined for everything the
+   * process may. Applied where a thread can have grants of its own (Deno with worker options); elsewhere
+   * logged once as not enforced.
+   */
+  grantsOf?(service: string): ProcessGrants | undefined;
 }
 
 /** One live worker. */
@@ -104,6 +111,7 @@ export class ThreadSpawner implements ProcessSpawner {
   private readonly pinger: ReturnType<typeof setInterval>;
   private seq = 0;
   private unenforcedHeapLimitLogged = false;
+  private grantsUnenforcedLogged = false;
 
   /** @param options what to start and how */
   constructor(options: ThreadSpawnerOptions) {
@@ -121,7 +129,7 @@ export class ThreadSpawner implements ProcessSpawner {
       this.unenforcedHeapLimitLogged = true;
       this.o.log.warn("heap limits are not enforced for worker threads on this runtime (deno has no per-thread heap limit): a thread that exhausts the heap ends the whole process; use the processes deployment to enforce them", { runtime: this.o.threads.name });
     }
-    const thread = this.o.threads.start(this.o.script, port2, `ap:${service}`, heapMb !== undefined ? { heapMb } : undefined);
+    const thread = this.startThread(service, port2, heapMb);
     const w: Live = {
       service, ring: this.o.ringOf(service), link, thread, linked: false, running: false, lastPong: Date.now(), planned: undefined, stopAsked: false,
       onLog: options.onStdout,
@@ -147,6 +155,21 @@ export class ThreadSpawner implements ProcessSpawner {
         }
       },
     };
+  }
+
+  /** Starts `service`'s worker with its heap limit and, where they can be applied, its grants. */
+  private startThread(service: string, link: MessagePort, heapMb: number | undefined): WorkerThread {
+    const threads = this.o.threads;
+    const grants = this.o.grantsOf?.(service);
+    if (grants !== undefined && !threads.grantsPerThread && !this.grantsUnenforcedLogged) {
+      this.grantsUnenforcedLogged = true;
+      this.o.log.warn("least-privilege permissions are not enforced per service in the threads deployment: every worker has the process's permissions; use the processes deployment to enforce them", {
+        runtime: threads.name,
+        why: threads.name === "deno" ? "deno runs without the worker-options unstable feature (--unstable-worker-options)" : `${threads.name} applies permissions per process, not per thread`,
+      });
+    }
+    const limits: ThreadLimits = { ...(heapMb !== undefined ? { heapMb } : {}), ...(grants !== undefined && threads.grantsPerThread ? { grants } : {}) };
+    return threads.start(this.o.script, link, `ap:${service}`, limits);
   }
 
   /** Injects `fault` into the live worker of `service`; false when it has none. */
