@@ -11,6 +11,10 @@
  * but that is silent for `hungAfterMs` is ended (and so restarted by the supervisor); before its service
  * runs a worker has max(60 s, 6 × `hungAfterMs`).
  *
+ * Limits: a service's heap limit (`heapLimitMbOf`) becomes its worker's own where the runtime has one
+ * (Node); its least-privilege grants (`grantsOf`) become the worker's own permissions where the runtime can
+ * give one thread its own (Deno with worker options). Where either cannot be enforced it is logged once.
+ *
  * Ring wiring: for every pair (worker W, relay worker R ≠ W) this thread makes one `MessageChannel`,
  * gives R one end to serve (`serveRingPort`) and W the other as its route to R's ring name
  * (`addRingRoute`). A pair is wired when the later of the two says hello; when a relay worker ends,
