@@ -129,10 +129,6 @@ export class ThreadSpawner implements ProcessSpawner {
     if (options.command !== THREAD_COMMAND || service === undefined) throw new ThreadSpawnError(`cannot run ${JSON.stringify(options.command)} ${options.args.join(" ")} in a thread`);
     const { port1: link, port2 } = new MessageChannel();
     const heapMb = this.o.heapLimitMbOf?.(service);
-    if (heapMb !== undefined && !this.o.threads.limitsHeap && !this.unenforcedHeapLimitLogged) {
-      this.unenforcedHeapLimitLogged = true;
-      this.o.log.warn("heap limits are not enforced for worker threads on this runtime (deno has no per-thread heap limit): a thread that exhausts the heap ends the whole process; use the processes deployment to enforce them", { runtime: this.o.threads.name });
-    }
     const thread = this.startThread(service, port2, heapMb);
     const w: Live = {
       service, ring: this.o.ringOf(service), link, thread, linked: false, running: false, lastPong: Date.now(), planned: undefined, stopAsked: false,
@@ -161,9 +157,13 @@ export class ThreadSpawner implements ProcessSpawner {
     };
   }
 
-  /** Starts `service`'s worker with its heap limit and, where they can be applied, its grants. */
+  /** Starts `service`'s worker with its heap limit and grants where the runtime applies them; logs once what it cannot. */
   private startThread(service: string, link: MessagePort, heapMb: number | undefined): WorkerThread {
     const threads = this.o.threads;
+    if (heapMb !== undefined && !threads.limitsHeap && !this.unenforcedHeapLimitLogged) {
+      this.unenforcedHeapLimitLogged = true;
+      this.o.log.warn("heap limits are not enforced for worker threads on this runtime (deno has no per-thread heap limit): a thread that exhausts the heap ends the whole process; use the processes deployment to enforce them", { runtime: threads.name });
+    }
     const grants = this.o.grantsOf?.(service);
     if (grants !== undefined && !threads.grantsPerThread && !this.grantsUnenforcedLogged) {
       this.grantsUnenforcedLogged = true;
