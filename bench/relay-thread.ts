@@ -76,7 +76,7 @@ async function relayRole(r: ThreadRole): Promise<void> {
 async function subRole(r: ThreadRole): Promise<void> {
   addRingRoute("market", r.port!);
   const latency = r.mode === "latency";
-  const client = await RelayClient.connect({ endpoint: endpoint(r), domain: RelayDomain.MarketData, serviceId: 61, role: Role.Subscriber, logger: silentLogger });
+  const client = await RelayClient.connect({ endpoint: endpoint(r), domain: RelayDomain.MarketData, serviceId: 61, role: Role.Subscriber, logger: silentLogger, lentMessages: true });
   let count = 0;
   let first = 0;
   let last = 0;

@@ -62,7 +62,10 @@ import type { MessageSink } from "../../core/sink.ts";
 import { platform } from "../../core/platform.ts";
 import { formatEndpoint, TRANSPORT, type Connection, type Endpoint, type Transport } from "../transport/types.ts";
 
-/** Receives one message `bytes[offset, offset+length)`; the bytes may be kept (never reused). */
+/**
+ * Receives one message `bytes[offset, offset+length)`; the bytes may be kept (never reused) — unless the
+ * client was made with {@link RelayClientOptions.lentMessages}: then they are valid during the call only.
+ */
 export type ClientMessageHandler = (bytes: Uint8Array, offset: number, length: number) => void;
 
 /** Settings of a {@link RelayClient}. */
@@ -107,6 +110,14 @@ export interface RelayClientOptions {
    * latency, for a core's price — see relay/busy-poll.ts for when that is a good trade.
    */
   busyPoll?: boolean;
+  /**
+   * The {@link RelayClient.onMessage} handler reads each message during its call and keeps nothing of
+   * it but copies (default false). The connection may then read into memory it reuses (the ring
+   * transport does), which spares the collector a fresh array per read: threads relay 1 → 1 +9 %
+   * (docs/PERFORMANCE.md, "Lent reads"). What the client itself keeps — messages held back for a gap,
+   * queued for {@link RelayClient.subscribe}'s iterator — it copies.
+   */
+  lentMessages?: boolean;
   /** Transport (default: this runtime's). */
   transport?: Transport;
   /** Logger (default: JSON lines on stderr). */
@@ -283,7 +294,10 @@ export class RelayClient implements MessageSink {
 
   // ---------------------------------------------------------------- receiving
 
-  /** Delivers every message to `handler` (zero-copy; bytes may be kept). Replaces the async iterator. */
+  /**
+   * Delivers every message to `handler` (zero-copy; bytes may be kept, but with
+   * {@link RelayClientOptions.lentMessages} only during the call). Replaces the async iterator.
+   */
   onMessage(handler: ClientMessageHandler): void {
     this.handler = handler;
   }
@@ -297,7 +311,7 @@ export class RelayClient implements MessageSink {
     this.stats.delivered++;
     const h = this.handler;
     if (h === undefined) {
-      this.inbox.push(bytes.subarray(offset, offset + length));
+      this.inbox.push(this.sequencer.lent ? bytes.slice(offset, offset + length) : bytes.subarray(offset, offset + length));
       return;
     }
     // The application's failure is not the stream's: counted and logged, the connection stays (it used
@@ -374,9 +388,12 @@ export class RelayClient implements MessageSink {
     this.conn = conn;
     this.framer.reset();
     this.refusals.newConnection();
+    const lentOk = this.opts.lentMessages === true;
     conn.setHandlers({
-      data: (chunk) => {
+      acceptsLent: lentOk,
+      data: (chunk, lent) => {
         this.gotData = true;
+        this.sequencer.lent = lent === true;
         try {
           this.framer.push(chunk, this.onFrame);
         } catch (e) {

@@ -77,6 +77,9 @@ export class SourceSequencer {
   // Set by the first reconnect: a source first seen later may have lost messages with the old connection.
   private catchUpNewSources = false;
 
+  /** The message being handled is in a lent chunk (rewritten after it): what is held back is copied. */
+  lent = false;
+
   /** @param options callbacks, counters and limits */
   constructor(options: SequencerOptions) {
     this.opts = options;
@@ -245,6 +248,7 @@ export class SourceSequencer {
   }
 
   private holdBack(source: number, msg: Uint8Array, seq: bigint): void {
+    if (this.lent) msg = msg.slice();
     let h = this.held.get(source);
     if (h === undefined) {
       const from = this.expected(source);

@@ -1,13 +1,14 @@
 /**
  * The relay's fan-out: the subscribing sessions, and the forwarding of an accepted message to each of
  * them that wants it — as a slice of the read chunk added to its outbox (relay/server/outbox.ts), never to the sender
- * itself — with every touched outbox flushed as one batch after the chunk.
+ * itself — with every touched outbox flushed as one batch after the chunk (while a lent chunk is still
+ * valid: see `acceptsLent` in relay/transport/types.ts).
  *
  * @example
  * ```ts
  * const fanOut = new FanOut(metrics);
  * fanOut.add(subscriber);
- * fanOut.forward(publisher, buffer, length, u8, base, source, hi, lo);
+ * fanOut.forward(publisher, buffer, length, u8, base, source, hi, lo, false);
  * fanOut.flush(); // after the chunk
  * ```
  * @module
@@ -53,10 +54,11 @@ export class FanOut {
 
   /**
    * Adds the accepted message at absolute `base` (`length` bytes; `u8` views `buffer`) of `source`,
-   * sequence `hi:lo`, to every subscriber but `from` whose filter it matches.
+   * sequence `hi:lo`, to every subscriber but `from` whose filter it matches; `lent` when `buffer` is
+   * rewritten after the chunk (the outboxes then copy what they keep past their flush).
    */
   forward(
-    from: Session, buffer: ArrayBufferLike, length: number, u8: Uint8Array, base: number, source: number, hi: number, lo: number,
+    from: Session, buffer: ArrayBufferLike, length: number, u8: Uint8Array, base: number, source: number, hi: number, lo: number, lent: boolean,
   ): void {
     const subs = this.subscribers;
     const n = subs.length;
@@ -65,7 +67,7 @@ export class FanOut {
       const t = subs[i]!;
       if (t === from) continue;
       if (t.filter !== undefined && !matchesFilter(u8, base, length, t.filter)) continue;
-      t.outbox!.add(buffer, base, length, source, hi, lo);
+      t.outbox!.add(buffer, base, length, source, hi, lo, lent);
       delivered++;
       if (!t.dirty) {
         t.dirty = true;

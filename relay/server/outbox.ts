@@ -11,7 +11,10 @@
  * for longer than the relay's limit gets the subscriber disconnected (see {@link Outbox.overflowSince}).
  *
  * Slices normally reference the read chunk they arrived in. A small slice that has to wait is copied
- * first, so a slow subscriber with a narrow filter cannot pin many large chunks.
+ * first, so a slow subscriber with a narrow filter cannot pin many large chunks. Slices of a lent chunk
+ * (rewritten after it is handled: `acceptsLent` in relay/transport/types.ts) are copied when they would
+ * outlive {@link Outbox.flush}: all of them when they wait, and the batch (as one array) when the
+ * connection may hold what it is given ({@link Connection.copiesWrites} not set).
  *
  * @module
  */
@@ -113,6 +116,8 @@ export class Outbox {
   private batch: Uint8Array[] = [];
   private batchMeta: SliceMeta[] = [];
   private batchBytes = 0;
+  /** The batch has slices of a lent chunk. */
+  private batchLent = false;
   private backlog: Uint8Array[] = [];
   private backlogMeta: SliceMeta[] = [];
   private backlogHead = 0;
@@ -145,9 +150,10 @@ export class Outbox {
   /**
    * Adds the message at absolute offset `abs` of `buf` (`len` bytes; referenced, not copied) to the
    * current batch; `source` and its sequence `hi:lo` let a whole slice of one source be dropped without
-   * reading it again.
+   * reading it again. `lent`: `buf` is rewritten after the chunk, so flush the batch before that.
    */
-  add(buf: ArrayBufferLike, abs: number, len: number, source: number, hi: number, lo: number): void {
+  add(buf: ArrayBufferLike, abs: number, len: number, source: number, hi: number, lo: number, lent = false): void {
+    if (lent) this.batchLent = true;
     if (buf === this.curBuf && abs === this.curEnd) {
       this.curEnd += len;
       this.curCount++;
@@ -196,15 +202,19 @@ export class Outbox {
       this.discard();
       return;
     }
+    const lent = this.batchLent;
+    this.batchLent = false;
     if (this.backlogBytesCount === 0 && this.gaps.size === 0 && conn.pendingBytes < this.opts.windowBytes) {
-      if (conn.pendingBytes > 0) this.compactBatch();
+      if (lent && conn.copiesWrites !== true) this.joinBatch();
+      else if (conn.pendingBytes > 0) this.compactBatch();
       conn.write(this.batch);
       clearKeepingCapacity(this.batch);
       clearKeepingCapacity(this.batchMeta);
       this.batchBytes = 0;
       return;
     }
-    this.compactBatch();
+    if (lent) this.copyBatch();
+    else this.compactBatch();
     for (let i = 0; i < this.batch.length; i++) {
       this.backlog.push(this.batch[i]!);
       this.backlogMeta.push(this.batchMeta[i]!);
@@ -243,6 +253,7 @@ export class Outbox {
     this.batch.length = 0;
     this.batchMeta.length = 0;
     this.batchBytes = 0;
+    this.batchLent = false;
     this.backlog = [];
     this.backlogMeta = [];
     this.backlogHead = 0;
@@ -322,6 +333,23 @@ export class Outbox {
       const s = b[i]!;
       if (s.length * 4 < s.buffer.byteLength) b[i] = s.slice();
     }
+  }
+
+  /** Copies every slice of the batch (it has slices of a lent chunk, and is about to wait). */
+  private copyBatch(): void {
+    const b = this.batch;
+    for (let i = 0; i < b.length; i++) b[i] = b[i]!.slice();
+  }
+
+  /** Replaces the batch with one copy of it (it has slices of a lent chunk, for a connection that may hold it). */
+  private joinBatch(): void {
+    const b = this.batch;
+    const one = new Uint8Array(this.batchBytes);
+    for (let i = 0, at = 0; i < b.length; at += b[i++]!.length) one.set(b[i]!, at);
+    clearKeepingCapacity(b);
+    clearKeepingCapacity(this.batchMeta);
+    b.push(one);
+    this.batchMeta.push(UNKNOWN_META);
   }
 
   /** Drops whole messages from the backlog head until it fits, remembering their sequence ranges. */

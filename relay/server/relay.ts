@@ -93,6 +93,8 @@ export class Relay {
   private stopped = false;
   // Views, buffer and byte offset of the chunk being read (many messages per chunk).
   private readonly chunk = new ChunkViews();
+  /** The chunk being handled was lent by its connection (see {@link onChunk}). */
+  private lent = false;
 
   /** @param options domain and limits */
   constructor(options: RelayOptions) {
@@ -164,7 +166,8 @@ export class Relay {
     }, this.helloTimeoutMs);
     (s.helloTimer as { unref?: () => void }).unref?.();
     conn.setHandlers({
-      data: (chunk) => this.onChunk(s, chunk),
+      acceptsLent: true,
+      data: (chunk, lent) => this.onChunk(s, chunk, lent === true),
       drain: () => s.outbox?.pump(),
       close: (error) => this.onClosed(s, error),
     });
@@ -179,8 +182,10 @@ export class Relay {
     for (const s of [...this.sessions]) this.disconnect(s, DisconnectReason.shutdown, "relay shutting down", false);
   }
 
-  private onChunk(s: Session, chunk: Uint8Array): void {
+  /** `lent`: `chunk` is rewritten once this returns, so what is kept of it is copied (the rings, outboxes). */
+  private onChunk(s: Session, chunk: Uint8Array, lent: boolean): void {
     if (s.state === SessionState.Closed) return;
+    this.lent = lent;
     const t0 = performance.now();
     const m = this.metrics;
     m.bytesIn += chunk.length;
@@ -199,6 +204,7 @@ export class Relay {
         this.disconnect(s, DisconnectReason.framing, "internal error");
       }
     }
+    if (lent) this.rings.flushCopies();
     if (s.recall !== undefined) this.answers.recall(s);
     this.fanOut.flush();
     const forwarded = m.messagesOut - outBefore;
@@ -327,9 +333,11 @@ export class Relay {
     const rings = this.rings;
     let ring = rings.get(source);
     if (ring === undefined || !rings.isNewest(source)) ring = rings.touch(source);
-    ring.push(buffer, base, length, hi, lo);
+    const lent = this.lent;
+    if (lent) ring.pushCopy(u8, base, length, hi, lo);
+    else ring.push(buffer, base, length, hi, lo);
     if (rings.overBudget) rings.enforceBudget(source);
-    this.fanOut.forward(s, buffer, length, u8, base, source, hi, lo);
+    this.fanOut.forward(s, buffer, length, u8, base, source, hi, lo, lent);
   }
 
   /** Handles the control TLVs (Hello, Subscribe, RetransmitRequest) of a validated message of `s`. */

@@ -30,6 +30,7 @@
 
 import type { RelayMetrics } from "./metrics.ts";
 import { type ChunkLedger, SourceRing } from "./source-ring.ts";
+import { CopySlabs } from "./copy-slabs.ts";
 
 /**
  * What keeping one chunk alive costs besides its bytes: its ArrayBuffer and Buffer objects, the views
@@ -61,6 +62,10 @@ export class RingStore implements ChunkLedger {
   private readonly maxTotal: number;
   private readonly metrics: RelayMetrics | undefined;
   private readonly rings: (SourceRing | undefined)[] = new Array<SourceRing | undefined>(SOURCES);
+  /** The slabs every ring copies lent messages into (relay/server/copy-slabs.ts). */
+  readonly copySlabs = new CopySlabs();
+  /** Rings with copies still to make ({@link flushCopies}). */
+  private readonly copying: SourceRing[] = [];
   // Runs of ring entries per chunk; a chunk counts in `total` while it is referenced at all.
   private readonly refs = new Map<ArrayBufferLike, number>();
   private total = 0;
@@ -134,7 +139,7 @@ export class RingStore implements ChunkLedger {
   touch(source: number): SourceRing {
     let ring = this.rings[source];
     if (ring === undefined) {
-      ring = this.rings[source] = new SourceRing(this.perSource, this);
+      ring = this.rings[source] = new SourceRing(this.perSource, this, this.copySlabs);
       this.linkNewest(source);
       this.count++;
       if (this.metrics !== undefined) this.metrics.ringSources = this.count;
@@ -164,6 +169,21 @@ export class RingStore implements ChunkLedger {
     } else {
       this.refs.set(buf, n + 1);
     }
+  }
+
+  /** {@link ChunkLedger.copyPending}: called by the rings. */
+  copyPending(ring: SourceRing): void {
+    this.copying.push(ring);
+  }
+
+  /**
+   * Makes every copy the rings took a place for ({@link SourceRing.pushCopy}): call it before a lent
+   * chunk is handed back.
+   */
+  flushCopies(): void {
+    const c = this.copying;
+    for (let i = 0; i < c.length; i++) c[i]!.endCopies();
+    c.length = 0;
   }
 
   /** {@link ChunkLedger.index}: called by the rings. */

@@ -2,7 +2,9 @@
  * A bounded ring of one source's recent messages, in sequence order, kept to answer RetransmitRequest.
  *
  * Zero-copy: an entry references the received chunk its message arrived in (chunks are never reused,
- * see the transport contract). The bound is on memory actually kept alive: each run of consecutive
+ * see the transport contract) — except a message of a lent chunk (`ConnectionHandlers.acceptsLent`),
+ * which is copied into the ring's own slab ({@link SourceRing.pushCopy}; slabs come from and go back to
+ * a {@link CopySlabs} pool, relay/server/copy-slabs.ts). The bound is on memory actually kept alive: each run of consecutive
  * entries in the same underlying buffer counts that buffer's whole size once, and the oldest entries are
  * evicted while the total exceeds `maxBytes`. A source that fills its chunks costs about its message
  * bytes; one that shares big chunks with others costs the chunks — either way memory stays bounded.
@@ -16,6 +18,7 @@
  */
 
 import { HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
+import { COPY_SLAB_BYTES, type CopySlabs, FIRST_COPY_SLAB_BYTES } from "./copy-slabs.ts";
 
 /**
  * Counts the chunks rings keep alive, each once however many rings reference it. A ring calls
@@ -29,17 +32,19 @@ export interface ChunkLedger {
   release(buf: ArrayBufferLike): void;
   /** A ring's index arrays grew by about `delta` bytes. */
   index(delta: number): void;
+  /** `ring` took places for copies it has not made yet: call its `endCopies` before the source is rewritten. */
+  copyPending?(ring: SourceRing): void;
 }
 
 /**
  * Estimated bytes of a ring's own structures: a fixed part (the object, its arrays) plus 20 bytes per
- * entry slot (start 8, length 4, two sequence words 8) and 12 per run slot (buffer reference 8, entry
- * count 4). Measured: 20 000 one-message sources grew a relay by about 2.5 KiB each on Node and Deno, of
+ * entry slot (start 8, length 4, two sequence words 8) and 13 per run slot (buffer reference 8, entry
+ * count 4, copy-slab flag 1). Measured: 20 000 one-message sources grew a relay by about 2.5 KiB each on Node and Deno, of
  * which 74 bytes were data.
  */
 const INDEX_BASE_BYTES = 1024;
 const INDEX_BYTES_PER_ENTRY = 20;
-const INDEX_BYTES_PER_RUN = 12;
+const INDEX_BYTES_PER_RUN = 13;
 
 // Small to start with (they double as needed): a relay may see many sources that send little.
 const INITIAL_ENTRIES = 32;
@@ -106,24 +111,46 @@ export class SourceRing {
   private count = 0;
   private runBufs: (ArrayBufferLike | undefined)[];
   private runLens: Int32Array;
+  /** 1 where the run is in one of this ring's copy slabs (given back when the run ends). */
+  private runOwned: Uint8Array;
   private runHead = 0;
   private runCount = 0;
   private pinned = 0;
   private readonly ledger: ChunkLedger | undefined;
+  private readonly slabs: CopySlabs | undefined;
+  /** The copy slab being filled (see {@link pushCopy}), and where its free part starts. */
+  private fill: Uint8Array | undefined;
+  private fillBuf: ArrayBufferLike | undefined;
+  private fillAt = 0;
+  /** Bytes `pendFrom..pendTo` of `pendSrc` still to be copied to `pendAt` of `fill` ({@link flushCopies}). */
+  private pendSrc: Uint8Array | undefined;
+  private pendFrom = 0;
+  private pendTo = 0;
+  private pendAt = 0;
+  /** The ledger was told of pending copies and has not called {@link endCopies} since. */
+  private listed = false;
+  private nextSlabBytes: number;
+  private readonly slabCap: number;
 
   /**
    * @param maxBytes most bytes of received chunks kept alive by this ring
    * @param ledger told of every run of entries that starts or ends in a chunk (relay-wide accounting)
+   * @param slabs where copies of lent messages go (default: fresh arrays, left to the collector)
    */
-  constructor(maxBytes: number, ledger?: ChunkLedger) {
+  constructor(maxBytes: number, ledger?: ChunkLedger, slabs?: CopySlabs) {
     this.maxBytes = Math.max(1024, maxBytes);
     this.ledger = ledger;
+    this.slabs = slabs;
+    // A slab is pinned whole: at most a quarter of the ring's bound, so a small ring still keeps several.
+    this.slabCap = Math.max(256, Math.min(COPY_SLAB_BYTES, this.maxBytes >> 2));
+    this.nextSlabBytes = Math.min(FIRST_COPY_SLAB_BYTES, this.slabCap);
     this.starts = new Float64Array(INITIAL_ENTRIES);
     this.lens = new Int32Array(INITIAL_ENTRIES);
     this.seqLo = new Uint32Array(INITIAL_ENTRIES);
     this.seqHi = new Uint32Array(INITIAL_ENTRIES);
     this.runBufs = new Array<ArrayBufferLike | undefined>(INITIAL_RUNS);
     this.runLens = new Int32Array(INITIAL_RUNS);
+    this.runOwned = new Uint8Array(INITIAL_RUNS);
     ledger?.index(this.indexBytes);
   }
 
@@ -175,11 +202,81 @@ export class SourceRing {
     while (this.pinned > this.maxBytes && this.count > 1) this.evict();
   }
 
+  /**
+   * Keeps a copy of the message at absolute offset `start` of `src` (`len` bytes; `src` views a whole
+   * buffer, as the relay's chunk views do) with sequence `hi:lo`: for a lent chunk, rewritten once handled.
+   * Its place in this ring's current slab is taken now (a new slab when the current one is full, or was
+   * left because a message in another buffer was pushed after it: each slab holds one run of entries and
+   * is free exactly when that run is evicted); the bytes are copied by {@link flushCopies}, which the owner calls before `src` is
+   * rewritten — one copy per stretch of consecutive messages (a `set` of a 74-byte message cost ~40 ns,
+   * as much as the rest of the push). {@link collect} flushes first.
+   */
+  pushCopy(src: Uint8Array, start: number, len: number, hi: number, lo: number): void {
+    let at = this.fillAt;
+    if (this.fillBuf === undefined || at + len > this.fillBuf.byteLength) {
+      this.flushCopies();
+      this.newSlab(len);
+      at = 0;
+    }
+    if (src === this.pendSrc && start === this.pendTo) this.pendTo += len;
+    else this.startCopy(src, start, len, at);
+    this.fillAt = at + len;
+    this.push(this.fillBuf!, at, len, hi, lo);
+  }
+
+  private startCopy(src: Uint8Array, start: number, len: number, at: number): void {
+    if (this.pendSrc !== undefined) this.flushCopies();
+    if (!this.listed) {
+      this.listed = true;
+      this.ledger?.copyPending?.(this);
+    }
+    this.pendSrc = src;
+    this.pendFrom = start;
+    this.pendTo = start + len;
+    this.pendAt = at;
+  }
+
+  /** {@link flushCopies}, by the ledger told of them (`copyPending`): it may be told again. */
+  endCopies(): void {
+    this.listed = false;
+    this.flushCopies();
+  }
+
+  /** Copies what {@link pushCopy} took a place for and has not copied yet. */
+  flushCopies(): void {
+    const src = this.pendSrc;
+    if (src === undefined) return;
+    this.pendSrc = undefined;
+    this.fill!.set(src.subarray(this.pendFrom, this.pendTo), this.pendAt);
+  }
+
+  private newSlab(len: number): void {
+    const bytes = Math.max(len, this.nextSlabBytes);
+    if (this.nextSlabBytes < this.slabCap) this.nextSlabBytes = Math.min(this.slabCap, this.nextSlabBytes * 2);
+    const slab = this.slabs !== undefined ? this.slabs.take(bytes) : new Uint8Array(bytes);
+    this.fill = slab;
+    this.fillBuf = slab.buffer;
+    this.fillAt = 0;
+  }
+
+  /** Stops filling the current slab (a run in another buffer follows its run), after its pending copy. */
+  private closeSlab(): void {
+    this.flushCopies();
+    this.fill = undefined;
+    this.fillBuf = undefined;
+  }
+
   /** A run of entries starts in `buf` (kept out of {@link push} so that stays small enough to inline). */
   private startRun(buf: ArrayBufferLike): void {
     if (this.runCount === this.runBufs.length) this.growRuns();
     const i = (this.runHead + this.runCount) & (this.runBufs.length - 1);
     this.runBufs[i] = buf;
+    if (buf === this.fillBuf) this.runOwned[i] = 1;
+    else {
+      this.runOwned[i] = 0;
+      // Each slab holds one run, so it is free exactly when that run is evicted.
+      if (this.fillBuf !== undefined) this.closeSlab();
+    }
     this.runLens[i] = 1;
     this.runCount++;
     this.pinned += buf.byteLength;
@@ -194,6 +291,15 @@ export class SourceRing {
       const b = this.runBufs[h]!;
       this.pinned -= b.byteLength;
       this.ledger?.release(b);
+      if (this.runOwned[h] === 1) {
+        // The slab's one run is gone: nothing reads it any more.
+        if (b === this.fillBuf) {
+          this.pendSrc = undefined;
+          this.fill = undefined;
+          this.fillBuf = undefined;
+        }
+        this.slabs?.give(b);
+      }
       this.runBufs[h] = undefined;
       this.runHead = (h + 1) & (this.runBufs.length - 1);
       this.runCount--;
@@ -223,13 +329,16 @@ export class SourceRing {
     const cap = this.runBufs.length;
     const bufs = new Array<ArrayBufferLike | undefined>(cap * 2);
     const lens = new Int32Array(cap * 2);
+    const owned = new Uint8Array(cap * 2);
     for (let i = 0; i < this.runCount; i++) {
       const j = (this.runHead + i) & (cap - 1);
       bufs[i] = this.runBufs[j];
       lens[i] = this.runLens[j]!;
+      owned[i] = this.runOwned[j]!;
     }
     this.runBufs = bufs;
     this.runLens = lens;
+    this.runOwned = owned;
     this.runHead = 0;
     this.ledger?.index(INDEX_BYTES_PER_RUN * cap);
   }
@@ -254,6 +363,7 @@ export class SourceRing {
    * `accept` filters messages (a subscriber's type filter); filtered ones are neither sent nor missing.
    */
   collect(from: bigint, to: bigint, last: bigint, accept?: (message: Uint8Array) => boolean): RingRange {
+    this.flushCopies();
     const end = to < last ? to : last;
     const missing: [bigint, bigint][] = [];
     if (from > end) return { bytes: new Uint8Array(0), count: 0, missing };

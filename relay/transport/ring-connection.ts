@@ -2,9 +2,13 @@
  * A {@link Connection} over two shared-memory rings (`ring.ts`): one this side writes, one it reads.
  * It carries exactly the bytes a socket would, with the socket contract of `types.ts`:
  * - every received chunk is a fresh copy out of the ring (one copy per read batch, straddling the end
- *   or not), because the ring's memory is rewritten as soon as the space is freed;
- * - a `write` batch that fits is copied in and published as one step; one that does not waits whole in
- *   `pendingBytes` until the reader frees room (back-pressure, never loss), and `drain` fires when the
+ *   or not), because the ring's memory is rewritten as soon as the space is freed — or, to handlers
+ *   that copy what they keep (`acceptsLent`, the relay), a copy into one array this side reuses for every
+ *   read, handed over as lent: no fresh memory per read, which cost the relay thread ~15 % of its rate
+ *   in garbage collection (docs/PERFORMANCE.md, "Lent reads");
+ * - a `write` batch that fits is copied in and published as one step; one that does not is copied and
+ *   waits whole in `pendingBytes` until the reader frees room (back-pressure, never loss) — `write` never
+ *   holds the caller's arrays ({@link RingConnection.copiesWrites}) — and `drain` fires when the
  *   queue empties — always from a microtask, never from inside `write` (a caller must not be re-entered
  *   halfway through handing a batch over). Only a batch larger than the whole ring is published in pieces;
  * - `close` fires once: after the peer's orderly close once everything it published was delivered, on
@@ -68,12 +72,16 @@ const now = (): number => performance.now();
 export class RingConnection implements Connection {
   readonly peer: string;
   readonly secure = false;
+  /** Always true: a batch that has to wait is copied first. */
+  readonly copiesWrites = true;
   private readonly out: RingWriter;
   private readonly inp: RingReader;
   private readonly link: MessagePort | undefined;
   private readonly spinMs: number;
   private readonly maxRead: number;
   private handlers: ConnectionHandlers | undefined;
+  /** The array every read is copied into when the handlers accept lent chunks; else undefined. */
+  private lendBuf: Uint8Array | undefined;
   private readonly queue = new Fifo<Batch>();
   private queued = 0;
   private piece = 0;
@@ -82,6 +90,8 @@ export class RingConnection implements Connection {
   private drainScheduled = false;
   private readState: "idle" | "parked" | "scheduled" | "off" = "off";
   private paused = false;
+  /** Inside `data`: a `resume` from there lets the running loop go on rather than start a nested one. */
+  private delivering = false;
   private closing = false;
   private done = false;
   private closeError: Error | undefined;
@@ -120,6 +130,7 @@ export class RingConnection implements Connection {
 
   setHandlers(handlers: ConnectionHandlers): void {
     this.handlers = handlers;
+    this.lendBuf = handlers.acceptsLent === true ? new Uint8Array(this.maxRead) : undefined;
     if (this.done) {
       queueMicrotask(() => handlers.close(this.closeError));
       return;
@@ -141,8 +152,10 @@ export class RingConnection implements Connection {
       this.scheduleDrain();
       return;
     }
-    // The caller may reuse its array of chunks (not the chunks themselves) once write returns.
-    this.queue.push({ chunks: chunks.slice(), bytes });
+    // The caller may reuse its arrays once write returns (copiesWrites): one copy of the waiting batch.
+    const copy = new Uint8Array(bytes);
+    for (let i = 0, at = 0; i < chunks.length; at += chunks[i++]!.length) copy.set(chunks[i]!, at);
+    this.queue.push({ chunks: [copy], bytes });
     this.queued += bytes;
     this.flush();
   }
@@ -165,7 +178,7 @@ export class RingConnection implements Connection {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    if (this.readState === "idle") this.pump();
+    if (this.readState === "idle" && !this.delivering) this.pump();
   }
 
   close(abort = false): void {
@@ -246,9 +259,16 @@ export class RingConnection implements Connection {
     if (this.paused) return;
     const inp = this.inp;
     const handlers = this.handlers;
+    const lend = this.lendBuf;
     for (let turns = 0; ; ) {
       if (inp.available() > 0) {
-        handlers.data(inp.take(this.maxRead));
+        this.delivering = true;
+        try {
+          if (lend === undefined) handlers.data(inp.take(this.maxRead));
+          else handlers.data(inp.take(this.maxRead, lend), true);
+        } finally {
+          this.delivering = false;
+        }
         if (this.done || this.paused) return;
         if (++turns >= READS_PER_TURN) {
           this.readState = "scheduled";

@@ -287,19 +287,24 @@ export class RingReader extends RingView {
 
   /**
    * Copies up to `max` published bytes into memory that is never written again (a slice of a
-   * {@link READ_SLAB_BYTES} array), frees their space and returns them; an empty array when nothing is
-   * published.
+   * {@link READ_SLAB_BYTES} array) — or, given `into`, to the start of `into` (at most its length, the
+   * caller's to reuse) — frees their space and returns them; an empty array when nothing is published.
    */
-  take(max: number): Uint8Array {
-    const n = Math.min(this.available(), max);
+  take(max: number, into?: Uint8Array): Uint8Array {
+    const n = Math.min(this.available(), into === undefined ? max : Math.min(max, into.length));
     if (n === 0) return NOTHING;
-    let to = this.slabAt;
-    if (to + n > this.slab.length) {
-      this.slab = new Uint8Array(Math.max(READ_SLAB_BYTES, n));
-      to = 0;
+    let slab: Uint8Array;
+    let to = 0;
+    if (into !== undefined) slab = into;
+    else {
+      to = this.slabAt;
+      if (to + n > this.slab.length) {
+        this.slab = new Uint8Array(Math.max(READ_SLAB_BYTES, n));
+        to = 0;
+      }
+      slab = this.slab;
+      this.slabAt = to + n;
     }
-    const slab = this.slab;
-    this.slabAt = to + n;
     const at = this.read & this.mask;
     const first = this.capacity - at;
     if (n <= first) slab.set(this.data.subarray(at, at + n), to);

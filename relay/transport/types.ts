@@ -6,9 +6,12 @@
  *
  * Contract every implementation keeps:
  * - every received chunk is a fresh byte range that is never written again, so receivers may keep
- *   slices of it (the relay forwards such slices to subscribers instead of copying);
+ *   slices of it (the relay forwards such slices to subscribers instead of copying) — unless the
+ *   handlers say they copy what they keep ({@link ConnectionHandlers.acceptsLent}): then a transport
+ *   may lend its own reused memory, and says so per chunk (`data(chunk, true)`);
  * - `write` takes a batch of byte arrays and sends them in order, in as few system calls as it can;
- *   the arrays must not be modified afterwards (they may be held until written);
+ *   the arrays must not be modified afterwards (they may be held until written), unless the
+ *   connection says it copies them ({@link Connection.copiesWrites});
  * - `pendingBytes` says how much is accepted but not yet handed to the kernel (back-pressure), and
  *   `onDrain` fires when it falls back to zero;
  * - `onClose` fires exactly once, whether the peer closed, an error happened or `close()` was called.
@@ -63,8 +66,16 @@ export interface TlsOptions {
 
 /** Handlers a connection reports to. Set them with {@link Connection.setHandlers} before data can arrive. */
 export interface ConnectionHandlers {
-  /** One received chunk; `chunk` is never reused, slices of it may be kept. */
-  data(chunk: Uint8Array): void;
+  /**
+   * One received chunk. Unless `lent` is true, `chunk` is never reused and slices of it may be kept;
+   * a lent chunk is written again once `data` returns, so whatever is kept of it must be copied.
+   */
+  data(chunk: Uint8Array, lent?: boolean): void;
+  /**
+   * True when `data` copies whatever it keeps of a lent chunk: the connection may then read into the
+   * same memory again and again (the ring transport does: no fresh memory per read for the collector).
+   */
+  readonly acceptsLent?: boolean;
   /** All pending writes were handed over (to the kernel, or the ring); never called from inside `write`. */
   drain?(): void;
   /** The connection is gone (once). `error` when it ended by a failure rather than an orderly close. */
@@ -85,6 +96,12 @@ export interface Connection {
   readonly inProcess?: boolean;
   /** Bytes accepted by {@link write} and not yet handed to the kernel. */
   readonly pendingBytes: number;
+  /**
+   * True when {@link write} has copied every byte it was given by the time it returns (it never holds
+   * the caller's arrays), so a writer may pass memory it will reuse. Absent or false: the arrays may be
+   * held until written.
+   */
+  readonly copiesWrites?: boolean;
   /** True once closed (by either side). */
   readonly closed: boolean;
   /** Installs the handlers and starts reading. */
