@@ -73,4 +73,29 @@ describe("relay client parts", () => {
     expect(delivered).toEqual([1n, 2n]);
     expect(stats.duplicates).toBe(2);
   });
+
+  it("holds back a copy of a message from a lent chunk while a gap before it is filled", () => {
+    const stats = { duplicates: 0, gapsDetected: 0, lost: 0 };
+    const view = new MessageView();
+    const delivered: [bigint, number][] = [];
+    const seq = new SourceSequencer({
+      deliver: (bytes, offset) => void delivered.push([view.wrap(bytes, offset).sequence, bytes[offset + 40]!]),
+      requestRetransmit: () => {}, stats, log: silentLogger,
+    });
+    const lentChunk = new Uint8Array(256);
+    const b = new MessageBuilder(256);
+    const acceptLent = (sequence: bigint): void => {
+      const m = b.begin(RelayDomain.MarketData, 5).addTrade(pairAssetId("BTC", "USD"), Venue.Coinbase, AssetType.Spot, Side.Buy, 0, 1n, 1n, 0n).finish();
+      new DataView(m.buffer, m.byteOffset).setBigUint64(8, sequence, true);
+      lentChunk.set(m);
+      lentChunk[40] = Number(sequence);
+      seq.lent = true;
+      seq.accept(lentChunk, 0, m.length, viewsOf(lentChunk).dv, lentChunk.byteOffset);
+      lentChunk.fill(0xee); // the connection reads the next chunk into the same memory
+    };
+    acceptLent(1n);
+    acceptLent(3n); // held back: 2 is missing
+    acceptLent(2n); // fills the gap: 2, then the held 3
+    expect(delivered).toEqual([[1n, 1], [2n, 2], [3n, 3]]);
+  });
 });
