@@ -7,7 +7,8 @@
  *   serves a client thread's route; reports `{ subscribers }` when the count changes; `{ op: "stop" }`
  *   answers `{ metrics }`.
  * - `{ role: "sub", port, mode, spinMicros }` — a subscriber over the ring; `{ ready: true }`, then its
- *   result (`count`, `seconds`, `latenciesNs`) on `{ op: "stop" }`.
+ *   result (`count`, `seconds`, `latenciesNs`) on `{ op: "stop" }`. Its handler keeps nothing of a
+ *   message, so its client takes lent reads (`lentMessages`, docs/PERFORMANCE.md "Lent reads").
  * - `{ role: "pub", port, mode, seconds, rate }` — a publisher of 74-byte Trades, as `relay-worker.ts`
  *   does over sockets; answers its result when done.
  *
