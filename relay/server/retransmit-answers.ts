@@ -31,7 +31,7 @@ import type { FanOut } from "./fan-out.ts";
 import { DropReason, type RelayMetrics } from "./metrics.ts";
 import type { RetransmitFallback } from "./retransmit-source.ts";
 import type { RingStore } from "./ring-store.ts";
-import { forEachInSequence } from "./source-ring.ts";
+import { forEachInSequence } from "./ring-range.ts";
 import type { SourceSequences } from "./source-sequences.ts";
 import { type Session, SessionState } from "./session.ts";
 import { matchesFilter } from "./type-filter.ts";

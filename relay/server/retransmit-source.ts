@@ -22,7 +22,8 @@
 
 import { HeaderOffset, viewsOf } from "../../protocol/mod.ts";
 import { createLogger, type Logger } from "../../core/log.ts";
-import { forEachInSequence, type SourceRing } from "./source-ring.ts";
+import { forEachInSequence } from "./ring-range.ts";
+import type { SourceRing } from "./source-ring.ts";
 
 /**
  * A message of the relay's current run of a source that follows the requested range: it tells a store
