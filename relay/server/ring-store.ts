@@ -62,7 +62,10 @@ export class RingStore implements ChunkLedger {
   private readonly maxTotal: number;
   private readonly metrics: RelayMetrics | undefined;
   private readonly rings: (SourceRing | undefined)[] = new Array<SourceRing | undefined>(SOURCES);
-  /** The slabs every ring copies lent messages into (relay/server/copy-slabs.ts). */
+  /**
+   * The slabs every ring copies lent messages into (relay/server/copy-slabs.ts). A slab a ring holds counts
+   * in {@link bytes} like any chunk; the free ones waiting for reuse (at most 64 × 32 KiB) do not.
+   */
   readonly copySlabs = new CopySlabs();
   /** Rings with copies still to make ({@link flushCopies}). */
   private readonly copying: SourceRing[] = [];
