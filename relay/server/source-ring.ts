@@ -4,9 +4,9 @@
  * Zero-copy: an entry references the received chunk its message arrived in (chunks are never reused,
  * see the transport contract) — except a message of a lent chunk (`ConnectionHandlers.acceptsLent`),
  * which is copied into the ring's own slab ({@link SourceRing.pushCopy}; slabs come from and go back to
- * a {@link CopySlabs} pool, relay/server/copy-slabs.ts). The bound is on memory actually kept alive: each run of consecutive
- * entries in the same underlying buffer counts that buffer's whole size once, and the oldest entries are
- * evicted while the total exceeds `maxBytes`. A source that fills its chunks costs about its message
+ * a {@link CopySlabs} pool, relay/server/copy-slabs.ts). The bound is on memory actually kept alive: each
+ * run of consecutive entries in the same underlying buffer counts that buffer's whole size once, and the
+ * oldest entries are evicted while the total exceeds `maxBytes`. A source that fills its chunks costs about its message
  * bytes; one that shares big chunks with others costs the chunks — either way memory stays bounded.
  * Sequences are u64 handled as two u32 words (no bigint per message).
  *
@@ -167,9 +167,9 @@ export class SourceRing {
    * buffer, as the relay's chunk views do) with sequence `hi:lo`: for a lent chunk, rewritten once handled.
    * Its place in this ring's current slab is taken now (a new slab when the current one is full, or was
    * left because a message in another buffer was pushed after it: each slab holds one run of entries and
-   * is free exactly when that run is evicted); the bytes are copied by {@link flushCopies}, which the owner calls before `src` is
-   * rewritten — one copy per stretch of consecutive messages (a `set` of a 74-byte message cost ~40 ns,
-   * as much as the rest of the push). {@link collect} flushes first.
+   * is free exactly when that run is evicted); the bytes are copied by {@link flushCopies}, which the
+   * owner calls before `src` is rewritten — one copy per stretch of consecutive messages (a `set` of a
+   * 74-byte message cost ~40 ns, as much as the rest of the push). {@link collect} flushes first.
    */
   pushCopy(src: Uint8Array, start: number, len: number, hi: number, lo: number): void {
     let at = this.fillAt;
