@@ -6,8 +6,9 @@
  * which is copied into the ring's own slab ({@link SourceRing.pushCopy}; slabs come from and go back to
  * a {@link CopySlabs} pool, relay/server/copy-slabs.ts). The bound is on memory actually kept alive: each
  * run of consecutive entries in the same underlying buffer counts that buffer's whole size once, and the
- * oldest entries are evicted while the total exceeds `maxBytes`. A source that fills its chunks costs about its message
- * bytes; one that shares big chunks with others costs the chunks — either way memory stays bounded.
+ * oldest entries are evicted while the total exceeds `maxBytes`. A source that fills its chunks costs
+ * about its message bytes; one that shares big chunks with others costs the chunks — either way memory
+ * stays bounded.
  * Sequences are u64 handled as two u32 words (no bigint per message).
  *
  * Rings of one relay share chunks (one read chunk carries messages of many sources), so a ring also
