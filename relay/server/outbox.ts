@@ -19,7 +19,7 @@
  * @module
  */
 
-import { GapField, HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
+import { concat, GapField, HEADER_SIZE, HeaderOffset, viewsOf } from "../../protocol/mod.ts";
 import { gapValueAt } from "../wire/control.ts";
 import type { Connection } from "../transport/types.ts";
 import { clearKeepingCapacity } from "../../core/array-reuse.ts";
@@ -344,8 +344,7 @@ export class Outbox {
   /** Replaces the batch with one copy of it (it has slices of a lent chunk, for a connection that may hold it). */
   private joinBatch(): void {
     const b = this.batch;
-    const one = new Uint8Array(this.batchBytes);
-    for (let i = 0, at = 0; i < b.length; at += b[i++]!.length) one.set(b[i]!, at);
+    const one = concat(b);
     clearKeepingCapacity(b);
     clearKeepingCapacity(this.batchMeta);
     b.push(one);

@@ -31,6 +31,7 @@ import { READ_SLAB_BYTES, RingReader, RingState, RingWriter } from "./ring.ts";
 import { watchThreadLife, type ThreadLife } from "./threads.ts";
 import type { Connection, ConnectionHandlers } from "./types.ts";
 import { Fifo } from "../../core/fifo.ts";
+import { concat } from "../../protocol/mod.ts";
 
 /** Chunks delivered before yielding to the event loop. */
 export const READS_PER_TURN = 16;
@@ -153,9 +154,7 @@ export class RingConnection implements Connection {
       return;
     }
     // The caller may reuse its arrays once write returns (copiesWrites): one copy of the waiting batch.
-    const copy = new Uint8Array(bytes);
-    for (let i = 0, at = 0; i < chunks.length; at += chunks[i++]!.length) copy.set(chunks[i]!, at);
-    this.queue.push({ chunks: [copy], bytes });
+    this.queue.push({ chunks: [concat(chunks)], bytes });
     this.queued += bytes;
     this.flush();
   }

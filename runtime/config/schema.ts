@@ -10,6 +10,8 @@
 import * as v from "valibot";
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+/** A heap limit in MiB (V8's old generation; below 16 a service cannot start). */
+const heapLimitMb = v.optional(v.pipe(v.number(), v.integer(), v.minValue(16)));
 
 /** A string that may be left empty in YAML (`key:` or `${VAR:-}` reads as null): empty string then. */
 const optionalText = v.pipe(v.optional(v.nullable(v.string()), ""), v.transform((x) => x ?? ""));
@@ -29,7 +31,7 @@ export const ServiceConfigSchema = v.object({
   /** Kind-specific settings. */
   options: v.optional(v.record(v.string(), v.unknown()), {}),
   /** This service's heap limit in MiB, instead of `supervisor.heapLimitMb`. */
-  heapLimitMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
+  heapLimitMb,
 });
 /** One service's config. */
 export type ServiceConfig = v.InferOutput<typeof ServiceConfigSchema>;
@@ -149,7 +151,7 @@ export const AppConfigSchema = v.pipe(
        * limit one worker thread: there the threads deployment logs that it is not enforced. Absent: the
        * runtime's default (about a quarter of the machine's memory per process or thread).
        */
-      heapLimitMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
+      heapLimitMb,
       /** Modules every service process loads before its own code (Deno `--preload`, Node `--import`): instrumentation, audits. */
       preload: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
       /**
