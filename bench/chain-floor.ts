@@ -105,33 +105,72 @@ export async function measureChainFloor(hops: number, rate: number, seconds: num
 /** The issue's target for process mode: the relay's two-hop p50 at most this many times the paced 2-hop chain floor. */
 export const TWO_HOP_TARGET_OVER_CHAIN = 1.5;
 
+/** One round of the process-mode comparison: the relay's two-hop latency run, then a 2-hop chain right after it. */
+export interface TwoHopRound {
+  /** The relay's processes two-hop p50 of this round, µs. */
+  twoHopP50Micros: number;
+  /** The chain floor measured right after it. */
+  chain: ChainFloorResult;
+}
+
+/** One round as reported: the two p50s in µs and their ratio. */
+export interface TwoHopRoundFigures {
+  twoHopP50Micros: number;
+  chain2P50Micros: number;
+  /** twoHopP50Micros ÷ chain2P50Micros, two decimals (NaN when the floor measured 0). */
+  ratio: number;
+}
+
 /** `ap bench relay`'s two-hop figure against the 2-hop chain floor of the same run (its `--json` `floor` fields). */
 export interface TwoHopVsChain {
+  /** Median over the rounds of the chain's p50, µs. */
   chain2P50Micros: number;
+  /** Median over the rounds of the chain's p99, µs. */
   chain2P99Micros: number;
-  /** Messages the chain's sink timed. */
+  /** Messages the chain's sink timed, all rounds. */
   chain2Samples: number;
   /** The subscriber count whose processes two-hop p50 is compared (1 when it was measured). */
   chain2Subscribers: number;
-  /** Processes two-hop p50 ÷ chain floor p50, two decimals (NaN when the floor measured 0). */
+  /** Median over the rounds of each round's ratio (two-hop p50 ÷ that round's chain p50). */
   twoHopP50OverChain2: number;
+  /** Every round, in the order measured. */
+  rounds: TwoHopRoundFigures[];
 }
 
-/** Compares the relay's processes two-hop p50 (µs, at `subscribers` subscribers) with a 2-hop chain floor. */
-export function twoHopVsChain(chain: ChainFloorResult, twoHopP50Micros: number, subscribers: number): TwoHopVsChain {
-  const micros = (ns: number): number => Math.round(ns / 100) / 10;
-  const p50 = micros(chain.p50Ns);
+const micros = (ns: number): number => Math.round(ns / 100) / 10;
+const medianOf = (xs: readonly number[]): number => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : Math.round(((s[m - 1]! + s[m]!) / 2) * 100) / 100;
+};
+
+/**
+ * Compares the relay's processes two-hop p50 (at `subscribers` subscribers) with a 2-hop chain floor, round
+ * by round: each round's relay run and the chain measured right after it share the machine's state of that
+ * moment, so the ratio is taken per round and the median of the rounds reported.
+ */
+export function twoHopVsChain(rounds: readonly TwoHopRound[], subscribers: number): TwoHopVsChain {
+  if (rounds.length === 0) throw new RangeError("twoHopVsChain: at least one round is needed");
+  const figures = rounds.map((r): TwoHopRoundFigures => {
+    const c = micros(r.chain.p50Ns);
+    return { twoHopP50Micros: r.twoHopP50Micros, chain2P50Micros: c, ratio: c > 0 ? Math.round((r.twoHopP50Micros / c) * 100) / 100 : NaN };
+  });
   return {
-    chain2P50Micros: p50,
-    chain2P99Micros: micros(chain.p99Ns),
-    chain2Samples: chain.count,
+    chain2P50Micros: medianOf(figures.map((f) => f.chain2P50Micros)),
+    chain2P99Micros: medianOf(rounds.map((r) => micros(r.chain.p99Ns))),
+    chain2Samples: rounds.reduce((a, r) => a + r.chain.count, 0),
     chain2Subscribers: subscribers,
-    twoHopP50OverChain2: p50 > 0 ? Math.round((twoHopP50Micros / p50) * 100) / 100 : NaN,
+    twoHopP50OverChain2: medianOf(figures.map((f) => f.ratio)),
+    rounds: figures,
   };
 }
 
 /** The printed line of {@link twoHopVsChain} (two leading spaces, no newline). */
 export function twoHopVsChainLine(f: TwoHopVsChain, rate: number): string {
-  return `  two-hop chain floor (csrc → cfwd → csink, bare processes, paced at ${rate} msgs/s): p50 ${f.chain2P50Micros} µs, p99 ${f.chain2P99Micros} µs (${f.chain2Samples} samples); ` +
-    `processes two-hop p50 (${f.chain2Subscribers} sub) ÷ chain floor = ${f.twoHopP50OverChain2}×  (target ≤ ${TWO_HOP_TARGET_OVER_CHAIN}×)`;
+  const n = f.rounds.length;
+  const each = f.rounds.map((r) => `${r.twoHopP50Micros} ÷ ${r.chain2P50Micros} = ${r.ratio}×`).join(", ");
+  return `  two-hop chain floor (csrc → cfwd → csink, bare processes, paced at ${rate} msgs/s, ${n} round(s) alternating with the relay's): ` +
+    `p50 ${f.chain2P50Micros} µs, p99 ${f.chain2P99Micros} µs (median; ${f.chain2Samples} samples); ` +
+    `processes two-hop p50 (${f.chain2Subscribers} sub) ÷ chain floor: ${each} → median ${f.twoHopP50OverChain2}×  (target ≤ ${TWO_HOP_TARGET_OVER_CHAIN}×)`;
 }

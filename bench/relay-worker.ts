@@ -7,7 +7,8 @@
  *   `latency` one-hop latency (header timestamp, CLOCK_MONOTONIC, against receive time). Prints
  *   `{"ready":true}`, then its result on `stop`.
  * - `pub SOCKET MODE SECONDS RATE` / `nats-pub PORT MODE SECONDS RATE` — a publisher of 74-byte Trades;
- *   `count`: as fast as it can for SECONDS; `latency`: RATE msgs/s for SECONDS. Prints its result and exits.
+ *   `count`: as fast as it can for SECONDS; `latency`: RATE msgs/s for SECONDS, after a warm-up of 0.5 s at
+ *   the same rate whose messages the subscribers do not time. Prints its result and exits.
  *
  * `--busy-poll` anywhere in the arguments of a relay or subscriber: that process keeps its event loop
  * polling instead of sleeping between messages (relay/busy-poll.ts).
@@ -45,6 +46,14 @@ function cpuMicros(): number {
   return u.user + u.system;
 }
 
+/**
+ * Latency runs: seconds the publisher sends first, at the same pace, whose messages the subscribers do not
+ * time — fresh processes run their first thousands of messages before the JIT has compiled the path (the
+ * chain floor and the E2E phases warm up the same way).
+ */
+const LATENCY_WARM_UP_SECONDS = 0.5;
+const LATENCY_WARM_UP_NS = BigInt(LATENCY_WARM_UP_SECONDS * 1e9);
+
 /** Lets I/O run between batches; setImmediate, not setTimeout(0), which waits a millisecond or more. */
 const yieldMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** Waits for the next timer tick (about 1 ms): the pacing of latency runs, which must not spin a core. */
@@ -72,19 +81,27 @@ class Receiver {
   constructor(latency: boolean) {
     this.latency = latency;
   }
+  /** CLOCK_MONOTONIC when the chunk being read arrived (latency runs). */
+  private arrived = 0n;
+  /** Latency runs: messages stamped before this are the warm-up's, not timed (-1: none seen yet). */
+  private timedFrom = -1n;
   /**
    * `dv`/`base`: where the 74-byte message starts; `newChunk`: it is the first message of a received chunk.
-   * The arrival time is read once per chunk (a clock read costs as much as the rest of the work per message).
+   * The clocks are read once per chunk: a clock read costs as much as the rest of the work per message, and
+   * a latency is the time a message took to reach this process, not this process's bookkeeping of the
+   * messages ahead of it in the chunk (the chain floor's sink and the E2E consumer measure the same way).
    */
   onMessage(dv: DataView, base: number, newChunk: boolean): void {
-    if (this.latency) {
-      const now = clock();
-      this.latencies.push(Number(now - dv.getBigUint64(base + HeaderOffset.timestamp, true)));
-    }
     if (newChunk) {
+      if (this.latency) this.arrived = clock();
       const t = performance.now();
       if (this.count === 0) this.first = t;
       this.last = t;
+    }
+    if (this.latency) {
+      const stamp = dv.getBigUint64(base + HeaderOffset.timestamp, true);
+      if (this.timedFrom < 0n) this.timedFrom = stamp + LATENCY_WARM_UP_NS;
+      if (stamp >= this.timedFrom) this.latencies.push(Number(this.arrived - stamp));
     }
     this.count++;
   }
@@ -140,7 +157,7 @@ async function pubRole(socket: string, latency: boolean, seconds: number, rate: 
   let sent = 0;
   const cpuAtStart = cpuMicros();
   const start = performance.now();
-  const end = start + seconds * 1000;
+  const end = start + (seconds + (latency ? LATENCY_WARM_UP_SECONDS : 0)) * 1000;
   if (!latency) {
     while (performance.now() < end) {
       const at = epochMillis();
@@ -180,9 +197,10 @@ async function natsSubRole(port: string, latency: boolean): Promise<void> {
     callback: (err, msg) => {
       if (err) return;
       const d = msg.data;
-      // nats.js hands over one array per message: the clock is read every 256th (the count's error is
-      // at most 255 messages out of millions).
-      rx.onMessage(new DataView(d.buffer, d.byteOffset), 0, (rx.count & 255) === 0);
+      // nats.js hands over one array per message and shows no read chunks: in latency runs every message
+      // is its own "chunk" (its arrival read when it is handed over); in throughput runs the clock is read
+      // every 256th (the count's error is at most 255 messages out of millions).
+      rx.onMessage(new DataView(d.buffer, d.byteOffset), 0, latency || (rx.count & 255) === 0);
     },
   });
   await nc.flush();
@@ -200,7 +218,7 @@ async function natsPubRole(port: string, latency: boolean, seconds: number, rate
   let sent = 0;
   const cpuAtStart = cpuMicros();
   const start = performance.now();
-  const end = start + seconds * 1000;
+  const end = start + (seconds + (latency ? LATENCY_WARM_UP_SECONDS : 0)) * 1000;
   if (!latency) {
     while (performance.now() < end) {
       const at = epochMillis();

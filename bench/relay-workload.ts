@@ -133,6 +133,13 @@ export async function measureBusyPoll(socket: string, n: number, seconds: number
   }
 }
 
+/** One more paced latency run of our relay (already running as `relay` at `socket`): its two-hop p50, µs. */
+export async function measureTwoHopP50(socket: string, n: number, seconds: number, rate: number, relay: WorkerProcess): Promise<number> {
+  const l = await runWorkload("ap", socket, n, "latency", seconds, rate, undefined, relay);
+  const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
+  return Math.round(percentile(lat, 50) / 100) / 10;
+}
+
 /** Throughput then latency of one system (ours or nats-server) with `n` subscribers. */
 export async function measureSystem(kind: "ap" | "nats", target: string, n: number, seconds: number, rate: number, serverPid: number | undefined, relay?: WorkerProcess): Promise<SystemResult> {
   const t = await runWorkload(kind, target, n, "count", seconds, rate, serverPid, relay);

@@ -34,9 +34,9 @@ import { sideBySideRows, sideBySideTable, type DeploymentFigures } from "./relay
 import { measureInline } from "./relay-inline.ts";
 import { measureThreads } from "./relay-threads.ts";
 import { killWorker, measureFloor, startWorker, waitForLine, type WorkerProcess } from "./worker-process.ts";
-import { measureChainFloor, twoHopVsChain, twoHopVsChainLine, type TwoHopVsChain } from "./chain-floor.ts";
+import { measureChainFloor, twoHopVsChain, twoHopVsChainLine, type TwoHopRound, type TwoHopVsChain } from "./chain-floor.ts";
 import { findNatsServer, freePort } from "./nats-bridge-server.ts";
-import { RELAY_WORKER, measureBusyPoll, measureSystem, percentile, runWorkload, waitForPort, type BusyPollResult, type SystemResult } from "./relay-workload.ts";
+import { RELAY_WORKER, measureBusyPoll, measureSystem, measureTwoHopP50, percentile, runWorkload, waitForPort, type BusyPollResult, type SystemResult } from "./relay-workload.ts";
 
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
@@ -47,7 +47,8 @@ export type { BusyPollResult, SystemResult } from "./relay-workload.ts";
 export const summary = "relay throughput and one-hop latency vs nats-server";
 
 const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4] [--rate N] [--no-nats] [--busy-poll]
-                      [--deployment processes,threads,inline] [--rounds N] [--spin-us 0,20] [--ring-bytes N]
+                      [--deployment processes,threads,inline] [--rounds N] [--floor-rounds N] [--spin-us 0,20]
+                      [--ring-bytes N]
 
   --seconds N         seconds per measurement (default 3)
   --subscribers LIST  subscriber counts (default 1,2,4)
@@ -59,6 +60,8 @@ const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4
                       in one thread over in-process endpoints); default all three, printed side by side
   --rounds N          threads deployment: throughput rounds, each also run over Unix sockets in processes,
                       interleaved; medians and their ratio are reported (default 1)
+  --floor-rounds N    processes deployment: rounds of the two-hop latency run and the bare 2-hop chain
+                      floor, alternating; the median of the per-round ratios is reported (default 3)
   --spin-us LIST      threads deployment: reader spin before parking, µs, one set of rounds each (default 0)
   --ring-bytes N      threads deployment: bytes per ring, a power of two (default 1048576)
   --json              print the results as one JSON object`;
@@ -152,7 +155,7 @@ export async function run(args: readonly string[]): Promise<number> {
       args: [...args],
       options: {
         json: { type: "boolean" }, seconds: { type: "string" }, subscribers: { type: "string" }, rate: { type: "string" }, "no-nats": { type: "boolean" },
-        "busy-poll": { type: "boolean" }, deployment: { type: "string" }, rounds: { type: "string" }, "spin-us": { type: "string" }, "ring-bytes": { type: "string" },
+        "busy-poll": { type: "boolean" }, deployment: { type: "string" }, rounds: { type: "string" }, "floor-rounds": { type: "string" }, "spin-us": { type: "string" }, "ring-bytes": { type: "string" },
       },
       strict: true,
     }).values;
@@ -165,14 +168,15 @@ export async function run(args: readonly string[]): Promise<number> {
   const counts = String(values.subscribers ?? "1,2,4").split(",").map(Number);
   const deployments = String(values.deployment ?? "processes,threads,inline").split(",");
   const rounds = Number(values.rounds ?? 1);
+  const floorRounds = Number(values["floor-rounds"] ?? 3);
   const spins = String(values["spin-us"] ?? "0").split(",").map(Number);
   const ringBytes = Number(values["ring-bytes"] ?? 1 << 20);
   if (!(seconds > 0) || !(rate > 0) || counts.some((c) => !Number.isInteger(c) || c < 1 || c > 64)) {
     process.stderr.write(`ap bench relay: bad --seconds, --rate or --subscribers\n${USAGE}\n`);
     return 2;
   }
-  if (deployments.some((d) => d !== "processes" && d !== "threads" && d !== "inline") || !(Number.isInteger(rounds) && rounds >= 1) || spins.some((x) => !(x >= 0)) || !Number.isInteger(Math.log2(ringBytes))) {
-    process.stderr.write(`ap bench relay: bad --deployment, --rounds, --spin-us or --ring-bytes\n${USAGE}\n`);
+  if (deployments.some((d) => d !== "processes" && d !== "threads" && d !== "inline") || !(Number.isInteger(rounds) && rounds >= 1) || !(Number.isInteger(floorRounds) && floorRounds >= 1) || spins.some((x) => !(x >= 0)) || !Number.isInteger(Math.log2(ringBytes))) {
+    process.stderr.write(`ap bench relay: bad --deployment, --rounds, --floor-rounds, --spin-us or --ring-bytes\n${USAGE}\n`);
     return 2;
   }
   const doProcesses = deployments.includes("processes");
@@ -226,15 +230,21 @@ export async function run(args: readonly string[]): Promise<number> {
       relay = startWorker(RELAY_WORKER, ["relay", socket]);
       await waitForLine(relay, (v) => v.subscribers === 0);
       const ap = await measureSystem("ap", socket, n, seconds, rate, relay.child.pid, relay);
+      if (n === chainN && chain === undefined) {
+        // Alternating with the relay's latency runs, so each ratio compares runs of the same moment.
+        const rounds: TwoHopRound[] = [];
+        for (let r = 0; r < floorRounds; r++) {
+          const twoHopP50Micros = r === 0 ? ap.p50Micros : await measureTwoHopP50(socket, n, seconds, rate, relay);
+          log(`[${runtime}] two-hop chain floor (csrc → cfwd → csink, bare processes, paced at ${rate} msgs/s), round ${r + 1} of ${floorRounds}…`);
+          rounds.push({ twoHopP50Micros, chain: await measureChainFloor(2, rate, seconds, { dir, tag: `chain2-${r}` }) });
+        }
+        chain = twoHopVsChain(rounds, n);
+      }
       relay.send("stop");
       await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
       killWorker(relay);
       relay = undefined;
       results[n] = { alphapulse: ap };
-      if (n === chainN && chain === undefined) {
-        log(`[${runtime}] two-hop chain floor (csrc → cfwd → csink, bare processes, paced at ${rate} msgs/s)…`);
-        chain = twoHopVsChain(await measureChainFloor(2, rate, seconds, { dir }), ap.p50Micros, n);
-      }
       if (values["busy-poll"]) {
         log(`[${runtime}] ${n} subscriber(s): alphapulse relay, busy polling…`);
         results[n]!.alphapulseBusyPoll = await measureBusyPoll(socket, n, seconds, rate);
