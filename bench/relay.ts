@@ -61,7 +61,7 @@ const USAGE = `usage: ap bench relay [--json] [--seconds N] [--subscribers 1,2,4
   --rounds N          threads deployment: throughput rounds, each also run over Unix sockets in processes,
                       interleaved; medians and their ratio are reported (default 1)
   --floor-rounds N    processes deployment: rounds of the two-hop latency run and the bare 2-hop chain
-                      floor, alternating; the median of the per-round ratios is reported (default 3)
+                      floor, alternating; the median of the per-round ratios is reported (default 5)
   --spin-us LIST      threads deployment: reader spin before parking, µs, one set of rounds each (default 0)
   --ring-bytes N      threads deployment: bytes per ring, a power of two (default 1048576)
   --json              print the results as one JSON object`;
@@ -168,7 +168,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const counts = String(values.subscribers ?? "1,2,4").split(",").map(Number);
   const deployments = String(values.deployment ?? "processes,threads,inline").split(",");
   const rounds = Number(values.rounds ?? 1);
-  const floorRounds = Number(values["floor-rounds"] ?? 3);
+  const floorRounds = Number(values["floor-rounds"] ?? 5);
   const spins = String(values["spin-us"] ?? "0").split(",").map(Number);
   const ringBytes = Number(values["ring-bytes"] ?? 1 << 20);
   if (!(seconds > 0) || !(rate > 0) || counts.some((c) => !Number.isInteger(c) || c < 1 || c > 64)) {
