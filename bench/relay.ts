@@ -8,18 +8,20 @@
  * subscribers, 74-byte Trade messages (32-byte header + 42-byte Trade TLV).
  * - Throughput: the publisher sends as fast as it can for N seconds; each subscriber's delivered
  *   msgs/s is its message count over the time between its first and last message.
- * - One-hop latency: the publisher sends 10 000 msgs/s, stamping CLOCK_MONOTONIC into the header
- *   timestamp just before each message is finished; subscribers subtract it from their receive time.
+ * - One-hop latency: the publisher sends 10 000 msgs/s (after an untimed 0.5 s warm-up at that pace),
+ *   stamping CLOCK_MONOTONIC into the header timestamp just before each message is finished; subscribers
+ *   subtract it from the time the chunk holding it arrived.
  * The same two workloads then run through `nats-server` (started on a loopback port when the binary
  * is on PATH; skipped, saying so, when it is not) with the official client `@nats-io/transport-node`,
  * same payload bytes. First the relay core alone is measured in-process (`relay-core.ts`), which shows
  * what the relay can do when neither sockets nor a JavaScript publisher limit it. Each throughput run
  * also reports the CPU time each process spent per delivered message (from `/proc`): with the machine's
  * core count that bounds what these processes could deliver here. `--busy-poll` adds a latency run with
- * the relay and the subscribers polling instead of sleeping (relay/busy-poll.ts). Right after the processes
+ * the relay and the subscribers polling instead of sleeping (relay/busy-poll.ts). After the processes
  * latency run (one subscriber, else the fewest) a bare 2-hop process chain `csrc → cfwd → csink`
- * (`chain-floor.ts`) is measured at the same rate and length: the honest floor of the two-hop figure
- * (docs/PERFORMANCE.md, "The floor was not the pipeline's floor"), printed with the ratio to it.
+ * (`chain-floor.ts`) is measured at the same rate and length, alternating with further latency runs for
+ * `--floor-rounds` rounds: the honest floor of the two-hop figure (docs/PERFORMANCE.md, "The floor was not
+ * the pipeline's floor"), printed with each round's ratio to it and their median.
  *
  * @module
  */
