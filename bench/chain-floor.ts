@@ -17,6 +17,7 @@
  */
 
 import path from "node:path";
+import { median } from "./median.ts";
 import { killWorker, startWorker, waitForKey, type WorkerLine, type WorkerProcess } from "./worker-process.ts";
 
 const WORKER = new URL("./e2e-worker.ts", import.meta.url);
@@ -138,12 +139,8 @@ export interface TwoHopVsChain {
 }
 
 const micros = (ns: number): number => Math.round(ns / 100) / 10;
-const medianOf = (xs: readonly number[]): number => {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : Math.round(((s[m - 1]! + s[m]!) / 2) * 100) / 100;
-};
+/** The median of the measured values (NaN ones left out), two decimals. */
+const medianOf = (xs: readonly number[]): number => Math.round(median(xs.filter((x) => !Number.isNaN(x))) * 100) / 100;
 
 /**
  * Compares the relay's processes two-hop p50 (at `subscribers` subscribers) with a 2-hop chain floor, round

@@ -26,14 +26,11 @@ import process from "node:process";
 import { RelayDomain } from "../protocol/mod.ts";
 import { killWorker, measureFloor, startWorker, waitForKey, type WorkerLine, type WorkerProcess } from "./worker-process.ts";
 import { drained, measureChainFloor } from "./chain-floor.ts";
+import { median } from "./median.ts";
 import { parsePlacement, type Placement } from "../runtime/process/affinity.ts";
 
 const WORKER = new URL("./e2e-worker.ts", import.meta.url);
 const us = (ns: unknown): number => Math.round(Number(ns) / 10) / 100;
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** One round's figures, µs. */
 export interface StagesRound {

@@ -16,6 +16,8 @@
  * @module
  */
 
+import { median } from "./median.ts";
+
 /** The latency one paced round measured. */
 export interface PacedRound {
   sent: number;
@@ -35,12 +37,6 @@ export interface PacedRate extends PacedRound {
 
 /** Default number of rounds at the headline rate. */
 export const DEFAULT_LATENCY_ROUNDS = 3;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Combines the rounds run at `rate` (at least one). */
 export function medianOfRounds(rate: number, rounds: readonly PacedRound[]): PacedRate {

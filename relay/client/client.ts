@@ -114,8 +114,8 @@ export interface RelayClientOptions {
    * The {@link RelayClient.onMessage} handler reads each message during its call and keeps nothing of
    * it but copies (default false). The connection may then read into memory it reuses (the ring
    * transport does), which spares the collector a fresh array per read: threads relay 1 → 1 2.6 → 3.2 M
-   * msgs/s with the relay lending too (docs/PERFORMANCE.md, "Lent reads"). What the client itself keeps — messages held back for a gap,
-   * queued for {@link RelayClient.subscribe}'s iterator — it copies.
+   * msgs/s with the relay lending too (docs/PERFORMANCE.md, "Lent reads"). What the client itself keeps —
+   * messages held back for a gap, queued for {@link RelayClient.subscribe}'s iterator — it copies.
    */
   lentMessages?: boolean;
   /** Transport (default: this runtime's). */
