@@ -50,6 +50,16 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** Every latency the subscribers of a latency run reported, ns, ascending. */
+function sortedLatencies(subs: readonly Record<string, unknown>[]): number[] {
+  return subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
+}
+
+/** The `p`th percentile of ascending latencies in ns, as µs with one decimal. */
+function percentileMicros(sortedNs: number[], p: number): number {
+  return Math.round(percentile(sortedNs, p) / 100) / 10;
+}
+
 /** Resolves once something accepts connections on 127.0.0.1:`port`; throws after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -124,10 +134,10 @@ export async function measureBusyPoll(socket: string, n: number, seconds: number
   try {
     await waitForLine(relay, (v) => v.subscribers === 0);
     const l = await runWorkload("ap", socket, n, "latency", seconds, rate, undefined, relay, true);
-    const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
+    const lat = sortedLatencies(l.subs);
     relay.send("stop");
     await waitForLine(relay, (v) => v.metrics !== undefined).catch(() => undefined);
-    return { p50Micros: Math.round(percentile(lat, 50) / 100) / 10, p99Micros: Math.round(percentile(lat, 99) / 100) / 10, latencySamples: lat.length };
+    return { p50Micros: percentileMicros(lat, 50), p99Micros: percentileMicros(lat, 99), latencySamples: lat.length };
   } finally {
     killWorker(relay);
   }
@@ -136,8 +146,8 @@ export async function measureBusyPoll(socket: string, n: number, seconds: number
 /** One more paced latency run of our relay (already running as `relay` at `socket`): its two-hop p50, µs. */
 export async function measureTwoHopP50(socket: string, n: number, seconds: number, rate: number, relay: WorkerProcess): Promise<number> {
   const l = await runWorkload("ap", socket, n, "latency", seconds, rate, undefined, relay);
-  const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
-  return Math.round(percentile(lat, 50) / 100) / 10;
+  const lat = sortedLatencies(l.subs);
+  return percentileMicros(lat, 50);
 }
 
 /** Throughput then latency of one system (ours or nats-server) with `n` subscribers. */
@@ -145,7 +155,7 @@ export async function measureSystem(kind: "ap" | "nats", target: string, n: numb
   const t = await runWorkload(kind, target, n, "count", seconds, rate, serverPid, relay);
   const perSub = t.subs.map((s) => (s.count as number) / Math.max(1e-9, s.seconds as number));
   const l = await runWorkload(kind, target, n, "latency", seconds, rate, serverPid, relay);
-  const lat = l.subs.flatMap((s) => (s.latenciesNs as number[] | undefined) ?? []).sort((a, b) => a - b);
+  const lat = sortedLatencies(l.subs);
   const total = perSub.reduce((a, b) => a + b, 0);
   return {
     msgsPerSec: Math.round(total / n),
@@ -153,8 +163,8 @@ export async function measureSystem(kind: "ap" | "nats", target: string, n: numb
     perSubscriber: perSub.map(Math.round),
     published: t.pub.sent as number,
     delivered: t.subs.map((s) => s.count as number),
-    p50Micros: Math.round(percentile(lat, 50) / 100) / 10,
-    p99Micros: Math.round(percentile(lat, 99) / 100) / 10,
+    p50Micros: percentileMicros(lat, 50),
+    p99Micros: percentileMicros(lat, 99),
     latencySamples: lat.length,
     ...cpuFigures(t),
   };
